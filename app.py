@@ -1,0 +1,94 @@
+"""The application factory and the `helpline` command line wired over it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, ScriptInfo
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from settings import load_settings
+
+INSTANCE_PATH = Path(__file__).resolve().parent / "instance"
+DEVELOPMENT_COMMANDS = {"demo", "call", "status"}
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_PATH), instance_relative_config=True)
+    _load_settings(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
+    from ivr.webhooks import empty_live_state
+
+    app.config.update(load_settings(Path(app.instance_path), config))
+    app.config.setdefault("CLOCK", utc_now)
+    app.config.setdefault("LIVE_STATE", empty_live_state)
+    # Twilio's webhooks are small forms; anything large is not Twilio.
+    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if int(app.config["PROXY_COUNT"]):
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+
+
+def _init_extensions(app: Flask) -> None:
+    from store.extension import database, directory
+
+    database.init_app(app)
+    directory.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from ivr.webhooks import voice
+
+    app.register_blueprint(voice)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from ivr.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def _create_cli_app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=AppGroup)
+@click.pass_context
+def cli(context: click.Context) -> None:
+    """Helpline engine: database, directory files, call simulator, demo server."""
+    if context.invoked_subcommand in DEVELOPMENT_COMMANDS:
+        # Trying the engine needs no secrets: generated demo ones are kept in the instance folder.
+        os.environ.setdefault("HELPLINE_ENV", "development")
+    # The app is built only when a command needs it, so `--help` works without any settings.
+    context.obj = ScriptInfo(create_app=_create_cli_app, set_debug_flag=False)
+
+
+def _register_commands() -> None:
+    from ivr.cli import call_command, demo_command, status_command
+    from store.cli import db_group, directory_group
+
+    cli.add_command(db_group)
+    cli.add_command(directory_group)
+    cli.add_command(call_command)
+    cli.add_command(status_command)
+    cli.add_command(demo_command)
+
+
+_register_commands()

@@ -1,0 +1,302 @@
+"""Validators for the values written in directory files: numbers, hours, holidays, texts, targets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+import phonenumbers
+import yaml
+
+from directory_data.reference import load_services
+
+DATA_DIR = Path(__file__).parent
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_GROUPS = {"daily": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekend": WEEKDAYS[5:]}
+CLOSED_REASONS = ("holiday", "closure", "override_closed", "outside_hours")
+ACTIONS = ("queue", "forward", "handoff", "message", "callback", "notify_email", "end")
+SIMPLE_CONDITIONS = ("always", "open", "closed", "no_listener_logged_in", "no_listener_available", "forward_failed")
+THRESHOLD_CONDITIONS = ("queue_length", "estimated_wait")
+LANGUAGES = ("fr", "en")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SHIFT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class DirectoryError(Exception):
+    """Every problem found in the directory files, one line each: ``file: key.path: what is wrong``."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class Problems:
+    file: str
+    found: list[str] = field(default_factory=list)
+
+    def add(self, path: str, message: str) -> None:
+        self.found.append(f"{self.file}: {path}: {message}" if path else f"{self.file}: {message}")
+
+
+def check_required_text(raw: dict, key: str, problems: Problems) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        problems.add(key, "required text")
+        return ""
+    return value.strip()
+
+
+def e164(value: Any, country: str) -> str | None:
+    """The number in E.164, or None when it is not a possible phone number."""
+    if not isinstance(value, (str, int)):
+        return None
+    try:
+        parsed = phonenumbers.parse(str(value), country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_numbers(value: Any, country: str, path: str, problems: Problems) -> list[str]:
+    if not isinstance(value, list) or not value:
+        problems.add(path, "list at least one number")
+        return []
+    numbers = []
+    for index, item in enumerate(value):
+        number = e164(item, country)
+        if number is None:
+            problems.add(f"{path}[{index}]", f"{item!r} is not a phone number")
+        elif number in numbers:
+            problems.add(f"{path}[{index}]", f"{number} is listed twice")
+        else:
+            numbers.append(number)
+    return numbers
+
+
+def check_timezone(value: Any, path: str, problems: Problems) -> str:
+    try:
+        ZoneInfo(str(value))
+        return str(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add(path, f"{value!r} is not a time zone (e.g. Europe/Paris)")
+        return "Europe/Paris"
+
+
+def check_language(value: Any, path: str, problems: Problems) -> str:
+    if value not in LANGUAGES:
+        problems.add(path, f"{value!r} is not a supported language ({', '.join(LANGUAGES)})")
+        return "fr"
+    return value
+
+
+def check_voices(value: Any, problems: Problems) -> dict[str, str]:
+    if not isinstance(value, dict):
+        problems.add("voices", "must map a language to a Twilio voice, e.g. fr: Polly.Lea")
+        return {}
+    for language in value:
+        check_language(language, f"voices.{language}", problems)
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def check_localized(value: Any, path: str, problems: Problems, required: bool = False) -> dict[str, str] | None:
+    if value is None:
+        if required:
+            problems.add(path, "required: the words in French (fr) and optionally English (en)")
+        return None
+    if isinstance(value, str):
+        return {"fr": value.strip()}
+    if not isinstance(value, dict) or not isinstance(value.get("fr"), str):
+        problems.add(path, "must give the words in French (fr:) and optionally English (en:)")
+        return None
+    for language in value:
+        check_language(language, f"{path}.{language}", problems)
+    return {k: str(v).strip() for k, v in value.items()}
+
+
+def check_bool(value: Any, path: str, problems: Problems) -> bool:
+    if not isinstance(value, bool):
+        problems.add(path, "must be true or false")
+        return False
+    return value
+
+
+def check_int(value: Any, path: str, problems: Problems, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        problems.add(path, f"must be a whole number from {low} to {high}")
+        return low
+    return value
+
+
+def check_key(value: Any, path: str, problems: Problems) -> str | None:
+    if value is None:
+        return None
+    value = str(value)
+    if value not in "0123456789*#" or len(value) != 1:
+        problems.add(path, "must be one keypad key (0-9, * or #)")
+        return None
+    return value
+
+
+def check_choice(value: Any, choices: tuple[str, ...], path: str, problems: Problems) -> str:
+    if value not in choices:
+        problems.add(path, f"must be one of {', '.join(choices)}")
+        return choices[0]
+    return value
+
+
+def check_email(value: Any, problems: Problems) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.match(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", value):
+        problems.add("after_hours_email", f"{value!r} is not an email address")
+        return None
+    return value
+
+
+def check_hours(value: Any, path: str, problems: Problems) -> dict[str, list[str]]:
+    """``{"mon-fri": "09:00-19:00", "sat": ["09:00-12:00", "14:00-17:00"]}`` → one list per weekday."""
+    hours: dict[str, list[str]] = {}
+    if value is None:
+        return hours
+    if not isinstance(value, dict):
+        problems.add(path, "must map days (mon, tue... mon-fri, daily) to times like 09:00-17:00")
+        return hours
+    for key, spec in value.items():
+        days = weekdays_of(str(key))
+        if days is None:
+            problems.add(f"{path}.{key}", "unknown day: use mon..sun, a range like mon-fri, daily or weekend")
+            continue
+        shifts = spec if isinstance(spec, list) else str(spec).split(",") if spec else []
+        for index, text in enumerate(shifts):
+            parsed = parse_shift(str(text))
+            if parsed is None:
+                problems.add(f"{path}.{key}[{index}]", f"{text!r} is not a time range like 09:00-17:00")
+                continue
+            for day in days:
+                hours.setdefault(day, []).append(format_shift(*parsed))
+    for day in hours:
+        hours[day] = sorted(set(hours[day]))
+    return {day: hours[day] for day in WEEKDAYS if day in hours}
+
+
+def weekdays_of(key: str) -> tuple[str, ...] | None:
+    key = key.strip().lower()
+    if key in DAY_GROUPS:
+        return DAY_GROUPS[key]
+    if key in WEEKDAYS:
+        return (key,)
+    if "-" in key:
+        first, _, last = key.partition("-")
+        if first in WEEKDAYS and last in WEEKDAYS:
+            a, b = WEEKDAYS.index(first), WEEKDAYS.index(last)
+            return WEEKDAYS[a : b + 1] if a <= b else WEEKDAYS[a:] + WEEKDAYS[: b + 1]
+    return None
+
+
+def parse_shift(text: str) -> tuple[time, time] | None:
+    match = SHIFT.match(text)
+    if not match:
+        return None
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h2 == 24 and m2 == 0:
+        h2 = 0  # "until midnight"
+    if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60) or (h1, m1) == (h2, m2):
+        return None
+    return time(h1, m1), time(h2, m2)
+
+
+def format_shift(start: time, end: time) -> str:
+    return f"{start:%H:%M}-{'24:00' if end == time(0) else f'{end:%H:%M}'}"
+
+
+def check_holidays(value: Any, country: str, path: str, problems: Problems) -> dict[str, Any] | None:
+    if value is None or value is False:
+        return None
+    if not isinstance(value, dict):
+        problems.add(path, "must give country, optional subdivision and closes: true/false")
+        return None
+    calendar_country = value.get("country", country)
+    subdivision = value.get("subdivision")
+    try:
+        holidays.country_holidays(calendar_country, subdiv=subdivision, years=2026)
+    except (NotImplementedError, KeyError):
+        problems.add(f"{path}.country", f"no public holiday calendar for {calendar_country!r}")
+    except ValueError:
+        problems.add(f"{path}.subdivision", f"{subdivision!r} is not a subdivision of {calendar_country}")
+    return {
+        "country": calendar_country,
+        "subdivision": subdivision,
+        "closes": check_bool(value.get("closes", True), f"{path}.closes", problems),
+    }
+
+
+def check_closures(value: Any, timezone: Any, problems: Problems, prefix: str = "closures") -> list[dict[str, str]]:
+    if not isinstance(value, list):
+        problems.add(prefix, "must be a list of {from, to, reason}")
+        return []
+    closures = []
+    for index, item in enumerate(value):
+        path = f"{prefix}[{index}]"
+        if not isinstance(item, dict):
+            problems.add(path, "must have from, to and reason")
+            continue
+        start = check_aware(item.get("from"), timezone, f"{path}.from", problems)
+        end = check_aware(item.get("to"), timezone, f"{path}.to", problems)
+        reason = str(item.get("reason") or "").strip()
+        if not reason:
+            problems.add(f"{path}.reason", "required: callers are told why the line is closed")
+        if start and end and end <= start:
+            problems.add(f"{path}.to", "must be after from")
+        if start and end:
+            closures.append({"from": start.isoformat(), "to": end.isoformat(), "reason": reason})
+    return closures
+
+
+def check_aware(value: Any, timezone: Any, path: str, problems: Problems) -> datetime | None:
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        problems.add(path, f"{value!r} is not a date and time like 2026-12-24T12:00")
+        return None
+    try:
+        zone = ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    # Written in the line's time zone, and always given back in it, so exports read like the file.
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+
+def check_alternatives(value: Any, problems: Problems) -> list[str]:
+    services = load_services()
+    if not isinstance(value, list):
+        problems.add("alternatives", "must be a list of service ids (see directory_data/services.yaml)")
+        return []
+    for index, service in enumerate(value):
+        if service not in services:
+            problems.add(f"alternatives[{index}]", f"unknown service {service!r}")
+    return [str(v) for v in value]
+
+
+def check_target(value: Any, country: str, path: str, problems: Problems) -> str | None:
+    """A service id from services.yaml (dialled on its dial number) or a phone number."""
+    if value is None:
+        return None
+    services = load_services()
+    if isinstance(value, str) and value in services:
+        if not services[value].dial_number:
+            problems.add(path, f"service {value!r} has no number that can be dialled")
+        return value
+    number = e164(value, country)
+    if number is None:
+        problems.add(path, f"{value!r} is neither a known service nor a phone number")
+    return number
+
+

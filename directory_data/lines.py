@@ -1,0 +1,247 @@
+"""Canonical documents for a line and a centre, validated as written in a file or in the console."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from directory_data.fields import (
+    ACTIONS,
+    CLOSED_REASONS,
+    SIMPLE_CONDITIONS,
+    SLUG,
+    THRESHOLD_CONDITIONS,
+    Problems,
+    check_alternatives,
+    check_bool,
+    check_choice,
+    check_closures,
+    check_email,
+    check_holidays,
+    check_hours,
+    check_int,
+    check_key,
+    check_language,
+    check_localized,
+    check_numbers,
+    check_required_text,
+    check_target,
+    check_timezone,
+    check_voices,
+    e164,
+)
+
+LINE_KEYS = {
+    "id", "name", "country", "numbers", "display_number", "timezone", "language", "languages", "voices",
+    "greeting", "danger_notice", "menu", "quick_exit_key", "hours", "holidays", "closures",
+    "alternatives", "closed_message", "emergency_fallback", "after_hours_email", "caller_id",
+    "handoff_network", "department_retries", "overflow", "pool", "notes",
+}  # fmt: skip
+CENTRE_KEYS = {"id", "name", "network", "departments", "number", "display_number", "timezone", "hours",
+               "holidays", "closures", "fictitious"}  # fmt: skip
+MENU_THEN = ("route", "end", "menu")
+CONDITION = re.compile(r"^\s*([a-z_]+)\s*(?::\s*([a-z_]+)|>=\s*(\d+))?\s*$")
+
+
+def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
+    """Validate one line as written and return its canonical document (None if it is not a mapping)."""
+    if not isinstance(raw, dict):
+        problems.add("", "must be a mapping of line settings")
+        return None
+    for key in raw:
+        if key not in LINE_KEYS:
+            problems.add(str(key), "unknown setting")
+    slug = _slug(raw.get("id"), problems)
+    country = raw.get("country")
+    if country not in ("FR", "BE"):
+        problems.add("country", "must be FR or BE")
+        country = "FR"
+    languages = raw.get("languages") or ["fr"]
+    if not isinstance(languages, list):
+        problems.add("languages", "must be a list such as [fr, en]")
+        languages = ["fr"]
+    doc: dict[str, Any] = {
+        "id": slug,
+        "name": check_required_text(raw, "name", problems),
+        "country": country,
+        "numbers": check_numbers(raw.get("numbers"), country, "numbers", problems),
+        "display_number": str(raw.get("display_number") or ""),
+        "timezone": check_timezone(raw.get("timezone"), "timezone", problems),
+        "language": check_language(raw.get("language", "fr"), "language", problems),
+        "languages": [check_language(v, f"languages[{i}]", problems) for i, v in enumerate(languages)],
+        "voices": check_voices(raw.get("voices") or {}, problems),
+        "greeting": check_localized(raw.get("greeting"), "greeting", problems, required=True),
+        "danger_notice": check_bool(raw.get("danger_notice", True), "danger_notice", problems),
+        "menu": check_menu(raw.get("menu"), problems),
+        "quick_exit_key": check_key(raw.get("quick_exit_key", "*"), "quick_exit_key", problems),
+        "hours": check_hours(raw.get("hours"), "hours", problems),
+        "holidays": check_holidays(raw.get("holidays"), country, "holidays", problems),
+        "closures": check_closures(raw.get("closures") or [], raw.get("timezone"), problems),
+        "alternatives": check_alternatives(raw.get("alternatives") or [], problems),
+        "closed_message": check_localized(raw.get("closed_message"), "closed_message", problems),
+        "emergency_fallback": check_target(raw.get("emergency_fallback"), country, "emergency_fallback", problems),
+        "after_hours_email": check_email(raw.get("after_hours_email"), problems),
+        "caller_id": check_choice(raw.get("caller_id", "line"), ("line", "caller"), "caller_id", problems),
+        "handoff_network": str(raw["handoff_network"]) if raw.get("handoff_network") else None,
+        "department_retries": check_int(raw.get("department_retries", 2), "department_retries", problems, 0, 5),
+        "overflow": check_overflow(raw.get("overflow"), country, problems),
+        "pool": str(raw.get("pool") or slug),
+        "notes": str(raw.get("notes") or ""),
+    }
+    if doc["language"] not in doc["languages"]:
+        problems.add("languages", f"must include the line's language {doc['language']!r}")
+    if doc["menu"] and doc["quick_exit_key"] and doc["quick_exit_key"] in doc["menu"]["options"]:
+        problems.add("menu.options", f"key {doc['quick_exit_key']} is the quick-exit key")
+    return doc
+
+
+def _slug(value: Any, problems: Problems) -> str:
+    if not isinstance(value, str) or not SLUG.match(value):
+        problems.add("id", "required: lower-case letters, digits and dashes")
+        return "?"
+    return value
+
+
+def check_menu(value: Any, problems: Problems) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        problems.add("menu", "must have a prompt and options")
+        return None
+    options: dict[str, dict[str, Any]] = {}
+    raw_options = value.get("options")
+    if not isinstance(raw_options, dict) or not raw_options:
+        problems.add("menu.options", "must map keypad keys to what they do")
+        raw_options = {}
+    for digit, spec in raw_options.items():
+        path = f"menu.options.{digit}"
+        digit = str(digit)
+        if len(digit) != 1 or digit not in "0123456789#":
+            problems.add(path, "must be a single keypad key 0-9 or #")
+            continue
+        spec = spec if isinstance(spec, dict) else {}
+        option = {
+            "then": check_choice(spec.get("then", "route"), MENU_THEN, f"{path}.then", problems),
+            "caller_type": spec.get("caller_type"),
+            "language": check_language(spec["language"], f"{path}.language", problems) if "language" in spec else None,
+            "say": check_localized(spec.get("say"), f"{path}.say", problems),
+        }
+        options[digit] = {k: v for k, v in option.items() if v is not None}
+    return {
+        "prompt": check_localized(value.get("prompt"), "menu.prompt", problems, required=True),
+        "options": options,
+        "timeout": check_int(value.get("timeout", 6), "menu.timeout", problems, 2, 30),
+        "retries": check_int(value.get("retries", 2), "menu.retries", problems, 0, 5),
+    }
+
+
+def check_overflow(value: Any, country: str, problems: Problems) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not value:
+        problems.add("overflow", "list at least one rule: a caller must always be answered")
+        return []
+    rules = []
+    for index, raw in enumerate(value):
+        path = f"overflow[{index}]"
+        if not isinstance(raw, dict):
+            problems.add(path, "must be a mapping like {when: closed, forward: be-107}")
+            continue
+        rule = _rule(raw, country, path, problems)
+        if rule is not None:
+            rules.append(rule)
+    return rules
+
+
+def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, Any] | None:
+    actions = [key for key in raw if key in ACTIONS]
+    unknown = [key for key in raw if key not in ACTIONS and key not in ("when", "timeout", "label")]
+    for key in unknown:
+        problems.add(f"{path}.{key}", f"unknown key; an action is one of {', '.join(ACTIONS)}")
+    if len(actions) != 1:
+        problems.add(path, f"needs exactly one action ({', '.join(ACTIONS)})")
+        return None
+    action = actions[0]
+    when = raw.get("when", [])
+    when = [when] if isinstance(when, str) else when
+    if not isinstance(when, list):
+        problems.add(f"{path}.when", "must be a condition or a list of conditions")
+        when = []
+    conditions = [c for i, c in enumerate(when) if _condition_ok(c, f"{path}.when[{i}]", problems)]
+    rule: dict[str, Any] = {"when": [str(c).replace(" ", "") for c in conditions], "action": action}
+    argument = raw[action]
+    if action == "forward":
+        rule["target"] = check_target(argument, country, f"{path}.forward", problems)
+        rule["timeout"] = check_int(raw.get("timeout", 20), f"{path}.timeout", problems, 5, 120)
+        if raw.get("label"):
+            rule["label"] = str(raw["label"])
+    elif action == "handoff":
+        if argument != "department":
+            problems.add(f"{path}.handoff", "the only hand-off is to the caller's 'department' centre")
+        rule["target"] = "department"
+        rule["timeout"] = check_int(raw.get("timeout", 25), f"{path}.timeout", problems, 5, 120)
+    elif action == "queue":
+        if argument is not True and not (isinstance(argument, str) and SLUG.match(argument)):
+            problems.add(f"{path}.queue", "must be a pool name, or true for the line's own pool")
+        rule["target"] = argument if isinstance(argument, str) else None
+    elif action == "message":
+        if isinstance(argument, str) and argument.isidentifier():
+            rule["prompt"] = argument
+        else:
+            rule["text"] = check_localized(argument, f"{path}.message", problems, required=True)
+    elif argument is not True and not (action == "end" and argument == "politely"):
+        problems.add(f"{path}.{action}", "write true")
+    return rule
+
+
+def _condition_ok(condition: Any, path: str, problems: Problems) -> bool:
+    match = CONDITION.match(str(condition))
+    if not match:
+        problems.add(path, f"{condition!r} is not a condition")
+        return False
+    name, reason, threshold = match.groups()
+    if threshold is not None:
+        if name not in THRESHOLD_CONDITIONS:
+            problems.add(path, f"{name} takes no number; only {', '.join(THRESHOLD_CONDITIONS)} do")
+            return False
+        return True
+    if name in THRESHOLD_CONDITIONS:
+        problems.add(path, f"{name} needs a threshold, e.g. {name}>=5")
+        return False
+    if name not in SIMPLE_CONDITIONS:
+        problems.add(path, f"unknown condition {name!r}")
+        return False
+    if reason is not None and (name != "closed" or reason not in CLOSED_REASONS):
+        problems.add(path, f"only closed takes a reason: one of {', '.join(CLOSED_REASONS)}")
+        return False
+    return True
+
+
+def canonical_centre(raw: Any, path: str, problems: Problems) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        problems.add(path, "must be a mapping of centre settings")
+        return None
+    for key in raw:
+        if key not in CENTRE_KEYS:
+            problems.add(f"{path}.{key}", "unknown setting")
+    slug = raw.get("id")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        problems.add(f"{path}.id", "required: lower-case letters, digits and dashes")
+    departments = raw.get("departments")
+    if not isinstance(departments, list) or not departments:
+        problems.add(f"{path}.departments", "list the départements or provinces the centre serves")
+        departments = []
+    number = e164(raw.get("number"), "FR")
+    if number is None:
+        problems.add(f"{path}.number", f"{raw.get('number')!r} is not a phone number")
+    return {
+        "id": slug,
+        "name": str(raw.get("name") or slug),
+        "network": str(raw.get("network") or ""),
+        "departments": [str(d) for d in departments],
+        "number": number,
+        "display_number": str(raw.get("display_number") or ""),
+        "timezone": check_timezone(raw.get("timezone", "Europe/Paris"), f"{path}.timezone", problems),
+        "hours": check_hours(raw.get("hours"), f"{path}.hours", problems),
+        "holidays": check_holidays(raw.get("holidays"), "FR", f"{path}.holidays", problems),
+        "closures": check_closures(raw.get("closures") or [], raw.get("timezone", "Europe/Paris"), problems, f"{path}.closures"),
+        "fictitious": bool(raw.get("fictitious", False)),
+    }

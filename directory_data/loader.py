@@ -1,0 +1,201 @@
+"""Reads lines/*.yaml and centres.yaml, validates them all together, and writes them back out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from directory_data.build import build_line
+from directory_data.fields import DATA_DIR, DirectoryError, Problems
+from directory_data.lines import canonical_centre, canonical_line
+from directory_data.reference import load_departments
+from routing.validation import chain_problems, forwarding_loops
+
+__all__ = ["DirectoryError", "DirectoryFiles", "read_directory", "validate_documents", "write_directory"]
+
+
+@dataclass
+class DirectoryFiles:
+    """The canonical documents of every line and centre, ready for the database."""
+
+    lines: list[dict[str, Any]]
+    centres: list[dict[str, Any]]
+
+
+def read_directory(root: Path = DATA_DIR) -> DirectoryFiles:
+    """Read every file under ``root``; raise DirectoryError listing all problems, or return everything."""
+    problems: list[str] = []
+    lines = []
+    for path in sorted((root / "lines").glob("*.yaml")):
+        found = Problems(_shown(path, root))
+        raw = _load_yaml(path, found)
+        doc = canonical_line(raw, found) if raw is not None else None
+        if doc is not None:
+            doc["source_file"] = path.name
+            lines.append(doc)
+        problems.extend(found.found)
+    centres = []
+    centres_path = root / "centres.yaml"
+    if centres_path.exists():
+        found = Problems(_shown(centres_path, root))
+        raw = _load_yaml(centres_path, found)
+        items = raw.get("centres") if isinstance(raw, dict) else None
+        if raw is not None and not isinstance(items, list):
+            found.add("centres", "must be a list of centres")
+        for index, item in enumerate(items or []):
+            doc = canonical_centre(item, f"centres[{index}]", found)
+            if doc is not None:
+                centres.append(doc)
+        problems.extend(found.found)
+    if not problems:
+        problems.extend(validate_documents(lines, centres))
+    if problems:
+        raise DirectoryError(problems)
+    return DirectoryFiles(lines, centres)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _load_yaml(path: Path, problems: Problems) -> Any:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problems.add(f"line {mark.line + 1}" if mark else "", f"not valid YAML ({getattr(error, 'problem', error)})")
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        problems.add("", f"cannot be read ({error})")
+        return None
+    if raw is None:
+        problems.add("", "is empty")
+    return raw
+
+
+def validate_documents(lines: list[dict[str, Any]], centres: list[dict[str, Any]]) -> list[str]:
+    """Checks across documents: unique ids and numbers, known départements, working chains, no loops."""
+    problems: list[str] = []
+    departments = load_departments()
+
+    def where(doc: dict[str, Any]) -> str:
+        return f"directory_data/lines/{doc.get('source_file') or doc['id'] + '.yaml'}"
+
+    seen_lines: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for doc in lines:
+        if doc["id"] in seen_lines:
+            problems.append(f"{where(doc)}: id: {doc['id']!r} is already used by {seen_lines[doc['id']]}")
+        seen_lines[doc["id"]] = where(doc)
+        for index, number in enumerate(doc["numbers"]):
+            if number in owners and owners[number] != doc["id"]:
+                problems.append(f"{where(doc)}: numbers[{index}]: {number} already belongs to line {owners[number]}")
+            owners[number] = doc["id"]
+
+    served: dict[tuple[str, str], str] = {}
+    seen_centres: set[str] = set()
+    for index, doc in enumerate(centres):
+        path = f"directory_data/centres.yaml: centres[{index}]"
+        if doc["id"] in seen_centres:
+            problems.append(f"{path}.id: {doc['id']!r} is used twice")
+        seen_centres.add(doc["id"])
+        for d_index, code in enumerate(doc["departments"]):
+            if code not in departments:
+                problems.append(f"{path}.departments[{d_index}]: unknown département or province {code!r}")
+            key = (doc["network"], code)
+            if key in served:
+                problems.append(f"{path}.departments[{d_index}]: {code} is already served by {served[key]}")
+            served[key] = doc["id"]
+
+    networks = {doc["network"] for doc in centres}
+    built = []
+    for doc in lines:
+        hands_off = any(rule["action"] == "handoff" for rule in doc["overflow"])
+        if hands_off and (doc.get("handoff_network") or doc["id"]) not in networks:
+            problems.append(f"{where(doc)}: handoff_network: no centre belongs to network "
+                            f"{doc.get('handoff_network') or doc['id']!r}")
+        line = build_line(doc)
+        built.append(line)
+        for problem in chain_problems(line):
+            problems.append(f"{where(doc)}: {problem.key_path()}: {problem.message}")
+    by_slug = {doc["id"]: doc for doc in lines}
+    for problem in forwarding_loops(built):
+        problems.append(f"{where(by_slug[problem.line])}: {problem.key_path()}: {problem.message}")
+    return problems
+
+
+def write_directory(files: DirectoryFiles, root: Path) -> list[Path]:
+    """Write each line to ``root/lines/<file>`` and the centres to ``root/centres.yaml``."""
+    written = []
+    (root / "lines").mkdir(parents=True, exist_ok=True)
+    for doc in files.lines:
+        path = root / "lines" / (doc.get("source_file") or f"{doc['id']}.yaml")
+        path.write_text(_dump(export_line(doc)), encoding="utf-8")
+        written.append(path)
+    if files.centres:
+        path = root / "centres.yaml"
+        path.write_text(_dump({"centres": [export_centre(c) for c in files.centres]}), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def export_line(doc: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in doc.items() if k != "source_file" and v not in (None, [], {}, "")}
+    out["hours"] = _grouped_hours(doc["hours"])
+    out["overflow"] = [_export_rule(rule) for rule in doc["overflow"]]
+    return out
+
+
+def export_centre(doc: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in doc.items() if v not in (None, [], {}, "") or k == "fictitious"}
+    out["hours"] = _grouped_hours(doc["hours"])
+    return out
+
+
+def _export_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if rule.get("when"):
+        out["when"] = rule["when"][0] if len(rule["when"]) == 1 else list(rule["when"])
+    action = rule["action"]
+    if action == "forward":
+        out["forward"] = rule["target"]
+        out["timeout"] = rule["timeout"]
+        if rule.get("label"):
+            out["label"] = rule["label"]
+    elif action == "handoff":
+        out["handoff"] = "department"
+        out["timeout"] = rule["timeout"]
+    elif action == "queue":
+        out["queue"] = rule.get("target") or True
+    elif action == "message":
+        out["message"] = rule.get("prompt") or rule.get("text")
+    else:
+        out[action] = True
+    return out
+
+
+def _grouped_hours(hours: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Consecutive days with the same shifts become one range (mon-fri), as a person would write it."""
+    from directory_data.fields import WEEKDAYS
+
+    grouped: dict[str, list[str]] = {}
+    run: list[str] = []
+    for day in WEEKDAYS + ("",):
+        if run and (day == "" or hours.get(day) != hours.get(run[0])):
+            if hours.get(run[0]):
+                key = run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}"
+                grouped["daily" if len(run) == 7 else key] = list(hours[run[0]])
+            run = []
+        if day:
+            run.append(day)
+    return grouped
+
+
+def _dump(data: Any) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)

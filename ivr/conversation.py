@@ -1,0 +1,352 @@
+"""One turn of a call: what the caller hears next, built with twilio's VoiceResponse from routing decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from directory_data.reference import load_departments, load_services
+from ivr import prompts
+from ivr.state import CallState
+from routing.chain import Decision, Step, StepKind, decide
+from routing.model import Line, LiveState
+from store import calls
+from store.directory import Snapshot
+from store.models import Call
+
+SAY_LANGUAGE = {("fr", "FR"): "fr-FR", ("fr", "BE"): "fr-BE", ("en", "FR"): "en-GB", ("en", "BE"): "en-GB"}
+CONNECTED_OUTCOME = {"forwarding": "forwarded", "handing_off": "handed_off", "emergency_fallback": "emergency_fallback"}
+MAX_INLINE_STEPS = 20  # a safety net: chains are short, but a broken one must not spin
+
+
+@dataclass
+class Turn:
+    """Everything one webhook needs to answer: the line, where the call stands, and the time."""
+
+    line: Line
+    state: CallState
+    now: datetime
+    snapshot: Snapshot
+    live: LiveState
+    session: Session
+    call: Call
+    url_for: Callable[..., str]
+    caller_withheld: bool = False
+    response: VoiceResponse = field(default_factory=VoiceResponse)
+
+    @property
+    def language(self) -> str:
+        return self.state.language
+
+    def local_now(self) -> datetime:
+        from zoneinfo import ZoneInfo
+
+        return self.now.astimezone(ZoneInfo(self.line.schedule.timezone))
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "line_name": self.line.name,
+            "display_number": self.line.display_number,
+            "now": self.local_now(),
+            "country": self.line.country,
+            **extra,
+        }
+
+    def say(self, text: str, target: Any = None) -> None:
+        if not text:
+            return
+        language = SAY_LANGUAGE.get((self.language, self.line.country), "fr-FR")
+        kwargs = {"language": language}
+        voice = self.line.voice(self.language)
+        if voice:
+            kwargs["voice"] = voice
+        (target or self.response).say(text, **kwargs)
+
+    def say_prompt(self, key: str, target: Any = None, **context: Any) -> None:
+        self.say(prompts.render(key, self.language, **self.context(**context)), target)
+
+    def say_text(self, text, target: Any = None) -> None:
+        if text is not None:
+            self.say(prompts.render_text(text.get(self.language), **self.context()), target)
+
+    def url(self, endpoint: str, state: CallState | None = None, **params: Any) -> str:
+        return self.url_for(endpoint, state or self.state, **params)
+
+    def record(self, kind: str, detail: str = "", rule_index: int | None = None) -> None:
+        calls.record(self.session, self.call, self.now, kind, detail, rule_index)
+
+    def finish(self, outcome: str) -> None:
+        self.call.outcome = outcome
+
+    def but(self, **changes: Any) -> "Turn":
+        """This turn with its call state moved on."""
+        self.state = self.state.but(**changes)
+        return self
+
+
+def welcome(turn: Turn) -> VoiceResponse:
+    turn.say_text(turn.line.greeting)
+    if turn.line.danger_notice:
+        turn.say_prompt("danger_notice")
+    if turn.line.menu is not None:
+        ask_menu(turn)
+        return turn.response
+    return route(turn)
+
+
+def ask_menu(turn: Turn) -> None:
+    menu = turn.line.menu
+    gather = turn.response.gather(
+        num_digits=1,
+        timeout=menu.timeout,
+        action=turn.url("menu"),
+        action_on_empty_result=False,
+    )
+    turn.say_text(menu.prompt, gather)
+    turn.response.redirect(turn.url("menu", no_input=1))
+
+
+def answer_menu(turn: Turn, digits: str, no_input: bool) -> VoiceResponse:
+    menu = turn.line.menu
+    if menu is None:
+        return route(turn)
+    if turn.line.quick_exit_key and turn.line.quick_exit_key in digits:
+        return quick_exit(turn)
+    option = menu.option(digits[:1]) if digits else None
+    if option is None:
+        exhausted = turn.state.attempts >= menu.retries
+        turn.record("menu", "no input" if no_input or not digits else "invalid choice")
+        if exhausted:
+            return route(turn.but(attempts=0))
+        turn.say_prompt("menu_no_input" if no_input or not digits else "menu_invalid")
+        turn.state = turn.state.but(attempts=turn.state.attempts + 1)
+        ask_menu(turn)
+        return turn.response
+    turn.record("menu", f"pressed {option.digit}")
+    state = turn.state.but(attempts=0)
+    if option.language and option.language in turn.line.languages:
+        state = state.but(language=option.language)
+        turn.call.language = option.language
+    if option.caller_type:
+        state = state.but(caller_type=option.caller_type)
+        turn.call.caller_type = option.caller_type
+    turn.state = state
+    turn.say_text(option.say)
+    if option.then == "end":
+        turn.say_prompt("goodbye")
+        turn.response.hangup()
+        turn.finish("menu_information")
+        return turn.response
+    if option.then == "menu":
+        ask_menu(turn)
+        return turn.response
+    return route(turn)
+
+
+def quick_exit(turn: Turn) -> VoiceResponse:
+    turn.record("quick_exit", "caller pressed the quick-exit key")
+    turn.finish("quick_exit")
+    turn.response.hangup()
+    return turn.response
+
+
+def route(turn: Turn) -> VoiceResponse:
+    """Run the chain from the state's rule until a step holds the call."""
+    for _ in range(MAX_INLINE_STEPS):
+        decision = decide(
+            turn.line,
+            turn.state.facts(turn.caller_withheld),
+            turn.now,
+            turn.live,
+            turn.snapshot.centres,
+            start_at=turn.state.rule,
+        )
+        turn.record("decision", decision.explain(), turn.state.rule)
+        if not decision.status.is_open:
+            turn.call.closed_reason = decision.status.reason.value
+        _announce_closed_if_due(turn, decision)
+        for step in decision.steps:
+            if not step.holds_the_call:
+                _play_pass_through(turn, step)
+                continue
+            if _play_holding_step(turn, decision, step):
+                return turn.response
+            # The step could not hold the call here (callbacks not offered): carry on after it.
+            turn.state = turn.state.but(rule=step.rule_index + 1)
+            break
+    turn.record("error", "chain did not settle; final message")
+    return end_politely(turn)
+
+
+def _announce_closed_if_due(turn: Turn, decision: Decision) -> None:
+    """Closed lines say why and when they reopen — unless the caller is being handed to an open centre."""
+    status = decision.status
+    final = decision.final_step.kind
+    if status.is_open or turn.state.closed_announced or final in (StepKind.HANDOFF, StepKind.ASK_DEPARTMENT):
+        return
+    turn.state = turn.state.but(closed_announced=True)
+    turn.say_prompt("closed", reason=status.reason.value, detail=status.detail, reopens=status.reopens_at)
+    turn.say_text(turn.line.closed_message)
+    if turn.line.after_hours_email:
+        turn.say_prompt("email", email=turn.line.after_hours_email)
+    services = load_services()
+    named = [services[s] for s in turn.line.alternatives if s in services]
+    if named:
+        spoken = [
+            {"spoken": s.spoken.get(turn.language), "name": s.name.get(turn.language), "hours": s.hours.get(turn.language)}
+            for s in named
+        ]
+        turn.say_prompt("alternatives", services=spoken)
+
+
+def _play_pass_through(turn: Turn, step: Step) -> None:
+    action = step.action
+    if step.kind is StepKind.MESSAGE:
+        if action.prompt:
+            turn.say_prompt(action.prompt)
+        else:
+            turn.say_text(action.text)
+        turn.record("message", action.prompt or "line message", step.rule_index)
+    elif step.kind is StepKind.NOTIFY_EMAIL:
+        if turn.line.after_hours_email:
+            calls.queue_email(turn.session, turn.call, turn.now, "after_hours_call")
+            turn.record("notify_email", "after-hours email queued", step.rule_index)
+        else:
+            turn.record("notify_email", "line has no after-hours email; nothing sent", step.rule_index)
+
+
+def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
+    kind = step.kind
+    after = turn.state.but(rule=step.rule_index + 1, attempts=0)
+    if kind is StepKind.FORWARD:
+        turn.say_prompt("forwarding", label=_spoken_label(turn, step))
+        _dial(turn, step, after, whisper=turn.url("whisper", kind="forward", line=turn.line.slug))
+        turn.record("forward", step.action.describe(), step.rule_index)
+        turn.finish("forwarding")
+        return True
+    if kind is StepKind.HANDOFF:
+        department = load_departments().get(turn.state.department)
+        turn.say_prompt("handing_off", department_name=department.name if department else turn.state.department)
+        _dial(turn, step, after, whisper=turn.url("whisper", kind="handoff", line=turn.line.slug, department=turn.state.department))
+        turn.record("handoff", f"centre {step.centre.slug}, department {turn.state.department}", step.rule_index)
+        turn.finish("handing_off")
+        return True
+    if kind is StepKind.EMERGENCY_FALLBACK:
+        turn.say_prompt("emergency_fallback")
+        _dial(turn, step, after, whisper=turn.url("whisper", kind="forward", line=turn.line.slug))
+        turn.record("emergency_fallback", turn.line.emergency_fallback_label or "", step.rule_index)
+        turn.finish("emergency_fallback")
+        return True
+    if kind is StepKind.ASK_DEPARTMENT:
+        ask_department(turn.but(rule=step.rule_index))
+        return True
+    if kind is StepKind.QUEUE:
+        turn.response.enqueue(
+            step.action.target,
+            action=turn.url("queue_result", after),
+            wait_url=turn.url("queue_wait", after),
+            wait_url_method="POST",
+        )
+        turn.record("queue", step.action.describe(), step.rule_index)
+        turn.finish("queued")
+        return True
+    if kind is StepKind.END:
+        turn.record("end", "end of chain" if step.action is None else "rule ends the call", step.rule_index)
+        end_politely(turn)
+        return True
+    if kind is StepKind.CALLBACK:
+        # Callback requests are recorded from issue 4 on; until then the chain goes on to the next rule.
+        turn.record("callback", "callback requests are not taken on this engine yet; next rule", step.rule_index)
+        return False
+    raise ValueError(f"unhandled step {kind}")
+
+
+def _spoken_label(turn: Turn, step: Step) -> str:
+    """A service is named as people know it ("le 107, Télé-Accueil"); a number by the rule's label."""
+    service = load_services().get(step.action.target or "")
+    if service is not None and not step.action.label:
+        return f"{service.spoken.get(turn.language)}, {service.name.get(turn.language)}"
+    return step.action.label or ""
+
+
+def _dial(turn: Turn, step: Step, after: CallState, whisper: str) -> None:
+    timeout = step.action.timeout if step.action is not None else 30
+    caller_id = turn.line.caller_id
+    if turn.line.caller_id_policy == "caller" and turn.call.caller_hash is not None:
+        caller_id = None  # Twilio then shows the caller's own number, as the line asked
+    dial = Dial(action=turn.url("dial_result", after), timeout=timeout, caller_id=caller_id)
+    dial.number(step.number, url=whisper, method="POST")
+    turn.response.append(dial)
+
+
+def ask_department(turn: Turn) -> None:
+    gather = Gather(
+        action=turn.url("department"),
+        finish_on_key="#",
+        timeout=8,
+        action_on_empty_result=True,
+    )
+    turn.say_prompt("ask_province" if turn.line.country == "BE" else "ask_department", gather)
+    turn.response.append(gather)
+
+
+def answer_department(turn: Turn, digits: str) -> VoiceResponse:
+    if turn.line.quick_exit_key and turn.line.quick_exit_key in digits:
+        return quick_exit(turn)
+    from routing.reference import resolve_department
+
+    cleaned = digits.strip().rstrip("#")
+    department = resolve_department(cleaned, turn.line.country, load_departments()) if cleaned else None
+    if department is not None:
+        turn.record("department", f"department {department.code}")
+        turn.call.department = department.code
+        turn.state = turn.state.but(department=department.code, department_asked=True, attempts=0)
+        return route(turn)
+    attempts = turn.state.attempts + 1
+    if not cleaned or attempts > turn.line.department_retries:
+        turn.record("department", "no department given" if not cleaned else "gave up after invalid codes")
+        turn.say_prompt("department_national")
+        turn.state = turn.state.but(department_asked=True, attempts=0)
+        return route(turn)
+    turn.record("department", "invalid postal code")
+    turn.say_prompt("department_invalid")
+    turn.state = turn.state.but(attempts=attempts)
+    ask_department(turn)
+    return turn.response
+
+
+def dial_finished(turn: Turn, status: str) -> VoiceResponse:
+    if status in ("completed", "answered"):
+        turn.record("dial_completed", "the forwarded call was answered and has ended")
+        turn.finish(CONNECTED_OUTCOME.get(turn.call.outcome or "", "forwarded"))
+        turn.response.hangup()
+        return turn.response
+    turn.record("dial_failed", f"dial ended: {status or 'unknown'}")
+    turn.state = turn.state.but(forward_failed=True)
+    return route(turn)
+
+
+def queue_finished(turn: Turn, result: str) -> VoiceResponse:
+    turn.record("queue_result", result or "unknown")
+    if result == "bridged":
+        turn.finish("answered")
+        turn.response.hangup()
+        return turn.response
+    if result == "hangup":
+        turn.finish("abandoned")
+        turn.response.hangup()
+        return turn.response
+    return route(turn)
+
+
+def end_politely(turn: Turn) -> VoiceResponse:
+    turn.say_prompt("final")
+    turn.response.hangup()
+    turn.finish("ended_closed" if turn.call.closed_reason else "ended")
+    return turn.response
+
+

@@ -1,0 +1,26 @@
+"""Error pages: under /voice/ Twilio always gets TwiML it can play, never an HTML error page."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from ivr.webhooks import technical_problem, twiml
+
+# Refusals meant for whoever is not Twilio (bad signature, oversized body) keep their status code.
+REFUSALS = {400, 403, 413}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        if request.path.startswith("/voice/") and error.code not in REFUSALS:
+            return twiml(technical_problem((current_app.config.get("EMERGENCY_FALLBACK"), "fr")))
+        return error.get_response()
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        current_app.logger.error("unhandled %s on %s", type(error).__name__, request.path)
+        if request.path.startswith("/voice/"):
+            return twiml(technical_problem((current_app.config.get("EMERGENCY_FALLBACK"), "fr")))
+        return Response("Internal error", status=500, mimetype="text/plain")

@@ -1,0 +1,62 @@
+"""The prompt book: French and English Jinja2 templates for everything a caller or a centre hears."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, StrictUndefined, Template
+
+from ivr.spoken import spoken_digits, spoken_email, spoken_moment, spoken_time
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "directory_data" / "prompts"
+LANGUAGES = ("fr", "en")
+
+
+def _environment() -> Environment:
+    # TwiML escaping is done by twilio's XML builder, so templates render plain text.
+    env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
+    env.filters["spoken_moment"] = spoken_moment
+    env.filters["spoken_time"] = spoken_time
+    env.filters["spoken_email"] = spoken_email
+    env.filters["spoken_digits"] = spoken_digits
+    return env
+
+
+ENV = _environment()
+
+
+@lru_cache(maxsize=4)
+def _catalogue(language: str) -> dict[str, Any]:
+    return yaml.safe_load((PROMPTS_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=2048)
+def compile_text(text: str) -> Template:
+    return ENV.from_string(text)
+
+
+def prompt_keys(language: str = "fr") -> list[str]:
+    return sorted(_catalogue(language))
+
+
+def render(key: str, language: str, country: str = "FR", **context: Any) -> str:
+    """The prompt ``key`` in ``language`` (French when missing), rendered with ``context``."""
+    language = language if language in LANGUAGES else "fr"
+    entry = _catalogue(language).get(key)
+    if entry is None:
+        entry = _catalogue("fr")[key]
+    if isinstance(entry, dict):  # per-country variants (emergency numbers differ)
+        entry = entry.get(country) or entry.get("FR") or next(iter(entry.values()))
+    return render_text(entry, **{"country": country, **context})
+
+
+def render_text(text: str, **context: Any) -> str:
+    """A line's own words (greeting, messages) are templates too, with the same variables and filters."""
+    return " ".join(compile_text(text).render(**context).split())
+
+
+def has_prompt(key: str) -> bool:
+    return key in _catalogue("fr")

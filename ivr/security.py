@@ -1,0 +1,61 @@
+"""Twilio webhook signatures checked against the public URL, and callers' numbers turned into keyed HMACs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import wraps
+
+from flask import Request, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "blocked"}
+# Twilio's placeholders for withheld caller IDs ("+266696687" spells ANONYMOUS on a keypad, and friends).
+WITHHELD_PLACEHOLDERS = {"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"}
+
+
+def public_url(req: Request, base: str | None) -> str:
+    """The URL Twilio signed: the configured public base + path and query, or the URL as received."""
+    if not base:
+        return req.url
+    query = req.query_string.decode("latin-1")
+    return base.rstrip("/") + req.path + (f"?{query}" if query else "")
+
+
+def signature_is_valid(req: Request) -> bool:
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    signature = req.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(token)
+    url = public_url(req, current_app.config.get("PUBLIC_URL"))
+    params = req.form if req.method == "POST" else {}  # GET webhooks sign the URL alone
+    return validator.validate(url, params, signature)
+
+
+def twilio_only(view):
+    """Refuse (403) any request not signed by Twilio with our auth token; there is no switch to turn it off."""
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if not signature_is_valid(request):
+            current_app.logger.warning("webhook refused: bad or missing signature on %s", request.path)
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def is_withheld(number: str | None) -> bool:
+    if number is None:
+        return True
+    cleaned = number.strip()
+    return cleaned.lower() in WITHHELD or cleaned in WITHHELD_PLACEHOLDERS or not any(c.isdigit() for c in cleaned)
+
+
+def caller_hash(number: str | None, pepper: str) -> str | None:
+    """A keyed HMAC-SHA256 of the number: recognises a repeat caller, cannot be reversed without the pepper."""
+    if is_withheld(number):
+        return None
+    digits = "+" + "".join(c for c in number if c.isdigit())
+    return hmac.new(pepper.encode(), digits.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,68 @@
+"""How times, dates, addresses and phone numbers are written so that a TTS voice reads them naturally."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+FR_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+FR_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+             "octobre", "novembre", "décembre")  # fmt: skip
+EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")  # fmt: skip
+
+
+def spoken_time(moment: datetime, language: str) -> str:
+    if language == "en":
+        hour = moment.hour % 12 or 12
+        suffix = "a.m." if moment.hour < 12 else "p.m."
+        if moment.hour == 12 and moment.minute == 0:
+            return "noon"
+        return f"{hour}{f':{moment.minute:02d}' if moment.minute else ''} {suffix}"
+    if moment.hour == 0 and moment.minute == 0:
+        return "minuit"
+    if moment.hour == 12 and moment.minute == 0:
+        return "midi"
+    return f"{moment.hour} heures{f' {moment.minute}' if moment.minute else ''}"
+
+
+def spoken_moment(moment: datetime, now: datetime, language: str) -> str:
+    """'aujourd'hui à 14 heures', 'demain à 9 heures', 'lundi à 9 heures', 'le jeudi 25 décembre à 9 heures'.
+
+    ``moment`` and ``now`` must be in the same (the line's) time zone.
+    """
+    days_ahead = (moment.date() - now.astimezone(moment.tzinfo).date()).days
+    at = spoken_time(moment, language)
+    if language == "en":
+        at = at if at == "noon" else f"at {at}"
+        if days_ahead == 0:
+            return f"today {at}"
+        if days_ahead == 1:
+            return f"tomorrow {at}"
+        if days_ahead < 7:
+            return f"on {EN_DAYS[moment.weekday()]} {at}"
+        return f"on {EN_DAYS[moment.weekday()]} {moment.day} {EN_MONTHS[moment.month - 1]} {at}"
+    at = f"à {at}"
+    if days_ahead == 0:
+        return f"aujourd'hui {at}"
+    if days_ahead == 1:
+        return f"demain {at}"
+    if days_ahead < 7:
+        return f"{FR_DAYS[moment.weekday()]} {at}"
+    day = "1er" if moment.day == 1 else str(moment.day)
+    return f"le {FR_DAYS[moment.weekday()]} {day} {FR_MONTHS[moment.month - 1]} {at}"
+
+
+def spoken_email(address: str, language: str) -> str:
+    words = {"@": " arobase ", ".": " point ", "-": " tiret ", "_": " tiret bas "}
+    if language == "en":
+        words = {"@": " at ", ".": " dot ", "-": " dash ", "_": " underscore "}
+    return "".join(words.get(char, char) for char in address).strip()
+
+
+def spoken_digits(number: str) -> str:
+    """Digits in pairs, as French numbers are read: '0612345678' → '06 12 34 56 78'."""
+    digits = "".join(c for c in number if c.isdigit())
+    if len(digits) % 2:
+        return " ".join([digits[0]] + [digits[i : i + 2] for i in range(1, len(digits), 2)])
+    return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))

@@ -1,0 +1,79 @@
+"""Where a call is in its conversation, carried in the webhook URLs so any worker can take the next turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Mapping
+from urllib.parse import urlencode
+
+from routing.model import CallFacts
+
+CALLER_TYPE_MAX = 32
+
+
+def _small_int(value: str | None, default: int = 0, high: int = 99) -> int:
+    if value is None or not value.isdigit() or len(value) > 3:
+        return default
+    return min(int(value), high)
+
+
+def _token(value: str | None, high: int = CALLER_TYPE_MAX) -> str | None:
+    if not value or len(value) > high or not all(c.isalnum() or c in "-_" for c in value):
+        return None
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class CallState:
+    language: str = "fr"
+    rule: int = 0  # next overflow rule to try
+    forward_failed: bool = False
+    department: str | None = None
+    department_asked: bool = False
+    attempts: int = 0  # tries at the current question
+    caller_type: str | None = None
+    closed_announced: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "CallState":
+        """Read tolerantly: anything malformed falls back to the start of the conversation."""
+        language = args.get("l")
+        return cls(
+            language=language if language in ("fr", "en") else "fr",
+            rule=_small_int(args.get("r")),
+            forward_failed=args.get("ff") == "1",
+            department=_token(args.get("d"), 4),
+            department_asked=args.get("da") == "1",
+            attempts=_small_int(args.get("n")),
+            caller_type=_token(args.get("t")),
+            closed_announced=args.get("ca") == "1",
+        )
+
+    def query(self) -> str:
+        params = {"l": self.language, "r": self.rule}
+        if self.forward_failed:
+            params["ff"] = 1
+        if self.department:
+            params["d"] = self.department
+        if self.department_asked:
+            params["da"] = 1
+        if self.attempts:
+            params["n"] = self.attempts
+        if self.caller_type:
+            params["t"] = self.caller_type
+        if self.closed_announced:
+            params["ca"] = 1
+        return urlencode(params)
+
+    def but(self, **changes) -> "CallState":
+        return replace(self, **changes)
+
+    def facts(self, caller_withheld: bool) -> CallFacts:
+        return CallFacts(
+            language=self.language,
+            caller_withheld=caller_withheld,
+            caller_type=self.caller_type,
+            department=self.department,
+            department_asked=self.department_asked,
+            forward_failed=self.forward_failed,
+        )

@@ -1,0 +1,266 @@
+"""Twilio voice webhooks: every request is signed, every answer is valid TwiML — even when things break."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from functools import wraps
+from urllib.parse import urlencode
+
+import phonenumbers
+from flask import Blueprint, Response, current_app, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr import conversation, prompts
+from ivr.conversation import Turn
+from ivr.security import caller_hash, is_withheld, twilio_only
+from ivr.state import CallState
+from routing.model import LiveState
+from store import calls
+from store.extension import database, directory
+
+voice = Blueprint("voice", __name__, url_prefix="/voice")
+MAX_FIELD = 200
+
+
+def twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def field(name: str) -> str:
+    """A form field, bounded: Twilio never sends huge values, garbage may."""
+    value = request.values.get(name, "")
+    return value[:MAX_FIELD] if isinstance(value, str) else ""
+
+
+def normalise_number(value: str) -> str:
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value.strip()
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def state_url(endpoint: str, state: CallState, **params) -> str:
+    path = url_for(f"voice.{endpoint}")
+    query = state.query()
+    if params:
+        query += "&" + urlencode({k: v for k, v in params.items() if v is not None})
+    base = current_app.config.get("PUBLIC_URL")
+    return f"{base.rstrip('/') if base else ''}{path}?{query}"
+
+
+def never_fail(view):
+    """Any exception, or the database down, still gives the caller valid TwiML and a way out."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 — a caller must never hear "an application error"
+            _log_failure(error)
+            return twiml(technical_problem(_cached_line_fallback()))
+
+    return guarded
+
+
+def _log_failure(error: BaseException) -> None:
+    # The exception's message may quote request values (a number); log only its type and where it happened.
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else "?"
+    current_app.logger.error("webhook %s failed: %s at %s", request.path, type(error).__name__, where)
+    if current_app.config.get("PROPAGATE_WEBHOOK_ERRORS"):
+        raise error.with_traceback(sys.exc_info()[2])
+
+
+def _cached_line_fallback() -> tuple[str | None, str]:
+    """The line's emergency fallback from the last good snapshot, without touching the database."""
+    snapshot = directory.peek()
+    line = snapshot.line_for(normalise_number(field("To"))) if snapshot else None
+    number = line.emergency_fallback if line and line.emergency_fallback else None
+    return number or current_app.config.get("EMERGENCY_FALLBACK"), line.language if line else "fr"
+
+
+def technical_problem(fallback: tuple[str | None, str]) -> VoiceResponse:
+    number, language = fallback
+    response = VoiceResponse()
+    say = {"language": "en-GB" if language == "en" else "fr-FR"}
+    response.say(prompts.render("technical_problem", language), **say)
+    if number:
+        response.say(prompts.render("technical_fallback", language), **say)
+        response.dial(number, timeout=30)
+    else:
+        response.say(prompts.render("technical_no_fallback", language), **say)
+    response.hangup()
+    return response
+
+
+def take_turn(handler):
+    """Load the call's line and record, run ``handler(turn)``, commit, answer TwiML."""
+
+    @wraps(handler)
+    def view():
+        now = current_app.config["CLOCK"]()
+        sid = field("CallSid") or "unknown"
+        with database.session() as session:
+            snapshot = directory.get(session, now)
+            to = normalise_number(field("To"))
+            line = snapshot.line_for(to)
+            state = CallState.from_args(request.args)
+            if line is None:
+                call = calls.open_call(session, sid, now, None, None, True, state.language)
+                calls.record(session, call, now, "unknown_number", "no line has this number")
+                call.outcome = "unknown_number"
+                session.commit()
+                return twiml(unknown_number())
+            raw_from = field("From")
+            withheld = is_withheld(raw_from)
+            call = calls.open_call(
+                session, sid, now, snapshot.line_ids.get(line.slug),
+                caller_hash(raw_from, current_app.config["NUMBER_PEPPER"]), withheld, state.language,
+            )
+            if state.language not in line.languages:
+                state = state.but(language=line.language)
+            turn = Turn(
+                line=line,
+                state=state,
+                now=now,
+                snapshot=snapshot,
+                live=current_app.config["LIVE_STATE"](session, line),
+                session=session,
+                call=call,
+                url_for=state_url,
+                caller_withheld=withheld,
+            )
+            response = handler(turn)
+            session.commit()
+            return twiml(response)
+
+    return view
+
+
+def unknown_number() -> VoiceResponse:
+    response = VoiceResponse()
+    response.say(prompts.render("unknown_number", "fr"), language="fr-FR")
+    response.say(prompts.render("unknown_number", "en"), language="en-GB")
+    response.hangup()
+    return response
+
+
+@voice.route("/incoming", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@take_turn
+def incoming(turn: Turn):
+    if request.args.get("l") is None:
+        turn.state = turn.state.but(language=turn.line.language)
+    turn.record("incoming", f"line {turn.line.slug}{', number withheld' if turn.caller_withheld else ''}")
+    return conversation.welcome(turn)
+
+
+@voice.route("/menu", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@take_turn
+def menu(turn: Turn):
+    return conversation.answer_menu(turn, field("Digits")[:20], no_input=request.args.get("no_input") == "1")
+
+
+@voice.route("/department", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@take_turn
+def department(turn: Turn):
+    return conversation.answer_department(turn, field("Digits")[:20])
+
+
+@voice.route("/route", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@take_turn
+def route(turn: Turn):
+    return conversation.route(turn)
+
+
+@voice.route("/dial-result", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@take_turn
+def dial_result(turn: Turn):
+    return conversation.dial_finished(turn, field("DialCallStatus"))
+
+
+@voice.route("/queue-result", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@take_turn
+def queue_result(turn: Turn):
+    return conversation.queue_finished(turn, field("QueueResult"))
+
+
+@voice.route("/queue-wait", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+def queue_wait():
+    # Only Play, Say, Pause, Gather, Redirect, Leave and Hangup are allowed here; Twilio loops this document.
+    state = CallState.from_args(request.args)
+    response = VoiceResponse()
+    response.say(prompts.render("queue_hold", state.language), language="en-GB" if state.language == "en" else "fr-FR")
+    response.pause(length=20)
+    return twiml(response)
+
+
+@voice.route("/whisper", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+def whisper():
+    """What the receiving centre or line hears before the caller is bridged."""
+    now = current_app.config["CLOCK"]()
+    with database.session() as session:
+        snapshot = directory.get(session, now)
+    line = _line_from_args(snapshot) or snapshot.line_for(normalise_number(field("From")))
+    response = VoiceResponse()
+    if line is None:
+        response.say(prompts.render("whisper_forward", "fr", line_name="une ligne d'écoute"), language="fr-FR")
+        return twiml(response)
+    kind = request.args.get("kind")
+    code = (request.args.get("department") or "")[:4]
+    from directory_data.reference import load_departments
+
+    department = load_departments().get(code)
+    if kind == "handoff":
+        text = prompts.render("whisper_handoff", line.language, line.country, line_name=line.name,
+                              department=code, department_name=department.name if department else "")
+    else:
+        text = prompts.render("whisper_forward", line.language, line.country, line_name=line.name)
+    response.say(text, language="fr-BE" if line.country == "BE" else "fr-FR")
+    return twiml(response)
+
+
+def _line_from_args(snapshot):
+    return snapshot.lines_by_slug.get((request.args.get("line") or "")[:64])
+
+
+@voice.route("/status", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+def status():
+    now = current_app.config["CLOCK"]()
+    duration = field("CallDuration")
+    with database.session() as session:
+        calls.finish_call(session, field("CallSid"), now, field("CallStatus") or "unknown",
+                          int(duration) if duration.isdigit() and len(duration) < 7 else None)
+        session.commit()
+    return twiml(VoiceResponse())
+
+
+@voice.route("/fallback", methods=("GET", "POST"))
+@twilio_only
+def fallback():
+    """Twilio's fallback URL: works with the database down, from settings alone."""
+    return twiml(technical_problem((current_app.config.get("EMERGENCY_FALLBACK"), "fr")))
+
+
+def empty_live_state(session, line) -> LiveState:
+    """No listener presence is known: every pool counts as unstaffed, so queue rules are skipped."""
+    return LiveState()

@@ -1,0 +1,218 @@
+"""The routing decision: from a line, the call's facts, a moment and the live state, a plan of steps and why."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Mapping
+
+from schedules import Reason, Status, status_at
+
+from routing.model import (
+    PASS_THROUGH_ACTIONS,
+    Action,
+    ActionKind,
+    CallFacts,
+    Centre,
+    Condition,
+    Line,
+    LiveState,
+    OverflowRule,
+    When,
+)
+
+
+class StepKind(str, enum.Enum):
+    QUEUE = "queue"
+    FORWARD = "forward"
+    HANDOFF = "handoff"
+    ASK_DEPARTMENT = "ask_department"
+    MESSAGE = "message"
+    CALLBACK = "callback"
+    NOTIFY_EMAIL = "notify_email"
+    END = "end"
+    EMERGENCY_FALLBACK = "emergency_fallback"
+
+
+_STEP_OF_ACTION = {
+    ActionKind.QUEUE: StepKind.QUEUE,
+    ActionKind.FORWARD: StepKind.FORWARD,
+    ActionKind.HANDOFF: StepKind.HANDOFF,
+    ActionKind.MESSAGE: StepKind.MESSAGE,
+    ActionKind.CALLBACK: StepKind.CALLBACK,
+    ActionKind.NOTIFY_EMAIL: StepKind.NOTIFY_EMAIL,
+    ActionKind.END: StepKind.END,
+}
+
+CLOSED_REASON_WORDS = {
+    Reason.OVERRIDE_CLOSED: "closed by a coordinator",
+    Reason.CLOSURE: "dated closure",
+    Reason.HOLIDAY: "public holiday",
+    Reason.OUTSIDE_HOURS: "outside opening hours",
+}
+
+CentreIndex = Mapping[tuple[str, str], Centre]  # (network, department code) -> centre
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    kind: StepKind
+    rule_index: int  # the rule it comes from; len(rules) for the emergency fallback
+    action: Action | None = None
+    centre: Centre | None = None
+    number: str | None = None  # what a FORWARD, HANDOFF or EMERGENCY_FALLBACK dials
+
+    @property
+    def holds_the_call(self) -> bool:
+        return self.kind not in (StepKind.MESSAGE, StepKind.NOTIFY_EMAIL)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    status: Status
+    steps: tuple[Step, ...]
+    trace: tuple[str, ...]
+
+    @property
+    def final_step(self) -> Step:
+        return self.steps[-1]
+
+    @property
+    def next_rule(self) -> int:
+        """Where the chain resumes if the final step fails."""
+        return self.final_step.rule_index + 1
+
+    def explain(self) -> str:
+        return " → ".join(self.trace)
+
+
+def describe_status(status: Status) -> str:
+    if status.is_open:
+        why = "forced open by a coordinator" if status.reason is Reason.OVERRIDE_OPEN else "weekly hours"
+        text = f"open ({why})"
+    else:
+        text = f"closed: {CLOSED_REASON_WORDS.get(status.reason, status.reason.value)}"
+    if status.detail:
+        text += f" {status.detail}"
+    if status.changes_at is not None:
+        text += f", {'closes' if status.is_open else 'reopens'} {status.changes_at:%a %Y-%m-%d %H:%M}"
+    return text
+
+
+def condition_holds(when: When, status: Status, facts: CallFacts, line: Line, live: LiveState) -> bool:
+    condition = when.condition
+    if condition is Condition.ALWAYS:
+        return True
+    if condition is Condition.OPEN:
+        return status.is_open
+    if condition is Condition.CLOSED:
+        return not status.is_open and (when.reason is None or when.reason is status.reason)
+    if condition is Condition.FORWARD_FAILED:
+        return facts.forward_failed
+    pool = live.pool(line.pool)
+    if condition is Condition.NO_LISTENER_LOGGED_IN:
+        return pool.logged_in == 0
+    if condition is Condition.NO_LISTENER_AVAILABLE:
+        return pool.available == 0
+    if condition is Condition.QUEUE_LENGTH_AT_LEAST:
+        return pool.queue_length >= (when.threshold or 0)
+    if condition is Condition.ESTIMATED_WAIT_AT_LEAST:
+        return pool.estimated_wait >= (when.threshold or 0)
+    raise ValueError(f"unknown condition {condition!r}")
+
+
+def decide(
+    line: Line,
+    facts: CallFacts,
+    now: datetime,
+    live: LiveState,
+    centres: CentreIndex,
+    start_at: int = 0,
+    status: Status | None = None,
+) -> Decision:
+    """Walk the overflow chain from rule ``start_at`` and return the steps to play, ending with one that
+    holds the call (queue, forward, hand-off, question, end) — never an empty plan."""
+    if status is None:
+        status = status_at(line.schedule, now)
+    trace = [describe_status(status)]
+    if facts.forward_failed:
+        trace.append("previous forward failed")
+    steps: list[Step] = []
+    rules = line.rules
+    for index in range(start_at, len(rules)):
+        rule = rules[index]
+        if not all(condition_holds(w, status, facts, line, live) for w in rule.when):
+            continue
+        step = _step_for(index, rule, line, facts, now, live, centres, trace)
+        if step is None:
+            continue
+        steps.append(step)
+        trace.append(f"rule {index + 1}: {rule.action.describe()}")
+        if step.holds_the_call:
+            return Decision(status, tuple(steps), tuple(trace))
+    steps.append(_last_resort(line, start_at, trace))
+    return Decision(status, tuple(steps), tuple(trace))
+
+
+def _step_for(
+    index: int,
+    rule: OverflowRule,
+    line: Line,
+    facts: CallFacts,
+    now: datetime,
+    live: LiveState,
+    centres: CentreIndex,
+    trace: list[str],
+) -> Step | None:
+    action = rule.action
+    if action.kind is ActionKind.QUEUE:
+        pool = live.pool(action.target or line.pool)
+        if pool.logged_in == 0:
+            trace.append(f"rule {index + 1}: pool {action.target} has no listener logged in, skipped")
+            return None
+        return Step(StepKind.QUEUE, index, action)
+    if action.kind is ActionKind.FORWARD:
+        return Step(StepKind.FORWARD, index, action, number=action.number)
+    if action.kind is ActionKind.HANDOFF:
+        return _handoff_step(index, action, line, facts, now, centres, trace)
+    if action.kind in PASS_THROUGH_ACTIONS or action.kind in (ActionKind.CALLBACK, ActionKind.END):
+        return Step(_STEP_OF_ACTION[action.kind], index, action)
+    raise ValueError(f"unknown action {action.kind!r}")
+
+
+def _handoff_step(
+    index: int,
+    action: Action,
+    line: Line,
+    facts: CallFacts,
+    now: datetime,
+    centres: CentreIndex,
+    trace: list[str],
+) -> Step | None:
+    if facts.department is None:
+        if not facts.department_asked:
+            return Step(StepKind.ASK_DEPARTMENT, index, action)
+        trace.append(f"rule {index + 1}: department unknown, national route")
+        return None
+    centre = centres.get((line.handoff_network or line.slug, facts.department))
+    if centre is None:
+        trace.append(f"rule {index + 1}: no centre for department {facts.department}, national route")
+        return None
+    centre_status = status_at(centre.schedule, now)
+    if not centre_status.is_open:
+        trace.append(
+            f"rule {index + 1}: centre {centre.name} {describe_status(centre_status)}, national route"
+        )
+        return None
+    return Step(StepKind.HANDOFF, index, action, centre=centre, number=centre.number)
+
+
+def _last_resort(line: Line, start_at: int, trace: list[str]) -> Step:
+    """Every rule has been tried: the emergency fallback once, then a final message; never silence."""
+    fallback_index = len(line.rules)
+    if line.emergency_fallback and start_at <= fallback_index:
+        trace.append(f"chain exhausted: emergency fallback {line.emergency_fallback_label or ''}".rstrip())
+        return Step(StepKind.EMERGENCY_FALLBACK, fallback_index, number=line.emergency_fallback)
+    trace.append("chain exhausted: final message")
+    return Step(StepKind.END, fallback_index + 1)

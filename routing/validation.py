@@ -1,0 +1,92 @@
+"""Checks that reject overflow chains which cannot work: self-forwards, loops between lines, dead rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from routing.model import DIALLING_ACTIONS, ActionKind, Condition, Line, When
+
+
+@dataclass(frozen=True, slots=True)
+class ChainProblem:
+    line: str
+    rule_index: int | None  # None: the problem is the line's, not one rule's
+    message: str
+
+    def key_path(self) -> str:
+        return "overflow" if self.rule_index is None else f"overflow[{self.rule_index}]"
+
+
+def chain_problems(line: Line) -> list[ChainProblem]:
+    """Problems inside one line's chain."""
+    problems: list[ChainProblem] = []
+    own_numbers = set(line.numbers)
+    earlier_ends: list[frozenset[When]] = []
+    dialled_before = False
+    for index, rule in enumerate(line.rules):
+        action = rule.action
+        conditions = frozenset(rule.when) or frozenset({When(Condition.ALWAYS)})
+        if action.kind is ActionKind.FORWARD and action.number in own_numbers:
+            problems.append(ChainProblem(line.slug, index, "forwards to the line's own number"))
+        if _never_reached(conditions, earlier_ends):
+            problems.append(
+                ChainProblem(line.slug, index, "can never be reached: an earlier rule always ends the call")
+            )
+        if any(w.condition is Condition.FORWARD_FAILED for w in conditions) and not dialled_before:
+            problems.append(
+                ChainProblem(line.slug, index, "waits for a failed forward, but no earlier rule dials anyone")
+            )
+        if action.kind in DIALLING_ACTIONS:
+            dialled_before = True
+        if action.kind is ActionKind.END:
+            earlier_ends.append(conditions)
+    if line.emergency_fallback and line.emergency_fallback in own_numbers:
+        problems.append(ChainProblem(line.slug, None, "the emergency fallback is the line's own number"))
+    return problems
+
+
+def _never_reached(conditions: frozenset[When], earlier_ends: list[frozenset[When]]) -> bool:
+    always = When(Condition.ALWAYS)
+    for ended in earlier_ends:
+        # An earlier "end" whose conditions are all implied by this rule's conditions catches every call first.
+        if ended <= conditions | {always}:
+            return True
+    # "end when open" and "end when closed" together end every call.
+    ended_open = any(e <= {When(Condition.OPEN), always} for e in earlier_ends)
+    ended_closed = any(e <= {When(Condition.CLOSED), always} for e in earlier_ends)
+    return ended_open and ended_closed
+
+
+def forwarding_loops(lines: Iterable[Line]) -> list[ChainProblem]:
+    """Lines that forward to each other in a circle (A → B → A): a caller would ring around forever."""
+    lines = list(lines)
+    owner = {number: line.slug for line in lines for number in line.numbers}
+    edges: dict[str, set[str]] = {line.slug: set() for line in lines}
+    for line in lines:
+        targets = [r.action.number for r in line.rules if r.action.kind is ActionKind.FORWARD]
+        targets.append(line.emergency_fallback)
+        for number in targets:
+            if number in owner and owner[number] != line.slug:
+                edges[line.slug].add(owner[number])
+    problems: list[ChainProblem] = []
+    reported: set[frozenset[str]] = set()
+    for start in sorted(edges):
+        cycle = _cycle_from(start, edges)
+        if cycle and frozenset(cycle) not in reported:
+            reported.add(frozenset(cycle))
+            path = " → ".join(cycle + [cycle[0]])
+            problems.append(ChainProblem(start, None, f"forwarding loop between lines: {path}"))
+    return problems
+
+
+def _cycle_from(start: str, edges: dict[str, set[str]]) -> list[str] | None:
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    while stack:
+        node, path = stack.pop()
+        for nxt in sorted(edges.get(node, ())):
+            if nxt == start:
+                return path
+            if nxt not in path:
+                stack.append((nxt, path + [nxt]))
+    return None

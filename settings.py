@@ -1,0 +1,81 @@
+"""Settings from environment variables, with the documented defaults (see the README's table)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+import phonenumbers
+
+# name -> (environment variable, default, what it is for)
+SETTINGS: dict[str, tuple[str, Any, str]] = {
+    "ENVIRONMENT": ("HELPLINE_ENV", "production", "production, or development (demo secrets are generated)"),
+    "DATABASE_URL": ("HELPLINE_DATABASE_URL", None, "SQLAlchemy URL; default a SQLite file in the instance folder"),
+    "TWILIO_ACCOUNT_SID": ("TWILIO_ACCOUNT_SID", None, "Twilio account SID (AC...)"),
+    "TWILIO_AUTH_TOKEN": ("TWILIO_AUTH_TOKEN", None, "Twilio auth token: signs webhooks, authenticates REST calls"),
+    "PUBLIC_URL": ("HELPLINE_PUBLIC_URL", None, "public base URL Twilio calls, e.g. https://ivr.example.org"),
+    "TWILIO_API_BASE_URL": ("TWILIO_API_BASE_URL", "https://api.twilio.com", "REST API base URL"),
+    "NUMBER_PEPPER": ("HELPLINE_NUMBER_PEPPER", None, "secret key of the HMAC that stands for callers' numbers"),
+    "EMERGENCY_FALLBACK": ("HELPLINE_EMERGENCY_FALLBACK", None, "E.164 number dialled when all else fails"),
+    "PROXY_COUNT": ("HELPLINE_PROXY_COUNT", 0, "reverse proxies in front of the app (X-Forwarded-*)"),
+    "LOG_LEVEL": ("HELPLINE_LOG_LEVEL", "INFO", "logging level"),
+    "DIRECTORY_CHECK_SECONDS": ("HELPLINE_DIRECTORY_CHECK_SECONDS", 2.0, "how often a worker checks for edits"),
+}
+DEMO_ACCOUNT_SID = "AC" + "0" * 32
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    values: dict[str, Any] = {}
+    for name, (variable, default, _) in SETTINGS.items():
+        if name in overrides:
+            values[name] = overrides.pop(name)
+        elif variable in environ:
+            values[name] = type(default)(environ[variable]) if isinstance(default, (int, float)) else environ[variable]
+        else:
+            values[name] = default
+    values.update(overrides)
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{instance_path / 'helpline.sqlite3'}"
+    if values["ENVIRONMENT"] == "development":
+        _fill_development_secrets(values, instance_path)
+    _check(values)
+    return values
+
+
+def _fill_development_secrets(values: dict[str, Any], instance_path: Path) -> None:
+    """Development and demo: generate secrets once and keep them in the instance folder (never committed)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    values["TWILIO_ACCOUNT_SID"] = values["TWILIO_ACCOUNT_SID"] or DEMO_ACCOUNT_SID
+    for name, filename in (("TWILIO_AUTH_TOKEN", "demo-auth-token"), ("NUMBER_PEPPER", "demo-pepper")):
+        if values[name]:
+            continue
+        path = instance_path / filename
+        if not path.exists():
+            path.write_text(secrets.token_hex(16))
+            path.chmod(0o600)
+        values[name] = path.read_text().strip()
+
+
+def _check(values: dict[str, Any]) -> None:
+    missing = [SETTINGS[n][0] for n in ("TWILIO_AUTH_TOKEN", "NUMBER_PEPPER") if not values.get(n)]
+    if missing:
+        raise SettingsError(f"set {', '.join(missing)} (or HELPLINE_ENV=development for generated demo secrets)")
+    if len(values["NUMBER_PEPPER"]) < 16:
+        raise SettingsError("HELPLINE_NUMBER_PEPPER must be at least 16 characters: it protects callers' numbers")
+    fallback = values.get("EMERGENCY_FALLBACK")
+    if fallback:
+        try:
+            ok = phonenumbers.is_possible_number(phonenumbers.parse(fallback, None))
+        except phonenumbers.NumberParseException:
+            ok = False
+        if not ok:
+            raise SettingsError("HELPLINE_EMERGENCY_FALLBACK must be an E.164 number such as +33123456789")

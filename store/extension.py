@@ -1,0 +1,70 @@
+"""The database and directory-cache extensions, created bare and attached to an app with init_app."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.db import make_engine, make_session_factory
+from store.directory import DirectoryCache, Snapshot
+
+
+class Database:
+    def __init__(self) -> None:
+        self._app: Flask | None = None
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["database"] = (engine, make_session_factory(engine))
+        self._app = app
+
+    @staticmethod
+    def _current() -> tuple[Engine, sessionmaker[Session]]:
+        from flask import current_app
+
+        return current_app.extensions["database"]
+
+    @property
+    def engine(self) -> Engine:
+        return self._current()[0]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        session = self._current()[1]()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+class Directory:
+    """Each app (and so each worker) keeps its own cache of routing objects."""
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["directory"] = DirectoryCache(float(app.config["DIRECTORY_CHECK_SECONDS"]))
+
+    @staticmethod
+    def cache() -> DirectoryCache:
+        from flask import current_app
+
+        return current_app.extensions["directory"]
+
+    def get(self, session: Session, now) -> Snapshot:
+        return self.cache().get(session, now)
+
+    def peek(self) -> Snapshot | None:
+        return self.cache().peek()
+
+    def invalidate(self) -> None:
+        self.cache().invalidate()
+
+
+database = Database()
+directory = Directory()

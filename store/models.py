@@ -1,0 +1,233 @@
+"""Database tables: lines, centres and their schedules and chains, calls and their recorded steps."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (no time zones) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class DirectoryRevision(Base):
+    """A counter bumped by every change to lines, centres or schedules, so workers refresh their cache."""
+
+    __tablename__ = "directory_revision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime | None]
+
+
+class ScheduleRow(Base):
+    __tablename__ = "schedule"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    holiday_country: Mapped[str | None] = mapped_column(String(2))
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(16))
+    closes_on_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    shifts: Mapped[list[WeeklyShift]] = relationship(
+        cascade="all, delete-orphan", order_by="(WeeklyShift.weekday, WeeklyShift.starts)"
+    )
+    closures: Mapped[list[ClosureRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ClosureRow.starts_at"
+    )
+    overrides: Mapped[list[OverrideRow]] = relationship(
+        cascade="all, delete-orphan", order_by="OverrideRow.starts_at"
+    )
+
+
+class WeeklyShift(Base):
+    __tablename__ = "weekly_shift"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedule.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)  # <= starts: crosses midnight
+
+
+class ClosureRow(Base):
+    __tablename__ = "closure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedule.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class OverrideRow(Base):
+    __tablename__ = "schedule_override"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedule.id", ondelete="CASCADE"), index=True)
+    mode: Mapped[str] = mapped_column(String(16))  # open | closed
+    starts_at: Mapped[datetime]
+    until: Mapped[datetime | None]  # None: until the next scheduled change
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class LineRow(Base):
+    __tablename__ = "line"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    display_number: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedule.id"))
+    # The rest of a line's settings (greeting, menu, voices, alternatives...) as its file describes them.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source_file: Mapped[str | None] = mapped_column(String(200))
+
+    schedule: Mapped[ScheduleRow] = relationship(cascade="all, delete-orphan", single_parent=True)
+    numbers: Mapped[list[LineNumber]] = relationship(
+        cascade="all, delete-orphan", order_by="LineNumber.position"
+    )
+    rules: Mapped[list[OverflowRuleRow]] = relationship(
+        cascade="all, delete-orphan", order_by="OverflowRuleRow.position"
+    )
+
+
+class LineNumber(Base):
+    __tablename__ = "line_number"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("line.id", ondelete="CASCADE"), index=True)
+    e164: Mapped[str] = mapped_column(String(20), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class OverflowRuleRow(Base):
+    __tablename__ = "overflow_rule"
+    __table_args__ = (UniqueConstraint("line_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("line.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    conditions: Mapped[list[Any]] = mapped_column(JSON, default=list)  # ["closed:holiday", "queue_length>=5"]
+    action: Mapped[str] = mapped_column(String(32))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # as written in the line's file
+
+
+class CentreRow(Base):
+    __tablename__ = "centre"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    network: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(20))
+    display_number: Mapped[str] = mapped_column(String(40), default="")
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedule.id"))
+    fictitious: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    schedule: Mapped[ScheduleRow] = relationship(cascade="all, delete-orphan", single_parent=True)
+    departments: Mapped[list[CentreDepartment]] = relationship(
+        cascade="all, delete-orphan", order_by="CentreDepartment.department"
+    )
+
+
+class CentreDepartment(Base):
+    """Which départements (or provinces) a centre serves; one centre per department in a network."""
+
+    __tablename__ = "centre_department"
+    __table_args__ = (UniqueConstraint("network", "department"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id", ondelete="CASCADE"), index=True)
+    network: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str] = mapped_column(String(8))
+
+
+class Call(Base):
+    """One call as the engine saw it.  The caller's number is never stored: only its keyed HMAC."""
+
+    __tablename__ = "call"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"), index=True)
+    caller_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    caller_withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]
+    duration: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(32), default="in-progress")
+    outcome: Mapped[str | None] = mapped_column(String(64))  # forwarded, handed_off, ended_closed...
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(8))
+    caller_type: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+
+    events: Mapped[list[CallEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="CallEvent.id", back_populates="call"
+    )
+
+
+class CallEvent(Base):
+    """A routing step or outcome of a call, with the human-readable reason."""
+
+    __tablename__ = "call_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    rule_index: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    call: Mapped[Call] = relationship(back_populates="events")
+
+
+class EmailOutbox(Base):
+    """Emails the engine owes someone; written in the call's transaction, sent by the scheduler."""
+
+    __tablename__ = "email_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
