@@ -39,7 +39,8 @@ def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config.setdefault("CLOCK", utc_now)
     app.config.setdefault("LIVE_STATE", empty_live_state)
     # Twilio's webhooks are small forms; anything large is not Twilio.
-    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if int(app.config["PROXY_COUNT"]):
         count = int(app.config["PROXY_COUNT"])
@@ -77,7 +78,8 @@ def cli(context: click.Context) -> None:
         # Trying the engine needs no secrets: generated demo ones are kept in the instance folder.
         os.environ.setdefault("HELPLINE_ENV", "development")
     # The app is built only when a command needs it, so `--help` works without any settings.
-    context.obj = ScriptInfo(create_app=_create_cli_app, set_debug_flag=False)
+    if context.obj is None:
+        context.obj = ScriptInfo(create_app=_create_cli_app, set_debug_flag=False)
 
 
 def _register_commands() -> None:

@@ -1,0 +1,102 @@
+"""A small Twilio-compatible REST server on 127.0.0.1 for tests: records what the engine asks of Twilio."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+@dataclass
+class RestRequest:
+    method: str
+    path: str
+    params: dict[str, str]
+    account_sid: str | None
+
+
+@dataclass
+class TwilioTestServer:
+    account_sid: str
+    auth_token: str
+    requests: list[RestRequest] = field(default_factory=list)
+    calls: dict[str, dict] = field(default_factory=dict)
+
+    def start(self) -> "TwilioTestServer":
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def do_GET(self):
+                self._handle("GET")
+
+            def do_POST(self):
+                self._handle("POST")
+
+            def _handle(self, method: str):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode() if length else ""
+                params = {k: v[-1] for k, v in parse_qs(body).items()}
+                account = _basic_auth_user(self.headers.get("Authorization"), server.auth_token)
+                server.requests.append(RestRequest(method, self.path, params, account))
+                if account != server.account_sid:
+                    return self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                status, payload = server.route(method, self.path.split("?")[0], params)
+                self._reply(status, payload)
+
+            def _reply(self, status: int, payload: dict):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, dict]:
+        prefix = f"/2010-04-01/Accounts/{self.account_sid}/Calls"
+        if method == "POST" and path == prefix + ".json":
+            if not params.get("To") or not params.get("From") or not (params.get("Url") or params.get("Twiml")):
+                return 400, {"code": 21201, "message": "To, From and Url or Twiml are required", "status": 400}
+            sid = "CA" + uuid.uuid4().hex
+            call = {"sid": sid, "account_sid": self.account_sid, "to": params["To"], "from": params["From"],
+                    "status": "queued", "direction": "outbound-api", "uri": f"{prefix}/{sid}.json"}
+            self.calls[sid] = {**call, "params": params}
+            return 201, call
+        if path.startswith(prefix + "/") and path.endswith(".json"):
+            sid = path[len(prefix) + 1 : -5]
+            call = self.calls.get(sid)
+            if call is None:
+                return 404, {"code": 20404, "message": "not found", "status": 404}
+            if method == "POST":
+                call["params"] = {**call["params"], **params}
+                if params.get("Status"):
+                    call["status"] = params["Status"]
+            return 200, {k: v for k, v in call.items() if k != "params"}
+        return 404, {"code": 20404, "message": f"no route {method} {path}", "status": 404}
+
+
+def _basic_auth_user(header: str | None, token: str) -> str | None:
+    if not header or not header.startswith("Basic "):
+        return None
+    user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    return user if password == token else None

@@ -1,0 +1,72 @@
+"""The `helpline` command line as an operator uses it: call simulator, status, database."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app import cli
+from store.extension import database
+from store.models import Call
+
+
+def invoke(app, *args):
+    return app.test_cli_runner().invoke(cli, list(args))
+
+
+def test_call_prints_what_the_caller_hears_what_is_dialled_and_why(app):
+    result = invoke(app, "call", "ecoute-violences-conjugales", "--at", "2026-07-21T10:00", "--from", "+32470123456",
+                    "--outcome", "+3225550107=busy")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Tuesday 2026-07-21 10:00 CEST" in out
+    assert "jour férié : Fête nationale" in out
+    assert "dials     +3225550107" in out and ": busy" in out
+    assert "closed: public holiday Fête nationale" in out  # the recorded reason
+    assert "+32470123456" not in out  # the operator's test number is masked too
+    assert "ending in 56" in out
+
+
+def test_call_with_presses_hands_3977_to_the_departement_centre(app):
+    result = invoke(app, "call", "3977", "--at", "2026-11-24T10:00", "--press", "94000#")
+    assert result.exit_code == 0, result.output
+    assert "whisper   Appel transféré par le 3977, département 94" in result.output
+    assert "handed_off" in result.output
+
+
+def test_call_accepts_a_line_number_instead_of_its_id(app):
+    result = invoke(app, "call", "+33199009494", "--at", "2026-11-28T10:00")
+    assert result.exit_code == 0, result.output
+    assert "Nous rouvrons lundi à 9 heures" in result.output
+
+
+def test_call_names_the_known_lines_when_the_line_is_unknown(app):
+    result = invoke(app, "call", "nowhere")
+    assert result.exit_code != 0
+    assert "ecoute-violences-conjugales" in result.output
+
+
+def test_call_rejects_a_bad_outcome_clearly(app):
+    result = invoke(app, "call", "3977", "--outcome", "+33199000094=maybe")
+    assert result.exit_code != 0
+    assert "STATUS one of completed, busy" in result.output
+
+
+def test_simulated_calls_go_through_the_real_recorded_webhooks(app):
+    invoke(app, "call", "3977", "--at", "2026-11-24T10:00", "--press", "94000#")
+    with app.app_context(), database.session() as session:
+        record = session.scalar(select(Call))
+        assert record.department == "94"
+        assert record.caller_hash is None  # simulated as withheld by default
+
+
+def test_status_lists_every_line_and_centre_with_why_and_when(app):
+    result = invoke(app, "status", "--at", "2026-07-21T10:00")
+    assert result.exit_code == 0, result.output
+    assert "ecoute-violences-conjugales  closed: public holiday Fête nationale, reopens Wed 2026-07-22 09:00" in result.output
+    assert "centre 3977-alsace" in result.output
+
+
+def test_db_upgrade_reports_the_revision(app):
+    result = invoke(app, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert "database at revision 0001" in result.output
