@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from settings import load_settings
 
-INSTANCE_PATH = Path(__file__).resolve().parent / "instance"
+DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent / "instance"
 DEVELOPMENT_COMMANDS = {"demo", "call", "status"}
 
 
@@ -24,7 +24,8 @@ def utc_now() -> datetime:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_PATH), instance_relative_config=True)
+    instance_path = os.environ.get("HELPLINE_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     _load_settings(app, config)
     _init_extensions(app)
     _register_blueprints(app)

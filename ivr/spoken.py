@@ -15,7 +15,7 @@ EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Au
 def spoken_time(moment: datetime, language: str) -> str:
     if language == "en":
         hour = moment.hour % 12 or 12
-        suffix = "a.m." if moment.hour < 12 else "p.m."
+        suffix = "am" if moment.hour < 12 else "pm"
         if moment.hour == 12 and moment.minute == 0:
             return "noon"
         return f"{hour}{f':{moment.minute:02d}' if moment.minute else ''} {suffix}"
@@ -34,7 +34,7 @@ def spoken_moment(moment: datetime, now: datetime, language: str) -> str:
     days_ahead = (moment.date() - now.astimezone(moment.tzinfo).date()).days
     at = spoken_time(moment, language)
     if language == "en":
-        at = at if at == "noon" else f"at {at}"
+        at = f"at {at}"
         if days_ahead == 0:
             return f"today {at}"
         if days_ahead == 1:

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Twilio gives a webhook 15 s: a database that does not answer within a few seconds must let the
+# webhook fall back to its safe TwiML while there is still time to dial someone.
+WEBHOOK_DB_WAIT_SECONDS = 4
 
 
 def make_engine(url: str) -> Engine:
@@ -20,12 +23,19 @@ def make_engine(url: str) -> Engine:
         in_memory = parsed.database in (None, "", ":memory:")
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 15},
+            connect_args={"check_same_thread": False, "timeout": WEBHOOK_DB_WAIT_SECONDS},
             poolclass=StaticPool if in_memory else None,
         )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=5)
+    connect_args = {}
+    if parsed.get_backend_name() == "postgresql":
+        connect_args = {
+            "connect_timeout": WEBHOOK_DB_WAIT_SECONDS,
+            "options": f"-c statement_timeout={WEBHOOK_DB_WAIT_SECONDS * 1000}",
+        }
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         pool_timeout=WEBHOOK_DB_WAIT_SECONDS, connect_args=connect_args)
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
@@ -34,7 +44,7 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={WEBHOOK_DB_WAIT_SECONDS * 1000}")
     cursor.close()
 
 
