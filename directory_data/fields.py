@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import phonenumbers
-import yaml
 
 from directory_data.reference import load_services
 
@@ -178,7 +177,9 @@ def check_hours(value: Any, path: str, problems: Problems) -> dict[str, list[str
         for index, text in enumerate(shifts):
             parsed = parse_shift(str(text))
             if parsed is None:
-                problems.add(f"{path}.{key}[{index}]", f"{text!r} is not a time range like 09:00-17:00")
+                # An index only helps when the person wrote a list; a single value is named by its day key.
+                where = f"{path}.{key}[{index}]" if isinstance(spec, list) else f"{path}.{key}"
+                problems.add(where, f"{str(text).strip()!r} is not a time range like 09:00-17:00")
                 continue
             for day in days:
                 hours.setdefault(day, []).append(format_shift(*parsed))
@@ -206,9 +207,11 @@ def parse_shift(text: str) -> tuple[time, time] | None:
     if not match:
         return None
     h1, m1, h2, m2 = (int(g) for g in match.groups())
-    if h2 == 24 and m2 == 0:
-        h2 = 0  # "until midnight"
-    if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60) or (h1, m1) == (h2, m2):
+    until_midnight = (h2, m2) == (24, 0)
+    if until_midnight:
+        h2 = 0
+    # "00:00-24:00" is a whole day; any other range that starts where it ends means nothing.
+    if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60) or ((h1, m1) == (h2, m2) and not until_midnight):
         return None
     return time(h1, m1), time(h2, m2)
 
@@ -223,14 +226,20 @@ def check_holidays(value: Any, country: str, path: str, problems: Problems) -> d
     if not isinstance(value, dict):
         problems.add(path, "must give country, optional subdivision and closes: true/false")
         return None
+    for key in value:
+        if key not in ("country", "subdivision", "closes"):
+            # A typo such as "close: false" would otherwise silently keep the default (closed on holidays).
+            problems.add(f"{path}.{key}", "unknown setting (country, subdivision, closes)")
     calendar_country = value.get("country", country)
     subdivision = value.get("subdivision")
-    try:
-        holidays.country_holidays(calendar_country, subdiv=subdivision, years=2026)
-    except (NotImplementedError, KeyError):
+    # Unquoted codes such as 57 or 974 arrive as integers; the calendar and the database keep text.
+    subdivision = str(subdivision) if subdivision is not None else None
+    supported = holidays.list_supported_countries()
+    if not isinstance(calendar_country, str) or calendar_country not in supported:
         problems.add(f"{path}.country", f"no public holiday calendar for {calendar_country!r}")
-    except ValueError:
-        problems.add(f"{path}.subdivision", f"{subdivision!r} is not a subdivision of {calendar_country}")
+    elif subdivision is not None and subdivision not in supported[calendar_country]:
+        choices = ", ".join(supported[calendar_country]) or "none"
+        problems.add(f"{path}.subdivision", f"{subdivision!r} is not a subdivision of {calendar_country} ({choices})")
     return {
         "country": calendar_country,
         "subdivision": subdivision,
@@ -271,7 +280,10 @@ def check_aware(value: Any, timezone: Any, path: str, problems: Problems) -> dat
     except (ZoneInfoNotFoundError, ValueError):
         return None
     # Written in the line's time zone, and always given back in it, so exports read like the file.
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+    local = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    # Through UTC and back: a wall time skipped by a spring-forward (02:30) becomes the real instant
+    # (03:30+02:00), the one the database will give back, so the next load does not see a change.
+    return local.astimezone(UTC).astimezone(zone)
 
 
 def check_alternatives(value: Any, problems: Problems) -> list[str]:

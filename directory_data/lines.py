@@ -37,6 +37,13 @@ LINE_KEYS = {
     "alternatives", "closed_message", "emergency_fallback", "after_hours_email", "caller_id",
     "handoff_network", "department_retries", "overflow", "pool", "notes",
 }  # fmt: skip
+# The order settings are written in a line's file, and exported in.
+LINE_ORDER = (
+    "id", "name", "country", "numbers", "display_number", "timezone", "language", "languages", "voices",
+    "greeting", "danger_notice", "quick_exit_key", "menu", "hours", "holidays", "closures", "after_hours_email",
+    "alternatives", "closed_message", "caller_id", "handoff_network", "department_retries",
+    "emergency_fallback", "pool", "notes", "overflow",
+)  # fmt: skip
 CENTRE_KEYS = {"id", "name", "network", "departments", "number", "display_number", "timezone", "hours",
                "holidays", "closures", "fictitious"}  # fmt: skip
 MENU_THEN = ("route", "end", "menu")
@@ -160,6 +167,11 @@ def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, A
         problems.add(path, f"needs exactly one action ({', '.join(ACTIONS)})")
         return None
     action = actions[0]
+    # Silently ignoring these would let someone believe a message or a queue gives up after N seconds.
+    if "timeout" in raw and action not in ("forward", "handoff"):
+        problems.add(f"{path}.timeout", "only forward and handoff ring for a time")
+    if "label" in raw and action != "forward":
+        problems.add(f"{path}.label", "only a forward has a label")
     when = raw.get("when", [])
     when = [when] if isinstance(when, str) else when
     if not isinstance(when, list):
@@ -209,8 +221,11 @@ def _condition_ok(condition: Any, path: str, problems: Problems) -> bool:
     if name not in SIMPLE_CONDITIONS:
         problems.add(path, f"unknown condition {name!r}")
         return False
-    if reason is not None and (name != "closed" or reason not in CLOSED_REASONS):
-        problems.add(path, f"only closed takes a reason: one of {', '.join(CLOSED_REASONS)}")
+    if reason is not None and name != "closed":
+        problems.add(path, f"{name} takes no reason; only closed does (closed:holiday)")
+        return False
+    if reason is not None and reason not in CLOSED_REASONS:
+        problems.add(path, f"unknown reason {reason!r} for closed: one of {', '.join(CLOSED_REASONS)}")
         return False
     return True
 
@@ -225,6 +240,10 @@ def canonical_centre(raw: Any, path: str, problems: Problems) -> dict[str, Any] 
     slug = raw.get("id")
     if not isinstance(slug, str) or not SLUG.match(slug):
         problems.add(f"{path}.id", "required: lower-case letters, digits and dashes")
+    network = raw.get("network")
+    if not isinstance(network, (str, int)) or not str(network).strip():
+        # Without one no line's hand-off can ever reach the centre.
+        problems.add(f"{path}.network", "required: the line whose hand-offs this centre takes, e.g. \"3977\"")
     departments = raw.get("departments")
     if not isinstance(departments, list) or not departments:
         problems.add(f"{path}.departments", "list the départements or provinces the centre serves")
@@ -235,7 +254,7 @@ def canonical_centre(raw: Any, path: str, problems: Problems) -> dict[str, Any] 
     return {
         "id": slug,
         "name": str(raw.get("name") or slug),
-        "network": str(raw.get("network") or ""),
+        "network": str(network or ""),
         "departments": [str(d) for d in departments],
         "number": number,
         "display_number": str(raw.get("display_number") or ""),

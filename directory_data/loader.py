@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from directory_data.build import build_line
-from directory_data.fields import DATA_DIR, DirectoryError, Problems
-from directory_data.lines import canonical_centre, canonical_line
+from directory_data.fields import DATA_DIR, WEEKDAYS, DirectoryError, Problems
+from directory_data.lines import LINE_ORDER, canonical_centre, canonical_line
 from directory_data.reference import load_departments
 from routing.validation import chain_problems, forwarding_loops
 
@@ -23,22 +23,33 @@ class DirectoryFiles:
 
     lines: list[dict[str, Any]]
     centres: list[dict[str, Any]]
+    # Where they were read from, as problems name them.
+    lines_dir: str = "directory_data/lines"
+    centres_file: str = "directory_data/centres.yaml"
 
 
 def read_directory(root: Path = DATA_DIR) -> DirectoryFiles:
     """Read every file under ``root``; raise DirectoryError listing all problems, or return everything."""
     problems: list[str] = []
     lines = []
-    for path in sorted((root / "lines").glob("*.yaml")):
+    broken: set[str] = set()  # files whose line cannot be built into routing objects
+    line_paths = sorted((root / "lines").glob("*.yaml"))
+    if not line_paths:
+        # A mistyped --from would otherwise read as "no lines at all", and --prune would delete them all.
+        raise DirectoryError([f"{root}: no line files here (expected {root / 'lines'}/*.yaml)"])
+    for path in line_paths:
         found = Problems(_shown(path, root))
         raw = _load_yaml(path, found)
         doc = canonical_line(raw, found) if raw is not None else None
         if doc is not None:
             doc["source_file"] = path.name
             lines.append(doc)
+        if found.found:
+            broken.add(path.name)
         problems.extend(found.found)
     centres = []
     centres_path = root / "centres.yaml"
+    centres_ok = True
     if centres_path.exists():
         found = Problems(_shown(centres_path, root))
         raw = _load_yaml(centres_path, found)
@@ -49,12 +60,16 @@ def read_directory(root: Path = DATA_DIR) -> DirectoryFiles:
             doc = canonical_centre(item, f"centres[{index}]", found)
             if doc is not None:
                 centres.append(doc)
+        centres_ok = not found.found
         problems.extend(found.found)
-    if not problems:
-        problems.extend(validate_documents(lines, centres))
+    # Checks across files run even when some file is wrong, so one run reports everything it can.
+    files = DirectoryFiles(lines, centres, _shown(root / "lines", root), _shown(centres_path, root))
+    problems.extend(
+        validate_documents(lines, centres, files.lines_dir, files.centres_file, broken, centres_complete=centres_ok)
+    )
     if problems:
         raise DirectoryError(problems)
-    return DirectoryFiles(lines, centres)
+    return files
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -79,13 +94,25 @@ def _load_yaml(path: Path, problems: Problems) -> Any:
     return raw
 
 
-def validate_documents(lines: list[dict[str, Any]], centres: list[dict[str, Any]]) -> list[str]:
-    """Checks across documents: unique ids and numbers, known départements, working chains, no loops."""
+def validate_documents(
+    lines: list[dict[str, Any]],
+    centres: list[dict[str, Any]],
+    lines_dir: str = "directory_data/lines",
+    centres_file: str = "directory_data/centres.yaml",
+    broken: set[str] | frozenset[str] = frozenset(),
+    centres_complete: bool = True,
+) -> list[str]:
+    """Checks across documents: unique ids and numbers, known départements, working chains, no loops.
+
+    Lines whose file is in ``broken`` are only checked for clashes: their chain cannot be built yet."""
     problems: list[str] = []
     departments = load_departments()
 
+    def source(doc: dict[str, Any]) -> str:
+        return doc.get("source_file") or f"{doc['id']}.yaml"
+
     def where(doc: dict[str, Any]) -> str:
-        return f"directory_data/lines/{doc.get('source_file') or doc['id'] + '.yaml'}"
+        return f"{lines_dir}/{source(doc)}"
 
     seen_lines: dict[str, str] = {}
     owners: dict[str, str] = {}
@@ -101,7 +128,7 @@ def validate_documents(lines: list[dict[str, Any]], centres: list[dict[str, Any]
     served: dict[tuple[str, str], str] = {}
     seen_centres: set[str] = set()
     for index, doc in enumerate(centres):
-        path = f"directory_data/centres.yaml: centres[{index}]"
+        path = f"{centres_file}: centres[{index}]"
         if doc["id"] in seen_centres:
             problems.append(f"{path}.id: {doc['id']!r} is used twice")
         seen_centres.add(doc["id"])
@@ -116,15 +143,17 @@ def validate_documents(lines: list[dict[str, Any]], centres: list[dict[str, Any]
     networks = {doc["network"] for doc in centres}
     built = []
     for doc in lines:
+        if source(doc) in broken:
+            continue
         hands_off = any(rule["action"] == "handoff" for rule in doc["overflow"])
-        if hands_off and (doc.get("handoff_network") or doc["id"]) not in networks:
+        if hands_off and centres_complete and (doc.get("handoff_network") or doc["id"]) not in networks:
             problems.append(f"{where(doc)}: handoff_network: no centre belongs to network "
                             f"{doc.get('handoff_network') or doc['id']!r}")
         line = build_line(doc)
         built.append(line)
         for problem in chain_problems(line):
             problems.append(f"{where(doc)}: {problem.key_path()}: {problem.message}")
-    by_slug = {doc["id"]: doc for doc in lines}
+    by_slug = {doc["id"]: doc for doc in lines if source(doc) not in broken}
     for problem in forwarding_loops(built):
         problems.append(f"{where(by_slug[problem.line])}: {problem.key_path()}: {problem.message}")
     return problems
@@ -146,10 +175,16 @@ def write_directory(files: DirectoryFiles, root: Path) -> list[Path]:
 
 
 def export_line(doc: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in doc.items() if k != "source_file" and v not in (None, [], {}, "")}
+    """The line as a person would write it: settings in the usual order, the chain last, no empty values."""
+    order = [key for key in LINE_ORDER if key in doc] + sorted(k for k in doc if k not in LINE_ORDER)
+    out = {k: doc[k] for k in order if k != "source_file" and doc[k] not in (None, [], {}, "")}
+    if doc.get("quick_exit_key", "*") is None:
+        out["quick_exit_key"] = None  # left out, it would read back as the default "*"
+    if out.get("pool") == doc["id"]:
+        del out["pool"]  # the default
     out["hours"] = _grouped_hours(doc["hours"])
     out["overflow"] = [_export_rule(rule) for rule in doc["overflow"]]
-    return out
+    return {k: out.pop(k) for k in [k for k in out if k != "overflow"] + ["overflow"]}
 
 
 def export_centre(doc: dict[str, Any]) -> dict[str, Any]:
@@ -182,8 +217,6 @@ def _export_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 def _grouped_hours(hours: dict[str, list[str]]) -> dict[str, list[str]]:
     """Consecutive days with the same shifts become one range (mon-fri), as a person would write it."""
-    from directory_data.fields import WEEKDAYS
-
     grouped: dict[str, list[str]] = {}
     run: list[str] = []
     for day in WEEKDAYS + ("",):

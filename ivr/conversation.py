@@ -15,7 +15,7 @@ from ivr.state import CallState
 from routing.chain import Decision, Step, StepKind, decide
 from routing.model import Line, LiveState
 from store import calls
-from store.directory import Snapshot
+from store.snapshot import Snapshot
 from store.models import Call
 
 SAY_LANGUAGE = {("fr", "FR"): "fr-FR", ("fr", "BE"): "fr-BE", ("en", "FR"): "en-GB", ("en", "BE"): "en-GB"}

@@ -13,8 +13,11 @@ class ChainProblem:
     line: str
     rule_index: int | None  # None: the problem is the line's, not one rule's
     message: str
+    key: str | None = None  # the setting at fault when it is not a rule (emergency_fallback)
 
     def key_path(self) -> str:
+        if self.key is not None:
+            return self.key
         return "overflow" if self.rule_index is None else f"overflow[{self.rule_index}]"
 
 
@@ -42,15 +45,30 @@ def chain_problems(line: Line) -> list[ChainProblem]:
         if action.kind is ActionKind.END:
             earlier_ends.append(conditions)
     if line.emergency_fallback and line.emergency_fallback in own_numbers:
-        problems.append(ChainProblem(line.slug, None, "the emergency fallback is the line's own number"))
+        problems.append(
+            ChainProblem(line.slug, None, "the emergency fallback is the line's own number", "emergency_fallback")
+        )
     return problems
+
+
+def _implies(condition: When, other: When) -> bool:
+    """Whenever ``condition`` holds, ``other`` holds too (closed:holiday implies closed, >=5 implies >=3)."""
+    if other.condition is Condition.ALWAYS or condition == other:
+        return True
+    if condition.condition is not other.condition:
+        return False
+    if other.condition is Condition.CLOSED:
+        return other.reason is None
+    if condition.threshold is not None and other.threshold is not None:
+        return condition.threshold >= other.threshold
+    return False
 
 
 def _never_reached(conditions: frozenset[When], earlier_ends: list[frozenset[When]]) -> bool:
     always = When(Condition.ALWAYS)
     for ended in earlier_ends:
-        # An earlier "end" whose conditions are all implied by this rule's conditions catches every call first.
-        if ended <= conditions | {always}:
+        # An earlier "end" whose conditions all hold whenever this rule's do catches every call first.
+        if all(any(_implies(mine, theirs) for mine in conditions) for theirs in ended):
             return True
     # "end when open" and "end when closed" together end every call.
     ended_open = any(e <= {When(Condition.OPEN), always} for e in earlier_ends)
@@ -71,13 +89,24 @@ def forwarding_loops(lines: Iterable[Line]) -> list[ChainProblem]:
                 edges[line.slug].add(owner[number])
     problems: list[ChainProblem] = []
     reported: set[frozenset[str]] = set()
+    by_slug = {line.slug: line for line in lines}
     for start in sorted(edges):
         cycle = _cycle_from(start, edges)
         if cycle and frozenset(cycle) not in reported:
             reported.add(frozenset(cycle))
             path = " → ".join(cycle + [cycle[0]])
-            problems.append(ChainProblem(start, None, f"forwarding loop between lines: {path}"))
+            next_line = cycle[1] if len(cycle) > 1 else cycle[0]
+            index, key = _forward_into(by_slug[start], set(by_slug[next_line].numbers))
+            problems.append(ChainProblem(start, index, f"forwarding loop between lines: {path}", key))
     return problems
+
+
+def _forward_into(line: Line, numbers: set[str]) -> tuple[int | None, str | None]:
+    """Where ``line`` sends callers to one of ``numbers``: (rule index, None) or (None, "emergency_fallback")."""
+    for index, rule in enumerate(line.rules):
+        if rule.action.kind is ActionKind.FORWARD and rule.action.number in numbers:
+            return index, None
+    return None, "emergency_fallback"
 
 
 def _cycle_from(start: str, edges: dict[str, set[str]]) -> list[str] | None:

@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 from directory_data.fields import DATA_DIR
 from directory_data.loader import DirectoryError, read_directory, write_directory
 from store.db import current_revision, upgrade
-from store.directory import export_documents, load_documents
+from store.directory import load_documents
+from store.documents import export_documents
 from store.extension import database, directory
 
 

@@ -1,21 +1,17 @@
-"""Lines and centres in the database: loading documents atomically, exporting them, and a per-worker cache."""
+"""Lines and centres in the database: loading canonical documents atomically, idempotently."""
 
 from __future__ import annotations
 
-import threading
-import time as clock
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from directory_data.build import build_centre, build_line, build_override
-from directory_data.fields import WEEKDAYS, format_shift
-from directory_data.loader import DirectoryFiles
-from routing.chain import CentreIndex
-from routing.model import Centre, Line
+from directory_data.fields import WEEKDAYS
+from directory_data.loader import DirectoryError, DirectoryFiles
+from store.documents import centre_document, centres_query, line_document, lines_query
 from store.models import (
     CentreDepartment,
     CentreRow,
@@ -24,7 +20,6 @@ from store.models import (
     LineNumber,
     LineRow,
     OverflowRuleRow,
-    OverrideRow,
     ScheduleRow,
     WeeklyShift,
 )
@@ -61,54 +56,96 @@ def current_revision(session: Session) -> int:
 def load_documents(session: Session, files: DirectoryFiles, prune: bool = False) -> LoadReport:
     """Make the database hold exactly these lines and centres; the caller commits (all or nothing)."""
     report = LoadReport()
-    lines = {row.slug: row for row in session.scalars(_lines_query())}
-    for doc in files.lines:
-        row = lines.pop(doc["id"], None)
+    lines = {row.slug: row for row in session.scalars(lines_query())}
+    centres = {row.slug: row for row in session.scalars(centres_query())}
+    line_writes, gone_lines = _sort_out("line", lines, files.lines, _line_unchanged, prune, report)
+    centre_writes, gone_centres = _sort_out("centre", centres, files.centres, _centre_unchanged, prune, report)
+    if not prune:
+        _refuse_clashes_with_kept(files, gone_lines, gone_centres)
+    # Free every number and département that may move before writing any: a line written early in the
+    # load may take over a number that a line written later (or a pruned one) gives up.
+    for row, _ in line_writes:
+        if row is not None:
+            row.numbers.clear()
+    for row, _ in centre_writes:
+        if row is not None:
+            row.departments.clear()
+    for row in (gone_lines + gone_centres) if prune else ():
+        session.delete(row)
+    session.flush()
+    for row, doc in line_writes:
         if row is None:
             row = LineRow(slug=doc["id"], schedule=ScheduleRow(timezone=doc["timezone"]))
             session.add(row)
-            report.created.append(f"line {doc['id']}")
-        elif line_document(row) == _comparable(doc):
-            report.unchanged.append(f"line {doc['id']}")
-            continue
-        else:
-            report.updated.append(f"line {doc['id']}")
         _write_line(session, row, doc)
-    for slug, row in lines.items():
-        if prune:
-            session.delete(row)
-            report.removed.append(f"line {slug}")
-        else:
-            report.kept.append(f"line {slug}")
-    session.flush()
-
-    centres = {row.slug: row for row in session.scalars(_centres_query())}
-    for doc in files.centres:
-        row = centres.pop(doc["id"], None)
+    for row, doc in centre_writes:
         if row is None:
             row = CentreRow(slug=doc["id"], schedule=ScheduleRow(timezone=doc["timezone"]))
             session.add(row)
-            report.created.append(f"centre {doc['id']}")
-        elif centre_document(row) == doc:
-            report.unchanged.append(f"centre {doc['id']}")
-            continue
-        else:
-            report.updated.append(f"centre {doc['id']}")
         _write_centre(session, row, doc)
-    for slug, row in centres.items():
-        if prune:
-            session.delete(row)
-            report.removed.append(f"centre {slug}")
-        else:
-            report.kept.append(f"centre {slug}")
     if report.created or report.updated or report.removed:
         bump_revision(session)
     session.flush()
     return report
 
 
-def _comparable(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k != "source_file"}
+def _sort_out(
+    kind: str,
+    rows: dict[str, Any],
+    docs: list[dict[str, Any]],
+    unchanged: Callable[[Any, dict[str, Any]], bool],
+    prune: bool,
+    report: LoadReport,
+) -> tuple[list[tuple[Any, dict[str, Any]]], list[Any]]:
+    """Fill the report; return what to write as (row, or None for a new one, document), and the rows
+    no longer in the files."""
+    writes = []
+    for doc in docs:
+        row = rows.get(doc["id"])
+        if row is None:
+            report.created.append(f"{kind} {doc['id']}")
+        elif unchanged(row, doc):
+            report.unchanged.append(f"{kind} {doc['id']}")
+            continue
+        else:
+            report.updated.append(f"{kind} {doc['id']}")
+        writes.append((row, doc))
+    in_files = {doc["id"] for doc in docs}
+    gone = [row for slug, row in rows.items() if slug not in in_files]
+    (report.removed if prune else report.kept).extend(f"{kind} {row.slug}" for row in gone)
+    return writes, gone
+
+
+def _line_unchanged(row: LineRow, doc: dict[str, Any]) -> bool:
+    return line_document(row) == {k: v for k, v in doc.items() if k != "source_file"}
+
+
+def _centre_unchanged(row: CentreRow, doc: dict[str, Any]) -> bool:
+    # The database gives départements back sorted; the order they are written in means nothing.
+    return centre_document(row) == {**doc, "departments": sorted(doc["departments"])}
+
+
+def _refuse_clashes_with_kept(files: DirectoryFiles, lines: list[LineRow], centres: list[CentreRow]) -> None:
+    """A line or centre left in the database still holds its numbers and départements."""
+    problems = []
+    held = {n.e164: row.slug for row in lines for n in row.numbers}
+    for doc in files.lines:
+        for index, number in enumerate(doc["numbers"]):
+            if number in held:
+                problems.append(
+                    f"{files.lines_dir}/{doc.get('source_file') or doc['id'] + '.yaml'}: numbers[{index}]: {number} "
+                    f"still belongs to line {held[number]}, which is not in the files (load with --prune to delete it)"
+                )
+    served = {(d.network, d.department): row.slug for row in centres for d in row.departments}
+    for c_index, doc in enumerate(files.centres):
+        for index, code in enumerate(doc["departments"]):
+            if (doc["network"], code) in served:
+                problems.append(
+                    f"{files.centres_file}: centres[{c_index}].departments[{index}]: {code} is still served by "
+                    f"centre {served[doc['network'], code]}, which is not in the files (load with --prune to delete it)"
+                )
+    if problems:
+        raise DirectoryError(problems)
 
 
 def _write_schedule(session: Session, schedule: ScheduleRow, doc: dict[str, Any]) -> None:
@@ -174,166 +211,3 @@ def _write_centre(session: Session, row: CentreRow, doc: dict[str, Any]) -> None
     session.flush()
     for code in doc["departments"]:
         row.departments.append(CentreDepartment(network=doc["network"], department=code))
-
-
-def _schedule_document(schedule: ScheduleRow) -> dict[str, Any]:
-    hours: dict[str, list[str]] = {}
-    for shift in schedule.shifts:
-        hours.setdefault(WEEKDAYS[shift.weekday], []).append(format_shift(shift.starts, shift.ends))
-    holidays = None
-    if schedule.holiday_country:
-        holidays = {
-            "country": schedule.holiday_country,
-            "subdivision": schedule.holiday_subdivision,
-            "closes": schedule.closes_on_holidays,
-        }
-    tz = schedule.timezone
-    return {
-        "timezone": tz,
-        "hours": {day: sorted(hours[day]) for day in WEEKDAYS if day in hours},
-        "holidays": holidays,
-        "closures": [
-            {"from": _local_iso(c.starts_at, tz), "to": _local_iso(c.ends_at, tz), "reason": c.reason}
-            for c in schedule.closures
-        ],
-    }
-
-
-def _local_iso(moment: datetime, tz: str) -> str:
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(tz)).isoformat()
-
-
-def line_document(row: LineRow) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "id": row.slug,
-        "name": row.name,
-        "country": row.country,
-        "numbers": [n.e164 for n in row.numbers],
-        "display_number": row.display_number,
-        "language": row.language,
-        **_schedule_document(row.schedule),
-        "overflow": [{"when": list(r.conditions), "action": r.action, **r.options} for r in row.rules],
-    }
-    doc.update(row.settings or {})
-    return doc
-
-
-def centre_document(row: CentreRow) -> dict[str, Any]:
-    return {
-        "id": row.slug,
-        "name": row.name,
-        "network": row.network,
-        "departments": [d.department for d in row.departments],
-        "number": row.number,
-        "display_number": row.display_number,
-        **_schedule_document(row.schedule),
-        "fictitious": row.fictitious,
-    }
-
-
-def _schedule_options():
-    return (
-        selectinload(ScheduleRow.shifts),
-        selectinload(ScheduleRow.closures),
-        selectinload(ScheduleRow.overrides),
-    )
-
-
-def _lines_query():
-    return select(LineRow).options(
-        selectinload(LineRow.schedule).options(*_schedule_options()),
-        selectinload(LineRow.numbers),
-        selectinload(LineRow.rules),
-    )
-
-
-def _centres_query():
-    return select(CentreRow).options(
-        selectinload(CentreRow.schedule).options(*_schedule_options()),
-        selectinload(CentreRow.departments),
-    )
-
-
-def export_documents(session: Session) -> DirectoryFiles:
-    lines = []
-    for row in session.scalars(_lines_query().order_by(LineRow.slug)):
-        doc = line_document(row)
-        doc["source_file"] = row.source_file or f"{row.slug}.yaml"
-        lines.append(doc)
-    centres = [centre_document(row) for row in session.scalars(_centres_query().order_by(CentreRow.slug))]
-    return DirectoryFiles(lines, centres)
-
-
-def _overrides(schedule: ScheduleRow, now: datetime):
-    return [
-        build_override(o.mode, o.starts_at, o.until, o.reason)
-        for o in schedule.overrides
-        if o.until is None or o.until > now
-    ]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Every line and centre as routing objects, built once per directory revision."""
-
-    revision: int
-    lines_by_number: dict[str, Line]
-    lines_by_slug: dict[str, Line]
-    line_ids: dict[str, int]
-    centres: CentreIndex
-
-    def line_for(self, number: str | None) -> Line | None:
-        return self.lines_by_number.get(number or "")
-
-
-def build_snapshot(session: Session, now: datetime) -> Snapshot:
-    revision = current_revision(session)
-    by_number: dict[str, Line] = {}
-    by_slug: dict[str, Line] = {}
-    ids: dict[str, int] = {}
-    for row in session.scalars(_lines_query()):
-        line = build_line(line_document(row), _overrides(row.schedule, now))
-        by_slug[line.slug] = line
-        ids[line.slug] = row.id
-        for number in line.numbers:
-            by_number[number] = line
-    centres: dict[tuple[str, str], Centre] = {}
-    for row in session.scalars(_centres_query()):
-        centre = build_centre(centre_document(row), _overrides(row.schedule, now))
-        for code in centre.departments:
-            centres[(centre.network, code)] = centre
-    return Snapshot(revision, by_number, by_slug, ids, centres)
-
-
-class DirectoryCache:
-    """Each worker keeps one snapshot and rebuilds it when the revision counter moves."""
-
-    def __init__(self, check_seconds: float = 0.0):
-        self.check_seconds = check_seconds
-        self._snapshot: Snapshot | None = None
-        self._checked_at = 0.0
-        self._lock = threading.Lock()
-
-    def get(self, session: Session, now: datetime) -> Snapshot:
-        snapshot = self._snapshot
-        monotonic = clock.monotonic()
-        if snapshot is not None and monotonic - self._checked_at < self.check_seconds:
-            return snapshot
-        revision = current_revision(session)
-        if snapshot is not None and snapshot.revision == revision:
-            self._checked_at = monotonic
-            return snapshot
-        with self._lock:
-            if self._snapshot is None or self._snapshot.revision != revision:
-                self._snapshot = build_snapshot(session, now)
-            self._checked_at = monotonic
-            return self._snapshot
-
-    def peek(self) -> Snapshot | None:
-        """The last snapshot, whatever its age: for answering a caller while the database is down."""
-        return self._snapshot
-
-    def invalidate(self) -> None:
-        self._snapshot = None

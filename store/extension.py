@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_engine, make_session_factory
-from store.directory import DirectoryCache, Snapshot
+from store.snapshot import DirectoryCache, Snapshot
 
 
 class Database:

@@ -231,3 +231,4 @@ class EmailOutbox(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
+

@@ -11,11 +11,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import sessionmaker
 
-from ivr.simulator import CallSimulator
 from ivr.twilio_rest import make_client
 from store.db import make_engine
 from store.extension import database
-from store.models import Base, Call, CallEvent
+from store.models import Base, Call
 from tests.conftest import AUTH_TOKEN, PEPPER, PUBLIC_URL, SignedTwilio, at_brussels, at_paris, make_test_app
 from tests.support.twilio_server import TwilioTestServer
 

@@ -1,0 +1,467 @@
+"""Throughput and latency of the incoming-call webhook under gunicorn, against a bare Flask floor.
+
+What is measured
+    The same gunicorn set-up (2 workers, sync by default; ``--worker-class gthread --threads N`` to compare)
+    on 127.0.0.1 serves, one after the other:
+
+    * ``bare``: benchmarks/bare_app.py, one endpoint answering a constant TwiML string;
+    * ``real``: the helpline app (``app.create_app()``, HELPLINE_ENV=production, secrets given explicitly
+      in the environment) on a fresh SQLite file, migrated and with the shipped directory loaded
+      (``--database-url postgresql+psycopg://root@127.0.0.1:5432/x`` uses a temporary PostgreSQL database
+      ``helpline_bench_<random>`` instead, dropped at the end). By default its clock cycles over fixed
+      instants (benchmarks/clocked_app.py: open, evening, night, weekend, public holiday) so the figures
+      do not depend on when the script runs; ``--clock real`` serves ``app:create_app()`` as is.
+
+    Both are driven by the same closed-loop load generator for the same duration, after a warm-up:
+    ``wrk`` (one thread, ``--connections`` connections; apt-get install -y wrk) replaying requests signed
+    beforehand, or ``--client python`` (threads with http.client) where wrk is missing. Every request is
+    a distinct call: POST /voice/incoming with a new CallSid, a valid X-Twilio-Signature, From rotating
+    over French, Belgian and withheld ("anonymous", "+266696687") callers and To over the seed lines'
+    numbers. Requests are bounded by ``--duration`` and by ``--max-requests`` per app.
+
+    Printed for each app: requests, errors (status not 200, body not XML, or the webhook's "technical
+    problem" fallback answer; plus socket errors), throughput, p50 and p99 latency, the server's CPU per
+    request (both workers), and the client's CPU share; then the real/bare throughput ratio.
+
+Target
+    real/bare throughput >= 0.6, with no errors.
+
+Run from the repository root:  python benchmarks/webhook_throughput.py [--duration 10] [--connections 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+PUBLIC_URL = "https://ivr.example.org"
+PATH = "/voice/incoming"
+SEED_NUMBERS = ("+3225550300", "+33199000116", "+33199000108", "+33199003977", "+33199009494")
+CALLERS = ("+33612345678", "+33145678901", "anonymous", "+32475123456", "+33699887766", "+266696687",
+           "+32470001122", "+33556001122", "restricted")  # fmt: skip
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# --- the requests ----------------------------------------------------------------------------------------
+
+
+def signed_requests(auth_token: str, count: int, prefix: str) -> list[tuple[str, str]]:
+    """(signature, body) pairs: distinct CallSids, Froms and Tos rotating on co-prime periods."""
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(auth_token)
+    account = "AC" + "1" * 32
+    run = uuid.uuid4().hex[:10]
+    found = []
+    for i in range(count):
+        params = {
+            "CallSid": f"CA{prefix}{run}{i:020d}"[:34],
+            "AccountSid": account,
+            "From": CALLERS[i % len(CALLERS)],
+            "To": SEED_NUMBERS[i % len(SEED_NUMBERS)],
+            "CallStatus": "ringing",
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+        }
+        found.append((validator.compute_signature(PUBLIC_URL + PATH, params), urlencode(params)))
+    return found
+
+
+def write_requests(path: Path, pairs: list[tuple[str, str]]) -> None:
+    path.write_text("".join(f"{signature}\t{body}\n" for signature, body in pairs))
+
+
+def fallback_needle() -> str:
+    """Words only the webhook's "technical problem" answer says, as they appear in the TwiML."""
+    from ivr import prompts
+
+    return escape(prompts.render("technical_problem", "fr"))
+
+
+# --- servers -----------------------------------------------------------------------------------------------
+
+
+def busy_cpu_seconds() -> float:
+    """CPU time spent by every process on the machine since boot (all cores, idle and iowait excluded)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / CLK_TCK
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    def worker_pids(self) -> list[int]:
+        try:
+            text = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in text.split()]
+
+    def cpu_seconds(self) -> float:
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / CLK_TCK
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_gunicorn(target: str, env: dict[str, str], args, log: Path) -> Server:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--workers", "2",
+        "--worker-class", args.worker_class,
+        "--bind", f"127.0.0.1:{port}",
+        "--chdir", str(ROOT),
+        "--error-logfile", str(log),
+        "--log-level", "warning",
+        "--timeout", "30",
+    ]  # fmt: skip
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.threads)]
+    command.append(target)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                               cwd=ROOT)
+    server = Server(process, port, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited ({process.returncode}) serving {target}:\n{log.read_text()[-3000:]}")
+        if len(server.worker_pids()) == 2:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return server
+            except OSError:
+                pass
+        time.sleep(0.1)
+    server.stop()
+    raise SystemExit(f"gunicorn did not start serving {target} within 30 s")
+
+
+# --- databases ---------------------------------------------------------------------------------------------
+
+
+def prepare_database(url: str, secrets_: dict[str, str]) -> None:
+    """Migrate and load the shipped directory, as `helpline db upgrade` and `helpline directory load` do."""
+    from app import create_app
+    from directory_data.fields import DATA_DIR
+    from store.cli import load_directory_files
+    from store.db import upgrade
+    from store.extension import database
+
+    app = create_app({"ENVIRONMENT": "production", "DATABASE_URL": url, "LOG_LEVEL": "WARNING", **secrets_})
+    with app.app_context():
+        upgrade(database.engine)
+        report = load_directory_files(DATA_DIR)
+        database.engine.dispose()
+    if not report.created:
+        raise SystemExit("the directory load created nothing: is the database really fresh?")
+
+
+class PostgresDatabase:
+    """A temporary database next to the one named in --database-url, dropped at the end."""
+
+    def __init__(self, url: str):
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        base = make_url(url)
+        if base.host not in ("127.0.0.1", "localhost", "::1"):
+            raise SystemExit("--database-url must point to a server on this machine (127.0.0.1)")
+        self.name = f"helpline_bench_{secrets.token_hex(5)}"
+        self.url = base.set(database=self.name).render_as_string(hide_password=False)
+        self._admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def create(self) -> None:
+        from sqlalchemy import text
+
+        with self._admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+
+    def drop(self) -> None:
+        from sqlalchemy import text
+
+        with self._admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+# --- load generators ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    requests: int
+    elapsed: float
+    non200: int
+    not_xml: int
+    fallback: int
+    socket_errors: int
+    p50_ms: float
+    p99_ms: float
+    client_cpu: float  # seconds
+
+    @property
+    def errors(self) -> int:
+        return self.non200 + self.not_xml + self.fallback + self.socket_errors
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.elapsed if self.elapsed > 0 else 0.0
+
+
+def run_wrk(port: int, request_file: Path, duration: float, connections: int, needle: str) -> Result:
+    command = [
+        "wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--timeout", "10s",
+        "-s", str(BENCH / "wrk_signed_calls.lua"), f"http://127.0.0.1:{port}",
+        "--", str(request_file), "1", needle,
+    ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, cwd=ROOT)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    match = re.search(r"^RESULT (.*)$", done.stdout, re.M)
+    if done.returncode != 0 or match is None:
+        raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    values = {k: float(v) for k, v in (item.split("=") for item in match.group(1).split())}
+    return Result(
+        requests=int(values["requests"]),
+        elapsed=values["elapsed_us"] / 1e6,
+        non200=int(values["non200"]),
+        not_xml=int(values["not_xml"]),
+        fallback=int(values["fallback"]),
+        socket_errors=int(values["socket_errors"]),
+        p50_ms=values["p50_us"] / 1000,
+        p99_ms=values["p99_us"] / 1000,
+        client_cpu=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+    )
+
+
+def run_python_client(port: int, pairs: list[tuple[str, str]], duration: float, connections: int,
+                      needle: str) -> Result:
+    """``connections`` threads, each with its own keep-alive connection (reopened when the server closes it)."""
+    lock = threading.Lock()
+    position = iter(range(len(pairs)))
+    latencies: list[list[int]] = [[] for _ in range(connections)]
+    counts = [{"non200": 0, "not_xml": 0, "fallback": 0, "socket": 0} for _ in range(connections)]
+    stop_at = time.monotonic() + duration
+    needle_bytes = needle.encode()
+
+    def worker(slot: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine, tally = latencies[slot], counts[slot]
+        while time.monotonic() < stop_at:
+            with lock:
+                index = next(position, None)
+            if index is None:
+                return
+            signature, body = pairs[index]
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+            started = time.perf_counter_ns()
+            try:
+                connection.request("POST", PATH, body, headers)
+                answer = connection.getresponse()
+                data = answer.read()
+            except (OSError, http.client.HTTPException):
+                tally["socket"] += 1
+                connection.close()
+                continue
+            mine.append(time.perf_counter_ns() - started)
+            if answer.status != 200:
+                tally["non200"] += 1
+            elif not data.startswith(b"<?xml"):
+                tally["not_xml"] += 1
+            elif needle_bytes in data:
+                tally["fallback"] += 1
+            if answer.will_close:
+                connection.close()
+        connection.close()
+
+    cpu_before = time.process_time()
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    merged = sorted(ns for mine in latencies for ns in mine)
+    if not merged:
+        raise SystemExit("the python client got no answer at all")
+    total = {key: sum(tally[key] for tally in counts) for key in counts[0]}
+    return Result(
+        requests=len(merged),
+        elapsed=elapsed,
+        non200=total["non200"],
+        not_xml=total["not_xml"],
+        fallback=total["fallback"],
+        socket_errors=total["socket"],
+        p50_ms=merged[len(merged) // 2] / 1e6,
+        p99_ms=merged[min(len(merged) - 1, int(len(merged) * 0.99))] / 1e6,
+        client_cpu=time.process_time() - cpu_before,
+    )
+
+
+# --- the run -----------------------------------------------------------------------------------------------
+
+
+def measure(name: str, target: str, env: dict[str, str], args, work: Path, needle: str,
+            warm: list[tuple[str, str]], main: list[tuple[str, str]]) -> tuple[Result, float, int]:
+    log = work / f"{name}-gunicorn.log"
+    server = start_gunicorn(target, env, args, log)
+    try:
+        if args.client == "wrk":
+            write_requests(work / f"{name}-warm.txt", warm)
+            write_requests(work / f"{name}-main.txt", main)
+            run_wrk(server.port, work / f"{name}-warm.txt", args.warmup, args.connections, needle)
+            cpu_before, busy_before, wall_before = server.cpu_seconds(), busy_cpu_seconds(), time.monotonic()
+            result = run_wrk(server.port, work / f"{name}-main.txt", args.duration, args.connections, needle)
+        else:
+            run_python_client(server.port, warm, args.warmup, args.connections, needle)
+            cpu_before, busy_before, wall_before = server.cpu_seconds(), busy_cpu_seconds(), time.monotonic()
+            result = run_python_client(server.port, main, args.duration, args.connections, needle)
+        server_cpu = server.cpu_seconds() - cpu_before
+        other = busy_cpu_seconds() - busy_before - server_cpu - result.client_cpu
+        other_share = max(0.0, other / (time.monotonic() - wall_before))
+    finally:
+        server.stop()
+    failures = len(re.findall(r"webhook \S+ failed", log.read_text()))
+    return result, server_cpu, failures, other_share
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per app (default 10)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up load per app (default 2)")
+    parser.add_argument("--max-requests", type=int, default=60000, help="cap on measured requests per app")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent client connections (default 4)")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
+    parser.add_argument("--clock", choices=("mixed", "real"), default="mixed")
+    parser.add_argument("--database-url", help="postgresql+psycopg://root@127.0.0.1:5432/<any>: use PostgreSQL")
+    parser.add_argument("--only", choices=("bare", "real"), help="measure one app only")
+    args = parser.parse_args()
+    if not 1 <= args.connections <= 64 or not 0 < args.duration <= 120 or not 0 <= args.warmup <= 30:
+        parser.error("keep it bounded: 1-64 connections, duration up to 120 s, warm-up up to 30 s")
+    if args.client == "auto":
+        args.client = "wrk" if shutil.which("wrk") else "python"
+    elif args.client == "wrk" and not shutil.which("wrk"):
+        parser.error("wrk is not installed (apt-get install -y wrk), or use --client python")
+
+    secrets_ = {
+        "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "NUMBER_PEPPER": secrets.token_hex(16),
+        "PUBLIC_URL": PUBLIC_URL,
+    }
+    work = Path(tempfile.mkdtemp(prefix="helpline-bench-"))
+    postgres = PostgresDatabase(args.database_url) if args.database_url else None
+    try:
+        if postgres:
+            postgres.create()
+            url, database_label = postgres.url, f"PostgreSQL (temporary database {postgres.name})"
+        else:
+            url, database_label = f"sqlite:///{work / 'helpline.sqlite3'}", "SQLite (fresh temporary file)"
+        prepare_database(url, secrets_)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HELPLINE_", "TWILIO_"))}
+        env.update({
+            "HELPLINE_ENV": "production",
+            "HELPLINE_DATABASE_URL": url,
+            "TWILIO_ACCOUNT_SID": secrets_["TWILIO_ACCOUNT_SID"],
+            "TWILIO_AUTH_TOKEN": secrets_["TWILIO_AUTH_TOKEN"],
+            "HELPLINE_NUMBER_PEPPER": secrets_["NUMBER_PEPPER"],
+            "HELPLINE_PUBLIC_URL": PUBLIC_URL,
+            "PYTHONDONTWRITEBYTECODE": "1",
+        })  # fmt: skip
+        needle = fallback_needle()
+        warm_count = max(200, int(args.warmup * 8000))
+        warm = signed_requests(secrets_["TWILIO_AUTH_TOKEN"], warm_count, "w")
+        main_pairs = signed_requests(secrets_["TWILIO_AUTH_TOKEN"], args.max_requests, "m")
+        real_target = "app:create_app()" if args.clock == "real" else "benchmarks.clocked_app:create()"
+
+        import gunicorn
+
+        workers = f"2 {args.worker_class} workers" + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+        client = (f"wrk, 1 thread, {args.connections} connections" if args.client == "wrk"
+                  else f"python http.client, {args.connections} threads in 1 process")
+        print(f"webhook_throughput: gunicorn {gunicorn.__version__}, {workers}, 127.0.0.1; {os.cpu_count()} CPUs")
+        print(f"  client: {client}; {args.warmup:g} s warm-up then {args.duration:g} s per app "
+              f"(at most {args.max_requests} requests)")
+        print(f"  real app: {real_target} on {database_label}, clock {args.clock}; "
+              f"POST {PATH}, a new signed CallSid per request")
+        print()
+        print(f"{'app':<6}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'server CPU ms/req':>19}{'client CPU':>12}")
+        results = {}
+        for name, target in (("bare", "benchmarks.bare_app:app"), ("real", real_target)):
+            if args.only and args.only != name:
+                continue
+            result, server_cpu, failures, other = measure(name, target, env, args, work, needle, warm, main_pairs)
+            results[name] = result
+            print(f"{name:<6}{result.requests:>10}{result.errors:>8}{result.throughput:>10.0f}"
+                  f"{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
+                  f"{1000 * server_cpu / max(result.requests, 1):>19.3f}"
+                  f"{100 * result.client_cpu / result.elapsed:>11.0f}%")
+            if result.errors or failures:
+                print(f"       errors: {result.non200} not 200, {result.not_xml} not XML, "
+                      f"{result.fallback} technical-problem answers, {result.socket_errors} socket errors; "
+                      f"{failures} 'webhook failed' lines in the server log")
+            if other > 0.15:
+                print(f"       warning: other processes kept {100 * other:.0f}% of a core busy during this run; "
+                      "its figures are disturbed")
+        if len(results) == 2:
+            ratio = results["real"].throughput / results["bare"].throughput
+            verdict = "meets" if ratio >= 0.6 else "misses"
+            print()
+            print(f"ratio real/bare throughput: {ratio:.2f} ({verdict} the target >= 0.60)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if postgres:
+            postgres.drop()
+
+
+if __name__ == "__main__":
+    main()
