@@ -34,11 +34,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
-    from ivr.webhooks import empty_live_state
+    from store.listeners import live_state
 
     app.config.update(load_settings(Path(app.instance_path), config))
     app.config.setdefault("CLOCK", utc_now)
-    app.config.setdefault("LIVE_STATE", empty_live_state)
+    app.config.setdefault("LIVE_STATE", live_state)
+    app.config.setdefault("DISPATCH_MODE", "background")
     # Twilio's webhooks are small forms; anything large is not Twilio.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
@@ -49,16 +50,20 @@ def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from ivr.dispatcher import dispatcher
     from store.extension import database, directory
 
     database.init_app(app)
     directory.init_app(app)
+    dispatcher.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from ivr.queue import queue
     from ivr.webhooks import voice
 
     app.register_blueprint(voice)
+    app.register_blueprint(queue)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from directory_data.fields import WEEKDAYS, parse_shift
+from directory_data.pools import build_pool_settings
 from directory_data.reference import load_services
 from routing.model import (
     Action,
@@ -131,6 +132,7 @@ def build_line(doc: Mapping[str, Any], overrides: Iterable[Override] = ()) -> Li
         handoff_network=doc.get("handoff_network"),
         department_retries=doc.get("department_retries", 2),
         pool=doc["pool"],
+        queue=build_pool_settings(doc.get("queue")),
     )
 
 

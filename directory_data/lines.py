@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from directory_data.pools import check_queue
 from directory_data.fields import (
     ACTIONS,
     CLOSED_REASONS,
@@ -35,14 +36,14 @@ LINE_KEYS = {
     "id", "name", "country", "numbers", "display_number", "timezone", "language", "languages", "voices",
     "greeting", "danger_notice", "menu", "quick_exit_key", "hours", "holidays", "closures",
     "alternatives", "closed_message", "emergency_fallback", "after_hours_email", "caller_id",
-    "handoff_network", "department_retries", "overflow", "pool", "notes",
+    "handoff_network", "department_retries", "overflow", "pool", "notes", "queue",
 }  # fmt: skip
 # The order settings are written in a line's file, and exported in.
 LINE_ORDER = (
     "id", "name", "country", "numbers", "display_number", "timezone", "language", "languages", "voices",
     "greeting", "danger_notice", "quick_exit_key", "menu", "hours", "holidays", "closures", "after_hours_email",
     "alternatives", "closed_message", "caller_id", "handoff_network", "department_retries",
-    "emergency_fallback", "pool", "notes", "overflow",
+    "emergency_fallback", "pool", "queue", "notes", "overflow",
 )  # fmt: skip
 CENTRE_KEYS = {"id", "name", "network", "departments", "number", "display_number", "timezone", "hours",
                "holidays", "closures", "fictitious"}  # fmt: skip
@@ -93,6 +94,7 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         "department_retries": check_int(raw.get("department_retries", 2), "department_retries", problems, 0, 5),
         "overflow": check_overflow(raw.get("overflow"), country, problems),
         "pool": str(raw.get("pool") or slug),
+        "queue": check_queue(raw.get("queue"), problems),
         "notes": str(raw.get("notes") or ""),
     }
     if doc["language"] not in doc["languages"]:

@@ -37,6 +37,7 @@ class Turn:
     url_for: Callable[..., str]
     caller_withheld: bool = False
     response: VoiceResponse = field(default_factory=VoiceResponse)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)  # e.g. dial a listener
 
     @property
     def language(self) -> str:
@@ -245,12 +246,9 @@ def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
         ask_department(turn.but(rule=step.rule_index))
         return True
     if kind is StepKind.QUEUE:
-        turn.response.enqueue(
-            step.action.target,
-            action=turn.url("queue_result", after),
-            wait_url=turn.url("queue_wait", after),
-            wait_url_method="POST",
-        )
+        from ivr.queue import enqueue  # the queue's webhooks build on this module
+
+        enqueue(turn, step, after)
         turn.record("queue", step.action.describe(), step.rule_index)
         turn.finish("queued")
         return True
@@ -331,15 +329,27 @@ def dial_finished(turn: Turn, status: str) -> VoiceResponse:
 
 
 def queue_finished(turn: Turn, result: str) -> VoiceResponse:
+    """The Enqueue action: every QueueResult ends in a hang-up (talked, hung up) or the chain going on."""
+    from store.dispatch import caller_left
+
     turn.record("queue_result", result or "unknown")
     if result == "bridged":
         turn.finish("answered")
         turn.response.hangup()
         return turn.response
+    caller, cancelled = caller_left(turn.session, turn.call.sid, result or "error", turn.now, turn.line.queue)
+    if cancelled:
+        from flask import current_app
+
+        app = current_app._get_current_object()
+        turn.after_commit.append(lambda: app.extensions["dispatcher"].hang_up([o.call_sid for o in cancelled]))
     if result == "hangup":
         turn.finish("abandoned")
         turn.response.hangup()
         return turn.response
+    if caller is not None and caller.status == "left_key":
+        # The caller asked to be called back; until callback requests are taken, the chain goes on.
+        turn.record("queue_left", "left the queue by key")
     return route(turn)
 
 

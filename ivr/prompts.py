@@ -42,12 +42,12 @@ def prompt_keys(language: str = "fr") -> list[str]:
     return sorted(_catalogue(language))
 
 
-def render(key: str, language: str, country: str = "FR", **context: Any) -> str:
-    """The prompt ``key`` in ``language`` (French when missing), rendered with ``context``."""
+def render(name: str, language: str, country: str = "FR", /, **context: Any) -> str:
+    """The prompt ``name`` in ``language`` (French when missing), rendered with ``context``."""
     language = language if language in LANGUAGES else "fr"
-    entry = _catalogue(language).get(key)
+    entry = _catalogue(language).get(name)
     if entry is None:
-        entry = _catalogue("fr")[key]
+        entry = _catalogue("fr")[name]
     if isinstance(entry, dict):  # per-country variants (emergency numbers differ)
         entry = entry.get(country) or entry.get("FR") or next(iter(entry.values()))
     return render_text(entry, **{"country": country, **context})

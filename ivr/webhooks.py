@@ -15,7 +15,6 @@ from ivr import conversation, prompts
 from ivr.conversation import Turn
 from ivr.security import caller_hash, is_withheld, twilio_only
 from ivr.state import CallState
-from routing.model import LiveState
 from store import calls
 from store.extension import database, directory
 
@@ -126,7 +125,7 @@ def take_turn(handler):
                 state=state,
                 now=now,
                 snapshot=snapshot,
-                live=current_app.config["LIVE_STATE"](session, line),
+                live=current_app.config["LIVE_STATE"](session, line, now),
                 session=session,
                 call=call,
                 url_for=state_url,
@@ -134,7 +133,9 @@ def take_turn(handler):
             )
             response = handler(turn)
             session.commit()
-            return twiml(response)
+        for task in turn.after_commit:
+            task()
+        return twiml(response)
 
     return view
 
@@ -198,18 +199,6 @@ def queue_result(turn: Turn):
     return conversation.queue_finished(turn, field("QueueResult"))
 
 
-@voice.route("/queue-wait", methods=("GET", "POST"))
-@twilio_only
-@never_fail
-def queue_wait():
-    # Only Play, Say, Pause, Gather, Redirect, Leave and Hangup are allowed here; Twilio loops this document.
-    state = CallState.from_args(request.args)
-    response = VoiceResponse()
-    response.say(prompts.render("queue_hold", state.language), language="en-GB" if state.language == "en" else "fr-FR")
-    response.pause(length=20)
-    return twiml(response)
-
-
 @voice.route("/whisper", methods=("GET", "POST"))
 @twilio_only
 @never_fail
@@ -261,6 +250,3 @@ def fallback():
     return twiml(technical_problem((current_app.config.get("EMERGENCY_FALLBACK"), "fr")))
 
 
-def empty_live_state(session, line) -> LiveState:
-    """No listener presence is known: every pool counts as unstaffed, so queue rules are skipped."""
-    return LiveState()

@@ -171,6 +171,9 @@ def _step_for(
         if pool.logged_in == 0:
             trace.append(f"rule {index + 1}: pool {action.target} has no listener logged in, skipped")
             return None
+        if pool.queue_length >= line.queue.max_size:
+            trace.append(f"rule {index + 1}: pool {action.target} is full ({pool.queue_length} waiting), skipped")
+            return None
         return Step(StepKind.QUEUE, index, action)
     if action.kind is ActionKind.FORWARD:
         return Step(StepKind.FORWARD, index, action, number=action.number)

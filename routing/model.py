@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from routing.queueing import PoolSettings
 from schedules import Reason, Schedule
 
 
@@ -165,6 +166,7 @@ class Line:
     handoff_network: str | None = None  # which centres HANDOFF reaches
     department_retries: int = 2
     pool: str = ""  # default pool for listener conditions
+    queue: PoolSettings = field(default_factory=PoolSettings)
 
     @property
     def caller_id(self) -> str:

@@ -27,6 +27,7 @@ def make_engine(url: str) -> Engine:
             poolclass=StaticPool if in_memory else None,
         )
         event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     connect_args = {}
     if parsed.get_backend_name() == "postgresql":
@@ -40,12 +41,20 @@ def make_engine(url: str) -> Engine:
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
     # WAL lets webhooks read while another worker writes; foreign keys are off by default in SQLite.
+    # The driver's own transaction handling is turned off: _begin_immediate opens every transaction.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={WEBHOOK_DB_WAIT_SECONDS * 1000}")
     cursor.close()
+
+
+def _begin_immediate(connection) -> None:
+    """Every SQLite transaction takes the write lock up front: transactions are serialised, so claiming a
+    listener is atomic, and a read-then-write never fails on a lock upgrade (busy_timeout waits instead)."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

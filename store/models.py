@@ -232,3 +232,113 @@ class EmailOutbox(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
 
+
+class Listener(Base):
+    """An écoutant: a person who takes bridged calls on their own phone."""
+
+    __tablename__ = "listener"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20), unique=True)  # staff number, E.164: dialled for offers
+    languages: Mapped[list[Any]] = mapped_column(JSON, default=list)  # ["fr", "en"]
+    skills: Mapped[list[Any]] = mapped_column(JSON, default=list)  # caller types: victim, witness...
+    pin_hash: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16), default="offline", index=True)
+    status_since: Mapped[datetime]
+    idle_since: Mapped[datetime | None]  # last time they finished a call or became available: longest idle first
+    wrapup_until: Mapped[datetime | None]
+    last_offered_at: Mapped[datetime | None]  # round robin takes turns by it
+    missed_in_row: Mapped[int] = mapped_column(default=0)
+    follows_shifts: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    pools: Mapped[list[ListenerPool]] = relationship(cascade="all, delete-orphan", order_by="ListenerPool.pool")
+    shifts: Mapped[list[ListenerShift]] = relationship(
+        cascade="all, delete-orphan", order_by="(ListenerShift.weekday, ListenerShift.starts)"
+    )
+
+
+class ListenerPool(Base):
+    __tablename__ = "listener_pool"
+    __table_args__ = (UniqueConstraint("listener_id", "pool"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listener_id: Mapped[int] = mapped_column(ForeignKey("listener.id", ondelete="CASCADE"), index=True)
+    pool: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ListenerShift(Base):
+    """A recurring weekly shift, in the time zone of the listener's first pool's line."""
+
+    __tablename__ = "listener_shift"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listener_id: Mapped[int] = mapped_column(ForeignKey("listener.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+
+
+class ListenerStatusChange(Base):
+    """Every status change, for reports (time available, paused, on call...)."""
+
+    __tablename__ = "listener_status_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listener_id: Mapped[int] = mapped_column(ForeignKey("listener.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    previous: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(120), default="")
+
+
+class QueuedCaller(Base):
+    """A caller waiting in a pool's Twilio queue, as the engine tracks it."""
+
+    __tablename__ = "queued_caller"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"))
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"))
+    pool: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    enqueued_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]
+    language: Mapped[str] = mapped_column(String(8), default="fr")
+    caller_type: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(8))
+    resume_query: Mapped[str] = mapped_column(String(400), default="")  # where the chain goes on if they leave
+    best_position: Mapped[int | None]  # announcements only ever improve
+    best_wait: Mapped[int | None]
+    offered_to: Mapped[int | None] = mapped_column(ForeignKey("listener.id", ondelete="SET NULL"))
+    bridged_to: Mapped[int | None] = mapped_column(ForeignKey("listener.id", ondelete="SET NULL"))
+    priority: Mapped[int] = mapped_column(default=0)
+
+
+class Offer(Base):
+    """One attempt to give a waiting caller to a listener: the listener's phone rings."""
+
+    __tablename__ = "offer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listener_id: Mapped[int] = mapped_column(ForeignKey("listener.id", ondelete="CASCADE"), index=True)
+    queued_caller_id: Mapped[int] = mapped_column(ForeignKey("queued_caller.id", ondelete="CASCADE"), index=True)
+    pool: Mapped[str] = mapped_column(String(64))
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)  # the listener's leg
+    status: Mapped[str] = mapped_column(String(16), default="dialling", index=True)
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
+
+
+class QueueEvent(Base):
+    """Queue history: joined, announced, left, abandoned, offered, missed, bridged, ended — for metrics."""
+
+    __tablename__ = "queue_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool: Mapped[str] = mapped_column(String(64), index=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"), index=True)
+    queued_caller_id: Mapped[int | None] = mapped_column(ForeignKey("queued_caller.id", ondelete="SET NULL"))
+    listener_id: Mapped[int | None] = mapped_column(ForeignKey("listener.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    wait_seconds: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(String(200), default="")

@@ -38,6 +38,16 @@ class Snapshot:
     def line_for(self, number: str | None) -> Line | None:
         return self.lines_by_number.get(number or "")
 
+    def line_for_pool(self, pool: str) -> Line | None:
+        """The line whose queue settings govern a pool (its own pool first, else one that queues to it)."""
+        for line in self.lines_by_slug.values():
+            if line.pool == pool:
+                return line
+        for line in self.lines_by_slug.values():
+            if any(r.action.kind.value == "queue" and r.action.target == pool for r in line.rules):
+                return line
+        return None
+
 
 def build_snapshot(session: Session, now: datetime) -> Snapshot:
     revision = current_revision(session)

@@ -17,6 +17,8 @@ CONTEXT = {
     "reopens": datetime(2026, 11, 30, 9, 0, tzinfo=PARIS), "email": "08victimes@inavem.org",
     "services": [{"spoken": "le 39 19", "name": "Violences Femmes Info", "hours": "24 heures sur 24"}],
     "label": "le 107, Télé-Accueil", "department": "94", "department_name": "Val-de-Marne",
+    "position": 3, "minutes": 4, "key": "0", "caller_type": "victime", "seconds": 60, "name": "Camille",
+    "status": "disponible",
 }
 
 

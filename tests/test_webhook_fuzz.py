@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from tests.conftest import SignedTwilio
 
 PATHS = ["/voice/incoming", "/voice/menu", "/voice/department", "/voice/route", "/voice/dial-result",
-         "/voice/queue-result", "/voice/queue-wait", "/voice/whisper", "/voice/status"]
+         "/voice/queue-result", "/voice/queue/wait", "/voice/whisper", "/voice/status"]
 NUMBERS = st.sampled_from(["+3225550300", "+33199003977", "+33199000116", "+33199009494", "anonymous",
                            "+266696687", "", "0612345678"])
 TEXT = st.text(max_size=60)

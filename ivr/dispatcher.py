@@ -1,0 +1,118 @@
+"""Dials listeners for waiting callers through the REST API, after the claim is committed in the database."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable
+
+from flask import Flask, current_app
+
+from ivr.twilio_rest import make_client
+from store.dispatch import OfferPlan, claim_offers, offer_dialled, release_offer
+from store.extension import database, directory
+from store.listeners import end_wrapups
+from store.models import Offer
+
+
+class Dispatcher:
+    """Triggered by the events that make a dispatch possible; runs inline (tests) or on a small thread pool."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.inline = app.config.get("DISPATCH_MODE", "background") == "inline"
+        self.executor = None if self.inline else ThreadPoolExecutor(max_workers=2, thread_name_prefix="dispatch")
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = make_client(self.app.config)
+        return self._client
+
+    def public_url(self) -> str:
+        return (self.app.config.get("PUBLIC_URL") or self.app.extensions.get("learned_public_url") or "").rstrip("/")
+
+    def trigger(self, pool: str) -> None:
+        if self.inline:
+            self.dispatch(pool)
+        else:
+            self.executor.submit(self._dispatch_logged, pool)
+
+    def _dispatch_logged(self, pool: str) -> None:
+        try:
+            self.dispatch(pool)
+        except Exception as error:  # noqa: BLE001 — a background failure is repaired by the sweep
+            self.app.logger.error("dispatch of pool %s failed: %s", pool, type(error).__name__)
+
+    def dispatch(self, pool: str) -> list[int]:
+        """Claim offers for ``pool`` and dial them; returns the offer ids dialled."""
+        with self.app.app_context():
+            now = current_app.config["CLOCK"]()
+            with database.session() as session:
+                line = directory.get(session, now).line_for_pool(pool)
+                if line is None:
+                    return []
+                end_wrapups(session, now)
+                plans = claim_offers(session, pool, now, line.queue)
+                session.commit()
+            return [plan.offer_id for plan in plans if self.dial(plan, line)]
+
+    def dial(self, plan: OfferPlan, line) -> bool:
+        base = self.public_url()
+        try:
+            call = self.client.calls.create(
+                to=plan.listener_phone,
+                from_=line.caller_id,
+                url=f"{base}/voice/listener/offer?offer={plan.offer_id}",
+                method="POST",
+                status_callback=f"{base}/voice/listener/status?offer={plan.offer_id}",
+                status_callback_method="POST",
+                timeout=plan.ring_timeout,
+            )
+        except Exception as error:  # noqa: BLE001 — Twilio refused or unreachable: the offer is missed
+            self.app.logger.error("dialling a listener for pool %s failed: %s", plan.pool, type(error).__name__)
+            with self.app.app_context(), database.session() as session:
+                offer = session.get(Offer, plan.offer_id)
+                if offer is not None:
+                    release_offer(session, offer, current_app.config["CLOCK"](), line.queue, missed=True,
+                                  why="the call to the listener could not be placed")
+                session.commit()
+            return False
+        with self.app.app_context(), database.session() as session:
+            offer_dialled(session, plan.offer_id, call.sid)
+            session.commit()
+        return True
+
+    def hang_up(self, call_sids: Iterable[str | None]) -> None:
+        """End listeners' legs that no longer lead anywhere (the caller hung up, another listener took it)."""
+        for sid in call_sids:
+            if not sid:
+                continue
+            # "canceled" stops a ringing phone; "completed" ends one already answered.
+            for status in ("canceled", "completed"):
+                try:
+                    self.client.calls(sid).update(status=status)
+                    break
+                except Exception as error:  # noqa: BLE001 — already ended: nothing to do
+                    self.app.logger.info("could not end a listener leg (%s): %s", status, type(error).__name__)
+
+    def redirect(self, call_sid: str, url: str) -> bool:
+        """Move a waiting caller out of the queue to ``url`` (the chain goes on)."""
+        try:
+            self.client.calls(call_sid).update(url=url, method="POST")
+            return True
+        except Exception as error:  # noqa: BLE001
+            self.app.logger.error("could not move a waiting caller on: %s", type(error).__name__)
+            return False
+
+
+class DispatcherExtension:
+    def init_app(self, app: Flask) -> None:
+        app.extensions["dispatcher"] = Dispatcher(app)
+
+    @staticmethod
+    def get() -> Dispatcher:
+        return current_app.extensions["dispatcher"]
+
+
+dispatcher = DispatcherExtension()

@@ -1,0 +1,293 @@
+"""The caller's wait in a pool's queue and the listener's leg: whisper, press 1, bridge, wrap-up."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, current_app, request
+from sqlalchemy import select
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from ivr import prompts
+from ivr.security import twilio_only
+from ivr.state import CallState
+from ivr.webhooks import field, never_fail, twiml
+from routing.queueing import announcement, estimated_wait
+from store import dispatch as offers
+from store.extension import database, directory
+from store.listeners import handle_seconds, pool_state
+from store.models import Listener, Offer, QueuedCaller
+
+queue = Blueprint("queue", __name__, url_prefix="/voice")
+SAY = {"fr": "fr-FR", "en": "en-GB"}
+
+
+def say(response_or_gather, text: str, language: str, line=None) -> None:
+    kwargs = {"language": SAY.get(language, "fr-FR")}
+    if line is not None and line.voice(language):
+        kwargs["voice"] = line.voice(language)
+    response_or_gather.say(text, **kwargs)
+
+
+def public(path: str) -> str:
+    base = current_app.config.get("PUBLIC_URL")
+    return f"{base.rstrip('/') if base else ''}{path}"
+
+
+# --- the caller's side --------------------------------------------------------------------------------------
+
+
+def enqueue(turn, step, after: CallState) -> None:
+    """Put the caller in the pool's queue, tracked in the database, and dial a listener once committed."""
+    pool = step.action.target or turn.line.pool
+    caller = turn.session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == turn.call.sid))
+    if caller is None:
+        caller = QueuedCaller(call_sid=turn.call.sid, call_id=turn.call.id, line_id=turn.call.line_id, pool=pool,
+                              enqueued_at=turn.now, language=turn.language, caller_type=turn.state.caller_type,
+                              department=turn.state.department, resume_query=after.query())
+        turn.session.add(caller)
+        turn.session.flush()
+        offers.record_event(turn.session, caller, pool, turn.now, "joined")
+    turn.response.enqueue(
+        pool,
+        action=turn.url("queue_result", after, qc=caller.id),
+        wait_url=public(f"/voice/queue/wait?qc={caller.id}"),
+        wait_url_method="POST",
+    )
+    app = current_app._get_current_object()
+    turn.after_commit.append(lambda: app.extensions["dispatcher"].trigger(pool))
+
+
+def _waiting_caller(session) -> QueuedCaller | None:
+    qc = request.args.get("qc", "")
+    caller = session.get(QueuedCaller, int(qc)) if qc.isdigit() and len(qc) < 12 else None
+    if caller is None or caller.call_sid != field("CallSid"):
+        return None
+    return caller
+
+
+@queue.route("/queue/wait", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+def wait():
+    """The waitUrl, looped by Twilio: honest position and wait, only ever better; leave at max wait."""
+    now = current_app.config["CLOCK"]()
+    response = VoiceResponse()
+    with database.session() as session:
+        caller = _waiting_caller(session)
+        snapshot = directory.get(session, now)
+        line = snapshot.line_for_pool(caller.pool) if caller else None
+        if caller is None or line is None or caller.status not in offers.WAITING:
+            response.leave()
+            return twiml(response)
+        settings = line.queue
+        state = pool_state(session, caller.pool, now)
+        waited = offers.waited(caller, now)
+        if state.logged_in == 0:
+            caller.status = "moved_on"  # every listener logged out: never leave a caller in an unstaffed queue
+            response.leave()
+        elif waited >= settings.max_wait:
+            caller.status = "left_max_wait"
+            response.leave()
+        else:
+            _announce(session, response, caller, line, state, now)
+        session.commit()
+    return twiml(response)
+
+
+def _announce(session, response, caller, line, state, now) -> None:
+    settings, language = line.queue, caller.language
+    position = _position(session, caller)
+    wait_seconds = estimated_wait(position, state.logged_in, state.available, handle_seconds(session, caller.pool))
+    news = announcement(settings, position, wait_seconds, caller.best_position, caller.best_wait)
+    caller.best_position, caller.best_wait = news.best_position, news.best_wait
+    said = []
+    if news.position is not None:
+        said.append(prompts.render("queue_position", language, line.country, position=news.position))
+    if news.wait_minutes is not None:
+        said.append(prompts.render("queue_wait", language, line.country, minutes=news.wait_minutes))
+    if said:
+        offers.record_event(session, caller, caller.pool, now, "announced", None, offers.waited(caller, now),
+                            " ".join(said))
+    elif settings.message:
+        said.append(settings.message.get(language) or settings.message.get("fr"))
+    else:
+        said.append(prompts.render("queue_still_waiting", language, line.country))
+    for text in said:
+        say(response, text, language, line)
+    gather = Gather(num_digits=1, timeout=1, action=public(f"/voice/queue/key?qc={caller.id}"),
+                    action_on_empty_result=False)
+    if settings.leave_key:
+        say(gather, prompts.render("queue_leave_key", language, line.country, key=settings.leave_key), language, line)
+    gather.pause(length=settings.announce_every)
+    response.append(gather)
+
+
+def _position(session, caller: QueuedCaller) -> int:
+    """1 + callers ahead of this one (Twilio's QueuePosition when it sends one, our own order otherwise)."""
+    sent = field("QueuePosition")
+    if sent.isdigit() and len(sent) < 5:
+        return max(1, int(sent))
+    from sqlalchemy import func
+
+    ahead = session.scalar(
+        select(func.count()).select_from(QueuedCaller).where(
+            QueuedCaller.pool == caller.pool, QueuedCaller.status.in_(offers.WAITING),
+            QueuedCaller.enqueued_at < caller.enqueued_at)
+    )
+    return (ahead or 0) + 1
+
+
+@queue.route("/queue/key", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+def key():
+    now = current_app.config["CLOCK"]()
+    digits = field("Digits")[:4]
+    response = VoiceResponse()
+    with database.session() as session:
+        caller = _waiting_caller(session)
+        line = directory.get(session, now).line_for_pool(caller.pool) if caller else None
+        if caller is not None and line is not None and caller.status in offers.WAITING:
+            if line.quick_exit_key and line.quick_exit_key in digits:
+                response.hangup()
+                return twiml(response)
+            if line.queue.leave_key and digits == line.queue.leave_key:
+                caller.status = "left_key"
+                session.commit()
+                response.leave()
+                return twiml(response)
+    response.redirect(public(f"/voice/queue/wait?qc={request.args.get('qc', '')[:12]}"), method="POST")
+    return twiml(response)
+
+
+@queue.route("/queue/bridging", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+def bridging():
+    """Runs on the queued caller's leg just before the bridge: the records follow what Twilio did."""
+    now = current_app.config["CLOCK"]()
+    listener_leg = field("DequeingCallSid") or field("DequeueingCallSid")
+    response = VoiceResponse()
+    with database.session() as session:
+        caller = offers.caller_bridged(session, field("CallSid"), listener_leg, now)
+        session.commit()
+        language = caller.language if caller else "fr"
+    say(response, prompts.render("queue_connecting", language), language)
+    return twiml(response)
+
+
+# --- the listener's side ------------------------------------------------------------------------------------
+
+
+def offer_turn(handler):
+    """Load the offer named in the URL with its listener, caller and line; run ``handler``; commit."""
+
+    @wraps(handler)
+    def view():
+        now = current_app.config["CLOCK"]()
+        offer_id = request.args.get("offer", "")
+        after: list = []
+        with database.session() as session:
+            offer = session.get(Offer, int(offer_id)) if offer_id.isdigit() and len(offer_id) < 12 else None
+            if offer is None:
+                response = VoiceResponse()
+                say(response, prompts.render("listener_caller_gone", "fr"), "fr")
+                response.hangup()
+                return twiml(response)
+            snapshot = directory.get(session, now)
+            line = snapshot.line_for_pool(offer.pool)
+            caller = session.get(QueuedCaller, offer.queued_caller_id)
+            listener = session.get(Listener, offer.listener_id)
+            response = handler(session, now, offer, caller, listener, line, after)
+            session.commit()
+        for task in after:
+            task()
+        return twiml(response)
+
+    return view
+
+
+def _caller_gone(response, session, now, offer, line) -> VoiceResponse:
+    offers.release_offer(session, offer, now, line.queue, missed=False, why="caller gone before the offer was taken")
+    say(response, prompts.render("listener_caller_gone", line.language, line.country), line.language, line)
+    response.hangup()
+    return response
+
+
+@queue.route("/listener/offer", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@offer_turn
+def listener_offer(session, now, offer, caller, listener, line, after):
+    """The listener picked up: whisper who is waiting, and wait for 1."""
+    response = VoiceResponse()
+    if offer.status not in ("dialling", "ringing") or caller is None or caller.status not in offers.WAITING:
+        return _caller_gone(response, session, now, offer, line)
+    offer.status = "answered"
+    offer.call_sid = offer.call_sid or field("CallSid")[:64] or None
+    minutes = max(1, offers.waited(caller, now) // 60)
+    text = prompts.render("listener_whisper", line.language, line.country, line_name=line.name, minutes=minutes,
+                          caller_type=caller.caller_type or "", department=caller.department or "")
+    gather = Gather(num_digits=1, timeout=line.queue.accept_timeout, action=public(f"/voice/listener/accept?offer={offer.id}"))
+    say(gather, text, line.language, line)
+    response.append(gather)
+    say(response, prompts.render("listener_not_taken", line.language, line.country), line.language, line)
+    response.hangup()
+    return response
+
+
+@queue.route("/listener/accept", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@offer_turn
+def listener_accept(session, now, offer, caller, listener, line, after):
+    response = VoiceResponse()
+    if field("Digits")[:1] != "1" or offer.status != "answered":
+        say(response, prompts.render("listener_not_taken", line.language, line.country), line.language, line)
+        response.hangup()
+        return response
+    if caller is None or caller.status not in offers.WAITING:
+        return _caller_gone(response, session, now, offer, line)
+    others = offers.accept_offer(session, offer, now)
+    for other in others:
+        offers.release_offer(session, other, now, line.queue, missed=False, why="another listener took the call")
+    app = current_app._get_current_object()
+    after.append(lambda: app.extensions["dispatcher"].hang_up([o.call_sid for o in others]))
+    dial = Dial(action=public(f"/voice/listener/after?offer={offer.id}"))
+    dial.queue(offer.pool, url=public(f"/voice/queue/bridging?offer={offer.id}"), method="POST")
+    response.append(dial)
+    return response
+
+
+@queue.route("/listener/after", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@offer_turn
+def listener_after(session, now, offer, caller, listener, line, after):
+    """The bridged conversation is over (or the queue was empty): tell the listener what comes next."""
+    response = VoiceResponse()
+    if offer.status == "bridged":
+        seconds = line.queue.wrapup_seconds(caller.caller_type if caller else None)
+        say(response, prompts.render("listener_call_over", line.language, line.country, seconds=seconds),
+            line.language, line)
+    else:
+        say(response, prompts.render("listener_caller_gone", line.language, line.country), line.language, line)
+    response.hangup()
+    return response
+
+
+@queue.route("/listener/status", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@offer_turn
+def listener_status(session, now, offer, caller, listener, line, after):
+    """Status callback of the listener's leg: keeps the listener's status true, then dispatches again."""
+    status = field("CallStatus")
+    if status in ("completed", "busy", "no-answer", "failed", "canceled"):
+        duration = field("CallDuration")
+        offers.listener_leg_ended(session, offer, now, line.queue, status,
+                                  int(duration) if duration.isdigit() and len(duration) < 7 else None)
+        app = current_app._get_current_object()
+        after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))
+    return VoiceResponse()

@@ -1,0 +1,214 @@
+"""Offers in the database: claiming a listener and a caller atomically, and every way an offer ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from routing.queueing import Candidate, ListenerStatus, PoolSettings, WaitingCaller, match
+from store.listeners import set_status
+from store.models import Listener, ListenerPool, Offer, QueuedCaller, QueueEvent
+
+LIVE_OFFERS = ("dialling", "ringing", "answered", "accepted")
+WAITING = ("waiting", "offered")
+OFFER_GRACE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class OfferPlan:
+    """An offer to dial once the claim is committed."""
+
+    offer_id: int
+    listener_phone: str
+    caller_sid: str
+    pool: str
+    ring_timeout: int
+
+
+def record_event(session: Session, caller: QueuedCaller | None, pool: str, now: datetime, kind: str,
+                 listener_id: int | None = None, wait_seconds: int | None = None, detail: str = "") -> None:
+    session.add(QueueEvent(pool=pool, line_id=caller.line_id if caller else None,
+                           queued_caller_id=caller.id if caller else None, listener_id=listener_id, at=now,
+                           kind=kind, wait_seconds=wait_seconds, detail=detail[:200]))
+
+
+def waited(caller: QueuedCaller, now: datetime) -> int:
+    return max(0, int((now - caller.enqueued_at).total_seconds()))
+
+
+def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSettings) -> list[OfferPlan]:
+    """Pair the pool's available listeners with its oldest waiting callers, in one transaction.
+
+    On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED, so concurrent dispatchers claim disjoint
+    listeners and callers; on SQLite every transaction is BEGIN IMMEDIATE, so claims are serialised. Either
+    way a listener is never offered two calls and a caller is never offered twice (ring-several aside).
+    """
+    listeners = session.scalars(
+        select(Listener)
+        .join(ListenerPool, ListenerPool.listener_id == Listener.id)
+        .where(ListenerPool.pool == pool, Listener.active.is_(True),
+               Listener.status == ListenerStatus.AVAILABLE.value)
+        .order_by(Listener.id)
+        .with_for_update(skip_locked=True, of=Listener)
+    ).all()
+    if not listeners:
+        return []
+    callers = session.scalars(
+        select(QueuedCaller)
+        .where(QueuedCaller.pool == pool, QueuedCaller.status == "waiting")
+        .order_by(QueuedCaller.priority.desc(), QueuedCaller.enqueued_at, QueuedCaller.id)
+        .limit(len(listeners))
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not callers:
+        return []
+    by_id = {l.id: l for l in listeners}
+    candidates = [Candidate(l.id, tuple(l.languages or ()), tuple(l.skills or ()), l.idle_since, l.last_offered_at)
+                  for l in listeners]
+    waiting = [WaitingCaller(c.id, c.language, c.caller_type) for c in callers]
+    callers_by_id = {c.id: c for c in callers}
+    plans = []
+    expires = now + timedelta(seconds=settings.ring_timeout + settings.accept_timeout + OFFER_GRACE_SECONDS)
+    for waiting_caller, chosen in match(settings.strategy, waiting, candidates, settings.ring_several):
+        caller = callers_by_id[waiting_caller.id]
+        caller.status = "offered"
+        caller.offered_to = chosen[0].id if len(chosen) == 1 else None
+        for candidate in chosen:
+            listener = by_id[candidate.id]
+            set_status(session, listener, ListenerStatus.RINGING, now, "offered a call")
+            listener.last_offered_at = now
+            offer = Offer(listener_id=listener.id, queued_caller_id=caller.id, pool=pool, status="dialling",
+                          created_at=now, expires_at=expires)
+            session.add(offer)
+            session.flush()
+            record_event(session, caller, pool, now, "offered", listener.id, waited(caller, now))
+            plans.append(OfferPlan(offer.id, listener.phone, caller.call_sid, pool, settings.ring_timeout))
+    return plans
+
+
+def offer_dialled(session: Session, offer_id: int, call_sid: str) -> None:
+    offer = session.get(Offer, offer_id)
+    if offer is not None and offer.call_sid is None:
+        offer.call_sid = call_sid
+        if offer.status == "dialling":
+            offer.status = "ringing"
+
+
+def release_offer(session: Session, offer: Offer, now: datetime, settings: PoolSettings, missed: bool,
+                  why: str) -> None:
+    """The offer is over without a conversation: the listener is free (or paused), the caller waits again."""
+    offer.status = "missed" if missed else "cancelled"
+    offer.ended_at = now
+    listener = session.get(Listener, offer.listener_id)
+    caller = session.get(QueuedCaller, offer.queued_caller_id)
+    if listener is not None and listener.status == ListenerStatus.RINGING.value:
+        if missed:
+            listener.missed_in_row += 1
+        if missed and listener.missed_in_row >= settings.auto_pause_after:
+            set_status(session, listener, ListenerStatus.PAUSED, now, f"missed {listener.missed_in_row} offers in a row")
+        else:
+            set_status(session, listener, ListenerStatus.AVAILABLE, now, why)
+    if caller is not None:
+        if missed:
+            record_event(session, caller, offer.pool, now, "missed", offer.listener_id, waited(caller, now), why)
+        others = session.scalar(select(Offer.id).where(Offer.queued_caller_id == caller.id, Offer.id != offer.id,
+                                                       Offer.status.in_(LIVE_OFFERS)).limit(1))
+        if caller.status == "offered" and others is None:
+            caller.status = "waiting"  # keeps its place: enqueued_at is unchanged
+            caller.offered_to = None
+
+
+def live_offer_for_caller(session: Session, caller: QueuedCaller) -> list[Offer]:
+    return list(session.scalars(select(Offer).where(Offer.queued_caller_id == caller.id,
+                                                    Offer.status.in_(LIVE_OFFERS))))
+
+
+def accept_offer(session: Session, offer: Offer, now: datetime) -> list[Offer]:
+    """The listener pressed 1. Returns the other offers for the same caller (ring-several) to cancel."""
+    offer.status = "accepted"
+    listener = session.get(Listener, offer.listener_id)
+    set_status(session, listener, ListenerStatus.ON_CALL, now, "took a call")
+    listener.missed_in_row = 0
+    others = [o for o in live_offer_for_caller(session, session.get(QueuedCaller, offer.queued_caller_id))
+              if o.id != offer.id]
+    return others
+
+
+def caller_bridged(session: Session, caller_sid: str, listener_call_sid: str, now: datetime) -> QueuedCaller | None:
+    """Twilio bridged the head of the queue to a listener who pressed 1; the records follow what happened."""
+    caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == caller_sid))
+    offer = session.scalar(select(Offer).where(Offer.call_sid == listener_call_sid))
+    if caller is None:
+        return None
+    listener_id = offer.listener_id if offer else None
+    caller.status = "bridged"
+    caller.bridged_to = listener_id
+    record_event(session, caller, caller.pool, now, "bridged", listener_id, waited(caller, now))
+    if offer is not None:
+        offer.status = "bridged"
+        offer.answered_at = offer.answered_at or now
+        if offer.queued_caller_id != caller.id:
+            # Twilio took the head of the queue; the caller this offer meant waits again, keeping its place.
+            intended = session.get(QueuedCaller, offer.queued_caller_id)
+            if intended is not None and intended.status == "offered":
+                intended.status = "waiting"
+                intended.offered_to = None
+            offer.queued_caller_id = caller.id
+    return caller
+
+
+def listener_leg_ended(session: Session, offer: Offer, now: datetime, settings: PoolSettings, call_status: str,
+                       duration: int | None) -> None:
+    """The listener's phone call is over: a missed offer, or the end of a conversation (then wrap-up)."""
+    if offer.status in ("missed", "cancelled", "ended"):
+        return
+    if offer.status in ("dialling", "ringing", "answered"):
+        release_offer(session, offer, now, settings, missed=True, why=f"offer {call_status}")
+        return
+    listener = session.get(Listener, offer.listener_id)
+    caller = session.get(QueuedCaller, offer.queued_caller_id)
+    talked = offer.status == "bridged"
+    offer.status = "ended"
+    offer.ended_at = now
+    if talked and caller is not None:
+        talk = int((now - (offer.answered_at or now)).total_seconds())
+        record_event(session, caller, offer.pool, now, "talk", listener.id if listener else None, talk)
+        if caller.status == "bridged":
+            caller.status = "done"
+            caller.ended_at = now
+    if listener is not None and listener.status == ListenerStatus.ON_CALL.value:
+        if talked:
+            wrapup = settings.wrapup_seconds(caller.caller_type if caller else None)
+            set_status(session, listener, ListenerStatus.WRAP_UP, now, "call ended")
+            listener.wrapup_until = now + timedelta(seconds=wrapup)
+            listener.idle_since = now + timedelta(seconds=wrapup)
+        else:
+            set_status(session, listener, ListenerStatus.AVAILABLE, now, "caller gone before the bridge")
+
+
+def caller_left(session: Session, caller_sid: str, result: str, now: datetime, settings: PoolSettings) -> tuple[QueuedCaller | None, list[Offer]]:
+    """The caller is out of the queue (hung up, left, moved on). Returns offers to cancel on listeners' phones."""
+    caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == caller_sid))
+    if caller is None or caller.status not in WAITING + ("left_key", "left_max_wait", "moved_on"):
+        return caller, []
+    if result == "hangup":
+        caller.status = "abandoned"
+    elif caller.status in WAITING:
+        caller.status = "left"  # queue-full, error, redirected...: the chain goes on
+    # else: the wait document already said why (left_key, left_max_wait, moved_on)
+    record_event(session, caller, caller.pool, now, caller.status, None, waited(caller, now), result)
+    caller.ended_at = now
+    to_cancel = []
+    for offer in live_offer_for_caller(session, caller):
+        if offer.status == "accepted":
+            continue  # the listener is already bridging: their Dial finds an empty queue and is freed then
+        release_offer(session, offer, now, settings, missed=False, why="caller left the queue")
+        to_cancel.append(offer)
+    return caller, to_cancel
+
+
+def pools_with_waiting_callers(session: Session) -> list[str]:
+    return list(session.scalars(select(QueuedCaller.pool).where(QueuedCaller.status == "waiting").distinct()))

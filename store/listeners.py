@@ -1,0 +1,196 @@
+"""Listeners and their presence: one service for phone, console and dispatcher, with every change recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+import phonenumbers
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from routing.model import Line, LiveState, PoolState
+from routing.queueing import LOGGED_IN, ListenerStatus, average_handle_time, estimated_wait
+from store.models import Listener, ListenerPool, ListenerStatusChange, QueuedCaller, QueueEvent
+
+# Statuses a person may choose; ringing, on call and wrap-up are set by the engine.
+CHOSEN = (ListenerStatus.AVAILABLE, ListenerStatus.PAUSED, ListenerStatus.OFFLINE)
+HANDLE_TIME_SAMPLE = 20
+
+
+class ListenerError(ValueError):
+    pass
+
+
+def normalised_phone(number: str, country: str = "FR") -> str:
+    try:
+        parsed = phonenumbers.parse(number, country)
+    except phonenumbers.NumberParseException as error:
+        raise ListenerError("not a phone number") from error
+    if not phonenumbers.is_possible_number(parsed):
+        raise ListenerError("not a phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def create_listener(session: Session, name: str, phone: str, pools: Iterable[str], pin: str, now: datetime,
+                    languages: Iterable[str] = ("fr",), skills: Iterable[str] = (),
+                    follows_shifts: bool = False) -> Listener:
+    if not pin.isdigit() or not 4 <= len(pin) <= 8:
+        raise ListenerError("the PIN must be 4 to 8 digits")
+    listener = Listener(
+        name=name.strip(),
+        phone=normalised_phone(phone),
+        languages=list(languages),
+        skills=list(skills),
+        pin_hash=generate_password_hash(pin),
+        status=ListenerStatus.OFFLINE.value,
+        status_since=now,
+        follows_shifts=follows_shifts,
+        pools=[ListenerPool(pool=p) for p in dict.fromkeys(pools)],
+    )
+    session.add(listener)
+    session.flush()
+    return listener
+
+
+def set_pin(listener: Listener, pin: str) -> None:
+    if not pin.isdigit() or not 4 <= len(pin) <= 8:
+        raise ListenerError("the PIN must be 4 to 8 digits")
+    listener.pin_hash = generate_password_hash(pin)
+
+
+def pin_matches(listener: Listener, pin: str) -> bool:
+    return bool(listener.pin_hash) and check_password_hash(listener.pin_hash, pin)
+
+
+def find_by_phone(session: Session, number: str) -> Listener | None:
+    try:
+        phone = normalised_phone(number)
+    except ListenerError:
+        return None
+    return session.scalar(select(Listener).where(Listener.phone == phone, Listener.active.is_(True)))
+
+
+def set_status(session: Session, listener: Listener, status: ListenerStatus, now: datetime,
+               reason: str = "") -> bool:
+    """Change a listener's status and record it; False when it was already so."""
+    previous = listener.status
+    if previous == status.value:
+        return False
+    session.add(ListenerStatusChange(listener_id=listener.id, at=now, status=status.value, previous=previous,
+                                     reason=reason[:120]))
+    listener.status = status.value
+    listener.status_since = now
+    if status is ListenerStatus.AVAILABLE:
+        listener.idle_since = listener.idle_since if previous == ListenerStatus.WRAP_UP.value else now
+        listener.wrapup_until = None
+    if status in (ListenerStatus.AVAILABLE, ListenerStatus.OFFLINE) and reason.startswith("chosen"):
+        listener.missed_in_row = 0
+    return True
+
+
+def choose_status(session: Session, listener: Listener, status: ListenerStatus, now: datetime,
+                  how: str) -> str:
+    """A person's own choice (phone keypad, console). While ringing or on a call the choice waits: going
+    available is refused (they are busy), pausing or going offline applies when the call is over."""
+    if status not in CHOSEN:
+        raise ListenerError(f"{status.value} cannot be chosen")
+    busy = listener.status in (ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)
+    if busy:
+        return "busy"
+    set_status(session, listener, status, now, f"chosen by {how}")
+    if status is ListenerStatus.AVAILABLE:
+        listener.idle_since = now if listener.idle_since is None else listener.idle_since
+    return status.value
+
+
+def end_wrapups(session: Session, now: datetime) -> list[Listener]:
+    """Listeners whose wrap-up time is over become available again."""
+    due = session.scalars(
+        select(Listener).where(Listener.status == ListenerStatus.WRAP_UP.value, Listener.wrapup_until <= now)
+    ).all()
+    for listener in due:
+        set_status(session, listener, ListenerStatus.AVAILABLE, now, "wrap-up over")
+    return list(due)
+
+
+def pool_state(session: Session, pool: str, now: datetime) -> PoolState:
+    counts = dict(
+        session.execute(
+            select(Listener.status, func.count())
+            .join(ListenerPool, ListenerPool.listener_id == Listener.id)
+            .where(ListenerPool.pool == pool, Listener.active.is_(True))
+            .group_by(Listener.status)
+        ).all()
+    )
+    logged_in = sum(n for s, n in counts.items() if s in LOGGED_IN)
+    waiting = session.scalar(
+        select(func.count()).select_from(QueuedCaller)
+        .where(QueuedCaller.pool == pool, QueuedCaller.status.in_(("waiting", "offered")))
+    ) or 0
+    available = counts.get(ListenerStatus.AVAILABLE.value, 0)
+    staffed = logged_in - counts.get(ListenerStatus.PAUSED.value, 0)
+    wait = estimated_wait(waiting + 1, staffed, available, handle_seconds(session, pool))
+    return PoolState(logged_in=logged_in, available=available, queue_length=waiting, estimated_wait=wait)
+
+
+def handle_seconds(session: Session, pool: str) -> int:
+    """Average handle time of the pool's last calls (talk time), from the queue's 'ended' events."""
+    recent = session.scalars(
+        select(QueueEvent.wait_seconds)
+        .where(QueueEvent.pool == pool, QueueEvent.kind == "talk")
+        .order_by(QueueEvent.id.desc())
+        .limit(HANDLE_TIME_SAMPLE)
+    ).all()
+    return average_handle_time([t for t in recent if t is not None])
+
+
+def live_state(session: Session, line: Line, now: datetime) -> LiveState:
+    pools = {line.pool} | {r.action.target for r in line.rules if r.action.target and r.action.kind.value == "queue"}
+    return LiveState({pool: pool_state(session, pool, now) for pool in pools})
+
+
+@dataclass(frozen=True)
+class ShiftChange:
+    listener: str
+    status: str
+
+
+def apply_shifts(session: Session, now: datetime) -> list[ShiftChange]:
+    """Listeners who follow their shifts go available when one starts and offline when it ends.
+
+    A choice made during the shift (a pause, going offline) is respected: only a status older than the
+    shift's start is changed. A listener on a call when the shift ends goes offline after it.
+    """
+    from zoneinfo import ZoneInfo
+
+    changes = []
+    listeners = session.scalars(
+        select(Listener).options(selectinload(Listener.shifts))
+        .where(Listener.follows_shifts.is_(True), Listener.active.is_(True))
+    ).all()
+    for listener in listeners:
+        started = None
+        for shift in listener.shifts:
+            local = now.astimezone(ZoneInfo(shift.timezone))
+            for day_offset in (0, -1):
+                day = (local + timedelta(days=day_offset)).date()
+                if day.weekday() != shift.weekday:
+                    continue
+                start = datetime.combine(day, shift.starts, tzinfo=local.tzinfo)
+                end = datetime.combine(day, shift.ends, tzinfo=local.tzinfo)
+                if end <= start:
+                    end += timedelta(days=1)
+                if start <= local < end:
+                    started = start
+        if started is not None and listener.status == ListenerStatus.OFFLINE.value and listener.status_since < started:
+            set_status(session, listener, ListenerStatus.AVAILABLE, now, "shift started")
+            listener.idle_since = now
+            changes.append(ShiftChange(listener.name, "available"))
+        elif started is None and listener.status in (ListenerStatus.AVAILABLE.value, ListenerStatus.PAUSED.value,
+                                                      ListenerStatus.WRAP_UP.value):
+            set_status(session, listener, ListenerStatus.OFFLINE, now, "shift ended")
+            changes.append(ShiftChange(listener.name, "offline"))
+    return changes
