@@ -59,11 +59,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from ivr.presence import presence
     from ivr.queue import queue
     from ivr.webhooks import voice
 
     app.register_blueprint(voice)
     app.register_blueprint(queue)
+    app.register_blueprint(presence)
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -89,14 +91,19 @@ def cli(context: click.Context) -> None:
 
 
 def _register_commands() -> None:
-    from ivr.cli import call_command, demo_command, status_command
+    from ivr.cli import call_command, demo_command, status_command, sweep_command
     from store.cli import db_group, directory_group
+    from store.metrics_cli import queue_group
+    from store.listener_cli import listeners_group
 
     cli.add_command(db_group)
     cli.add_command(directory_group)
     cli.add_command(call_command)
     cli.add_command(status_command)
     cli.add_command(demo_command)
+    cli.add_command(queue_group)
+    cli.add_command(listeners_group)
+    cli.add_command(sweep_command)
 
 
 _register_commands()

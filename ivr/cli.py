@@ -143,3 +143,12 @@ def demo_command(host: str, port: int) -> None:
         click.echo(f"  {line.slug:<28} {', '.join(line.numbers)}")
     click.echo("Try a call from another terminal:  .venv/bin/helpline call ecoute-violences-conjugales --at 2026-07-21T10:00")
     current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@click.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Repair the queue once: expired offers, stuck listeners, unstaffed queues, then dispatch."""
+    from ivr.sweep import sweep
+
+    click.echo(sweep(current_app._get_current_object()).summary())

@@ -59,6 +59,11 @@ class Dispatcher:
 
     def dial(self, plan: OfferPlan, line) -> bool:
         base = self.public_url()
+        if not base:
+            # Twilio needs absolute URLs for the listener's leg; not the listener's fault: no missed offer.
+            self.app.logger.error("cannot dial listeners: set HELPLINE_PUBLIC_URL")
+            self._release(plan, line, missed=False, why="no public URL to give Twilio")
+            return False
         try:
             call = self.client.calls.create(
                 to=plan.listener_phone,
@@ -71,17 +76,19 @@ class Dispatcher:
             )
         except Exception as error:  # noqa: BLE001 — Twilio refused or unreachable: the offer is missed
             self.app.logger.error("dialling a listener for pool %s failed: %s", plan.pool, type(error).__name__)
-            with self.app.app_context(), database.session() as session:
-                offer = session.get(Offer, plan.offer_id)
-                if offer is not None:
-                    release_offer(session, offer, current_app.config["CLOCK"](), line.queue, missed=True,
-                                  why="the call to the listener could not be placed")
-                session.commit()
+            self._release(plan, line, missed=True, why="the call to the listener could not be placed")
             return False
         with self.app.app_context(), database.session() as session:
             offer_dialled(session, plan.offer_id, call.sid)
             session.commit()
         return True
+
+    def _release(self, plan: OfferPlan, line, missed: bool, why: str) -> None:
+        with self.app.app_context(), database.session() as session:
+            offer = session.get(Offer, plan.offer_id, with_for_update=True)
+            if offer is not None:
+                release_offer(session, offer, current_app.config["CLOCK"](), line.queue, missed=missed, why=why)
+            session.commit()
 
     def hang_up(self, call_sids: Iterable[str | None]) -> None:
         """End listeners' legs that no longer lead anywhere (the caller hung up, another listener took it)."""

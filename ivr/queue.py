@@ -85,9 +85,11 @@ def wait():
         waited = offers.waited(caller, now)
         if state.logged_in == 0:
             caller.status = "moved_on"  # every listener logged out: never leave a caller in an unstaffed queue
+            offers.record_event(session, caller, caller.pool, now, caller.status, None, waited)
             response.leave()
         elif waited >= settings.max_wait:
             caller.status = "left_max_wait"
+            offers.record_event(session, caller, caller.pool, now, caller.status, None, waited)
             response.leave()
         else:
             _announce(session, response, caller, line, state, now)
@@ -154,6 +156,7 @@ def key():
                 return twiml(response)
             if line.queue.leave_key and digits == line.queue.leave_key:
                 caller.status = "left_key"
+                offers.record_event(session, caller, caller.pool, now, "left_key", None, offers.waited(caller, now))
                 session.commit()
                 response.leave()
                 return twiml(response)
@@ -189,7 +192,8 @@ def offer_turn(handler):
         offer_id = request.args.get("offer", "")
         after: list = []
         with database.session() as session:
-            offer = session.get(Offer, int(offer_id)) if offer_id.isdigit() and len(offer_id) < 12 else None
+            offer = (session.get(Offer, int(offer_id), with_for_update=True)
+                     if offer_id.isdigit() and len(offer_id) < 12 else None)
             if offer is None:
                 response = VoiceResponse()
                 say(response, prompts.render("listener_caller_gone", "fr"), "fr")

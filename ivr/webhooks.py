@@ -101,6 +101,8 @@ def take_turn(handler):
     def view():
         now = current_app.config["CLOCK"]()
         sid = field("CallSid") or "unknown"
+        # Without HELPLINE_PUBLIC_URL, the URL Twilio signed is the one to give it for listeners' legs.
+        current_app.extensions.setdefault("learned_public_url", request.url_root)
         with database.session() as session:
             snapshot = directory.get(session, now)
             to = normalise_number(field("To"))

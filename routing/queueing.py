@@ -40,7 +40,7 @@ class PoolSettings:
     ring_several: int = 3
     auto_pause_after: int = 2  # missed offers in a row before a listener is paused
     announce_position: bool = True
-    announce_to_head: bool = False  # tell the caller at the head "you are first"?
+    announce_to_head: bool = True  # tell the caller at the head "you are next"; a line may turn it off
     announce_every: int = 45
     leave_key: str | None = "0"  # key to leave the queue for a callback request
     message: Mapping[str, str] | None = None  # periodic message, per language
@@ -78,15 +78,20 @@ def can_take(listener: Candidate, caller: WaitingCaller) -> bool:
     return True
 
 
+def _never_first(moment: datetime | None) -> tuple:
+    # None sorts first: a listener never stamped has waited "forever". Aware datetimes compare to each other only.
+    return (moment is not None, moment.timestamp() if moment else 0.0)
+
+
 def _idle_key(listener: Candidate) -> tuple:
-    # None (never idle-stamped) first: a listener who just logged in has waited "forever".
-    return (listener.idle_since is not None, listener.idle_since or datetime.min, listener.id)
+    # Ties (same second) go to whoever was offered a call the longest ago: a missed offer goes to the back.
+    return (*_never_first(listener.idle_since), *_never_first(listener.last_offered_at), listener.id)
 
 
 def order_listeners(strategy: Strategy, listeners: Iterable[Candidate]) -> list[Candidate]:
     listeners = list(listeners)
     if strategy is Strategy.ROUND_ROBIN:
-        return sorted(listeners, key=lambda l: (l.last_offered_at is not None, l.last_offered_at or datetime.min, l.id))
+        return sorted(listeners, key=lambda l: (*_never_first(l.last_offered_at), l.id))
     return sorted(listeners, key=_idle_key)
 
 

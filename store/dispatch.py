@@ -28,6 +28,14 @@ class OfferPlan:
     ring_timeout: int
 
 
+def locked(session: Session, model, row_id: int | None):
+    """The row, re-read under a row lock (FOR UPDATE on PostgreSQL): status changes never overwrite a
+    concurrent one (on SQLite every transaction is already exclusive)."""
+    if row_id is None:
+        return None
+    return session.get(model, row_id, with_for_update=True, populate_existing=True)
+
+
 def record_event(session: Session, caller: QueuedCaller | None, pool: str, now: datetime, kind: str,
                  listener_id: int | None = None, wait_seconds: int | None = None, detail: str = "") -> None:
     session.add(QueueEvent(pool=pool, line_id=caller.line_id if caller else None,
@@ -102,8 +110,9 @@ def release_offer(session: Session, offer: Offer, now: datetime, settings: PoolS
     """The offer is over without a conversation: the listener is free (or paused), the caller waits again."""
     offer.status = "missed" if missed else "cancelled"
     offer.ended_at = now
-    listener = session.get(Listener, offer.listener_id)
-    caller = session.get(QueuedCaller, offer.queued_caller_id)
+    # Locks are always taken caller first, then listener, as caller_left does: no deadlock between them.
+    caller = locked(session, QueuedCaller, offer.queued_caller_id)
+    listener = locked(session, Listener, offer.listener_id)
     if listener is not None and listener.status == ListenerStatus.RINGING.value:
         if missed:
             listener.missed_in_row += 1
@@ -123,13 +132,13 @@ def release_offer(session: Session, offer: Offer, now: datetime, settings: PoolS
 
 def live_offer_for_caller(session: Session, caller: QueuedCaller) -> list[Offer]:
     return list(session.scalars(select(Offer).where(Offer.queued_caller_id == caller.id,
-                                                    Offer.status.in_(LIVE_OFFERS))))
+                                                    Offer.status.in_(LIVE_OFFERS)).with_for_update()))
 
 
 def accept_offer(session: Session, offer: Offer, now: datetime) -> list[Offer]:
     """The listener pressed 1. Returns the other offers for the same caller (ring-several) to cancel."""
     offer.status = "accepted"
-    listener = session.get(Listener, offer.listener_id)
+    listener = locked(session, Listener, offer.listener_id)
     set_status(session, listener, ListenerStatus.ON_CALL, now, "took a call")
     listener.missed_in_row = 0
     others = [o for o in live_offer_for_caller(session, session.get(QueuedCaller, offer.queued_caller_id))
@@ -139,8 +148,8 @@ def accept_offer(session: Session, offer: Offer, now: datetime) -> list[Offer]:
 
 def caller_bridged(session: Session, caller_sid: str, listener_call_sid: str, now: datetime) -> QueuedCaller | None:
     """Twilio bridged the head of the queue to a listener who pressed 1; the records follow what happened."""
-    caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == caller_sid))
-    offer = session.scalar(select(Offer).where(Offer.call_sid == listener_call_sid))
+    caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == caller_sid).with_for_update())
+    offer = session.scalar(select(Offer).where(Offer.call_sid == listener_call_sid).with_for_update())
     if caller is None:
         return None
     listener_id = offer.listener_id if offer else None
@@ -152,7 +161,7 @@ def caller_bridged(session: Session, caller_sid: str, listener_call_sid: str, no
         offer.answered_at = offer.answered_at or now
         if offer.queued_caller_id != caller.id:
             # Twilio took the head of the queue; the caller this offer meant waits again, keeping its place.
-            intended = session.get(QueuedCaller, offer.queued_caller_id)
+            intended = locked(session, QueuedCaller, offer.queued_caller_id)
             if intended is not None and intended.status == "offered":
                 intended.status = "waiting"
                 intended.offered_to = None
@@ -168,8 +177,8 @@ def listener_leg_ended(session: Session, offer: Offer, now: datetime, settings: 
     if offer.status in ("dialling", "ringing", "answered"):
         release_offer(session, offer, now, settings, missed=True, why=f"offer {call_status}")
         return
-    listener = session.get(Listener, offer.listener_id)
-    caller = session.get(QueuedCaller, offer.queued_caller_id)
+    caller = locked(session, QueuedCaller, offer.queued_caller_id)
+    listener = locked(session, Listener, offer.listener_id)
     talked = offer.status == "bridged"
     offer.status = "ended"
     offer.ended_at = now
@@ -191,15 +200,13 @@ def listener_leg_ended(session: Session, offer: Offer, now: datetime, settings: 
 
 def caller_left(session: Session, caller_sid: str, result: str, now: datetime, settings: PoolSettings) -> tuple[QueuedCaller | None, list[Offer]]:
     """The caller is out of the queue (hung up, left, moved on). Returns offers to cancel on listeners' phones."""
-    caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == caller_sid))
+    caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == caller_sid).with_for_update())
     if caller is None or caller.status not in WAITING + ("left_key", "left_max_wait", "moved_on"):
         return caller, []
-    if result == "hangup":
-        caller.status = "abandoned"
-    elif caller.status in WAITING:
-        caller.status = "left"  # queue-full, error, redirected...: the chain goes on
-    # else: the wait document already said why (left_key, left_max_wait, moved_on)
-    record_event(session, caller, caller.pool, now, caller.status, None, waited(caller, now), result)
+    if caller.status in WAITING:
+        # Otherwise the wait document or the sweep already recorded why (left_key, left_max_wait, moved_on).
+        caller.status = "abandoned" if result == "hangup" else "left"  # left: queue-full, error, redirected...
+        record_event(session, caller, caller.pool, now, caller.status, None, waited(caller, now), result)
     caller.ended_at = now
     to_cancel = []
     for offer in live_offer_for_caller(session, caller):
@@ -212,3 +219,30 @@ def caller_left(session: Session, caller_sid: str, result: str, now: datetime, s
 
 def pools_with_waiting_callers(session: Session) -> list[str]:
     return list(session.scalars(select(QueuedCaller.pool).where(QueuedCaller.status == "waiting").distinct()))
+
+
+def expired_offers(session: Session, now: datetime) -> list[Offer]:
+    """Offers whose phone rang out with no news (a lost status callback, a crashed worker)."""
+    return list(session.scalars(select(Offer).where(Offer.status.in_(("dialling", "ringing", "answered")),
+                                                    Offer.expires_at <= now).with_for_update(skip_locked=True)))
+
+
+def orphaned_listeners(session: Session) -> list[Listener]:
+    """Listeners marked ringing or on a call with no offer under way to explain it."""
+    live = select(Offer.listener_id).where(Offer.status.in_(LIVE_OFFERS + ("bridged",)))
+    return list(session.scalars(select(Listener).where(
+        Listener.status.in_((ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)),
+        Listener.id.not_in(live)).with_for_update(skip_locked=True)))
+
+
+def open_conversations(session: Session, older_than: datetime) -> list[Offer]:
+    """Offers accepted or bridged long ago whose end was never reported."""
+    return list(session.scalars(select(Offer).where(Offer.status.in_(("accepted", "bridged")),
+                                                    Offer.created_at <= older_than)))
+
+
+def waiting_callers(session: Session, pool: str | None = None) -> list[QueuedCaller]:
+    query = select(QueuedCaller).where(QueuedCaller.status.in_(WAITING)).order_by(QueuedCaller.enqueued_at)
+    if pool is not None:
+        query = query.where(QueuedCaller.pool == pool)
+    return list(session.scalars(query))

@@ -18,6 +18,8 @@ from store.models import Listener, ListenerPool, ListenerStatusChange, QueuedCal
 # Statuses a person may choose; ringing, on call and wrap-up are set by the engine.
 CHOSEN = (ListenerStatus.AVAILABLE, ListenerStatus.PAUSED, ListenerStatus.OFFLINE)
 HANDLE_TIME_SAMPLE = 20
+PIN_FAILURES_BEFORE_LOCK = 5
+PIN_LOCK = timedelta(minutes=15)
 
 
 class ListenerError(ValueError):
@@ -65,6 +67,23 @@ def pin_matches(listener: Listener, pin: str) -> bool:
     return bool(listener.pin_hash) and check_password_hash(listener.pin_hash, pin)
 
 
+def check_pin(listener: Listener, pin: str, now: datetime) -> str:
+    """"ok", "wrong" or "locked". Wrong PINs count across calls: a 4-digit PIN cannot be tried by redialling."""
+    if listener.pin_locked_until is not None and listener.pin_locked_until > now:
+        return "locked"
+    if not pin:
+        return "wrong"  # silence is not a guess
+    if pin_matches(listener, pin):
+        listener.pin_failures = 0
+        return "ok"
+    listener.pin_failures = (listener.pin_failures or 0) + 1
+    if listener.pin_failures >= PIN_FAILURES_BEFORE_LOCK:
+        listener.pin_failures = 0
+        listener.pin_locked_until = now + PIN_LOCK
+        return "locked"
+    return "wrong"
+
+
 def find_by_phone(session: Session, number: str) -> Listener | None:
     try:
         phone = normalised_phone(number)
@@ -93,10 +112,11 @@ def set_status(session: Session, listener: Listener, status: ListenerStatus, now
 
 def choose_status(session: Session, listener: Listener, status: ListenerStatus, now: datetime,
                   how: str) -> str:
-    """A person's own choice (phone keypad, console). While ringing or on a call the choice waits: going
-    available is refused (they are busy), pausing or going offline applies when the call is over."""
+    """A person's own choice (phone keypad, console, CLI). While their phone rings or they are on a call the
+    choice is refused ("busy"): they choose again when the call is over."""
     if status not in CHOSEN:
         raise ListenerError(f"{status.value} cannot be chosen")
+    session.refresh(listener, with_for_update=True)  # a dispatcher may be offering them a call right now
     busy = listener.status in (ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)
     if busy:
         return "busy"
@@ -108,8 +128,10 @@ def choose_status(session: Session, listener: Listener, status: ListenerStatus, 
 
 def end_wrapups(session: Session, now: datetime) -> list[Listener]:
     """Listeners whose wrap-up time is over become available again."""
+    # Locked and re-checked: a dispatcher may have just made one of them ringing (no lost update).
     due = session.scalars(
         select(Listener).where(Listener.status == ListenerStatus.WRAP_UP.value, Listener.wrapup_until <= now)
+        .with_for_update(skip_locked=True)
     ).all()
     for listener in due:
         set_status(session, listener, ListenerStatus.AVAILABLE, now, "wrap-up over")
@@ -158,39 +180,59 @@ class ShiftChange:
     status: str
 
 
+def _shift_edges(listener: Listener, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """(start of the shift under way or None, end of the latest shift already over or None)."""
+    from zoneinfo import ZoneInfo
+
+    started = last_end = None
+    for shift in listener.shifts:
+        zone = ZoneInfo(shift.timezone)
+        local = now.astimezone(zone)
+        for day_offset in range(0, -8, -1):
+            day = (local + timedelta(days=day_offset)).date()
+            if day.weekday() != shift.weekday:
+                continue
+            start = datetime.combine(day, shift.starts, tzinfo=zone)
+            end = datetime.combine(day + timedelta(days=1 if shift.ends <= shift.starts else 0), shift.ends, tzinfo=zone)
+            if start <= local < end:
+                started = start if started is None else min(started, start)
+            elif end <= local and (last_end is None or end > last_end):
+                last_end = end
+    return started, last_end
+
+
+def _chose_since(session: Session, listener: Listener, moment: datetime) -> bool:
+    """Did the listener themselves choose a status after ``moment`` (extra hours are theirs to give)?"""
+    latest = session.scalar(select(func.max(ListenerStatusChange.at)).where(
+        ListenerStatusChange.listener_id == listener.id, ListenerStatusChange.reason.like("chosen%")))
+    return latest is not None and latest >= moment
+
+
 def apply_shifts(session: Session, now: datetime) -> list[ShiftChange]:
     """Listeners who follow their shifts go available when one starts and offline when it ends.
 
-    A choice made during the shift (a pause, going offline) is respected: only a status older than the
-    shift's start is changed. A listener on a call when the shift ends goes offline after it.
+    A pause or a log-off chosen during the shift is respected (only a status older than the shift's start is
+    changed), and so is a listener who chose to be available after the shift ended. A listener on a call
+    when the shift ends goes offline once the call and its wrap-up are over.
     """
-    from zoneinfo import ZoneInfo
-
     changes = []
     listeners = session.scalars(
         select(Listener).options(selectinload(Listener.shifts))
         .where(Listener.follows_shifts.is_(True), Listener.active.is_(True))
+        .with_for_update(skip_locked=True, of=Listener)
     ).all()
     for listener in listeners:
-        started = None
-        for shift in listener.shifts:
-            local = now.astimezone(ZoneInfo(shift.timezone))
-            for day_offset in (0, -1):
-                day = (local + timedelta(days=day_offset)).date()
-                if day.weekday() != shift.weekday:
-                    continue
-                start = datetime.combine(day, shift.starts, tzinfo=local.tzinfo)
-                end = datetime.combine(day, shift.ends, tzinfo=local.tzinfo)
-                if end <= start:
-                    end += timedelta(days=1)
-                if start <= local < end:
-                    started = start
-        if started is not None and listener.status == ListenerStatus.OFFLINE.value and listener.status_since < started:
-            set_status(session, listener, ListenerStatus.AVAILABLE, now, "shift started")
-            listener.idle_since = now
-            changes.append(ShiftChange(listener.name, "available"))
-        elif started is None and listener.status in (ListenerStatus.AVAILABLE.value, ListenerStatus.PAUSED.value,
-                                                      ListenerStatus.WRAP_UP.value):
+        started, last_end = _shift_edges(listener, now)
+        if started is not None:
+            if listener.status == ListenerStatus.OFFLINE.value and listener.status_since < started:
+                set_status(session, listener, ListenerStatus.AVAILABLE, now, "shift started")
+                listener.idle_since = now
+                listener.missed_in_row = 0  # a new shift starts with a clean slate
+                changes.append(ShiftChange(listener.name, "available"))
+        elif (last_end is not None
+              and listener.status in (ListenerStatus.AVAILABLE.value, ListenerStatus.PAUSED.value,
+                                      ListenerStatus.WRAP_UP.value)
+              and not _chose_since(session, listener, last_end)):
             set_status(session, listener, ListenerStatus.OFFLINE, now, "shift ended")
             changes.append(ShiftChange(listener.name, "offline"))
     return changes

@@ -243,6 +243,8 @@ class Listener(Base):
     languages: Mapped[list[Any]] = mapped_column(JSON, default=list)  # ["fr", "en"]
     skills: Mapped[list[Any]] = mapped_column(JSON, default=list)  # caller types: victim, witness...
     pin_hash: Mapped[str] = mapped_column(String(200), default="")
+    pin_failures: Mapped[int] = mapped_column(default=0)  # wrong PINs in a row, across calls
+    pin_locked_until: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="offline", index=True)
     status_since: Mapped[datetime]
     idle_since: Mapped[datetime | None]  # last time they finished a call or became available: longest idle first
@@ -336,7 +338,8 @@ class QueueEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     pool: Mapped[str] = mapped_column(String(64), index=True)
     line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"), index=True)
-    queued_caller_id: Mapped[int | None] = mapped_column(ForeignKey("queued_caller.id", ondelete="SET NULL"))
+    queued_caller_id: Mapped[int | None] = mapped_column(ForeignKey("queued_caller.id", ondelete="SET NULL"),
+                                                         index=True)
     listener_id: Mapped[int | None] = mapped_column(ForeignKey("listener.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(24))

@@ -81,6 +81,8 @@ def schedules_and_instants(draw):
 
 
 def _instants_inside(start: datetime, end: datetime, count: int = 6) -> list[datetime]:
+    # In UTC: arithmetic on local wall times is wrong across the repeated hour of a DST change.
+    start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
     step = (end - start) / count
     return [start + step * n for n in range(count)] + [end - ONE_MICROSECOND]
 
@@ -171,7 +173,7 @@ def test_override_until_next_change_ends_when_the_plain_schedule_flips(case, mod
     expected = Reason.OVERRIDE_OPEN if mode is OverrideMode.OPEN else Reason.OVERRIDE_CLOSED
     assert status_at(forced, now).reason is expected
     if scheduled_change is None:
-        assert status_at(forced, now + HORIZON - ONE_MICROSECOND).reason is expected
+        assert status_at(forced, now.astimezone(timezone.utc) + HORIZON - ONE_MICROSECOND).reason is expected
     else:
-        assert status_at(forced, scheduled_change - ONE_MICROSECOND).reason is expected
+        assert status_at(forced, scheduled_change.astimezone(timezone.utc) - ONE_MICROSECOND).reason is expected
         assert status_at(forced, scheduled_change).reason not in (Reason.OVERRIDE_OPEN, Reason.OVERRIDE_CLOSED)

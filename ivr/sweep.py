@@ -1,0 +1,101 @@
+"""The periodic repair of the queue: nothing stays ringing or on a call forever, no caller is forgotten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import Flask
+
+from routing.queueing import ListenerStatus
+from store import dispatch as offers
+from store.extension import database, directory
+from store.listeners import apply_shifts, end_wrapups, pool_state, set_status
+
+LONGEST_CONVERSATION = timedelta(hours=4)  # past this, ask Twilio whether the call is really still going on
+LOST_CALLER_MARGIN = timedelta(minutes=2)  # past max wait plus this, a waiting caller is checked with Twilio
+ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
+
+
+@dataclass
+class SweepReport:
+    wrapups_ended: int = 0
+    shift_changes: int = 0
+    offers_expired: int = 0
+    listeners_freed: int = 0
+    conversations_closed: int = 0
+    callers_moved_on: int = 0
+    callers_lost: int = 0
+    pools_dispatched: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return ", ".join(f"{k.replace('_', ' ')}: {v if not isinstance(v, list) else len(v)}"
+                         for k, v in self.__dict__.items())
+
+
+def sweep(app: Flask) -> SweepReport:
+    report = SweepReport()
+    dispatcher = app.extensions["dispatcher"]
+    to_hang_up: list[str | None] = []
+    to_redirect: list[tuple[str, str]] = []
+    with app.app_context():
+        now = app.config["CLOCK"]()
+        with database.session() as session:
+            snapshot = directory.get(session, now)
+            report.wrapups_ended = len(end_wrapups(session, now))
+            report.shift_changes = len(apply_shifts(session, now))
+            for offer in offers.expired_offers(session, now):
+                line = snapshot.line_for_pool(offer.pool)
+                offers.release_offer(session, offer, now, line.queue if line else _defaults(),
+                                     missed=True, why="offer expired with no news from Twilio")
+                to_hang_up.append(offer.call_sid)
+                report.offers_expired += 1
+            for offer in offers.open_conversations(session, now - LONGEST_CONVERSATION):
+                if _twilio_says_ended(dispatcher, offer.call_sid):
+                    line = snapshot.line_for_pool(offer.pool)
+                    offers.listener_leg_ended(session, offer, now, line.queue if line else _defaults(),
+                                              "completed", None)
+                    report.conversations_closed += 1
+            for listener in offers.orphaned_listeners(session):
+                set_status(session, listener, ListenerStatus.AVAILABLE, now, "no call under way (repaired)")
+                report.listeners_freed += 1
+            for caller in offers.waiting_callers(session):
+                line = snapshot.line_for_pool(caller.pool)
+                if line is None:
+                    continue
+                if now - caller.enqueued_at > timedelta(seconds=line.queue.max_wait) + LOST_CALLER_MARGIN:
+                    if _twilio_says_ended(dispatcher, caller.call_sid):
+                        offers.caller_left(session, caller.call_sid, "hangup", now, line.queue)
+                        report.callers_lost += 1
+                        continue
+                if pool_state(session, caller.pool, now).logged_in == 0:
+                    caller.status = "moved_on"
+                    offers.record_event(session, caller, caller.pool, now, "moved_on", None,
+                                        offers.waited(caller, now), "nobody logged in any more")
+                    to_redirect.append((caller.call_sid, f"/voice/route?{caller.resume_query}"))
+                    report.callers_moved_on += 1
+            session.commit()
+            pools = offers.pools_with_waiting_callers(session)
+    base = dispatcher.public_url()
+    for call_sid, path in to_redirect:
+        dispatcher.redirect(call_sid, base + path)
+    dispatcher.hang_up(to_hang_up)
+    for pool in pools:
+        dispatcher.dispatch(pool)
+        report.pools_dispatched.append(pool)
+    return report
+
+
+def _twilio_says_ended(dispatcher, call_sid: str | None) -> bool:
+    if not call_sid:
+        return True
+    try:
+        return dispatcher.client.calls(call_sid).fetch().status in ENDED
+    except Exception as error:  # noqa: BLE001 — unknown to Twilio (404) means long gone
+        return "404" in str(getattr(error, "status", "")) or getattr(error, "status", None) == 404
+
+
+def _defaults():
+    from routing.queueing import PoolSettings
+
+    return PoolSettings()

@@ -1,0 +1,408 @@
+"""Callers wait in a queue that tells the truth; listeners are dialled through the REST API and bridged."""
+
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from store.directory import load_documents
+from store.extension import database
+from store.listeners import create_listener, set_status
+from store.models import Listener, ListenerStatusChange, Offer, QueuedCaller, QueueEvent
+from routing.queueing import ListenerStatus
+from tests.conftest import AUTH_TOKEN, SignedTwilio, at_brussels, make_test_app
+from tests.support.twilio_server import TwilioTestServer
+
+EVC = "+3225550300"
+ROOM = "+3225550301"
+ACCOUNT = "AC" + "1" * 32
+
+
+@pytest.fixture
+def rest():
+    server = TwilioTestServer(ACCOUNT, AUTH_TOKEN).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def qapp(database_url, clock, shipped_directory, rest):
+    clock.now = at_brussels(2026, 11, 24, 10, 0)  # a Tuesday: the Belgian line is open
+    app = make_test_app(database_url, clock, DISPATCH_MODE="inline", TWILIO_API_BASE_URL=rest.base_url)
+    with app.app_context(), database.session() as session:
+        load_documents(session, shipped_directory)
+        session.commit()
+    yield app
+    with app.app_context():
+        database.engine.dispose()
+
+
+@pytest.fixture
+def tw(qapp):
+    return SignedTwilio(qapp.test_client())
+
+
+def add_listener(app, name, phone, status=ListenerStatus.AVAILABLE, pools=("ecoute-violences-conjugales",),
+                 languages=("fr",), skills=()):
+    with app.app_context(), database.session() as session:
+        now = app.config["CLOCK"]()
+        listener = create_listener(session, name, phone, pools, "1234", now, languages, skills)
+        set_status(session, listener, status, now, "chosen by test")
+        session.commit()
+        return listener.id
+
+
+def listener(app, listener_id) -> Listener:
+    with app.app_context(), database.session() as session:
+        return session.get(Listener, listener_id)
+
+
+def queued(app, sid) -> QueuedCaller:
+    with app.app_context(), database.session() as session:
+        return session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == sid))
+
+
+def events(app) -> list[str]:
+    with app.app_context(), database.session() as session:
+        return [e.kind for e in session.scalars(select(QueueEvent).order_by(QueueEvent.id))]
+
+
+def xml(response):
+    assert response.status_code == 200, response.data
+    return ET.fromstring(response.data)
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class Caller:
+    """A caller's leg, driven as Twilio would drive it."""
+
+    def __init__(self, tw, to=EVC, language_key=None):
+        self.tw, self.to = tw, to
+        self.sid = "CA" + uuid.uuid4().hex
+        self.document = xml(tw.post("/voice/incoming", self.params()))
+        enqueue = self.document.find("Enqueue")
+        self.enqueue = enqueue
+
+    def params(self, **extra):
+        return {"CallSid": self.sid, "From": "+32470000001", "To": self.to, "CallStatus": "in-progress", **extra}
+
+    @property
+    def queued(self) -> bool:
+        return self.enqueue is not None
+
+    def wait(self, position=None, queue_time=0):
+        extra = {"QueueTime": str(queue_time)}
+        if position is not None:
+            extra["QueuePosition"] = str(position)
+        return xml(self.tw.post(path_of(self.enqueue.get("waitUrl")), self.params(**extra)))
+
+    def said_while_waiting(self, **kwargs) -> str:
+        document = self.wait(**kwargs)
+        return " ".join(s.text or "" for s in document.iter("Say"))
+
+    def press_in_queue(self, digits):
+        gather = self.wait().find("Gather")
+        return xml(self.tw.post(path_of(gather.get("action")), self.params(Digits=digits)))
+
+    def queue_result(self, result):
+        return xml(self.tw.post(path_of(self.enqueue.get("action")), self.params(QueueResult=result)))
+
+
+class ListenerLeg:
+    """The listener's phone, rung through the REST API: answer, hear the whisper, press a key."""
+
+    def __init__(self, tw, rest, call_sid):
+        self.tw, self.rest, self.sid = tw, rest, call_sid
+        self.call = rest.calls[call_sid]
+
+    def params(self, **extra):
+        return {"CallSid": self.sid, "From": self.call["from"], "To": self.call["to"], "Direction": "outbound-api",
+                **extra}
+
+    def answer(self):
+        return xml(self.tw.post(path_of(self.call["params"]["Url"]), self.params(CallStatus="in-progress")))
+
+    def press(self, digits, answered=None):
+        answered = answered if answered is not None else self.answer()
+        gather = answered.find("Gather")
+        return xml(self.tw.post(path_of(gather.get("action")), self.params(Digits=digits)))
+
+    def status(self, status, duration=None):
+        extra = {"CallStatus": status}
+        if duration is not None:
+            extra["CallDuration"] = str(duration)
+        return self.tw.post(path_of(self.call["params"]["StatusCallback"]), self.params(**extra))
+
+
+def bridge(tw, caller: Caller, dial_document, leg: "ListenerLeg") -> ET.Element:
+    """Twilio runs the <Queue url> on the queued caller's leg, naming the listener's leg."""
+    queue = dial_document.find("Dial/Queue")
+    return xml(tw.post(path_of(queue.get("url")), caller.params(DequeingCallSid=leg.sid)))
+
+
+def rung(rest):
+    return [sid for sid, call in rest.calls.items()]
+
+
+# --- before the queue ----------------------------------------------------------------------------------------
+
+
+def test_caller_is_never_parked_in_a_queue_nobody_staffs(qapp, tw, rest):
+    caller = Caller(tw)
+    assert not caller.queued
+    assert caller.document.find("Dial/Number").text == ROOM
+    assert rest.calls == {}
+
+
+def test_with_a_listener_logged_in_the_caller_is_queued_and_the_listener_is_dialled(qapp, tw, rest):
+    add_listener(qapp, "Camille", "+32470111111")
+    caller = Caller(tw)
+    assert caller.queued and caller.enqueue.text == "ecoute-violences-conjugales"
+    [call] = rest.calls.values()
+    assert call["to"] == "+32470111111"
+    assert call["from"] == EVC  # the line's number, never the caller's
+    assert "/voice/listener/offer?offer=" in call["params"]["Url"]
+    assert call["params"]["Timeout"] == "20"
+    assert queued(qapp, caller.sid).status == "offered"
+
+
+def test_a_paused_listener_keeps_the_queue_open_but_is_not_dialled(qapp, tw, rest):
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    assert caller.queued
+    assert rest.calls == {}
+
+
+def test_a_full_queue_sends_the_next_caller_to_the_next_rule(qapp, tw, rest):
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    callers = [Caller(tw) for _ in range(11)]  # the Belgian line's queue holds 10
+    assert all(c.queued for c in callers[:10])
+    assert not callers[10].queued
+    assert callers[10].document.find("Dial/Number").text == ROOM
+
+
+# --- the listener's side ---------------------------------------------------------------------------------------
+
+
+def test_listener_presses_1_is_bridged_then_wraps_up_then_is_offered_again(qapp, tw, rest, clock):
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    caller = Caller(tw)
+    leg = ListenerLeg(tw, rest, rung(rest)[0])
+    answered = leg.answer()
+    whisper = answered.find("Gather/Say").text
+    assert "Écoute Violences Conjugales" in whisper and "Tapez 1" in whisper
+    clock.now += timedelta(seconds=5)
+    dial = leg.press("1", answered)
+    assert dial.find("Dial/Queue").text == "ecoute-violences-conjugales"
+    assert listener(qapp, camille).status == "on_call"
+    connecting = bridge(tw, caller, dial, leg)
+    assert "Un écoutant prend votre appel" in connecting.find("Say").text
+    assert queued(qapp, caller.sid).status == "bridged"
+    clock.now += timedelta(minutes=12)
+    caller.queue_result("bridged")
+    assert leg.status("completed", 720).status_code == 200
+    after = listener(qapp, camille)
+    assert after.status == "wrap_up"
+    assert after.wrapup_until == clock.now + timedelta(seconds=60)
+    # Wrap-up over: the next caller is offered to Camille again.
+    clock.now += timedelta(seconds=61)
+    Caller(tw)
+    assert listener(qapp, camille).status == "ringing"
+    assert len(rest.calls) == 2
+    assert events(qapp)[:5] == ["joined", "offered", "bridged", "talk", "joined"]
+
+
+def test_no_answer_counts_a_missed_offer_and_the_next_listener_is_tried(qapp, tw, rest, clock):
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    clock.now += timedelta(seconds=1)
+    dominique = add_listener(qapp, "Dominique", "+32470222222")
+    caller = Caller(tw)
+    first = ListenerLeg(tw, rest, rung(rest)[0])
+    assert first.call["to"] == "+32470111111"  # idle the longest
+    enqueued_at = queued(qapp, caller.sid).enqueued_at
+    first.status("no-answer")
+    assert listener(qapp, camille).missed_in_row == 1
+    second = ListenerLeg(tw, rest, rung(rest)[1])
+    assert second.call["to"] == "+32470222222"
+    assert listener(qapp, dominique).status == "ringing"
+    assert queued(qapp, caller.sid).enqueued_at == enqueued_at  # the caller keeps their place
+    assert "missed" in events(qapp)
+
+
+def test_a_listener_who_misses_twice_in_a_row_is_paused(qapp, tw, rest):
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    Caller(tw)
+    ListenerLeg(tw, rest, rung(rest)[0]).status("busy")
+    ListenerLeg(tw, rest, rung(rest)[1]).status("no-answer")
+    paused = listener(qapp, camille)
+    assert paused.status == "paused"
+    with qapp.app_context(), database.session() as session:
+        reasons = [c.reason for c in session.scalars(select(ListenerStatusChange))]
+    assert "missed 2 offers in a row" in reasons
+
+
+def test_listener_hanging_up_during_the_whisper_is_a_missed_offer(qapp, tw, rest):
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    caller = Caller(tw)
+    leg = ListenerLeg(tw, rest, rung(rest)[0])
+    leg.answer()
+    leg.status("completed", 4)
+    assert listener(qapp, camille).missed_in_row == 1
+    assert queued(qapp, caller.sid).status in ("waiting", "offered")
+
+
+def test_listener_pressing_another_key_does_not_take_the_call(qapp, tw, rest):
+    add_listener(qapp, "Camille", "+32470111111")
+    Caller(tw)
+    leg = ListenerLeg(tw, rest, rung(rest)[0])
+    document = leg.press("5")
+    assert document.find("Dial") is None and document[-1].tag == "Hangup"
+
+
+def test_caller_hanging_up_while_the_listener_rings_cancels_that_call(qapp, tw, rest, clock):
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    caller = Caller(tw)
+    leg_sid = rung(rest)[0]
+    clock.now += timedelta(seconds=8)
+    caller.queue_result("hangup")
+    assert queued(qapp, caller.sid).status == "abandoned"
+    cancel = [r for r in rest.requests if r.method == "POST" and leg_sid in r.path]
+    assert cancel and cancel[0].params["Status"] == "canceled"
+    assert listener(qapp, camille).status == "available"
+    with qapp.app_context(), database.session() as session:
+        abandoned = session.scalar(select(QueueEvent).where(QueueEvent.kind == "abandoned"))
+        assert abandoned.wait_seconds == 8
+    # Should the listener pick up anyway, they are told and nothing is bridged.
+    late = ListenerLeg(tw, rest, leg_sid).answer()
+    assert "n'est plus en ligne" in late.find("Say").text
+
+
+def test_two_callers_one_listener_first_come_first_served(qapp, tw, rest, clock):
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    first = Caller(tw)
+    clock.now += timedelta(seconds=30)
+    second = Caller(tw)
+    assert len(rest.calls) == 1  # one listener: one offer, to the first caller
+    assert queued(qapp, first.sid).status == "offered"
+    assert queued(qapp, second.sid).status == "waiting"
+    assert "le 2e appelant" in second.said_while_waiting(position=2)
+    leg = ListenerLeg(tw, rest, rung(rest)[0])
+    dial = leg.press("1")
+    bridge(tw, first, dial, leg)
+    assert "le prochain appelant" in second.said_while_waiting(position=1)
+    leg.status("completed", 300)
+    clock.now += timedelta(seconds=61)
+    # Wrap-up over: the sweep (or the next event) offers the second caller to Camille.
+    from ivr.sweep import sweep
+
+    sweep(qapp)
+    assert len(rest.calls) == 2
+    assert queued(qapp, second.sid).status == "offered"
+    assert listener(qapp, camille).status == "ringing"
+
+
+def test_waiting_announcements_only_ever_improve(qapp, tw, rest):
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    assert "le 3e appelant" in caller.said_while_waiting(position=3)
+    assert "appelant" not in caller.said_while_waiting(position=3)  # nothing new: no repeat
+    assert "Merci de rester en ligne" in caller.said_while_waiting(position=4)  # worse: not said
+    assert "le 2e appelant" in caller.said_while_waiting(position=2)
+
+
+def test_caller_leaves_the_queue_at_the_maximum_wait_and_the_chain_goes_on(qapp, tw, rest):
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    qapp.config["CLOCK"].now += timedelta(seconds=299)
+    assert caller.wait(queue_time=299).find("Leave") is None
+    qapp.config["CLOCK"].now += timedelta(seconds=1)
+    assert caller.wait(queue_time=300).find("Leave") is not None
+    assert queued(qapp, caller.sid).status == "left_max_wait"
+    after = caller.queue_result("leave")
+    assert after.find("Dial/Number").text == ROOM
+    assert "left_max_wait" in events(qapp)
+
+
+def test_leave_key_takes_the_caller_out_of_the_queue(qapp, tw, rest):
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    assert "tapez 0" in caller.said_while_waiting()
+    assert caller.press_in_queue("0").find("Leave") is not None
+    assert queued(qapp, caller.sid).status == "left_key"
+    assert caller.queue_result("leave").find("Dial/Number").text == ROOM
+
+
+def test_when_every_listener_logs_out_waiting_callers_move_on(qapp, tw, rest):
+    camille = add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    with qapp.app_context(), database.session() as session:
+        set_status(session, session.get(Listener, camille), ListenerStatus.OFFLINE, qapp.config["CLOCK"](), "test")
+        session.commit()
+    from ivr.sweep import sweep
+
+    report = sweep(qapp)
+    assert report.callers_moved_on == 1
+    redirect = [r for r in rest.requests if r.method == "POST" and caller.sid in r.path]
+    assert redirect and "/voice/route?" in redirect[0].params["Url"]
+    assert queued(qapp, caller.sid).status == "moved_on"
+    # The wait document agrees, should Twilio ask before the redirect lands.
+    assert caller.wait().find("Leave") is not None
+
+
+@pytest.mark.parametrize("result, hangs_up", [
+    ("bridged", True), ("hangup", True), ("leave", False), ("queue-full", False), ("error", False),
+    ("redirected", False), ("system-error", False),
+])
+def test_enqueue_action_handles_every_queue_result(qapp, tw, rest, result, hangs_up):
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    document = caller.queue_result(result)
+    if hangs_up:
+        assert document[-1].tag == "Hangup" and document.find("Dial") is None
+    else:
+        assert document.find("Dial/Number").text == ROOM
+
+
+def test_ring_several_rings_listeners_together_and_the_first_to_press_1_wins(qapp, tw, rest, shipped_directory):
+    with qapp.app_context(), database.session() as session:
+        doc = next(d for d in shipped_directory.lines if d["id"] == "ecoute-violences-conjugales")
+        changed = {**doc, "queue": {**doc["queue"], "strategy": "ring_several", "ring_several": 2}}
+        from directory_data.loader import DirectoryFiles
+
+        load_documents(session, DirectoryFiles([changed if d is doc else d for d in shipped_directory.lines],
+                                               shipped_directory.centres))
+        session.commit()
+    a = add_listener(qapp, "A", "+32470111111")
+    b = add_listener(qapp, "B", "+32470222222")
+    caller = Caller(tw)
+    assert len(rest.calls) == 2
+    leg_a, leg_b = (ListenerLeg(tw, rest, sid) for sid in rung(rest))
+    answered_b = leg_b.answer()
+    dial = leg_b.press("1", answered_b)
+    assert dial.find("Dial/Queue") is not None
+    cancel = [r for r in rest.requests if r.method == "POST" and leg_a.sid in r.path]
+    assert cancel and cancel[0].params["Status"] == "canceled"
+    statuses = {listener(qapp, a).status, listener(qapp, b).status}
+    assert statuses == {"available", "on_call"}
+    assert queued(qapp, caller.sid).status == "offered"
+
+
+def test_callers_are_offered_only_to_listeners_who_speak_their_language(qapp, tw, rest):
+    add_listener(qapp, "Francophone", "+32470111111", pools=("france-victimes",), languages=("fr",))
+    add_listener(qapp, "Anglophone", "+32470222222", pools=("france-victimes",), languages=("en", "fr"))
+    sid = "CA" + uuid.uuid4().hex
+    params = {"CallSid": sid, "From": "anonymous", "To": "+33199000116", "CallStatus": "in-progress"}
+    menu = xml(tw.post("/voice/incoming", params))
+    document = xml(tw.post(path_of(menu.find("Gather").get("action")), {**params, "Digits": "9"}))
+    assert document.find("Enqueue") is not None
+    [call] = rest.calls.values()
+    assert call["to"] == "+32470222222"
