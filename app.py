@@ -60,11 +60,15 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from ivr.presence import presence
+    from ivr.callback_dial import callback_dial
+    from ivr.callbacks import callback
     from ivr.queue import queue
     from ivr.webhooks import voice
 
     app.register_blueprint(voice)
     app.register_blueprint(queue)
+    app.register_blueprint(callback)
+    app.register_blueprint(callback_dial)
     app.register_blueprint(presence)
 
 
@@ -95,6 +99,7 @@ def _register_commands() -> None:
     from store.cli import db_group, directory_group
     from store.metrics_cli import queue_group
     from store.listener_cli import listeners_group
+    from store.privacy_cli import privacy_group
 
     cli.add_command(db_group)
     cli.add_command(directory_group)
@@ -104,6 +109,7 @@ def _register_commands() -> None:
     cli.add_command(queue_group)
     cli.add_command(listeners_group)
     cli.add_command(sweep_command)
+    cli.add_command(privacy_group)
 
 
 _register_commands()

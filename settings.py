@@ -19,9 +19,19 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
     "TWILIO_API_BASE_URL": ("TWILIO_API_BASE_URL", "https://api.twilio.com", "REST API base URL"),
     "NUMBER_PEPPER": ("HELPLINE_NUMBER_PEPPER", None, "secret key of the HMAC that stands for callers' numbers"),
     "EMERGENCY_FALLBACK": ("HELPLINE_EMERGENCY_FALLBACK", None, "E.164 number dialled when all else fails"),
+    "CALLBACK_KEY": ("HELPLINE_CALLBACK_KEY", None, "Fernet key that encrypts callback numbers at rest"),
     "PROXY_COUNT": ("HELPLINE_PROXY_COUNT", 0, "reverse proxies in front of the app (X-Forwarded-*)"),
     "LOG_LEVEL": ("HELPLINE_LOG_LEVEL", "INFO", "logging level"),
     "DIRECTORY_CHECK_SECONDS": ("HELPLINE_DIRECTORY_CHECK_SECONDS", 2.0, "how often a worker checks for edits"),
+    "SMTP_HOST": ("HELPLINE_SMTP_HOST", "localhost", "mail server that relays the engine's emails"),
+    "SMTP_PORT": ("HELPLINE_SMTP_PORT", 25, "its port (587 with STARTTLS, usually)"),
+    "SMTP_USERNAME": ("HELPLINE_SMTP_USERNAME", None, "login on the mail server, if it asks for one"),
+    "SMTP_PASSWORD": ("HELPLINE_SMTP_PASSWORD", None, "password for that login"),
+    "SMTP_STARTTLS": ("HELPLINE_SMTP_STARTTLS", False, "upgrade the connection with STARTTLS (1/true/yes)"),
+    "SMTP_FROM": ("HELPLINE_SMTP_FROM", "helpline@localhost", "sender address of the engine's emails"),
+    "SMTP_TIMEOUT": ("HELPLINE_SMTP_TIMEOUT", 10.0, "seconds to wait for the mail server"),
+    "SCHEDULER_GRACE_SECONDS": ("HELPLINE_SCHEDULER_GRACE_SECONDS", 60,
+                                "how late a periodic job may still run; a run missed by more is skipped"),
 }
 DEMO_ACCOUNT_SID = "AC" + "0" * 32
 
@@ -39,7 +49,7 @@ def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = Non
         if name in overrides:
             values[name] = overrides.pop(name)
         elif variable in environ:
-            values[name] = type(default)(environ[variable]) if isinstance(default, (int, float)) else environ[variable]
+            values[name] = _coerce(environ[variable], default)
         else:
             values[name] = default
     values.update(overrides)
@@ -51,24 +61,47 @@ def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = Non
     return values
 
 
+def _coerce(raw: str, default: Any) -> Any:
+    """An environment string as the type of its default; bool first, since bool("false") is True."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, (int, float)):
+        return type(default)(raw)
+    return raw
+
+
 def _fill_development_secrets(values: dict[str, Any], instance_path: Path) -> None:
     """Development and demo: generate secrets once and keep them in the instance folder (never committed)."""
     instance_path.mkdir(parents=True, exist_ok=True)
     values["TWILIO_ACCOUNT_SID"] = values["TWILIO_ACCOUNT_SID"] or DEMO_ACCOUNT_SID
-    for name, filename in (("TWILIO_AUTH_TOKEN", "demo-auth-token"), ("NUMBER_PEPPER", "demo-pepper")):
+    for name, filename, make in (("TWILIO_AUTH_TOKEN", "demo-auth-token", lambda: secrets.token_hex(16)),
+                                 ("NUMBER_PEPPER", "demo-pepper", lambda: secrets.token_hex(16)),
+                                 ("CALLBACK_KEY", "demo-callback-key", _fernet_key)):
         if values[name]:
             continue
         path = instance_path / filename
         if not path.exists():
-            path.write_text(secrets.token_hex(16))
+            path.write_text(make())
             path.chmod(0o600)
         values[name] = path.read_text().strip()
 
 
+def _fernet_key() -> str:
+    from store.crypto import new_key
+
+    return new_key()
+
+
 def _check(values: dict[str, Any]) -> None:
-    missing = [SETTINGS[n][0] for n in ("TWILIO_AUTH_TOKEN", "NUMBER_PEPPER") if not values.get(n)]
+    missing = [SETTINGS[n][0] for n in ("TWILIO_AUTH_TOKEN", "NUMBER_PEPPER", "CALLBACK_KEY") if not values.get(n)]
     if missing:
         raise SettingsError(f"set {', '.join(missing)} (or HELPLINE_ENV=development for generated demo secrets)")
+    from store.crypto import NumberKeyError, encrypt_number
+
+    try:
+        encrypt_number(values, "+33100000000")
+    except NumberKeyError as error:
+        raise SettingsError(f"{error} (make one with: python -c 'from store.crypto import new_key; print(new_key())')")
     if len(values["NUMBER_PEPPER"]) < 16:
         raise SettingsError("HELPLINE_NUMBER_PEPPER must be at least 16 characters: it protects callers' numbers")
     fallback = values.get("EMERGENCY_FALLBACK")

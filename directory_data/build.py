@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from directory_data.fields import WEEKDAYS, parse_shift
+from directory_data.callback_settings import build_callback_settings, build_email_settings
 from directory_data.pools import build_pool_settings
 from directory_data.reference import load_services
 from routing.model import (
@@ -22,6 +23,9 @@ from routing.model import (
     When,
 )
 from schedules import Closure, HolidayCalendar, Override, OverrideMode, Reason, Schedule, Shift
+
+
+DEFAULT_RETENTION_DAYS = 365  # call records and callback requests older than this are purged
 
 
 def localized(value: Mapping[str, str] | None) -> Localized | None:
@@ -133,6 +137,9 @@ def build_line(doc: Mapping[str, Any], overrides: Iterable[Override] = ()) -> Li
         department_retries=doc.get("department_retries", 2),
         pool=doc["pool"],
         queue=build_pool_settings(doc.get("queue")),
+        callback=build_callback_settings(doc.get("callback")),
+        email=build_email_settings(doc.get("email")),
+        retention_days=doc.get("retention_days") or DEFAULT_RETENTION_DAYS,
     )
 
 

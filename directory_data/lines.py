@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from directory_data.callback_settings import check_callback, check_email, check_retention
 from directory_data.pools import check_queue
 from directory_data.fields import (
     ACTIONS,
@@ -36,14 +37,15 @@ LINE_KEYS = {
     "id", "name", "country", "numbers", "display_number", "timezone", "language", "languages", "voices",
     "greeting", "danger_notice", "menu", "quick_exit_key", "hours", "holidays", "closures",
     "alternatives", "closed_message", "emergency_fallback", "after_hours_email", "caller_id",
-    "handoff_network", "department_retries", "overflow", "pool", "notes", "queue",
+    "handoff_network", "department_retries", "overflow", "pool", "notes", "queue", "callback", "email",
+    "retention_days",
 }  # fmt: skip
 # The order settings are written in a line's file, and exported in.
 LINE_ORDER = (
     "id", "name", "country", "numbers", "display_number", "timezone", "language", "languages", "voices",
     "greeting", "danger_notice", "quick_exit_key", "menu", "hours", "holidays", "closures", "after_hours_email",
     "alternatives", "closed_message", "caller_id", "handoff_network", "department_retries",
-    "emergency_fallback", "pool", "queue", "notes", "overflow",
+    "emergency_fallback", "pool", "queue", "callback", "email", "retention_days", "notes", "overflow",
 )  # fmt: skip
 CENTRE_KEYS = {"id", "name", "network", "departments", "number", "display_number", "timezone", "hours",
                "holidays", "closures", "fictitious"}  # fmt: skip
@@ -95,6 +97,9 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         "overflow": check_overflow(raw.get("overflow"), country, problems),
         "pool": str(raw.get("pool") or slug),
         "queue": check_queue(raw.get("queue"), problems),
+        "callback": check_callback(raw.get("callback"), problems),
+        "email": check_email(raw.get("email"), problems),
+        "retention_days": check_retention(raw.get("retention_days"), problems),
         "notes": str(raw.get("notes") or ""),
     }
     if doc["language"] not in doc["languages"]:

@@ -190,6 +190,8 @@ def _announce_closed_if_due(turn: Turn, decision: Decision) -> None:
     if status.is_open or turn.state.closed_announced or final in (StepKind.HANDOFF, StepKind.ASK_DEPARTMENT):
         return
     turn.state = turn.state.but(closed_announced=True)
+    if turn.line.after_hours_email and turn.line.email.on_after_hours_call:
+        calls.queue_email(turn.session, turn.call, turn.now, "after_hours_call")
     turn.say_prompt("closed", reason=status.reason.value, detail=status.detail, reopens=status.reopens_at)
     turn.say_text(turn.line.closed_message)
     if turn.line.after_hours_email:
@@ -257,9 +259,11 @@ def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
         end_politely(turn)
         return True
     if kind is StepKind.CALLBACK:
-        # Callback requests are recorded from issue 4 on; until then the chain goes on to the next rule.
-        turn.record("callback", "callback requests are not taken on this engine yet; next rule", step.rule_index)
-        return False
+        from ivr.callbacks import offer_callback  # the callback flow builds on this module
+
+        turn.state = after
+        offer_callback(turn)
+        return True
     raise ValueError(f"unhandled step {kind}")
 
 
@@ -348,8 +352,10 @@ def queue_finished(turn: Turn, result: str) -> VoiceResponse:
         turn.response.hangup()
         return turn.response
     if caller is not None and caller.status == "left_key":
-        # The caller asked to be called back; until callback requests are taken, the chain goes on.
-        turn.record("queue_left", "left the queue by key")
+        from ivr.callbacks import offer_callback
+
+        turn.record("queue_left", "left the queue by key to be called back")
+        return offer_callback(turn)
     return route(turn)
 
 

@@ -11,7 +11,9 @@ from ivr.twilio_rest import make_client
 from store.dispatch import OfferPlan, claim_offers, offer_dialled, release_offer
 from store.extension import database, directory
 from store.listeners import end_wrapups
-from store.models import Offer
+from routing.callbacks import window_open
+from store.callbacks import release_attempt
+from store.models import CallbackAttempt, Offer
 
 
 class Dispatcher:
@@ -53,7 +55,8 @@ class Dispatcher:
                 if line is None:
                     return []
                 end_wrapups(session, now)
-                plans = claim_offers(session, pool, now, line.queue)
+                plans = claim_offers(session, pool, now, line.queue,
+                                     callback_window=lambda request: window_open(request.window, line.schedule, now))
                 session.commit()
             return [plan.offer_id for plan in plans if self.dial(plan, line)]
 
@@ -64,13 +67,19 @@ class Dispatcher:
             self.app.logger.error("cannot dial listeners: set HELPLINE_PUBLIC_URL")
             self._release(plan, line, missed=False, why="no public URL to give Twilio")
             return False
+        if plan.kind == "callback":
+            answer, status = (f"{base}/voice/callback/listener?attempt={plan.offer_id}",
+                              f"{base}/voice/callback/listener-status?attempt={plan.offer_id}")
+        else:
+            answer, status = (f"{base}/voice/listener/offer?offer={plan.offer_id}",
+                              f"{base}/voice/listener/status?offer={plan.offer_id}")
         try:
             call = self.client.calls.create(
                 to=plan.listener_phone,
                 from_=line.caller_id,
-                url=f"{base}/voice/listener/offer?offer={plan.offer_id}",
+                url=answer,
                 method="POST",
-                status_callback=f"{base}/voice/listener/status?offer={plan.offer_id}",
+                status_callback=status,
                 status_callback_method="POST",
                 timeout=plan.ring_timeout,
             )
@@ -79,15 +88,27 @@ class Dispatcher:
             self._release(plan, line, missed=True, why="the call to the listener could not be placed")
             return False
         with self.app.app_context(), database.session() as session:
-            offer_dialled(session, plan.offer_id, call.sid)
+            if plan.kind == "callback":
+                attempt = session.get(CallbackAttempt, plan.offer_id, with_for_update=True)
+                if attempt is not None and attempt.listener_call_sid is None:
+                    attempt.listener_call_sid = call.sid
+                    attempt.status = "ringing" if attempt.status == "dialling" else attempt.status
+            else:
+                offer_dialled(session, plan.offer_id, call.sid)
             session.commit()
         return True
 
     def _release(self, plan: OfferPlan, line, missed: bool, why: str) -> None:
         with self.app.app_context(), database.session() as session:
-            offer = session.get(Offer, plan.offer_id, with_for_update=True)
-            if offer is not None:
-                release_offer(session, offer, current_app.config["CLOCK"](), line.queue, missed=missed, why=why)
+            now = current_app.config["CLOCK"]()
+            if plan.kind == "callback":
+                attempt = session.get(CallbackAttempt, plan.offer_id, with_for_update=True)
+                if attempt is not None:
+                    release_attempt(session, attempt, now, line.queue, missed=missed, why=why)
+            else:
+                offer = session.get(Offer, plan.offer_id, with_for_update=True)
+                if offer is not None:
+                    release_offer(session, offer, now, line.queue, missed=missed, why=why)
             session.commit()
 
     def hang_up(self, call_sids: Iterable[str | None]) -> None:

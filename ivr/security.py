@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from functools import wraps
 
 from flask import Request, abort, current_app, request
 from twilio.request_validator import RequestValidator
+
+from store.crypto import number_hash
 
 WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "blocked"}
 # Twilio's placeholders for withheld caller IDs ("+266696687" spells ANONYMOUS on a keypad, and friends).
@@ -54,8 +54,7 @@ def is_withheld(number: str | None) -> bool:
 
 
 def caller_hash(number: str | None, pepper: str) -> str | None:
-    """A keyed HMAC-SHA256 of the number: recognises a repeat caller, cannot be reversed without the pepper."""
+    """The keyed HMAC that stands for a caller's number (None when withheld)."""
     if is_withheld(number):
         return None
-    digits = "+" + "".join(c for c in number if c.isdigit())
-    return hmac.new(pepper.encode(), digits.encode(), hashlib.sha256).hexdigest()
+    return number_hash(number, pepper)

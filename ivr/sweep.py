@@ -9,6 +9,7 @@ from flask import Flask
 
 from routing.queueing import ListenerStatus
 from store import dispatch as offers
+from store.callbacks import expired_attempts, release_attempt
 from store.extension import database, directory
 from store.listeners import apply_shifts, end_wrapups, pool_state, set_status
 
@@ -49,6 +50,12 @@ def sweep(app: Flask) -> SweepReport:
                 offers.release_offer(session, offer, now, line.queue if line else _defaults(),
                                      missed=True, why="offer expired with no news from Twilio")
                 to_hang_up.append(offer.call_sid)
+                report.offers_expired += 1
+            for attempt in expired_attempts(session, now):
+                line = snapshot.line_for_pool(_request_pool(session, attempt))
+                release_attempt(session, attempt, now, line.queue if line else _defaults(), missed=True,
+                                why="callback offer expired with no news from Twilio")
+                to_hang_up.append(attempt.listener_call_sid)
                 report.offers_expired += 1
             for offer in offers.open_conversations(session, now - LONGEST_CONVERSATION):
                 if _twilio_says_ended(dispatcher, offer.call_sid):
@@ -93,6 +100,13 @@ def _twilio_says_ended(dispatcher, call_sid: str | None) -> bool:
         return dispatcher.client.calls(call_sid).fetch().status in ENDED
     except Exception as error:  # noqa: BLE001 — unknown to Twilio (404) means long gone
         return "404" in str(getattr(error, "status", "")) or getattr(error, "status", None) == 404
+
+
+def _request_pool(session, attempt) -> str:
+    from store.models import CallbackRequest
+
+    request = session.get(CallbackRequest, attempt.request_id)
+    return request.pool if request else ""
 
 
 def _defaults():

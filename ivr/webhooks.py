@@ -41,7 +41,7 @@ def normalise_number(value: str) -> str:
 
 
 def state_url(endpoint: str, state: CallState, **params) -> str:
-    path = url_for(f"voice.{endpoint}")
+    path = url_for(endpoint if "." in endpoint else f"voice.{endpoint}")
     query = state.query()
     if params:
         query += "&" + urlencode({k: v for k, v in params.items() if v is not None})

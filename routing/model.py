@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from routing.callbacks import CallbackSettings, EmailSettings
 from routing.queueing import PoolSettings
 from schedules import Reason, Schedule
 
@@ -167,6 +168,9 @@ class Line:
     department_retries: int = 2
     pool: str = ""  # default pool for listener conditions
     queue: PoolSettings = field(default_factory=PoolSettings)
+    callback: CallbackSettings = field(default_factory=CallbackSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+    retention_days: int = 365
 
     @property
     def caller_id(self) -> str:

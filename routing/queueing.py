@@ -67,6 +67,9 @@ class WaitingCaller:
     id: int
     language: str
     caller_type: str | None
+    callback: bool = False  # a callback request rather than a caller on the line
+    priority: int = 0
+    since: datetime | None = None
 
 
 def can_take(listener: Candidate, caller: WaitingCaller) -> bool:
@@ -106,7 +109,7 @@ def match(
     per_caller = ring_several if strategy is Strategy.RING_SEVERAL else 1
     pairs = []
     for caller in callers:
-        chosen = [l for l in free if can_take(l, caller)][:per_caller]
+        chosen = [l for l in free if can_take(l, caller)][:1 if caller.callback else per_caller]
         if not chosen:
             continue
         pairs.append((caller, chosen))

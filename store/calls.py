@@ -46,8 +46,9 @@ def record(session: Session, call: Call, now: datetime, kind: str, detail: str =
     session.add(CallEvent(call=call, at=now, kind=kind, rule_index=rule_index, detail=detail[:DETAIL_MAX]))
 
 
-def queue_email(session: Session, call: Call, now: datetime, kind: str) -> None:
-    session.add(EmailOutbox(line_id=call.line_id, call_id=call.id, kind=kind, created_at=now))
+def queue_email(session: Session, call: Call, now: datetime, kind: str, callback_id: int | None = None) -> None:
+    session.add(EmailOutbox(line_id=call.line_id, call_id=call.id, callback_id=callback_id, kind=kind,
+                            created_at=now))
 
 
 def finish_call(session: Session, sid: str, now: datetime, status: str, duration: int | None) -> Call | None:

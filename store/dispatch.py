@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.queueing import Candidate, ListenerStatus, PoolSettings, WaitingCaller, match
 from store.listeners import set_status
-from store.models import Listener, ListenerPool, Offer, QueuedCaller, QueueEvent
+from store.models import CallbackRequest, Listener, ListenerPool, Offer, QueuedCaller, QueueEvent
 
 LIVE_OFFERS = ("dialling", "ringing", "answered", "accepted")
 WAITING = ("waiting", "offered")
@@ -19,13 +20,15 @@ OFFER_GRACE_SECONDS = 30
 
 @dataclass(frozen=True)
 class OfferPlan:
-    """An offer to dial once the claim is committed."""
+    """An offer to dial once the claim is committed: a waiting caller, or a callback (then offer_id is the
+    callback attempt's id and caller_sid is empty)."""
 
     offer_id: int
     listener_phone: str
     caller_sid: str
     pool: str
     ring_timeout: int
+    kind: str = "caller"
 
 
 def locked(session: Session, model, row_id: int | None):
@@ -47,12 +50,15 @@ def waited(caller: QueuedCaller, now: datetime) -> int:
     return max(0, int((now - caller.enqueued_at).total_seconds()))
 
 
-def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSettings) -> list[OfferPlan]:
+def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSettings,
+                 callback_window: Callable[[CallbackRequest], bool] | None = None) -> list[OfferPlan]:
     """Pair the pool's available listeners with its oldest waiting callers, in one transaction.
 
     On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED, so concurrent dispatchers claim disjoint
     listeners and callers; on SQLite every transaction is BEGIN IMMEDIATE, so claims are serialised. Either
     way a listener is never offered two calls and a caller is never offered twice (ring-several aside).
+    Due callback requests (when ``callback_window`` says their window is open) compete with live callers
+    by priority, then by the time they asked: a callback keeps its place.
     """
     listeners = session.scalars(
         select(Listener)
@@ -71,16 +77,33 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
         .limit(len(listeners))
         .with_for_update(skip_locked=True)
     ).all()
-    if not callers:
+    callbacks = []
+    if callback_window is not None:
+        from store.callbacks import due_requests
+
+        callbacks = [r for r in due_requests(session, pool, now, len(listeners)) if callback_window(r)]
+    if not callers and not callbacks:
         return []
     by_id = {l.id: l for l in listeners}
     candidates = [Candidate(l.id, tuple(l.languages or ()), tuple(l.skills or ()), l.idle_since, l.last_offered_at)
                   for l in listeners]
-    waiting = [WaitingCaller(c.id, c.language, c.caller_type) for c in callers]
+    waiting = sorted(
+        [WaitingCaller(c.id, c.language, c.caller_type, False, c.priority, c.enqueued_at) for c in callers]
+        + [WaitingCaller(r.id, r.language, r.caller_type, True, r.priority, r.requested_at) for r in callbacks],
+        key=lambda w: (-w.priority, w.since.timestamp(), w.callback, w.id),
+    )
     callers_by_id = {c.id: c for c in callers}
+    callbacks_by_id = {r.id: r for r in callbacks}
     plans = []
     expires = now + timedelta(seconds=settings.ring_timeout + settings.accept_timeout + OFFER_GRACE_SECONDS)
     for waiting_caller, chosen in match(settings.strategy, waiting, candidates, settings.ring_several):
+        if waiting_caller.callback:
+            from store.callbacks import start_attempt
+
+            # A callback rings one listener: two people must never dial the same caller back.
+            attempt = start_attempt(session, callbacks_by_id[waiting_caller.id], by_id[chosen[0].id], now, settings)
+            plans.append(OfferPlan(attempt.id, by_id[chosen[0].id].phone, "", pool, settings.ring_timeout, "callback"))
+            continue
         caller = callers_by_id[waiting_caller.id]
         caller.status = "offered"
         caller.offered_to = chosen[0].id if len(chosen) == 1 else None
@@ -229,10 +252,15 @@ def expired_offers(session: Session, now: datetime) -> list[Offer]:
 
 def orphaned_listeners(session: Session) -> list[Listener]:
     """Listeners marked ringing or on a call with no offer under way to explain it."""
+    from store.models import CallbackAttempt
+
     live = select(Offer.listener_id).where(Offer.status.in_(LIVE_OFFERS + ("bridged",)))
+    calling_back = select(CallbackAttempt.listener_id).where(
+        CallbackAttempt.status.in_(("dialling", "ringing", "answered", "calling")),
+        CallbackAttempt.listener_id.is_not(None))
     return list(session.scalars(select(Listener).where(
         Listener.status.in_((ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)),
-        Listener.id.not_in(live)).with_for_update(skip_locked=True)))
+        Listener.id.not_in(live), Listener.id.not_in(calling_back)).with_for_update(skip_locked=True)))
 
 
 def open_conversations(session: Session, older_than: datetime) -> list[Offer]:

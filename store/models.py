@@ -227,10 +227,14 @@ class EmailOutbox(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"), index=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callback_request.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))  # after_hours_call, callback_request, daily_digest
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    digest_day: Mapped[str | None] = mapped_column(String(10))  # YYYY-MM-DD: one digest a line a day
 
 
 class Listener(Base):
@@ -345,3 +349,46 @@ class QueueEvent(Base):
     kind: Mapped[str] = mapped_column(String(24))
     wait_seconds: Mapped[int | None]
     detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CallbackRequest(Base):
+    """A caller's request to be called back, kept only with their consent.
+
+    The number is stored encrypted (decrypted only to dial) and as a keyed HMAC (to merge duplicates and
+    answer access or erasure requests); nowhere in clear.
+    """
+
+    __tablename__ = "callback_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"))
+    pool: Mapped[str] = mapped_column(String(64), index=True)
+    number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    number_encrypted: Mapped[str | None] = mapped_column(Text)
+    window: Mapped[str] = mapped_column(String(16), default="asap")
+    message_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(8), default="fr")
+    caller_type: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(8))
+    requested_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_outcome: Mapped[str | None] = mapped_column(String(24))
+    priority: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None]
+
+
+class CallbackAttempt(Base):
+    """One try at calling someone back: the listener first, then the caller, and what came of it."""
+
+    __tablename__ = "callback_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("callback_request.id", ondelete="CASCADE"), index=True)
+    listener_id: Mapped[int | None] = mapped_column(ForeignKey("listener.id", ondelete="SET NULL"))
+    listener_call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="dialling", index=True)
+    outcome: Mapped[str | None] = mapped_column(String(24))  # reached, no_answer, busy, wrong_number, cancelled...
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]

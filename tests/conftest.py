@@ -27,6 +27,7 @@ TEST_DATABASE_URL = os.environ.get("HELPLINE_TEST_DATABASE_URL", "sqlite")
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PEPPER = "test-pepper-that-is-long-enough"
 PUBLIC_URL = "https://ivr.example.org"
+CALLBACK_KEY = "pCzMHsIlNbrJsIH1zjU3V8JIVvh0AQZC9JVbf5EeTKM="
 PARIS = ZoneInfo("Europe/Paris")
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "ip6-localhost"}
 
@@ -121,6 +122,7 @@ def make_test_app(database_url: str, clock, **overrides):
         "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "NUMBER_PEPPER": PEPPER,
+        "CALLBACK_KEY": CALLBACK_KEY,
         "PUBLIC_URL": PUBLIC_URL,
         "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
         "EMERGENCY_FALLBACK": "+33199000999",

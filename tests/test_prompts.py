@@ -18,7 +18,9 @@ CONTEXT = {
     "services": [{"spoken": "le 39 19", "name": "Violences Femmes Info", "hours": "24 heures sur 24"}],
     "label": "le 107, Télé-Accueil", "department": "94", "department_name": "Val-de-Marne",
     "position": 3, "minutes": 4, "key": "0", "caller_type": "victime", "seconds": 60, "name": "Camille",
-    "status": "disponible",
+    "status": "disponible", "digits": "06 12 34 56 78", "windows": [{"words": "Le matin", "key": 1}],
+    "window_words": "Le matin", "merged": False, "requested": datetime(2026, 11, 27, 21, 10, tzinfo=PARIS),
+    "message_allowed": False, "attempt": 1, "max_attempts": 3,
 }
 
 

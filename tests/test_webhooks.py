@@ -308,5 +308,10 @@ def test_settings_refuse_to_start_production_without_secrets(tmp_path):
 
     with pytest.raises(SettingsError, match="TWILIO_AUTH_TOKEN"):
         load_settings(tmp_path, environ={})
+    key = "pCzMHsIlNbrJsIH1zjU3V8JIVvh0AQZC9JVbf5EeTKM="
     with pytest.raises(SettingsError, match="PEPPER"):
-        load_settings(tmp_path, environ={"TWILIO_AUTH_TOKEN": "x", "HELPLINE_NUMBER_PEPPER": "short"})
+        load_settings(tmp_path, environ={"TWILIO_AUTH_TOKEN": "x", "HELPLINE_NUMBER_PEPPER": "short",
+                                         "HELPLINE_CALLBACK_KEY": key})
+    with pytest.raises(SettingsError, match="not a Fernet key"):
+        load_settings(tmp_path, environ={"TWILIO_AUTH_TOKEN": "x", "HELPLINE_NUMBER_PEPPER": "p" * 20,
+                                         "HELPLINE_CALLBACK_KEY": "not-a-key"})

@@ -1,0 +1,185 @@
+"""Calling back: the listener's phone rings first, hears the context, presses 1; then the caller is dialled."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, current_app, request
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from ivr import prompts
+from ivr.security import twilio_only
+from ivr.webhooks import field, never_fail, twiml
+from store.callbacks import accept_attempt, listener_leg_over, record_outcome, release_attempt
+from store.crypto import decrypt_number
+from store.dispatch import locked
+from store.extension import database, directory
+from store.models import CallbackAttempt, CallbackRequest, LineRow
+
+callback_dial = Blueprint("callback_dial", __name__, url_prefix="/voice/callback")
+SAY = {"fr": "fr-FR", "en": "en-GB"}
+DIAL_OUTCOMES = {"busy": "busy", "no-answer": "no_answer", "failed": "wrong_number", "canceled": "no_answer"}
+
+
+def public(path: str) -> str:
+    base = current_app.config.get("PUBLIC_URL")
+    return f"{base.rstrip('/') if base else ''}{path}"
+
+
+def attempt_turn(handler):
+    """Load the attempt named in the URL with its request and line; run ``handler``; commit; answer TwiML."""
+
+    @wraps(handler)
+    def view():
+        now = current_app.config["CLOCK"]()
+        raw = (request.args.get("attempt") or "")[:12]
+        after: list = []
+        with database.session() as session:
+            attempt = locked(session, CallbackAttempt, int(raw)) if raw.isdigit() else None
+            callback_request = session.get(CallbackRequest, attempt.request_id) if attempt else None
+            line = None
+            if callback_request is not None and callback_request.line_id is not None:
+                slug = session.get(LineRow, callback_request.line_id).slug
+                line = directory.get(session, now).lines_by_slug.get(slug)
+            if attempt is None or callback_request is None or line is None:
+                response = VoiceResponse()
+                response.say(prompts.render("callback_listener_gone", "fr"), language="fr-FR")
+                response.hangup()
+                return twiml(response)
+            response = handler(session, now, attempt, callback_request, line, after)
+            session.commit()
+        for task in after:
+            task()
+        return twiml(response)
+
+    return view
+
+
+def _say(target, line, key: str, **context) -> None:
+    kwargs = {"language": SAY.get(line.language, "fr-FR")}
+    if line.voice(line.language):
+        kwargs["voice"] = line.voice(line.language)
+    target.say(prompts.render(key, line.language, line.country, line_name=line.name, **context), **kwargs)
+
+
+@callback_dial.route("/listener", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@attempt_turn
+def listener(session, now, attempt, callback_request, line, after):
+    """The listener picked up: the context of the request, then 1 to dial the caller."""
+    response = VoiceResponse()
+    if attempt.status not in ("dialling", "ringing") or callback_request.status != "offered":
+        release_attempt(session, attempt, now, line.queue, missed=False, why="callback no longer to do")
+        _say(response, line, "callback_listener_gone")
+        response.hangup()
+        return response
+    attempt.status = "answered"
+    attempt.listener_call_sid = attempt.listener_call_sid or field("CallSid")[:64] or None
+    from zoneinfo import ZoneInfo
+
+    local_now = now.astimezone(ZoneInfo(line.schedule.timezone))
+    gather = Gather(num_digits=1, timeout=line.queue.accept_timeout,
+                    action=public(f"/voice/callback/accept?attempt={attempt.id}"))
+    _say(gather, line, "callback_listener_whisper", now=local_now,
+         requested=callback_request.requested_at.astimezone(local_now.tzinfo),
+         window_words=prompts.render(f"callback_window_{callback_request.window}", line.language),
+         caller_type=callback_request.caller_type or "", department=callback_request.department or "",
+         message_allowed=callback_request.message_allowed, attempt=callback_request.attempts + 1,
+         max_attempts=line.callback.max_attempts)
+    response.append(gather)
+    _say(response, line, "listener_not_taken")
+    response.hangup()
+    return response
+
+
+@callback_dial.route("/accept", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@attempt_turn
+def accept(session, now, attempt, callback_request, line, after):
+    response = VoiceResponse()
+    if field("Digits")[:1] != "1" or attempt.status != "answered":
+        _say(response, line, "listener_not_taken")
+        response.hangup()
+        return response
+    number = decrypt_number(current_app.config, callback_request.number_encrypted or "")
+    if number is None or callback_request.status != "offered":
+        release_attempt(session, attempt, now, line.queue, missed=False, why="callback no longer possible")
+        _say(response, line, "callback_listener_gone")
+        response.hangup()
+        return response
+    accept_attempt(session, attempt, now)
+    # The line's number is shown, never the listener's; a machine that answers is hung up on (no voicemail).
+    dial = Dial(caller_id=line.caller_id, timeout=25, action=public(f"/voice/callback/dialled?attempt={attempt.id}"))
+    number_options = {"url": public(f"/voice/callback/answered?attempt={attempt.id}"), "method": "POST"}
+    if line.callback.machine_detection:
+        number_options["machine_detection"] = "Enable"
+    dial.number(number, **number_options)
+    response.append(dial)
+    return response
+
+
+@callback_dial.route("/answered", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@attempt_turn
+def answered(session, now, attempt, callback_request, line, after):
+    """Runs on the called person's side when they answer: machines are hung up on, people are bridged."""
+    response = VoiceResponse()
+    if line.callback.machine_detection and field("AnsweredBy").startswith(("machine", "fax")):
+        attempt.outcome = "machine"
+        response.hangup()
+    return response
+
+
+@callback_dial.route("/dialled", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@attempt_turn
+def dialled(session, now, attempt, callback_request, line, after):
+    """The Dial to the caller is over: record what happened; a conversation is counted as reached."""
+    response = VoiceResponse()
+    status = field("DialCallStatus")
+    if status == "completed" and attempt.outcome != "machine":
+        record_outcome(session, attempt, "reached", now, line.callback)
+        gather = Gather(num_digits=1, timeout=8, action=public(f"/voice/callback/outcome?attempt={attempt.id}"))
+        _say(gather, line, "callback_listener_outcome")
+        response.append(gather)
+        response.hangup()
+        return response
+    record_outcome(session, attempt, "machine" if attempt.outcome == "machine" else DIAL_OUTCOMES.get(status, "no_answer"),
+                   now, line.callback)
+    _say(response, line, "callback_listener_not_reached")
+    response.hangup()
+    return response
+
+
+@callback_dial.route("/outcome", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@attempt_turn
+def outcome(session, now, attempt, callback_request, line, after):
+    """The listener corrects "reached": the wrong person answered, or the caller asked not to be called again."""
+    corrected = {"2": "cancelled", "3": "wrong_number"}.get(field("Digits")[:1])
+    if corrected and callback_request.status == "reached":
+        callback_request.status = corrected
+        callback_request.last_outcome = corrected
+        attempt.outcome = corrected
+    response = VoiceResponse()
+    _say(response, line, "callback_listener_recorded")
+    response.hangup()
+    return response
+
+
+@callback_dial.route("/listener-status", methods=("GET", "POST"))
+@twilio_only
+@never_fail
+@attempt_turn
+def listener_status(session, now, attempt, callback_request, line, after):
+    status = field("CallStatus")
+    if status in ("completed", "busy", "no-answer", "failed", "canceled"):
+        listener_leg_over(session, attempt, now, line.queue, line.callback, status)
+        app = current_app._get_current_object()
+        after.append(lambda: app.extensions["dispatcher"].trigger(line.pool))
+    return VoiceResponse()

@@ -1,0 +1,46 @@
+"""Callers' numbers protected: encrypted at rest (Fernet) to dial them back, keyed HMACs everywhere else."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken
+
+
+class NumberKeyError(RuntimeError):
+    pass
+
+
+def _fernet(config: Mapping[str, Any]) -> Fernet:
+    key = config.get("CALLBACK_KEY")
+    if not key:
+        raise NumberKeyError("HELPLINE_CALLBACK_KEY is not set")
+    try:
+        return Fernet(key.encode() if isinstance(key, str) else key)
+    except ValueError as error:
+        raise NumberKeyError("HELPLINE_CALLBACK_KEY is not a Fernet key") from error
+
+
+def encrypt_number(config: Mapping[str, Any], e164: str) -> str:
+    return _fernet(config).encrypt(e164.encode()).decode()
+
+
+def decrypt_number(config: Mapping[str, Any], token: str, max_age: int | None = None) -> str | None:
+    """The number, or None if the token is not ours, was tampered with, or is older than ``max_age`` seconds."""
+    try:
+        return _fernet(config).decrypt(token.encode(), ttl=max_age).decode()
+    except (InvalidToken, ValueError, TypeError):
+        return None
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def number_hash(e164: str, pepper: str) -> str:
+    """A keyed HMAC-SHA256 of the number's digits: recognises a number, cannot be reversed without the pepper."""
+    digits = "+" + "".join(c for c in e164 if c.isdigit())
+    return hmac.new(pepper.encode(), digits.encode(), hashlib.sha256).hexdigest()
