@@ -99,6 +99,7 @@ def _register_commands() -> None:
     from store.cli import db_group, directory_group
     from store.metrics_cli import queue_group
     from store.listener_cli import listeners_group
+    from schedules.scheduler import scheduler_command
     from store.privacy_cli import privacy_group
 
     cli.add_command(db_group)
@@ -109,6 +110,7 @@ def _register_commands() -> None:
     cli.add_command(queue_group)
     cli.add_command(listeners_group)
     cli.add_command(sweep_command)
+    cli.add_command(scheduler_command)
     cli.add_command(privacy_group)
 
 

@@ -1,0 +1,197 @@
+"""`helpline scheduler`: the one process that runs the periodic jobs, from a job store in the engine's database."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+import click
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_SCHEDULER_STARTED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from schedules import jobs
+from store.db import make_engine
+
+logger = logging.getLogger(__name__)
+
+JOBS_TABLE = "apscheduler_jobs"  # APScheduler's own table, outside the models and the migrations
+EXECUTOR = "default"
+
+
+@dataclass(frozen=True)
+class JobDefinition:
+    id: str
+    function: Callable[[], None]
+    trigger: Callable[[], BaseTrigger]  # made when the scheduler is built: an interval starts counting then
+    grace_seconds: int | None = None  # None: the scheduler-wide grace time
+
+
+def _every(**interval) -> Callable[[], BaseTrigger]:
+    return lambda: IntervalTrigger(**interval, timezone=timezone.utc)
+
+
+JOBS = (
+    JobDefinition("sweep", jobs.sweep_queues, _every(seconds=15)),
+    JobDefinition("callbacks", jobs.dispatch_callbacks, _every(seconds=30)),
+    JobDefinition("emails", jobs.send_emails, _every(seconds=60)),
+    JobDefinition("digests", jobs.queue_digests, _every(minutes=15)),
+    JobDefinition("overrides", jobs.expire_overrides, _every(seconds=60)),
+    # At night in France, when the lines are quiet.
+    # A nightly run missed by a restart still happens that morning rather than a day late.
+    JobDefinition("purge", jobs.purge_records, lambda: CronTrigger(hour=3, minute=30, timezone="Europe/Paris"),
+                  grace_seconds=6 * 3600),
+)
+
+
+class _StopsLooking:
+    """APScheduler's loop looks for due jobs once more after shutdown; with the executors gone, those jobs
+    would be moved on to their next run time without having run, and a restart would not run them."""
+
+    def _process_jobs(self):
+        if self.state == STATE_STOPPED:
+            return None
+        return super()._process_jobs()
+
+
+class _Blocking(_StopsLooking, BlockingScheduler):
+    pass
+
+
+class _Background(_StopsLooking, BackgroundScheduler):
+    pass
+
+
+def build_scheduler(app: Flask, blocking: bool = True) -> BaseScheduler:
+    """A scheduler holding every job once, under its fixed id, in the engine's database.
+
+    A job already in the store with the same trigger keeps its next run time, so a restart neither
+    duplicates a job nor pushes its next run away; a run missed while stopped happens once on start
+    if it is less than the grace time late, and is skipped otherwise.
+    """
+    jobs.use_app(app)
+    store = SQLAlchemyJobStore(engine=make_engine(app.config["DATABASE_URL"]), tablename=JOBS_TABLE)
+    scheduler_class = _Blocking if blocking else _Background
+    scheduler = scheduler_class(
+        jobstores={"default": store},
+        executors={EXECUTOR: ThreadPoolExecutor(max_workers=len(JOBS))},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": int(app.config["SCHEDULER_GRACE_SECONDS"]),
+        },
+        timezone=timezone.utc,
+    )
+    scheduler.add_listener(_log_failure, EVENT_JOB_ERROR)
+    _quiet_executor_logs()
+    stored = _stored_jobs(store)
+    for definition in JOBS:
+        trigger = definition.trigger()
+        previous = stored.get(definition.id)
+        kept = {}
+        if previous is not None and previous.next_run_time is not None and _same(previous.trigger, trigger):
+            kept["next_run_time"] = previous.next_run_time
+        if definition.grace_seconds is not None:
+            kept["misfire_grace_time"] = definition.grace_seconds
+        scheduler.add_job(definition.function, trigger, id=definition.id, name=definition.id,
+                          replace_existing=True, **kept)
+    for job_id in stored.keys() - {definition.id for definition in JOBS}:
+        store.remove_job(job_id)  # a job since renamed or dropped would otherwise run forever
+    return scheduler
+
+
+def _stored_jobs(store: SQLAlchemyJobStore) -> dict:
+    store.jobs_t.create(store.engine, checkfirst=True)  # as the store's start() does, to read it before
+    return {job.id: job for job in store.get_all_jobs()}
+
+
+def _same(stored: BaseTrigger, new: BaseTrigger) -> bool:
+    def signature(trigger: BaseTrigger) -> tuple:
+        return type(trigger), str(trigger), str(getattr(trigger, "timezone", "")), getattr(trigger, "jitter", None)
+
+    return signature(stored) == signature(new)
+
+
+def _log_failure(event: JobExecutionEvent) -> None:
+    # The type only: an exception's message may quote a caller's number or an email address.
+    kind = type(event.exception)
+    logger.error("job %s failed: %s.%s", event.job_id, kind.__module__, kind.__qualname__)
+
+
+class _WithoutTracebacks(logging.Filter):
+    """APScheduler logs a failed job's traceback and message; _log_failure says what may be said."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.exc_info is None
+
+
+def _quiet_executor_logs() -> None:
+    executor_logger = logging.getLogger(f"apscheduler.executors.{EXECUTOR}")
+    executor_logger.setLevel(logging.WARNING)  # not two lines every 15 seconds for each sweep
+    if not any(isinstance(f, _WithoutTracebacks) for f in executor_logger.filters):
+        executor_logger.addFilter(_WithoutTracebacks())
+
+
+def describe_jobs(scheduler: BaseScheduler) -> list[str]:
+    lines = []
+    for job in sorted(scheduler.get_jobs(), key=lambda job: job.id):
+        when = job.next_run_time.astimezone(timezone.utc).isoformat() if job.next_run_time else "paused"
+        lines.append(f"job {job.id}: {job.trigger}, next run {when}")
+    return lines
+
+
+def _stop_on_signals(scheduler: BaseScheduler) -> list[threading.Thread]:
+    """SIGTERM and SIGINT stop the scheduler once the running jobs have finished; returns the stopping thread."""
+    stopping: list[threading.Thread] = []
+
+    def stop(signum: int, _frame) -> None:
+        if stopping:
+            return
+        if not scheduler.running:
+            raise SystemExit(0)  # still starting: nothing runs yet
+        logger.info("%s: stopping once the running jobs have finished", signal.Signals(signum).name)
+        # Not in the handler itself: it may have interrupted the scheduler's loop half-way through
+        # handing jobs out; from a thread, shutdown waits for that loop to finish first.
+        thread = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, name="scheduler-stop")
+        stopping.append(thread)
+        thread.start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    return stopping
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the periodic jobs until SIGTERM or Ctrl-C: callback dispatch, the queue sweep and listeners'
+    shifts, emails and daily digests, override expiry, the retention purge.
+
+    Run exactly one of these per database; web workers never run jobs.
+    """
+    app = current_app._get_current_object()
+    scheduler = build_scheduler(app, blocking=True)
+    stopping = _stop_on_signals(scheduler)
+
+    def started(_event) -> None:
+        for line in describe_jobs(scheduler):
+            logger.info("%s", line)
+
+    scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
+    logger.info("scheduler starting at %s", datetime.now(timezone.utc).isoformat())
+    scheduler.start()
+    for thread in stopping:
+        thread.join()
+    logger.info("scheduler stopped")

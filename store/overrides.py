@@ -1,0 +1,85 @@
+"""Coordinator overrides that are over, deleted so the table stays small and the console truthful."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from directory_data.build import build_schedule
+from schedules import Schedule, status_at
+from store.directory import bump_revision
+from store.documents import centre_document, centres_query, line_document, lines_query
+from store.extension import database
+from store.models import CentreRow, LineRow, OverrideRow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExpiredOverride:
+    id: int
+    schedule_id: int
+
+
+def expire(app: Flask) -> list[ExpiredOverride]:
+    """The scheduler's job: delete every override that no longer applies, and tell the workers."""
+    with app.app_context():
+        now = app.config["CLOCK"]()
+        with database.session() as session:
+            expired = expire_overrides(session, now)
+            session.commit()
+    for override in expired:
+        # There is no audit table yet: this line is the record that the override ended.
+        logger.info("override %d on schedule %d expired", override.id, override.schedule_id)
+    return expired
+
+
+def expire_overrides(session: Session, now: datetime) -> list[ExpiredOverride]:
+    """Delete the overrides that are over at ``now`` and bump the directory revision; the caller commits.
+
+    An override with ``until`` is over once ``until`` has passed.  One "until the next scheduled change"
+    (``until`` None) is over once the schedule without overrides has flipped since the override started,
+    the very rule ``schedules.status_at`` applies to it.
+    """
+    # Locked, so a coordinator extending an override meanwhile waits for this transaction, not lost to it.
+    candidates = list(session.scalars(
+        select(OverrideRow)
+        .where(or_(OverrideRow.until <= now, OverrideRow.until.is_(None)))
+        .order_by(OverrideRow.id)
+        .with_for_update()
+    ))
+    plain = _schedules_without_overrides(session, {row.schedule_id for row in candidates if row.until is None})
+    expired = [row for row in candidates if row.until is not None or _changed_since(plain.get(row.schedule_id),
+                                                                                  row.starts_at, now)]
+    if not expired:
+        return []
+    for row in expired:
+        session.delete(row)
+    bump_revision(session, now)
+    return [ExpiredOverride(row.id, row.schedule_id) for row in expired]
+
+
+def _schedules_without_overrides(session: Session, schedule_ids: set[int]) -> dict[int, Schedule]:
+    """The owning line's or centre's schedule, as routing builds it, with no override at all."""
+    if not schedule_ids:
+        return {}
+    documents = [(row.schedule_id, line_document(row))
+                 for row in session.scalars(lines_query().where(LineRow.schedule_id.in_(schedule_ids)))]
+    documents += [(row.schedule_id, centre_document(row))
+                  for row in session.scalars(centres_query().where(CentreRow.schedule_id.in_(schedule_ids)))]
+    return {
+        schedule_id: build_schedule(doc["timezone"], doc["hours"], doc.get("holidays"), doc.get("closures", ()))
+        for schedule_id, doc in documents
+    }
+
+
+def _changed_since(schedule: Schedule | None, starts_at: datetime, now: datetime) -> bool:
+    if schedule is None:  # no line or centre owns it: nothing says when it ends, so it stays
+        return False
+    change = status_at(schedule, starts_at).changes_at
+    return change is not None and change <= now
