@@ -75,14 +75,16 @@ def call_command(line_name, at, caller, presses, outcomes, default_outcome) -> N
     line = _find_line(snapshot, line_name)
     start = _moment(at, line.schedule.timezone)
     clock = SimulatedClock(start)
-    previous_clock = current_app.config["CLOCK"]
+    previous_clock, previous_mode = current_app.config["CLOCK"], current_app.config.get("DISPATCH_MODE")
     current_app.config["CLOCK"] = clock
+    current_app.config["DISPATCH_MODE"] = "off"  # a simulated call never rings a real listener
     try:
         simulator = CallSimulator(current_app, to=line.numbers[0], caller=caller, presses=list(presses),
                                   outcomes=_outcomes(outcomes), default_outcome=default_outcome, clock=clock)
         transcript = simulator.run()
     finally:
         current_app.config["CLOCK"] = previous_clock
+        current_app.config["DISPATCH_MODE"] = previous_mode
     local = start.astimezone(ZoneInfo(line.schedule.timezone))
     click.echo(f"Call to {line.name} ({line.display_number}) from {_masked(caller)}, {local:%A %Y-%m-%d %H:%M %Z}")
     for entry in transcript.entries:

@@ -35,6 +35,8 @@ class Dispatcher:
         return (self.app.config.get("PUBLIC_URL") or self.app.extensions.get("learned_public_url") or "").rstrip("/")
 
     def trigger(self, pool: str) -> None:
+        if self.app.config.get("DISPATCH_MODE") == "off":
+            return  # the terminal simulator: nobody's phone really rings
         if self.inline:
             self.dispatch(pool)
         else:

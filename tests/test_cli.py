@@ -76,3 +76,20 @@ def test_db_upgrade_reports_the_latest_revision(app):
     result = invoke(app, "db", "upgrade")
     assert result.exit_code == 0, result.output
     assert f"database at revision {head}" in result.output
+
+
+def test_a_simulated_call_never_rings_a_real_listener(app):
+    from routing.queueing import ListenerStatus
+    from store.listeners import create_listener, set_status
+    from store.models import Listener
+
+    with app.app_context(), database.session() as session:
+        now = app.config["CLOCK"]()
+        listener = create_listener(session, "Camille", "+32470111111", ["ecoute-violences-conjugales"], "1234", now)
+        set_status(session, listener, ListenerStatus.AVAILABLE, now, "chosen by test")
+        session.commit()
+    result = invoke(app, "call", "ecoute-violences-conjugales", "--at", "2026-11-24T10:00")
+    assert result.exit_code == 0, result.output
+    assert "queue     waits in queue ecoute-violences-conjugales" in result.output
+    with app.app_context(), database.session() as session:
+        assert session.scalar(select(Listener)).status == "available"
