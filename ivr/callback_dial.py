@@ -9,6 +9,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr import prompts
 from ivr.security import twilio_only
+from ivr.spoken import caller_type_words
 from ivr.webhooks import field, never_fail, twiml
 from store.callbacks import accept_attempt, listener_leg_over, record_outcome, release_attempt
 from store.crypto import decrypt_number
@@ -84,7 +85,7 @@ def listener(session, now, attempt, callback_request, line, after):
     _say(gather, line, "callback_listener_whisper", now=local_now,
          requested=callback_request.requested_at.astimezone(local_now.tzinfo),
          window_words=prompts.render(f"callback_window_{callback_request.window}", line.language),
-         caller_type=callback_request.caller_type or "", department=callback_request.department or "",
+         caller_type=caller_type_words(callback_request.caller_type, line.language), department=callback_request.department or "",
          message_allowed=callback_request.message_allowed, attempt=callback_request.attempts + 1,
          max_attempts=line.callback.max_attempts)
     response.append(gather)

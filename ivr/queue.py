@@ -10,6 +10,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr import prompts
 from ivr.security import twilio_only
+from ivr.spoken import caller_type_words
 from ivr.state import CallState
 from ivr.webhooks import field, never_fail, twiml
 from routing.queueing import announcement, estimated_wait
@@ -232,7 +233,7 @@ def listener_offer(session, now, offer, caller, listener, line, after):
     offer.call_sid = offer.call_sid or field("CallSid")[:64] or None
     minutes = max(1, offers.waited(caller, now) // 60)
     text = prompts.render("listener_whisper", line.language, line.country, line_name=line.name, minutes=minutes,
-                          caller_type=caller.caller_type or "", department=caller.department or "")
+                          caller_type=caller_type_words(caller.caller_type, line.language), department=caller.department or "")
     gather = Gather(num_digits=1, timeout=line.queue.accept_timeout, action=public(f"/voice/listener/accept?offer={offer.id}"))
     say(gather, text, line.language, line)
     response.append(gather)

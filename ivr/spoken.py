@@ -66,3 +66,18 @@ def spoken_digits(number: str) -> str:
     if len(digits) % 2:
         return " ".join([digits[0]] + [digits[i : i + 2] for i in range(1, len(digits), 2)])
     return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+CALLER_TYPES = {
+    "fr": {"victim": "victime", "witness": "témoin", "relative": "proche", "professional": "professionnel",
+           "author": "auteur de violences", "adult": "adulte", "minor": "mineur", "child": "enfant exposé"},
+    "en": {"victim": "victim", "witness": "witness", "relative": "relative", "professional": "professional",
+           "author": "perpetrator", "adult": "adult", "minor": "minor", "child": "exposed child"},
+}
+
+
+def caller_type_words(caller_type: str | None, language: str) -> str:
+    """The caller type as a listener hears it ("victime"), or the line's own word when it has no translation."""
+    if not caller_type:
+        return ""
+    return CALLER_TYPES.get(language, CALLER_TYPES["fr"]).get(caller_type, caller_type.replace("_", " "))

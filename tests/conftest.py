@@ -126,6 +126,8 @@ def make_test_app(database_url: str, clock, **overrides):
         "PUBLIC_URL": PUBLIC_URL,
         "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
         "EMERGENCY_FALLBACK": "+33199000999",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": 9,  # closed: a test that sends mail must start its own SMTP server
         "CLOCK": clock,
         "TESTING": True,
     }

@@ -93,3 +93,13 @@ def test_a_simulated_call_never_rings_a_real_listener(app):
     assert "queue     waits in queue ecoute-violences-conjugales" in result.output
     with app.app_context(), database.session() as session:
         assert session.scalar(select(Listener)).status == "available"
+
+
+def test_the_readme_documents_every_setting():
+    from pathlib import Path
+
+    from settings import SETTINGS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    missing = [variable for variable, _, _ in SETTINGS.values() if f"`{variable}`" not in readme]
+    assert missing == []
