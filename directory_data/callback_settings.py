@@ -37,7 +37,7 @@ def check_callback(value: Any, problems: Problems) -> dict[str, Any]:
     return settings
 
 
-def check_email(value: Any, problems: Problems) -> dict[str, bool]:
+def check_email_settings(value: Any, problems: Problems) -> dict[str, bool]:
     if value is None:
         return {}
     if not isinstance(value, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from directory_data.callback_settings import check_callback, check_email, check_retention
+from directory_data.callback_settings import check_callback, check_email_settings, check_retention
 from directory_data.pools import check_queue
 from directory_data.fields import (
     ACTIONS,
@@ -98,7 +98,7 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         "pool": str(raw.get("pool") or slug),
         "queue": check_queue(raw.get("queue"), problems),
         "callback": check_callback(raw.get("callback"), problems),
-        "email": check_email(raw.get("email"), problems),
+        "email": check_email_settings(raw.get("email"), problems),
         "retention_days": check_retention(raw.get("retention_days"), problems),
         "notes": str(raw.get("notes") or ""),
     }

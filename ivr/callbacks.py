@@ -25,12 +25,8 @@ TYPED_NUMBER_MAX_AGE = 600  # seconds a typed number may travel in the URL, encr
 
 def offer_callback(turn: Turn) -> VoiceResponse:
     """Ask for consent; state.rule already points at the rule after the callback one."""
-    gather = Gather(num_digits=1, timeout=8, action=turn.url("callback.consent"))
-    turn.say_prompt("callback_offer", gather)
-    turn.response.append(gather)
-    turn.response.redirect(turn.url("callback.consent", no_input=1), method="POST")
     turn.record("callback_offer", "callback offered")
-    return turn.response
+    return turn.ask("callback_offer", "callback.consent")
 
 
 def _extra(name: str) -> str:
@@ -75,19 +71,11 @@ def consent(turn: Turn):
     if _tries() >= 1:  # asked twice without an answer: no consent, nothing kept
         return _refuse(turn)
     turn.say_prompt("menu_no_input" if not digits else "menu_invalid")
-    gather = Gather(num_digits=1, timeout=8, action=turn.url("callback.consent", tries=_tries() + 1))
-    turn.say_prompt("callback_offer", gather)
-    turn.response.append(gather)
-    turn.response.redirect(turn.url("callback.consent", tries=_tries() + 1, no_input=1), method="POST")
-    return turn.response
+    return turn.ask("callback_offer", "callback.consent", {"tries": _tries() + 1})
 
 
 def _confirm_caller_id(turn: Turn, number: str) -> VoiceResponse:
-    gather = Gather(num_digits=1, timeout=8, action=turn.url("callback.caller_id"))
-    turn.say_prompt("callback_confirm_caller_id", gather, digits=spoken_digits(national_digits(number)))
-    turn.response.append(gather)
-    turn.response.redirect(turn.url("callback.caller_id"), method="POST")
-    return turn.response
+    return turn.ask("callback_confirm_caller_id", "callback.caller_id", digits=spoken_digits(national_digits(number)))
 
 
 @callback.route("/caller-id", methods=("GET", "POST"))
@@ -133,11 +121,8 @@ def typed(turn: Turn):
         turn.record("callback_number", f"typed number refused: {check.problem}")
         return _ask_number(turn, _tries() + 1, check.problem or "invalid")
     token = encrypt_number(current_app.config, check.number)  # travels only encrypted, for a few minutes
-    gather = Gather(num_digits=1, timeout=8, action=turn.url("callback.readback", n=token, tries=_tries()))
-    turn.say_prompt("callback_readback", gather, digits=spoken_digits(national_digits(check.number)))
-    turn.response.append(gather)
-    turn.response.redirect(turn.url("callback.readback", n=token, tries=_tries()), method="POST")
-    return turn.response
+    return turn.ask("callback_readback", "callback.readback", {"n": token, "tries": _tries()},
+                    digits=spoken_digits(national_digits(check.number)))
 
 
 @callback.route("/readback", methods=("GET", "POST"))
@@ -160,11 +145,7 @@ def _ask_window(turn: Turn, token: str) -> VoiceResponse:
     windows = _windows(turn)
     if len(windows) == 1:
         return _ask_message(turn, token, windows[0]["name"])
-    gather = Gather(num_digits=1, timeout=8, action=turn.url("callback.window", n=token))
-    turn.say_prompt("callback_window", gather, windows=windows)
-    turn.response.append(gather)
-    turn.response.redirect(turn.url("callback.window", n=token), method="POST")
-    return turn.response
+    return turn.ask("callback_window", "callback.window", {"n": token}, windows=windows)
 
 
 @callback.route("/window", methods=("GET", "POST"))
@@ -178,11 +159,7 @@ def window(turn: Turn):
 
 
 def _ask_message(turn: Turn, token: str, window_name: str) -> VoiceResponse:
-    gather = Gather(num_digits=1, timeout=8, action=turn.url("callback.message", n=token, w=window_name))
-    turn.say_prompt("callback_message", gather)
-    turn.response.append(gather)
-    turn.response.redirect(turn.url("callback.message", n=token, w=window_name), method="POST")
-    return turn.response
+    return turn.ask("callback_message", "callback.message", {"n": token, "w": window_name})
 
 
 @callback.route("/message", methods=("GET", "POST"))

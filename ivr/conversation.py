@@ -77,6 +77,15 @@ class Turn:
     def url(self, endpoint: str, state: CallState | None = None, **params: Any) -> str:
         return self.url_for(endpoint, state or self.state, **params)
 
+    def ask(self, prompt: str, endpoint: str, params: dict[str, Any] | None = None, **context: Any) -> VoiceResponse:
+        """One key to press after ``prompt``; silence comes back to ``endpoint`` too, without Digits."""
+        params = params or {}
+        gather = Gather(num_digits=1, timeout=8, action=self.url(endpoint, **params))
+        self.say_prompt(prompt, gather, **context)
+        self.response.append(gather)
+        self.response.redirect(self.url(endpoint, **params), method="POST")
+        return self.response
+
     def record(self, kind: str, detail: str = "", rule_index: int | None = None) -> None:
         calls.record(self.session, self.call, self.now, kind, detail, rule_index)
 

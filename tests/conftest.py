@@ -159,6 +159,30 @@ def app(empty_app, shipped_directory):
 
 
 @pytest.fixture
+def rest():
+    """A Twilio-compatible REST server on 127.0.0.1 that records every call the engine places."""
+    from tests.support.twilio_server import TwilioTestServer
+
+    server = TwilioTestServer("AC" + "1" * 32, AUTH_TOKEN).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_app(database_url, clock, shipped_directory, rest):
+    """The app with the shipped directory, dialling listeners at once through the ``rest`` server."""
+    from store.extension import database
+
+    app = make_test_app(database_url, clock, DISPATCH_MODE="inline", TWILIO_API_BASE_URL=rest.base_url)
+    with app.app_context(), database.session() as session:
+        load_documents(session, shipped_directory)
+        session.commit()
+    yield app
+    with app.app_context():
+        database.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -13,16 +13,14 @@ from store.crypto import decrypt_number, number_hash
 from store.directory import load_documents
 from store.extension import database
 from store.listeners import create_listener, set_status
-from store.models import Base, CallbackAttempt, CallbackRequest, Call, EmailOutbox
-from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER, SignedTwilio, at_paris, make_test_app
-from tests.support.twilio_server import TwilioTestServer
+from store.models import Base, CallbackAttempt, CallbackRequest, EmailOutbox
+from tests.conftest import CALLBACK_KEY, PEPPER, SignedTwilio, at_paris
 
 LINE_3977 = "+33199003977"
 MOBILE = "+33612345678"
 MOBILE_FORMS = ("+33612345678", "0612345678", "612345678", "06 12 34 56 78")
 SATURDAY_EVENING = at_paris(2026, 11, 28, 20, 0)  # the 3977 platform is closed (open 9h-19h)
 MONDAY_MORNING = at_paris(2026, 11, 30, 10, 0)
-ACCOUNT = "AC" + "1" * 32
 CONFIG = {"CALLBACK_KEY": CALLBACK_KEY, "NUMBER_PEPPER": PEPPER}
 
 
@@ -151,21 +149,8 @@ def test_callback_request_queues_an_email_for_the_line_when_it_has_an_address(ap
 
 
 @pytest.fixture
-def rest():
-    server = TwilioTestServer(ACCOUNT, AUTH_TOKEN).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def cbapp(database_url, clock, shipped_directory, rest):
-    app = make_test_app(database_url, clock, DISPATCH_MODE="inline", TWILIO_API_BASE_URL=rest.base_url)
-    with app.app_context(), database.session() as session:
-        load_documents(session, shipped_directory)
-        session.commit()
-    yield app
-    with app.app_context():
-        database.engine.dispose()
+def cbapp(live_app):
+    return live_app
 
 
 def path_of(url: str) -> str:
@@ -218,7 +203,7 @@ class ListenerPhone:
 
 def test_callback_reached_on_the_second_attempt_listener_first_line_number_shown(cbapp, rest, clock):
     request_callback(cbapp, clock, window_keys=("1", "2"))  # as soon as possible, no message
-    referent = add_referent(cbapp)
+    add_referent(cbapp)
     clock.now = MONDAY_MORNING
     assert dispatch(cbapp) == ["3977"]
     [sid] = rest.calls

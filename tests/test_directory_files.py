@@ -682,3 +682,25 @@ def test_hours_starting_where_they_end_are_refused(tmp_path):
     assert problems_of(root) == [
         "directory_data/lines/france-victimes.yaml: hours.daily: '09:00-09:00' is not a time range like 09:00-17:00"
     ]
+
+
+def test_callback_email_and_retention_settings_are_read_and_checked(tmp_path):
+    from directory_data.build import build_line
+    from directory_data.fields import Problems
+    from directory_data.lines import canonical_line
+
+    raw = yaml.safe_load((DATA_DIR / "lines" / "3977.yaml").read_text())
+    raw.update({"email": {"on_callback_request": False, "daily_digest": True}, "retention_days": 90,
+                "after_hours_email": "referents@example.org",
+                "callback": {"windows": ["morning", "evening"], "max_attempts": 4, "retry_minutes": 45}})
+    problems = Problems("3977.yaml")
+    line = build_line(canonical_line(raw, problems))
+    assert problems.found == []
+    assert line.email.on_callback_request is False and line.retention_days == 90
+    assert line.callback.windows == ("morning", "evening") and line.callback.max_attempts == 4
+    raw.update({"email": {"on_callback": True}, "retention_days": 2, "callback": {"windows": ["night"]}})
+    problems = Problems("3977.yaml")
+    canonical_line(raw, problems)
+    assert "3977.yaml: email.on_callback: unknown email setting" in problems.found
+    assert "3977.yaml: retention_days: must be a whole number from 7 to 3650" in problems.found
+    assert any(p.startswith("3977.yaml: callback.windows: must list windows") for p in problems.found)

@@ -13,33 +13,18 @@ from sqlalchemy import select
 from store.directory import load_documents
 from store.extension import database
 from store.listeners import create_listener, set_status
-from store.models import Listener, ListenerStatusChange, Offer, QueuedCaller, QueueEvent
+from store.models import Listener, ListenerStatusChange, QueuedCaller, QueueEvent
 from routing.queueing import ListenerStatus
-from tests.conftest import AUTH_TOKEN, SignedTwilio, at_brussels, make_test_app
-from tests.support.twilio_server import TwilioTestServer
+from tests.conftest import SignedTwilio, at_brussels
 
 EVC = "+3225550300"
 ROOM = "+3225550301"
-ACCOUNT = "AC" + "1" * 32
 
 
 @pytest.fixture
-def rest():
-    server = TwilioTestServer(ACCOUNT, AUTH_TOKEN).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def qapp(database_url, clock, shipped_directory, rest):
+def qapp(live_app, clock):
     clock.now = at_brussels(2026, 11, 24, 10, 0)  # a Tuesday: the Belgian line is open
-    app = make_test_app(database_url, clock, DISPATCH_MODE="inline", TWILIO_API_BASE_URL=rest.base_url)
-    with app.app_context(), database.session() as session:
-        load_documents(session, shipped_directory)
-        session.commit()
-    yield app
-    with app.app_context():
-        database.engine.dispose()
+    return live_app
 
 
 @pytest.fixture
