@@ -137,7 +137,7 @@ def build_line(doc: Mapping[str, Any], overrides: Iterable[Override] = ()) -> Li
         department_retries=doc.get("department_retries", 2),
         pool=doc["pool"],
         queue=build_pool_settings(doc.get("queue")),
-        callback=build_callback_settings(doc.get("callback")),
+        callback=build_callback_settings(doc.get("callback"), doc["hours"]),
         email=build_email_settings(doc.get("email")),
         retention_days=doc.get("retention_days") or DEFAULT_RETENTION_DAYS,
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from directory_data.fields import Problems, check_bool, check_int
+from directory_data.fields import Problems, check_bool, check_int, parse_shift
 from routing.callbacks import WINDOWS, CallbackSettings, EmailSettings
 
-CALLBACK_NUMBERS = {"max_attempts": (1, 10), "retry_minutes": (5, 1440), "priority": (0, 10), "max_tries": (1, 5)}
+CALLBACK_NUMBERS = {"max_attempts": (1, 10), "retry_minutes": (5, 1440), "priority": (0, 10), "max_tries": (1, 5),
+                    "expire_after_days": (1, 90)}
 CALLBACK_FLAGS = ("international", "machine_detection")
+DEFAULT_WINDOWS = CallbackSettings().windows
 EMAIL_FLAGS = ("on_callback_request", "on_after_hours_call", "daily_digest", "include_number")
 
 
@@ -56,10 +58,39 @@ def check_retention(value: Any, problems: Problems) -> int | None:
     return None if value is None else check_int(value, "retention_days", problems, 7, 3650)
 
 
-def build_callback_settings(doc: Mapping[str, Any] | None) -> CallbackSettings:
+def window_meets_hours(window: str, hours: Mapping[str, list[str]]) -> bool:
+    """Is the window inside the line's weekly hours at least once a week (both in the line's local time)?"""
+    bounds = WINDOWS.get(window)
+    for shifts in hours.values():
+        for text in shifts:
+            shift = parse_shift(text)
+            if shift is None:
+                continue
+            if bounds is None:
+                return True
+            start, end = shift
+            if end <= start:  # runs past midnight (or "24:00"): start..midnight, then midnight..end
+                if start < bounds[1] or bounds[0] < end:
+                    return True
+            elif start < bounds[1] and bounds[0] < end:
+                return True
+    return False
+
+
+def window_words(window: str) -> str:
+    """'evening' (17:00-21:00), as the directory check names a window."""
+    bounds = WINDOWS.get(window)
+    return f"{window!r} ({bounds[0]:%H:%M}-{bounds[1]:%H:%M})" if bounds else f"{window!r} (whenever open)"
+
+
+def build_callback_settings(doc: Mapping[str, Any] | None, hours: Mapping[str, list[str]]) -> CallbackSettings:
+    """Without ``windows``, a line offers the usual windows that meet its hours (no evening for a 9h-17h line)."""
     doc = dict(doc or {})
     if "windows" in doc:
         doc["windows"] = tuple(doc["windows"])
+    else:
+        meeting = tuple(w for w in DEFAULT_WINDOWS if window_meets_hours(w, hours))
+        doc["windows"] = meeting or DEFAULT_WINDOWS[:1]  # never open at all: nothing to meet
     return CallbackSettings(**doc)
 
 

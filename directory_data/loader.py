@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from directory_data.build import build_line
+from directory_data.callback_settings import window_meets_hours, window_words
 from directory_data.fields import DATA_DIR, WEEKDAYS, DirectoryError, Problems
 from directory_data.lines import LINE_ORDER, canonical_centre, canonical_line
 from directory_data.reference import load_departments
@@ -149,6 +150,10 @@ def validate_documents(
         if hands_off and centres_complete and (doc.get("handoff_network") or doc["id"]) not in networks:
             problems.append(f"{where(doc)}: handoff_network: no centre belongs to network "
                             f"{doc.get('handoff_network') or doc['id']!r}")
+        for window in (doc.get("callback") or {}).get("windows") or ():
+            if not window_meets_hours(window, doc["hours"]):  # a caller choosing it would never be called back
+                problems.append(f"{where(doc)}: callback.windows: {window_words(window)} never meets the line's "
+                                "opening hours")
         line = build_line(doc)
         built.append(line)
         for problem in chain_problems(line):

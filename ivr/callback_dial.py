@@ -11,6 +11,7 @@ from ivr import prompts
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.webhooks import field, never_fail, twiml
+from routing.callbacks import window_open
 from store.callbacks import accept_attempt, listener_leg_over, record_outcome, release_attempt
 from store.crypto import decrypt_number
 from store.dispatch import locked
@@ -65,7 +66,7 @@ def _say(target, line, key: str, **context) -> None:
 
 @callback_dial.route("/listener", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @attempt_turn
 def listener(session, now, attempt, callback_request, line, after):
     """The listener picked up: the context of the request, then 1 to dial the caller."""
@@ -96,12 +97,19 @@ def listener(session, now, attempt, callback_request, line, after):
 
 @callback_dial.route("/accept", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @attempt_turn
 def accept(session, now, attempt, callback_request, line, after):
     response = VoiceResponse()
     if field("Digits")[:1] != "1" or attempt.status != "answered":
         _say(response, line, "listener_not_taken")
+        response.hangup()
+        return response
+    if not window_open(callback_request.window, line.schedule, now):
+        # Offered just before the window (or the line) closed: not a miss, and no try used; it waits for its
+        # next window. The listener hears that this callback is no longer to do.
+        release_attempt(session, attempt, now, line.queue, missed=False, why="window closed")
+        _say(response, line, "callback_listener_gone")
         response.hangup()
         return response
     number = decrypt_number(current_app.config, callback_request.number_encrypted or "")
@@ -123,7 +131,7 @@ def accept(session, now, attempt, callback_request, line, after):
 
 @callback_dial.route("/answered", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("silent")
 @attempt_turn
 def answered(session, now, attempt, callback_request, line, after):
     """Runs on the called person's side when they answer: machines are hung up on, people are bridged."""
@@ -136,7 +144,7 @@ def answered(session, now, attempt, callback_request, line, after):
 
 @callback_dial.route("/dialled", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @attempt_turn
 def dialled(session, now, attempt, callback_request, line, after):
     """The Dial to the caller is over: record what happened; a conversation is counted as reached."""
@@ -158,12 +166,14 @@ def dialled(session, now, attempt, callback_request, line, after):
 
 @callback_dial.route("/outcome", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @attempt_turn
 def outcome(session, now, attempt, callback_request, line, after):
     """The listener corrects "reached": the wrong person answered, or the caller asked not to be called again."""
     corrected = {"2": "cancelled", "3": "wrong_number"}.get(field("Digits")[:1])
-    if corrected and callback_request.status == "reached":
+    if corrected:
+        callback_request = locked(session, CallbackRequest, callback_request.id)  # re-read: no lost update
+    if corrected and callback_request is not None and callback_request.status == "reached":
         callback_request.status = corrected
         callback_request.last_outcome = corrected
         attempt.outcome = corrected
@@ -175,7 +185,7 @@ def outcome(session, now, attempt, callback_request, line, after):
 
 @callback_dial.route("/listener-status", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("silent")
 @attempt_turn
 def listener_status(session, now, attempt, callback_request, line, after):
     status = field("CallStatus")

@@ -12,9 +12,9 @@ from ivr.spoken import spoken_digits
 from ivr.webhooks import field, never_fail, take_turn
 from routing.callbacks import check_callback_number, national_digits
 from store import calls
-from store.callbacks import pools_with_due_callbacks, save_request
+from store.callbacks import expire_stale, pools_with_due_callbacks, save_request
 from store.crypto import decrypt_number, encrypt_number
-from store.extension import database
+from store.extension import database, directory
 
 callback = Blueprint("callback", __name__, url_prefix="/voice/callback")
 TYPED_NUMBER_MAX_AGE = 600  # seconds a typed number may travel in the URL, encrypted, before consent ends
@@ -189,10 +189,13 @@ def message(turn: Turn):
 
 
 def dispatch_due_callbacks(app) -> list[str]:
-    """The scheduler's job: dispatch every pool that has a callback due (windows are checked in the claim)."""
+    """The scheduler's job: expire stale requests, then dispatch every pool that has a callback due (windows
+    are checked in the claim)."""
     with app.app_context():
         now = app.config["CLOCK"]()
         with database.session() as session:
+            expire_stale(session, now, directory.get(session, now))  # never a request waiting forever
+            session.commit()
             pools = pools_with_due_callbacks(session, now)
     for pool in pools:
         app.extensions["dispatcher"].dispatch(pool)

@@ -96,8 +96,11 @@ class Dispatcher:
                     attempt.listener_call_sid = call.sid
                     attempt.status = "ringing" if attempt.status == "dialling" else attempt.status
             else:
-                offer_dialled(session, plan.offer_id, call.sid)
+                live = offer_dialled(session, plan.offer_id, call.sid)
             session.commit()
+        if plan.kind != "callback" and not live:
+            self.hang_up([call.sid])  # the caller left while we were dialling: stop that phone ringing
+            return False
         return True
 
     def _release(self, plan: OfferPlan, line, missed: bool, why: str) -> None:
@@ -114,10 +117,19 @@ class Dispatcher:
             session.commit()
 
     def hang_up(self, call_sids: Iterable[str | None]) -> None:
-        """End listeners' legs that no longer lead anywhere (the caller hung up, another listener took it)."""
+        """End listeners' legs that no longer lead anywhere (the caller hung up, another listener took it).
+
+        Off the webhook's path (Twilio gives a webhook 15 s; the REST API may be slow) unless inline."""
+        sids = [sid for sid in call_sids if sid]
+        if not sids:
+            return
+        if self.inline:
+            self._hang_up(sids)
+        else:
+            self.executor.submit(self._hang_up, sids)
+
+    def _hang_up(self, call_sids: list[str]) -> None:
         for sid in call_sids:
-            if not sid:
-                continue
             # "canceled" stops a ringing phone; "completed" ends one already answered.
             for status in ("canceled", "completed"):
                 try:

@@ -5,22 +5,28 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from ivr.webhooks import technical_problem, twiml
+from ivr.webhooks import failure_twiml, fallback_kind_for, twiml
 
 # Refusals meant for whoever is not Twilio (bad signature, oversized body) keep their status code.
 REFUSALS = {400, 403, 413}
+
+
+def voice_failure() -> Response:
+    """The same answer ``never_fail`` gives for this path: a wait document leaves the queue, a whisper or a status
+    callback stays silent, a listener hears an apology, a caller is put through to the emergency fallback."""
+    return twiml(failure_twiml(fallback_kind_for(request.path)))
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         if request.path.startswith("/voice/") and error.code not in REFUSALS:
-            return twiml(technical_problem((current_app.config.get("EMERGENCY_FALLBACK"), "fr")))
+            return voice_failure()
         return error.get_response()
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         current_app.logger.error("unhandled %s on %s", type(error).__name__, request.path)
         if request.path.startswith("/voice/"):
-            return twiml(technical_problem((current_app.config.get("EMERGENCY_FALLBACK"), "fr")))
+            return voice_failure()
         return Response("Internal error", status=500, mimetype="text/plain")

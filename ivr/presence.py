@@ -119,7 +119,7 @@ def _menu(speaker: Speaker, listener: Listener, token: str, misses: int, *before
 
 @presence.route("/incoming", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 def incoming():
     """The presence number's Voice URL: the caller ID says who is calling, the PIN proves it."""
     with database.session() as session:
@@ -131,14 +131,14 @@ def incoming():
 
 @presence.route("/pin", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 def pin():
     now = current_app.config["CLOCK"]()
     with database.session() as session:
         listener = _caller(session)
         if listener is None:
             return _refused()
-        verdict = check_pin(listener, field("Digits")[:20], now)
+        verdict = check_pin(session, listener, field("Digits")[:20], now)
         session.commit()
     speaker = Speaker(language_of(listener))
     if verdict == "ok":
@@ -155,7 +155,7 @@ def pin():
 
 @presence.route("/choice", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 def choice():
     now = current_app.config["CLOCK"]()
     token = (request.args.get("t") or "")[:400]

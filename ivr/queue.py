@@ -41,7 +41,8 @@ def public(path: str) -> str:
 def enqueue(turn, step, after: CallState) -> None:
     """Put the caller in the pool's queue, tracked in the database, and dial a listener once committed."""
     pool = step.action.target or turn.line.pool
-    caller = turn.session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == turn.call.sid))
+    caller = turn.session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == turn.call.sid)
+                                 .with_for_update())
     if caller is None:
         caller = QueuedCaller(call_sid=turn.call.sid, call_id=turn.call.id, line_id=turn.call.line_id, pool=pool,
                               enqueued_at=turn.now, language=turn.language, caller_type=turn.state.caller_type,
@@ -49,14 +50,27 @@ def enqueue(turn, step, after: CallState) -> None:
         turn.session.add(caller)
         turn.session.flush()
         offers.record_event(turn.session, caller, pool, turn.now, "joined")
+    elif caller.status not in offers.WAITING:
+        # A later rule queues the same call again (another pool): a new wait, told afresh.
+        caller.status, caller.pool, caller.enqueued_at = "waiting", pool, turn.now
+        caller.resume_query, caller.best_position, caller.best_wait = after.query(), None, None
+        caller.offered_to = caller.bridged_to = None
+        caller.ended_at = None
+        offers.record_event(turn.session, caller, pool, turn.now, "joined")
     turn.response.enqueue(
-        pool,
+        twilio_queue_name(caller),
         action=turn.url("queue_result", after, qc=caller.id),
         wait_url=public(f"/voice/queue/wait?qc={caller.id}"),
         wait_url_method="POST",
     )
     app = current_app._get_current_object()
     turn.after_commit.append(lambda: app.extensions["dispatcher"].trigger(pool))
+
+
+def twilio_queue_name(caller: QueuedCaller) -> str:
+    """Each caller waits in a Twilio queue of their own, so a listener is bridged with exactly the caller
+    they were offered (language, skills, the whisper's facts) — not whoever is at the head of the pool."""
+    return f"{caller.pool[:40]}.{caller.id}"
 
 
 def _waiting_caller(session) -> QueuedCaller | None:
@@ -69,7 +83,7 @@ def _waiting_caller(session) -> QueuedCaller | None:
 
 @queue.route("/queue/wait", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("leave")
 def wait():
     """The waitUrl, looped by Twilio: honest position and wait, only ever better; leave at max wait."""
     now = current_app.config["CLOCK"]()
@@ -101,7 +115,9 @@ def wait():
 def _announce(session, response, caller, line, state, now) -> None:
     settings, language = line.queue, caller.language
     position = _position(session, caller)
-    wait_seconds = estimated_wait(position, state.logged_in, state.available, handle_seconds(session, caller.pool))
+    # With every listener on a break nobody can say how long it will be: no figure rather than a wrong one.
+    wait_seconds = (estimated_wait(position, state.staffed, state.available, handle_seconds(session, caller.pool))
+                    if state.staffed else 0)
     news = announcement(settings, position, wait_seconds, caller.best_position, caller.best_wait)
     caller.best_position, caller.best_wait = news.best_position, news.best_wait
     said = []
@@ -127,23 +143,23 @@ def _announce(session, response, caller, line, state, now) -> None:
 
 
 def _position(session, caller: QueuedCaller) -> int:
-    """1 + callers ahead of this one (Twilio's QueuePosition when it sends one, our own order otherwise)."""
-    sent = field("QueuePosition")
-    if sent.isdigit() and len(sent) < 5:
-        return max(1, int(sent))
+    """1 + callers of the pool ahead of this one, by priority then arrival (each Twilio queue holds one)."""
     from sqlalchemy import func
 
     ahead = session.scalar(
         select(func.count()).select_from(QueuedCaller).where(
             QueuedCaller.pool == caller.pool, QueuedCaller.status.in_(offers.WAITING),
-            QueuedCaller.enqueued_at < caller.enqueued_at)
+            (QueuedCaller.priority > caller.priority)
+            | ((QueuedCaller.priority == caller.priority) & (QueuedCaller.enqueued_at < caller.enqueued_at))
+            | ((QueuedCaller.priority == caller.priority) & (QueuedCaller.enqueued_at == caller.enqueued_at)
+               & (QueuedCaller.id < caller.id)))
     )
     return (ahead or 0) + 1
 
 
 @queue.route("/queue/key", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("leave")
 def key():
     now = current_app.config["CLOCK"]()
     digits = field("Digits")[:4]
@@ -167,7 +183,7 @@ def key():
 
 @queue.route("/queue/bridging", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("silent")
 def bridging():
     """Runs on the queued caller's leg just before the bridge: the records follow what Twilio did."""
     now = current_app.config["CLOCK"]()
@@ -193,8 +209,11 @@ def offer_turn(handler):
         offer_id = request.args.get("offer", "")
         after: list = []
         with database.session() as session:
-            offer = (session.get(Offer, int(offer_id), with_for_update=True)
-                     if offer_id.isdigit() and len(offer_id) < 12 else None)
+            offer = session.get(Offer, int(offer_id)) if offer_id.isdigit() and len(offer_id) < 12 else None
+            if offer is not None:
+                # One lock order everywhere: the caller, then the offer, then the listener.
+                offers.locked(session, QueuedCaller, offer.queued_caller_id)
+                offer = offers.locked(session, Offer, offer.id)
             if offer is None:
                 response = VoiceResponse()
                 say(response, prompts.render("listener_caller_gone", "fr"), "fr")
@@ -222,7 +241,7 @@ def _caller_gone(response, session, now, offer, line) -> VoiceResponse:
 
 @queue.route("/listener/offer", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @offer_turn
 def listener_offer(session, now, offer, caller, listener, line, after):
     """The listener picked up: whisper who is waiting, and wait for 1."""
@@ -244,7 +263,7 @@ def listener_offer(session, now, offer, caller, listener, line, after):
 
 @queue.route("/listener/accept", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @offer_turn
 def listener_accept(session, now, offer, caller, listener, line, after):
     response = VoiceResponse()
@@ -260,19 +279,25 @@ def listener_accept(session, now, offer, caller, listener, line, after):
     app = current_app._get_current_object()
     after.append(lambda: app.extensions["dispatcher"].hang_up([o.call_sid for o in others]))
     dial = Dial(action=public(f"/voice/listener/after?offer={offer.id}"))
-    dial.queue(offer.pool, url=public(f"/voice/queue/bridging?offer={offer.id}"), method="POST")
+    dial.queue(twilio_queue_name(caller), url=public(f"/voice/queue/bridging?offer={offer.id}"), method="POST")
     response.append(dial)
     return response
 
 
 @queue.route("/listener/after", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @offer_turn
 def listener_after(session, now, offer, caller, listener, line, after):
     """The bridged conversation is over (or the queue was empty): tell the listener what comes next."""
     response = VoiceResponse()
-    if offer.status == "bridged":
+    talked = offer.status == "bridged"
+    # The Dial's end is reported here reliably: the status callback may be lost, the listener must not
+    # stay "on call" (listener_leg_ended is idempotent when the status callback comes too).
+    offers.listener_leg_ended(session, offer, now, line.queue, "completed", None)
+    app = current_app._get_current_object()
+    after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))
+    if talked:
         seconds = line.queue.wrapup_seconds(caller.caller_type if caller else None)
         say(response, prompts.render("listener_call_over", line.language, line.country, seconds=seconds),
             line.language, line)
@@ -284,7 +309,7 @@ def listener_after(session, now, offer, caller, listener, line, after):
 
 @queue.route("/listener/status", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("silent")
 @offer_turn
 def listener_status(session, now, offer, caller, listener, line, after):
     """Status callback of the listener's leg: keeps the listener's status true, then dispatches again."""

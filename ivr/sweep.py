@@ -35,6 +35,8 @@ class SweepReport:
 
 
 def sweep(app: Flask) -> SweepReport:
+    """Repair in three steps, so no transaction is ever held open while Twilio is asked anything:
+    local repairs (committed), questions to Twilio (no session), then what the answers call for."""
     report = SweepReport()
     dispatcher = app.extensions["dispatcher"]
     to_hang_up: list[str | None] = []
@@ -57,31 +59,45 @@ def sweep(app: Flask) -> SweepReport:
                                 why="callback offer expired with no news from Twilio")
                 to_hang_up.append(attempt.listener_call_sid)
                 report.offers_expired += 1
-            for offer in offers.open_conversations(session, now - LONGEST_CONVERSATION):
-                if _twilio_says_ended(dispatcher, offer.call_sid):
-                    line = snapshot.line_for_pool(offer.pool)
-                    offers.listener_leg_ended(session, offer, now, line.queue if line else _defaults(),
-                                              "completed", None)
-                    report.conversations_closed += 1
             for listener in offers.orphaned_listeners(session):
                 set_status(session, listener, ListenerStatus.AVAILABLE, now, "no call under way (repaired)")
                 report.listeners_freed += 1
+            for caller in offers.stranded_callers(session):
+                caller.status, caller.offered_to = "waiting", None  # offered, but no phone rings for them
+            old_conversations = [(o.id, o.call_sid) for o in offers.open_conversations(session, now - LONGEST_CONVERSATION)]
+            suspects = []
             for caller in offers.waiting_callers(session):
                 line = snapshot.line_for_pool(caller.pool)
                 if line is None:
                     continue
                 if now - caller.enqueued_at > timedelta(seconds=line.queue.max_wait) + LOST_CALLER_MARGIN:
-                    if _twilio_says_ended(dispatcher, caller.call_sid):
-                        offers.caller_left(session, caller.call_sid, "hangup", now, line.queue)
-                        report.callers_lost += 1
-                        continue
-                if pool_state(session, caller.pool, now).logged_in == 0:
+                    suspects.append((caller.call_sid, caller.pool))
+                elif pool_state(session, caller.pool, now).logged_in == 0:
                     caller.status = "moved_on"
                     offers.record_event(session, caller, caller.pool, now, "moved_on", None,
                                         offers.waited(caller, now), "nobody logged in any more")
                     to_redirect.append((caller.call_sid, f"/voice/route?{caller.resume_query}"))
                     report.callers_moved_on += 1
             session.commit()
+
+        ended_conversations = [oid for oid, sid in old_conversations if _twilio_says_ended(dispatcher, sid)]
+        lost_callers = [(sid, pool) for sid, pool in suspects if _twilio_says_ended(dispatcher, sid)]
+
+        if ended_conversations or lost_callers:
+            with database.session() as session:
+                for offer_id in ended_conversations:
+                    offer = session.get(offers.Offer, offer_id)
+                    line = snapshot.line_for_pool(offer.pool)
+                    offers.locked(session, offers.QueuedCaller, offer.queued_caller_id)
+                    offers.listener_leg_ended(session, offers.locked(session, offers.Offer, offer_id), now,
+                                              line.queue if line else _defaults(), "completed", None)
+                    report.conversations_closed += 1
+                for call_sid, pool in lost_callers:
+                    line = snapshot.line_for_pool(pool)
+                    offers.caller_left(session, call_sid, "hangup", now, line.queue if line else _defaults())
+                    report.callers_lost += 1
+                session.commit()
+        with database.session() as session:
             pools = offers.pools_with_waiting_callers(session)
     base = dispatcher.public_url()
     for call_sid, path in to_redirect:

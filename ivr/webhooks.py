@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from functools import wraps
@@ -49,18 +50,83 @@ def state_url(endpoint: str, state: CallState, **params) -> str:
     return f"{base.rstrip('/') if base else ''}{path}?{query}"
 
 
-def never_fail(view):
-    """Any exception, or the database down, still gives the caller valid TwiML and a way out."""
+# What a webhook answers when it fails depends on whose leg it runs on and in what TwiML context.
+CALLER = "caller"  # a caller's leg: an apology, then the line's emergency fallback (or "call back")
+LEAVE = "leave"  # a queue's waitUrl document (Dial not allowed there): <Leave/>, the Enqueue action takes over
+SILENT = "silent"  # a whisper, a bridging hook, a status callback: an empty <Response/>, the bridge goes ahead
+LISTENER = "listener"  # a listener's own phone: a short apology and <Hangup/>, never the emergency number
+FALLBACK_KINDS = (CALLER, LEAVE, SILENT, LISTENER)
 
-    @wraps(view)
-    def guarded(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except Exception as error:  # noqa: BLE001 — a caller must never hear "an application error"
-            _log_failure(error)
-            return twiml(technical_problem(_cached_line_fallback()))
+# The same choice by path, for the error handlers (404, 405, uncaught errors) that have no view to ask.
+# A path matches an entry when it is the entry or lies under it ("/voice/listener" covers "/voice/listener/offer").
+FALLBACK_BY_PATH = (
+    ("/voice/queue/wait", LEAVE),
+    ("/voice/queue/key", LEAVE),
+    ("/voice/queue/bridging", SILENT),
+    ("/voice/whisper", SILENT),
+    ("/voice/status", SILENT),
+    ("/voice/callback/answered", SILENT),
+    ("/voice/callback/listener-status", SILENT),
+    ("/voice/listener/status", SILENT),
+    ("/voice/listener", LISTENER),
+    ("/voice/callback/listener", LISTENER),
+    ("/voice/callback/accept", LISTENER),
+    ("/voice/callback/dialled", LISTENER),
+    ("/voice/callback/outcome", LISTENER),
+    ("/voice/presence", LISTENER),
+)
 
-    return guarded
+
+def fallback_kind_for(path: str) -> str:
+    """The kind of fallback a path under /voice/ gets; anything not listed is a caller's leg."""
+    for prefix, kind in FALLBACK_BY_PATH:
+        if path == prefix or path.startswith(prefix + "/"):
+            return kind
+    return CALLER
+
+
+def failure_twiml(kind: str) -> VoiceResponse:
+    """The answer for a failed webhook of this kind; never touches the database."""
+    if kind == LEAVE:
+        response = VoiceResponse()
+        response.leave()
+        return response
+    if kind == SILENT:
+        return VoiceResponse()
+    if kind == LISTENER:
+        response = VoiceResponse()
+        response.say(prompts.render("technical_problem", "fr"), language="fr-FR")
+        response.hangup()
+        return response
+    try:
+        fallback, caller_id = _cached_line_fallback(), fallback_caller_id()
+    except Exception:  # noqa: BLE001 — the last resort must not fail in turn: settings alone, no caller ID
+        fallback, caller_id = (current_app.config.get("EMERGENCY_FALLBACK"), "fr"), None
+    return technical_problem(fallback, caller_id=caller_id)
+
+
+def never_fail(view=None, /, kind: str = CALLER):
+    """Any exception, or the database down, still gives Twilio valid TwiML for the leg: ``@never_fail`` (a caller's
+    leg: apology and emergency fallback) or ``@never_fail(LEAVE | SILENT | LISTENER)`` — the kinds are plain strings,
+    so ``@never_fail("leave")`` works too, and an unknown kind fails at import time."""
+    if isinstance(view, str):
+        view, kind = None, view
+    if kind not in FALLBACK_KINDS:
+        raise ValueError(f"unknown fallback kind {kind!r}")
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except Exception as error:  # noqa: BLE001 — a caller must never hear "an application error"
+                _log_failure(error)
+                return twiml(failure_twiml(kind))
+
+        guarded.fallback_kind = kind
+        return guarded
+
+    return decorate(view) if view is not None else decorate
 
 
 def _log_failure(error: BaseException) -> None:
@@ -80,14 +146,40 @@ def _cached_line_fallback() -> tuple[str | None, str]:
     return number or current_app.config.get("EMERGENCY_FALLBACK"), line.language if line else "fr"
 
 
-def technical_problem(fallback: tuple[str | None, str]) -> VoiceResponse:
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def _e164(value: str) -> str | None:
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return number if E164.fullmatch(number) and phonenumbers.is_possible_number(parsed) else None
+
+
+def fallback_caller_id() -> str | None:
+    """The number the emergency fallback sees: the line's (the number dialled), never the caller's own.
+
+    From the last snapshot, without touching the database: the dialled number when it is one of a line's numbers;
+    failing that (no snapshot yet, an unknown number) the dialled number when it is E.164; else none at all.
+    """
+    to = normalise_number(field("To"))
+    snapshot = directory.peek()
+    line = snapshot.line_for(to) if snapshot else None
+    chosen = to if line is not None else _e164(field("To").strip())  # a line's number, or what Twilio says was dialled
+    from_ = _e164(field("From").strip()) or field("From").strip()
+    return chosen if chosen and chosen != from_ else None
+
+
+def technical_problem(fallback: tuple[str | None, str], caller_id: str | None = None) -> VoiceResponse:
     number, language = fallback
     response = VoiceResponse()
     say = {"language": "en-GB" if language == "en" else "fr-FR"}
     response.say(prompts.render("technical_problem", language), **say)
     if number:
         response.say(prompts.render("technical_fallback", language), **say)
-        response.dial(number, timeout=30)
+        response.dial(number, timeout=30, caller_id=caller_id)
     else:
         response.say(prompts.render("technical_no_fallback", language), **say)
     response.hangup()
@@ -203,7 +295,7 @@ def queue_result(turn: Turn):
 
 @voice.route("/whisper", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail(SILENT)
 def whisper():
     """What the receiving centre or line hears before the caller is bridged."""
     now = current_app.config["CLOCK"]()
@@ -234,7 +326,7 @@ def _line_from_args(snapshot):
 
 @voice.route("/status", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail(SILENT)
 def status():
     now = current_app.config["CLOCK"]()
     duration = field("CallDuration")
@@ -249,6 +341,6 @@ def status():
 @twilio_only
 def fallback():
     """Twilio's fallback URL: works with the database down, from settings alone."""
-    return twiml(technical_problem((current_app.config.get("EMERGENCY_FALLBACK"), "fr")))
+    return twiml(technical_problem((current_app.config.get("EMERGENCY_FALLBACK"), "fr"), fallback_caller_id()))
 
 

@@ -24,6 +24,9 @@ REFUSED_TYPES = {
     PhoneNumberType.UAN: "premium",
     PhoneNumberType.PAGER: "invalid",
 }
+# Regions whose numbers count as national for a line of the country: France's overseas departments and
+# Saint-Pierre-et-Miquelon, Saint-Barthélemy and Saint-Martin share its numbering plan (0692... from Paris).
+NATIONAL_REGIONS: dict[str, tuple[str, ...]] = {"FR": ("GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class CallbackSettings:
     machine_detection: bool = True  # a machine answering is hung up on: never a voicemail
     priority: int = 0  # 0: by request time among live callers; higher: ahead of them
     max_tries: int = 3  # tries at typing a number before the caller is told how to call again
+    expire_after_days: int = 14  # a request still pending after this long expires
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +65,11 @@ def check_callback_number(text: str, country: str, international: bool, own_numb
         return NumberCheck(None, "emergency")
     if digits.startswith("00"):
         digits = "+" + digits[2:]
-    try:
-        parsed = phonenumbers.parse(digits, country)
-    except phonenumbers.NumberParseException:
-        return NumberCheck(None, "invalid")
-    if not phonenumbers.is_valid_number(parsed):
+    parsed = _parse_valid(digits, country)
+    if parsed is None:
         return NumberCheck(None, "invalid")
     region = phonenumbers.region_code_for_number(parsed)
-    if region != country and not international:
+    if region != country and region not in NATIONAL_REGIONS.get(country, ()) and not international:
         return NumberCheck(None, "international")
     problem = REFUSED_TYPES.get(phonenumbers.number_type(parsed))
     if problem:
@@ -77,6 +78,19 @@ def check_callback_number(text: str, country: str, international: bool, own_numb
     if number in own_numbers:
         return NumberCheck(None, "own_line")
     return NumberCheck(number, None)
+
+
+def _parse_valid(digits: str, country: str) -> phonenumbers.PhoneNumber | None:
+    """The first valid reading: as dialled in ``country``, then (typed nationally) in each region sharing its plan."""
+    regions = (country,) if digits.startswith("+") else (country, *NATIONAL_REGIONS.get(country, ()))
+    for region in regions:
+        try:
+            parsed = phonenumbers.parse(digits, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return parsed
+    return None
 
 
 def national_digits(number: str) -> str:

@@ -182,10 +182,11 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class PoolState:
-    """What the listener side reports for one pool (issue 3 fills it; zero means nobody logged in)."""
+    """What the listener side reports for one pool (zero means nobody logged in)."""
 
-    logged_in: int = 0
+    logged_in: int = 0  # not offline: paused listeners keep the queue open
     available: int = 0
+    staffed: int = 0  # logged in and not paused: who will actually answer
     queue_length: int = 0
     estimated_wait: int = 0  # seconds
 

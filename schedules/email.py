@@ -93,7 +93,7 @@ def _claim(config: Mapping[str, Any], limit: int, report: SendReport) -> list[tu
             try:
                 message = _message(session, config, row, line, now)
             except Exception as error:  # noqa: BLE001 - one bad row must not hold up the others
-                logger.exception("email %s (%s) could not be built", row.id, row.kind)
+                logger.error("email %s (%s) could not be built: %s", row.id, row.kind, type(error).__name__)
                 _fail(row, error, now)
                 report.failed += 1
                 continue

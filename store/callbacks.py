@@ -13,11 +13,12 @@ from routing.queueing import ListenerStatus, PoolSettings
 from store.crypto import encrypt_number, number_hash
 from store.dispatch import OFFER_GRACE_SECONDS, locked
 from store.listeners import set_status
-from store.models import CallbackAttempt, CallbackRequest, Listener
+from store.models import CallbackAttempt, CallbackRequest, LineRow, Listener
 
 OPEN = ("pending", "offered", "calling")
 CLOSED_OUTCOMES = {"reached", "cancelled", "wrong_number"}  # nothing more to try
 RETRY_OUTCOMES = {"no_answer", "busy", "machine"}
+DEFAULT_EXPIRE_DAYS = CallbackSettings().expire_after_days  # requests whose line left the directory
 
 
 def save_request(session: Session, config: Mapping[str, Any], *, line_id: int | None, call_id: int | None,
@@ -26,6 +27,9 @@ def save_request(session: Session, config: Mapping[str, Any], *, line_id: int | 
                  priority: int = 0) -> tuple[CallbackRequest, bool]:
     """Save (or merge into the pending one for the same number and line) and return (request, merged)."""
     hashed = number_hash(number, config["NUMBER_PEPPER"])
+    # One request at a time per line: two calls from the same number at once must not both find none and
+    # both insert (FOR UPDATE on rows that do not exist yet locks nothing), so the line's row is locked first.
+    locked(session, LineRow, line_id)
     existing = session.scalar(
         select(CallbackRequest)
         .where(CallbackRequest.line_id == line_id, CallbackRequest.number_hash == hashed,
@@ -51,15 +55,14 @@ def save_request(session: Session, config: Mapping[str, Any], *, line_id: int | 
     return request, False
 
 
-def due_requests(session: Session, pool: str, now: datetime, limit: int) -> list[CallbackRequest]:
+def due_requests(session: Session, pool: str, now: datetime) -> list[CallbackRequest]:
     """Pending requests whose next try is due, oldest (or highest priority) first, locked for this claim."""
     return list(session.scalars(
         select(CallbackRequest)
         .where(CallbackRequest.pool == pool, CallbackRequest.status == "pending",
                CallbackRequest.next_attempt_at <= now)
         .order_by(CallbackRequest.priority.desc(), CallbackRequest.requested_at, CallbackRequest.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True)  # no limit: the window filter comes after
     ))
 
 
@@ -158,6 +161,33 @@ def expired_attempts(session: Session, now: datetime) -> list[CallbackAttempt]:
     return list(session.scalars(select(CallbackAttempt).where(
         CallbackAttempt.status.in_(("dialling", "ringing", "answered")), CallbackAttempt.expires_at <= now)
         .with_for_update(skip_locked=True)))
+
+
+def expire_stale_requests(session: Session, now: datetime, line_days: Mapping[int, int],
+                          default_days: int = DEFAULT_EXPIRE_DAYS) -> list[CallbackRequest]:
+    """Pending requests older than their line's ``expire_after_days`` (``line_days``: line id → days) expire:
+    a caller is not called back weeks later. Requests being tried right now are left to finish."""
+    cutoff = now - timedelta(days=min([default_days, *line_days.values()]))
+    candidates = session.scalars(
+        select(CallbackRequest)
+        .where(CallbackRequest.status == "pending", CallbackRequest.requested_at < cutoff)
+        .with_for_update(skip_locked=True)
+    ).all()
+    expired = []
+    for request in candidates:
+        if request.requested_at < now - timedelta(days=line_days.get(request.line_id, default_days)):
+            request.status = "expired"
+            request.closed_at = now
+            request.next_attempt_at = None
+            expired.append(request)
+    return expired
+
+
+def expire_stale(session: Session, now: datetime, snapshot) -> list[CallbackRequest]:
+    """``expire_stale_requests`` with each line's setting from a directory snapshot (for the scheduler's job)."""
+    line_days = {row_id: snapshot.lines_by_slug[slug].callback.expire_after_days
+                 for slug, row_id in snapshot.line_ids.items() if slug in snapshot.lines_by_slug}
+    return expire_stale_requests(session, now, line_days)
 
 
 def pools_with_due_callbacks(session: Session, now: datetime) -> list[str]:

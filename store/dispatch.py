@@ -74,14 +74,13 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
         select(QueuedCaller)
         .where(QueuedCaller.pool == pool, QueuedCaller.status == "waiting")
         .order_by(QueuedCaller.priority.desc(), QueuedCaller.enqueued_at, QueuedCaller.id)
-        .limit(len(listeners))
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True)  # no limit: the first callers may not match the free listeners
     ).all()
     callbacks = []
     if callback_window is not None:
         from store.callbacks import due_requests
 
-        callbacks = [r for r in due_requests(session, pool, now, len(listeners)) if callback_window(r)]
+        callbacks = [r for r in due_requests(session, pool, now) if callback_window(r)]
     if not callers and not callbacks:
         return []
     by_id = {l.id: l for l in listeners}
@@ -120,21 +119,31 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
     return plans
 
 
-def offer_dialled(session: Session, offer_id: int, call_sid: str) -> None:
-    offer = session.get(Offer, offer_id)
-    if offer is not None and offer.call_sid is None:
+def offer_dialled(session: Session, offer_id: int, call_sid: str) -> bool:
+    """Record the listener's leg; False when the offer died meanwhile (the caller left): hang that call up."""
+    offer = locked(session, Offer, offer_id)
+    if offer is None:
+        return False
+    if offer.call_sid is None:
         offer.call_sid = call_sid
-        if offer.status == "dialling":
-            offer.status = "ringing"
+    if offer.status == "dialling":
+        offer.status = "ringing"
+    return offer.status in LIVE_OFFERS
 
 
 def release_offer(session: Session, offer: Offer, now: datetime, settings: PoolSettings, missed: bool,
                   why: str) -> None:
-    """The offer is over without a conversation: the listener is free (or paused), the caller waits again."""
+    """The offer is over without a conversation: the listener is free (or paused), the caller waits again.
+
+    Only a live offer is released: a stale one (its caller gone, answered late) must not free a listener
+    who is already ringing for a newer offer. Locks: caller, then offer, then listener, everywhere.
+    """
+    caller = locked(session, QueuedCaller, offer.queued_caller_id)
+    session.refresh(offer, with_for_update=True)
+    if offer.status not in ("dialling", "ringing", "answered"):
+        return
     offer.status = "missed" if missed else "cancelled"
     offer.ended_at = now
-    # Locks are always taken caller first, then listener, as caller_left does: no deadlock between them.
-    caller = locked(session, QueuedCaller, offer.queued_caller_id)
     listener = locked(session, Listener, offer.listener_id)
     if listener is not None and listener.status == ListenerStatus.RINGING.value:
         if missed:
@@ -155,17 +164,18 @@ def release_offer(session: Session, offer: Offer, now: datetime, settings: PoolS
 
 def live_offer_for_caller(session: Session, caller: QueuedCaller) -> list[Offer]:
     return list(session.scalars(select(Offer).where(Offer.queued_caller_id == caller.id,
-                                                    Offer.status.in_(LIVE_OFFERS)).with_for_update()))
+                                                    Offer.status.in_(LIVE_OFFERS))
+                                .order_by(Offer.id).with_for_update()))
 
 
 def accept_offer(session: Session, offer: Offer, now: datetime) -> list[Offer]:
     """The listener pressed 1. Returns the other offers for the same caller (ring-several) to cancel."""
+    others = [o for o in live_offer_for_caller(session, session.get(QueuedCaller, offer.queued_caller_id))
+              if o.id != offer.id]
     offer.status = "accepted"
     listener = locked(session, Listener, offer.listener_id)
     set_status(session, listener, ListenerStatus.ON_CALL, now, "took a call")
     listener.missed_in_row = 0
-    others = [o for o in live_offer_for_caller(session, session.get(QueuedCaller, offer.queued_caller_id))
-              if o.id != offer.id]
     return others
 
 
@@ -219,6 +229,12 @@ def listener_leg_ended(session: Session, offer: Offer, now: datetime, settings: 
             listener.idle_since = now + timedelta(seconds=wrapup)
         else:
             set_status(session, listener, ListenerStatus.AVAILABLE, now, "caller gone before the bridge")
+    if not talked and caller is not None and caller.status == "offered":
+        others = session.scalar(select(Offer.id).where(Offer.queued_caller_id == caller.id, Offer.id != offer.id,
+                                                       Offer.status.in_(LIVE_OFFERS)).limit(1))
+        if others is None:
+            caller.status = "waiting"  # the listener's line dropped before the bridge: the caller is offered again
+            caller.offered_to = None
 
 
 def caller_left(session: Session, caller_sid: str, result: str, now: datetime, settings: PoolSettings) -> tuple[QueuedCaller | None, list[Offer]]:
@@ -247,7 +263,7 @@ def pools_with_waiting_callers(session: Session) -> list[str]:
 def expired_offers(session: Session, now: datetime) -> list[Offer]:
     """Offers whose phone rang out with no news (a lost status callback, a crashed worker)."""
     return list(session.scalars(select(Offer).where(Offer.status.in_(("dialling", "ringing", "answered")),
-                                                    Offer.expires_at <= now).with_for_update(skip_locked=True)))
+                                                    Offer.expires_at <= now)))
 
 
 def orphaned_listeners(session: Session) -> list[Listener]:
@@ -274,3 +290,11 @@ def waiting_callers(session: Session, pool: str | None = None) -> list[QueuedCal
     if pool is not None:
         query = query.where(QueuedCaller.pool == pool)
     return list(session.scalars(query))
+
+
+def stranded_callers(session: Session) -> list[QueuedCaller]:
+    """Callers marked offered whom no live offer is ringing for: they must wait (and be offered) again."""
+    live = select(Offer.queued_caller_id).where(Offer.status.in_(LIVE_OFFERS + ("bridged",)))
+    return list(session.scalars(select(QueuedCaller).where(QueuedCaller.status == "offered",
+                                                          QueuedCaller.id.not_in(live))
+                                .with_for_update(skip_locked=True)))

@@ -67,8 +67,10 @@ def pin_matches(listener: Listener, pin: str) -> bool:
     return bool(listener.pin_hash) and check_password_hash(listener.pin_hash, pin)
 
 
-def check_pin(listener: Listener, pin: str, now: datetime) -> str:
+def check_pin(session: Session, listener: Listener, pin: str, now: datetime) -> str:
     """"ok", "wrong" or "locked". Wrong PINs count across calls: a 4-digit PIN cannot be tried by redialling."""
+    # Re-read under a row lock: calls made in parallel each count their failure, none slips past the lockout.
+    session.refresh(listener, with_for_update=True)
     if listener.pin_locked_until is not None and listener.pin_locked_until > now:
         return "locked"
     if not pin:
@@ -155,7 +157,8 @@ def pool_state(session: Session, pool: str, now: datetime) -> PoolState:
     available = counts.get(ListenerStatus.AVAILABLE.value, 0)
     staffed = logged_in - counts.get(ListenerStatus.PAUSED.value, 0)
     wait = estimated_wait(waiting + 1, staffed, available, handle_seconds(session, pool))
-    return PoolState(logged_in=logged_in, available=available, queue_length=waiting, estimated_wait=wait)
+    return PoolState(logged_in=logged_in, available=available, staffed=staffed, queue_length=waiting,
+                     estimated_wait=wait)
 
 
 def handle_seconds(session: Session, pool: str) -> int:

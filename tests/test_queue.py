@@ -151,7 +151,8 @@ def test_caller_is_never_parked_in_a_queue_nobody_staffs(qapp, tw, rest):
 def test_with_a_listener_logged_in_the_caller_is_queued_and_the_listener_is_dialled(qapp, tw, rest):
     add_listener(qapp, "Camille", "+32470111111")
     caller = Caller(tw)
-    assert caller.queued and caller.enqueue.text == "ecoute-violences-conjugales"
+    # Each caller waits in a Twilio queue of their own, so the listener gets exactly the caller offered.
+    assert caller.queued and caller.enqueue.text == f"ecoute-violences-conjugales.{queued(qapp, caller.sid).id}"
     [call] = rest.calls.values()
     assert call["to"] == "+32470111111"
     assert call["from"] == EVC  # the line's number, never the caller's
@@ -187,7 +188,7 @@ def test_listener_presses_1_is_bridged_then_wraps_up_then_is_offered_again(qapp,
     assert "Écoute Violences Conjugales" in whisper and "Tapez 1" in whisper
     clock.now += timedelta(seconds=5)
     dial = leg.press("1", answered)
-    assert dial.find("Dial/Queue").text == "ecoute-violences-conjugales"
+    assert dial.find("Dial/Queue").text == caller.enqueue.text
     assert listener(qapp, camille).status == "on_call"
     connecting = bridge(tw, caller, dial, leg)
     assert "Un écoutant prend votre appel" in connecting.find("Say").text
@@ -295,13 +296,25 @@ def test_two_callers_one_listener_first_come_first_served(qapp, tw, rest, clock)
     assert listener(qapp, camille).status == "ringing"
 
 
-def test_waiting_announcements_only_ever_improve(qapp, tw, rest):
+def test_waiting_announcements_only_ever_improve(qapp, tw, rest, clock):
     add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    first, second, third = Caller(tw), Caller(tw), Caller(tw)  # same second: arrival order decides
+    said = third.said_while_waiting()
+    assert "le 3e appelant" in said
+    assert "temps d'attente" not in said  # everyone on a break: no figure rather than a wrong one
+    assert "appelant" not in third.said_while_waiting()  # nothing new: no repeat
+    first.queue_result("hangup")
+    assert "le 2e appelant" in third.said_while_waiting()
+    assert "le prochain appelant" in second.said_while_waiting()
+
+
+def test_estimated_wait_counts_only_listeners_who_are_not_on_a_break(qapp, tw, rest):
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.ON_CALL)
+    add_listener(qapp, "Dominique", "+32470222222", status=ListenerStatus.PAUSED)
     caller = Caller(tw)
-    assert "le 3e appelant" in caller.said_while_waiting(position=3)
-    assert "appelant" not in caller.said_while_waiting(position=3)  # nothing new: no repeat
-    assert "Merci de rester en ligne" in caller.said_while_waiting(position=4)  # worse: not said
-    assert "le 2e appelant" in caller.said_while_waiting(position=2)
+    said = caller.said_while_waiting()
+    assert "le prochain appelant" in said
+    assert "environ 3 minutes" in said  # one staffed listener, half a 5-minute call to go (no history yet)
 
 
 def test_caller_leaves_the_queue_at_the_maximum_wait_and_the_chain_goes_on(qapp, tw, rest):
@@ -390,5 +403,64 @@ def test_callers_are_offered_only_to_listeners_who_speak_their_language(qapp, tw
     menu = xml(tw.post("/voice/incoming", params))
     document = xml(tw.post(path_of(menu.find("Gather").get("action")), {**params, "Digits": "9"}))
     assert document.find("Enqueue") is not None
+    [call] = rest.calls.values()
+    assert call["to"] == "+32470222222"
+
+
+def test_caller_leaving_while_the_listener_is_being_dialled_stops_that_phone(qapp, tw, rest, clock):
+    from ivr.dispatcher import Dispatcher
+    from store.dispatch import OfferPlan, caller_left, claim_offers
+
+    camille = add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)  # queued; nobody dialled yet (Camille is on a break)
+    with qapp.app_context(), database.session() as session:
+        set_status(session, session.get(Listener, camille), ListenerStatus.AVAILABLE, clock.now, "chosen by test")
+        line = qapp.extensions["directory"].get(session, clock.now).line_for_pool("ecoute-violences-conjugales")
+        [plan] = claim_offers(session, "ecoute-violences-conjugales", clock.now, line.queue)
+        session.commit()
+    with qapp.app_context(), database.session() as session:  # the caller hangs up before the REST call returns
+        caller_left(session, caller.sid, "hangup", clock.now, line.queue)
+        session.commit()
+    assert Dispatcher(qapp).dial(plan, line) is False
+    [leg] = rest.calls
+    assert rest.calls[leg]["status"] == "canceled"
+    assert listener(qapp, camille).status == "available"
+    Caller(tw)  # the next caller is offered to Camille: one offer at a time
+    assert listener(qapp, camille).status == "ringing" and len(rest.calls) == 2
+
+
+def test_listener_line_dropping_after_pressing_1_puts_the_caller_back_to_be_offered_again(qapp, tw, rest, clock):
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    caller = Caller(tw)
+    leg = ListenerLeg(tw, rest, rung(rest)[0])
+    leg.press("1")
+    leg.status("completed", 3)  # the bridge never happened
+    assert queued(qapp, caller.sid).status in ("waiting", "offered")
+    assert listener(qapp, camille).status in ("available", "ringing")
+    assert len(rest.calls) == 2  # offered again at once
+
+
+def test_a_listener_is_not_left_on_call_when_the_status_callback_is_lost(qapp, tw, rest, clock):
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    caller = Caller(tw)
+    leg = ListenerLeg(tw, rest, rung(rest)[0])
+    dial = leg.press("1")
+    bridge(tw, caller, dial, leg)
+    clock.now += timedelta(minutes=5)
+    tw.post(path_of(dial.find("Dial").get("action")), leg.params(DialCallStatus="completed"))  # no status callback
+    assert listener(qapp, camille).status == "wrap_up"
+
+
+def test_a_caller_behind_one_no_free_listener_can_take_is_still_offered(qapp, tw, rest):
+    add_listener(qapp, "Anglophone", "+32470222222", pools=("france-victimes",), languages=("en",))
+    french_sid = "CA" + uuid.uuid4().hex
+    french = {"CallSid": french_sid, "From": "anonymous", "To": "+33199000116", "CallStatus": "in-progress"}
+    menu = xml(tw.post("/voice/incoming", french))
+    assert xml(tw.post(path_of(menu.find("Redirect").text), french)).find("Enqueue") is not None
+    sid = "CA" + uuid.uuid4().hex
+    params = {"CallSid": sid, "From": "anonymous", "To": "+33199000116", "CallStatus": "in-progress"}
+    menu = xml(tw.post("/voice/incoming", params))
+    xml(tw.post(path_of(menu.find("Gather").get("action")), {**params, "Digits": "9"}))
+    assert queued(qapp, french_sid).status == "waiting"  # nobody here speaks French: the caller waits
     [call] = rest.calls.values()
     assert call["to"] == "+32470222222"
