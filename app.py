@@ -50,15 +50,18 @@ def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from console import init_console
     from ivr.dispatcher import dispatcher
     from store.extension import database, directory
 
     database.init_app(app)
     directory.init_app(app)
     dispatcher.init_app(app)
+    init_console(app)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from console import console
     from ivr.presence import presence
     from ivr.callback_dial import callback_dial
     from ivr.callbacks import callback
@@ -70,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(callback)
     app.register_blueprint(callback_dial)
     app.register_blueprint(presence)
+    app.register_blueprint(console)
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -101,6 +105,7 @@ def _register_commands() -> None:
     from store.listener_cli import listeners_group
     from schedules.scheduler import scheduler_command
     from store.privacy_cli import privacy_group
+    from console.cli import accounts_group
 
     cli.add_command(db_group)
     cli.add_command(directory_group)
@@ -112,6 +117,7 @@ def _register_commands() -> None:
     cli.add_command(sweep_command)
     cli.add_command(scheduler_command)
     cli.add_command(privacy_group)
+    cli.add_command(accounts_group)
 
 
 _register_commands()

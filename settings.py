@@ -20,6 +20,7 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
     "NUMBER_PEPPER": ("HELPLINE_NUMBER_PEPPER", None, "secret key of the HMAC that stands for callers' numbers"),
     "EMERGENCY_FALLBACK": ("HELPLINE_EMERGENCY_FALLBACK", None, "E.164 number dialled when all else fails"),
     "CALLBACK_KEY": ("HELPLINE_CALLBACK_KEY", None, "Fernet key that encrypts callback numbers at rest"),
+    "SECRET_KEY": ("HELPLINE_SECRET_KEY", None, "signs the console's session cookies (32+ random characters)"),
     "PROXY_COUNT": ("HELPLINE_PROXY_COUNT", 0, "reverse proxies in front of the app (X-Forwarded-*)"),
     "LOG_LEVEL": ("HELPLINE_LOG_LEVEL", "INFO", "logging level"),
     "DIRECTORY_CHECK_SECONDS": ("HELPLINE_DIRECTORY_CHECK_SECONDS", 2.0, "how often a worker checks for edits"),
@@ -76,7 +77,8 @@ def _fill_development_secrets(values: dict[str, Any], instance_path: Path) -> No
     values["TWILIO_ACCOUNT_SID"] = values["TWILIO_ACCOUNT_SID"] or DEMO_ACCOUNT_SID
     for name, filename, make in (("TWILIO_AUTH_TOKEN", "demo-auth-token", lambda: secrets.token_hex(16)),
                                  ("NUMBER_PEPPER", "demo-pepper", lambda: secrets.token_hex(16)),
-                                 ("CALLBACK_KEY", "demo-callback-key", _fernet_key)):
+                                 ("CALLBACK_KEY", "demo-callback-key", _fernet_key),
+                                 ("SECRET_KEY", "demo-secret-key", lambda: secrets.token_hex(32))):
         if values[name]:
             continue
         path = instance_path / filename

@@ -320,7 +320,10 @@ def answer_department(turn: Turn, digits: str) -> VoiceResponse:
     attempts = turn.state.attempts + 1
     if not cleaned or attempts > turn.line.department_retries:
         turn.record("department", "no department given" if not cleaned else "gave up after invalid codes")
-        turn.say_prompt("department_national")
+        from schedules import status_at
+
+        if status_at(turn.line.schedule, turn.now).is_open:  # a closed platform says so instead
+            turn.say_prompt("department_national")
         turn.state = turn.state.but(department_asked=True, attempts=0)
         return route(turn)
     turn.record("department", "invalid postal code")

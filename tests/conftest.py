@@ -123,6 +123,7 @@ def make_test_app(database_url: str, clock, **overrides):
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "NUMBER_PEPPER": PEPPER,
         "CALLBACK_KEY": CALLBACK_KEY,
+        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
         "PUBLIC_URL": PUBLIC_URL,
         "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
         "EMERGENCY_FALLBACK": "+33199000999",

@@ -85,7 +85,8 @@ def test_evc_busy_107_ends_politely_with_the_danger_numbers(call):
     transcript = call(EVC, at=at_brussels(2026, 11, 23, 20, 0), outcomes={BE_107: "busy"})
     said = transcript.said()
     assert transcript.dialled == [BE_107]
-    assert "Tous nos écoutants sont occupés" in said
+    assert "Le service vers lequel nous vous dirigions n'a pas pu répondre" in said
+    assert "Tous nos écoutants" not in said  # nobody from the line is on duty at night
     assert "appelez le 101 ou le 112" in said
     assert transcript.of("hangup")
 
@@ -187,3 +188,10 @@ def test_quick_exit_key_ends_the_call_at_once_without_a_word(call, app):
     assert transcript.dialled == []
     assert "Au revoir" not in said_before_exit
     assert recorded_call(app, transcript.call_sid).outcome == "quick_exit"
+
+
+def test_3977_closed_does_not_promise_the_national_platform_when_no_postal_code_is_given(call):
+    transcript = call(LINE_3977, at=at_paris(2026, 11, 28, 20, 0), presses=["#", "2"])
+    said = transcript.said()
+    assert "plateforme nationale" not in said
+    assert "Nous sommes actuellement fermés" in said

@@ -1,0 +1,180 @@
+"""Console accounts: creation, passwords, scopes, and sign-in with lockouts that reveal nothing."""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from store.models import ConsoleAccount, ConsoleAccountScope, ConsoleLoginThrottle
+
+ROLES = ("admin", "coordinator", "listener")
+SCOPE_KINDS = ("line", "centre")
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024  # hashing megabytes of "password" on every attempt would be a cheap denial of service
+FAILURE_LIMIT = 5
+LOCKOUT = timedelta(minutes=15)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_dummy_hash: str | None = None
+
+
+class AccountError(ValueError):
+    pass
+
+
+def normalised_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def valid_email(email: str) -> str:
+    email = normalised_email(email)
+    if len(email) > 254 or not EMAIL.match(email):
+        raise AccountError(f"{email!r} is not an email address")
+    return email
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def find_account(session: Session, email: str, for_update: bool = False) -> ConsoleAccount | None:
+    query = select(ConsoleAccount).where(ConsoleAccount.email == normalised_email(email))
+    return session.scalar(query.with_for_update() if for_update else query)
+
+
+def create_account(session: Session, *, email: str, name: str, password: str, role: str, now: datetime,
+                   lines: Iterable[str] = (), centres: Iterable[str] = (), listener_id: int | None = None,
+                   language: str = "fr") -> ConsoleAccount:
+    email = valid_email(email)
+    if role not in ROLES:
+        raise AccountError(f"the role must be one of {', '.join(ROLES)}")
+    if not name.strip():
+        raise AccountError("give the person's name")
+    check_new_password(password)
+    if find_account(session, email) is not None:
+        raise AccountError(f"an account already uses {email}")
+    account = ConsoleAccount(email=email, name=name.strip(), password_hash=hash_password(password), role=role,
+                             active=True, language=language, created_at=now, failed_logins=0,
+                             listener_id=listener_id)
+    account.scopes = [ConsoleAccountScope(kind="line", slug=s) for s in dict.fromkeys(lines)] + \
+                     [ConsoleAccountScope(kind="centre", slug=s) for s in dict.fromkeys(centres)]
+    session.add(account)
+    session.flush()
+    return account
+
+
+def scope_allows(account: ConsoleAccount | None, kind: str, slug: str) -> bool:
+    """Admins see everything; coordinators their lines and centres; listeners no line or centre page."""
+    if account is None or not account.active:
+        return False
+    if account.role == "admin":
+        return True
+    if account.role != "coordinator":
+        return False
+    return any(s.kind == kind and s.slug == slug for s in account.scopes)
+
+
+def password_stamp(account: ConsoleAccount) -> str:
+    """A short mark of the current password hash: a session made before a password change stops working."""
+    return account.password_hash[-16:]
+
+
+@dataclass(frozen=True)
+class SignIn:
+    outcome: str  # ok | failed | locked
+    account: ConsoleAccount | None = None
+    retry_minutes: int = 0
+    locked_now: bool = False  # this failure is the one that locked the account or address
+
+
+def sign_in(session: Session, email: str, password: str, address: str, now: datetime) -> SignIn:
+    """Check a sign-in attempt; count failures per account (or typed email) and per client address.
+
+    An email without an account is counted and locked exactly like one with an account, and its password
+    is checked against a dummy hash, so neither the message nor the time taken tells them apart.
+    """
+    email = normalised_email(email)[:254]
+    account = find_account(session, email, for_update=True)
+    address_key, email_key = f"address:{address}"[:300], f"email:{email}"
+    by_address = _throttle(session, address_key)
+    by_email = account if account is not None else _throttle(session, email_key)
+    locks = [h.locked_until for h in (by_address, by_email) if h is not None and _locked(h, now)]
+    if locks:
+        return SignIn("locked", account, _minutes_until(max(locks), now))
+    matches = len(password) <= MAX_PASSWORD_LENGTH and check_password_hash(
+        account.password_hash if account else _dummy(), password)
+    if account is not None and account.active and matches:
+        account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
+        return SignIn("ok", account)
+    _forget_stale_throttles(session, now, keep=(address_key, email_key))
+    by_address = by_address or _new_throttle(session, address_key, now)
+    by_email = by_email or _new_throttle(session, email_key, now)
+    locked_now = [_count_failure(h, now) for h in (by_address, by_email)]
+    return SignIn("failed", account, locked_now=any(locked_now))
+
+
+def _locked(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> bool:
+    return holder.locked_until is not None and holder.locked_until > now
+
+
+def _minutes_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds() / 60))
+
+
+def _count_failure(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> bool:
+    """One more failure; at the limit, lock for LOCKOUT and start counting again. True when it locks."""
+    if isinstance(holder, ConsoleLoginThrottle) and holder.window_started_at + LOCKOUT <= now:
+        # Addresses and unknown emails never succeed, so their count is per window rather than "in a row".
+        holder.failed_logins, holder.window_started_at = 0, now
+    holder.failed_logins = (holder.failed_logins or 0) + 1
+    if holder.failed_logins < FAILURE_LIMIT:
+        return False
+    holder.failed_logins, holder.locked_until = 0, now + LOCKOUT
+    return True
+
+
+def _throttle(session: Session, key: str) -> ConsoleLoginThrottle | None:
+    return session.scalar(select(ConsoleLoginThrottle).where(ConsoleLoginThrottle.key == key).with_for_update())
+
+
+def _new_throttle(session: Session, key: str, now: datetime) -> ConsoleLoginThrottle:
+    row = ConsoleLoginThrottle(key=key, failed_logins=0, window_started_at=now)
+    try:
+        with session.begin_nested():  # another worker may count the same address at the same moment
+            session.add(row)
+    except IntegrityError:
+        row = _throttle(session, key)
+        assert row is not None
+    return row
+
+
+def _forget_stale_throttles(session: Session, now: datetime, keep: tuple[str, ...]) -> None:
+    """Counters whose window and lock are over say nothing any more (the ones in use are counted on)."""
+    session.execute(
+        delete(ConsoleLoginThrottle)
+        .where(ConsoleLoginThrottle.window_started_at < now - LOCKOUT, ConsoleLoginThrottle.key.not_in(keep),
+               or_(ConsoleLoginThrottle.locked_until.is_(None), ConsoleLoginThrottle.locked_until < now))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password(secrets.token_hex(16))
+    return _dummy_hash

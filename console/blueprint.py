@@ -1,0 +1,191 @@
+"""The console blueprint and what guards every request to it: sign-in, session expiry, CSRF, headers."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import ExitStack
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from console.accounts import password_stamp, scope_allows
+from console.texts import current_language, t
+from store.extension import database
+from store.models import ConsoleAccount
+
+log = logging.getLogger(__name__)
+
+console = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+                    static_folder="static")
+csrf = CSRFProtect()
+
+PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
+IDLE_TIMEOUT = timedelta(minutes=30)
+SESSION_LIFETIME = timedelta(hours=8)
+MIN_SECRET_KEY_LENGTH = 32
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def init_console(app: Flask) -> None:
+    """Session cookie, CSRF and header settings; the blueprint itself is registered with the others."""
+    production = app.config.get("ENVIRONMENT") == "production"
+    app.config["SESSION_COOKIE_SECURE"] = production or bool(app.config.get("SESSION_COOKIE_SECURE"))
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_PATH"] = "/console"  # only the console has sessions; webhooks never see the cookie
+    app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
+    # CSRF is checked by the console's own guard: Twilio's webhooks are signed POSTs with no token to give.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # A token lives as long as its session (8 h at most), not one hour: a form left open is not an attack.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    app.after_request(_security_headers)
+    if not console_enabled(app):
+        # The phone engine still starts: callers must never pay for a console setting left out.
+        log.error("console disabled: set HELPLINE_SECRET_KEY to at least %d random characters",
+                  MIN_SECRET_KEY_LENGTH)
+
+
+def console_enabled(app: Flask) -> bool:
+    return len(app.config.get("SECRET_KEY") or "") >= MIN_SECRET_KEY_LENGTH
+
+
+def _security_headers(response: Response) -> Response:
+    if request.path == "/console" or request.path.startswith("/console/"):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def now() -> datetime:
+    return current_app.config["CLOCK"]()
+
+
+def db():
+    """The request's database session, opened on first use and closed when the request ends."""
+    if "console_db" not in g:
+        g.console_stack = ExitStack()
+        g.console_db = g.console_stack.enter_context(database.session())
+    return g.console_db
+
+
+def _close_db(_error) -> None:
+    stack = g.pop("console_stack", None)
+    g.pop("console_db", None)
+    if stack is not None:
+        stack.close()
+
+
+def _guard():
+    if not console_enabled(current_app):
+        return render_template("console/error.html", message=t("error.disabled")), 503
+    g.account, expired = _signed_in_account(now())
+    if g.account is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        if request.method in ("GET", "HEAD"):
+            flash("login.expired" if expired else "login.required")
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        abort(403)
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    return None
+
+
+def _signed_in_account(moment: datetime) -> tuple[ConsoleAccount | None, bool]:
+    """The account of a live session, or (None, True) for one that has just expired or been revoked."""
+    account_id = session.get("account_id")
+    if account_id is None:
+        return None, False
+    stamp = moment.timestamp()
+    idle = stamp - float(session.get("seen_at", 0))
+    age = stamp - float(session.get("login_at", 0))
+    account = db().get(ConsoleAccount, account_id)
+    if (idle > IDLE_TIMEOUT.total_seconds() or age > SESSION_LIFETIME.total_seconds() or account is None
+            or not account.active or session.get("password_stamp") != password_stamp(account)):
+        language = session.get("language")
+        session.clear()
+        if language:
+            session["language"] = language
+        return None, True
+    session["seen_at"] = stamp
+    return account, False
+
+
+def start_session(account: ConsoleAccount, moment: datetime) -> None:
+    """A fresh session for the account (a new CSRF token too: nothing carried over from before sign-in)."""
+    session.clear()
+    session.permanent = True
+    session.update(account_id=account.id, login_at=moment.timestamp(), seen_at=moment.timestamp(),
+                   password_stamp=password_stamp(account))
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a console path of this site: a crafted link must not send people elsewhere after sign-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/console/") or "\\" in target:
+        return None
+    return target
+
+
+def require_scope(kind: str, slug: str) -> None:
+    """403 unless the signed-in account may see this line or centre (the same answer whether it exists)."""
+    if not scope_allows(g.get("account"), kind, slug):
+        abort(403)
+
+
+def require_admin() -> None:
+    account = g.get("account")
+    if account is None or account.role != "admin":
+        abort(403)
+
+
+@console.app_template_global("t")
+def _t(key: str, **values) -> str:
+    return t(key, **values)
+
+
+def _page_context() -> dict:
+    return {"account": g.get("account"), "lang": current_language(), "event_label": _event_label}
+
+
+def _event_label(action: str) -> str:
+    """An audit action in words; an action with no words yet shows its code rather than nothing."""
+    key = f"event.{action}"
+    words = t(key)
+    return action if words == key else words
+
+
+def _csrf_refused(_error: CSRFError):
+    return render_template("console/error.html", message=t("error.csrf")), 400
+
+
+def _http_error(error: HTTPException):
+    key = f"error.{error.code}"
+    message = t(key) if t(key) != key else error.description
+    return render_template("console/error.html", message=message), error.code
+
+
+def guard(blueprint: Blueprint) -> Blueprint:
+    """The console's protections for a blueprint of console pages: sign-in, expiry, CSRF, error pages.
+
+    A domain package that owns console pages mounts its blueprint under /console and passes it here.
+    """
+    blueprint.before_request(_guard)
+    blueprint.teardown_request(_close_db)
+    blueprint.context_processor(_page_context)
+    blueprint.register_error_handler(CSRFError, _csrf_refused)
+    blueprint.register_error_handler(HTTPException, _http_error)
+    return blueprint
+
+
+guard(console)
