@@ -182,6 +182,12 @@ def scheduler_command() -> None:
     Run exactly one of these per database; web workers never run jobs.
     """
     app = current_app._get_current_object()
+    if not app.config.get("PUBLIC_URL"):
+        # Web workers learn their public URL from Twilio's requests; this process never receives one.
+        message = "set HELPLINE_PUBLIC_URL: the scheduler dials listeners and must give Twilio absolute URLs"
+        if app.config.get("ENVIRONMENT") == "production":
+            raise click.ClickException(message)
+        logger.warning("%s (listeners will not be dialled by the scheduler)", message)
     scheduler = build_scheduler(app, blocking=True)
     stopping = _stop_on_signals(scheduler)
 

@@ -273,3 +273,12 @@ def test_the_scheduler_command_lists_its_jobs_and_stops_cleanly_on_sigterm(app, 
     assert "next run 20" in said
     assert "SIGTERM: stopping once the running jobs have finished" in said
     assert said.rstrip().endswith("scheduler stopped")
+
+
+def test_scheduler_refuses_to_start_in_production_without_a_public_url(app):
+    from app import cli
+
+    app.config["PUBLIC_URL"] = None
+    result = app.test_cli_runner().invoke(cli, ["scheduler"])
+    assert result.exit_code != 0
+    assert "set HELPLINE_PUBLIC_URL" in result.output
