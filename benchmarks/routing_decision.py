@@ -145,6 +145,7 @@ def line_documents(seeds: list[dict], rng: random.Random) -> list[dict]:
         doc["numbers"] = [f"+3225{i:06d}"] if belgian else [f"+331990{i:05d}"]
         doc["pool"] = doc["id"]
         doc["hours"] = copy.deepcopy(HOURS[patterns[i % len(patterns)]])
+        doc["callback"] = {}  # the default windows follow the variant's hours
         doc["holidays"] = rng.choice(BE_HOLIDAYS if belgian else FR_HOLIDAYS)
         doc["closures"] = closures(rng, doc["timezone"])
         kind = rng.randrange(6)
@@ -311,11 +312,14 @@ def main() -> None:
     cold = time_decide(triples, centres)  # the warm-up pass, timed for information
     time_status(triples)
     reasons, finals, handoffs = Counter(), Counter(), 0
+    cases = []  # per tuple: "open", "closed" or "centre" (a centre's schedule was consulted)
     for line, now, facts, live, start_at in triples:
         decision = decide(line, facts, now, live, centres, start_at)
         reasons[decision.status.reason.value] += 1
         finals[decision.final_step.kind.value] += 1
-        handoffs += any("centre" in t for t in decision.trace) or decision.final_step.kind.value == "handoff"
+        consulted = any("centre" in t for t in decision.trace) or decision.final_step.kind.value == "handoff"
+        handoffs += consulted
+        cases.append("centre" if consulted else "open" if decision.status.is_open else "closed")
     print("  line status: " + ", ".join(f"{k} {100 * v / len(triples):.0f}%" for k, v in reasons.most_common()))
     print("  final step: " + ", ".join(f"{k} {100 * v / len(triples):.0f}%" for k, v in finals.most_common()))
     print(f"  a centre's schedule consulted (hand-off with a known département): {100 * handoffs / len(triples):.0f}%")
@@ -336,6 +340,12 @@ def main() -> None:
         print(f"{name:<32}{median:>9.1f}{p90:>9.1f}{p99:>9.1f}{mean:>9.1f}{len(samples):>9}")
     median, p90, p99, mean = figures(cold)
     print(f"{'decide (cold: first pass)':<32}{median:>9.1f}{p90:>9.1f}{p99:>9.1f}{mean:>9.1f}{len(cold):>9}")
+    by_case = {}
+    for index, ns in enumerate(decide_ns):
+        by_case.setdefault(cases[index % len(triples)], []).append(ns)
+    print("decide median by case: " + ", ".join(
+        f"{case} {statistics.median(samples) / 1000:.1f} µs ({100 * len(samples) / len(decide_ns):.0f}%)"
+        for case, samples in sorted(by_case.items())))
     print(f"(timer overhead included in each figure: about {overhead / 1000:.2f} µs)")
     decide_median = figures(decide_ns)[0]
     ratio = decide_median / figures(status_ns)[0]

@@ -21,7 +21,14 @@ What is measured
 
     Printed for each app: requests, errors (status not 200, body not XML, or the webhook's "technical
     problem" fallback answer; plus socket errors), throughput, p50 and p99 latency, the server's CPU per
-    request (both workers), and the client's CPU share; then the real/bare throughput ratio.
+    request (both workers, from /proc), and the client's CPU as a share of one core; then the real/bare
+    throughput ratio. A line follows an app's figures when its server logged ERROR lines, with the
+    PostgreSQL server's CPU per request, or when other processes kept more than 15% of a core busy during
+    its run (its figures are then disturbed: rerun on an idle machine).
+
+    Files: bare_app.py (the floor), clocked_app.py (the real app with a fixed clock cycle),
+    wrk_signed_calls.lua (replays the signed requests, checks answers, times from first send to last
+    answer). Servers, temporary files and the temporary database are removed at the end.
 
 Target
     real/bare throughput >= 0.6, with no errors.
@@ -34,7 +41,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import random
 import re
 import resource
 import secrets
@@ -109,6 +115,20 @@ def busy_cpu_seconds() -> float:
     return (sum(fields) - fields[3] - fields[4]) / CLK_TCK
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL server's live processes (so its share is not counted as disturbance)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -148,6 +168,18 @@ class Server:
                 self.process.wait()
 
 
+def answers(port: int) -> bool:
+    """The app is loaded in a worker: an unsigned GET is answered (403 from the real app, 200 from the bare)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", PATH)
+        return connection.getresponse().status < 500
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
 def start_gunicorn(target: str, env: dict[str, str], args, log: Path) -> Server:
     port = free_port()
     command = [
@@ -156,26 +188,22 @@ def start_gunicorn(target: str, env: dict[str, str], args, log: Path) -> Server:
         "--worker-class", args.worker_class,
         "--bind", f"127.0.0.1:{port}",
         "--chdir", str(ROOT),
-        "--error-logfile", str(log),
+        "--error-logfile", "-",
         "--log-level", "warning",
         "--timeout", "30",
     ]  # fmt: skip
     if args.worker_class == "gthread":
         command += ["--threads", str(args.threads)]
     command.append(target)
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                               cwd=ROOT)
+    with log.open("ab") as output:  # gunicorn's and the app's logs (the app logs to stderr)
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
     server = Server(process, port, log)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited ({process.returncode}) serving {target}:\n{log.read_text()[-3000:]}")
-        if len(server.worker_pids()) == 2:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return server
-            except OSError:
-                pass
+        if len(server.worker_pids()) == 2 and answers(port):
+            return server
         time.sleep(0.1)
     server.stop()
     raise SystemExit(f"gunicorn did not start serving {target} within 30 s")
@@ -184,7 +212,29 @@ def start_gunicorn(target: str, env: dict[str, str], args, log: Path) -> Server:
 # --- databases ---------------------------------------------------------------------------------------------
 
 
-def prepare_database(url: str, secrets_: dict[str, str]) -> None:
+def production_settings() -> dict[str, str]:
+    """Fresh secrets for every secret the app requires in production (by setting name)."""
+    from settings import SETTINGS
+
+    values = {
+        "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "NUMBER_PEPPER": secrets.token_hex(16),
+        "PUBLIC_URL": PUBLIC_URL,
+        # The seed pools have no listener, so nothing should dial out; if something did, it would reach a
+        # closed port on this machine, never Twilio.
+        "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
+    }
+    if "CALLBACK_KEY" in SETTINGS:  # a Fernet key that encrypts callback numbers
+        from store.crypto import new_key
+
+        values["CALLBACK_KEY"] = new_key()
+    if "SECRET_KEY" in SETTINGS:  # signs the console's cookies
+        values["SECRET_KEY"] = secrets.token_urlsafe(48)
+    return values
+
+
+def prepare_database(url: str, settings_: dict[str, str]) -> None:
     """Migrate and load the shipped directory, as `helpline db upgrade` and `helpline directory load` do."""
     from app import create_app
     from directory_data.fields import DATA_DIR
@@ -192,7 +242,7 @@ def prepare_database(url: str, secrets_: dict[str, str]) -> None:
     from store.db import upgrade
     from store.extension import database
 
-    app = create_app({"ENVIRONMENT": "production", "DATABASE_URL": url, "LOG_LEVEL": "WARNING", **secrets_})
+    app = create_app({"ENVIRONMENT": "production", "DATABASE_URL": url, "LOG_LEVEL": "WARNING", **settings_})
     with app.app_context():
         upgrade(database.engine)
         report = load_directory_files(DATA_DIR)
@@ -357,18 +407,24 @@ def measure(name: str, target: str, env: dict[str, str], args, work: Path, needl
             write_requests(work / f"{name}-main.txt", main)
             run_wrk(server.port, work / f"{name}-warm.txt", args.warmup, args.connections, needle)
             cpu_before, busy_before, wall_before = server.cpu_seconds(), busy_cpu_seconds(), time.monotonic()
+            db_before = postgres_cpu_seconds() if args.database_url else 0.0
             result = run_wrk(server.port, work / f"{name}-main.txt", args.duration, args.connections, needle)
         else:
             run_python_client(server.port, warm, args.warmup, args.connections, needle)
             cpu_before, busy_before, wall_before = server.cpu_seconds(), busy_cpu_seconds(), time.monotonic()
+            db_before = postgres_cpu_seconds() if args.database_url else 0.0
             result = run_python_client(server.port, main, args.duration, args.connections, needle)
         server_cpu = server.cpu_seconds() - cpu_before
-        other = busy_cpu_seconds() - busy_before - server_cpu - result.client_cpu
+        db_cpu = (postgres_cpu_seconds() - db_before) if args.database_url else 0.0
+        other = busy_cpu_seconds() - busy_before - server_cpu - result.client_cpu - db_cpu
         other_share = max(0.0, other / (time.monotonic() - wall_before))
+    except BaseException:
+        print(f"--- end of the {name} server's log:\n{log.read_text()[-3000:]}", file=sys.stderr)
+        raise
     finally:
         server.stop()
-    failures = len(re.findall(r"webhook \S+ failed", log.read_text()))
-    return result, server_cpu, failures, other_share
+    failures = len(re.findall(r"\b(ERROR|CRITICAL)\b", log.read_text()))
+    return result, server_cpu, failures, other_share, db_cpu
 
 
 def main() -> None:
@@ -391,12 +447,7 @@ def main() -> None:
     elif args.client == "wrk" and not shutil.which("wrk"):
         parser.error("wrk is not installed (apt-get install -y wrk), or use --client python")
 
-    secrets_ = {
-        "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
-        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-        "NUMBER_PEPPER": secrets.token_hex(16),
-        "PUBLIC_URL": PUBLIC_URL,
-    }
+    settings_ = production_settings()
     work = Path(tempfile.mkdtemp(prefix="helpline-bench-"))
     postgres = PostgresDatabase(args.database_url) if args.database_url else None
     try:
@@ -405,21 +456,17 @@ def main() -> None:
             url, database_label = postgres.url, f"PostgreSQL (temporary database {postgres.name})"
         else:
             url, database_label = f"sqlite:///{work / 'helpline.sqlite3'}", "SQLite (fresh temporary file)"
-        prepare_database(url, secrets_)
+        prepare_database(url, settings_)
+        from settings import SETTINGS
+
+        # Explicit production settings, passed to gunicorn as the environment variables they are read from.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HELPLINE_", "TWILIO_"))}
-        env.update({
-            "HELPLINE_ENV": "production",
-            "HELPLINE_DATABASE_URL": url,
-            "TWILIO_ACCOUNT_SID": secrets_["TWILIO_ACCOUNT_SID"],
-            "TWILIO_AUTH_TOKEN": secrets_["TWILIO_AUTH_TOKEN"],
-            "HELPLINE_NUMBER_PEPPER": secrets_["NUMBER_PEPPER"],
-            "HELPLINE_PUBLIC_URL": PUBLIC_URL,
-            "PYTHONDONTWRITEBYTECODE": "1",
-        })  # fmt: skip
+        env.update({SETTINGS[name][0]: value for name, value in settings_.items()})
+        env.update({"HELPLINE_ENV": "production", "HELPLINE_DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1"})
         needle = fallback_needle()
         warm_count = max(200, int(args.warmup * 8000))
-        warm = signed_requests(secrets_["TWILIO_AUTH_TOKEN"], warm_count, "w")
-        main_pairs = signed_requests(secrets_["TWILIO_AUTH_TOKEN"], args.max_requests, "m")
+        warm = signed_requests(settings_["TWILIO_AUTH_TOKEN"], warm_count, "w")
+        main_pairs = signed_requests(settings_["TWILIO_AUTH_TOKEN"], args.max_requests, "m")
         real_target = "app:create_app()" if args.clock == "real" else "benchmarks.clocked_app:create()"
 
         import gunicorn
@@ -439,16 +486,19 @@ def main() -> None:
         for name, target in (("bare", "benchmarks.bare_app:app"), ("real", real_target)):
             if args.only and args.only != name:
                 continue
-            result, server_cpu, failures, other = measure(name, target, env, args, work, needle, warm, main_pairs)
+            result, server_cpu, failures, other, db_cpu = measure(name, target, env, args, work, needle, warm,
+                                                                  main_pairs)
             results[name] = result
             print(f"{name:<6}{result.requests:>10}{result.errors:>8}{result.throughput:>10.0f}"
                   f"{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
                   f"{1000 * server_cpu / max(result.requests, 1):>19.3f}"
                   f"{100 * result.client_cpu / result.elapsed:>11.0f}%")
-            if result.errors or failures:
+            if result.errors or failures:  # failures: the app's ERROR log lines (webhook failed, dispatch)
                 print(f"       errors: {result.non200} not 200, {result.not_xml} not XML, "
                       f"{result.fallback} technical-problem answers, {result.socket_errors} socket errors; "
-                      f"{failures} 'webhook failed' lines in the server log")
+                      f"{failures} ERROR lines in the server log")
+            if db_cpu:
+                print(f"       PostgreSQL server CPU: {1000 * db_cpu / max(result.requests, 1):.3f} ms/req")
             if other > 0.15:
                 print(f"       warning: other processes kept {100 * other:.0f}% of a core busy during this run; "
                       "its figures are disturbed")

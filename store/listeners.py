@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from collections.abc import Mapping
 from typing import Iterable
 
 import phonenumbers
@@ -172,9 +173,31 @@ def handle_seconds(session: Session, pool: str) -> int:
     return average_handle_time([t for t in recent if t is not None])
 
 
+class _PoolsOnDemand(Mapping[str, PoolState]):
+    """Pool states read from the database the first time the chain asks: a closed line, a menu or the
+    département question never pays for the three queries a pool costs."""
+
+    def __init__(self, session: Session, pools: set[str], now: datetime):
+        self._session, self._pools, self._now = session, pools, now
+        self._read: dict[str, PoolState] = {}
+
+    def __getitem__(self, pool: str) -> PoolState:
+        if pool not in self._pools:
+            raise KeyError(pool)
+        if pool not in self._read:
+            self._read[pool] = pool_state(self._session, pool, self._now)
+        return self._read[pool]
+
+    def __iter__(self):
+        return iter(self._pools)
+
+    def __len__(self) -> int:
+        return len(self._pools)
+
+
 def live_state(session: Session, line: Line, now: datetime) -> LiveState:
     pools = {line.pool} | {r.action.target for r in line.rules if r.action.target and r.action.kind.value == "queue"}
-    return LiveState({pool: pool_state(session, pool, now) for pool in pools})
+    return LiveState(_PoolsOnDemand(session, pools, now))
 
 
 @dataclass(frozen=True)
