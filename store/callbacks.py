@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from routing.callbacks import CallbackSettings, next_try
 from routing.queueing import ListenerStatus, PoolSettings
 from store.crypto import encrypt_number, number_hash
-from store.dispatch import OFFER_GRACE_SECONDS, locked
+from store.dispatch import OFFER_GRACE_SECONDS, free_ringing_listener, locked
 from store.listeners import set_status
 from store.models import CallbackAttempt, CallbackRequest, LineRow, Listener
 
@@ -92,13 +92,7 @@ def release_attempt(session: Session, attempt: CallbackAttempt, now: datetime, p
     listener = locked(session, Listener, attempt.listener_id)
     if request is not None and request.status == "offered":
         request.status = "pending"
-    if listener is not None and listener.status == ListenerStatus.RINGING.value:
-        if missed:
-            listener.missed_in_row += 1
-        if missed and listener.missed_in_row >= pool_settings.auto_pause_after:
-            set_status(session, listener, ListenerStatus.PAUSED, now, f"missed {listener.missed_in_row} offers in a row")
-        else:
-            set_status(session, listener, ListenerStatus.AVAILABLE, now, why)
+    free_ringing_listener(session, listener, now, pool_settings, missed, why)
 
 
 def accept_attempt(session: Session, attempt: CallbackAttempt, now: datetime) -> None:

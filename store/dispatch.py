@@ -131,6 +131,19 @@ def offer_dialled(session: Session, offer_id: int, call_sid: str) -> bool:
     return offer.status in LIVE_OFFERS
 
 
+def free_ringing_listener(session: Session, listener: Listener | None, now: datetime, settings: PoolSettings,
+                          missed: bool, why: str) -> None:
+    """A listener whose phone rang for nothing is free again, or paused after too many missed offers."""
+    if listener is None or listener.status != ListenerStatus.RINGING.value:
+        return
+    if missed:
+        listener.missed_in_row += 1
+    if missed and listener.missed_in_row >= settings.auto_pause_after:
+        set_status(session, listener, ListenerStatus.PAUSED, now, f"missed {listener.missed_in_row} offers in a row")
+    else:
+        set_status(session, listener, ListenerStatus.AVAILABLE, now, why)
+
+
 def release_offer(session: Session, offer: Offer, now: datetime, settings: PoolSettings, missed: bool,
                   why: str) -> None:
     """The offer is over without a conversation: the listener is free (or paused), the caller waits again.
@@ -144,14 +157,7 @@ def release_offer(session: Session, offer: Offer, now: datetime, settings: PoolS
         return
     offer.status = "missed" if missed else "cancelled"
     offer.ended_at = now
-    listener = locked(session, Listener, offer.listener_id)
-    if listener is not None and listener.status == ListenerStatus.RINGING.value:
-        if missed:
-            listener.missed_in_row += 1
-        if missed and listener.missed_in_row >= settings.auto_pause_after:
-            set_status(session, listener, ListenerStatus.PAUSED, now, f"missed {listener.missed_in_row} offers in a row")
-        else:
-            set_status(session, listener, ListenerStatus.AVAILABLE, now, why)
+    free_ringing_listener(session, locked(session, Listener, offer.listener_id), now, settings, missed, why)
     if caller is not None:
         if missed:
             record_event(session, caller, offer.pool, now, "missed", offer.listener_id, waited(caller, now), why)
