@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import abort, g, render_template, request
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from console.accounts import scope_allows
 from console.audit import audit_page
 from console.blueprint import console, db, now, require_admin, require_scope
 from console.describe import moment_words
+from console.overrides import MODES, OverrideForm, active_overrides, create_override, delete_override, read_form
 from console.overview import centre_view, line_detail, line_view, visible_centres, visible_lines
 from store.extension import directory
+from store.models import LineRow
 
 # The page's own clock; each line's changes are written in the line's time zone.
 DISPLAY_ZONE = ZoneInfo("Europe/Paris")
@@ -34,12 +37,60 @@ def dashboard():
 @console.route("/lines/<slug>")
 def line_page(slug: str):
     require_scope("line", slug)
+    return _line_page(slug, OverrideForm())
+
+
+def _line(slug: str):
+    """The line as the routing sees it, and its schedule's row id; 404 for a line that is not there."""
     moment = now()
     snapshot = directory.get(db(), moment)
     line = snapshot.lines_by_slug.get(slug)
-    if line is None:
+    schedule_id = db().scalar(select(LineRow.schedule_id).where(LineRow.slug == slug))
+    if line is None or schedule_id is None:
         abort(404)
-    return render_template("console/line.html", detail=line_detail(db(), snapshot, line, moment))
+    return snapshot, line, schedule_id, moment
+
+
+def _line_page(slug: str, form: OverrideForm, status: int = 200):
+    snapshot, line, schedule_id, moment = _line(slug)
+    return render_template("console/line.html", detail=line_detail(db(), snapshot, line, moment), form=form,
+                           overrides=active_overrides(db(), schedule_id, line.schedule.timezone, moment)), status
+
+
+@console.route("/lines/<slug>/overrides", methods=["POST"])
+def create_line_override(slug: str):
+    """"Fermer maintenant" / "Forcer l'ouverture": an override from now until a moment or the next change."""
+    require_scope("line", slug)
+    _, line, schedule_id, moment = _line(slug)
+    form, until = read_form(request.form, line.schedule.timezone, moment)
+    if form.mode not in MODES:
+        abort(400)
+    if form.errors:
+        db().rollback()
+        return _line_page(slug, form, 400)
+    create_override(db(), g.account, line, schedule_id, form, until, moment)
+    db().commit()
+    directory.invalidate()  # this worker shows the change at once; the others see the revision within seconds
+    flash("override.created_" + form.mode)
+    return redirect(url_for("console.line_page", slug=slug))
+
+
+@console.route("/lines/<slug>/overrides/delete", methods=["POST"])
+def delete_line_override(slug: str):
+    """"Lever": the override ends now and the usual hours apply again."""
+    require_scope("line", slug)
+    _, line, schedule_id, moment = _line(slug)
+    override_id = request.form.get("override_id", type=int)
+    if override_id is None:
+        abort(400)
+    if delete_override(db(), g.account, line, schedule_id, override_id, moment):
+        db().commit()
+        directory.invalidate()
+        flash("override.deleted")
+    else:
+        db().rollback()
+        flash("override.gone")
+    return redirect(url_for("console.line_page", slug=slug))
 
 
 @console.route("/audit")
