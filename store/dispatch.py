@@ -94,6 +94,7 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
     callers_by_id = {c.id: c for c in callers}
     callbacks_by_id = {r.id: r for r in callbacks}
     plans = []
+    made: list[tuple[Offer, str, str]] = []
     expires = now + timedelta(seconds=settings.ring_timeout + settings.accept_timeout + OFFER_GRACE_SECONDS)
     for waiting_caller, chosen in match(settings.strategy, waiting, candidates, settings.ring_several):
         if waiting_caller.callback:
@@ -113,9 +114,10 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
             offer = Offer(listener_id=listener.id, queued_caller_id=caller.id, pool=pool, status="dialling",
                           created_at=now, expires_at=expires)
             session.add(offer)
-            session.flush()
             record_event(session, caller, pool, now, "offered", listener.id, waited(caller, now))
-            plans.append(OfferPlan(offer.id, listener.phone, caller.call_sid, pool, settings.ring_timeout))
+            made.append((offer, listener.phone, caller.call_sid))
+    session.flush()  # once for the whole claim: the locks it holds are released sooner
+    plans.extend(OfferPlan(offer.id, phone, sid, pool, settings.ring_timeout) for offer, phone, sid in made)
     return plans
 
 
