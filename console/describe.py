@@ -84,10 +84,20 @@ def condition_words(when: When) -> str:
     return t(f"cond.{condition.value}")
 
 
+def _message_words(action) -> str:
+    """The shared prompt as callers hear it (in French), not its key."""
+    from ivr import prompts
+
+    try:
+        return prompts.render(action.prompt, "fr", line_name="…", country="FR")
+    except Exception:  # noqa: BLE001 — a prompt needing call facts: its key is the best we can show
+        return action.prompt
+
+
 def rule_words(rule: OverflowRule) -> str:
     action = rule.action
     if action.kind is ActionKind.MESSAGE:
-        words = t("action.message", target=action.prompt) if action.prompt else t("action.message_text")
+        words = t("action.message", target=_message_words(action)) if action.prompt else t("action.message_text")
     elif action.kind in (ActionKind.QUEUE, ActionKind.FORWARD):
         words = t(f"action.{action.kind.value}", target=action.label or action.target or action.number or "")
     else:

@@ -10,7 +10,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from ivr import prompts
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
-from ivr.webhooks import field, never_fail, twiml
+from ivr.webhooks import field, never_fail, public, say, twiml
 from routing.callbacks import window_open
 from store.callbacks import accept_attempt, listener_leg_over, record_outcome, release_attempt
 from store.crypto import decrypt_number
@@ -19,13 +19,7 @@ from store.extension import database, directory
 from store.models import CallbackAttempt, CallbackRequest, LineRow
 
 callback_dial = Blueprint("callback_dial", __name__, url_prefix="/voice/callback")
-SAY = {"fr": "fr-FR", "en": "en-GB"}
 DIAL_OUTCOMES = {"busy": "busy", "no-answer": "no_answer", "failed": "wrong_number", "canceled": "no_answer"}
-
-
-def public(path: str) -> str:
-    base = current_app.config.get("PUBLIC_URL")
-    return f"{base.rstrip('/') if base else ''}{path}"
 
 
 def attempt_turn(handler):
@@ -58,10 +52,7 @@ def attempt_turn(handler):
 
 
 def _say(target, line, key: str, **context) -> None:
-    kwargs = {"language": SAY.get(line.language, "fr-FR")}
-    if line.voice(line.language):
-        kwargs["voice"] = line.voice(line.language)
-    target.say(prompts.render(key, line.language, line.country, line_name=line.name, **context), **kwargs)
+    say(target, prompts.render(key, line.language, line.country, line_name=line.name, **context), line.language, line)
 
 
 @callback_dial.route("/listener", methods=("GET", "POST"))

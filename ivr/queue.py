@@ -12,7 +12,7 @@ from ivr import prompts
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.state import CallState
-from ivr.webhooks import field, never_fail, twiml
+from ivr.webhooks import field, never_fail, public, say, twiml
 from routing.queueing import announcement, estimated_wait
 from store import dispatch as offers
 from store.extension import database, directory
@@ -20,21 +20,6 @@ from store.listeners import handle_seconds, pool_state
 from store.models import Listener, Offer, QueuedCaller
 
 queue = Blueprint("queue", __name__, url_prefix="/voice")
-SAY = {"fr": "fr-FR", "en": "en-GB"}
-
-
-def say(response_or_gather, text: str, language: str, line=None) -> None:
-    kwargs = {"language": SAY.get(language, "fr-FR")}
-    if line is not None and line.voice(language):
-        kwargs["voice"] = line.voice(language)
-    response_or_gather.say(text, **kwargs)
-
-
-def public(path: str) -> str:
-    base = current_app.config.get("PUBLIC_URL")
-    return f"{base.rstrip('/') if base else ''}{path}"
-
-
 # --- the caller's side --------------------------------------------------------------------------------------
 
 

@@ -33,6 +33,23 @@ def field(name: str) -> str:
     return value[:MAX_FIELD] if isinstance(value, str) else ""
 
 
+SAY = {"fr": "fr-FR", "en": "en-GB"}
+
+
+def public(path: str) -> str:
+    """An absolute URL under HELPLINE_PUBLIC_URL when set (Twilio resolves a bare path against the request)."""
+    base = current_app.config.get("PUBLIC_URL")
+    return f"{base.rstrip('/') if base else ''}{path}"
+
+
+def say(target, text: str, language: str, line=None) -> None:
+    """<Say> in the language's voice, the line's own voice when it has one."""
+    kwargs = {"language": SAY.get(language, "fr-FR")}
+    if line is not None and line.voice(language):
+        kwargs["voice"] = line.voice(language)
+    target.say(text, **kwargs)
+
+
 def normalise_number(value: str) -> str:
     try:
         parsed = phonenumbers.parse(value, None)

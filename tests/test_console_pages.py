@@ -166,3 +166,14 @@ def test_without_a_secret_key_the_console_is_off_and_the_phone_line_still_answer
     assert answer.status_code == 200 and "<Say" in text(answer)
     with app.app_context():
         database.engine.dispose()
+
+
+def test_line_page_reads_a_shared_message_as_callers_hear_it_not_its_key(app):
+    from console.describe import rule_words
+    from store.extension import database, directory
+
+    with app.app_context(), database.session() as session:
+        line = directory.get(session, app.config["CLOCK"]()).lines_by_slug["france-victimes"]
+    words = " ".join(rule_words(rule) for rule in line.rules)
+    assert "Tous nos écoutants sont occupés" in words
+    assert "all_listeners_busy" not in words
