@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import g, has_request_context, request, session
 
 LANGUAGES = ("fr", "en")
@@ -298,6 +300,14 @@ EN: dict[str, str] = {
     "event.override.create": "coordinator's decision",
     "event.override.delete": "coordinator's decision lifted",
 }
+
+# Each area of the console keeps its words in a module of its own; they join the two catalogues here.
+AREA_CATALOGUES = ("console.texts_schedules", "console.texts_roster", "console.texts_reports",
+                   "console.texts_operations")
+for _name in AREA_CATALOGUES:
+    _area = import_module(_name)
+    FR.update(_area.FR)
+    EN.update(_area.EN)
 
 TEXTS = {"fr": FR, "en": EN}
 WEEKDAYS = {"fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),

@@ -1,0 +1,1 @@
+"""Console pages for call categories, nuisance flags and the directory of local associations."""

@@ -1,0 +1,1 @@
+"""Console pages for reports: traffic, service level, outcomes, coverage and staffing advice."""
