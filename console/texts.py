@@ -303,7 +303,7 @@ EN: dict[str, str] = {
 
 # Each area of the console keeps its words in a module of its own; they join the two catalogues here.
 AREA_CATALOGUES = ("console.texts_schedules", "console.texts_roster", "console.texts_reports",
-                   "console.texts_operations")
+                   "console.texts_operations", "console.texts_associations")
 for _name in AREA_CATALOGUES:
     _area = import_module(_name)
     FR.update(_area.FR)

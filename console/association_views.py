@@ -1,0 +1,1 @@
+"""Console pages for the directory of local victim-support associations and coordinators' phone access."""
