@@ -5,6 +5,9 @@ What is measured
     on 127.0.0.1 serves, one after the other:
 
     * ``bare``: benchmarks/bare_app.py, one endpoint answering a constant TwiML string;
+    * ``floor``: benchmarks/recorded_app.py, the least a signed webhook that records its call can do with
+      this stack: twilio's signature check, then the call's row and one event written with SQLAlchemy Core
+      in one transaction on the same database; constant TwiML;
     * ``real``: the helpline app (``app.create_app()``, HELPLINE_ENV=production, secrets given explicitly
       in the environment) on a fresh SQLite file, migrated and with the shipped directory loaded
       (``--database-url postgresql+psycopg://root@127.0.0.1:5432/x`` uses a temporary PostgreSQL database
@@ -22,11 +25,12 @@ What is measured
     Printed for each app: requests, errors (status not 200, body not XML, or the webhook's "technical
     problem" fallback answer; plus socket errors), throughput, p50 and p99 latency, the server's CPU per
     request (both workers, from /proc), and the client's CPU as a share of one core; then the real/bare
-    throughput ratio. A line follows an app's figures when its server logged ERROR lines, with the
+    throughput ratio, and the floor's ratios (floor/bare: what durable recording costs by itself;
+    real/floor: what the engine adds on top). A line follows an app's figures when its server logged ERROR lines, with the
     PostgreSQL server's CPU per request, or when other processes kept more than 15% of a core busy during
     its run (its figures are then disturbed: rerun on an idle machine).
 
-    Files: bare_app.py (the floor), clocked_app.py (the real app with a fixed clock cycle),
+    Files: bare_app.py (the constant floor), recorded_app.py (the recorded floor), clocked_app.py (the real app with a fixed clock cycle),
     wrk_signed_calls.lua (replays the signed requests, checks answers, times from first send to last
     answer). Servers, temporary files and the temporary database are removed at the end.
 
@@ -438,7 +442,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
     parser.add_argument("--clock", choices=("mixed", "real"), default="mixed")
     parser.add_argument("--database-url", help="postgresql+psycopg://root@127.0.0.1:5432/<any>: use PostgreSQL")
-    parser.add_argument("--only", choices=("bare", "real"), help="measure one app only")
+    parser.add_argument("--only", choices=("bare", "floor", "real"), help="measure one app only")
     args = parser.parse_args()
     if not 1 <= args.connections <= 64 or not 0 < args.duration <= 120 or not 0 <= args.warmup <= 30:
         parser.error("keep it bounded: 1-64 connections, duration up to 120 s, warm-up up to 30 s")
@@ -483,7 +487,9 @@ def main() -> None:
         print(f"{'app':<6}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
               f"{'server CPU ms/req':>19}{'client CPU':>12}")
         results = {}
-        for name, target in (("bare", "benchmarks.bare_app:app"), ("real", real_target)):
+        apps = (("bare", "benchmarks.bare_app:app"), ("floor", "benchmarks.recorded_app:create()"),
+                ("real", real_target))
+        for name, target in apps:
             if args.only and args.only != name:
                 continue
             result, server_cpu, failures, other, db_cpu = measure(name, target, env, args, work, needle, warm,
@@ -502,11 +508,17 @@ def main() -> None:
             if other > 0.15:
                 print(f"       warning: other processes kept {100 * other:.0f}% of a core busy during this run; "
                       "its figures are disturbed")
-        if len(results) == 2:
+        if "real" in results and "bare" in results:
             ratio = results["real"].throughput / results["bare"].throughput
             verdict = "meets" if ratio >= 0.6 else "misses"
             print()
             print(f"ratio real/bare throughput: {ratio:.2f} ({verdict} the target >= 0.60)")
+        if "floor" in results and "bare" in results:
+            print(f"ratio floor/bare throughput: {results['floor'].throughput / results['bare'].throughput:.2f} "
+                  "(the most any signed webhook that records the call can reach with this stack)")
+        if "real" in results and "floor" in results:
+            print(f"ratio real/floor throughput: {results['real'].throughput / results['floor'].throughput:.2f} "
+                  "(the engine's own routing, prompts and records against that floor)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if postgres:

@@ -218,7 +218,7 @@ def take_turn(handler):
             line = snapshot.line_for(to)
             state = CallState.from_args(request.args)
             if line is None:
-                call = calls.open_call(session, sid, now, None, None, True, state.language)
+                call = calls.open_call(session, sid, now, None, None, True, state.language, first_webhook=True)
                 calls.record(session, call, now, "unknown_number", "no line has this number")
                 call.outcome = "unknown_number"
                 session.commit()
@@ -228,6 +228,7 @@ def take_turn(handler):
             call = calls.open_call(
                 session, sid, now, snapshot.line_ids.get(line.slug),
                 caller_hash(raw_from, current_app.config["NUMBER_PEPPER"]), withheld, state.language,
+                first_webhook=request.endpoint == "voice.incoming",
             )
             if state.language not in line.languages:
                 state = state.but(language=line.language)

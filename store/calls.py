@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from store.models import Call, CallEvent, EmailOutbox
 
 DETAIL_MAX = 2000
+PENDING_EVENTS = "helpline.pending_call_events"
+# Built once, executed with plain parameters: the busiest statements skip the ORM's per-call work.
+# A new call's row, or nothing when its CallSid is already recorded (a retried first webhook), by dialect.
+INSERT_NEW_CALL = {
+    name: dialect_insert(Call.__table__).on_conflict_do_nothing(index_elements=["sid"]).returning(Call.__table__.c.id)
+    for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
+INSERT_EVENTS = insert(CallEvent.__table__)
 
 
 def find_call(session: Session, sid: str) -> Call | None:
@@ -24,8 +33,25 @@ def open_call(
     caller_hash: str | None,
     caller_withheld: bool,
     language: str | None,
+    first_webhook: bool = False,
 ) -> Call:
-    """The call's record, created on its first webhook; a retried first webhook finds the same record."""
+    """The call's record, created on its first webhook; a retried first webhook finds the same record.
+
+    On the first webhook the record is written straight away, without reading first: one statement on the
+    busiest path of the engine. Later webhooks read it (and write it only if the first one never came).
+    """
+    insert_new = INSERT_NEW_CALL.get(session.get_bind().dialect.name)
+    if first_webhook and insert_new is not None:
+        values = {"sid": sid, "line_id": line_id, "caller_hash": caller_hash, "caller_withheld": caller_withheld,
+                  "started_at": now, "language": language, "status": "in-progress"}
+        new_id = session.connection().execute(insert_new, values).scalar()
+        if new_id is not None:
+            # The row just written, as a loaded ORM object, so later changes (outcome...) are plain updates.
+            call = Call(id=new_id, ended_at=None, duration=None, outcome=None, closed_reason=None,
+                        department=None, caller_type=None, **values)
+            make_transient_to_detached(call)
+            session.add(call)
+            return call
     call = find_call(session, sid)
     if call is None:
         call = Call(
@@ -43,7 +69,21 @@ def open_call(
 
 def record(session: Session, call: Call, now: datetime, kind: str, detail: str = "",
            rule_index: int | None = None) -> None:
-    session.add(CallEvent(call=call, at=now, kind=kind, rule_index=rule_index, detail=detail[:DETAIL_MAX]))
+    """A routing step, written with the rest of the turn when the session commits (in one statement)."""
+    session.info.setdefault(PENDING_EVENTS, []).append(
+        {"call_id": call.id, "at": now, "kind": kind, "rule_index": rule_index, "detail": detail[:DETAIL_MAX]})
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_events(session: Session) -> None:
+    pending = session.info.pop(PENDING_EVENTS, None)
+    if pending:
+        session.connection().execute(INSERT_EVENTS, pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending_events(session: Session, _previous_transaction) -> None:
+    session.info.pop(PENDING_EVENTS, None)
 
 
 def queue_email(session: Session, call: Call, now: datetime, kind: str, callback_id: int | None = None) -> None:
