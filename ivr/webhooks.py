@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import traceback
-from functools import wraps
+from functools import lru_cache, wraps
 from urllib.parse import urlencode
 
 import phonenumbers
@@ -56,6 +56,11 @@ def normalise_number(value: str) -> str:
     except phonenumbers.NumberParseException:
         return value.strip()
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# On a caller's leg `To` is one of the lines' own numbers: parsed once per worker, not on every turn. (Only
+# there: elsewhere `To` may be a caller's or a listener's number, which no cache of ours should hold.)
+line_number = lru_cache(maxsize=64)(normalise_number)
 
 
 def state_url(endpoint: str, state: CallState, **params) -> str:
@@ -214,7 +219,7 @@ def take_turn(handler):
         current_app.extensions.setdefault("learned_public_url", request.url_root)
         with database.session() as session:
             snapshot = directory.get(session, now)
-            to = normalise_number(field("To"))
+            to = line_number(field("To"))
             line = snapshot.line_for(to)
             state = CallState.from_args(request.args)
             if line is None:
