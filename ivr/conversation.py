@@ -344,20 +344,22 @@ def dial_finished(turn: Turn, status: str) -> VoiceResponse:
     return route(turn)
 
 
-def queue_finished(turn: Turn, result: str) -> VoiceResponse:
+def queue_finished(turn: Turn, result: str, queue_sid: str = "") -> VoiceResponse:
     """The Enqueue action: every QueueResult ends in a hang-up (talked, hung up) or the chain going on."""
+    from flask import current_app
+
     from store.dispatch import caller_left
 
     turn.record("queue_result", result or "unknown")
+    # The caller had a Twilio queue of their own (ivr/queue.py): now empty, it would stay in the account.
+    app = current_app._get_current_object()
+    turn.after_commit.append(lambda: app.extensions["dispatcher"].delete_queue(queue_sid))
     if result == "bridged":
         turn.finish("answered")
         turn.response.hangup()
         return turn.response
     caller, cancelled = caller_left(turn.session, turn.call.sid, result or "error", turn.now, turn.line.queue)
     if cancelled:
-        from flask import current_app
-
-        app = current_app._get_current_object()
         turn.after_commit.append(lambda: app.extensions["dispatcher"].hang_up([o.call_sid for o in cancelled]))
     if result == "hangup":
         turn.finish("abandoned")

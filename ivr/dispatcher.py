@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
@@ -14,6 +15,9 @@ from store.listeners import end_wrapups
 from routing.callbacks import window_open
 from store.callbacks import release_attempt
 from store.models import CallbackAttempt, Offer
+
+
+QUEUE_SID = re.compile(r"QU[0-9a-f]{32}")
 
 
 class Dispatcher:
@@ -137,6 +141,23 @@ class Dispatcher:
                     break
                 except Exception as error:  # noqa: BLE001 — already ended: nothing to do
                     self.app.logger.info("could not end a listener leg (%s): %s", status, type(error).__name__)
+
+    def delete_queue(self, queue_sid: str) -> None:
+        """Remove a caller's own Twilio queue once they have left it: Twilio keeps queues until deleted.
+
+        Off the webhook's path unless inline; a queue that is not empty (or already gone) is left alone."""
+        if self.app.config.get("DISPATCH_MODE") == "off" or not QUEUE_SID.fullmatch(queue_sid or ""):
+            return
+        if self.inline:
+            self._delete_queue(queue_sid)
+        else:
+            self.executor.submit(self._delete_queue, queue_sid)
+
+    def _delete_queue(self, queue_sid: str) -> None:
+        try:
+            self.client.queues(queue_sid).delete()
+        except Exception as error:  # noqa: BLE001 — not empty, or gone: nothing to repair
+            self.app.logger.info("could not delete a caller's queue: %s", type(error).__name__)
 
     def redirect(self, call_sid: str, url: str) -> bool:
         """Move a waiting caller out of the queue to ``url`` (the chain goes on)."""

@@ -313,7 +313,7 @@ def dial_result(turn: Turn):
 @never_fail
 @take_turn
 def queue_result(turn: Turn):
-    return conversation.queue_finished(turn, field("QueueResult"))
+    return conversation.queue_finished(turn, field("QueueResult"), field("QueueSid"))
 
 
 @voice.route("/whisper", methods=("GET", "POST"))

@@ -371,6 +371,20 @@ def test_enqueue_action_handles_every_queue_result(qapp, tw, rest, result, hangs
         assert document.find("Dial/Number").text == ROOM
 
 
+@pytest.mark.parametrize("result", ["bridged", "hangup", "leave", "queue-full"])
+def test_a_callers_own_twilio_queue_is_deleted_once_they_leave_it(qapp, tw, rest, result):
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    name = caller.enqueue.text
+    queue_sid = rest.add_queue(name)  # Twilio made it when <Enqueue> named it
+    other_sid = rest.add_queue("ecoute-violences-conjugales.999", current_size=1)  # someone still waiting
+    xml(tw.post(path_of(caller.enqueue.get("action")), caller.params(QueueResult=result, QueueSid=queue_sid)))
+    assert queue_sid not in rest.queues
+    assert other_sid in rest.queues
+    deletes = [r for r in rest.requests if r.method == "DELETE"]
+    assert [r.path.rsplit("/", 1)[-1] for r in deletes] == [f"{queue_sid}.json"]
+
+
 def test_ring_several_rings_listeners_together_and_the_first_to_press_1_wins(qapp, tw, rest, shipped_directory):
     with qapp.app_context(), database.session() as session:
         doc = next(d for d in shipped_directory.lines if d["id"] == "ecoute-violences-conjugales")

@@ -25,6 +25,7 @@ class TwilioTestServer:
     auth_token: str
     requests: list[RestRequest] = field(default_factory=list)
     calls: dict[str, dict] = field(default_factory=dict)
+    queues: dict[str, dict] = field(default_factory=dict)  # made by <Enqueue> at Twilio: see add_queue
 
     def start(self) -> "TwilioTestServer":
         server = self
@@ -39,6 +40,9 @@ class TwilioTestServer:
             def do_POST(self):
                 self._handle("POST")
 
+            def do_DELETE(self):
+                self._handle("DELETE")
+
             def _handle(self, method: str):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
@@ -50,8 +54,8 @@ class TwilioTestServer:
                 status, payload = server.route(method, self.path.split("?")[0], params)
                 self._reply(status, payload)
 
-            def _reply(self, status: int, payload: dict):
-                data = json.dumps(payload).encode()
+            def _reply(self, status: int, payload: dict | None):
+                data = json.dumps(payload).encode() if payload is not None else b""
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -72,7 +76,24 @@ class TwilioTestServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, dict]:
+    def add_queue(self, friendly_name: str, current_size: int = 0) -> str:
+        """A queue as Twilio creates one when <Enqueue> names it; returns its QueueSid."""
+        sid = "QU" + uuid.uuid4().hex
+        self.queues[sid] = {"sid": sid, "friendly_name": friendly_name, "current_size": current_size}
+        return sid
+
+    def route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, dict | None]:
+        queues = f"/2010-04-01/Accounts/{self.account_sid}/Queues/"
+        if path.startswith(queues) and path.endswith(".json"):
+            queue = self.queues.get(path[len(queues):-5])
+            if queue is None:
+                return 404, {"code": 20404, "message": "not found", "status": 404}
+            if method == "DELETE":
+                if queue["current_size"]:
+                    return 400, {"code": 20001, "message": "Queue is not empty", "status": 400}
+                del self.queues[queue["sid"]]
+                return 204, None
+            return 200, queue
         prefix = f"/2010-04-01/Accounts/{self.account_sid}/Calls"
         if method == "POST" and path == prefix + ".json":
             if not params.get("To") or not params.get("From") or not (params.get("Url") or params.get("Twiml")):
