@@ -23,6 +23,8 @@ console = Blueprint("console", __name__, url_prefix="/console", template_folder=
 csrf = CSRFProtect()
 
 PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
+# A listener's account opens their own page and nothing else of the console.
+LISTENER_ENDPOINTS = PUBLIC_ENDPOINTS | {"console.logout", "console.my_page", "console.my_status"}
 IDLE_TIMEOUT = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(hours=8)
 MIN_SECRET_KEY_LENGTH = 32
@@ -96,6 +98,10 @@ def _guard():
         abort(403)
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+    if g.account is not None and g.account.role == "listener" and request.endpoint not in LISTENER_ENDPOINTS:
+        if request.endpoint == "console.dashboard":
+            return redirect(url_for("console.my_page"))
+        abort(403)
     return None
 
 
