@@ -127,16 +127,16 @@ def remove_shift(session: Session, listener: Listener, shift_id: int) -> bool:
 
 
 def calls_taken(session: Session, listener_id: int, since: datetime, until: datetime) -> int:
-    """Conversations the listener had in [since, until): callers bridged to them and callbacks that reached
+    """Conversations the listener had in [since, until]: callers bridged to them and callbacks that reached
     the person."""
     bridged = session.scalar(
         select(func.count()).select_from(QueueEvent)
         .where(QueueEvent.listener_id == listener_id, QueueEvent.kind == "bridged",
-               QueueEvent.at >= since, QueueEvent.at < until)) or 0
+               QueueEvent.at >= since, QueueEvent.at <= until)) or 0
     called_back = session.scalar(
         select(func.count()).select_from(CallbackAttempt)
         .where(CallbackAttempt.listener_id == listener_id, CallbackAttempt.outcome == "reached",
-               CallbackAttempt.created_at >= since, CallbackAttempt.created_at < until)) or 0
+               CallbackAttempt.created_at >= since, CallbackAttempt.created_at <= until)) or 0
     return bridged + called_back
 
 
