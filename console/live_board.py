@@ -5,13 +5,13 @@ Callers appear by position, pool, language and time waited only: never a number,
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from console.overview import line_pools, status_view
-from console.roster_words import STATUS_ORDER, language_label, percent_words, status_label, wait_words
+from console.roster_words import STATUS_ORDER, language_label, percent_words, wait_words
 from console.texts import t
 from routing.model import Line
 from store.dispatch import waited
@@ -65,15 +65,18 @@ def _listener_groups(session: Session, pools: list[str], zone: ZoneInfo) -> list
         since = listener.status_since.astimezone(zone).strftime("%H:%M")
         by_status.setdefault(listener.status, []).append(
             {"name": listener.name, "since": t("live.since", time=since)})
-    return [{"status": status, "label": status_label(status), "count": len(people), "people": people,
+    return [{"status": status, "label": t(f"live.group_{status}"), "count": len(people), "people": people,
              "empty": t("live.nobody")}
             for status, people in by_status.items()]
 
 
 def _today(session: Session, snapshot: Snapshot, line: Line, zone: ZoneInfo, now: datetime) -> dict:
     """Since local midnight: the service level within the pool's threshold and the abandon rate."""
-    midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
-    stats = queue_stats(session, midnight, now, snapshot, line_slug=line.slug)
+    today = now.astimezone(zone).date()
+    midnight = datetime.combine(today, time(0), tzinfo=zone)
+    # The whole local day, not [midnight, now): a caller who joined this very second counts already.
+    stats = queue_stats(session, midnight, datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone),
+                        snapshot, line_slug=line.slug)
     return {
         "service_level": percent_words(stats.service_level),
         "service_level_label": t("live.service_level", seconds=line.queue.service_level_seconds),

@@ -14,7 +14,7 @@ from console.blueprint import console, db, now
 from console.overview import line_pools, visible_lines
 from console.roster_form import (LANGUAGE_CODES, SKILL_CODES, ListenerForm, Refused, ShiftForm, read_listener_form,
                                  read_shift_form)
-from console.roster_words import shift_words
+from console.roster_words import language_label, shift_words
 from console.texts import t
 from routing.queueing import ListenerStatus
 from store.extension import directory
@@ -79,7 +79,7 @@ def roster():
     everyone = listeners_in_pools(db(), scope.visible)
     return render_template("console/roster.html", active=[l for l in everyone if l.active],
                            inactive=[l for l in everyone if not l.active], masked=masked_phone,
-                           shift_words=shift_words, scope=scope)
+                           shift_words=shift_words, language_label=language_label, scope=scope)
 
 
 def _edit_page(scope: RosterScope, form: ListenerForm, listener: Listener | None = None,

@@ -185,6 +185,7 @@ def test_the_board_page_paints_its_data_without_javascript_and_loads_its_script_
                      r'aria-atomic="true">En attente : 1 · Écoutants disponibles : 0</p>', page)
     assert re.search(r"<tr><th scope=\"row\">1</th><td>ecoute-violences-conjugales</td><td>français</td>", page)
     assert "Noor" in page and f'data-source="{BOARD}.json"' in page
+    assert '<dd data-field="offered">1</dd>' in page  # a caller who joined this very second counts already
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
     assert scripts == [(' src="/console/static/live_board.js" defer', "")]  # no inline script
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
