@@ -142,7 +142,7 @@ def roster_edit(listener_id: str):
     before = as_record(listener)
     if not fields.phone:
         fields = replace(fields, phone=listener.phone)  # left empty: the number is kept
-    update_listener(listener, fields, None if scope.everything else scope.pools)
+    update_listener(listener, fields, scope.pools)  # pools no line of this account queues to are kept
     db().flush()
     after = as_record(listener)
     if after == before:

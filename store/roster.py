@@ -85,16 +85,16 @@ def add_listener(session: Session, fields: ListenerFields, now: datetime) -> tup
     return listener, pin
 
 
-def update_listener(listener: Listener, fields: ListenerFields, editable_pools: Iterable[str] | None) -> None:
-    """Apply the form; pools this account cannot see (another line's) are kept as they were."""
+def update_listener(listener: Listener, fields: ListenerFields, editable_pools: Iterable[str]) -> None:
+    """Apply the form; pools outside ``editable_pools`` (another line's, or one no line queues to) are kept."""
     listener.name = fields.name
     listener.phone = normalised_phone(fields.phone)
     listener.languages = list(fields.languages)
     listener.skills = list(fields.skills)
     listener.follows_shifts = fields.follows_shifts
-    editable = None if editable_pools is None else set(editable_pools)
-    kept = [p.pool for p in listener.pools if editable is not None and p.pool not in editable]
-    chosen = dict.fromkeys(kept + [p for p in fields.pools if editable is None or p in editable])
+    editable = set(editable_pools)
+    kept = [p.pool for p in listener.pools if p.pool not in editable]
+    chosen = dict.fromkeys(kept + [p for p in fields.pools if p in editable])
     current = {p.pool: p for p in listener.pools}  # the same rows are kept: no delete and re-insert
     listener.pools = [current.get(pool) or ListenerPool(pool=pool) for pool in chosen]
 

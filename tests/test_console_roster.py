@@ -298,3 +298,12 @@ def test_a_listener_account_without_a_listener_is_told_to_ask_and_coordinators_h
     assert "n'est relié à aucune fiche d'écoutant" in text(client.get("/console/me"))
     assert client.post("/console/me/status", data={"status": "available",
                                                     "csrf_token": csrf_token(client, "/console/me")}).status_code == 400
+
+
+def test_an_admin_editing_a_listener_keeps_a_pool_no_line_queues_to(app, client, admin):
+    lou = add_listener(app, "Lou Bernard", PHONE, ("equipe-de-nuit", UPP))  # a pool given from the terminal
+    assert "Également dans des files d'autres lignes, conservées : equipe-de-nuit" in text(
+        client.get(f"/console/roster/{lou}"))
+    post(client, f"/console/roster/{lou}", f"/console/roster/{lou}", name="Lou B.", phone="", pools=FV,
+         languages="fr")
+    assert sorted(p.pool for p in row(app, lou).pools) == ["equipe-de-nuit", FV]
