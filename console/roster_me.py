@@ -49,8 +49,7 @@ def my_page():
     return render_template(
         "console/listener_me.html", listener=listener, status=status_label(listener.status),
         since=moment_words(listener.status_since.astimezone(zone), moment), choices=[s.value for s in CHOSEN],
-        shifts=[shift_words(s) for s in listener.shifts], calls_today=calls_taken(db(), listener.id, midnight, moment),
-        status_label=status_label)
+        shifts=[shift_words(s) for s in listener.shifts], calls_today=calls_taken(db(), listener.id, midnight, moment))
 
 
 @console.route("/me/status", methods=["POST"])

@@ -51,8 +51,9 @@ def roster_scope() -> RosterScope:
 
 def _listener(scope: RosterScope, listener_id: str) -> Listener:
     """The listener, or 403 when this account may not see them (whether or not they exist), 404 for admins."""
-    found = listener_in_pools(db(), int(listener_id), scope.visible) if listener_id.isdigit() and \
-        len(listener_id) < 12 else None
+    found = None
+    if listener_id.isdigit() and len(listener_id) < 12:
+        found = listener_in_pools(db(), int(listener_id), scope.visible)
     if found is None:
         abort(404 if scope.everything else 403)
     return found
@@ -118,9 +119,9 @@ def roster_new():
     if fields is None:
         db().rollback()
         return _edit_page(scope, form, status=400)
-    listener, pin = add_listener(db(), fields, now())
-    _audit("listener.create", listener, None, as_record(listener))
     try:
+        listener, pin = add_listener(db(), fields, now())
+        _audit("listener.create", listener, None, as_record(listener))
         db().commit()
     except IntegrityError:  # the same phone saved at the same moment from elsewhere
         db().rollback()

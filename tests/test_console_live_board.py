@@ -213,3 +213,12 @@ def test_the_board_and_its_json_are_for_signed_in_coordinators_of_that_line(qapp
     noor = add_listener(qapp, "Noor", NOOR_PHONE, ListenerStatus.AVAILABLE)
     listener_client = signed_in_listener(qapp, noor)
     assert listener_client.get(f"{BOARD}.json").status_code == 403
+
+
+def test_the_boards_own_polling_does_not_keep_an_idle_session_alive(qapp, clock, evc_coordinator):
+    for _ in range(6):  # 30 minutes of polling every 5 minutes, nobody touching the page
+        clock.now += timedelta(minutes=5)
+        assert evc_coordinator.get(f"{BOARD}.json").status_code == 200
+    clock.now += timedelta(minutes=1)
+    response = evc_coordinator.get(f"{BOARD}.json")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/console/login")
