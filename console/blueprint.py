@@ -23,6 +23,10 @@ console = Blueprint("console", __name__, url_prefix="/console", template_folder=
 csrf = CSRFProtect()
 
 PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
+# A listener's account opens their own page and nothing else of the console.
+LISTENER_ENDPOINTS = PUBLIC_ENDPOINTS | {"console.logout", "console.my_page", "console.my_status"}
+# A page's own polling is not someone at the keyboard: a live board left open still signs out when idle.
+PASSIVE_ENDPOINTS = frozenset({"console.live_board_data"})
 IDLE_TIMEOUT = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(hours=8)
 MIN_SECRET_KEY_LENGTH = 32
@@ -96,6 +100,10 @@ def _guard():
         abort(403)
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+    if g.account is not None and g.account.role == "listener" and request.endpoint not in LISTENER_ENDPOINTS:
+        if request.endpoint == "console.dashboard":
+            return redirect(url_for("console.my_page"))
+        abort(403)
     return None
 
 
@@ -115,7 +123,8 @@ def _signed_in_account(moment: datetime) -> tuple[ConsoleAccount | None, bool]:
         if language:
             session["language"] = language
         return None, True
-    session["seen_at"] = stamp
+    if request.endpoint not in PASSIVE_ENDPOINTS:
+        session["seen_at"] = stamp
     return account, False
 
 

@@ -11,7 +11,8 @@ from flask import Flask, current_app
 from ivr.twilio_rest import make_client
 from store.dispatch import OfferPlan, claim_offers, offer_dialled, release_offer
 from store.extension import database, directory
-from store.listeners import end_wrapups
+from routing.queueing import ListenerStatus
+from store.listeners import choose_status, end_wrapups
 from routing.callbacks import window_open
 from store.callbacks import release_attempt
 from store.models import CallbackAttempt, Offer
@@ -167,6 +168,20 @@ class Dispatcher:
         except Exception as error:  # noqa: BLE001
             self.app.logger.error("could not move a waiting caller on: %s", type(error).__name__)
             return False
+
+
+def choose_and_dispatch(session, listener, status: ListenerStatus, now, how: str) -> str:
+    """A listener's own choice of status, from the phone menu, the console or the terminal: committed, then
+    the dispatcher told, so a listener who just became available is offered the oldest waiting caller at
+    once (and a paused one never is). Returns the status now in force, or "busy" (refused during a call)."""
+    outcome = choose_status(session, listener, status, now, how=how)
+    pools = [p.pool for p in listener.pools]
+    session.commit()
+    if outcome == ListenerStatus.AVAILABLE.value:
+        # Only after the commit: the dispatcher reads the listener as available from the database.
+        for pool in pools:
+            current_app.extensions["dispatcher"].trigger(pool)
+    return outcome
 
 
 class DispatcherExtension:

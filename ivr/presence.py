@@ -7,11 +7,12 @@ from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
+from ivr.dispatcher import choose_and_dispatch
 from ivr.security import is_withheld, twilio_only
 from ivr.webhooks import field, never_fail, twiml
 from routing.queueing import ListenerStatus
 from store.extension import database
-from store.listeners import check_pin, choose_status, find_by_phone
+from store.listeners import check_pin, find_by_phone
 from store.models import Listener
 
 presence = Blueprint("presence", __name__, url_prefix="/voice/presence")
@@ -178,13 +179,7 @@ def choice():
                 return speaker.end("presence_goodbye")
             return _menu(speaker, listener, token, misses, "menu_invalid" if digits else "menu_no_input",
                          with_status=False)
-        outcome = choose_status(session, listener, wanted, now, how="phone")
-        pools = [p.pool for p in listener.pools]
-        session.commit()
+        outcome = choose_and_dispatch(session, listener, wanted, now, how="phone")
     if outcome == "busy":
         return speaker.end("presence_busy", "presence_goodbye")
-    if outcome == ListenerStatus.AVAILABLE.value:
-        # Only after the commit: the dispatcher reads the listener as available from the database.
-        for pool in pools:
-            current_app.extensions["dispatcher"].trigger(pool)
     return speaker.end("presence_done", status=status_word(outcome, speaker.language))

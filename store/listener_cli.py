@@ -8,7 +8,6 @@ from typing import NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-import phonenumbers
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
@@ -16,39 +15,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from routing.queueing import ListenerStatus
+from ivr.dispatcher import choose_and_dispatch
 from store.extension import database, directory
-from store.listeners import ListenerError, choose_status, create_listener, normalised_phone, set_pin, set_status
+from store.listeners import (ListenerError, create_listener, deactivate_listener, masked_phone,  # noqa: F401
+                             normalised_phone, set_pin)
 from store.models import Listener, ListenerPool, ListenerShift
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DISPLAY_ZONE = ZoneInfo("Europe/Paris")
 CHOOSABLE = ("available", "paused", "offline")
-BUSY = (ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)
 
 
 @click.group("listeners")
 def listeners_group() -> None:
     """Listeners (écoutants): roster, PINs, shifts and presence."""
-
-
-def masked_phone(number: str) -> str:
-    """`+33 6 •• •• •• 78`: the country, the kind of line and the last two digits, enough to tell people apart."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-        shown = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return "••"
-    country, _, national = shown.partition(" ")
-    total = sum(c.isdigit() for c in national)
-    seen, out = 0, []
-    for char in national:
-        if char.isdigit():
-            seen += 1
-            out.append(char if seen == 1 or seen > total - 2 else "•")
-        else:
-            out.append(char)
-    return f"{country} {''.join(out)}"
 
 
 def _fail(message: str) -> NoReturn:
@@ -157,15 +138,9 @@ def status(name_or_id: str, status: str) -> None:
         listener = find_listener(session, name_or_id)
         if not listener.active:
             _fail(f"{listener.name} (#{listener.id}) is deactivated")
-        outcome = choose_status(session, listener, ListenerStatus(status), _now(), how="cli")
-        pools = [p.pool for p in listener.pools]
-        session.commit()
+        outcome = choose_and_dispatch(session, listener, ListenerStatus(status), _now(), how="cli")
     if outcome == "busy":
         _fail(f"{listener.name} is {listener.status.replace('_', ' ')}: choose again when the call is over")
-    if outcome == ListenerStatus.AVAILABLE.value:
-        # After the commit, so the dispatcher sees them available; a waiting caller is offered at once.
-        for pool in pools:
-            current_app.extensions["dispatcher"].trigger(pool)
     click.echo(f"{listener.name} is {outcome}")
 
 
@@ -232,10 +207,7 @@ def deactivate(name_or_id: str) -> None:
         listener = find_listener(session, name_or_id)
         if not listener.active:
             _fail(f"{listener.name} (#{listener.id}) is already deactivated")
-        listener.active = False
-        busy = listener.status in BUSY
-        if not busy:
-            set_status(session, listener, ListenerStatus.OFFLINE, _now(), "deactivated")
+        busy = deactivate_listener(session, listener, _now())
         session.commit()
         click.echo(f"{listener.name} (#{listener.id}) deactivated"
                    + (f"; they are {listener.status.replace('_', ' ')} and finish that call" if busy else ""))

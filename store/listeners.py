@@ -19,6 +19,7 @@ from store.models import Listener, ListenerPool, ListenerStatusChange, QueuedCal
 # Statuses a person may choose; ringing, on call and wrap-up are set by the engine.
 CHOSEN = (ListenerStatus.AVAILABLE, ListenerStatus.PAUSED, ListenerStatus.OFFLINE)
 HANDLE_TIME_SAMPLE = 20
+BUSY = (ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)
 PIN_FAILURES_BEFORE_LOCK = 5
 PIN_LOCK = timedelta(minutes=15)
 
@@ -87,6 +88,25 @@ def check_pin(session: Session, listener: Listener, pin: str, now: datetime) -> 
     return "wrong"
 
 
+def masked_phone(number: str) -> str:
+    """`+33 6 •• •• •• 78`: the country, the kind of line and the last two digits, enough to tell people apart."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+        shown = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return "••"
+    country, _, national = shown.partition(" ")
+    total = sum(c.isdigit() for c in national)
+    seen, out = 0, []
+    for char in national:
+        if char.isdigit():
+            seen += 1
+            out.append(char if seen == 1 or seen > total - 2 else "•")
+        else:
+            out.append(char)
+    return f"{country} {''.join(out)}"
+
+
 def find_by_phone(session: Session, number: str) -> Listener | None:
     try:
         phone = normalised_phone(number)
@@ -120,13 +140,22 @@ def choose_status(session: Session, listener: Listener, status: ListenerStatus, 
     if status not in CHOSEN:
         raise ListenerError(f"{status.value} cannot be chosen")
     session.refresh(listener, with_for_update=True)  # a dispatcher may be offering them a call right now
-    busy = listener.status in (ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)
-    if busy:
+    if listener.status in BUSY:
         return "busy"
     set_status(session, listener, status, now, f"chosen by {how}")
     if status is ListenerStatus.AVAILABLE:
         listener.idle_since = now if listener.idle_since is None else listener.idle_since
     return status.value
+
+
+def deactivate_listener(session: Session, listener: Listener, now: datetime) -> bool:
+    """Take a listener off the roster: never offered a call again, their history kept. True when they are
+    ringing or on a call: that call goes on, and nothing after it."""
+    listener.active = False
+    busy = listener.status in BUSY
+    if not busy:
+        set_status(session, listener, ListenerStatus.OFFLINE, now, "deactivated")
+    return busy
 
 
 def end_wrapups(session: Session, now: datetime) -> list[Listener]:

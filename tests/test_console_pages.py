@@ -131,7 +131,10 @@ def test_a_listener_account_sees_no_line(app, client, clock):
         session.commit()
     make_account(app, "lou@example.org", "a listener's own password", "listener")
     sign_in(client, "lou@example.org", "a listener's own password")
-    assert "Aucune ligne ne vous est attribuée." in text(client.get("/console/"))
+    # The dashboard is not theirs: they land on their own page, which names no line.
+    assert client.get("/console/").headers["Location"] == "/console/me"
+    page = text(client.get("/console/me"))
+    assert "Ma disponibilité" in page and "France Victimes" not in page
     assert client.get("/console/lines/france-victimes").status_code == 403
 
 
