@@ -77,7 +77,9 @@ def dialled_numbers(session, line: Line, moment: datetime) -> list[tuple[str, st
             for centre in sorted(centres.values(), key=lambda c: c.name):
                 found.setdefault(centre.number, centre.name)
     if line.emergency_fallback:
-        found.setdefault(line.emergency_fallback, line.emergency_fallback_label or t("preview.emergency_fallback"))
+        label = line.emergency_fallback_label
+        found.setdefault(line.emergency_fallback, label if label and label != line.emergency_fallback
+                         else t("preview.emergency_fallback"))
     return list(found.items())
 
 
