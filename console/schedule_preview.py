@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ivr.simulator import CallSimulator, SimulatedClock, Transcript
 from store.crypto import new_key
+from store.extension import database
 from store.directory import load_documents
 from store.documents import centres_query, export_documents, lines_query
 from store.listeners import pool_state
@@ -41,14 +42,12 @@ class PreviewResult:
     reasons: list[tuple[str, str]] = field(default_factory=list)
 
 
-def run_preview(session: Session, line_slug: str, to: str, start: datetime, caller: str, presses: list[str],
+def run_preview(session: Session, to: str, start: datetime, caller: str, presses: list[str],
                 outcomes: dict[str, str], staffing: str, pools: Iterable[str]) -> PreviewResult:
     """Play one call to ``to`` at ``start`` in a copy of the directory ``session`` reads; nothing is kept."""
     staff = _staffing(session, list(pools), staffing, start)
     clock = SimulatedClock(start)
     app = _preview_app(current_app, clock)
-    from store.extension import database
-
     try:
         with app.app_context():
             Base.metadata.create_all(database.engine)

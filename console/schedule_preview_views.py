@@ -57,7 +57,7 @@ def route_preview(slug: str):
             status = 400
         else:
             caller = e164(form.caller, line.country) if form.caller else "anonymous"
-            result = run_preview(db(), line.slug, line.numbers[0], start, caller, form.presses.split(),
+            result = run_preview(db(), line.numbers[0], start, caller, form.presses.split(),
                                  form.outcomes, form.staffing, line_pools(line))
             db().rollback()  # the preview only read the real database
     return render_template("console/preview.html", line=line, form=form, dialled=dialled, outcomes=OUTCOMES,

@@ -27,7 +27,7 @@ from console.schedule_forms import (
 )
 from console.schedule_problems import problem_words
 from console.texts import t
-from store.directory_edits import Edit, Problem, save_edit, start_edit
+from store.directory_edits import Edit, save_edit, start_edit
 from store.extension import directory
 
 KINDS = {"lines": "line", "centres": "centre"}
@@ -157,8 +157,6 @@ def delete_closure(plural: str, slug: str):
     saved(edit, "schedule.closure.delete", result, "closure.removed")
     return redirect(url_for("console.hours_editor", plural=plural, slug=slug) + "#closures-title")
 
-
-__all__ = ["Problem", "as_posted", "editable", "saved"]
 
 # The chain editor and the route preview add their routes to the blueprint.
 from console import schedule_chain_views, schedule_preview_views  # noqa: E402,F401

@@ -25,6 +25,7 @@ from directory_data.loader import DirectoryFiles, export_centre, export_line, li
 from routing.model import ActionKind
 from store.directory import load_documents
 from store.documents import export_documents
+from store.models import DirectoryRevision
 
 SCHEDULE_KEYS = ("hours", "holidays", "closures")
 LOOP = re.compile(r"forwarding loop between lines: (.+)$")
@@ -85,6 +86,9 @@ def save_edit(session: Session, edit: Edit, raw: dict[str, Any], keys: tuple[str
 
     ``keys`` names the parts edited, for the audit's before and after. The caller commits and audits.
     """
+    # One edit at a time: the revision row is locked until commit, so two coordinators saving the same
+    # line at once cannot both pass the fingerprint check (SQLite transactions are serialised already).
+    session.get(DirectoryRevision, 1, with_for_update=True)
     files = export_documents(session)
     found = _find(files, edit.kind, edit.slug)
     if found is None:
@@ -97,11 +101,11 @@ def save_edit(session: Session, edit: Edit, raw: dict[str, Any], keys: tuple[str
         result.problems.append(Problem("", "changed by someone else since this page was opened"))
         return result
     if edit.kind == "line":
-        lines, centres, broken = _with_line(files, index, current, raw, result)
+        lines, centres = _with_line(files, index, current, raw, result)
     else:
-        lines, centres, broken = _with_centre(files, index, raw, result)
-    if not result.problems:
-        problems = validate_documents(lines, centres, files.lines_dir, files.centres_file, broken)
+        lines, centres = _with_centre(files, index, raw, result)
+    if not result.problems:  # as the loader does, a document with problems is not checked across files
+        problems = validate_documents(lines, centres, files.lines_dir, files.centres_file)
         result.problems.extend(_located(problems, files, edit, lines, index))
     if result.problems:
         return result
@@ -117,11 +121,11 @@ def _with_line(files: DirectoryFiles, index: int, current: dict[str, Any], raw: 
     doc = canonical_line(raw, found)
     result.problems.extend(_split(found.file, text) for text in found.found)
     if doc is None:
-        return files.lines, files.centres, set()
+        return files.lines, files.centres
     doc["source_file"] = current["source_file"]
     lines = list(files.lines)
     lines[index] = doc
-    return lines, files.centres, {current["source_file"]} if found.found else set()
+    return lines, files.centres
 
 
 def _with_centre(files: DirectoryFiles, index: int, raw: dict[str, Any], result: Edit):
@@ -134,7 +138,7 @@ def _with_centre(files: DirectoryFiles, index: int, raw: dict[str, Any], result:
     centres = list(files.centres)
     if doc is not None:
         centres[index] = doc
-    return files.lines, centres, set()
+    return files.lines, centres
 
 
 def _split(file: str, text: str) -> Problem:

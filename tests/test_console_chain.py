@@ -11,7 +11,6 @@ from directory_data.loader import read_directory, write_directory
 from store.documents import export_documents, line_document, lines_query
 from store.extension import database
 from store.models import LineRow
-from tests.conftest import at_paris
 from tests.test_console_auth import audit_events, make_account, sign_in, text
 from tests.test_console_schedules import changes, revision
 

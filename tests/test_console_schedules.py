@@ -8,7 +8,6 @@ from store.extension import database
 from store.directory import current_revision
 from tests.conftest import at_paris
 from tests.test_console_auth import (
-    ADMIN_EMAIL,
     COORDINATOR_EMAIL,
     COORDINATOR_PASSWORD,
     audit_events,
