@@ -242,3 +242,23 @@ def test_a_department_centre_coordinator_edits_that_centre_only_and_3977_hands_o
     assert (event.target_kind, event.target_slug) == ("centre", "3977-94")
     assert event.after["hours"] == {"mon": ["09:00-17:00"], "tue": ["09:00-20:00"], "wed-fri": ["09:00-17:00"]}
     assert "+33199000094" in call("+33199003977", at=evening, presses=["94300#"]).dialled
+
+
+def test_saving_the_hours_unchanged_writes_nothing_and_says_so(app, client):
+    make_account(app)
+    sign_in(client)
+    before = revision(app)
+    response = client.post(UPP_HOURS, data=hours_fields(client))
+    assert response.status_code == 302
+    assert "Rien n'a changé : les horaires restent les mêmes." in words(client.get(UPP_HOURS))
+    assert revision(app) == before and changes(app) == []
+
+
+def test_another_shift_row_is_offered_without_saving(app, client):
+    make_account(app)
+    sign_in(client)
+    before = revision(app)
+    page = text(client.post(UPP_HOURS, data=hours_fields(client, add="mon")))
+    assert 'name="shift-mon-2-start" value=""' in page and 'name="rows-mon" value="3"' in page
+    assert 'name="shift-tue-2-start"' not in page
+    assert revision(app) == before and changes(app) == []
