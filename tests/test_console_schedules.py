@@ -262,3 +262,17 @@ def test_another_shift_row_is_offered_without_saving(app, client):
     assert 'name="shift-mon-2-start" value=""' in page and 'name="rows-mon" value="3"' in page
     assert 'name="shift-tue-2-start"' not in page
     assert revision(app) == before and changes(app) == []
+
+
+def test_a_centre_closure_is_added_to_that_centre_and_audited_as_the_centres_file_says_it(app, client):
+    make_account(app, "centre94@example.org", "le centre du Val-de-Marne", "coordinator", centres=["3977-94"])
+    sign_in(client, "centre94@example.org", "le centre du Val-de-Marne")
+    fields = {"csrf_token": csrf_token(client, CENTRE_94), "fingerprint": hours_fields(client, CENTRE_94)["fingerprint"],
+              "start": "2026-12-24T12:00", "end": "2026-12-24T17:00", "reason": "réveillon"}
+    assert client.post("/console/centres/3977-94/closures", data=fields).status_code == 302
+    assert ("Fermée du jeudi 24 décembre 2026 à 12:00 au jeudi 24 décembre 2026 à 17:00 : réveillon"
+            in words(client.get(CENTRE_94)))
+    event = audit_events(app)[-1]
+    assert (event.action, event.target_kind, event.target_slug) == ("schedule.closure.add", "centre", "3977-94")
+    assert event.after == {"closures": [{"from": "2026-12-24T12:00:00+01:00", "to": "2026-12-24T17:00:00+01:00",
+                                         "reason": "réveillon"}]}

@@ -1,3 +1,10 @@
+// Route preview: the answer is read first (the form stays above it for the next try).
+(function () {
+  "use strict";
+  var heard = document.getElementById("heard-title");
+  if (heard) { heard.focus(); }
+}());
+
 // Chain editor: show only the fields the chosen action uses (without JavaScript every field shows, and the
 // server ignores the ones an action does not use).
 (function () {

@@ -26,6 +26,7 @@ def test_a_coordinator_opens_saturday_morning_and_the_route_preview_puts_the_cal
     page.get_by_role("button", name="Lancer l'aperçu").click()
     transcript = page.locator("table.transcript")
     expect(transcript).to_contain_text("Nous sommes actuellement fermés")  # Saturday: closed so far
+    expect(page.get_by_role("heading", name="Ce que l'appelant entend")).to_be_focused()  # the answer is read first
 
     page.get_by_role("link", name=f"Retour à {LINE}").click()
     page.get_by_role("link", name="Modifier les horaires, les jours fériés et les fermetures").click()
