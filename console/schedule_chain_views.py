@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, redirect, render_template, request, url_for
 
 from console.blueprint import console, db, now, require_scope
+from console.describe import rule_words
 from console.schedule_chain import (
     FLAGS,
     STATES,
@@ -18,6 +19,7 @@ from console.schedule_chain import (
 from console.schedule_views import as_posted, editable, saved
 from directory_data.fields import ACTIONS
 from store.directory_edits import Edit, line_file, save_edit
+from store.extension import directory
 
 
 @console.route("/lines/<slug>/chain")
@@ -27,8 +29,10 @@ def chain_editor(slug: str):
 
 
 def _chain_page(edit: Edit, form: ChainForm, status: int = 200):
+    line = directory.get(db(), now()).lines_by_slug.get(edit.slug)
+    in_words = [rule_words(rule) for rule in line.rules] if line is not None else []
     return render_template("console/chain_editor.html", edit=edit, form=form, states=STATES, flags=FLAGS,
-                           thresholds=THRESHOLDS, actions=ACTIONS), status
+                           thresholds=THRESHOLDS, actions=ACTIONS, in_words=in_words), status
 
 
 @console.route("/lines/<slug>/chain", methods=["POST"])

@@ -38,6 +38,10 @@ def rule_error(page: str, index: int, field: str) -> str:
     return html.unescape(found.group(1)) if found else ""
 
 
+def words(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(response)))
+
+
 def save(client, path=CHAIN, page: str | None = None, **changes):
     page = page if page is not None else text(client.get(path))
     return client.post(path, data=chain_fields(page, op="save", **changes))
@@ -70,7 +74,10 @@ def test_moving_a_rule_is_a_draft_until_saved_then_audited_with_the_file_before_
     assert revision(app) == before and changes(app) == []  # nothing saved yet
 
     assert client.post(CHAIN, data=chain_fields(draft, op="save")).status_code == 302
-    assert "Les règles sont enregistrées" in text(client.get(CHAIN))
+    page = words(client.get(CHAIN))
+    assert "Les règles sont enregistrées" in page
+    assert ("Les règles en vigueur, en mots Si la ligne est ouverte : transférer l'appel vers l'équipe d'écoute "
+            "Si la ligne est ouverte : mettre l'appelant en file d'attente « un-premier-pas »") in page
     assert revision(app) == before + 1
     event = audit_events(app)[-1]
     assert (event.action, event.target_slug) == ("chain.update", "un-premier-pas")
