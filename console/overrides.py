@@ -110,7 +110,7 @@ def active_overrides(session: Session, schedule_id: int, timezone: str, now: dat
 
 def status_words(view: StatusView) -> str:
     badge = t("dashboard.open") if view.is_open else t("dashboard.closed")
-    return f"{badge} : {view.reason} — {view.change}"
+    return f"{badge} {view.reason} — {view.change}"  # "Fermée par décision d'un coordinateur : …"
 
 
 def _schedule_as_saved(session: Session, schedule: Schedule, schedule_id: int, now: datetime) -> Schedule:

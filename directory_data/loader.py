@@ -15,7 +15,8 @@ from directory_data.lines import LINE_ORDER, canonical_centre, canonical_line
 from directory_data.reference import load_departments
 from routing.validation import chain_problems, forwarding_loops
 
-__all__ = ["DirectoryError", "DirectoryFiles", "read_directory", "validate_documents", "write_directory"]
+__all__ = ["DirectoryError", "DirectoryFiles", "line_file_text", "read_directory", "validate_documents",
+           "write_directory"]
 
 
 @dataclass
@@ -170,13 +171,18 @@ def write_directory(files: DirectoryFiles, root: Path) -> list[Path]:
     (root / "lines").mkdir(parents=True, exist_ok=True)
     for doc in files.lines:
         path = root / "lines" / (doc.get("source_file") or f"{doc['id']}.yaml")
-        path.write_text(_dump(export_line(doc)), encoding="utf-8")
+        path.write_text(line_file_text(doc), encoding="utf-8")
         written.append(path)
     if files.centres:
         path = root / "centres.yaml"
         path.write_text(_dump({"centres": [export_centre(c) for c in files.centres]}), encoding="utf-8")
         written.append(path)
     return written
+
+
+def line_file_text(doc: dict[str, Any]) -> str:
+    """The line's file exactly as an export writes it (the console's download uses this too)."""
+    return _dump(export_line(doc))
 
 
 def export_line(doc: dict[str, Any]) -> dict[str, Any]:

@@ -53,7 +53,8 @@ def current_revision(session: Session) -> int:
     return session.scalar(select(DirectoryRevision.revision).where(DirectoryRevision.id == 1)) or 0
 
 
-def load_documents(session: Session, files: DirectoryFiles, prune: bool = False) -> LoadReport:
+def load_documents(session: Session, files: DirectoryFiles, prune: bool = False,
+                   now: datetime | None = None) -> LoadReport:
     """Make the database hold exactly these lines and centres; the caller commits (all or nothing)."""
     report = LoadReport()
     lines = {row.slug: row for row in session.scalars(lines_query())}
@@ -84,7 +85,7 @@ def load_documents(session: Session, files: DirectoryFiles, prune: bool = False)
             session.add(row)
         _write_centre(session, row, doc)
     if report.created or report.updated or report.removed:
-        bump_revision(session)
+        bump_revision(session, now)
     session.flush()
     return report
 

@@ -70,7 +70,7 @@ def test_closing_now_saves_an_override_audits_it_and_the_page_says_so(app, clien
 
     page = words(client.get(EVC_PAGE))
     assert "La ligne est fermée par décision d'un coordinateur." in page  # the notice after saving
-    assert f"Fermée fermée par un coordinateur : {REASON} — rouvre aujourd'hui à 14:00" in page
+    assert f"Fermée par décision d'un coordinateur : {REASON} — rouvre aujourd'hui à 14:00" in page
     assert (f"Fermée par décision d'un coordinateur : {REASON} — prend fin aujourd'hui à 14:00 "
             f"(décidé aujourd'hui à 10:00 par {ADMIN_EMAIL})") in page
 
@@ -78,8 +78,8 @@ def test_closing_now_saves_an_override_audits_it_and_the_page_says_so(app, clien
     assert (event.action, event.target_kind, event.target_slug) == ("override.create", "line",
                                                                     "ecoute-violences-conjugales")
     assert event.account_email == ADMIN_EMAIL
-    assert event.before == {"status": "Ouverte : ouverte (horaires habituels) — ferme aujourd'hui à 19:00"}
-    assert event.after == {"status": f"Fermée : fermée par un coordinateur : {REASON} — rouvre aujourd'hui à 14:00"}
+    assert event.before == {"status": "Ouverte selon les horaires habituels — ferme aujourd'hui à 19:00"}
+    assert event.after == {"status": f"Fermée par décision d'un coordinateur : {REASON} — rouvre aujourd'hui à 14:00"}
     assert "décision de coordinateur" in text(client.get("/console/audit"))
 
 
@@ -112,12 +112,12 @@ def test_lifting_an_override_reopens_the_line_at_once(app, client, clock, call):
     assert response.status_code == 302 and response.headers["Location"] == EVC_PAGE
     assert overrides(app) == [] and revision(app) == before + 1
     page = words(client.get(EVC_PAGE))
-    assert "La décision est levée" in page and "Ouverte ouverte (horaires habituels)" in page
+    assert "La décision est levée" in page and "Ouverte selon les horaires habituels" in page
     assert "Aucune décision de coordinateur en cours" in page
     event = audit_events(app)[-1]
     assert event.action == "override.delete"
-    assert event.before["status"].startswith("Fermée : fermée par un coordinateur")
-    assert event.after == {"status": "Ouverte : ouverte (horaires habituels) — ferme aujourd'hui à 19:00"}
+    assert event.before["status"].startswith("Fermée par décision d'un coordinateur : ")
+    assert event.after == {"status": "Ouverte selon les horaires habituels — ferme aujourd'hui à 19:00"}
     assert call(EVC).dialled == ["+3225550301"]
 
     assert "Cette décision avait déjà été levée." in words(client.get(lift(client, row.id).headers["Location"]))
@@ -132,7 +132,7 @@ def test_forcing_open_on_a_saturday_puts_callers_through(app, client, clock, cal
     assert save(client, mode="open", reason="permanence exceptionnelle", until_kind="at",
                 until="2026-11-28T16:00").status_code == 302
     page = words(client.get(EVC_PAGE))
-    assert ("Ouverte ouverte (ouverture forcée par un coordinateur) : permanence exceptionnelle "
+    assert ("Ouverte par décision d'un coordinateur : permanence exceptionnelle "
             "— ferme aujourd'hui à 16:00") in page
     assert call(EVC).dialled == ["+3225550301"]
     assert call(EVC, at=at_brussels(2026, 11, 28, 16, 0)).dialled == ["+3225550107"]

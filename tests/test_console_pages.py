@@ -34,7 +34,7 @@ def test_the_dashboard_shows_the_four_lines_open_on_a_tuesday_morning(app, clien
     sign_in(client)
     page = text(client.get("/console/"))
     assert "Situation du mardi 24 novembre 2026 à 10:00" in page
-    assert "Ouverte ouverte (horaires habituels) — ferme aujourd'hui à 19:00" in card(page, "ecoute-violences-conjugales")
+    assert "Ouverte selon les horaires habituels — ferme aujourd'hui à 19:00" in card(page, "ecoute-violences-conjugales")
     assert "ferme aujourd'hui à 21:00" in card(page, "france-victimes")
     assert "ferme aujourd'hui à 17:00" in card(page, "un-premier-pas")
     assert "Ouverte" in card(page, "3977")
@@ -46,7 +46,7 @@ def test_closed_lines_say_why_and_when_they_reopen(app, client, clock):
     clock.now = at_brussels(2027, 7, 21, 11, 0)  # Belgian national day, a Wednesday
     sign_in(client)
     page = text(client.get("/console/"))
-    assert "Fermée jour férié : Fête nationale — rouvre demain à 09:00" in card(page, "ecoute-violences-conjugales")
+    assert "Fermée pour jour férié : Fête nationale — rouvre demain à 09:00" in card(page, "ecoute-violences-conjugales")
     assert "Ouverte" in card(page, "france-victimes")  # stays open on French and Belgian holidays alike
     clock.now = at_paris(2026, 11, 28, 10, 0)  # a Saturday
     page = text(client.get("/console/"))
@@ -63,7 +63,7 @@ def test_a_coordinator_override_shows_with_its_reason(app, client, clock):
         bump_revision(session, clock.now)
         session.commit()
     sign_in(client)
-    assert ("Fermée fermée par un coordinateur : formation — rouvre aujourd'hui à 14:00"
+    assert ("Fermée par décision d'un coordinateur : formation — rouvre aujourd'hui à 14:00"
             in card(text(client.get("/console/")), "un-premier-pas"))
     page = text(client.get("/console/lines/un-premier-pas"))
     assert ("Fermeture forcée du mardi 24 novembre 2026 à 09:30 au mardi 24 novembre 2026 à 14:00 : formation"
@@ -146,7 +146,7 @@ def test_english_is_there_for_those_who_ask(app, client):
     make_account(app, "en@example.org", "an English speaker's password", language="en")
     sign_in(client, "en@example.org", "an English speaker's password")
     page = text(client.get("/console/"))
-    assert "Dashboard" in page and "Open open (usual hours) — closes today at 19:00" in card(page, "3977")
+    assert "Dashboard" in page and "Open during the usual hours — closes today at 19:00" in card(page, "3977")
     page = text(client.get("/console/lines/ecoute-violences-conjugales"))
     assert "If the line is closed: forward the call to 107" in page and "Monday" in page
 

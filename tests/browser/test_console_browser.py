@@ -38,7 +38,7 @@ def test_an_admin_signs_in_sees_the_four_lines_in_french_and_signs_out(app, live
     for name in LINES:
         card = page.get_by_role("article", name=name)
         expect(card.get_by_text("Ouverte", exact=True)).to_be_visible()
-        expect(card.get_by_text("ouverte (horaires habituels)")).to_be_visible()
+        expect(card.get_by_text("Ouverte selon les horaires habituels")).to_be_visible()
     expect(page.get_by_role("article", name="Écoute Violences Conjugales")).to_contain_text("ferme aujourd'hui à 19:00")
     page.screenshot(path=str(artifacts_dir / "console-dashboard.png"), full_page=True)
 

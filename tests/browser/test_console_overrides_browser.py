@@ -24,7 +24,7 @@ def test_a_coordinator_closes_their_line_now_and_lifts_the_decision(app, live_se
     page.get_by_role("button", name="Fermer maintenant").click()
     expect(page.get_by_role("status")).to_have_text("La ligne est fermée par décision d'un coordinateur.")
     expect(status).to_contain_text("Fermée")
-    expect(status).to_contain_text("fermée par un coordinateur : formation de l'équipe")
+    expect(status).to_contain_text("Fermée par décision d'un coordinateur : formation de l'équipe")
     expect(status).to_contain_text("rouvre demain à 09:00")  # the decision lasts until 17:00, then night
     decision = page.locator(".active-overrides li")
     expect(decision).to_contain_text("Fermée par décision d'un coordinateur : formation de l'équipe")
@@ -33,5 +33,5 @@ def test_a_coordinator_closes_their_line_now_and_lifts_the_decision(app, live_se
 
     decision.get_by_role("button", name="Lever").click()
     expect(page.get_by_role("status")).to_contain_text("La décision est levée")
-    expect(status).to_contain_text("ouverte (horaires habituels)")
+    expect(status).to_contain_text("Ouverte selon les horaires habituels")
     expect(page.locator(".active-overrides li")).to_have_count(0)

@@ -1,0 +1,129 @@
+"""The route preview: one simulated call through the real signed webhooks, in a throwaway copy of the directory.
+
+How a preview leaves no trace: ``helpline call`` (ivr/simulator.py) writes what any call writes — a Call
+row and its routing events, queued callers, callback requests, outbox emails, offers to listeners — and
+switches the app's clock. The preview does none of that to the real app or database. It builds a second
+app on a private in-memory SQLite database (``sqlite://``, dropped when the engine is disposed), copies
+into it the current lines, centres and coordinators' overrides, and the pool staffing the coordinator
+chose (fictitious listeners), then plays the call there with its own clock. Its REST base URL and mail
+server are closed loopback ports and its dispatch is off, so nobody is dialled and nothing is sent. The
+number typed is given to that app only: its keyed hash uses a pepper made for this preview alone and the
+database holding it is gone when the preview returns; the number is never logged.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.simulator import CallSimulator, SimulatedClock, Transcript
+from store.crypto import new_key
+from store.extension import database
+from store.directory import load_documents
+from store.documents import centres_query, export_documents, lines_query
+from store.listeners import pool_state
+from store.models import Base, CentreRow, Listener, ListenerPool, LineRow, OverrideRow
+from store.calls import find_call
+
+STAFFING = ("now", "none", "busy", "available")
+CLOSED_PORT = "http://127.0.0.1:9"  # nothing listens there: a REST call or an email fails at once, unsent
+FICTITIOUS_PHONE = "+331990{:05d}"  # ARCEP's fiction range 01 99 0x xx xx: never a real listener's phone
+
+
+@dataclass
+class PreviewResult:
+    transcript: Transcript
+    reasons: list[tuple[str, str]] = field(default_factory=list)
+
+
+def run_preview(session: Session, to: str, start: datetime, caller: str, presses: list[str],
+                outcomes: dict[str, str], staffing: str, pools: Iterable[str]) -> PreviewResult:
+    """Play one call to ``to`` at ``start`` in a copy of the directory ``session`` reads; nothing is kept."""
+    staff = _staffing(session, list(pools), staffing, start)
+    clock = SimulatedClock(start)
+    app = _preview_app(current_app, clock)
+    try:
+        with app.app_context():
+            Base.metadata.create_all(database.engine)
+            with database.session() as copy:
+                _copy_directory(session, copy, start)
+                _add_listeners(copy, staff, start)
+                copy.commit()
+            simulator = CallSimulator(app, to=to, caller=caller, presses=presses, outcomes=outcomes, clock=clock)
+            transcript = simulator.run()
+            with database.session() as copy:
+                call = find_call(copy, transcript.call_sid)
+                reasons = [(e.kind, e.detail) for e in call.events] if call is not None else []
+                if call is not None:
+                    reasons.append(("outcome", call.outcome or "-"))
+        return PreviewResult(transcript, reasons)
+    finally:
+        with app.app_context():
+            database.engine.dispose()  # the in-memory database, and every row the call wrote, goes with it
+
+
+def _preview_app(real: Flask, clock: SimulatedClock) -> Flask:
+    from app import create_app
+
+    return create_app({
+        "ENVIRONMENT": "production",
+        "DATABASE_URL": "sqlite://",
+        "TWILIO_ACCOUNT_SID": real.config.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "NUMBER_PEPPER": secrets.token_hex(16),  # a hash made here matches nothing ever stored
+        "CALLBACK_KEY": new_key(),
+        "SECRET_KEY": secrets.token_hex(32),
+        "PUBLIC_URL": real.config.get("PUBLIC_URL") or "http://localhost",
+        "TWILIO_API_BASE_URL": CLOSED_PORT,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": 9,
+        "EMERGENCY_FALLBACK": real.config.get("EMERGENCY_FALLBACK"),
+        "DIRECTORY_CHECK_SECONDS": 0.0,
+        "LOG_LEVEL": real.config.get("LOG_LEVEL", "INFO"),
+        "DISPATCH_MODE": "off",
+        "CLOCK": clock,
+    })
+
+
+def _copy_directory(real: Session, copy: Session, moment: datetime) -> None:
+    load_documents(copy, export_documents(real), now=moment)
+    copy.flush()
+    schedules = {("line", row.slug): row.schedule for row in copy.scalars(select(LineRow))}
+    schedules.update({("centre", row.slug): row.schedule for row in copy.scalars(select(CentreRow))})
+    owners = [("line", row) for row in real.scalars(lines_query())] + \
+             [("centre", row) for row in real.scalars(centres_query())]
+    for kind, row in owners:
+        for override in row.schedule.overrides:
+            schedules[(kind, row.slug)].overrides.append(OverrideRow(
+                mode=override.mode, starts_at=override.starts_at, until=override.until, reason=override.reason,
+                created_by=override.created_by))
+
+
+def _staffing(session: Session, pools: list[str], staffing: str, moment: datetime) -> dict[str, list[str]]:
+    """The statuses of the listeners to put in each pool: as they are now, or the coordinator's case."""
+    if staffing == "none":
+        return {}
+    if staffing in ("busy", "available"):
+        return {pool: ["on_call" if staffing == "busy" else "available"] for pool in pools}
+    staff = {}
+    for pool in pools:
+        state = pool_state(session, pool, moment)
+        staff[pool] = (["available"] * state.available + ["on_call"] * (state.staffed - state.available)
+                       + ["paused"] * (state.logged_in - state.staffed))
+    return staff
+
+
+def _add_listeners(copy: Session, staff: dict[str, list[str]], moment: datetime) -> None:
+    number = 0
+    for pool, statuses in staff.items():
+        for status in statuses:
+            number += 1
+            copy.add(Listener(name=f"preview {number}", phone=FICTITIOUS_PHONE.format(number), status=status,
+                              status_since=moment - timedelta(minutes=5), idle_since=moment - timedelta(minutes=5),
+                              pools=[ListenerPool(pool=pool)]))

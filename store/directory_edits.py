@@ -1,0 +1,193 @@
+"""The console's edits of one line or centre: checked exactly as its file would be, then loaded like one.
+
+An edit starts from the document as the file would say it (``export_line`` / ``export_centre``), changes
+the parts the coordinator edited, and goes through the loader's own ``canonical_line`` /
+``canonical_centre`` and ``validate_documents`` with every other line and centre, so the console accepts
+exactly what ``helpline directory load`` accepts. A valid edit is written by ``load_documents`` (which
+bumps the directory revision: every worker rebuilds its snapshot before the next call).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from directory_data.build import build_line
+from directory_data.fields import Problems
+from directory_data.lines import canonical_centre, canonical_line
+from directory_data.loader import DirectoryFiles, export_centre, export_line, line_file_text, validate_documents
+from routing.model import ActionKind
+from store.directory import load_documents
+from store.documents import export_documents
+from store.models import DirectoryRevision
+
+SCHEDULE_KEYS = ("hours", "holidays", "closures")
+LOOP = re.compile(r"forwarding loop between lines: (.+)$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One refusal: the key path inside the edited document ("hours.mon[1]", "overflow[2].forward"; "" for
+    the document as a whole), the loader's own message, and the other line's file when it is reported there."""
+
+    path: str
+    message: str
+    elsewhere: str = ""
+
+
+@dataclass
+class Edit:
+    kind: str  # line | centre
+    slug: str
+    raw: dict[str, Any]  # the document as its file says it; the editor changes parts of it
+    fingerprint: str  # of the document as read, to refuse saving over someone else's newer change
+    problems: list[Problem] = field(default_factory=list)
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+
+
+def fingerprint(raw: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def _find(files: DirectoryFiles, kind: str, slug: str) -> tuple[int, dict[str, Any]] | None:
+    docs = files.lines if kind == "line" else files.centres
+    for index, doc in enumerate(docs):
+        if doc["id"] == slug:
+            return index, doc
+    return None
+
+
+def start_edit(session: Session, kind: str, slug: str) -> Edit | None:
+    """The line's or centre's document as its file would say it; None when there is no such line or centre."""
+    found = _find(export_documents(session), kind, slug)
+    if found is None:
+        return None
+    raw = export_line(found[1]) if kind == "line" else export_centre(found[1])
+    return Edit(kind, slug, raw, fingerprint(raw))
+
+
+def line_file(session: Session, slug: str) -> tuple[str, str] | None:
+    """The line's file name and text exactly as `helpline directory export` writes them."""
+    found = _find(export_documents(session), "line", slug)
+    if found is None:
+        return None
+    return found[1]["source_file"], line_file_text(found[1])
+
+
+def save_edit(session: Session, edit: Edit, raw: dict[str, Any], keys: tuple[str, ...], now: datetime) -> Edit:
+    """Check ``raw`` (the edited document) as the loader would, and write it when nothing is wrong.
+
+    ``keys`` names the parts edited, for the audit's before and after. The caller commits and audits.
+    """
+    # One edit at a time: the revision row is locked until commit, so two coordinators saving the same
+    # line at once cannot both pass the fingerprint check (SQLite transactions are serialised already).
+    session.get(DirectoryRevision, 1, with_for_update=True)
+    files = export_documents(session)
+    found = _find(files, edit.kind, edit.slug)
+    if found is None:
+        raise LookupError(edit.slug)
+    index, current = found
+    current_raw = export_line(current) if edit.kind == "line" else export_centre(current)
+    result = Edit(edit.kind, edit.slug, raw, edit.fingerprint,
+                  before={k: current_raw.get(k) for k in keys})
+    if fingerprint(current_raw) != edit.fingerprint:
+        result.problems.append(Problem("", "changed by someone else since this page was opened"))
+        return result
+    if edit.kind == "line":
+        lines, centres = _with_line(files, index, current, raw, result)
+    else:
+        lines, centres = _with_centre(files, index, raw, result)
+    if not result.problems:  # as the loader does, a document with problems is not checked across files
+        problems = validate_documents(lines, centres, files.lines_dir, files.centres_file)
+        result.problems.extend(_located(problems, files, edit, lines, index))
+    if result.problems:
+        return result
+    load_documents(session, DirectoryFiles(lines, centres, files.lines_dir, files.centres_file), now=now)
+    saved = start_edit(session, edit.kind, edit.slug)
+    assert saved is not None
+    result.after = {k: saved.raw.get(k) for k in keys}
+    return result
+
+
+def _with_line(files: DirectoryFiles, index: int, current: dict[str, Any], raw: dict[str, Any], result: Edit):
+    found = Problems(f"{files.lines_dir}/{current['source_file']}")
+    doc = canonical_line(raw, found)
+    result.problems.extend(_split(found.file, text) for text in found.found)
+    if doc is None:
+        return files.lines, files.centres
+    doc["source_file"] = current["source_file"]
+    lines = list(files.lines)
+    lines[index] = doc
+    return lines, files.centres
+
+
+def _with_centre(files: DirectoryFiles, index: int, raw: dict[str, Any], result: Edit):
+    found = Problems(files.centres_file)
+    prefix = f"centres[{index}]"
+    doc = canonical_centre(raw, prefix, found)
+    for text in found.found:
+        problem = _split(found.file, text)
+        result.problems.append(Problem(problem.path.removeprefix(prefix).lstrip("."), problem.message))
+    centres = list(files.centres)
+    if doc is not None:
+        centres[index] = doc
+    return files.lines, centres
+
+
+def _split(file: str, text: str) -> Problem:
+    """"file: key.path: message" (as Problems and validate_documents write them) into its parts."""
+    rest = text.removeprefix(f"{file}: ")
+    path, sep, message = rest.partition(": ")
+    if not sep or " " in path:
+        return Problem("", rest)
+    return Problem(path, message)
+
+
+def _located(problems: list[str], files: DirectoryFiles, edit: Edit, lines: list[dict[str, Any]],
+             index: int) -> list[Problem]:
+    """The problems that concern the edited document, each at its key path in it.
+
+    A loop through this line may be reported on another line of the loop: it is put back on this line's
+    rule that forwards into the loop, since that is what the coordinator just wrote.
+    """
+    if edit.kind == "centre":
+        prefix = f"{files.centres_file}: centres[{index}]"
+        return [Problem(*_centre_part(text, prefix)) if text.startswith((prefix + ".", prefix + ":"))
+                else Problem("", text, files.centres_file) for text in problems]
+    own = f"{files.lines_dir}/{lines[index]['source_file']}"
+    located = []
+    for text in problems:
+        loop = LOOP.search(text)
+        if text.startswith(f"{own}: "):
+            located.append(_split(own, text))
+        elif loop and edit.slug in loop.group(1).split(" → "):
+            located.append(Problem(_forward_into_loop(lines, edit.slug, loop.group(1)),
+                                   f"forwarding loop between lines: {loop.group(1)}"))
+        else:  # another file's problem still refuses the edit: nothing is written while any remains
+            where, _, message = text.partition(": ")
+            located.append(Problem("", message, where))
+    return located
+
+
+def _centre_part(text: str, prefix: str) -> tuple[str, str]:
+    rest = text.removeprefix(prefix).lstrip(".")
+    path, _, message = rest.partition(": ")
+    return path, message
+
+
+def _forward_into_loop(lines: list[dict[str, Any]], slug: str, cycle: str) -> str:
+    path = cycle.split(" → ")
+    after = path[path.index(slug) + 1]
+    docs = {doc["id"]: doc for doc in lines}
+    line, numbers = build_line(docs[slug]), set(docs[after]["numbers"])
+    for position, rule in enumerate(line.rules):
+        if rule.action.kind is ActionKind.FORWARD and rule.action.number in numbers:
+            return f"overflow[{position}]"
+    return "emergency_fallback"
