@@ -11,6 +11,7 @@ from console.blueprint import console, db, now, require_scope
 from console.call_log import call_log, call_row
 from console.operations_categories import form_from_line, line_categories, read_form, save_categories
 from console.operations_flags import FlagForm, flag_caller, flag_view, lift, read_flag_form
+from routing.nuisance import MAX_FLAG_DAYS
 from console.operations_report import build_report, read_period, report_csv, share_chart_svg
 from console.overview import visible_lines
 from store.categories import category_of, classify, talked_to_a_listener
@@ -68,7 +69,7 @@ def _call_page(call: Call, line, flag_form: FlagForm | None = None, status: int 
     return render_template("console/call_log_call.html", call=call_row(call, category, line, expected), line=line,
                            current=category.category if category else "", flag=flag_view(flag, line, moment) if flag else None,
                            flag_form=flag_form or FlagForm(), withheld=call.caller_withheld,
-                           flaggable=call.caller_hash is not None), status
+                           flaggable=call.caller_hash is not None, max_days=MAX_FLAG_DAYS), status
 
 
 @console.route("/calls/<call_ref>")

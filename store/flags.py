@@ -27,11 +27,14 @@ def earlier_calls(session: Session, call: Call, throttle: Throttle | None, now: 
     """Start times of the caller's other calls to the line within the throttle's window (none without one)."""
     if throttle is None or call.caller_hash is None or call.line_id is None:
         return []
-    return list(session.scalars(
-        select(Call.started_at).where(Call.line_id == call.line_id, Call.caller_hash == call.caller_hash,
-                                      Call.id != call.id, Call.started_at >= throttle.window_start(now),
-                                      Call.started_at <= now)
-    ))
+    # Selected by the caller's hash alone, the line compared here: a planner that picked the line's index
+    # instead (every call of a busy line) made this 50 times slower on SQLite.
+    rows = session.execute(
+        select(Call.line_id, Call.started_at).where(Call.caller_hash == call.caller_hash, Call.id != call.id,
+                                                    Call.started_at >= throttle.window_start(now),
+                                                    Call.started_at <= now)
+    ).all()
+    return [started for line_id, started in rows if line_id == call.line_id]
 
 
 def create_flag(session: Session, *, call: Call, action: FlagAction, reason: str, expires_at: datetime,
