@@ -50,7 +50,7 @@ def outcome_words(outcome: str | None) -> str:
     return outcome or "—" if words == key else words
 
 
-def category_words(call: Call, category: CallCategory | None, line: Line | None, expected: bool) -> str:
+def category_words(category: CallCategory | None, line: Line | None, expected: bool) -> str:
     if category is None:
         return t("calls.unclassified") if expected else ""
     current = next((c for c in line.categories if c.slug == category.category), None) if line else None
@@ -79,7 +79,7 @@ def call_log(session: Session, lines: dict[int, Line], page: int, only_unclassif
 def call_row(call: Call, category: CallCategory | None, line: Line | None, expected: bool) -> CallRow:
     zone = ZoneInfo(line.schedule.timezone if line else "Europe/Paris")
     return CallRow(call.id, local_time(call.started_at, zone), line.name if line else "—", duration_words(call.duration),
-                   outcome_words(call.outcome), category_words(call, category, line, expected),
+                   outcome_words(call.outcome), category_words(category, line, expected),
                    expected and category is None, call.caller_hash is None)
 
 

@@ -47,8 +47,8 @@ def ask_to_classify(response: VoiceResponse, session, now: datetime, offer: Offe
 def _call_line(session, now: datetime, caller: QueuedCaller | None, pool_line: Line) -> Line:
     """The line the caller called (a pool may serve several lines): its categories apply."""
     if caller is not None and caller.line_id is not None:
-        slug = session.get(LineRow, caller.line_id)
-        found = directory.get(session, now).lines_by_slug.get(slug.slug) if slug is not None else None
+        row = session.get(LineRow, caller.line_id)
+        found = directory.get(session, now).lines_by_slug.get(row.slug) if row is not None else None
         if found is not None:
             return found
     return pool_line

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select

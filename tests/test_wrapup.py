@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from ivr.sweep import sweep
 from store.extension import database
 from store.models import CallCategory, Call
-from tests.test_queue import Caller, ListenerLeg, add_listener, bridge, listener, path_of, qapp, rung, tw, xml  # noqa: F401
+from tests.conftest import SignedTwilio, at_brussels
+from tests.test_queue import Caller, ListenerLeg, add_listener, bridge, listener, path_of, rung, xml
 
 POOL_WRAPUP = 60  # the Belgian line's queue: wrapup default
+
+
+@pytest.fixture
+def qapp(live_app, clock):
+    clock.now = at_brussels(2026, 11, 24, 10, 0)  # a Tuesday: the Belgian line is open
+    return live_app
+
+
+@pytest.fixture
+def tw(qapp):
+    return SignedTwilio(qapp.test_client())
 
 
 def talk_then_caller_hangs_up(tw, rest, clock, minutes=8):
