@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from routing.nuisance import Flag, FlagAction, Throttle, flags_from
@@ -76,3 +76,25 @@ def active_flag_for_call(session: Session, call: Call, now: datetime) -> CallerF
     return session.scalar(select(CallerFlag).where(
         CallerFlag.line_id == call.line_id, CallerFlag.caller_hash == call.caller_hash,
         CallerFlag.lifted_at.is_(None), CallerFlag.expires_at > now).order_by(CallerFlag.expires_at.desc()).limit(1))
+
+
+# An ended flag stays listed (with its hash) this long for the coordinators' record, then goes.
+ENDED_FLAG_KEEP_DAYS = 90
+
+
+def erase_flags(session: Session, caller_hash: str) -> int:
+    """The right to erasure: every flag on the number, in force or not."""
+    return session.execute(delete(CallerFlag).where(CallerFlag.caller_hash == caller_hash)).rowcount
+
+
+def purge_ended_flags(session: Session, now: datetime) -> int:
+    """Flags that ended (expired or lifted) more than ``ENDED_FLAG_KEEP_DAYS`` ago, deleted with their hash."""
+    before = now - timedelta(days=ENDED_FLAG_KEEP_DAYS)
+    return session.execute(delete(CallerFlag).where(
+        or_(CallerFlag.expires_at < before, CallerFlag.lifted_at < before))).rowcount
+
+
+def flags_of_number(session: Session, caller_hash: str) -> list[CallerFlag]:
+    """For the right of access: every flag held on the number."""
+    return list(session.scalars(select(CallerFlag).where(CallerFlag.caller_hash == caller_hash)
+                                .order_by(CallerFlag.created_at, CallerFlag.id)))

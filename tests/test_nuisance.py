@@ -214,3 +214,31 @@ def test_a_lower_priority_caller_is_answered_after_callers_who_came_later(live_a
     with live_app.app_context(), database.session() as session:
         status = dict(session.execute(select(QueuedCaller.call_sid, QueuedCaller.status)).all())
     assert status[other] == "offered" and status[flagged] == "waiting"  # ...but after the later caller
+
+
+def test_the_number_owner_sees_their_flags_and_erasure_removes_them(app, twilio, coordinator_client):
+    from store.privacy import erase_number, export_number
+
+    first, _ = incoming(twilio)
+    flag_from_console(app, coordinator_client, first)
+    exported = export_number(app, NUISANCE)
+    assert [(f["line"], f["action"], f["reason"]) for f in exported["caller_flags"]] == [
+        ("france-victimes", "message_end", "insultes répétées")]
+    report = erase_number(app, NUISANCE)
+    assert report.caller_flags_deleted == 1
+    with app.app_context(), database.session() as session:
+        assert session.scalar(select(CallerFlag)) is None
+    assert "116 006" in incoming(twilio)[1]
+
+
+def test_the_purge_deletes_a_flag_ninety_days_after_it_ended_not_before(app, twilio, coordinator_client, clock):
+    from store.retention import purge
+
+    first, _ = incoming(twilio)
+    flag_from_console(app, coordinator_client, first, until="2026-12-01")  # ends 2026-12-02 00:00
+    clock.now = at_paris(2027, 3, 1, 12, 0)  # 89 days after
+    assert purge(app).caller_flags_deleted == 0
+    clock.now = at_paris(2027, 3, 3, 12, 0)
+    assert purge(app).caller_flags_deleted == 1
+    with app.app_context(), database.session() as session:
+        assert session.scalar(select(CallerFlag)) is None
