@@ -306,6 +306,7 @@ def listener_status(session, now, offer, caller, listener, line, after):
         duration = field("CallDuration")
         offers.listener_leg_ended(session, offer, now, line.queue, status,
                                   int(duration) if duration.isdigit() and len(duration) < 7 else None)
+        wrapup.leg_over(session, now, offer, caller, listener, line)
         app = current_app._get_current_object()
         after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))
     return VoiceResponse()

@@ -82,6 +82,16 @@ def _release(session, now: datetime, offer: Offer, caller: QueuedCaller | None, 
     return int((listener.wrapup_until - now).total_seconds())
 
 
+def leg_over(session, now: datetime, offer: Offer, caller: QueuedCaller | None, listener: Listener | None,
+             line: Line) -> None:
+    """The listener's phone hung up (status callback): the menu's hold ends with it, the pool's wrap-up stays."""
+    if offer.status != "ended" or listener is None or listener.status != ListenerStatus.WRAP_UP.value:
+        return
+    pool_end = (offer.ended_at or now) + timedelta(seconds=line.queue.wrapup_seconds(caller.caller_type if caller else None))
+    if listener.wrapup_until is not None and listener.wrapup_until > max(pool_end, now):
+        listener.wrapup_until = listener.idle_since = max(pool_end, now)
+
+
 @queue.route("/listener/wrapup", methods=("GET", "POST"))
 @twilio_only
 @never_fail("listener")

@@ -135,3 +135,16 @@ def test_a_classification_by_keypad_is_refused_from_another_phone_leg(qapp, tw, 
     other = xml(tw.post(path_of(gather.get("action")), {**leg.params(Digits="2"), "CallSid": "CA" + "f" * 32}))
     assert other.find("Hangup") is not None
     assert category_of(qapp, caller.sid) is None
+
+
+def test_a_listener_who_hangs_up_during_the_menu_gets_only_the_pools_wrapup(qapp, tw, rest, clock):
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    caller, leg, _ = talk_then_caller_hangs_up(tw, rest, clock)
+    ended_at = clock.now
+    clock.now += timedelta(seconds=10)
+    leg.status("completed", 500)  # hung up without a key: the call stays unclassified
+    assert listener(qapp, camille).wrapup_until == ended_at + timedelta(seconds=POOL_WRAPUP)
+    clock.now = ended_at + timedelta(seconds=POOL_WRAPUP + 1)
+    Caller(tw)
+    assert listener(qapp, camille).status == "ringing"
+    assert category_of(qapp, caller.sid) is None
