@@ -8,6 +8,7 @@ from typing import Any, Iterable, Mapping
 
 from directory_data.fields import WEEKDAYS, parse_shift
 from directory_data.callback_settings import build_callback_settings, build_email_settings
+from directory_data.categories import build_categories, build_throttle
 from directory_data.pools import build_pool_settings
 from directory_data.reference import load_services
 from routing.model import (
@@ -140,6 +141,8 @@ def build_line(doc: Mapping[str, Any], overrides: Iterable[Override] = ()) -> Li
         callback=build_callback_settings(doc.get("callback"), doc["hours"]),
         email=build_email_settings(doc.get("email")),
         retention_days=doc.get("retention_days") or DEFAULT_RETENTION_DAYS,
+        categories=build_categories(doc.get("categories")),
+        throttle=build_throttle(doc.get("throttle")),
     )
 
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from directory_data.callback_settings import check_callback, check_email_settings, check_retention
+from directory_data.categories import check_categories, check_throttle
 from directory_data.pools import check_queue
 from directory_data.fields import (
     ACTIONS,
@@ -38,14 +39,15 @@ LINE_KEYS = {
     "greeting", "danger_notice", "menu", "quick_exit_key", "hours", "holidays", "closures",
     "alternatives", "closed_message", "emergency_fallback", "after_hours_email", "caller_id",
     "handoff_network", "department_retries", "overflow", "pool", "notes", "queue", "callback", "email",
-    "retention_days",
+    "retention_days", "categories", "throttle",
 }  # fmt: skip
 # The order settings are written in a line's file, and exported in.
 LINE_ORDER = (
     "id", "name", "country", "numbers", "display_number", "timezone", "language", "languages", "voices",
     "greeting", "danger_notice", "quick_exit_key", "menu", "hours", "holidays", "closures", "after_hours_email",
     "alternatives", "closed_message", "caller_id", "handoff_network", "department_retries",
-    "emergency_fallback", "pool", "queue", "callback", "email", "retention_days", "notes", "overflow",
+    "emergency_fallback", "pool", "queue", "callback", "email", "retention_days", "categories", "throttle", "notes",
+    "overflow",
 )  # fmt: skip
 CENTRE_KEYS = {"id", "name", "network", "departments", "number", "display_number", "timezone", "hours",
                "holidays", "closures", "fictitious"}  # fmt: skip
@@ -100,6 +102,8 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         "callback": check_callback(raw.get("callback"), problems),
         "email": check_email_settings(raw.get("email"), problems),
         "retention_days": check_retention(raw.get("retention_days"), problems),
+        "categories": check_categories(raw.get("categories"), problems),
+        "throttle": check_throttle(raw.get("throttle"), problems),
         "notes": str(raw.get("notes") or ""),
     }
     if doc["language"] not in doc["languages"]:

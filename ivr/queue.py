@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, request
 from sqlalchemy import select
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from ivr import prompts
+from ivr import prompts, screening
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.state import CallState
@@ -42,6 +42,7 @@ def enqueue(turn, step, after: CallState) -> None:
         caller.offered_to = caller.bridged_to = None
         caller.ended_at = None
         offers.record_event(turn.session, caller, pool, turn.now, "joined")
+    caller.priority = screening.queue_priority(turn)
     turn.response.enqueue(
         twilio_queue_name(caller),
         action=turn.url("queue_result", after, qc=caller.id),
@@ -282,6 +283,8 @@ def listener_after(session, now, offer, caller, listener, line, after):
     offers.listener_leg_ended(session, offer, now, line.queue, "completed", None)
     app = current_app._get_current_object()
     after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))
+    if talked and wrapup.ask_to_classify(response, session, now, offer, caller, listener, line):
+        return response
     if talked:
         seconds = line.queue.wrapup_seconds(caller.caller_type if caller else None)
         say(response, prompts.render("listener_call_over", line.language, line.country, seconds=seconds),
@@ -303,6 +306,10 @@ def listener_status(session, now, offer, caller, listener, line, after):
         duration = field("CallDuration")
         offers.listener_leg_ended(session, offer, now, line.queue, status,
                                   int(duration) if duration.isdigit() and len(duration) < 7 else None)
+        wrapup.leg_over(session, now, offer, caller, listener, line)
         app = current_app._get_current_object()
         after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))
     return VoiceResponse()
+
+
+from ivr import wrapup  # noqa: E402 — the wrap-up menu's routes join this blueprint and use offer_turn

@@ -12,7 +12,7 @@ import phonenumbers
 from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import conversation, prompts
+from ivr import conversation, prompts, screening
 from ivr.conversation import Turn
 from ivr.security import caller_hash, is_withheld, twilio_only
 from ivr.state import CallState
@@ -273,7 +273,7 @@ def incoming(turn: Turn):
     if request.args.get("l") is None:
         turn.state = turn.state.but(language=turn.line.language)
     turn.record("incoming", f"line {turn.line.slug}{', number withheld' if turn.caller_withheld else ''}")
-    return conversation.welcome(turn)
+    return screening.screen_incoming(turn) or conversation.welcome(turn)
 
 
 @voice.route("/menu", methods=("GET", "POST"))

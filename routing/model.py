@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from routing.callbacks import CallbackSettings, EmailSettings
+from routing.nuisance import Throttle
 from routing.queueing import PoolSettings
 from schedules import Reason, Schedule
 
@@ -130,6 +131,14 @@ class Menu:
 
 
 @dataclass(frozen=True, slots=True)
+class Category:
+    """A disposition given to a call after it (violences intrafamiliales, appel silencieux...), for reports."""
+
+    slug: str
+    label: Localized
+
+
+@dataclass(frozen=True, slots=True)
 class Centre:
     """A department-level team a national line hands calls off to."""
 
@@ -171,6 +180,8 @@ class Line:
     callback: CallbackSettings = field(default_factory=CallbackSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
     retention_days: int = 365
+    categories: tuple[Category, ...] = ()  # keys 1 to 9 of the listener's wrap-up menu, in this order
+    throttle: Throttle | None = None  # repeated calls from one caller within minutes hear a message
 
     @property
     def caller_id(self) -> str:

@@ -454,3 +454,39 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     detail: Mapped[str] = mapped_column(String(400), default="")
+
+
+# --- Call categories and nuisance callers -----------------------------------------------------------------
+
+
+class CallCategory(Base):
+    """How a call was classified after it: by the listener's keypad during wrap-up, or in the console."""
+
+    __tablename__ = "call_category"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), unique=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"), index=True)
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    label: Mapped[str] = mapped_column(String(200))  # the French label when chosen: reports survive a renamed list
+    classified_at: Mapped[datetime]
+    via: Mapped[str] = mapped_column(String(16))  # keypad | console
+    listener_id: Mapped[int | None] = mapped_column(ForeignKey("listener.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("console_account.id", ondelete="SET NULL"))
+
+
+class CallerFlag(Base):
+    """A coordinator's decision about a nuisance caller on a line, known only by the keyed HMAC of the number."""
+
+    __tablename__ = "caller_flag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("line.id", ondelete="CASCADE"), index=True)
+    caller_hash: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # message_end | low_priority
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("console_account.id", ondelete="SET NULL"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"))  # flagged from this call
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str] = mapped_column(String(254), default="")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ivr.security import caller_hash
 from store.extension import database
+from store.flags import erase_flags, flags_of_number
 from store.models import Call, CallbackAttempt, CallbackRequest, CallEvent, EmailOutbox, LineRow, QueuedCaller
 from store.retention import anonymise_calls, anonymise_queued_callers
 
@@ -35,6 +36,7 @@ class ErasureReport:
     callback_attempts_deleted: int = 0
     unsent_emails_deleted: int = 0
     outbox_unlinked: int = 0
+    caller_flags_deleted: int = 0
 
     def counts(self) -> dict[str, int]:
         return asdict(self)
@@ -129,6 +131,9 @@ def export_number(app: Flask, number: str, country: str = DEFAULT_COUNTRY) -> di
             "exported_at": _time(app.config["CLOCK"]()),
             "calls": [_call_record(session, call, slugs) for call in calls],
             "callback_requests": [_callback_record(session, request, slugs) for request in requests],
+            "caller_flags": [{"line": slugs.get(f.line_id), "action": f.action, "reason": f.reason,
+                              "created_at": _time(f.created_at), "expires_at": _time(f.expires_at),
+                              "lifted_at": _time(f.lifted_at)} for f in flags_of_number(session, hashed)],
         }
 
 
@@ -155,6 +160,7 @@ def erase_number(app: Flask, number: str, country: str = DEFAULT_COUNTRY) -> Era
             delete(CallbackAttempt).where(CallbackAttempt.request_id.in_(requests_of))).rowcount
         report.callback_requests_deleted = session.execute(
             delete(CallbackRequest).where(CallbackRequest.number_hash == hashed)).rowcount
+        report.caller_flags_deleted = erase_flags(session, hashed)
         # Last: every step above finds its rows through the hash this one blanks.
         report.calls_anonymised = anonymise_calls(session, Call.caller_hash == hashed)
         session.commit()

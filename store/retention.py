@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from directory_data.build import DEFAULT_RETENTION_DAYS
 from store.callbacks import OPEN
 from store.extension import database, directory
+from store.flags import purge_ended_flags
 from store.models import Call, CallbackAttempt, CallbackRequest, CallEvent, EmailOutbox, QueuedCaller
 from store.snapshot import Snapshot
 
@@ -37,6 +38,7 @@ class PurgeReport:
     callback_attempts_deleted: int = 0
     outbox_unlinked: int = 0
     outbox_deleted: int = 0
+    caller_flags_deleted: int = 0
 
     def counts(self) -> dict[str, int]:
         return asdict(self)
@@ -180,5 +182,8 @@ def purge(app: Flask, batch_size: int = BATCH_SIZE) -> PurgeReport:
             purge_calls(group, report, batch_size)
             purge_queued_callers(group, report, batch_size)
         purge_sent_emails(now, report, batch_size)
+        with database.session() as session:
+            report.caller_flags_deleted = purge_ended_flags(session, now)
+            session.commit()
     logger.info("retention purge: %s", ", ".join(f"{name} {count}" for name, count in report.counts().items()))
     return report

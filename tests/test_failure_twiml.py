@@ -48,6 +48,7 @@ LISTENER_ENDPOINTS = [
     ("/voice/listener/offer", {"offer": "1"}),
     ("/voice/listener/accept", {"offer": "1"}),
     ("/voice/listener/after", {"offer": "1"}),
+    ("/voice/listener/wrapup", {"offer": "1"}),
     ("/voice/callback/listener", {"attempt": "1"}),
     ("/voice/callback/accept", {"attempt": "1"}),
     ("/voice/callback/dialled", {"attempt": "1"}),
