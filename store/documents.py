@@ -100,4 +100,7 @@ def export_documents(session: Session) -> DirectoryFiles:
         lines.append(doc)
     # In the order they were first loaded, so an export of the shipped file reads like it.
     centres = [centre_document(row) for row in session.scalars(centres_query().order_by(CentreRow.id))]
-    return DirectoryFiles(lines, centres)
+    from store.associations import export_associations
+
+    associations, service_numbers = export_associations(session)
+    return DirectoryFiles(lines, centres, associations=associations, service_numbers=service_numbers)

@@ -21,6 +21,7 @@ CONTEXT = {
     "status": "disponible", "digits": "06 12 34 56 78", "windows": [{"words": "Le matin", "key": 1}],
     "window_words": "Le matin", "merged": False, "requested": datetime(2026, 11, 27, 21, 10, tzinfo=PARIS),
     "message_allowed": False, "attempt": 1, "max_attempts": 3,
+    "hours": "du lundi au vendredi de 9 heures à 17 heures",
 }
 
 
