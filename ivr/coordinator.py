@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, request, url_for
+from flask import Response, current_app, g, request, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,8 +39,8 @@ TOKEN_MAX_AGE = 900  # seconds: one call's worth of decisions, too short to be r
 SAY = {"fr": "fr-FR", "en": "en-GB"}
 
 
-def service_call(session: Session, to: str) -> VoiceResponse | None:
-    """The first answer on the service number (None for any other number): everybody is asked the PIN."""
+def service_call(session: Session, to: str) -> Response | None:
+    """The TwiML answer on the service number (None for any other number): everybody is asked the PIN."""
     if not is_coordinator_number(session, to):
         return None
     return _ask_pin(Speaker("fr"), 0, "coordinator_welcome")

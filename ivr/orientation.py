@@ -8,6 +8,7 @@ from flask import request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from directory_data.reference import load_departments
+from ivr import prompts
 from ivr.conversation import Turn, _dial as dial_step, quick_exit, route
 from ivr.security import twilio_only
 from ivr.spoken import spoken_digits, spoken_time
@@ -61,7 +62,9 @@ def read_details(turn: Turn, orientation: Orientation, after: CallState, repeats
                     digits=spoken_digits(national_digits(association.number)),
                     hours=spoken_hours(association.schedule, turn.language), is_open=status.is_open,
                     reopens=status.reopens_at)
-    turn.say_prompt("association_repeat", gather, key=REPEAT_KEY)
+    # say_prompt's own first parameter is named "key": the prompt's {{ key }} is rendered here instead.
+    turn.say(prompts.render("association_repeat", turn.language, turn.line.country, **turn.context(key=REPEAT_KEY)),
+             gather)
     turn.response.append(gather)
     turn.response.redirect(turn.url("orientation_repeat", after, a=association.slug, k=repeats), method="POST")
 

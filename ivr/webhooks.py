@@ -221,7 +221,7 @@ def take_turn(handler):
             if line is None:
                 service = coordinator.service_call(session, to)  # the coordinators' number: not a helpline call
                 if service is not None:
-                    return twiml(service)
+                    return service
                 call = calls.open_call(session, sid, now, None, None, True, state.language)
                 calls.record(session, call, now, "unknown_number", "no line has this number")
                 call.outcome = "unknown_number"

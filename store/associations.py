@@ -80,17 +80,19 @@ def load_associations(session: Session, docs: list[dict[str, Any]], prune: bool,
             report.kept.append(f"association {slug}")
 
 
-def load_service_numbers(session: Session, numbers: list[str], report) -> None:
-    """The coordinators' service numbers are exactly the file's (they are not edited anywhere else)."""
+def load_service_numbers(session: Session, numbers: list[str], prune: bool, report) -> None:
+    """Add the file's coordinators' service numbers; with ``prune``, drop the ones it no longer lists."""
     held = set(session.scalars(select(ServiceNumber.e164).where(ServiceNumber.purpose == COORDINATORS)))
     wanted = set(numbers)
-    if held == wanted:
-        return
-    session.execute(delete(ServiceNumber).where(ServiceNumber.purpose == COORDINATORS,
-                                                ServiceNumber.e164.not_in(wanted)))
     for number in sorted(wanted - held):
         session.add(ServiceNumber(e164=number, purpose=COORDINATORS))
-    report.updated.append("service numbers")
+        report.created.append(f"service number {number}")
+    for number in sorted(held - wanted):
+        if prune:
+            session.execute(delete(ServiceNumber).where(ServiceNumber.e164 == number))
+            report.removed.append(f"service number {number}")
+        else:
+            report.kept.append(f"service number {number}")
 
 
 def is_coordinator_number(session: Session, number: str) -> bool:

@@ -85,7 +85,7 @@ def load_documents(session: Session, files: DirectoryFiles, prune: bool = False)
             session.add(row)
         _write_centre(session, row, doc)
     load_associations(session, files.associations, prune, report)
-    load_service_numbers(session, files.service_numbers, report)
+    load_service_numbers(session, files.service_numbers, prune, report)
     if report.created or report.updated or report.removed:
         bump_revision(session)
     session.flush()
