@@ -177,7 +177,7 @@ def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, A
     # Silently ignoring these would let someone believe a message or a queue gives up after N seconds.
     if "timeout" in raw and action not in ("forward", "handoff") and not (
             action == "association" and raw.get("association") == "handoff"):
-        problems.add(f"{path}.timeout", "only forward, handoff and association: handoff ring for a time")
+        problems.add(f"{path}.timeout", "only forward and handoff ring for a time")
     if "label" in raw and action != "forward":
         problems.add(f"{path}.label", "only a forward has a label")
     when = raw.get("when", [])

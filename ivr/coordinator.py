@@ -86,16 +86,15 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def _signed_in(session: Session) -> ConsoleAccount | None:
     """The account this call proved with its PIN, still active, still calling from its registered number."""
+    key = _caller_key()
+    account = session.scalar(select(ConsoleAccount).where(ConsoleAccount.phone_hash == key)) if key else None
+    if account is None or not account.active or account.role not in PHONE_ROLES:
+        return None
     try:
         data = _serializer().loads((request.args.get("t") or "")[:400], max_age=TOKEN_MAX_AGE)
     except BadData:
         return None
-    if not isinstance(data, dict) or not field("CallSid") or data.get("c") != field("CallSid"):
-        return None
-    account = session.get(ConsoleAccount, data.get("a"))
-    if account is None or not account.active or account.role not in PHONE_ROLES:
-        return None
-    if account.phone_hash is None or account.phone_hash != _caller_key():
+    if not isinstance(data, dict) or not field("CallSid") or data != {"a": account.id, "c": field("CallSid")}:
         return None
     # Console words (the audit log's before/after) follow this account's language, as in its console session.
     g.account = account

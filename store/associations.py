@@ -84,7 +84,10 @@ def load_service_numbers(session: Session, numbers: list[str], prune: bool, repo
     """Add the file's coordinators' service numbers; with ``prune``, drop the ones it no longer lists."""
     held = set(session.scalars(select(ServiceNumber.e164).where(ServiceNumber.purpose == COORDINATORS)))
     wanted = set(numbers)
-    for number in sorted(wanted - held):
+    for number in sorted(wanted):
+        if number in held:
+            report.unchanged.append(f"service number {number}")
+            continue
         session.add(ServiceNumber(e164=number, purpose=COORDINATORS))
         report.created.append(f"service number {number}")
     for number in sorted(held - wanted):
