@@ -82,7 +82,8 @@ def check_phone_pin(session: Session, caller_key: str | None, pin: str, now: dat
     if account is not None:
         if _phone_locked(account, now):
             return "locked", None
-        if PIN.match(pin) and check_password_hash(account.phone_pin_hash, pin):
+        # The hash is always checked, whatever was typed: the time taken says nothing about the account.
+        if check_password_hash(account.phone_pin_hash, pin) and PIN.match(pin):
             account.phone_pin_failures, account.phone_pin_locked_until = 0, None
             return "ok", account
         account.phone_pin_failures = (account.phone_pin_failures or 0) + 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from directory_data.associations import build_association_directory
@@ -14,7 +12,7 @@ from routing.chain import StepKind, decide
 from routing.model import CallFacts, LiveState
 from store.directory import load_documents
 from store.extension import database, directory
-from tests.conftest import PARIS, at_paris
+from tests.conftest import at_paris
 
 FV = "+33199000116"
 TUESDAY_NIGHT = at_paris(2026, 11, 24, 21, 30)  # France Victimes is closed (9h-21h), every association too
@@ -160,4 +158,19 @@ def test_the_demo_associations_are_fictitious_and_cover_the_demo_lines_departmen
     assert all("(association fictive)" in doc["name"] for doc in files.associations)
     covered = {doc["department"] for doc in files.associations}
     assert {"94", "75", "13", "2A", "974", "67", "68", "57"} <= covered  # the lines' and centres' areas
-    assert datetime.now(PARIS)  # the file is read without the clock: nothing in it expires
+
+
+def test_among_closed_associations_the_one_reopening_soonest_is_named():
+    from directory_data.build import build_schedule
+    from routing.orientation import Association, AssociationDirectory
+
+    def made(slug, department, hours):
+        return Association(slug, slug, department, "+33199005999", build_schedule("Europe/Paris", hours, None))
+
+    directory_ = AssociationDirectory(
+        (made("late", "92", {"wed": ["14:00-17:00"]}), made("early", "93", {"wed": ["09:00-12:00"]})),
+        {"92": "Île-de-France", "93": "Île-de-France", "94": "Île-de-France"},
+    )
+    chosen = directory_.nearest("94", at_paris(2026, 11, 24, 20, 0))  # a Tuesday evening
+    assert (chosen.association.slug, chosen.nearness, chosen.is_open) == ("early", "region", False)
+    assert directory_.nearest("94", at_paris(2026, 11, 25, 15, 0)).association.slug == "late"  # the open one
