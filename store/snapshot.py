@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from directory_data.build import build_centre, build_line, build_override
 from routing.chain import CentreIndex
+from routing.model import Centre, Line
 from routing.orientation import EMPTY_DIRECTORY, AssociationDirectory
 from store.associations import association_directory
-from routing.model import Centre, Line
 from store.directory import current_revision
 from store.documents import centre_document, centres_query, line_document, lines_query
 from store.models import ScheduleRow
