@@ -2,7 +2,7 @@
 
 Revision ID: 0007_associations_phone
 Revises: 0004
-Create Date: 2026-11-24 06:36:34.712097
+Create Date: 2026-11-24 07:27:44.527472
 """
 
 from alembic import op
@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     # Existing accounts get no phone access (empty PIN hash, no failures): the server defaults fill them.
-    op.create_table('association',
+    op.create_table('local_association',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -30,11 +30,11 @@ def upgrade() -> None:
     sa.Column('holidays', sa.JSON(), nullable=True),
     sa.Column('topics', sa.JSON(), nullable=False),
     sa.Column('fictitious', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_association')),
-    sa.UniqueConstraint('slug', name=op.f('uq_association_slug'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_local_association')),
+    sa.UniqueConstraint('slug', name=op.f('uq_local_association_slug'))
     )
-    with op.batch_alter_table('association', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_association_department'), ['department'], unique=False)
+    with op.batch_alter_table('local_association', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_local_association_department'), ['department'], unique=False)
 
     op.create_table('service_number',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -63,8 +63,8 @@ def downgrade() -> None:
         batch_op.drop_column('phone_hash')
 
     op.drop_table('service_number')
-    with op.batch_alter_table('association', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_association_department'))
+    with op.batch_alter_table('local_association', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_local_association_department'))
 
-    op.drop_table('association')
+    op.drop_table('local_association')
     # ### end Alembic commands ###
