@@ -1,27 +1,25 @@
 """A coordinator's "close now" / "force open": the form's checks, the override rows and their words.
 
-An override is one ``OverrideRow`` on the line's schedule; saving or lifting one bumps the directory
-revision so that every worker rebuilds its snapshot and the next call hears the new state.
+An override is one ``OverrideRow`` on the line's schedule; saving or lifting one (store/overrides.py, shared
+with the coordinators' phone line) bumps the directory revision so that every worker rebuilds its snapshot
+and the next call hears the new state.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from console.audit import record
 from console.describe import moment_words
 from console.overview import StatusView, status_view
 from console.texts import t
-from directory_data.build import build_override
 from routing.model import Line
 from schedules import Schedule
-from store.directory import bump_revision
+from store.overrides import active_rows, lift_override, place_override
 from store.models import ConsoleAccount, OverrideRow
 
 MODES = ("closed", "open")
@@ -86,14 +84,6 @@ def _local_moment(typed: str, zone: ZoneInfo) -> datetime | None:
     return None
 
 
-def active_rows(session: Session, schedule_id: int, now: datetime) -> list[OverrideRow]:
-    return list(session.scalars(
-        select(OverrideRow)
-        .where(OverrideRow.schedule_id == schedule_id, or_(OverrideRow.until.is_(None), OverrideRow.until > now))
-        .order_by(OverrideRow.starts_at, OverrideRow.id)
-    ))
-
-
 def active_overrides(session: Session, schedule_id: int, timezone: str, now: datetime) -> list[ActiveOverride]:
     """Each decision still in force or to come, in words, for the line page and its "lever" buttons."""
     zone = ZoneInfo(timezone)
@@ -113,42 +103,19 @@ def status_words(view: StatusView) -> str:
     return f"{badge} {view.reason} — {view.change}"  # "Fermée par décision d'un coordinateur : …"
 
 
-def _schedule_as_saved(session: Session, schedule: Schedule, schedule_id: int, now: datetime) -> Schedule:
-    """The line's schedule with the overrides the session now holds (the snapshot still has the old ones)."""
-    overrides = tuple(build_override(r.mode, r.starts_at, r.until, r.reason)
-                      for r in active_rows(session, schedule_id, now))
-    return replace(schedule, overrides=overrides)
+def audit_status_words(schedule: Schedule, now: datetime) -> str:
+    """The schedule's state as the audit log keeps it, in the signed-in account's language."""
+    return status_words(status_view(schedule, now))
 
 
 def create_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, form: OverrideForm,
                     until: datetime | None, now: datetime) -> OverrideRow:
     """Add the override, tell every worker to reload and audit it; the caller commits."""
-    before = status_view(line.schedule, now)
-    row = OverrideRow(schedule_id=schedule_id, mode=form.mode, starts_at=now, until=until, reason=form.reason,
-                      created_by=account.email[:120])
-    session.add(row)
-    session.flush()
-    bump_revision(session, now)
-    after = status_view(_schedule_as_saved(session, line.schedule, schedule_id, now), now)
-    record(session, account, "override.create", ("line", line.slug), {"status": status_words(before)},
-           {"status": status_words(after)}, now=now,
-           detail=f"forçage {row.id} : {form.mode} jusqu'à {until.isoformat() if until else 'prochain changement'}"
-                  f" ; {form.reason}")
-    return row
+    return place_override(session, account, line, schedule_id, form.mode, until, form.reason, now,
+                          audit_status_words)
 
 
 def delete_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, override_id: int,
                     now: datetime) -> bool:
     """Lift one of the line's overrides; False when it is not there (lifted already, or another line's)."""
-    row = session.get(OverrideRow, override_id)
-    if row is None or row.schedule_id != schedule_id:
-        return False
-    before = status_view(line.schedule, now)
-    detail = f"forçage {row.id} : {row.mode} ; {row.reason}"
-    session.delete(row)
-    session.flush()
-    bump_revision(session, now)
-    after = status_view(_schedule_as_saved(session, line.schedule, schedule_id, now), now)
-    record(session, account, "override.delete", ("line", line.slug), {"status": status_words(before)},
-           {"status": status_words(after)}, detail=detail, now=now)
-    return True
+    return lift_override(session, account, line, schedule_id, override_id, now, audit_status_words)

@@ -179,7 +179,8 @@ def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, A
         return None
     action = actions[0]
     # Silently ignoring these would let someone believe a message or a queue gives up after N seconds.
-    if "timeout" in raw and action not in ("forward", "handoff"):
+    if "timeout" in raw and action not in ("forward", "handoff") and not (
+            action == "association" and raw.get("association") == "handoff"):
         problems.add(f"{path}.timeout", "only forward and handoff ring for a time")
     if "label" in raw and action != "forward":
         problems.add(f"{path}.label", "only a forward has a label")
@@ -205,6 +206,13 @@ def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, A
         if argument is not True and not (isinstance(argument, str) and SLUG.match(argument)):
             problems.add(f"{path}.queue", "must be a pool name, or true for the line's own pool")
         rule["target"] = argument if isinstance(argument, str) else None
+    elif action == "association":
+        # The nearest local association (directory_data/associations.yaml), once the département is known.
+        if argument not in ("read", "handoff"):
+            problems.add(f"{path}.association", "must be read (tell the caller its details) or handoff (dial it)")
+        rule["target"] = argument if argument in ("read", "handoff") else "read"
+        if rule["target"] == "handoff":
+            rule["timeout"] = check_int(raw.get("timeout", 25), f"{path}.timeout", problems, 5, 120)
     elif action == "message":
         if isinstance(argument, str) and argument.isidentifier():
             rule["prompt"] = argument

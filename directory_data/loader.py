@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from directory_data.associations import export_association, read_associations, read_service_numbers
 from directory_data.build import build_line
 from directory_data.callback_settings import window_meets_hours, window_words
 from directory_data.fields import DATA_DIR, WEEKDAYS, DirectoryError, Problems
@@ -28,6 +29,9 @@ class DirectoryFiles:
     # Where they were read from, as problems name them.
     lines_dir: str = "directory_data/lines"
     centres_file: str = "directory_data/centres.yaml"
+    # Local associations (associations.yaml) and the coordinators' service numbers (service_numbers.yaml).
+    associations: list[dict[str, Any]] = field(default_factory=list)
+    service_numbers: list[str] = field(default_factory=list)
 
 
 def read_directory(root: Path = DATA_DIR) -> DirectoryFiles:
@@ -69,9 +73,22 @@ def read_directory(root: Path = DATA_DIR) -> DirectoryFiles:
     problems.extend(
         validate_documents(lines, centres, files.lines_dir, files.centres_file, broken, centres_complete=centres_ok)
     )
+    _read_orientation_files(root, files, problems)
     if problems:
         raise DirectoryError(problems)
     return files
+
+
+def _read_orientation_files(root: Path, files: DirectoryFiles, problems: list[str]) -> None:
+    """associations.yaml and service_numbers.yaml: a service number must never be a line's number."""
+    files.associations = read_associations(root / "associations.yaml", _shown(root / "associations.yaml", root),
+                                           problems)
+    shown = _shown(root / "service_numbers.yaml", root)
+    files.service_numbers = read_service_numbers(root / "service_numbers.yaml", shown, problems)
+    owners = {number: doc["id"] for doc in files.lines for number in doc["numbers"]}
+    for index, number in enumerate(files.service_numbers):
+        if number in owners:
+            problems.append(f"{shown}: coordinators[{index}]: {number} already belongs to line {owners[number]}")
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -177,6 +194,15 @@ def write_directory(files: DirectoryFiles, root: Path) -> list[Path]:
         path = root / "centres.yaml"
         path.write_text(_dump({"centres": [export_centre(c) for c in files.centres]}), encoding="utf-8")
         written.append(path)
+    if files.associations:
+        path = root / "associations.yaml"
+        path.write_text(_dump({"associations": [export_association(a) for a in files.associations]}),
+                        encoding="utf-8")
+        written.append(path)
+    if files.service_numbers:
+        path = root / "service_numbers.yaml"
+        path.write_text(_dump({"coordinators": list(files.service_numbers)}), encoding="utf-8")
+        written.append(path)
     return written
 
 
@@ -219,6 +245,10 @@ def _export_rule(rule: dict[str, Any]) -> dict[str, Any]:
         out["timeout"] = rule["timeout"]
     elif action == "queue":
         out["queue"] = rule.get("target") or True
+    elif action == "association":
+        out["association"] = rule["target"]
+        if rule["target"] == "handoff":
+            out["timeout"] = rule["timeout"]
     elif action == "message":
         out["message"] = rule.get("prompt") or rule.get("text")
     else:

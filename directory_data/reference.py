@@ -34,7 +34,7 @@ _SERVICE_ID = re.compile(r"[a-z]{2}-[0-9a-z][0-9a-z-]*")
 _SHORT_NUMBER = re.compile(r"\d{2,6}")
 
 _DEPARTMENT_KEYS = {"code", "name", "country", "timezone", "holidays_subdivision"}
-_DEPARTMENT_OPTIONAL = {"postal_ranges", "name_nl"}
+_DEPARTMENT_OPTIONAL = {"postal_ranges", "name_nl", "region"}
 _SERVICE_KEYS = {
     "id", "number", "country", "sms_only", "dial_number", "fictitious_dial_number",
     "name", "spoken", "description", "hours",
@@ -177,6 +177,7 @@ def _parse_department(ctx: _Ctx, where: str, entry: Any) -> Department:
         expected = "01-95, 2A, 2B or 971-976" if country == "FR" else "an ISO 3166-2:BE code such as 'WLG'"
         raise ctx.error(f"{where}.code", f"{code!r} is not a valid {country} code (expected {expected})")
     name_nl = entry.get("name_nl")
+    region = entry.get("region")
     return Department(
         code=code,
         name=_text(ctx, f"{where}.name", entry["name"]),
@@ -187,6 +188,7 @@ def _parse_department(ctx: _Ctx, where: str, entry: Any) -> Department:
         ),
         postal_ranges=_postal_ranges(ctx, f"{where}.postal_ranges", entry.get("postal_ranges"), country),
         name_nl=None if name_nl is None else _text(ctx, f"{where}.name_nl", name_nl),
+        region=None if region is None else _text(ctx, f"{where}.region", region),
     )
 
 

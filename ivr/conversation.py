@@ -174,6 +174,7 @@ def route(turn: Turn) -> VoiceResponse:
             turn.live,
             turn.snapshot.centres,
             start_at=turn.state.rule,
+            associations=turn.snapshot.associations,
         )
         turn.record("decision", decision.explain(), turn.state.rule)
         if not decision.status.is_open:
@@ -234,6 +235,10 @@ def _play_pass_through(turn: Turn, step: Step) -> None:
 def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
     kind = step.kind
     after = turn.state.but(rule=step.rule_index + 1, attempts=0)
+    if step.action is not None and step.action.kind.value == "association":
+        from ivr.orientation import play_association_step  # orientation to local associations builds on this module
+
+        return play_association_step(turn, step, after)
     if kind is StepKind.FORWARD:
         turn.say_prompt("forwarding", label=_spoken_label(turn, step))
         _dial(turn, step, after, whisper=turn.url("whisper", kind="forward", line=turn.line.slug))

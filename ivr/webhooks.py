@@ -96,6 +96,7 @@ FALLBACK_BY_PATH = (
     ("/voice/callback/dialled", LISTENER),
     ("/voice/callback/outcome", LISTENER),
     ("/voice/presence", LISTENER),
+    ("/voice/coordinator", LISTENER),
 )
 
 
@@ -223,6 +224,9 @@ def take_turn(handler):
             line = snapshot.line_for(to)
             state = CallState.from_args(request.args)
             if line is None:
+                service = coordinator.service_call(session, to)  # the coordinators' number: not a helpline call
+                if service is not None:
+                    return service
                 call = calls.open_call(session, sid, now, None, None, True, state.language, first_webhook=True)
                 calls.record(session, call, now, "unknown_number", "no line has this number")
                 call.outcome = "unknown_number"
@@ -367,3 +371,5 @@ def fallback():
     return twiml(technical_problem((current_app.config.get("EMERGENCY_FALLBACK"), "fr"), fallback_caller_id()))
 
 
+# Their routes join this blueprint: the coordinators' service number and orientation to local associations.
+from ivr import coordinator, orientation  # noqa: E402,F401

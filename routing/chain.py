@@ -9,6 +9,7 @@ from typing import Mapping
 
 from schedules import Reason, Status, status_at
 
+from routing.orientation import EMPTY_DIRECTORY, AssociationDirectory, Orientation
 from routing.model import (
     PASS_THROUGH_ACTIONS,
     Action,
@@ -33,6 +34,7 @@ class StepKind(str, enum.Enum):
     NOTIFY_EMAIL = "notify_email"
     END = "end"
     EMERGENCY_FALLBACK = "emergency_fallback"
+    ASSOCIATION = "association"  # read the nearest association's details, or dial it (action.target)
 
 
 _STEP_OF_ACTION = {
@@ -43,6 +45,7 @@ _STEP_OF_ACTION = {
     ActionKind.CALLBACK: StepKind.CALLBACK,
     ActionKind.NOTIFY_EMAIL: StepKind.NOTIFY_EMAIL,
     ActionKind.END: StepKind.END,
+    ActionKind.ASSOCIATION: StepKind.ASSOCIATION,
 }
 
 CLOSED_REASON_WORDS = {
@@ -61,7 +64,8 @@ class Step:
     rule_index: int  # the rule it comes from; len(rules) for the emergency fallback
     action: Action | None = None
     centre: Centre | None = None
-    number: str | None = None  # what a FORWARD, HANDOFF or EMERGENCY_FALLBACK dials
+    number: str | None = None  # what a FORWARD, HANDOFF, EMERGENCY_FALLBACK or association hand-off dials
+    orientation: Orientation | None = None  # ASSOCIATION: which association, open or not, how near
 
     @property
     def holds_the_call(self) -> bool:
@@ -130,6 +134,7 @@ def decide(
     centres: CentreIndex,
     start_at: int = 0,
     status: Status | None = None,
+    associations: AssociationDirectory = EMPTY_DIRECTORY,
 ) -> Decision:
     """Walk the overflow chain from rule ``start_at`` and return the steps to play, ending with one that
     holds the call (queue, forward, hand-off, question, end) — never an empty plan."""
@@ -144,7 +149,10 @@ def decide(
         rule = rules[index]
         if not all(condition_holds(w, status, facts, line, live) for w in rule.when):
             continue
-        step = _step_for(index, rule, line, facts, now, live, centres, trace)
+        if rule.action.kind is ActionKind.ASSOCIATION:
+            step = _association_step(index, rule.action, facts, now, associations, trace)
+        else:
+            step = _step_for(index, rule, line, facts, now, live, centres, trace)
         if step is None:
             continue
         steps.append(step)
@@ -209,6 +217,31 @@ def _handoff_step(
         )
         return None
     return Step(StepKind.HANDOFF, index, action, centre=centre, number=centre.number)
+
+
+def _association_step(
+    index: int,
+    action: Action,
+    facts: CallFacts,
+    now: datetime,
+    associations: AssociationDirectory,
+    trace: list[str],
+) -> Step | None:
+    """Orient the caller once their département is known: ask it first, like a hand-off to a centre."""
+    if facts.department is None:
+        if not facts.department_asked:
+            return Step(StepKind.ASK_DEPARTMENT, index, action)
+        trace.append(f"rule {index + 1}: department unknown, no association to name")
+        return None
+    handoff = action.target == "handoff"
+    orientation = associations.nearest(facts.department, now, open_only=handoff)
+    if orientation is None:
+        what = "open association" if handoff else "association"
+        trace.append(f"rule {index + 1}: no {what} near department {facts.department}, skipped")
+        return None
+    trace.append(f"rule {index + 1}: {orientation.describe()}")
+    return Step(StepKind.ASSOCIATION, index, action, orientation=orientation,
+                number=orientation.association.number if handoff else None)
 
 
 def _last_resort(line: Line, start_at: int, trace: list[str]) -> Step:

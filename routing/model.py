@@ -32,6 +32,11 @@ class ActionKind(str, enum.Enum):
     CALLBACK = "callback"
     NOTIFY_EMAIL = "notify_email"
     END = "end"
+    ASSOCIATION = "association"  # target "read" (name it to the caller) or "handoff" (dial it)
+
+
+# How an ASSOCIATION rule orients the caller.
+ASSOCIATION_MODES = ("read", "handoff")
 
 
 # Actions after which the chain goes on at once; the others hold the caller until they succeed or fail.
@@ -93,6 +98,9 @@ class Action:
             return "offer a callback"
         if self.kind is ActionKind.NOTIFY_EMAIL:
             return "notify the after-hours email address"
+        if self.kind is ActionKind.ASSOCIATION:
+            return ("hand off to the nearest open local association" if self.target == "handoff"
+                    else "read the nearest local association's details")
         return "end the call politely"
 
 

@@ -37,6 +37,7 @@ class Department:
     holidays_subdivision: str | None
     postal_ranges: tuple[tuple[int, int], ...] = ()
     name_nl: str | None = None
+    region: str | None = None  # orientation looks for an open association here when the département has none
 
     def covers_postal_code(self, postal_code: int) -> bool:
         """True when ``postal_code`` falls in one of this province's inclusive ranges."""

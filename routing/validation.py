@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from routing.model import DIALLING_ACTIONS, ActionKind, Condition, Line, When
+from routing.model import ASSOCIATION_MODES, DIALLING_ACTIONS, ActionKind, Condition, Line, When
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +40,10 @@ def chain_problems(line: Line) -> list[ChainProblem]:
             problems.append(
                 ChainProblem(line.slug, index, "waits for a failed forward, but no earlier rule dials anyone")
             )
-        if action.kind in DIALLING_ACTIONS:
+        if action.kind in DIALLING_ACTIONS or (action.kind is ActionKind.ASSOCIATION and action.target == "handoff"):
             dialled_before = True
+        if action.kind is ActionKind.ASSOCIATION and action.target not in ASSOCIATION_MODES:
+            problems.append(ChainProblem(line.slug, index, "an association rule reads (read) or dials (handoff)"))
         if action.kind is ActionKind.END:
             earlier_ends.append(conditions)
     if line.emergency_fallback and line.emergency_fallback in own_numbers:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from directory_data.fields import WEEKDAYS
 from directory_data.loader import DirectoryError, DirectoryFiles
+from store.associations import load_associations, load_service_numbers
 from store.documents import centre_document, centres_query, line_document, lines_query
 from store.models import (
     CentreDepartment,
@@ -84,6 +85,8 @@ def load_documents(session: Session, files: DirectoryFiles, prune: bool = False,
             row = CentreRow(slug=doc["id"], schedule=ScheduleRow(timezone=doc["timezone"]))
             session.add(row)
         _write_centre(session, row, doc)
+    load_associations(session, files.associations, prune, report)
+    load_service_numbers(session, files.service_numbers, prune, report)
     if report.created or report.updated or report.removed:
         bump_revision(session, now)
     session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from directory_data.fields import WEEKDAYS, format_shift
 from directory_data.loader import DirectoryFiles
+from store.associations import export_associations
 from store.models import CentreRow, LineRow, ScheduleRow
 
 
@@ -100,4 +101,5 @@ def export_documents(session: Session) -> DirectoryFiles:
         lines.append(doc)
     # In the order they were first loaded, so an export of the shipped file reads like it.
     centres = [centre_document(row) for row in session.scalars(centres_query().order_by(CentreRow.id))]
-    return DirectoryFiles(lines, centres)
+    associations, service_numbers = export_associations(session)
+    return DirectoryFiles(lines, centres, associations=associations, service_numbers=service_numbers)

@@ -410,6 +410,11 @@ class ConsoleAccount(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)  # wrong passwords in a row since the last success
     locked_until: Mapped[datetime | None]
     listener_id: Mapped[int | None] = mapped_column(ForeignKey("listener.id", ondelete="SET NULL"))
+    # Coordinator phone access (issue 7): only a keyed HMAC of their phone number, and a PIN hashed like a password.
+    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_pin_hash: Mapped[str] = mapped_column(String(255), default="")
+    phone_pin_failures: Mapped[int] = mapped_column(default=0)  # wrong PINs in a row, across calls
+    phone_pin_locked_until: Mapped[datetime | None]
 
     scopes: Mapped[list[ConsoleAccountScope]] = relationship(
         cascade="all, delete-orphan", order_by="(ConsoleAccountScope.kind, ConsoleAccountScope.slug)"
@@ -490,3 +495,31 @@ class CallerFlag(Base):
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"))  # flagged from this call
     lifted_at: Mapped[datetime | None]
     lifted_by: Mapped[str] = mapped_column(String(254), default="")
+# --- local associations and the coordinators' service number (issue 7) ---------------------------------------
+
+
+class AssociationRow(Base):
+    """A local victim-support association callers can be oriented to (name, département, number, hours, topics)."""
+
+    # Named to sort after directory_revision: the tests' TRUNCATE then locks tables in the order a snapshot reads them.
+    __tablename__ = "local_association"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(8), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    display_number: Mapped[str] = mapped_column(String(40), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {"mon": ["09:00-17:00"], ...}
+    holidays: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"country": "FR", "subdivision": null, "closes": true}
+    topics: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    fictitious: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ServiceNumber(Base):
+    """A number of this app that is not a helpline: its ``To`` selects a staff flow (the coordinators' phone)."""
+
+    __tablename__ = "service_number"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    e164: Mapped[str] = mapped_column(String(20), unique=True)
+    purpose: Mapped[str] = mapped_column(String(32), default="coordinator")

@@ -1,23 +1,79 @@
-"""Coordinator overrides that are over, deleted so the table stays small and the console truthful."""
+"""Coordinator overrides: placed and lifted (from the console or by phone, audited alike), and deleted once over."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Callable
 
 from flask import Flask
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from directory_data.build import build_schedule
+from directory_data.build import build_override, build_schedule
+from routing.model import Line
 from schedules import Schedule, status_at
 from store.directory import bump_revision
 from store.documents import centre_document, centres_query, line_document, lines_query
 from store.extension import database
-from store.models import CentreRow, LineRow, OverrideRow
+from store.audit import record
+from store.models import CentreRow, ConsoleAccount, LineRow, OverrideRow
 
 logger = logging.getLogger(__name__)
+
+# The schedule's state in the words of the account's language, as the audit log keeps it before and after.
+StatusWords = Callable[[Schedule, datetime], str]
+
+
+def active_rows(session: Session, schedule_id: int, now: datetime) -> list[OverrideRow]:
+    """The schedule's overrides still in force or to come, oldest first."""
+    return list(session.scalars(
+        select(OverrideRow)
+        .where(OverrideRow.schedule_id == schedule_id, or_(OverrideRow.until.is_(None), OverrideRow.until > now))
+        .order_by(OverrideRow.starts_at, OverrideRow.id)
+    ))
+
+
+def schedule_as_saved(session: Session, schedule: Schedule, schedule_id: int, now: datetime) -> Schedule:
+    """The line's schedule with the overrides the session now holds (the snapshot still has the old ones)."""
+    overrides = tuple(build_override(r.mode, r.starts_at, r.until, r.reason)
+                      for r in active_rows(session, schedule_id, now))
+    return replace(schedule, overrides=overrides)
+
+
+def place_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, mode: str,
+                   until: datetime | None, reason: str, now: datetime, status_words: StatusWords) -> OverrideRow:
+    """Close or force open from ``now`` until ``until`` (None: the next scheduled change); tell every worker to
+    reload and audit it. The console and the coordinators' phone line both come here; the caller commits."""
+    before = status_words(line.schedule, now)
+    row = OverrideRow(schedule_id=schedule_id, mode=mode, starts_at=now, until=until, reason=reason,
+                      created_by=account.email[:120])
+    session.add(row)
+    session.flush()
+    bump_revision(session, now)
+    after = status_words(schedule_as_saved(session, line.schedule, schedule_id, now), now)
+    record(session, account, "override.create", ("line", line.slug), {"status": before}, {"status": after},
+           now=now, detail=f"forçage {row.id} : {mode} jusqu'à {until.isoformat() if until else 'prochain changement'}"
+                           f" ; {reason}")
+    return row
+
+
+def lift_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, override_id: int,
+                  now: datetime, status_words: StatusWords) -> bool:
+    """Lift one of the line's overrides and audit it; False when it is not there (lifted, or another line's)."""
+    row = session.get(OverrideRow, override_id)
+    if row is None or row.schedule_id != schedule_id:
+        return False
+    before = status_words(line.schedule, now)
+    detail = f"forçage {row.id} : {row.mode} ; {row.reason}"
+    session.delete(row)
+    session.flush()
+    bump_revision(session, now)
+    after = status_words(schedule_as_saved(session, line.schedule, schedule_id, now), now)
+    record(session, account, "override.delete", ("line", line.slug), {"status": before}, {"status": after},
+           detail=detail, now=now)
+    return True
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from directory_data.build import build_centre, build_line, build_override
 from routing.chain import CentreIndex
 from routing.model import Centre, Line
+from routing.orientation import EMPTY_DIRECTORY, AssociationDirectory
+from store.associations import association_directory
 from store.directory import current_revision
 from store.documents import centre_document, centres_query, line_document, lines_query
 from store.models import ScheduleRow
@@ -34,6 +36,7 @@ class Snapshot:
     lines_by_slug: dict[str, Line]
     line_ids: dict[str, int]
     centres: CentreIndex
+    associations: AssociationDirectory = EMPTY_DIRECTORY  # local associations callers are oriented to
 
     def line_for(self, number: str | None) -> Line | None:
         return self.lines_by_number.get(number or "")
@@ -65,7 +68,7 @@ def build_snapshot(session: Session, now: datetime) -> Snapshot:
         centre = build_centre(centre_document(row), _overrides(row.schedule, now))
         for code in centre.departments:
             centres[(centre.network, code)] = centre
-    return Snapshot(revision, by_number, by_slug, ids, centres)
+    return Snapshot(revision, by_number, by_slug, ids, centres, association_directory(session))
 
 
 class DirectoryCache:

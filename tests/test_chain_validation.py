@@ -190,7 +190,7 @@ def test_chain_problems_in_a_file_name_the_rule(tmp_path):
         read_directory(root)
     unreachable = "can never be reached: an earlier rule always ends the call"
     assert caught.value.problems == [
-        f"directory_data/lines/france-victimes.yaml: overflow[{index}]: {unreachable}" for index in (1, 2, 3, 4)
+        f"directory_data/lines/france-victimes.yaml: overflow[{index}]: {unreachable}" for index in (1, 2, 3, 4, 5)
     ]
 
 

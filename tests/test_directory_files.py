@@ -36,7 +36,7 @@ FV = "lines/france-victimes.yaml"
 L3977 = "lines/3977.yaml"
 CENTRES = "centres.yaml"
 TUESDAY_1730 = at_paris(2026, 11, 24, 17, 30)  # after Un premier pas closes (17:00), before 18:00
-EVERYTHING = 11  # 4 lines and 7 centres
+EVERYTHING = 22  # 4 lines, 7 centres, 10 local associations and the coordinators' service number
 
 
 # --- helpers -----------------------------------------------------------------------------------------------

@@ -56,6 +56,11 @@ LISTENER_ENDPOINTS = [
     ("/voice/presence/incoming", None),
     ("/voice/presence/pin", None),
     ("/voice/presence/choice", {"t": "x"}),
+    ("/voice/coordinator/pin", None),
+    ("/voice/coordinator/choose", {"t": "x"}),
+    ("/voice/coordinator/act", {"t": "x", "line": "x"}),
+    ("/voice/coordinator/until", {"t": "x", "line": "x"}),
+    ("/voice/coordinator/time", {"t": "x", "line": "x"}),
 ]
 CALLER_ENDPOINTS = [
     ("/voice/incoming", None),
@@ -70,6 +75,8 @@ CALLER_ENDPOINTS = [
     ("/voice/callback/readback", None),
     ("/voice/callback/window", None),
     ("/voice/callback/message", None),
+    ("/voice/orientation/department", None),
+    ("/voice/orientation/repeat", None),
 ]
 ALL_ENDPOINTS = (
     [(path, query, LEAVE) for path, query in LEAVE_ENDPOINTS]

@@ -22,6 +22,7 @@ CONTEXT = {
     "window_words": "Le matin", "merged": False, "requested": datetime(2026, 11, 27, 21, 10, tzinfo=PARIS),
     "message_allowed": False, "attempt": 1, "max_attempts": 3,
     "categories": [{"key": 1, "label": "Cybercriminalité"}],
+    "hours": "du lundi au vendredi de 9 heures à 17 heures",
 }
 
 

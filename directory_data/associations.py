@@ -1,0 +1,151 @@
+"""Local associations and service numbers as written in associations.yaml and service_numbers.yaml: checked,
+made canonical, built into routing objects and written back out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from directory_data.build import build_schedule
+from directory_data.fields import SLUG, Problems, check_holidays, check_hours, check_timezone, e164
+from directory_data.reference import load_departments
+from routing.orientation import Association, AssociationDirectory, regions_of
+
+ASSOCIATION_KEYS = {"id", "name", "department", "number", "display_number", "timezone", "hours", "holidays",
+                    "topics", "fictitious"}  # fmt: skip
+ASSOCIATION_ORDER = ("id", "name", "department", "number", "display_number", "timezone", "hours", "holidays",
+                     "topics", "fictitious")  # fmt: skip
+MAX_TOPICS = 20
+MAX_TEXT = 200
+
+
+def canonical_association(raw: Any, path: str, problems: Problems) -> dict[str, Any] | None:
+    """One association as written (in the file or the console form) → its canonical document."""
+    if not isinstance(raw, dict):
+        problems.add(path, "must be a mapping of association settings")
+        return None
+    prefix = f"{path}." if path else ""
+    for key in raw:
+        if key not in ASSOCIATION_KEYS:
+            problems.add(f"{prefix}{key}", "unknown setting")
+    slug = raw.get("id")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        problems.add(f"{prefix}id", "required: lower-case letters, digits and dashes")
+        slug = "?"
+    name = " ".join(str(raw.get("name") or "").split())
+    if not name:
+        problems.add(f"{prefix}name", "required: the association's name, as callers hear it")
+    elif len(name) > MAX_TEXT:
+        problems.add(f"{prefix}name", f"at most {MAX_TEXT} characters")
+    code = str(raw.get("department") or "")
+    department = load_departments().get(code)
+    if department is None:
+        problems.add(f"{prefix}department", f"unknown département or province {code!r} (quote it: \"94\")")
+    country = department.country if department is not None else "FR"
+    number = e164(raw.get("number"), country)
+    if number is None:
+        problems.add(f"{prefix}number", f"{raw.get('number')!r} is not a phone number")
+    timezone = raw.get("timezone") or (department.timezone if department is not None else "Europe/Paris")
+    hours = check_hours(raw.get("hours"), f"{prefix}hours", problems)
+    if not hours:
+        problems.add(f"{prefix}hours", "give the hours callers can reach it, e.g. mon-fri: \"09:00-17:00\"")
+    holidays = raw.get("holidays", {"country": country, "closes": True})
+    topics = raw.get("topics") or []
+    if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
+        problems.add(f"{prefix}topics", "must be a list of words, e.g. [violences conjugales, aide juridique]")
+        topics = []
+    if len(topics) > MAX_TOPICS:
+        problems.add(f"{prefix}topics", f"at most {MAX_TOPICS} topics")
+    return {
+        "id": slug,
+        "name": name,
+        "department": code,
+        "number": number,
+        "display_number": " ".join(str(raw.get("display_number") or "").split())[:40],
+        "timezone": check_timezone(timezone, f"{prefix}timezone", problems),
+        "hours": hours,
+        "holidays": check_holidays(holidays, country, f"{prefix}holidays", problems),
+        "topics": [" ".join(t.split())[:60] for t in topics],
+        "fictitious": raw.get("fictitious", False) is True,
+    }
+
+
+def read_associations(path: Path, shown: str, problems: list[str]) -> list[dict[str, Any]]:
+    """Every association of ``path`` (none when the file is absent); problems are added to ``problems``."""
+    if not path.exists():
+        return []
+    import yaml
+
+    found = Problems(shown)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as error:
+        problems.append(f"{shown}: cannot be read ({type(error).__name__})")
+        return []
+    items = raw.get("associations") if isinstance(raw, dict) else None
+    if not isinstance(items, list):
+        found.add("associations", "must be a list of associations")
+        items = []
+    docs, seen = [], set()
+    for index, item in enumerate(items):
+        doc = canonical_association(item, f"associations[{index}]", found)
+        if doc is None:
+            continue
+        if doc["id"] in seen:
+            found.add(f"associations[{index}].id", f"{doc['id']!r} is used twice")
+        seen.add(doc["id"])
+        docs.append(doc)
+    problems.extend(found.found)
+    return docs
+
+
+def read_service_numbers(path: Path, shown: str, problems: list[str]) -> list[str]:
+    """The coordinators' service numbers (none when the file is absent)."""
+    if not path.exists():
+        return []
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as error:
+        problems.append(f"{shown}: cannot be read ({type(error).__name__})")
+        return []
+    found = Problems(shown)
+    items = raw.get("coordinators") if isinstance(raw, dict) else None
+    if not isinstance(items, list):
+        found.add("coordinators", "must be a list of numbers")
+        items = []
+    numbers = []
+    for index, item in enumerate(items):
+        number = e164(item, "FR")
+        if number is None:
+            found.add(f"coordinators[{index}]", f"{item!r} is not a phone number")
+        elif number not in numbers:
+            numbers.append(number)
+    problems.extend(found.found)
+    return numbers
+
+
+def export_association(doc: Mapping[str, Any]) -> dict[str, Any]:
+    from directory_data.loader import _grouped_hours as grouped_hours  # the same ranges as line files
+
+    out = {k: doc[k] for k in ASSOCIATION_ORDER if k in doc and (doc[k] not in (None, [], {}, "") or k == "fictitious")}
+    out["hours"] = grouped_hours(doc["hours"])
+    return out
+
+
+def build_association(doc: Mapping[str, Any]) -> Association:
+    return Association(
+        slug=doc["id"],
+        name=doc["name"],
+        department=doc["department"],
+        number=doc["number"],
+        display_number=doc.get("display_number") or "",
+        schedule=build_schedule(doc["timezone"], doc["hours"], doc.get("holidays")),
+        topics=tuple(doc.get("topics") or ()),
+        fictitious=bool(doc.get("fictitious")),
+    )
+
+
+def build_association_directory(docs) -> AssociationDirectory:
+    return AssociationDirectory(tuple(build_association(d) for d in docs), regions_of(load_departments()))

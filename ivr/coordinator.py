@@ -1,0 +1,358 @@
+"""The coordinators' service number: caller ID and PIN, the state of their lines, and close / force open / lift.
+
+A coordinator calls the service number (service_numbers.yaml), is recognised by the keyed HMAC of their
+caller ID and their PIN, hears every line in their scope in their account's language, picks one by key and
+closes it or forces it open until a time (HHMM, the next such moment in the line's time zone) or until the
+next scheduled change — through the very function the console uses, so the audit log cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, g, request, url_for
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from console.accounts import scope_allows
+from console.overrides import audit_status_words
+from ivr import prompts
+from ivr.security import caller_hash, is_withheld, twilio_only
+from ivr.webhooks import field, never_fail, twiml, voice
+from routing.model import Line
+from schedules import Schedule, status_at
+from store.associations import is_coordinator_number
+from store.coordinator_phone import PHONE_ROLES, check_phone_pin
+from store.extension import database, directory
+from store.models import ConsoleAccount, LineRow
+from store.overrides import active_rows, lift_override, place_override, schedule_as_saved
+
+PIN_TRIES = 3  # per call; wrong PINs also count across calls towards the lockout
+MENU_TRIES = 3
+TIMEOUT = 8
+TOKEN_SALT = "helpline.coordinator.pin-entered"
+TOKEN_MAX_AGE = 900  # seconds: one call's worth of decisions, too short to be replayed later
+SAY = {"fr": "fr-FR", "en": "en-GB"}
+
+
+def service_call(session: Session, to: str) -> Response | None:
+    """The TwiML answer on the service number (None for any other number): everybody is asked the PIN."""
+    if not is_coordinator_number(session, to):
+        return None
+    return _ask_pin(Speaker("fr"), 0, "coordinator_welcome")
+
+
+class Speaker:
+    """One TwiML answer spoken in the coordinator's language."""
+
+    def __init__(self, language: str):
+        self.language = language if language in SAY else "fr"
+        self.response = VoiceResponse()
+
+    def say(self, target, key: str, /, **context) -> None:
+        target.say(prompts.render(key, self.language, **context), language=SAY[self.language])
+
+    def end(self, *keys: str):
+        for key in keys:
+            self.say(self.response, key)
+        self.response.hangup()
+        return twiml(self.response)
+
+
+def _url(endpoint: str, **query) -> str:
+    base = current_app.config.get("PUBLIC_URL")
+    return f"{base.rstrip('/') if base else ''}{url_for(f'voice.{endpoint}', **query)}"
+
+
+def _count(name: str) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 3 else 0
+
+
+def _caller_key() -> str | None:
+    number = field("From")
+    return None if is_withheld(number) else caller_hash(number, current_app.config["NUMBER_PEPPER"])
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    from ivr.presence import ClockedSigner  # token ages on the app's clock; presence imports this blueprint too
+
+    return URLSafeTimedSerializer(current_app.config["TWILIO_AUTH_TOKEN"], salt=TOKEN_SALT, signer=ClockedSigner)
+
+
+def _signed_in(session: Session) -> ConsoleAccount | None:
+    """The account this call proved with its PIN, still active, still calling from its registered number."""
+    key = _caller_key()
+    account = session.scalar(select(ConsoleAccount).where(ConsoleAccount.phone_hash == key)) if key else None
+    if account is None or not account.active or account.role not in PHONE_ROLES:
+        return None
+    try:
+        data = _serializer().loads((request.args.get("t") or "")[:400], max_age=TOKEN_MAX_AGE)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not field("CallSid") or data != {"a": account.id, "c": field("CallSid")}:
+        return None
+    # Console words (the audit log's before/after) follow this account's language, as in its console session.
+    g.account = account
+    return account
+
+
+def _ask_pin(speaker: Speaker, tries: int, *before: str):
+    gather = speaker.response.gather(input="dtmf", finish_on_key="#", timeout=TIMEOUT,
+                                     action=_url("coordinator_pin", n=tries), method="POST")
+    for key in before:
+        speaker.say(gather, key)
+    speaker.response.redirect(_url("coordinator_pin", n=tries), method="POST")
+    return twiml(speaker.response)
+
+
+@voice.route("/coordinator/pin", methods=("GET", "POST"))
+@twilio_only
+@never_fail("listener")
+def coordinator_pin():
+    now = current_app.config["CLOCK"]()
+    with database.session() as session:
+        verdict, account = check_phone_pin(session, _caller_key(), field("Digits")[:32], now)
+        session.commit()
+        if verdict == "ok":
+            token = _serializer().dumps({"a": account.id, "c": field("CallSid")})
+            return _lines_menu(session, account, token, now)
+    if verdict == "locked":
+        current_app.logger.warning("coordinator phone: PIN locked")
+        return Speaker("fr").end("presence_locked")
+    tries = _count("n") + 1
+    if tries >= PIN_TRIES:
+        return Speaker("fr").end("presence_locked")
+    return _ask_pin(Speaker("fr"), tries, "presence_wrong_pin", "presence_enter_pin")
+
+
+def _visible_lines(session: Session, account: ConsoleAccount, now: datetime) -> list[Line]:
+    snapshot = directory.get(session, now)
+    lines = [line for line in snapshot.lines_by_slug.values() if scope_allows(account, "line", line.slug)]
+    return sorted(lines, key=lambda line: line.name)
+
+
+def _state(speaker: Speaker, target, key: int | str, line: Line, schedule: Schedule, now: datetime) -> None:
+    status = status_at(schedule, now)
+    speaker.say(target, "coordinator_line_state", key=key, line_name=line.name, reason=status.reason.value,
+                detail=status.detail, reopens=status.changes_at, now=_local(now, line))
+
+
+def _local(now: datetime, line: Line) -> datetime:
+    return now.astimezone(ZoneInfo(line.schedule.timezone))
+
+
+def _lines_menu(session: Session, account: ConsoleAccount, token: str, now: datetime, *before: str, misses: int = 0,
+                speaker: Speaker | None = None):
+    speaker = speaker or Speaker(account.language)
+    lines = _visible_lines(session, account, now)
+    if not lines:
+        return speaker.end("coordinator_no_lines")
+    gather = speaker.response.gather(input="dtmf", num_digits=len(str(len(lines))), timeout=TIMEOUT,
+                                     action=_url("coordinator_choose", t=token, n=misses), method="POST")
+    for key in before:
+        speaker.say(gather, key)
+    for index, line in enumerate(lines, start=1):
+        _state(speaker, gather, index, line, line.schedule, now)
+    speaker.say(gather, "coordinator_choose_line")
+    speaker.response.redirect(_url("coordinator_choose", t=token, n=misses), method="POST")
+    return twiml(speaker.response)
+
+
+@voice.route("/coordinator/choose", methods=("GET", "POST"))
+@twilio_only
+@never_fail("listener")
+def coordinator_choose():
+    now = current_app.config["CLOCK"]()
+    token = (request.args.get("t") or "")[:400]
+    with database.session() as session:
+        account = _signed_in(session)
+        if account is None:
+            return Speaker("fr").end("presence_goodbye")
+        digits = field("Digits")[:4]
+        lines = _visible_lines(session, account, now)
+        if digits.isdigit() and 1 <= int(digits) <= len(lines):
+            return _line_menu(session, account, token, lines[int(digits) - 1], now)
+        misses = 0 if digits == "0" else _count("n") + 1
+        if misses >= MENU_TRIES:
+            return Speaker(account.language).end("presence_goodbye")
+        before = () if digits == "0" else ("menu_invalid" if digits else "menu_no_input",)
+        return _lines_menu(session, account, token, now, *before, misses=misses)
+
+
+def _line_row(session: Session, slug: str) -> int | None:
+    return session.scalar(select(LineRow.schedule_id).where(LineRow.slug == slug))
+
+
+def _line_menu(session: Session, account: ConsoleAccount, token: str, line: Line, now: datetime, *before: str,
+               misses: int = 0):
+    speaker = Speaker(account.language)
+    schedule_id = _line_row(session, line.slug)
+    schedule = schedule_as_saved(session, line.schedule, schedule_id, now)
+    gather = speaker.response.gather(input="dtmf", num_digits=1, timeout=TIMEOUT, method="POST",
+                                     action=_url("coordinator_act", t=token, line=line.slug, n=misses))
+    for key in before:
+        speaker.say(gather, key)
+    _state(speaker, gather, "", line, schedule, now)
+    speaker.say(gather, "coordinator_line_menu")
+    if active_rows(session, schedule_id, now):
+        speaker.say(gather, "coordinator_lift_option")
+    speaker.say(gather, "coordinator_back_option")
+    speaker.response.redirect(_url("coordinator_act", t=token, line=line.slug, n=misses), method="POST")
+    return twiml(speaker.response)
+
+
+def _chosen_line(session: Session, account: ConsoleAccount, now: datetime) -> Line | None:
+    slug = (request.args.get("line") or "")[:64]
+    if not scope_allows(account, "line", slug):
+        return None
+    return directory.get(session, now).lines_by_slug.get(slug)
+
+
+@voice.route("/coordinator/act", methods=("GET", "POST"))
+@twilio_only
+@never_fail("listener")
+def coordinator_act():
+    now = current_app.config["CLOCK"]()
+    token = (request.args.get("t") or "")[:400]
+    with database.session() as session:
+        account = _signed_in(session)
+        line = _chosen_line(session, account, now) if account is not None else None
+        if account is None or line is None:
+            return Speaker("fr").end("presence_goodbye")
+        digits = field("Digits")[:1]
+        if digits == "0":
+            return _lines_menu(session, account, token, now)
+        if digits in ("1", "2"):
+            return _ask_until(account, token, line, "closed" if digits == "1" else "open", now)
+        schedule_id = _line_row(session, line.slug)
+        rows = active_rows(session, schedule_id, now)
+        if digits == "3" and rows:
+            for row in rows:
+                lift_override(session, account, line, schedule_id, row.id, now, audit_status_words)
+            session.commit()
+            directory.invalidate()
+            return _after_change(session, account, token, line, now, "coordinator_lifted")
+        misses = _count("n") + 1
+        if misses >= MENU_TRIES:
+            return Speaker(account.language).end("presence_goodbye")
+        return _line_menu(session, account, token, line, now, "menu_invalid" if digits else "menu_no_input",
+                          misses=misses)
+
+
+def _next_change(line: Line, now: datetime) -> datetime | None:
+    """When the usual schedule (no override) next flips: where "until the next scheduled change" ends."""
+    return status_at(replace(line.schedule, overrides=()), now).changes_at
+
+
+def _ask_until(account: ConsoleAccount, token: str, line: Line, mode: str, now: datetime, *before: str,
+               misses: int = 0):
+    speaker = Speaker(account.language)
+    gather = speaker.response.gather(input="dtmf", num_digits=1, timeout=TIMEOUT, method="POST",
+                                     action=_url("coordinator_until", t=token, line=line.slug, m=mode, n=misses))
+    for key in before:
+        speaker.say(gather, key)
+    speaker.say(gather, "coordinator_until", reopens=_next_change(line, now), now=_local(now, line))
+    speaker.response.redirect(_url("coordinator_until", t=token, line=line.slug, m=mode, n=misses), method="POST")
+    return twiml(speaker.response)
+
+
+def _mode() -> str:
+    return "open" if request.args.get("m") == "open" else "closed"
+
+
+@voice.route("/coordinator/until", methods=("GET", "POST"))
+@twilio_only
+@never_fail("listener")
+def coordinator_until():
+    now = current_app.config["CLOCK"]()
+    token = (request.args.get("t") or "")[:400]
+    with database.session() as session:
+        account = _signed_in(session)
+        line = _chosen_line(session, account, now) if account is not None else None
+        if account is None or line is None:
+            return Speaker("fr").end("presence_goodbye")
+        digits = field("Digits")[:1]
+        if digits == "1":
+            return _decide(session, account, token, line, _mode(), None, now)
+        if digits == "2":
+            return _ask_time(account, token, line, _mode())
+        misses = _count("n") + 1
+        if misses >= MENU_TRIES:
+            return Speaker(account.language).end("presence_goodbye")
+        return _ask_until(account, token, line, _mode(), now, "menu_invalid" if digits else "menu_no_input",
+                          misses=misses)
+
+
+def _ask_time(account: ConsoleAccount, token: str, line: Line, mode: str, *before: str, misses: int = 0):
+    speaker = Speaker(account.language)
+    gather = speaker.response.gather(input="dtmf", num_digits=4, timeout=TIMEOUT, method="POST",
+                                     action=_url("coordinator_time", t=token, line=line.slug, m=mode, n=misses))
+    for key in before:
+        speaker.say(gather, key)
+    speaker.say(gather, "coordinator_type_time")
+    speaker.response.redirect(_url("coordinator_time", t=token, line=line.slug, m=mode, n=misses), method="POST")
+    return twiml(speaker.response)
+
+
+def next_time_of_day(typed: str, timezone: str, now: datetime) -> datetime | None:
+    """"1430" → the next 14:30 in ``timezone`` strictly after ``now`` (today or tomorrow); None when not a time."""
+    if len(typed) != 4 or not typed.isdigit():
+        return None
+    hour, minute = int(typed[:2]), int(typed[2:])
+    if hour > 23 or minute > 59:
+        return None
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    for days in (0, 1, 2):  # two days ahead covers a wall time skipped once by a clock change
+        day = local.date() + timedelta(days=days)
+        candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+        candidate = candidate.astimezone(ZoneInfo("UTC")).astimezone(zone)  # a skipped wall time moves on
+        if candidate > now:
+            return candidate
+    return None
+
+
+@voice.route("/coordinator/time", methods=("GET", "POST"))
+@twilio_only
+@never_fail("listener")
+def coordinator_time():
+    now = current_app.config["CLOCK"]()
+    token = (request.args.get("t") or "")[:400]
+    with database.session() as session:
+        account = _signed_in(session)
+        line = _chosen_line(session, account, now) if account is not None else None
+        if account is None or line is None:
+            return Speaker("fr").end("presence_goodbye")
+        until = next_time_of_day(field("Digits")[:8], line.schedule.timezone, now)
+        if until is not None:
+            return _decide(session, account, token, line, _mode(), until, now)
+        misses = _count("n") + 1
+        if misses >= MENU_TRIES:
+            return Speaker(account.language).end("presence_goodbye")
+        return _ask_time(account, token, line, _mode(), "coordinator_time_invalid", misses=misses)
+
+
+def _decide(session: Session, account: ConsoleAccount, token: str, line: Line, mode: str, until: datetime | None,
+            now: datetime):
+    """Place the override exactly as the console does (same function, same audit), then say the new state."""
+    schedule_id = _line_row(session, line.slug)
+    # The reason is what callers hear ("Nous sommes actuellement fermés : fermeture exceptionnelle").
+    reason = prompts.render(f"coordinator_reason_{mode}", line.language)
+    place_override(session, account, line, schedule_id, mode, until, reason, now, audit_status_words)
+    session.commit()
+    directory.invalidate()  # this worker answers the next call with the change; the others within seconds
+    current_app.logger.info("coordinator phone: override %s on line %s by account %s", mode, line.slug, account.id)
+    return _after_change(session, account, token, line, now, "coordinator_done")
+
+
+def _after_change(session: Session, account: ConsoleAccount, token: str, line: Line, now: datetime, said: str):
+    speaker = Speaker(account.language)
+    speaker.say(speaker.response, said)
+    schedule = schedule_as_saved(session, line.schedule, _line_row(session, line.slug), now)
+    _state(speaker, speaker.response, "", line, schedule, now)
+    return _lines_menu(session, account, token, now, speaker=speaker)  # then back to the list of lines
