@@ -1,7 +1,7 @@
 """associations and coordinator phone access
 
-Revision ID: 0007_associations_phone
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-24 07:27:44.527472
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import store.models
 
 
-revision = '0007_associations_phone'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """call categories and nuisance caller flags
 
-Revision ID: 0006
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-24 06:37:39.524585
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import store.models
 
 
-revision = '0006'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
