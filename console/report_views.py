@@ -1,1 +1,180 @@
 """Console pages for reports: traffic, service level, outcomes, coverage and staffing advice."""
+
+from __future__ import annotations
+
+from flask import Response, abort, g, render_template, request
+
+from console import charts
+from console.accounts import scope_allows
+from console.blueprint import console, db, now, require_scope
+from console.overview import line_pools, visible_centres, visible_lines
+from console.report_csv import table_cells, table_csv
+from console.report_period import read_period
+from console.report_tables import Table, centre_tables, gap_counts, line_tables, weekday_names
+from console.describe import day_words
+from console.texts import current_language, t
+from store.extension import directory
+from store.reports import centre_report, line_report
+
+LINE_CHARTS = ("heatmap", "service", "outcomes", "callers", "coverage")
+CENTRE_CHARTS = ("heatmap", "outcomes", "callers")
+# The chart documents are pictures shown by <img>: no script can run there, but matplotlib styles with
+# style attributes and one <style> element, which the pages' `default-src 'self'` would refuse.
+CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def _reporting_account() -> None:
+    """Admins and coordinators read reports; listeners have none (403, as for any page outside their scope)."""
+    account = g.get("account")
+    if account is None or account.role not in ("admin", "coordinator"):
+        abort(403)
+
+
+def _allowed(kind: str, slug: str) -> bool:
+    return scope_allows(g.account, kind, slug)
+
+
+@console.route("/reports/")
+def reports_index():
+    _reporting_account()
+    snapshot = directory.get(db(), now())
+    return render_template("console/report_index.html", lines=visible_lines(snapshot, _allowed),
+                           centres=visible_centres(snapshot, _allowed))
+
+
+def _line(slug: str):
+    _reporting_account()
+    require_scope("line", slug)
+    snapshot = directory.get(db(), now())
+    line = snapshot.lines_by_slug.get(slug)
+    if line is None:
+        abort(404)
+    return snapshot, line
+
+
+def _centre(slug: str):
+    _reporting_account()
+    require_scope("centre", slug)
+    snapshot = directory.get(db(), now())
+    centre = next((c for c in snapshot.centres.values() if c.slug == slug), None)
+    if centre is None:
+        abort(404)
+    return centre
+
+
+def _line_figures(slug: str):
+    snapshot, line = _line(slug)
+    form, period, target = read_period(request.args, line.schedule.timezone, now())
+    if period is None:
+        return line, form, None, None
+    report = line_report(db(), snapshot, line, line_pools(line), period, target, now())
+    return line, form, report, line_tables(report)
+
+
+def _centre_figures(slug: str):
+    centre = _centre(slug)
+    form, period, _ = read_period(request.args, centre.schedule.timezone, now())
+    if period is None:
+        return centre, form, None, None
+    report = centre_report(db(), centre, period)
+    return centre, form, report, centre_tables(report)
+
+
+def _period_words(period) -> str:
+    return t("reports.period", first=day_words(period.first), last=day_words(period.last), zone=period.timezone,
+             days=period.days)
+
+
+@console.route("/reports/lines/<slug>")
+def line_report_page(slug: str):
+    line, form, report, tables = _line_figures(slug)
+    if report is None:
+        return render_template("console/report_line.html", line=line, form=form, report=None), 400
+    return render_template("console/report_line.html", line=line, form=form, report=report, tables=tables,
+                           cells=_cells(tables), period=_period_words(report.traffic.period),
+                           gaps=gap_counts(report), charts=LINE_CHARTS,
+                           coverage_intro=t("reports.coverage_intro", level=round(report.target_level * 100),
+                                            seconds=report.thresholds.service_level_seconds,
+                                            wrapup=report.wrapup_seconds))
+
+
+@console.route("/reports/centres/<slug>")
+def centre_report_page(slug: str):
+    centre, form, report, tables = _centre_figures(slug)
+    if report is None:
+        return render_template("console/report_centre.html", centre=centre, form=form, report=None), 400
+    return render_template("console/report_centre.html", centre=centre, form=form, report=report, tables=tables,
+                           cells=_cells(tables), period=_period_words(report.period), charts=CENTRE_CHARTS)
+
+
+def _cells(tables: dict[str, Table]) -> dict[str, list[list[str]]]:
+    language = current_language()
+    return {key: table_cells(table, language) for key, table in tables.items()}
+
+
+@console.route("/reports/lines/<slug>/<name>.csv")
+def line_report_csv(slug: str, name: str):
+    line, _, report, tables = _line_figures(slug)
+    return _csv(line.slug, name, tables)
+
+
+@console.route("/reports/centres/<slug>/<name>.csv")
+def centre_report_csv(slug: str, name: str):
+    centre, _, report, tables = _centre_figures(slug)
+    return _csv(centre.slug, name, tables)
+
+
+def _csv(slug: str, name: str, tables: dict[str, Table] | None) -> Response:
+    if tables is None:
+        abort(400)
+    if name not in tables:
+        abort(404)
+    period = request.args.get("from", ""), request.args.get("to", "")
+    filename = "-".join(part for part in (slug, name, *period) if part) + ".csv"
+    return Response(table_csv(tables[name], current_language()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@console.route("/reports/lines/<slug>/<name>.svg")
+def line_report_chart(slug: str, name: str):
+    if name not in LINE_CHARTS:
+        abort(404)
+    _, _, report, tables = _line_figures(slug)
+    if report is None:
+        abort(400)
+    if name == "coverage":
+        legend = [t("line.closed_all_day"), t("gap.nobody"), t("gap.short"), t("reports.scheduled")]
+        return _chart(charts.coverage(report.slots, weekday_names(), legend, t("reports.coverage")))
+    if name == "service":
+        hours = [h for h, stats in report.queue_by_hour.items() if stats.offered]
+        by_hour = report.queue_by_hour
+        labels = [t("reports.answered_within", seconds=report.thresholds.service_level_seconds),
+                  t("reports.answered"), t("reports.abandoned")]
+        return _chart(charts.service(
+            [f"{h:02d}" for h in hours], [by_hour[h].answered_within for h in hours],
+            [by_hour[h].answered - by_hour[h].answered_within for h in hours],
+            [by_hour[h].abandoned for h in hours], labels, t("reports.service_by_hour")))
+    return _chart(_traffic_chart(name, report.traffic.heatmap, tables))
+
+
+@console.route("/reports/centres/<slug>/<name>.svg")
+def centre_report_chart(slug: str, name: str):
+    if name not in CENTRE_CHARTS:
+        abort(404)
+    _, _, report, tables = _centre_figures(slug)
+    if report is None:
+        abort(400)
+    return _chart(_traffic_chart(name, report.heatmap, tables))
+
+
+def _traffic_chart(name: str, grid, tables: dict[str, Table]) -> bytes:
+    table = tables[name]
+    if name == "heatmap":
+        return charts.heatmap(grid, weekday_names(), table.caption)
+    return charts.bars([row[0] for row in table.rows], [row[1] for row in table.rows], table.caption)
+
+
+def _chart(svg: bytes) -> Response:
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = CHART_POLICY
+    return response

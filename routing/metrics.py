@@ -198,3 +198,13 @@ def stats_by_day(events: Iterable[Event], tz: tzinfo, thresholds: Thresholds = T
                  per_pool: Mapping[str, Thresholds] | None = None) -> dict[date, QueueStats]:
     """Figures per local date on which callers joined (days without callers are absent), in date order."""
     return _grouped(events, lambda r: r.joined_at.astimezone(tz).date(), thresholds, per_pool)
+
+
+def stats_by_week_slot(events: Iterable[Event], tz: tzinfo, thresholds: Thresholds = Thresholds(),
+                       per_pool: Mapping[str, Thresholds] | None = None) -> dict[tuple[int, int], QueueStats]:
+    """Figures per local (weekday, hour) in which callers joined, Monday = 0; slots without callers are absent."""
+    def slot(record: CallerRecord) -> tuple[int, int]:
+        local = record.joined_at.astimezone(tz)
+        return local.weekday(), local.hour
+
+    return _grouped(events, slot, thresholds, per_pool)
