@@ -29,11 +29,20 @@ def _svg(figure: Figure) -> bytes:
     return out.getvalue()
 
 
+def _grid(axes, values: Sequence[Sequence[int]], colours, top: int):
+    """Cells as vector squares, row 0 on top (imshow would embed a raster image, blurred when scaled)."""
+    rows, columns = len(values), len(values[0])
+    mesh = axes.pcolormesh([c - 0.5 for c in range(columns + 1)], [r - 0.5 for r in range(rows + 1)], values,
+                           cmap=colours, vmin=0, vmax=top, edgecolors="white", linewidth=0.5)
+    axes.set_ylim(rows - 0.5, -0.5)
+    return mesh
+
+
 def heatmap(grid: Sequence[Sequence[int]], weekdays: Sequence[str], title: str) -> bytes:
     figure = Figure(figsize=(10, 3.4))
     axes = figure.subplots()
     peak = max((max(row) for row in grid), default=0)
-    image = axes.imshow(grid, cmap="YlOrRd", aspect="auto", vmin=0, vmax=max(peak, 1))
+    _grid(axes, grid, "YlOrRd", max(peak, 1))  # no colour bar: every cell has its figure written in
     axes.set_xticks(range(24), [f"{hour:02d}" for hour in range(24)])
     axes.set_yticks(range(len(weekdays)), weekdays)
     for row, counts in enumerate(grid):
@@ -42,7 +51,6 @@ def heatmap(grid: Sequence[Sequence[int]], weekdays: Sequence[str], title: str) 
                 axes.text(hour, row, str(count), ha="center", va="center", fontsize=8,
                           color="white" if count > peak * 0.6 else INK)
     axes.set_title(title, loc="left", color=INK)
-    figure.colorbar(image, ax=axes, fraction=0.025, pad=0.01)
     return _svg(figure)
 
 
@@ -56,6 +64,7 @@ def bars(labels: Sequence[str], values: Sequence[float], title: str, color: str 
     for position, value in zip(positions, values):
         axes.text(value, position, f" {value:g}", va="center", color=INK)
     axes.set_xlim(0, max(max(values, default=0) * 1.15, 1))
+    axes.xaxis.get_major_locator().set_params(integer=True)
     axes.set_title(title, loc="left", color=INK)
     return _svg(figure)
 
@@ -70,7 +79,8 @@ def service(hours: Sequence[str], within: Sequence[int], late: Sequence[int], ab
     axes.bar(positions, late, bottom=within, color="#f59e0b", label=labels[1])
     axes.bar(positions, abandoned, bottom=[a + b for a, b in zip(within, late)], color="#b91c1c", label=labels[2])
     axes.set_xticks(list(positions), hours)
-    axes.legend(loc="upper left", frameon=False, fontsize=8)
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False, fontsize=8)
     axes.set_title(title, loc="left", color=INK)
     return _svg(figure)
 
@@ -82,7 +92,7 @@ def coverage(slots: Sequence[SlotCoverage], weekdays: Sequence[str], legend: Seq
     axes = figure.subplots()
     for slot in slots:
         states[slot.weekday][slot.hour] = {None: 3, "nobody": 1, "short": 2}[slot.gap] if slot.is_open else 0
-    axes.imshow(states, cmap=ListedColormap([CLOSED, NOBODY, SHORT, COVERED]), vmin=0, vmax=3, aspect="auto")
+    _grid(axes, states, ListedColormap([CLOSED, NOBODY, SHORT, COVERED]), 3)
     for slot in slots:
         if slot.is_open or slot.scheduled:
             axes.text(slot.hour, slot.weekday, f"{slot.scheduled}/{slot.advice.listeners}", ha="center",

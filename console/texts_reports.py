@@ -94,6 +94,7 @@ FR: dict[str, str] = {
     "gap.nobody": "Ouvert sans écoutant prévu",
     "gap.short": "Moins d'écoutants que conseillé",
     "gap.none": "—",
+    "gap.covered": "Effectif suffisant",
     "reports.gaps_found": "{nobody} créneaux ouverts sans écoutant prévu, {short} créneaux avec moins d'écoutants "
                           "que conseillé.",
     "reports.centre_intro": "Appels confiés à ce centre par une ligne nationale (étape « transfert au centre »). "
@@ -196,6 +197,7 @@ EN: dict[str, str] = {
     "gap.nobody": "Open with nobody scheduled",
     "gap.short": "Fewer listeners than advised",
     "gap.none": "—",
+    "gap.covered": "Enough listeners scheduled",
     "reports.gaps_found": "{nobody} open hours with nobody scheduled, {short} hours with fewer listeners than advised.",
     "reports.centre_intro": "Calls a national line handed to this centre (its \"hand off to the centre\" step). "
                             "Centres take calls on their own number: coverage and staffing apply to lines only.",
