@@ -10,14 +10,24 @@ from console.blueprint import console, db, now, require_scope
 from console.overview import line_pools, visible_centres, visible_lines
 from console.report_csv import table_cells, table_csv
 from console.report_period import read_period
-from console.report_tables import Table, centre_tables, gap_counts, line_tables, weekday_names
+from console.report_tables import (
+    Table,
+    callers_table,
+    centre_tables,
+    gap_counts,
+    heatmap_table,
+    line_tables,
+    outcomes_table,
+    weekday_names,
+)
 from console.describe import day_words
 from console.texts import current_language, t
 from store.extension import directory
-from store.reports import centre_report, line_report
+from store.reports import TrafficReport, centre_report, line_report, line_traffic
 
 LINE_CHARTS = ("heatmap", "service", "outcomes", "callers", "coverage")
 CENTRE_CHARTS = ("heatmap", "outcomes", "callers")
+TRAFFIC_TABLES = {"heatmap": heatmap_table, "outcomes": outcomes_table, "callers": callers_table}
 # Inside <img>, Chromium draws the SVG whatever its own policy (checked by the browser test). Opened on its
 # own (a new tab), the pages' `default-src 'self'` would refuse matplotlib's style attributes and draw it
 # black: the picture gets a policy of its own that allows inline styles and nothing else, scripts included.
@@ -148,38 +158,45 @@ def _csv(slug: str, name: str, tables: dict[str, Table] | None) -> Response:
 def line_report_chart(slug: str, name: str):
     if name not in LINE_CHARTS:
         abort(404)
-    _, _, report, tables = _line_figures(slug)
+    if name in CENTRE_CHARTS:  # the calls alone: no queue history, shifts nor Erlang C to compute
+        snapshot, line = _line(slug)
+        _, period, _ = read_period(request.args, line.schedule.timezone, now())
+        if period is None:
+            abort(400)
+        traffic = line_traffic(db(), snapshot, line, period)
+        _done_reading()
+        return _chart(_traffic_chart(name, traffic))
+    _, _, report, _ = _line_figures(slug)
     if report is None:
         abort(400)
     if name == "coverage":
         legend = [t("line.closed_all_day"), t("gap.nobody"), t("gap.short"), t("gap.covered")]
         return _chart(charts.coverage(report.slots, weekday_names(), legend, t("reports.coverage")))
-    if name == "service":
-        hours = [h for h, stats in report.queue_by_hour.items() if stats.offered]
-        by_hour = report.queue_by_hour
-        labels = [t("reports.answered_within", seconds=report.thresholds.service_level_seconds),
-                  t("reports.answered"), t("reports.abandoned")]
-        return _chart(charts.service(
-            [f"{h:02d}" for h in hours], [by_hour[h].answered_within for h in hours],
-            [by_hour[h].answered - by_hour[h].answered_within for h in hours],
-            [by_hour[h].abandoned for h in hours], labels, t("reports.service_by_hour")))
-    return _chart(_traffic_chart(name, report.traffic.heatmap, tables))
+    hours = [hour for hour, stats in report.queue_by_hour.items() if stats.offered]
+    by_hour = report.queue_by_hour
+    labels = [t("reports.answered_within", seconds=report.thresholds.service_level_seconds),
+              t("reports.answered"), t("reports.abandoned")]
+    return _chart(charts.service(
+        [f"{hour:02d}" for hour in hours], [by_hour[hour].answered_within for hour in hours],
+        [by_hour[hour].answered - by_hour[hour].answered_within for hour in hours],
+        [by_hour[hour].abandoned for hour in hours], labels, t("reports.service_by_hour")))
 
 
 @console.route("/reports/centres/<slug>/<name>.svg")
 def centre_report_chart(slug: str, name: str):
     if name not in CENTRE_CHARTS:
         abort(404)
-    _, _, report, tables = _centre_figures(slug)
+    _, _, report, _ = _centre_figures(slug)
     if report is None:
         abort(400)
-    return _chart(_traffic_chart(name, report.heatmap, tables))
+    return _chart(_traffic_chart(name, report))
 
 
-def _traffic_chart(name: str, grid, tables: dict[str, Table]) -> bytes:
-    table = tables[name]
+def _traffic_chart(name: str, traffic: TrafficReport) -> bytes:
+    """Drawn from the tables the page shows, so picture and table cannot disagree."""
+    table = TRAFFIC_TABLES[name](traffic)
     if name == "heatmap":
-        return charts.heatmap(grid, weekday_names(), table.caption)
+        return charts.heatmap(traffic.heatmap, weekday_names(), table.caption)
     return charts.bars([row[0] for row in table.rows], [row[1] for row in table.rows], table.caption)
 
 

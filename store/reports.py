@@ -123,8 +123,9 @@ def line_calls(session: Session, line_id: int, period: Period) -> list[CallRecor
 
 def centre_calls(session: Session, centre_slug: str, period: Period) -> list[CallRecord]:
     """Calls a national line handed to the centre (its "handoff" step names the centre)."""
+    pattern = "centre " + centre_slug.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ",%"
     handed = select(CallEvent.call_id).where(CallEvent.kind == "handoff",
-                                             CallEvent.detail.like(f"centre {centre_slug},%"))
+                                             CallEvent.detail.like(pattern, escape="\\"))
     query = _call_columns().where(Call.id.in_(handed), Call.started_at >= period.start,
                                   Call.started_at < period.end).order_by(Call.started_at, Call.id)
     return _records(session, query, Call.line_id)
@@ -139,6 +140,12 @@ def traffic_report(records: list[CallRecord], period: Period, gives_email: bool 
 
 def centre_report(session: Session, centre: Centre, period: Period) -> TrafficReport:
     return traffic_report(centre_calls(session, centre.slug, period), period, None)
+
+
+def line_traffic(session: Session, snapshot: Snapshot, line: Line, period: Period) -> TrafficReport:
+    """The calls part alone (what the heatmap, outcome and caller charts need)."""
+    return traffic_report(line_calls(session, snapshot.line_ids[line.slug], period), period,
+                          bool(line.after_hours_email))
 
 
 def line_report(session: Session, snapshot: Snapshot, line: Line, pools: list[str], period: Period,

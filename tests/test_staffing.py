@@ -1,11 +1,13 @@
-"""Erlang B and C against published worked examples and tables, and the staffing advice built on them."""
+"""Erlang B and C against published worked examples and tables; the staffing advice and week coverage on them."""
 
 from __future__ import annotations
 
 import math
+from datetime import date, time
 
 import pytest
 
+from routing.coverage import SlotDemand, WeeklyWindow, coverage, week_minutes
 from routing.staffing import (
     average_speed_of_answer,
     erlang_b,
@@ -14,6 +16,7 @@ from routing.staffing import (
     service_level,
     traffic_erlangs,
 )
+from routing.traffic import weekday_occurrences
 
 
 def textbook_erlang_c(servers: int, traffic: float) -> float:
@@ -108,3 +111,46 @@ def test_nonsense_inputs_are_refused():
             listeners_needed(*args)
     with pytest.raises(ValueError):
         erlang_b(-1, 2.0)
+
+
+# --- coverage of a usual week: opening hours against listeners' shifts, slot by slot --------------------------
+
+
+def minute(weekday: int, hour: int, minute_: int = 0) -> int:
+    return (weekday * 24 + hour) * 60 + minute_
+
+
+def test_a_sunday_night_shift_runs_on_into_monday_morning():
+    covered = week_minutes([WeeklyWindow(6, time(22), time(2))])
+    assert covered[minute(6, 22)] and covered[minute(6, 23, 59)]
+    assert covered[minute(0, 0)] and covered[minute(0, 1, 59)] and not covered[minute(0, 2)]
+    assert sum(covered) == 4 * 60
+    until_midnight = week_minutes([WeeklyWindow(2, time(20), time(0))])
+    assert sum(until_midnight) == 4 * 60 and not until_midnight[minute(3, 0)]
+
+
+def test_a_shift_written_in_another_zone_moves_by_the_difference():
+    covered = week_minutes([WeeklyWindow(0, time(9), time(10))], shift_minutes=-60)
+    assert covered[minute(0, 8)] and not covered[minute(0, 9)]
+
+
+def test_an_hour_counts_the_fewest_listeners_at_any_open_minute_and_flags_the_gaps():
+    open_ = week_minutes([WeeklyWindow(0, time(9), time(12))])
+    alex = week_minutes([WeeklyWindow(0, time(9), time(12))])
+    sam = week_minutes([WeeklyWindow(0, time(9), time(10, 30))])  # leaves half-way through 10h
+    # Monday 9h: 40 calls over 4 Mondays = 10 an hour, 10 minutes each: Erlang C wants 4 listeners for 80/60.
+    demand = [SlotDemand(0, 9, 40, 4, 600, "slot"), SlotDemand(0, 11, 4, 4, 600, "slot")]
+    slots = {(s.weekday, s.hour): s for s in coverage(open_, [alex, sam], demand, 60, 0.8)}
+    assert slots[0, 9].scheduled == 2 and slots[0, 9].advice.listeners == 4 and slots[0, 9].gap == "short"
+    assert slots[0, 10].scheduled == 1 and slots[0, 10].advice.listeners == 0 and slots[0, 10].gap is None
+    assert slots[0, 11].scheduled == 1 and slots[0, 11].advice.listeners == 1 and slots[0, 11].gap is None
+    nobody = coverage(open_, [], demand, 60, 0.8)
+    assert {(s.weekday, s.hour) for s in nobody if s.gap == "nobody"} == {(0, 9), (0, 10), (0, 11)}
+    assert slots[0, 12].is_open is False and slots[0, 12].gap is None
+
+
+def test_each_weekday_hour_occurs_as_often_as_the_period_holds_that_weekday():
+    assert weekday_occurrences(date(2026, 11, 2), date(2026, 11, 30)) == [4] * 7
+    # 10 days from Wednesday 4 November: two Wednesdays, Thursdays and Fridays, one of every other day.
+    assert weekday_occurrences(date(2026, 11, 4), date(2026, 11, 14)) == [1, 1, 2, 2, 2, 1, 1]
+    assert weekday_occurrences(date(2026, 11, 4), date(2026, 11, 4)) == [0] * 7
