@@ -9,6 +9,7 @@ from console.accounts import scope_allows
 from console.blueprint import console, db, now, require_scope
 from console.overview import line_pools, visible_centres, visible_lines
 from console.report_csv import table_cells, table_csv
+from console.report_cache import remembered
 from console.report_period import read_period
 from console.report_tables import (
     Table,
@@ -23,7 +24,7 @@ from console.report_tables import (
 from console.describe import day_words
 from console.texts import current_language, t
 from store.extension import directory
-from store.reports import TrafficReport, centre_report, line_report, line_traffic
+from store.reports import TrafficReport, centre_report, line_report
 
 LINE_CHARTS = ("heatmap", "service", "outcomes", "callers", "coverage")
 CENTRE_CHARTS = ("heatmap", "outcomes", "callers")
@@ -78,7 +79,8 @@ def _line_figures(slug: str):
     form, period, target = read_period(request.args, line.schedule.timezone, now())
     if period is None:
         return line, form, None, None
-    report = line_report(db(), snapshot, line, line_pools(line), period, target, now())
+    report = remembered(db(), ("line", slug, period, target, snapshot.revision),
+                        lambda: line_report(db(), snapshot, line, line_pools(line), period, target, now()))
     _done_reading()
     return line, form, report, line_tables(report)
 
@@ -88,7 +90,7 @@ def _centre_figures(slug: str):
     form, period, _ = read_period(request.args, centre.schedule.timezone, now())
     if period is None:
         return centre, form, None, None
-    report = centre_report(db(), centre, period)
+    report = remembered(db(), ("centre", slug, period), lambda: centre_report(db(), centre, period))
     _done_reading()
     return centre, form, report, centre_tables(report)
 
@@ -158,17 +160,12 @@ def _csv(slug: str, name: str, tables: dict[str, Table] | None) -> Response:
 def line_report_chart(slug: str, name: str):
     if name not in LINE_CHARTS:
         abort(404)
-    if name in CENTRE_CHARTS:  # the calls alone: no queue history, shifts nor Erlang C to compute
-        snapshot, line = _line(slug)
-        _, period, _ = read_period(request.args, line.schedule.timezone, now())
-        if period is None:
-            abort(400)
-        traffic = line_traffic(db(), snapshot, line, period)
-        _done_reading()
-        return _chart(_traffic_chart(name, traffic))
+    # The page just computed this report: its charts, asked for right after, find it remembered.
     _, _, report, _ = _line_figures(slug)
     if report is None:
         abort(400)
+    if name in TRAFFIC_TABLES:
+        return _chart(_traffic_chart(name, report.traffic))
     if name == "coverage":
         legend = [t("line.closed_all_day"), t("gap.nobody"), t("gap.short"), t("gap.covered")]
         return _chart(charts.coverage(report.slots, weekday_names(), legend, t("reports.coverage")))

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from routing.coverage import SlotCoverage, SlotDemand, WeeklyWindow, coverage, week_minutes
-from routing.metrics import QueueStats, Thresholds, queue_stats, stats_by_hour, stats_by_week_slot
+from routing.metrics import (
+    QueueStats,
+    Thresholds,
+    caller_records,
+    group_stats,
+    hour_joined,
+    tally,
+    week_slot_joined,
+)
 from routing.model import Centre, Line
 from routing.queueing import DEFAULT_HANDLE_SECONDS
 from routing.traffic import (
@@ -84,41 +92,57 @@ class LineReport:
     slots: list[SlotCoverage]
 
 
-def _records(session: Session, calls_query, line_id_of_call) -> list[CallRecord]:
-    """Call records with the caller known only as first-time / repeat (an earlier call to the same line)."""
-    earlier = aliased(Call)
-    called_before = exists().where(
-        earlier.caller_hash == Call.caller_hash, earlier.line_id == line_id_of_call,
-        (earlier.started_at < Call.started_at) | and_(earlier.started_at == Call.started_at, earlier.id < Call.id))
-    rows = session.execute(calls_query.add_columns(called_before.label("before"))).all()
-    ids = [row.id for row in rows]
-    targets = _forward_targets(session, ids)
-    return [CallRecord(row.started_at, row.outcome, row.closed_reason,
-                       caller_kind(row.caller_withheld, row.caller_hash is not None, row.before),
-                       targets.get(row.id)) for row in rows]
+def _records(session: Session, calls_query) -> list[CallRecord]:
+    """Call records, ordered by time, with each caller known only as first-time or repeat on the call's line."""
+    rows = session.execute(calls_query).all()
+    first_calls = _first_calls(session, calls_query)
+    targets = _forward_targets(session, calls_query)
+    records, seen = [], set()
+    for row in rows:
+        key = (row.line_id, row.caller_hash)
+        # Rows come in (started_at, id) order: of two calls at the first instant, the first row is the first call.
+        before = row.caller_hash is not None and (first_calls[key] < row.started_at or key in seen)
+        seen.add(key)
+        records.append(CallRecord(row.started_at, row.outcome, row.closed_reason,
+                                  caller_kind(row.caller_withheld, row.caller_hash is not None, before),
+                                  targets.get(row.id)))
+    return records
 
 
-def _forward_targets(session: Session, call_ids: list[int]) -> dict[int, str]:
+def _first_calls(session: Session, calls_query) -> dict[tuple[int | None, str], datetime]:
+    """When each (line, keyed number) of these calls first called that line, before the period too."""
+    period_numbers = calls_query.with_only_columns(Call.caller_hash).where(Call.caller_hash.is_not(None)).order_by(None)
+    period_lines = calls_query.with_only_columns(Call.line_id).order_by(None)
+    rows = session.execute(
+        select(Call.line_id, Call.caller_hash, func.min(Call.started_at))
+        .where(Call.caller_hash.in_(period_numbers), Call.line_id.in_(period_lines))
+        .group_by(Call.line_id, Call.caller_hash))
+    return {(line_id, number): _aware(first) for line_id, number, first in rows}
+
+
+def _aware(moment: datetime) -> datetime:
+    """min() may come back as the stored value, naive UTC on SQLite."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _forward_targets(session: Session, calls_query) -> dict[int, str]:
     """Each call's last forward target, from its "forward to X" routing step."""
-    found: dict[int, str] = {}
-    for start in range(0, len(call_ids), 500):  # keep IN lists short on both databases
-        rows = session.execute(
-            select(CallEvent.call_id, CallEvent.detail)
-            .where(CallEvent.call_id.in_(call_ids[start:start + 500]), CallEvent.kind == "forward")
-            .order_by(CallEvent.id))
-        for call_id, detail in rows:
-            found[call_id] = detail.removeprefix(FORWARD_PREFIX)
-    return found
+    call_ids = calls_query.with_only_columns(Call.id).order_by(None)
+    rows = session.execute(
+        select(CallEvent.call_id, CallEvent.detail)
+        .where(CallEvent.call_id.in_(call_ids), CallEvent.kind == "forward").order_by(CallEvent.id))
+    return {call_id: detail.removeprefix(FORWARD_PREFIX) for call_id, detail in rows}
 
 
 def _call_columns():
-    return select(Call.id, Call.started_at, Call.outcome, Call.closed_reason, Call.caller_withheld, Call.caller_hash)
+    return select(Call.id, Call.line_id, Call.started_at, Call.outcome, Call.closed_reason, Call.caller_withheld,
+                  Call.caller_hash)
 
 
 def line_calls(session: Session, line_id: int, period: Period) -> list[CallRecord]:
     query = _call_columns().where(Call.line_id == line_id, Call.started_at >= period.start,
                                   Call.started_at < period.end).order_by(Call.started_at, Call.id)
-    return _records(session, query, Call.line_id)
+    return _records(session, query)
 
 
 def centre_calls(session: Session, centre_slug: str, period: Period) -> list[CallRecord]:
@@ -128,7 +152,7 @@ def centre_calls(session: Session, centre_slug: str, period: Period) -> list[Cal
                                              CallEvent.detail.like(pattern, escape="\\"))
     query = _call_columns().where(Call.id.in_(handed), Call.started_at >= period.start,
                                   Call.started_at < period.end).order_by(Call.started_at, Call.id)
-    return _records(session, query, Call.line_id)
+    return _records(session, query)
 
 
 def traffic_report(records: list[CallRecord], period: Period, gives_email: bool | None) -> TrafficReport:
@@ -142,12 +166,6 @@ def centre_report(session: Session, centre: Centre, period: Period) -> TrafficRe
     return traffic_report(centre_calls(session, centre.slug, period), period, None)
 
 
-def line_traffic(session: Session, snapshot: Snapshot, line: Line, period: Period) -> TrafficReport:
-    """The calls part alone (what the heatmap, outcome and caller charts need)."""
-    return traffic_report(line_calls(session, snapshot.line_ids[line.slug], period), period,
-                          bool(line.after_hours_email))
-
-
 def line_report(session: Session, snapshot: Snapshot, line: Line, pools: list[str], period: Period,
                 target_level: float, now: datetime) -> LineReport:
     records = line_calls(session, snapshot.line_ids[line.slug], period)
@@ -156,22 +174,24 @@ def line_report(session: Session, snapshot: Snapshot, line: Line, pools: list[st
     per_pool = pool_thresholds(snapshot, {event.pool for event in events})
     thresholds = Thresholds(line.queue.service_level_seconds, line.queue.short_abandon_seconds)
     wrapup = line.queue.wrapup_seconds(None)
-    overall = queue_stats(events, thresholds, per_pool)
-    demand = _demand(records, events, period, thresholds, per_pool, overall, wrapup)
+    callers = caller_records(events)  # built once for the three groupings
+    overall = tally(callers, thresholds, per_pool)
+    by_hour = group_stats(callers, hour_joined(period.zone), thresholds, per_pool)
+    by_slot = group_stats(callers, week_slot_joined(period.zone), thresholds, per_pool)
+    demand = _demand(records, by_slot, period, overall, wrapup)
     shift_offset = _offsets(session, pools, line.schedule.timezone, now)
     slots = coverage(
         week_minutes(WeeklyWindow(s.weekday, s.start, s.end) for s in line.schedule.shifts),
         [week_minutes(windows, offset) for windows, offset in shift_offset],
         demand, thresholds.service_level_seconds, target_level)
-    return LineReport(traffic, overall, stats_by_hour(events, period.zone, thresholds, per_pool), thresholds,
+    return LineReport(traffic, overall, {hour: by_hour.get(hour, QueueStats()) for hour in range(24)}, thresholds,
                       target_level, wrapup, slots)
 
 
-def _demand(records, events, period: Period, thresholds, per_pool, overall: QueueStats,
-            wrapup: int) -> list[SlotDemand]:
+def _demand(records: list[CallRecord], by_slot: dict[tuple[int, int], QueueStats], period: Period,
+            overall: QueueStats, wrapup: int) -> list[SlotDemand]:
     """Per weekday-hour: calls wanting a listener while open, and the handle time (talk + wrap-up) seen there."""
     occurrences = weekday_occurrences(period.first, period.last + timedelta(days=1))
-    by_slot = stats_by_week_slot(events, period.zone, thresholds, per_pool)
     calls: dict[tuple[int, int], int] = {}
     for record in records:
         if record.wanted_a_listener_while_open:

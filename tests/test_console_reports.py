@@ -317,3 +317,54 @@ def test_after_hours_email_counts_closed_calls_on_a_line_that_gives_one(app, cli
     assert by_reason["Adresse e-mail donnée aux appelants (ligne fermée)"] == "2"
     outcomes = {row[0]: row[1] for row in csv_rows(client.get("/console/reports/lines/france-victimes/outcomes.csv"))}
     assert outcomes["Ligne fermée : message puis fin d'appel"] == "2"
+
+
+def test_a_caller_who_refused_a_callback_is_counted_without_their_number(app, client, clock):
+    # Saturday evening, the 3977 is closed: no postal code given, then the callback refused (key 2).
+    simulate(app, clock, NATIONAL_3977, at_paris(2026, 11, 28, 20, 0), caller="+33612345678", presses=["#", "2"])
+    simulate(app, clock, NATIONAL_3977, at_paris(2026, 11, 28, 20, 30), caller="+33612345678", presses=["#", "2"])
+    clock.now = at_paris(2026, 11, 30, 9, 0)
+    make_account(app)
+    sign_in(client)
+    rows = {row[0]: row[1] for row in csv_rows(client.get("/console/reports/lines/3977/callers.csv"))[1:]}
+    # Nothing links the two calls: neither is known as a repeat.
+    assert rows == {"Premier appel sur cette ligne": "0", "A déjà appelé cette ligne": "0", "Numéro masqué": "0",
+                    "Numéro non conservé (rappel refusé ou durée de conservation passée)": "2"}
+    closed = {row[0]: row[1] for row in csv_rows(client.get("/console/reports/lines/3977/closed.csv"))[1:]}
+    assert closed["En dehors des horaires"] == "2"
+
+
+def test_every_word_of_the_reports_exists_in_french_and_english():
+    import re
+    from pathlib import Path
+
+    from console import texts, texts_reports
+    from routing.traffic import CALLER_KINDS, CLOSED_REASONS, OUTCOME_ORDER
+
+    assert set(texts_reports.FR) == set(texts_reports.EN)
+    root = Path(__file__).resolve().parent.parent / "console"
+    sources = [*root.glob("report_*.py"), root / "charts.py", *root.glob("templates/console/report_*.html"),
+               root / "templates/console/_nav_reports.html"]
+    used = {key for path in sources for key in re.findall(r"\bt\(['\"]([a-z_.]+)['\"]", path.read_text())}
+    used |= {f"outcome.{o}" for o in OUTCOME_ORDER} | {f"closed.{r}" for r in CLOSED_REASONS}
+    used |= {f"caller.{k}" for k in CALLER_KINDS} | {f"handle.{h}" for h in ("slot", "period", "default")}
+    used |= {f"gap.{g}" for g in ("nobody", "short", "none", "covered")}
+    assert len(used) > 60
+    for language in ("fr", "en"):
+        missing = sorted(key for key in used if key not in texts.TEXTS[language])
+        assert missing == [], (language, missing)
+
+
+def test_a_call_placed_after_a_report_was_read_shows_in_the_next_reading(app, client, clock):
+    clock.now = at_paris(2026, 11, 24, 9, 0)
+    make_account(app)
+    sign_in(client)
+
+    def calls_received() -> str:
+        rows = csv_rows(client.get("/console/reports/lines/france-victimes/summary.csv"))
+        return next(row[1] for row in rows if row[0] == "Appels reçus")
+
+    assert calls_received() == "0"
+    simulate(app, clock, FRANCE_VICTIMES, at_paris(2026, 11, 24, 9, 1))
+    clock.now = at_paris(2026, 11, 24, 9, 2)
+    assert calls_received() == "1"  # the page just read is remembered, but not past a new call
