@@ -368,3 +368,15 @@ def test_a_call_placed_after_a_report_was_read_shows_in_the_next_reading(app, cl
     simulate(app, clock, FRANCE_VICTIMES, at_paris(2026, 11, 24, 9, 1))
     clock.now = at_paris(2026, 11, 24, 9, 2)
     assert calls_received() == "1"  # the page just read is remembered, but not past a new call
+
+
+def test_a_line_without_calls_still_draws_every_chart_and_says_so(app, client):
+    make_account(app)
+    sign_in(client)
+    page = text(client.get("/console/reports/lines/un-premier-pas"))
+    assert "Aucun appel sur cette période." in page
+    for chart in ("heatmap", "service", "outcomes", "callers", "coverage"):
+        response = client.get(f"/console/reports/lines/un-premier-pas/{chart}.svg")
+        assert response.status_code == 200 and b"<svg" in response.data, chart
+    for chart in ("heatmap", "outcomes", "callers"):
+        assert client.get(f"/console/reports/centres/3977-94/{chart}.svg").status_code == 200, chart
