@@ -172,7 +172,7 @@ def line_report_chart(slug: str, name: str):
     hours = [hour for hour, stats in report.queue_by_hour.items() if stats.offered]
     by_hour = report.queue_by_hour
     labels = [t("reports.answered_within", seconds=report.thresholds.service_level_seconds),
-              t("reports.answered"), t("reports.abandoned")]
+              t("reports.answered_late", seconds=report.thresholds.service_level_seconds), t("reports.abandoned")]
     return _chart(charts.service(
         [f"{hour:02d}" for hour in hours], [by_hour[hour].answered_within for hour in hours],
         [by_hour[hour].answered - by_hour[hour].answered_within for hour in hours],
