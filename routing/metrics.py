@@ -176,12 +176,32 @@ def queue_stats(events: Iterable[Event], thresholds: Thresholds = Thresholds(),
     return tally(caller_records(events), thresholds, per_pool)
 
 
-def _grouped(events: Iterable[Event], key: Callable[[CallerRecord], Key], thresholds: Thresholds,
-             per_pool: Mapping[str, Thresholds] | None) -> dict[Key, QueueStats]:
+def group_stats(records: Iterable[CallerRecord], key: Callable[[CallerRecord], Key],
+                thresholds: Thresholds = Thresholds(),
+                per_pool: Mapping[str, Thresholds] | None = None) -> dict[Key, QueueStats]:
+    """Figures per group of caller records, groups in key order (records built once serve several groupings)."""
     groups: dict[Key, list[CallerRecord]] = {}
-    for record in caller_records(events):
+    for record in records:
         groups.setdefault(key(record), []).append(record)
     return {k: tally(groups[k], thresholds, per_pool) for k in sorted(groups)}
+
+
+def hour_joined(tz: tzinfo) -> Callable[[CallerRecord], int]:
+    return lambda record: record.joined_at.astimezone(tz).hour
+
+
+def week_slot_joined(tz: tzinfo) -> Callable[[CallerRecord], tuple[int, int]]:
+    """(local weekday, hour) the caller joined in, Monday = 0."""
+    def slot(record: CallerRecord) -> tuple[int, int]:
+        local = record.joined_at.astimezone(tz)
+        return local.weekday(), local.hour
+
+    return slot
+
+
+def _grouped(events: Iterable[Event], key: Callable[[CallerRecord], Key], thresholds: Thresholds,
+             per_pool: Mapping[str, Thresholds] | None) -> dict[Key, QueueStats]:
+    return group_stats(caller_records(events), key, thresholds, per_pool)
 
 
 def stats_by_hour(events: Iterable[Event], tz: tzinfo, thresholds: Thresholds = Thresholds(),
@@ -190,7 +210,7 @@ def stats_by_hour(events: Iterable[Event], tz: tzinfo, thresholds: Thresholds = 
 
     On the night clocks go back, both 02:xx hours count as hour 2; on the night they go forward, hour 2 is empty.
     """
-    found = _grouped(events, lambda r: r.joined_at.astimezone(tz).hour, thresholds, per_pool)
+    found = _grouped(events, hour_joined(tz), thresholds, per_pool)
     return {hour: found.get(hour, QueueStats()) for hour in range(24)}
 
 
@@ -198,3 +218,4 @@ def stats_by_day(events: Iterable[Event], tz: tzinfo, thresholds: Thresholds = T
                  per_pool: Mapping[str, Thresholds] | None = None) -> dict[date, QueueStats]:
     """Figures per local date on which callers joined (days without callers are absent), in date order."""
     return _grouped(events, lambda r: r.joined_at.astimezone(tz).date(), thresholds, per_pool)
+

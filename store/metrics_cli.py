@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from routing.metrics import QueueStats, Thresholds, queue_stats, stats_by_day, stats_by_hour
 from store.extension import database, directory
 from store.metrics import period_events, pool_thresholds
+from store.reports import local_midnight
 
 UNDEFINED = "—"
 LEFT_LABELS = {"left_key": "by key (callback request)", "left_max_wait": "at the maximum wait",
@@ -125,7 +126,7 @@ def queue_stats_command(pool: str | None, line_slug: str | None, first_day: date
         end = end_day.date() if end_day else today + timedelta(days=1)
         if end <= first:
             raise click.UsageError("--to must be after --from")
-        start_at, end_at = _midnight(first, tz), _midnight(end, tz)
+        start_at, end_at = local_midnight(first, tz), local_midnight(end, tz)
         events = period_events(session, start_at, end_at, snapshot, pool, line_slug)
         per_pool = pool_thresholds(snapshot, {event.pool for event in events})
         # Label the thresholds that judged these callers; with nobody, those that would have.
@@ -151,6 +152,3 @@ def queue_stats_command(pool: str | None, line_slug: str | None, first_day: date
         for hour, figures in hours.items():
             click.echo(table_line(f"{hour:02d}:00", figures))
 
-
-def _midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz)
