@@ -61,7 +61,7 @@ def test_coordinator_closes_a_line_by_phone_and_the_next_caller_hears_it_closed(
     assert (event.action, event.target_kind, event.target_slug, event.account_email) == (
         "override.create", "line", EVC_SLUG, COORDINATOR_EMAIL)
     assert event.before == {"status": "Ouverte selon les horaires habituels — ferme aujourd'hui à 19:00"}
-    assert event.after == {"status": "Fermée : fermée par un coordinateur : fermeture exceptionnelle — "
+    assert event.after == {"status": "Fermée par décision d'un coordinateur : fermeture exceptionnelle — "
                                      "rouvre demain à 09:00"}
     assert event.detail.startswith(f"forçage {row.id} : closed jusqu'à prochain changement ; ")
 
