@@ -6,7 +6,6 @@ with Babel, so translators can work with their usual PO tools; each msgid is the
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 
 from babel.dates import get_day_names, get_month_names
@@ -28,14 +27,6 @@ def _read_catalogue(language: str) -> dict[str, str]:
 
 FR: dict[str, str] = _read_catalogue("fr")
 EN: dict[str, str] = _read_catalogue("en")
-
-# Each area of the console keeps its words in a module of its own; they join the two catalogues here.
-AREA_CATALOGUES = ("console.texts_schedules", "console.texts_roster", "console.texts_reports",
-                   "console.texts_operations", "console.texts_associations")
-for _name in AREA_CATALOGUES:
-    _area = import_module(_name)
-    FR.update(_area.FR)
-    EN.update(_area.EN)
 
 TEXTS = {"fr": FR, "en": EN}
 # Day and month names from the Unicode CLDR, as Babel gives them (Monday first).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from string import Formatter
 
 from babel.messages.pofile import read_po
@@ -31,7 +32,18 @@ def test_the_catalogues_are_valid_po_files_that_translation_tools_can_read():
         assert str(catalogue.locale) == language
         keys = [m.id for m in catalogue if m.id]
         assert len(keys) == len(set(keys))
-        assert all(re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)+", key) for key in keys), "msgids are dotted keys"
+        assert all(re.fullmatch(r"[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)+", key) for key in keys), "msgids are dotted keys"
+
+
+def test_every_word_the_console_asks_for_by_name_exists_in_both_languages():
+    root = Path(__file__).resolve().parent.parent / "console"
+    sources = [*root.rglob("*.py"), *root.rglob("templates/**/*.html")]
+    # Literal keys only: t('key') or t('key', ...); a key built from parts (t('me.go_' ~ status)) is not seen.
+    literal = re.compile(r"\bt\(['\"]([A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)+)['\"]\s*[,)]")
+    used = {key for path in sources for key in literal.findall(path.read_text())}
+    assert len(used) > 300
+    for language, table in (("fr", FR), ("en", EN)):
+        assert sorted(key for key in used if key not in table) == [], language
 
 
 def test_a_word_is_given_in_the_language_asked_for_with_its_blanks_filled():
