@@ -114,3 +114,16 @@ def test_raw_garbage_bodies_never_get_a_server_error(client, path, body, content
                            base_url="https://ivr.example.org")
     assert response.status_code < 500, response.data[:300]
     assert response.status_code in (200, 400, 403, 413)
+
+
+def test_a_control_character_in_the_queue_key_url_still_gives_well_formed_twiml(twilio):
+    # Found by the 10,000-example run: the key webhook copied its "qc" argument into the Redirect URL.
+    for method in ("post", "get"):
+        if method == "post":
+            response = twilio.post("/voice/queue/key", {}, query={"qc": "\x1f"})
+        else:
+            path = "/voice/queue/key?qc=%08"
+            response = twilio.client.get(path, headers={"X-Twilio-Signature": twilio.signature(path, {})},
+                                         base_url=twilio.public_url)
+        assert_twiml(response)
+        assert ET.fromstring(response.data).find("Redirect").text.endswith("/voice/queue/wait?qc=")
