@@ -64,6 +64,7 @@ class Stats:
     by_path: dict[str, list[float]] = field(default_factory=dict)  # ms, per webhook path
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, what)
     fallbacks: list[str] = field(default_factory=list)  # paths answered with the "technical problem" TwiML
+    timeline: list[tuple[float, str, bool]] = field(default_factory=list)  # (monotonic, path, answered normally)
     acknowledged: list[str] = field(default_factory=list)  # CallSids told "a listener will call you back"
     fallback_urls: int = 0  # caller legs whose webhook failed, so Twilio fetched the number's fallback URL
     calls_started: int = 0
@@ -75,6 +76,7 @@ class Stats:
     def record(self, path: str, ms: float, error: str | None, fallback: bool) -> None:
         with self.lock:
             self.latencies.append(ms)
+            self.timeline.append((time.monotonic(), path, not error and not fallback))
             self.by_path.setdefault(path, []).append(ms)
             if error:
                 self.errors.append((path, error))
