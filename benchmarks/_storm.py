@@ -190,6 +190,12 @@ class TwilioEmulator:
         self.rest.start()
         return self
 
+    def settle(self, seconds: float = 30) -> None:
+        """Wait for the listeners' legs still being played (a sweep's dispatch dials listeners too)."""
+        deadline = time.monotonic() + seconds
+        for thread in list(self.threads):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
     def stop(self) -> None:
         self.stopping.set()
         for thread in list(self.threads):

@@ -178,6 +178,12 @@ def process_tree_cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+# The sweep as the scheduler runs it: at once, then once waiting callers are past their queue's longest wait
+# plus the sweep's margin (12 min with the default 600 s), then once a conversation never reported ended is
+# checked with Twilio (4 h).
+SWEEPS = (("now", 0.0), ("15 min on", 0.25), ("4 h on", 4.1))
+
+
 def app_for(environment: dict[str, str], hours_later: float = 0):
     """The engine in this process, on the storm's settings and clock (``hours_later`` on)."""
     from datetime import timedelta

@@ -12,7 +12,8 @@ What must hold, and is printed:
     (a caller hears an apology and is put through to the emergency number);
   * the engine recovers by itself: the time from the restart to the first normal answer, and the fallback
     answers given more than ``--recovery-grace`` seconds after the restart (must be 0);
-  * after the sweep, nothing is left ringing, on a call or waiting.
+  * after the sweep (a pass now, one 15 minutes on, one 4 hours on: see fault_worker_kill.py), nothing is
+    left ringing, on a call or waiting; what each pass repaired and what was still left is printed.
 
     python benchmarks/fault_database.py [--concurrency 40] [--stop-at 10] [--down 10]
 """
@@ -32,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._storm import Stats, TwilioEmulator, Webhooks, fallback_needles, free_port, run_storm  # noqa: E402
-from benchmarks._storm_servers import (leftovers, prepare_database, production_environment, run_sweep,  # noqa: E402
+from benchmarks._storm_servers import (SWEEPS, leftovers, prepare_database, production_environment, run_sweep,  # noqa: E402
                                        start_gunicorn, storm_directory)
 
 POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
@@ -135,9 +136,14 @@ def main(argv=None) -> int:
                     moments["started"] = time.monotonic()
 
             elapsed = run_storm(emulator, args.concurrency, args.calls, args.seconds, during=outage)
+            emulator.settle()
             time.sleep(3)
             before = leftovers(cluster.url)
-            sweeps = [run_sweep(environment), run_sweep(environment, hours_later=5)]
+            sweeps = []
+            for label, hours in SWEEPS:
+                report = run_sweep(environment, hours_later=hours)
+                emulator.settle()
+                sweeps.append((label, report, leftovers(cluster.url)))
             after = leftovers(cluster.url)
     finally:
         emulator.stop()
@@ -163,8 +169,9 @@ def main(argv=None) -> int:
           f"fallback answers more than {args.recovery_grace:.0f} s after it: {len(late_fallbacks)}; calls arriving "
           f"after the restart {len(incoming_after)}, answered normally {incoming_after.count(True)}")
     print(f"  left behind           before the sweep {before}")
-    print(f"  sweep                 now: {sweeps[0]}")
-    print(f"                        4 h on: {sweeps[1]}")
+    for label, report, left in sweeps:
+        print(f"  sweep {label:<16}{report}")
+        print(f"        {'':<16}left behind then: {left}")
     print(f"  left behind           after the sweep {after}")
     lost_anything = bool(unanswered) or bool(late_fallbacks) or not normal_after or any(after.values())
     print("LOST: nothing" if not lost_anything else "LOST: see above")

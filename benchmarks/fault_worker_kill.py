@@ -9,8 +9,9 @@ number's fallback URL, as Twilio does.
 What must hold, and is printed:
   * every caller who heard "a listener will call you back" has their request in the database (a request is
     saved in the transaction that answers the webhook: no acknowledgement without a row);
-  * after the sweep (one pass now, then one as it runs four hours on, when conversations whose end was never
-    reported are checked with Twilio), no listener is left ringing or on a call and no offer is left live.
+  * after the sweep (a pass now, one 15 minutes on, when callers waiting past their queue's longest wait are
+    checked with Twilio, and one 4 hours on, when conversations whose end was never reported are), no listener
+    is left ringing or on a call, no caller waiting and no offer live.
 
     python benchmarks/fault_worker_kill.py [--concurrency 40] [--seconds 40] [--kill-every 6]
 """
@@ -29,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._storm import Stats, TwilioEmulator, Webhooks, fallback_needles, free_port, run_storm  # noqa: E402
-from benchmarks._storm_servers import (leftovers, prepare_database, production_environment, run_sweep,  # noqa: E402
+from benchmarks._storm_servers import (SWEEPS, leftovers, prepare_database, production_environment, run_sweep,  # noqa: E402
                                        saved_callbacks, start_gunicorn, storm_directory)
 from benchmarks.webhook_throughput import PostgresDatabase  # noqa: E402
 
@@ -78,9 +79,14 @@ def main(argv=None) -> int:
 
             elapsed = run_storm(emulator, args.concurrency, args.calls, args.seconds, during=kill_now_and_then,
                                 callback_every=args.callback_every)
+            emulator.settle()
             time.sleep(3)  # the last wrap-ups end, the last status callbacks land
             before = leftovers(database.url)
-            sweeps = [run_sweep(environment), run_sweep(environment, hours_later=5)]
+            sweeps = []
+            for label, hours in SWEEPS:
+                report = run_sweep(environment, hours_later=hours)
+                emulator.settle()
+                sweeps.append((label, report, leftovers(database.url)))
             after = leftovers(database.url)
             acknowledged = set(stats.acknowledged)
             lost = acknowledged - saved_callbacks(database.url)
@@ -99,8 +105,9 @@ def main(argv=None) -> int:
           f"caller legs sent to the fallback URL: {stats.fallback_urls}")
     print(f"  callback requests     acknowledged to the caller {len(acknowledged)}, lost {len(lost)} {sorted(lost)}")
     print(f"  left behind           before the sweep {before}")
-    print(f"  sweep                 now: {sweeps[0]}")
-    print(f"                        4 h on: {sweeps[1]}")
+    for label, report, left in sweeps:
+        print(f"  sweep {label:<16}{report}")
+        print(f"        {'':<16}left behind then: {left}")
     print(f"  left behind           after the sweep {after}")
     lost_anything = bool(lost) or any(after.values())
     print("LOST: nothing" if not lost_anything else "LOST: see above")

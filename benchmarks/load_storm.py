@@ -29,6 +29,7 @@ Target: 0 errors and p99 under 200 ms at 100 concurrent calls on a 2-core machin
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import threading
@@ -126,16 +127,18 @@ def main(argv=None) -> int:
                                     work / "storm.log")
             emulator.webhooks = Webhooks(server.base_url, emulator.auth_token, stats)
             busy_before, ours_before = busy_cpu_seconds(), process_tree_cpu_seconds(server.worker_pids())
+            client_before = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
             elapsed = run_storm(emulator, args.concurrency, args.calls, args.seconds)
             busy = busy_cpu_seconds() - busy_before
             ours = process_tree_cpu_seconds(server.worker_pids()) - ours_before
+            client = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - client_before
             print_figures(f"Storm ({args.concurrency} concurrent calls, {args.listeners} listeners per pool, "
                           f"{args.workers} gunicorn workers, PostgreSQL)", stats, elapsed)
             time.sleep(3)  # the last wrap-ups end, the last status callbacks land
             print(f"  left behind    {leftovers(database.url)}")
-            print(f"  machine        {busy / elapsed:.2f} of 2 cores busy during the storm, the workers "
-                  f"{ours / elapsed:.2f}; the rest is this script (the callers and Twilio's side), PostgreSQL "
-                  f"and other people's work on this machine")
+            print(f"  machine        {busy / elapsed:.2f} of 2 cores busy during the storm: the gunicorn workers "
+                  f"{ours / elapsed:.2f}, this script (the callers and Twilio's side) {client / elapsed:.2f}, "
+                  f"the rest PostgreSQL and other processes ({max(0.0, (busy - ours - client) / elapsed):.2f})")
             errors = [line for line in (work / "storm.log").read_text().splitlines() if '"level": "ERROR"' in line]
             if errors:
                 print(f"  server logged  {len(errors)} ERROR lines, e.g. {errors[0][:300]}")

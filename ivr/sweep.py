@@ -14,6 +14,11 @@ from store.extension import database, directory
 from store.listeners import apply_shifts, end_wrapups, pool_state, set_status
 
 LONGEST_CONVERSATION = timedelta(hours=4)  # past this, ask Twilio whether the call is really still going on
+# Before that, each open conversation is asked about once every 10 minutes of its age (when its age falls in
+# a 20 s window, longer than the sweep's 15 s, so one pass sees it): a hang-up lost while the database was down
+# frees the listener within minutes, not hours, at one REST request per conversation per 10 minutes.
+RECHECK_CONVERSATION_EVERY = timedelta(minutes=10)
+RECHECK_WINDOW = timedelta(seconds=20)
 LOST_CALLER_MARGIN = timedelta(minutes=2)  # past max wait plus this, a waiting caller is checked with Twilio
 ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
 
@@ -64,7 +69,8 @@ def sweep(app: Flask) -> SweepReport:
                 report.listeners_freed += 1
             for caller in offers.stranded_callers(session):
                 caller.status, caller.offered_to = "waiting", None  # offered, but no phone rings for them
-            old_conversations = [(o.id, o.call_sid) for o in offers.open_conversations(session, now - LONGEST_CONVERSATION)]
+            old_conversations = [(o.id, o.call_sid) for o in offers.open_conversations(session, now - RECHECK_CONVERSATION_EVERY)
+                                 if _due_for_a_check(now - o.created_at)]
             suspects = []
             for caller in offers.waiting_callers(session):
                 line = snapshot.line_for_pool(caller.pool)
@@ -107,6 +113,10 @@ def sweep(app: Flask) -> SweepReport:
         dispatcher.dispatch(pool)
         report.pools_dispatched.append(pool)
     return report
+
+
+def _due_for_a_check(age: timedelta) -> bool:
+    return age >= LONGEST_CONVERSATION or (age >= RECHECK_CONVERSATION_EVERY and age % RECHECK_CONVERSATION_EVERY < RECHECK_WINDOW)
 
 
 def _twilio_says_ended(dispatcher, call_sid: str | None) -> bool:

@@ -28,3 +28,33 @@ def test_a_small_storm_plays_calls_to_their_end_with_valid_twiml_and_leaves_noth
     assert "placed 8, finished 8" in printed and "stuck 0" in printed
     assert "errors         0" in printed and "fallback answers 0" in printed
     assert "{'listeners ringing or on call': 0, 'callers still waiting': 0, 'offers still live': 0}" in printed
+
+
+def test_a_listener_whose_hang_up_was_lost_is_freed_by_the_sweep_within_about_ten_minutes(live_app, clock, rest):
+    # The database down when the call ended: neither the Dial action nor the status callback was recorded.
+    from datetime import timedelta
+
+    from ivr.sweep import sweep
+    from tests.conftest import SignedTwilio, at_brussels
+    from tests.test_queue import Caller, ListenerLeg, add_listener, bridge, listener, rung
+
+    clock.now = at_brussels(2026, 11, 24, 10, 0)
+    tw = SignedTwilio(live_app.test_client())
+    camille = add_listener(live_app, "Camille", "+32470111111")
+    dominique = add_listener(live_app, "Dominique", "+32470222222")
+    first, second = Caller(tw), Caller(tw)
+    legs = [ListenerLeg(tw, rest, sid) for sid in rung(rest)[:2]]
+    for caller, leg in zip((first, second), legs):
+        bridge(tw, caller, leg.press("1"), leg)
+    assert {listener(live_app, camille).status, listener(live_app, dominique).status} == {"on_call"}
+    ended, still_talking = legs
+    rest.calls[ended.sid]["status"] = "completed"  # Twilio knows Camille's call is over; we never heard
+    rest.calls[still_talking.sid]["status"] = "in-progress"
+
+    clock.now += timedelta(minutes=9)
+    assert sweep(live_app).conversations_closed == 0  # too early to ask Twilio about anyone
+    clock.now += timedelta(minutes=1, seconds=5)
+    report = sweep(live_app)
+    assert report.conversations_closed == 1
+    statuses = {listener(live_app, camille).status, listener(live_app, dominique).status}
+    assert statuses == {"on_call", "wrap_up"}  # the one still talking is left alone
