@@ -178,14 +178,15 @@ def process_tree_cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-# The sweep as the scheduler runs it: at once, then once waiting callers are past their queue's longest wait
-# plus the sweep's margin (12 min with the default 600 s), then once a conversation never reported ended is
-# checked with Twilio (4 h).
-SWEEPS = (("now", 0.0), ("15 min on", 0.25), ("4 h on", 4.1))
+# The sweep as the scheduler runs it, every 15 s: passes at once; over the minutes when conversations that began
+# during the storm reach 10 minutes (each is asked about with Twilio once per 10 minutes of its age) and callers
+# waiting past their queue's longest wait plus the sweep's margin are (12 min with the default 600 s); and
+# once they are 4 hours old. Offsets in seconds after the storm.
+SWEEPS = (("now", [0, 15]), ("10-13 min on", [480 + 15 * n for n in range(21)]), ("4 h on", [4 * 3600 + 60]))
 
 
-def app_for(environment: dict[str, str], hours_later: float = 0):
-    """The engine in this process, on the storm's settings and clock (``hours_later`` on)."""
+def app_for(environment: dict[str, str], later: list[float]):
+    """The engine in this process, on the storm's settings and clock, ``later[0]`` seconds on."""
     from datetime import timedelta
 
     from app import create_app
@@ -195,24 +196,31 @@ def app_for(environment: dict[str, str], hours_later: float = 0):
     os.environ.update(environment)
     try:
         clock = clock_from_environment()
-        return create_app({"CLOCK": lambda: clock() + timedelta(hours=hours_later), "DISPATCH_MODE": "inline",
+        return create_app({"CLOCK": lambda: clock() + timedelta(seconds=later[0]), "DISPATCH_MODE": "inline",
                            "LOG_LEVEL": "WARNING"})
     finally:
         os.environ.clear()
         os.environ.update(saved)
 
 
-def run_sweep(environment: dict[str, str], hours_later: float = 0) -> str:
-    """One pass of the scheduler's sweep, as `helpline sweep` runs it; its report in words."""
+def run_sweeps(environment: dict[str, str], offsets: list[float]) -> str:
+    """Passes of the scheduler's sweep, as `helpline sweep` runs it, ``offsets`` seconds on; what they did."""
     from ivr.sweep import sweep
     from store.extension import database
 
-    app = app_for(environment, hours_later)
+    later = [0.0]
+    app = app_for(environment, later)
+    done: dict[str, int] = {}
     try:
-        return sweep(app).summary()
+        for offset in offsets:
+            later[0] = offset
+            report = sweep(app)
+            for name, value in report.__dict__.items():
+                done[name] = done.get(name, 0) + (len(value) if isinstance(value, list) else value)
     finally:
         with app.app_context():
             database.engine.dispose()
+    return ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in done.items() if count) or "nothing to do"
 
 
 def saved_callbacks(database_url: str) -> set[str]:

@@ -9,9 +9,10 @@ number's fallback URL, as Twilio does.
 What must hold, and is printed:
   * every caller who heard "a listener will call you back" has their request in the database (a request is
     saved in the transaction that answers the webhook: no acknowledgement without a row);
-  * after the sweep (a pass now, one 15 minutes on, when callers waiting past their queue's longest wait are
-    checked with Twilio, and one 4 hours on, when conversations whose end was never reported are), no listener
-    is left ringing or on a call, no caller waiting and no offer live.
+  * after the sweep (passes every 15 s right after the storm, then between 8 and 13 minutes on, when open
+    conversations reach the age at which they are checked with Twilio and callers waiting past their queue's
+    longest wait are, and once 4 hours on), no listener is left ringing or on a call, no caller waiting and
+    no offer live.
 
     python benchmarks/fault_worker_kill.py [--concurrency 40] [--seconds 40] [--kill-every 6]
 """
@@ -30,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._storm import Stats, TwilioEmulator, Webhooks, fallback_needles, free_port, run_storm  # noqa: E402
-from benchmarks._storm_servers import (SWEEPS, leftovers, prepare_database, production_environment, run_sweep,  # noqa: E402
+from benchmarks._storm_servers import (SWEEPS, leftovers, prepare_database, production_environment, run_sweeps,  # noqa: E402
                                        saved_callbacks, start_gunicorn, storm_directory)
 from benchmarks.webhook_throughput import PostgresDatabase  # noqa: E402
 
@@ -83,8 +84,8 @@ def main(argv=None) -> int:
             time.sleep(3)  # the last wrap-ups end, the last status callbacks land
             before = leftovers(database.url)
             sweeps = []
-            for label, hours in SWEEPS:
-                report = run_sweep(environment, hours_later=hours)
+            for label, offsets in SWEEPS:
+                report = run_sweeps(environment, offsets)
                 emulator.settle()
                 sweeps.append((label, report, leftovers(database.url)))
             after = leftovers(database.url)

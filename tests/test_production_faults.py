@@ -58,3 +58,26 @@ def test_a_listener_whose_hang_up_was_lost_is_freed_by_the_sweep_within_about_te
     assert report.conversations_closed == 1
     statuses = {listener(live_app, camille).status, listener(live_app, dominique).status}
     assert statuses == {"on_call", "wrap_up"}  # the one still talking is left alone
+
+
+def test_a_waiting_caller_whose_hang_up_was_lost_leaves_the_queue_within_about_two_minutes(live_app, clock, rest):
+    from datetime import timedelta
+
+    from ivr.sweep import sweep
+    from routing.queueing import ListenerStatus
+    from tests.conftest import SignedTwilio, at_brussels
+    from tests.test_queue import Caller, add_listener, queued
+
+    clock.now = at_brussels(2026, 11, 24, 10, 0)
+    tw = SignedTwilio(live_app.test_client())
+    add_listener(live_app, "Camille", "+32470111111", status=ListenerStatus.PAUSED)  # the queue stays open
+    gone, still_there = Caller(tw), Caller(tw)
+    # The first caller hung up while the database was down: Twilio no longer knows the call (404).
+    # The second is still waiting in Twilio's queue.
+    rest.calls[still_there.sid] = {"sid": still_there.sid, "status": "queued", "params": {}}
+    clock.now += timedelta(minutes=1)
+    assert sweep(live_app).callers_lost == 0
+    clock.now += timedelta(minutes=1, seconds=5)
+    assert sweep(live_app).callers_lost == 1
+    assert queued(live_app, gone.sid).status not in ("waiting", "offered")
+    assert queued(live_app, still_there.sid).status == "waiting"
