@@ -12,7 +12,8 @@ What must hold, and is printed:
     (a caller hears an apology and is put through to the emergency number);
   * the engine recovers by itself: the time from the restart to the first normal answer, and the fallback
     answers given more than ``--recovery-grace`` seconds after the restart (must be 0);
-  * after the sweep (passes right after, 8-13 minutes on and 4 hours on: see fault_worker_kill.py), nothing is
+  * with the sweep every 15 s during the storm, as the scheduler runs it, and after it (passes right after,
+    8-13 minutes on and 4 hours on: see fault_worker_kill.py), nothing is
     left ringing, on a call or waiting; what each pass repaired and what was still left is printed.
 
     python benchmarks/fault_database.py [--concurrency 40] [--stop-at 10] [--down 10]
@@ -33,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._storm import Stats, TwilioEmulator, Webhooks, fallback_needles, free_port, run_storm  # noqa: E402
-from benchmarks._storm_servers import (SWEEPS, leftovers, prepare_database, production_environment, run_sweeps,  # noqa: E402
+from benchmarks._storm_servers import (SWEEPS, PeriodicSweep, leftovers, prepare_database, production_environment, run_sweeps,  # noqa: E402
                                        start_gunicorn, storm_directory)
 
 POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
@@ -135,7 +136,9 @@ def main(argv=None) -> int:
                     cluster.start()
                     moments["started"] = time.monotonic()
 
+            sweeper = PeriodicSweep(environment).start()  # the scheduler's sweep, every 15 s
             elapsed = run_storm(emulator, args.concurrency, args.calls, args.seconds, during=outage)
+            sweeper.stop()
             emulator.settle()
             time.sleep(3)
             before = leftovers(cluster.url)
@@ -155,6 +158,7 @@ def main(argv=None) -> int:
     during = [ok for at, _path, ok in stats.timeline if stopped <= at < started]
     incoming_after = [ok for at, path, ok in stats.timeline if at >= started and path == "/voice/incoming"]
     normal_after = [at for at, path, ok in stats.timeline if at >= started and ok and path == "/voice/incoming"]
+    bridges_after = [at for at, path, ok in stats.timeline if at >= started and ok and path == "/voice/queue/bridging"]
     late_fallbacks = [path for at, path, ok in stats.timeline if at >= started + args.recovery_grace and not ok]
     unanswered = [what for _path, what in stats.errors]
     print(f"PostgreSQL (own cluster on 127.0.0.1:{port}) stopped {args.stop_at:.0f} s into a storm of "
@@ -167,13 +171,16 @@ def main(argv=None) -> int:
     recovery = f"{normal_after[0] - started:.1f} s" if normal_after else "never"
     print(f"  recovery              first normal answer to an incoming call {recovery} after the restart; "
           f"fallback answers more than {args.recovery_grace:.0f} s after it: {len(late_fallbacks)}; calls arriving "
-          f"after the restart {len(incoming_after)}, answered normally {incoming_after.count(True)}")
-    print(f"  left behind           before the sweep {before}")
+          f"after the restart {len(incoming_after)}, answered normally {incoming_after.count(True)}; callers bridged to a "
+          f"listener after the restart {len(bridges_after)}")
+    print(f"  left behind           after the storm {before}")
+    print(f"  sweep during storm    {sweeper.passes} passes every 15 s, {sweeper.failures} failed (database down)")
     for label, report, left in sweeps:
         print(f"  sweep {label:<16}{report}")
         print(f"        {'':<16}left behind then: {left}")
     print(f"  left behind           after the sweep {after}")
-    lost_anything = bool(unanswered) or bool(late_fallbacks) or not normal_after or any(after.values())
+    lost_anything = (bool(unanswered) or bool(late_fallbacks) or not normal_after or not bridges_after
+                     or any(after.values()))
     print("LOST: nothing" if not lost_anything else "LOST: see above")
     return 1 if lost_anything or not during else 0
 

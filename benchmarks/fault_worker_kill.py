@@ -9,7 +9,7 @@ number's fallback URL, as Twilio does.
 What must hold, and is printed:
   * every caller who heard "a listener will call you back" has their request in the database (a request is
     saved in the transaction that answers the webhook: no acknowledgement without a row);
-  * after the sweep (passes every 15 s right after the storm, then between 8 and 13 minutes on, when open
+  * the sweep runs every 15 s during the storm, as the scheduler does; after it (passes every 15 s right after, then between 8 and 13 minutes on, when open
     conversations reach the age at which they are checked with Twilio and callers waiting past their queue's
     longest wait are, and once 4 hours on), no listener is left ringing or on a call, no caller waiting and
     no offer live.
@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._storm import Stats, TwilioEmulator, Webhooks, fallback_needles, free_port, run_storm  # noqa: E402
-from benchmarks._storm_servers import (SWEEPS, leftovers, prepare_database, production_environment, run_sweeps,  # noqa: E402
+from benchmarks._storm_servers import (SWEEPS, PeriodicSweep, leftovers, prepare_database, production_environment, run_sweeps,  # noqa: E402
                                        saved_callbacks, start_gunicorn, storm_directory)
 from benchmarks.webhook_throughput import PostgresDatabase  # noqa: E402
 
@@ -41,8 +41,8 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int, default=40)
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=40)
-    parser.add_argument("--kill-every", type=float, default=8, help="seconds between two SIGKILLs")
-    parser.add_argument("--kills", type=int, default=3, help="workers killed in all")
+    parser.add_argument("--kill-every", type=float, default=6, help="seconds between two SIGKILLs")
+    parser.add_argument("--kills", type=int, default=5, help="workers killed in all")
     parser.add_argument("--callback-every", type=int, default=3, help="one caller in N asks for a callback")
     parser.add_argument("--listeners", type=int, default=5, help="available listeners per pool")
     parser.add_argument("--workers", type=int, default=3)
@@ -78,8 +78,10 @@ def main(argv=None) -> int:
                         os.kill(victim, signal.SIGKILL)
                         killed.append(victim)
 
+            sweeper = PeriodicSweep(environment).start()  # the scheduler's sweep, every 15 s
             elapsed = run_storm(emulator, args.concurrency, args.calls, args.seconds, during=kill_now_and_then,
                                 callback_every=args.callback_every)
+            sweeper.stop()
             emulator.settle()
             time.sleep(3)  # the last wrap-ups end, the last status callbacks land
             before = leftovers(database.url)
@@ -105,7 +107,8 @@ def main(argv=None) -> int:
     print(f"  webhooks              {len(stats.latencies)}, cut by a kill (no answer): {len(cut)} {sorted(set(cut))}; "
           f"caller legs sent to the fallback URL: {stats.fallback_urls}")
     print(f"  callback requests     acknowledged to the caller {len(acknowledged)}, lost {len(lost)} {sorted(lost)}")
-    print(f"  left behind           before the sweep {before}")
+    print(f"  left behind           after the storm {before}")
+    print(f"  sweep during storm    {sweeper.passes} passes every 15 s, {sweeper.failures} failed (database down)")
     for label, report, left in sweeps:
         print(f"  sweep {label:<16}{report}")
         print(f"        {'':<16}left behind then: {left}")
