@@ -67,7 +67,15 @@ class OwnCluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/helpline"
 
     def start(self) -> None:
-        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "start")
+        for attempt in range(3):  # after an immediate stop the old postmaster may still be finishing its exit
+            try:
+                self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "start")
+                return
+            except subprocess.CalledProcessError:
+                if attempt == 2:
+                    tail = self.log.read_text()[-2000:] if self.log.exists() else "(no log)"
+                    raise SystemExit(f"the throwaway PostgreSQL cluster did not start:\n{tail}")
+                time.sleep(2)
 
     def stop(self) -> None:
         self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
