@@ -1,7 +1,8 @@
 """Fault: PostgreSQL stopped in the middle of a call storm, then started again. Prints what was lost.
 
 The script starts a PostgreSQL cluster of its own (initdb in a temporary folder, owned by the postgres user,
-trust authentication on 127.0.0.1, port ``--port``, 55432 by default or a free one), never the shared server.
+trust authentication on 127.0.0.1, port ``--port``, 25432 by default — below the ephemeral ports, which the
+storm's own connections use — or a free one), never the shared server.
 A storm as in load_storm.py runs against gunicorn on that cluster; ``--stop-at`` seconds in, the cluster is
 stopped ("immediate": every connection cut, as in a crash); ``--down`` seconds later it is started again.
 Nothing is restarted on the engine's side.
@@ -108,7 +109,9 @@ def parse_args(argv=None):
     parser.add_argument("--recovery-grace", type=float, default=5)
     parser.add_argument("--listeners", type=int, default=5)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--port", type=int, default=55432)
+    # Below the kernel's ephemeral range (32768-60999 here): while the cluster is down, the storm's own
+    # connections may take a port in that range as their local port, and the restart could not bind it.
+    parser.add_argument("--port", type=int, default=25432)
     return parser.parse_args(argv)
 
 
