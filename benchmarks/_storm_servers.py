@@ -178,11 +178,10 @@ def process_tree_cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-# The sweep as the scheduler runs it, every 15 s: passes at once; over the minutes when conversations that began
-# during the storm reach 10 minutes (each is asked about with Twilio once per 10 minutes of its age) and callers
-# waiting past their queue's longest wait plus the sweep's margin are (12 min with the default 600 s); and
-# once they are 4 hours old. Offsets in seconds after the storm.
-SWEEPS = (("now", [0, 15]), ("10-13 min on", [480 + 15 * n for n in range(21)]), ("4 h on", [4 * 3600 + 60]))
+# The sweep as the scheduler runs it, every 15 s, for the 13 minutes after the storm — by then each open
+# conversation has reached 10 minutes of age, when it is checked with Twilio, and each waiting caller has been
+# checked every 2 minutes of their wait — then once 4 hours on. Offsets in seconds after the storm.
+SWEEPS = (("now", [0, 15]), ("next 13 min", [30 + 15 * n for n in range(51)]), ("4 h on", [4 * 3600 + 60]))
 
 
 def app_for(environment: dict[str, str], later: list[float]):

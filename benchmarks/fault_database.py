@@ -13,8 +13,8 @@ What must hold, and is printed:
     (a caller hears an apology and is put through to the emergency number);
   * the engine recovers by itself: the time from the restart to the first normal answer, and the fallback
     answers given more than ``--recovery-grace`` seconds after the restart (must be 0);
-  * with the sweep every 15 s during the storm, as the scheduler runs it, and after it (passes right after,
-    8-13 minutes on and 4 hours on: see fault_worker_kill.py), nothing is
+  * with the sweep every 15 s during the storm, as the scheduler runs it, and after it (every 15 s for
+    13 minutes, then once 4 hours on), nothing is
     left ringing, on a call or waiting; what each pass repaired and what was still left is printed.
 
     python benchmarks/fault_database.py [--concurrency 40] [--stop-at 10] [--down 10]

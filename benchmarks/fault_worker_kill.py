@@ -9,10 +9,9 @@ number's fallback URL, as Twilio does.
 What must hold, and is printed:
   * every caller who heard "a listener will call you back" has their request in the database (a request is
     saved in the transaction that answers the webhook: no acknowledgement without a row);
-  * the sweep runs every 15 s during the storm, as the scheduler does; after it (passes every 15 s right after, then between 8 and 13 minutes on, when open
-    conversations reach the age at which they are checked with Twilio and callers waiting past their queue's
-    longest wait are, and once 4 hours on), no listener is left ringing or on a call, no caller waiting and
-    no offer live.
+  * with the sweep every 15 s during the storm, as the scheduler runs it, and after it (every 15 s for 13
+    minutes, by when each open conversation has reached the 10 minutes at which it is checked with Twilio,
+    then once 4 hours on), no listener is left ringing or on a call, no caller waiting and no offer live.
 
     python benchmarks/fault_worker_kill.py [--concurrency 40] [--seconds 40] [--kill-every 6]
 """
