@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("HELPLINE_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     _load_settings(app, config)
+    _configure_logging(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_error_handlers(app)
@@ -43,10 +43,15 @@ def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
     # Twilio's webhooks are small forms; anything large is not Twilio.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if int(app.config["PROXY_COUNT"]):
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+
+
+def _configure_logging(app: Flask) -> None:
+    from ivr.logs import configure_logging
+
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
 
 
 def _init_extensions(app: Flask) -> None:
@@ -67,7 +72,9 @@ def _register_blueprints(app: Flask) -> None:
     from ivr.callbacks import callback
     from ivr.queue import queue
     from ivr.webhooks import voice
+    from store.health import health
 
+    app.register_blueprint(health)
     app.register_blueprint(voice)
     app.register_blueprint(queue)
     app.register_blueprint(callback)

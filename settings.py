@@ -23,6 +23,7 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
     "SECRET_KEY": ("HELPLINE_SECRET_KEY", None, "signs the console's session cookies (32+ random characters)"),
     "PROXY_COUNT": ("HELPLINE_PROXY_COUNT", 0, "reverse proxies in front of the app (X-Forwarded-*)"),
     "LOG_LEVEL": ("HELPLINE_LOG_LEVEL", "INFO", "logging level"),
+    "LOG_FORMAT": ("HELPLINE_LOG_FORMAT", "text", "text, or json: one JSON object per line for a log collector"),
     "DIRECTORY_CHECK_SECONDS": ("HELPLINE_DIRECTORY_CHECK_SECONDS", 2.0, "how often a worker checks for edits"),
     "SMTP_HOST": ("HELPLINE_SMTP_HOST", "localhost", "mail server that relays the engine's emails"),
     "SMTP_PORT": ("HELPLINE_SMTP_PORT", 25, "its port (587 with STARTTLS, usually)"),
@@ -33,6 +34,9 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
     "SMTP_TIMEOUT": ("HELPLINE_SMTP_TIMEOUT", 10.0, "seconds to wait for the mail server"),
     "SCHEDULER_GRACE_SECONDS": ("HELPLINE_SCHEDULER_GRACE_SECONDS", 60,
                                 "how late a periodic job may still run; a run missed by more is skipped"),
+    "SCHEDULER_STANDBY_POLL_SECONDS": ("HELPLINE_SCHEDULER_STANDBY_POLL_SECONDS", 5.0,
+                                       "how often a standby scheduler tries to take over, and the active one "
+                                       "checks it still holds the lock"),
 }
 DEMO_ACCOUNT_SID = "AC" + "0" * 32
 
@@ -106,6 +110,8 @@ def _check(values: dict[str, Any]) -> None:
         raise SettingsError(f"{error} (make one with: python -c 'from store.crypto import new_key; print(new_key())')")
     if len(values["NUMBER_PEPPER"]) < 16:
         raise SettingsError("HELPLINE_NUMBER_PEPPER must be at least 16 characters: it protects callers' numbers")
+    if values.get("LOG_FORMAT", "text") not in ("text", "json"):
+        raise SettingsError("HELPLINE_LOG_FORMAT must be text or json")
     fallback = values.get("EMERGENCY_FALLBACK")
     if fallback:
         try:

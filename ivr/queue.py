@@ -163,7 +163,9 @@ def key():
                 session.commit()
                 response.leave()
                 return twiml(response)
-    response.redirect(public(f"/voice/queue/wait?qc={request.args.get('qc', '')[:12]}"), method="POST")
+    # Only the digits of an id go back into the TwiML: anything else (a control character) would break the XML.
+    qc = request.args.get("qc", "")[:12]
+    response.redirect(public(f"/voice/queue/wait?qc={qc if qc.isdigit() else ''}"), method="POST")
     return twiml(response)
 
 

@@ -14,6 +14,14 @@ from store.extension import database, directory
 from store.listeners import apply_shifts, end_wrapups, pool_state, set_status
 
 LONGEST_CONVERSATION = timedelta(hours=4)  # past this, ask Twilio whether the call is really still going on
+# Before that, each open conversation is asked about once every 10 minutes of its age (when its age falls in
+# a 20 s window, longer than the sweep's 15 s, so one pass sees it): a hang-up lost while the database was down
+# frees the listener within minutes, not hours, at one REST request per conversation per 10 minutes.
+RECHECK_CONVERSATION_EVERY = timedelta(minutes=10)
+# Likewise a waiting caller every 2 minutes of their wait: one whose hang-up was lost is not offered to listeners
+# until their queue's longest wait has passed.
+RECHECK_WAITING_CALLER_EVERY = timedelta(minutes=2)
+RECHECK_WINDOW = timedelta(seconds=20)
 LOST_CALLER_MARGIN = timedelta(minutes=2)  # past max wait plus this, a waiting caller is checked with Twilio
 ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
 
@@ -64,7 +72,8 @@ def sweep(app: Flask) -> SweepReport:
                 report.listeners_freed += 1
             for caller in offers.stranded_callers(session):
                 caller.status, caller.offered_to = "waiting", None  # offered, but no phone rings for them
-            old_conversations = [(o.id, o.call_sid) for o in offers.open_conversations(session, now - LONGEST_CONVERSATION)]
+            old_conversations = [(o.id, o.call_sid) for o in offers.open_conversations(session, now - RECHECK_CONVERSATION_EVERY)
+                                 if _due_for_a_check(now - o.created_at, RECHECK_CONVERSATION_EVERY)]
             suspects = []
             for caller in offers.waiting_callers(session):
                 line = snapshot.line_for_pool(caller.pool)
@@ -78,6 +87,8 @@ def sweep(app: Flask) -> SweepReport:
                                         offers.waited(caller, now), "nobody logged in any more")
                     to_redirect.append((caller.call_sid, f"/voice/route?{caller.resume_query}"))
                     report.callers_moved_on += 1
+                elif _due_for_a_check(now - caller.enqueued_at, RECHECK_WAITING_CALLER_EVERY):
+                    suspects.append((caller.call_sid, caller.pool))
             session.commit()
 
         ended_conversations = [oid for oid, sid in old_conversations if _twilio_says_ended(dispatcher, sid)]
@@ -107,6 +118,11 @@ def sweep(app: Flask) -> SweepReport:
         dispatcher.dispatch(pool)
         report.pools_dispatched.append(pool)
     return report
+
+
+def _due_for_a_check(age: timedelta, every: timedelta) -> bool:
+    """Once per ``every`` of ``age`` (a 20 s window each time), and at every pass past the longest conversation."""
+    return age >= LONGEST_CONVERSATION or (age >= every and age % every < RECHECK_WINDOW)
 
 
 def _twilio_says_ended(dispatcher, call_sid: str | None) -> bool:

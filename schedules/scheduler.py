@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -24,6 +25,7 @@ from flask.cli import with_appcontext
 
 from schedules import jobs
 from store.db import make_engine
+from store.scheduler_lock import SchedulerLock, scheduler_lock_for
 
 logger = logging.getLogger(__name__)
 
@@ -173,13 +175,47 @@ def _stop_on_signals(scheduler: BaseScheduler) -> list[threading.Thread]:
     return stopping
 
 
+def wait_for_lock(lock: SchedulerLock, poll_seconds: float, stopped: threading.Event) -> bool:
+    """Stand by until ``lock`` is ours (True) or ``stopped`` is set (False)."""
+    if lock.try_acquire():
+        return True
+    logger.info("standby: another scheduler holds %s; trying again every %s s", lock.description, poll_seconds)
+    while not stopped.wait(poll_seconds):
+        if lock.try_acquire():
+            return True
+    return False
+
+
+def _watch_lock(scheduler: BaseScheduler, lock: SchedulerLock, poll_seconds: float,
+                lost: threading.Event) -> threading.Thread:
+    """While active, check the lock is still ours; a scheduler that lost it (its database connection cut)
+    stops at once rather than run jobs beside the standby that has taken over."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_seconds)
+            if not scheduler.running:
+                return
+            if lock.still_held() or lock.try_acquire():
+                continue
+            logger.error("lost %s: stopping so that only one scheduler runs jobs", lock.description)
+            lost.set()
+            scheduler.shutdown(wait=True)
+            return
+
+    thread = threading.Thread(target=watch, name="scheduler-lock-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
     """Run the periodic jobs until SIGTERM or Ctrl-C: callback dispatch, the queue sweep and listeners'
     shifts, emails and daily digests, override expiry, the retention purge.
 
-    Run exactly one of these per database; web workers never run jobs.
+    Run exactly one of these per database at a time: start more (on other hosts) and they stand by,
+    taking over when the active one dies (the database's scheduler lock). Web workers never run jobs.
     """
     app = current_app._get_current_object()
     if not app.config.get("PUBLIC_URL"):
@@ -188,6 +224,15 @@ def scheduler_command() -> None:
         if app.config.get("ENVIRONMENT") == "production":
             raise click.ClickException(message)
         logger.warning("%s (listeners will not be dialled by the scheduler)", message)
+    poll = float(app.config["SCHEDULER_STANDBY_POLL_SECONDS"])
+    lock = scheduler_lock_for(app.config["DATABASE_URL"])
+    standing_by = threading.Event()
+    _stop_standby_on_signals(standing_by)
+    if not wait_for_lock(lock, poll, standing_by):
+        logger.info("standby scheduler stopped")
+        return
+    logger.info("active: this scheduler holds %s", lock.description)
+    # Built only once the lock is ours: building rewrites the job store a running scheduler reads.
     scheduler = build_scheduler(app, blocking=True)
     stopping = _stop_on_signals(scheduler)
 
@@ -197,7 +242,24 @@ def scheduler_command() -> None:
 
     scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     logger.info("scheduler starting at %s", datetime.now(timezone.utc).isoformat())
-    scheduler.start()
-    for thread in stopping:
-        thread.join()
+    lost = threading.Event()
+    scheduler.add_listener(lambda _event: _watch_lock(scheduler, lock, poll, lost), EVENT_SCHEDULER_STARTED)
+    try:
+        scheduler.start()
+        for thread in stopping:
+            thread.join()
+    finally:
+        lock.release()
+    if lost.is_set():
+        raise click.ClickException("the scheduler lock was lost; restart this process to stand by again")
     logger.info("scheduler stopped")
+
+
+def _stop_standby_on_signals(standing_by: threading.Event) -> None:
+    """SIGTERM or Ctrl-C while standing by ends the wait (the active scheduler's handlers replace these)."""
+
+    def stop(_signum: int, _frame) -> None:
+        standing_by.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)

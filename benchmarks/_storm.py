@@ -1,0 +1,415 @@
+"""A call storm over HTTP: callers and listeners played as Twilio would, against gunicorn, with every webhook timed.
+
+Used by load_storm.py and the fault_*.py scripts. The Twilio side is the test REST server of tests/support,
+whose routes are replaced here so that dialling a listener plays that listener's leg (whisper, press 1,
+bridge with the caller waiting in that Twilio queue, talk, hang up) and posts the status callbacks.
+Everything runs on 127.0.0.1 and every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import socket
+import sys
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.twilio_server import TwilioTestServer  # noqa: E402
+
+START = datetime(2026, 11, 24, 10, 30, tzinfo=ZoneInfo("Europe/Paris"))  # a Tuesday: every seed line is open
+LINES = (  # (number dialled, keys the caller presses in the menus)
+    ("+33199009494", ["1"]),  # Un premier pas: "1" for an adult
+    ("+33199000116", ["8"]),  # 116 006: French
+    ("+3225550300", []),  # Écoute Violences Conjugales: no menu
+    ("+33199003977", ["94300"]),  # 3977: a postal code, then the centre or the national platform
+)
+POOLS = ("un-premier-pas", "france-victimes", "ecoute-violences-conjugales", "3977")
+ACCOUNT_SID = "AC" + "5" * 32
+CALLBACK_SAVED = "Un écoutant vous rappellera"  # the callback_saved prompt: the request is saved, the caller told
+CALLBACK_PRESSES = ["1", "1", "1", "2"]  # yes to a callback, this number, as soon as possible, no message
+MAX_TURNS = 40  # webhooks per leg: a conversation that does not end is reported, not played forever
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fallback_needles() -> tuple[str, ...]:
+    from ivr import prompts
+
+    return tuple(escape(prompts.render("technical_problem", language)) for language in ("fr", "en"))
+
+
+# --- what was measured ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    needles: tuple[str, ...]
+    latencies: list[float] = field(default_factory=list)  # ms, every webhook
+    by_path: dict[str, list[float]] = field(default_factory=dict)  # ms, per webhook path
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, what)
+    fallbacks: list[str] = field(default_factory=list)  # paths answered with the "technical problem" TwiML
+    timeline: list[tuple[float, str, bool]] = field(default_factory=list)  # (monotonic, path, answered normally)
+    acknowledged: list[str] = field(default_factory=list)  # CallSids told "a listener will call you back"
+    fallback_urls: int = 0  # caller legs whose webhook failed, so Twilio fetched the number's fallback URL
+    calls_started: int = 0
+    calls_finished: int = 0
+    calls_bridged: int = 0
+    stuck: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, path: str, ms: float, error: str | None, fallback: bool) -> None:
+        with self.lock:
+            self.latencies.append(ms)
+            self.timeline.append((time.monotonic(), path, not error and not fallback))
+            self.by_path.setdefault(path, []).append(ms)
+            if error:
+                self.errors.append((path, error))
+            if fallback:
+                self.fallbacks.append(path)
+
+    def count(self, name: str) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+# --- the webhook client -----------------------------------------------------------------------------------
+
+
+class Webhooks:
+    """Posts signed form requests to the app as Twilio does, times them and checks the answer is TwiML."""
+
+    def __init__(self, base_url: str, auth_token: str, stats: Stats, timeout: float = 15.0):
+        from twilio.request_validator import RequestValidator
+
+        self.base = base_url.rstrip("/")
+        parts = urlsplit(self.base)
+        self.host, self.port = parts.hostname, parts.port
+        self.validator = RequestValidator(auth_token)
+        self.stats = stats
+        self.timeout = timeout
+
+    def post(self, url: str, params: dict[str, str]) -> ET.Element | None:
+        absolute = url if url.startswith("http") else self.base + url
+        parts = urlsplit(absolute)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(absolute, params),
+                   "Content-Type": "application/x-www-form-urlencoded"}
+        started = time.perf_counter()
+        error, fallback, document = None, False, None
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            connection.request("POST", target, body=urlencode(params), headers=headers)
+            response = connection.getresponse()
+            body = response.read().decode("utf-8", "replace")
+            if response.status != 200:
+                error = f"HTTP {response.status}"
+            else:
+                try:
+                    document = ET.fromstring(body)
+                    if document.tag != "Response":
+                        error, document = "not TwiML", None
+                except ET.ParseError:
+                    error = "not XML"
+                fallback = any(needle in body for needle in self.stats.needles)
+                if CALLBACK_SAVED in body:
+                    with self.stats.lock:
+                        self.stats.acknowledged.append(params.get("CallSid", ""))
+        except (OSError, http.client.HTTPException) as failure:
+            error = f"{type(failure).__name__}"
+        finally:
+            connection.close()
+        self.stats.record(parts.path, (time.perf_counter() - started) * 1000, error, fallback)
+        return document
+
+
+# --- Twilio's side: queues, listeners' legs, the REST API ------------------------------------------------
+
+
+@dataclass
+class CallerLeg:
+    sid: str
+    to: str
+    caller: str
+    presses: list[str]
+    started: float = field(default_factory=time.monotonic)
+    status: str = "in-progress"
+    bridged: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)
+    redirect: str | None = None
+    wake: threading.Event = field(default_factory=threading.Event)
+    wants_callback: bool = False  # presses the queue's leave key, then asks to be called back
+    failed: bool = False  # a webhook of this leg got no TwiML
+
+
+class TwilioEmulator:
+    """Plays callers' legs and answers the engine's REST calls as Twilio would, over loopback HTTP."""
+
+    def __init__(self, auth_token: str, stats: Stats, talk_seconds: tuple[float, float] = (0.5, 2.0),
+                 hold_cap: float = 1.0, queue_patience: float = 60.0):
+        self.auth_token = auth_token
+        self.stats = stats
+        self.talk_seconds = talk_seconds
+        self.hold_cap = hold_cap  # a wait document's pause is played at most this long (seconds)
+        self.queue_patience = queue_patience  # a caller hangs up after waiting this long in a queue
+        self.rest = TwilioTestServer(ACCOUNT_SID, auth_token)
+        self.rest.route = self.route  # the handler asks server.route(...)
+        self.webhooks: Webhooks | None = None
+        self.queues: dict[str, CallerLeg] = {}
+        self.legs: dict[str, CallerLeg] = {}
+        self.listener_legs: dict[str, dict] = {}
+        self.lock = threading.Lock()
+        self.callers_placed = 0
+        self.threads: list[threading.Thread] = []
+        self.stopping = threading.Event()
+
+    def start(self, app_base_url: str) -> "TwilioEmulator":
+        self.webhooks = Webhooks(app_base_url, self.auth_token, self.stats)
+        self.rest.start()
+        return self
+
+    def settle(self, seconds: float = 30) -> None:
+        """Wait for the listeners' legs still being played (a sweep's dispatch dials listeners too)."""
+        deadline = time.monotonic() + seconds
+        for thread in list(self.threads):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for thread in list(self.threads):
+            thread.join(timeout=10)
+        self.rest.stop()
+
+    # -- REST ---------------------------------------------------------------------------------------------
+
+    def route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, dict]:
+        prefix = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls"
+        if method == "POST" and path == prefix + ".json":
+            sid = "CA" + uuid.uuid4().hex
+            leg = {"sid": sid, "params": params, "status": "queued", "cancel": threading.Event()}
+            with self.lock:
+                self.listener_legs[sid] = leg
+            thread = threading.Thread(target=self._listener_leg, args=(leg,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+            return 201, {"sid": sid, "status": "queued", "to": params.get("To"), "from": params.get("From")}
+        if path.startswith(prefix + "/") and path.endswith(".json"):
+            sid = path[len(prefix) + 1: -5]
+            with self.lock:
+                listener, caller = self.listener_legs.get(sid), self.legs.get(sid)
+            if listener is None and caller is None:
+                return 404, {"code": 20404, "message": "not found", "status": 404}
+            if method == "POST" and listener is not None and params.get("Status") in ("canceled", "completed"):
+                listener["cancel"].set()
+            if method == "POST" and caller is not None and params.get("Url"):
+                caller.redirect = params["Url"]
+                caller.wake.set()
+            status = listener["status"] if listener is not None else caller.status
+            return 200, {"sid": sid, "status": status}
+        return 404, {"code": 20404, "message": f"no route {method} {path}", "status": 404}
+
+    # -- a listener's leg ------------------------------------------------------------------------------------
+
+    def _listener_leg(self, leg: dict) -> None:
+        params, sid = leg["params"], leg["sid"]
+        base = {"CallSid": sid, "AccountSid": ACCOUNT_SID, "From": params.get("From", ""),
+                "To": params.get("To", ""), "Direction": "outbound-api"}
+        talked = 0.0
+        try:
+            time.sleep(random.uniform(0.05, 0.3))  # the phone rings
+            if leg["cancel"].is_set() or self.stopping.is_set():
+                leg["status"] = "canceled"
+                return
+            leg["status"] = "in-progress"
+            document = self.webhooks.post(params["Url"], {**base, "CallStatus": "in-progress"})
+            gather = document.find("Gather") if document is not None else None
+            if gather is None or leg["cancel"].is_set():
+                return
+            document = self.webhooks.post(gather.get("action"), {**base, "CallStatus": "in-progress", "Digits": "1"})
+            dial = document.find("Dial") if document is not None else None
+            queue = dial.find("Queue") if dial is not None else None
+            if queue is None:
+                return
+            with self.lock:
+                caller = self.queues.pop((queue.text or "").strip(), None)
+            if caller is not None:
+                self.webhooks.post(queue.get("url"), {"CallSid": caller.sid, "AccountSid": ACCOUNT_SID,
+                                                      "From": caller.caller, "To": caller.to,
+                                                      "DequeingCallSid": sid, "CallStatus": "in-progress"})
+                caller.bridged.set()
+                caller.wake.set()
+                talked = random.uniform(*self.talk_seconds)
+                time.sleep(talked)
+                self.stats.count("calls_bridged")
+                caller.ended.set()
+            if dial.get("action"):
+                self.webhooks.post(dial.get("action"), {**base, "CallStatus": "in-progress",
+                                                        "DialCallStatus": "completed",
+                                                        "DialCallDuration": str(int(talked))})
+        finally:
+            if params.get("StatusCallback"):
+                final = "canceled" if leg["status"] == "canceled" else "completed"
+                leg["status"] = final
+                self.webhooks.post(params["StatusCallback"], {**base, "CallStatus": final,
+                                                              "CallDuration": str(int(talked))})
+            else:
+                leg["status"] = "completed"
+
+    # -- a caller's leg ----------------------------------------------------------------------------------------
+
+    def play_call(self, to: str, presses: list[str], wants_callback: bool = False) -> None:
+        with self.lock:
+            self.callers_placed += 1
+            caller = f"+3367{self.callers_placed:07d}"  # distinct: two requests from one number would merge
+        presses = list(presses) + (CALLBACK_PRESSES if wants_callback else [])
+        leg = CallerLeg("CA" + uuid.uuid4().hex, to, caller, presses, wants_callback=wants_callback)
+        with self.lock:
+            self.legs[leg.sid] = leg
+        self.stats.count("calls_started")
+        document = self._fetch(leg, "/voice/incoming", self._params(leg, CallStatus="ringing"))
+        turns = 0
+        while document is not None and turns < MAX_TURNS and not self.stopping.is_set():
+            document = self._play(leg, document)
+            turns += 1
+        if turns >= MAX_TURNS:
+            self.stats.count("stuck")
+        if leg.failed:  # Twilio asks the number's fallback URL rather than say "an application error"
+            self.stats.count("fallback_urls")
+            self.webhooks.post("/voice/fallback", self._params(leg))
+        leg.status = "completed"
+        self.webhooks.post("/voice/status", self._params(leg, CallStatus="completed",
+                                                         CallDuration=str(int(time.monotonic() - leg.started))))
+        self.stats.count("calls_finished")
+
+    def _fetch(self, leg: CallerLeg, url: str, params: dict[str, str]) -> ET.Element | None:
+        document = self.webhooks.post(url, params)
+        leg.failed = leg.failed or document is None
+        return document
+
+    def _params(self, leg: CallerLeg, **extra: str) -> dict[str, str]:
+        return {"CallSid": leg.sid, "AccountSid": ACCOUNT_SID, "From": leg.caller, "To": leg.to,
+                "CallStatus": "in-progress", "Direction": "inbound", **extra}
+
+    def _play(self, leg: CallerLeg, document: ET.Element) -> ET.Element | None:
+        for verb in document:
+            if verb.tag == "Gather":
+                if leg.presses:
+                    return self._fetch(leg, verb.get("action"), self._params(leg, Digits=leg.presses.pop(0)))
+                if verb.get("actionOnEmptyResult") == "true":
+                    return self._fetch(leg, verb.get("action"), self._params(leg, Digits=""))
+            elif verb.tag == "Redirect":
+                return self._fetch(leg, (verb.text or "").strip(), self._params(leg))
+            elif verb.tag == "Dial":
+                for number in verb.iter("Number"):
+                    if number.get("url"):  # the whisper the receiving side hears
+                        self.webhooks.post(number.get("url"), {"CallSid": "CA" + uuid.uuid4().hex,
+                                                               "AccountSid": ACCOUNT_SID, "To": number.text or "",
+                                                               "From": verb.get("callerId") or "",
+                                                               "Direction": "outbound-dial"})
+                if verb.get("action"):
+                    return self._fetch(leg, verb.get("action"), self._params(leg, DialCallStatus="completed",
+                                                                               DialCallDuration="5"))
+                return None
+            elif verb.tag == "Enqueue":
+                return self._wait_in_queue(leg, verb)
+            elif verb.tag in ("Hangup", "Reject", "Leave"):
+                return None
+        return None
+
+    def _wait_in_queue(self, leg: CallerLeg, verb: ET.Element) -> ET.Element | None:
+        name = (verb.text or "").strip()
+        with self.lock:
+            self.queues[name] = leg
+        entered = time.monotonic()
+        result = "hangup"
+        while not self.stopping.is_set():
+            if leg.bridged.is_set():
+                break
+            if leg.redirect:
+                result = "redirected"
+                break
+            waited = str(int(time.monotonic() - entered))
+            document = self._fetch(leg, verb.get("waitUrl"), self._params(leg, QueuePosition="1", QueueTime=waited,
+                                                                            CurrentQueueSize="1"))
+            if document is not None and document.find("Leave") is not None:
+                result = "leave"
+                break
+            gather = document.find("Gather") if document is not None else None
+            if leg.wants_callback and gather is not None:
+                leg.wants_callback = False  # presses the leave key once, as a person would
+                pressed = self._fetch(leg, gather.get("action"), self._params(leg, Digits="0"))
+                if pressed is not None and pressed.find("Leave") is not None:
+                    result = "leave"
+                    break
+            pause = sum(float(p.get("length", "1")) for p in document.iter("Pause")) if document is not None else 1
+            leg.wake.wait(min(max(pause, 0.2), self.hold_cap))
+            leg.wake.clear()
+            if time.monotonic() - entered > self.queue_patience:
+                break  # the caller gives up and hangs up
+        with self.lock:
+            still_waiting = self.queues.get(name) is leg
+            if still_waiting:
+                del self.queues[name]
+        if not still_waiting or leg.bridged.is_set():  # a listener took this caller meanwhile
+            leg.bridged.wait(10)
+            leg.ended.wait(30)
+            result = "bridged"
+        params = self._params(leg, QueueResult=result, QueueTime=str(int(time.monotonic() - entered)))
+        if result == "redirected":
+            return self._fetch(leg, leg.redirect, self._params(leg))
+        answer = self._fetch(leg, verb.get("action"), params) if verb.get("action") else None
+        return None if result == "hangup" else answer
+
+
+def run_storm(emulator: TwilioEmulator, concurrency: int, calls: int, seconds: float,
+              during=None, callback_every: int = 0) -> float:
+    """``concurrency`` callers at once, each calling again when a call ends, until ``calls`` have been placed or
+    ``seconds`` have passed; ``during(elapsed)`` is called about every 0.2 s (the fault scripts act there);
+    every ``callback_every``-th caller leaves the queue with its key and asks to be called back.
+    Returns the elapsed time."""
+    placed = iter(range(calls))
+    placed_lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def caller_loop(number: int) -> None:
+        while time.monotonic() < deadline and not emulator.stopping.is_set():
+            with placed_lock:
+                index = next(placed, None)
+            if index is None:
+                return
+            to, presses = LINES[index % len(LINES)]
+            emulator.play_call(to, presses, wants_callback=bool(callback_every) and index % callback_every == 0)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=caller_loop, args=(n,), daemon=True) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        if during is not None:
+            during(time.monotonic() - started)
+        time.sleep(0.2)
+        if time.monotonic() > deadline + 60:
+            emulator.stopping.set()  # a bound on the bound: calls still running are abandoned
+    return time.monotonic() - started

@@ -1,0 +1,32 @@
+"""gunicorn settings for the webhooks: `gunicorn -c gunicorn.conf.py 'app:create_app()'` (see the README)."""
+
+import multiprocessing
+import os
+
+# Stateless sync workers: every call's state is in the database and in Twilio, so any worker (on any host)
+# can answer any webhook. Two per core plus one keeps the cores busy while some wait on PostgreSQL.
+# The command line overrides these (-w 4, -b 127.0.0.1:8001).
+workers = multiprocessing.cpu_count() * 2 + 1
+worker_class = "sync"
+bind = "127.0.0.1:8000"  # behind the reverse proxy, which terminates TLS
+
+# Twilio waits 15 s for a webhook. The database gives up after 4 s (store/db.py) and the webhook answers
+# its fallback TwiML; a worker stuck past 10 s is killed and restarted, so Twilio has time left to fetch
+# the number's fallback URL from another worker.
+timeout = 10
+graceful_timeout = 10  # a deploy lets running webhooks finish
+keepalive = 5  # the proxy reuses connections
+
+# Recycle workers now and then, jittered so they never restart all at once.
+max_requests = 5000
+max_requests_jitter = 500
+
+# The access log: method, path without the query string (which may carry call state), status, size and
+# time — never the caller's form fields. The app's own lines follow HELPLINE_LOG_FORMAT.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+loglevel = os.environ.get("HELPLINE_LOG_LEVEL", "info").lower()
+
+# No preload: every worker opens its own database connections after the fork.
+preload_app = False
