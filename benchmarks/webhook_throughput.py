@@ -186,8 +186,13 @@ def answers(port: int) -> bool:
 
 def start_gunicorn(target: str, env: dict[str, str], args, log: Path) -> Server:
     port = free_port()
+    # An empty config file: gunicorn would otherwise load the production gunicorn.conf.py from the working
+    # directory (its access log and worker recycling would be measured too, and differently per app).
+    config = log.parent / "gunicorn-benchmark.conf.py"
+    config.write_text("")
     command = [
         sys.executable, "-m", "gunicorn",
+        "--config", str(config),
         "--workers", "2",
         "--worker-class", args.worker_class,
         "--bind", f"127.0.0.1:{port}",

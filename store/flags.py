@@ -27,14 +27,15 @@ def earlier_calls(session: Session, call: Call, throttle: Throttle | None, now: 
     """Start times of the caller's other calls to the line within the throttle's window (none without one)."""
     if throttle is None or call.caller_hash is None or call.line_id is None:
         return []
-    # Selected by the caller's hash alone, the line compared here: a planner that picked the line's index
-    # instead (every call of a busy line) made this 50 times slower on SQLite.
-    rows = session.execute(
-        select(Call.line_id, Call.started_at).where(Call.caller_hash == call.caller_hash, Call.id != call.id,
-                                                    Call.started_at >= throttle.window_start(now),
-                                                    Call.started_at <= now)
-    ).all()
-    return [started for line_id, started in rows if line_id == call.line_id]
+    # Found through the caller's hash: "line_id + 0" keeps a planner from picking the line's index instead
+    # (every call of a busy line: 50 times slower on SQLite). At most the throttle's count is read, all the
+    # verdict needs, so a number calling hundreds of times costs no more than one calling a few.
+    return list(session.scalars(
+        select(Call.started_at).where(Call.caller_hash == call.caller_hash, (Call.line_id + 0) == call.line_id,
+                                      Call.id != call.id, Call.started_at >= throttle.window_start(now),
+                                      Call.started_at <= now)
+        .order_by(Call.started_at.desc()).limit(throttle.calls)
+    ))
 
 
 def create_flag(session: Session, *, call: Call, action: FlagAction, reason: str, expires_at: datetime,
