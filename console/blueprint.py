@@ -78,7 +78,9 @@ def db():
     """The request's database session, opened on first use and closed when the request ends."""
     if "console_db" not in g:
         g.console_stack = ExitStack()
-        g.console_db = g.console_stack.enter_context(database.session())
+        # A page that is only read (GET) must not hold SQLite's write lock while it renders: callers' webhooks
+        # wait for that lock (a year's report takes seconds). Every change is a POST.
+        g.console_db = g.console_stack.enter_context(database.session(read_only=request.method in ("GET", "HEAD")))
     return g.console_db
 
 

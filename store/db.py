@@ -51,10 +51,19 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+READ_ONLY = "helpline_read_only"  # an execution option: this connection's transactions only read
+
+
 def _begin_immediate(connection) -> None:
     """Every SQLite transaction takes the write lock up front: transactions are serialised, so claiming a
-    listener is atomic, and a read-then-write never fails on a lock upgrade (busy_timeout waits instead)."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    listener is atomic, and a read-then-write never fails on a lock upgrade (busy_timeout waits instead).
+
+    Except a read-only one (a console page, a report): in WAL mode a reader never blocks a writer, so a
+    coordinator reading a year of calls does not keep callers' webhooks waiting for the lock."""
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.db import make_engine, make_session_factory
+from store.db import READ_ONLY, make_engine, make_session_factory
 from store.snapshot import DirectoryCache, Snapshot
 
 
@@ -20,6 +20,8 @@ class Database:
     def init_app(self, app: Flask) -> None:
         engine = make_engine(app.config["DATABASE_URL"])
         app.extensions["database"] = (engine, make_session_factory(engine))
+        # Same pool and connections; on SQLite its transactions begin without taking the write lock.
+        app.extensions["database_read_only"] = make_session_factory(engine.execution_options(**{READ_ONLY: True}))
         self._app = app
 
     @staticmethod
@@ -33,8 +35,11 @@ class Database:
         return self._current()[0]
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        session = self._current()[1]()
+    def session(self, read_only: bool = False) -> Iterator[Session]:
+        """A session; ``read_only`` for one that never writes (on SQLite it then leaves writers free)."""
+        from flask import current_app
+
+        session = current_app.extensions["database_read_only"]() if read_only else self._current()[1]()
         try:
             yield session
         except BaseException:
