@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, g, request, url_for
@@ -213,35 +214,47 @@ def _chosen_line(session: Session, account: ConsoleAccount, now: datetime) -> Li
     return directory.get(session, now).lines_by_slug.get(slug)
 
 
+def line_step(handler):
+    """A step about one line: the signed-in coordinator and the line they chose (in their scope), else goodbye;
+    runs ``handler(session, account, token, line, now)`` inside the request's database session."""
+
+    @wraps(handler)
+    def step():
+        now = current_app.config["CLOCK"]()
+        token = (request.args.get("t") or "")[:400]
+        with database.session() as session:
+            account = _signed_in(session)
+            line = _chosen_line(session, account, now) if account is not None else None
+            if account is None or line is None:
+                return Speaker("fr").end("presence_goodbye")
+            return handler(session, account, token, line, now)
+
+    return step
+
+
 @voice.route("/coordinator/act", methods=("GET", "POST"))
 @twilio_only
 @never_fail("listener")
-def coordinator_act():
-    now = current_app.config["CLOCK"]()
-    token = (request.args.get("t") or "")[:400]
-    with database.session() as session:
-        account = _signed_in(session)
-        line = _chosen_line(session, account, now) if account is not None else None
-        if account is None or line is None:
-            return Speaker("fr").end("presence_goodbye")
-        digits = field("Digits")[:1]
-        if digits == "0":
-            return _lines_menu(session, account, token, now)
-        if digits in ("1", "2"):
-            return _ask_until(account, token, line, "closed" if digits == "1" else "open", now)
-        schedule_id = _line_row(session, line.slug)
-        rows = active_rows(session, schedule_id, now)
-        if digits == "3" and rows:
-            for row in rows:
-                lift_override(session, account, line, schedule_id, row.id, now, audit_status_words)
-            session.commit()
-            directory.invalidate()
-            return _after_change(session, account, token, line, now, "coordinator_lifted")
-        misses = _count("n") + 1
-        if misses >= MENU_TRIES:
-            return Speaker(account.language).end("presence_goodbye")
-        return _line_menu(session, account, token, line, now, "menu_invalid" if digits else "menu_no_input",
-                          misses=misses)
+@line_step
+def coordinator_act(session: Session, account: ConsoleAccount, token: str, line: Line, now: datetime):
+    digits = field("Digits")[:1]
+    if digits == "0":
+        return _lines_menu(session, account, token, now)
+    if digits in ("1", "2"):
+        return _ask_until(account, token, line, "closed" if digits == "1" else "open", now)
+    schedule_id = _line_row(session, line.slug)
+    rows = active_rows(session, schedule_id, now)
+    if digits == "3" and rows:
+        for row in rows:
+            lift_override(session, account, line, schedule_id, row.id, now, audit_status_words)
+        session.commit()
+        directory.invalidate()
+        return _after_change(session, account, token, line, now, "coordinator_lifted")
+    misses = _count("n") + 1
+    if misses >= MENU_TRIES:
+        return Speaker(account.language).end("presence_goodbye")
+    return _line_menu(session, account, token, line, now, "menu_invalid" if digits else "menu_no_input",
+                      misses=misses)
 
 
 def _next_change(line: Line, now: datetime) -> datetime | None:
@@ -268,24 +281,18 @@ def _mode() -> str:
 @voice.route("/coordinator/until", methods=("GET", "POST"))
 @twilio_only
 @never_fail("listener")
-def coordinator_until():
-    now = current_app.config["CLOCK"]()
-    token = (request.args.get("t") or "")[:400]
-    with database.session() as session:
-        account = _signed_in(session)
-        line = _chosen_line(session, account, now) if account is not None else None
-        if account is None or line is None:
-            return Speaker("fr").end("presence_goodbye")
-        digits = field("Digits")[:1]
-        if digits == "1":
-            return _decide(session, account, token, line, _mode(), None, now)
-        if digits == "2":
-            return _ask_time(account, token, line, _mode())
-        misses = _count("n") + 1
-        if misses >= MENU_TRIES:
-            return Speaker(account.language).end("presence_goodbye")
-        return _ask_until(account, token, line, _mode(), now, "menu_invalid" if digits else "menu_no_input",
-                          misses=misses)
+@line_step
+def coordinator_until(session: Session, account: ConsoleAccount, token: str, line: Line, now: datetime):
+    digits = field("Digits")[:1]
+    if digits == "1":
+        return _decide(session, account, token, line, _mode(), None, now)
+    if digits == "2":
+        return _ask_time(account, token, line, _mode())
+    misses = _count("n") + 1
+    if misses >= MENU_TRIES:
+        return Speaker(account.language).end("presence_goodbye")
+    return _ask_until(account, token, line, _mode(), now, "menu_invalid" if digits else "menu_no_input",
+                      misses=misses)
 
 
 def _ask_time(account: ConsoleAccount, token: str, line: Line, mode: str, *before: str, misses: int = 0):
@@ -320,21 +327,15 @@ def next_time_of_day(typed: str, timezone: str, now: datetime) -> datetime | Non
 @voice.route("/coordinator/time", methods=("GET", "POST"))
 @twilio_only
 @never_fail("listener")
-def coordinator_time():
-    now = current_app.config["CLOCK"]()
-    token = (request.args.get("t") or "")[:400]
-    with database.session() as session:
-        account = _signed_in(session)
-        line = _chosen_line(session, account, now) if account is not None else None
-        if account is None or line is None:
-            return Speaker("fr").end("presence_goodbye")
-        until = next_time_of_day(field("Digits")[:8], line.schedule.timezone, now)
-        if until is not None:
-            return _decide(session, account, token, line, _mode(), until, now)
-        misses = _count("n") + 1
-        if misses >= MENU_TRIES:
-            return Speaker(account.language).end("presence_goodbye")
-        return _ask_time(account, token, line, _mode(), "coordinator_time_invalid", misses=misses)
+@line_step
+def coordinator_time(session: Session, account: ConsoleAccount, token: str, line: Line, now: datetime):
+    until = next_time_of_day(field("Digits")[:8], line.schedule.timezone, now)
+    if until is not None:
+        return _decide(session, account, token, line, _mode(), until, now)
+    misses = _count("n") + 1
+    if misses >= MENU_TRIES:
+        return Speaker(account.language).end("presence_goodbye")
+    return _ask_time(account, token, line, _mode(), "coordinator_time_invalid", misses=misses)
 
 
 def _decide(session: Session, account: ConsoleAccount, token: str, line: Line, mode: str, until: datetime | None,
