@@ -310,7 +310,10 @@ def ask_department(turn: Turn) -> None:
     turn.response.append(gather)
 
 
-def answer_department(turn: Turn, digits: str) -> VoiceResponse:
+def answer_department(turn: Turn, digits: str, ask: Callable[[Turn], None] | None = None, purpose: str = "",
+                      announce_national: bool = True) -> VoiceResponse:
+    """The postal code or département typed; an invalid one is asked again with ``ask`` (the chain's own
+    question by default), and giving up goes on with the chain (the national route, said when open)."""
     if turn.line.quick_exit_key and turn.line.quick_exit_key in digits:
         return quick_exit(turn)
     from routing.reference import resolve_department
@@ -318,7 +321,7 @@ def answer_department(turn: Turn, digits: str) -> VoiceResponse:
     cleaned = digits.strip().rstrip("#")
     department = resolve_department(cleaned, turn.line.country, load_departments()) if cleaned else None
     if department is not None:
-        turn.record("department", f"department {department.code}")
+        turn.record("department", f"department {department.code}{purpose}")
         turn.call.department = department.code
         turn.state = turn.state.but(department=department.code, department_asked=True, attempts=0)
         return route(turn)
@@ -327,14 +330,14 @@ def answer_department(turn: Turn, digits: str) -> VoiceResponse:
         turn.record("department", "no department given" if not cleaned else "gave up after invalid codes")
         from schedules import status_at
 
-        if status_at(turn.line.schedule, turn.now).is_open:  # a closed platform says so instead
+        if announce_national and status_at(turn.line.schedule, turn.now).is_open:  # closed: says so instead
             turn.say_prompt("department_national")
         turn.state = turn.state.but(department_asked=True, attempts=0)
         return route(turn)
     turn.record("department", "invalid postal code")
     turn.say_prompt("department_invalid")
     turn.state = turn.state.but(attempts=attempts)
-    ask_department(turn)
+    (ask or ask_department)(turn)
     return turn.response
 
 

@@ -7,9 +7,8 @@ from datetime import datetime, time
 from flask import request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from directory_data.reference import load_departments
 from ivr import prompts
-from ivr.conversation import Turn, _dial as dial_step, quick_exit, route
+from ivr.conversation import Turn, _dial as dial_step, answer_department, quick_exit, route
 from ivr.security import twilio_only
 from ivr.spoken import spoken_digits, spoken_time
 from ivr.state import CallState
@@ -17,7 +16,6 @@ from ivr.webhooks import field, never_fail, take_turn, voice
 from routing.callbacks import national_digits
 from routing.chain import Step, StepKind
 from routing.orientation import Orientation
-from routing.reference import resolve_department
 from schedules import Schedule, status_at
 
 REPEAT_KEY = "1"
@@ -107,26 +105,8 @@ def _on_a_day(moment: time) -> datetime:
 @take_turn
 def orientation_department(turn: Turn) -> VoiceResponse:
     """The postal code (or département number) typed for the association question, resolved like the 3977's."""
-    digits = field("Digits")[:20]
-    if turn.line.quick_exit_key and turn.line.quick_exit_key in digits:
-        return quick_exit(turn)
-    cleaned = digits.strip().rstrip("#")
-    department = resolve_department(cleaned, turn.line.country, load_departments()) if cleaned else None
-    if department is not None:
-        turn.record("department", f"department {department.code} (for a local association)")
-        turn.call.department = department.code
-        turn.state = turn.state.but(department=department.code, department_asked=True, attempts=0)
-        return route(turn)
-    attempts = turn.state.attempts + 1
-    if not cleaned or attempts > turn.line.department_retries:
-        turn.record("department", "no department given" if not cleaned else "gave up after invalid codes")
-        turn.state = turn.state.but(department_asked=True, attempts=0)
-        return route(turn)
-    turn.record("department", "invalid postal code")
-    turn.say_prompt("department_invalid")
-    turn.state = turn.state.but(attempts=attempts)
-    ask_department(turn)
-    return turn.response
+    return answer_department(turn, field("Digits")[:20], ask=ask_department, purpose=" (for a local association)",
+                             announce_national=False)
 
 
 @voice.route("/orientation/repeat", methods=("GET", "POST"))
