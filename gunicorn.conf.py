@@ -30,3 +30,13 @@ loglevel = os.environ.get("HELPLINE_LOG_LEVEL", "info").lower()
 
 # No preload: every worker opens its own database connections after the fork.
 preload_app = False
+
+
+def post_worker_init(worker):
+    """Each worker reads the prompts and the directory and opens a database connection before its first
+    request (app.warm_up), so the first caller of a new or recycled worker waits no longer than the others.
+    Anything else served with this file (the benchmarks' bare app) is left as it is."""
+    from app import warm_up
+
+    if "dispatcher" in getattr(worker.wsgi, "extensions", {}):
+        warm_up(worker.wsgi)

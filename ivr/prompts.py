@@ -58,5 +58,18 @@ def render_text(text: str, **context: Any) -> str:
     return " ".join(compile_text(text).render(**context).split())
 
 
+def compile_all() -> int:
+    """Read every catalogue and compile every prompt (a worker does it before its first call); how many."""
+    texts = [entry for language in LANGUAGES for name in prompt_keys(language)
+             for entry in _variants(_catalogue(language)[name])]
+    for text in texts:
+        compile_text(text)
+    return len(texts)
+
+
+def _variants(entry: str | dict[str, str]) -> list[str]:
+    return list(entry.values()) if isinstance(entry, dict) else [entry]
+
+
 def has_prompt(key: str) -> bool:
     return key in _catalogue("fr")

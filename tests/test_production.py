@@ -53,6 +53,32 @@ def test_health_needs_no_signature_and_no_console_sign_in(client):
     assert response.status_code == 200 and response.is_json
 
 
+# --- a worker's warm-up ----------------------------------------------------------------------------------
+
+
+def test_a_warmed_up_worker_has_the_directory_before_its_first_call(app):
+    from app import warm_up
+    from store.extension import directory
+
+    with app.app_context():
+        assert directory.peek() is None
+    assert warm_up(app) is True
+    with app.app_context():
+        snapshot = directory.peek()
+    assert snapshot is not None and snapshot.line_for("+33199009494").slug == "un-premier-pas"
+
+
+def test_a_worker_warms_up_without_its_database_and_its_first_caller_still_gets_twiml(clock):
+    from app import warm_up
+    from tests.conftest import SignedTwilio
+
+    app = make_test_app("postgresql+psycopg://helpline:secret@127.0.0.1:9/helpline", clock)
+    assert warm_up(app) is False  # no exception: gunicorn must still start the worker
+    response = SignedTwilio(app.test_client()).post("/voice/incoming", {
+        "CallSid": "CA" + "d" * 32, "From": CALLER, "To": "+33199009494", "CallStatus": "ringing"})
+    assert response.status_code == 200 and "<Say" in response.get_data(as_text=True)
+
+
 # --- logs -------------------------------------------------------------------------------------------------
 
 
@@ -159,5 +185,6 @@ def test_gunicorn_with_the_shipped_config_serves_calls_and_logs_neither_numbers_
         server.terminate()
         server.wait(timeout=15)
     written = log.read_text()
+    assert written.count("worker warmed up") == 2, written[-2000:]  # each worker, before its first request
     assert '"POST /voice/incoming" 200' in written  # the access log: the path, without "?l=fr"
     assert "l=fr" not in written and "612345678" not in written
