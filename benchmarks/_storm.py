@@ -65,6 +65,7 @@ class Stats:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, what)
     fallbacks: list[str] = field(default_factory=list)  # paths answered with the "technical problem" TwiML
     timeline: list[tuple[float, str, bool]] = field(default_factory=list)  # (monotonic, path, answered normally)
+    sent: list[float] = field(default_factory=list)  # monotonic instant each webhook was sent (the replay's schedule)
     acknowledged: list[str] = field(default_factory=list)  # CallSids told "a listener will call you back"
     fallback_urls: int = 0  # caller legs whose webhook failed, so Twilio fetched the number's fallback URL
     calls_started: int = 0
@@ -73,8 +74,9 @@ class Stats:
     stuck: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, path: str, ms: float, error: str | None, fallback: bool) -> None:
+    def record(self, path: str, sent: float, ms: float, error: str | None, fallback: bool) -> None:
         with self.lock:
+            self.sent.append(sent)
             self.latencies.append(ms)
             self.timeline.append((time.monotonic(), path, not error and not fallback))
             self.by_path.setdefault(path, []).append(ms)
@@ -117,7 +119,7 @@ class Webhooks:
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = {"X-Twilio-Signature": self.validator.compute_signature(absolute, params),
                    "Content-Type": "application/x-www-form-urlencoded"}
-        started = time.perf_counter()
+        sent, started = time.monotonic(), time.perf_counter()
         error, fallback, document = None, False, None
         connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
@@ -141,8 +143,74 @@ class Webhooks:
             error = f"{type(failure).__name__}"
         finally:
             connection.close()
-        self.stats.record(parts.path, (time.perf_counter() - started) * 1000, error, fallback)
+        self.stats.record(parts.path, sent, (time.perf_counter() - started) * 1000, error, fallback)
         return document
+
+
+# --- how long things take on the phone ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How long each part of a call lasts, as the caller's and the listener's phones play it.
+
+    ``Pacing.real()`` plays calls as people hear them, so that N concurrent calls send the engine the webhooks N
+    real calls would: every <Say> spoken at 15 characters a second (Twilio's French voices say about 150 words a
+    minute), every <Pause> and <Gather> timeout in full, a key pressed 1-3 s after the prompt asking for it has
+    been heard (0.4 s more for each further digit), a listener's phone ringing 3-10 s, conversations of 30-120 s
+    (a helpline's last 10-20 minutes: shorter ones free listeners sooner, so more callers reach the bridge and
+    more webhooks are sent: the hard side), callers hanging up after 1-7 minutes in a queue if nobody took them
+    (a line's own max_wait may move them on first), and the callers' first calls spread over 30 s rather than all
+    in the same second.
+
+    ``Pacing.compressed()`` plays each call as fast as the engine answers: no speech time, a wait document's
+    pauses cut to 1 s, conversations of 0.5-2 s. It is the most webhooks a number of callers can send: the
+    fault scripts use it (as much traffic as possible while a fault is under way), and so does the saturation
+    figure, where the 100 callers are 100 clients that never pause."""
+
+    speech_chars_per_second: float | None  # None: speech takes no time
+    reaction: tuple[float, float]  # seconds from the end of a prompt to the first key
+    per_digit: float  # seconds for each further digit
+    wait_cap: float | None  # a wait document plays at most this long (None: in full)
+    talk: tuple[float, float]  # a conversation, bridged or forwarded
+    ring: tuple[float, float]  # a listener's phone rings this long before they pick up
+    queue_patience: tuple[float, float]  # a caller nobody took hangs up after this long in a queue
+    first_calls_over: float  # the callers' first calls start spread over this many seconds
+
+    @classmethod
+    def real(cls) -> "Pacing":
+        return cls(15.0, (1.0, 3.0), 0.4, None, (30.0, 120.0), (3.0, 10.0), (60.0, 420.0), 30.0)
+
+    @classmethod
+    def compressed(cls) -> "Pacing":
+        return cls(None, (0.0, 0.0), 0.0, 1.0, (0.5, 2.0), (0.05, 0.3), (60.0, 60.0), 0.0)
+
+    def plays(self, element: ET.Element, timeouts: bool = True) -> float:
+        """Seconds ``element`` (a document or one verb) takes to play: its <Say>s and <Pause>s and, with
+        ``timeouts``, the time each <Gather> waits for a key. Compressed, nothing takes time."""
+        if self.speech_chars_per_second is None:
+            return 0.0
+        seconds = 0.0
+        for verb in element.iter():
+            if verb.tag == "Say":
+                seconds += len(verb.text or "") / self.speech_chars_per_second
+            elif verb.tag == "Pause":
+                seconds += float(verb.get("length", "1"))
+            elif verb.tag == "Gather" and timeouts:
+                seconds += float(verb.get("timeout", "5"))
+        return seconds
+
+    def waiting(self, document: ET.Element | None) -> float:
+        """How long a wait document plays before Twilio fetches the next one."""
+        if self.wait_cap is None:
+            return self.plays(document) if document is not None else 1.0
+        pauses = sum(float(p.get("length", "1")) for p in document.iter("Pause")) if document is not None else 1.0
+        return min(max(pauses, 0.2), self.wait_cap)
+
+    def keys(self, prompt: ET.Element, digits: str) -> float:
+        """Listening to ``prompt`` to its end, then typing ``digits``."""
+        return (self.plays(prompt, timeouts=False) + random.uniform(*self.reaction)
+                + self.per_digit * max(0, len(digits) - 1))
 
 
 # --- Twilio's side: queues, listeners' legs, the REST API ------------------------------------------------
@@ -167,13 +235,10 @@ class CallerLeg:
 class TwilioEmulator:
     """Plays callers' legs and answers the engine's REST calls as Twilio would, over loopback HTTP."""
 
-    def __init__(self, auth_token: str, stats: Stats, talk_seconds: tuple[float, float] = (0.5, 2.0),
-                 hold_cap: float = 1.0, queue_patience: float = 60.0):
+    def __init__(self, auth_token: str, stats: Stats, pacing: Pacing | None = None):
         self.auth_token = auth_token
         self.stats = stats
-        self.talk_seconds = talk_seconds
-        self.hold_cap = hold_cap  # a wait document's pause is played at most this long (seconds)
-        self.queue_patience = queue_patience  # a caller hangs up after waiting this long in a queue
+        self.pacing = pacing or Pacing.compressed()
         self.rest = TwilioTestServer(ACCOUNT_SID, auth_token)
         self.rest.route = self.route  # the handler asks server.route(...)
         self.webhooks: Webhooks | None = None
@@ -183,6 +248,7 @@ class TwilioEmulator:
         self.lock = threading.Lock()
         self.callers_placed = 0
         self.threads: list[threading.Thread] = []
+        self.hanging_up = threading.Event()  # the storm is over: callers hang up wherever they are
         self.stopping = threading.Event()
 
     def start(self, app_base_url: str) -> "TwilioEmulator":
@@ -197,10 +263,15 @@ class TwilioEmulator:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def stop(self) -> None:
+        self.hanging_up.set()
         self.stopping.set()
         for thread in list(self.threads):
             thread.join(timeout=10)
         self.rest.stop()
+
+    def _spend(self, seconds: float) -> bool:
+        """Let ``seconds`` of the call pass; False when the storm ended meanwhile and the person hangs up."""
+        return not self.hanging_up.wait(max(0.0, seconds))
 
     # -- REST ---------------------------------------------------------------------------------------------
 
@@ -238,15 +309,14 @@ class TwilioEmulator:
                 "To": params.get("To", ""), "Direction": "outbound-api"}
         talked = 0.0
         try:
-            time.sleep(random.uniform(0.05, 0.3))  # the phone rings
-            if leg["cancel"].is_set() or self.stopping.is_set():
-                leg["status"] = "canceled"
+            if leg["cancel"].wait(random.uniform(*self.pacing.ring)) or self.stopping.is_set():
+                leg["status"] = "canceled"  # the phone stopped ringing before it was picked up
                 return
             leg["status"] = "in-progress"
             document = self.webhooks.post(params["Url"], {**base, "CallStatus": "in-progress"})
             gather = document.find("Gather") if document is not None else None
-            if gather is None or leg["cancel"].is_set():
-                return
+            if gather is None or leg["cancel"].wait(self.pacing.keys(gather, "1")):
+                return  # the whisper is heard to its end, then 1 is pressed
             document = self.webhooks.post(gather.get("action"), {**base, "CallStatus": "in-progress", "Digits": "1"})
             dial = document.find("Dial") if document is not None else None
             queue = dial.find("Queue") if dial is not None else None
@@ -260,8 +330,9 @@ class TwilioEmulator:
                                                       "DequeingCallSid": sid, "CallStatus": "in-progress"})
                 caller.bridged.set()
                 caller.wake.set()
-                talked = random.uniform(*self.talk_seconds)
-                time.sleep(talked)
+                started = time.monotonic()
+                self._spend(random.uniform(*self.pacing.talk))
+                talked = time.monotonic() - started
                 self.stats.count("calls_bridged")
                 caller.ended.set()
             if dial.get("action"):
@@ -313,10 +384,19 @@ class TwilioEmulator:
                 "CallStatus": "in-progress", "Direction": "inbound", **extra}
 
     def _play(self, leg: CallerLeg, document: ET.Element) -> ET.Element | None:
+        """Plays ``document`` on the caller's phone, verb after verb; the next document, or None once hung up."""
         for verb in document:
-            if verb.tag == "Gather":
+            if verb.tag in ("Say", "Pause"):
+                if not self._spend(self.pacing.plays(verb)):
+                    return None
+            elif verb.tag == "Gather":
                 if leg.presses:
-                    return self._fetch(leg, verb.get("action"), self._params(leg, Digits=leg.presses.pop(0)))
+                    digits = leg.presses.pop(0)
+                    if not self._spend(self.pacing.keys(verb, digits)):
+                        return None
+                    return self._fetch(leg, verb.get("action"), self._params(leg, Digits=digits))
+                if not self._spend(self.pacing.plays(verb)):  # heard to its end, its timeout included
+                    return None
                 if verb.get("actionOnEmptyResult") == "true":
                     return self._fetch(leg, verb.get("action"), self._params(leg, Digits=""))
             elif verb.tag == "Redirect":
@@ -328,9 +408,11 @@ class TwilioEmulator:
                                                                "AccountSid": ACCOUNT_SID, "To": number.text or "",
                                                                "From": verb.get("callerId") or "",
                                                                "Direction": "outbound-dial"})
+                started = time.monotonic()
+                self._spend(random.uniform(*self.pacing.talk))  # the conversation with the line forwarded to
                 if verb.get("action"):
-                    return self._fetch(leg, verb.get("action"), self._params(leg, DialCallStatus="completed",
-                                                                               DialCallDuration="5"))
+                    return self._fetch(leg, verb.get("action"), self._params(
+                        leg, DialCallStatus="completed", DialCallDuration=str(int(time.monotonic() - started))))
                 return None
             elif verb.tag == "Enqueue":
                 return self._wait_in_queue(leg, verb)
@@ -343,8 +425,9 @@ class TwilioEmulator:
         with self.lock:
             self.queues[name] = leg
         entered = time.monotonic()
+        patience = random.uniform(*self.pacing.queue_patience)
         result = "hangup"
-        while not self.stopping.is_set():
+        while not self.stopping.is_set() and not self.hanging_up.is_set():
             if leg.bridged.is_set():
                 break
             if leg.redirect:
@@ -359,42 +442,48 @@ class TwilioEmulator:
             gather = document.find("Gather") if document is not None else None
             if leg.wants_callback and gather is not None:
                 leg.wants_callback = False  # presses the leave key once, as a person would
+                if leg.wake.wait(self.pacing.keys(gather, "0")) or self.hanging_up.is_set():
+                    leg.wake.clear()
+                    continue  # taken by a listener (or told something) before the key was pressed
                 pressed = self._fetch(leg, gather.get("action"), self._params(leg, Digits="0"))
                 if pressed is not None and pressed.find("Leave") is not None:
                     result = "leave"
                     break
-            pause = sum(float(p.get("length", "1")) for p in document.iter("Pause")) if document is not None else 1
-            leg.wake.wait(min(max(pause, 0.2), self.hold_cap))
+            leg.wake.wait(self.pacing.waiting(document))  # a bridge or a redirect interrupts the wait document
             leg.wake.clear()
-            if time.monotonic() - entered > self.queue_patience:
-                break  # the caller gives up and hangs up
+            if time.monotonic() - entered > patience:
+                break  # nobody took the call: the caller gives up and hangs up
         with self.lock:
             still_waiting = self.queues.get(name) is leg
             if still_waiting:
                 del self.queues[name]
         if not still_waiting or leg.bridged.is_set():  # a listener took this caller meanwhile
             leg.bridged.wait(10)
-            leg.ended.wait(30)
+            leg.ended.wait(self.pacing.talk[1] + 30)
             result = "bridged"
         params = self._params(leg, QueueResult=result, QueueTime=str(int(time.monotonic() - entered)))
         if result == "redirected":
             return self._fetch(leg, leg.redirect, self._params(leg))
         answer = self._fetch(leg, verb.get("action"), params) if verb.get("action") else None
-        return None if result == "hangup" else answer
+        return None if result == "hangup" or self.hanging_up.is_set() else answer
 
 
 def run_storm(emulator: TwilioEmulator, concurrency: int, calls: int, seconds: float,
               during=None, callback_every: int = 0) -> float:
     """``concurrency`` callers at once, each calling again when a call ends, until ``calls`` have been placed or
-    ``seconds`` have passed; ``during(elapsed)`` is called about every 0.2 s (the fault scripts act there);
+    ``seconds`` have passed, when every caller still on the phone hangs up; the callers' first calls are spread
+    as the emulator's pacing says. ``during(elapsed)`` is called about every 0.2 s (the fault scripts act there);
     every ``callback_every``-th caller leaves the queue with its key and asks to be called back.
-    Returns the elapsed time."""
+    Returns the elapsed time, the hang-ups at the end included."""
     placed = iter(range(calls))
     placed_lock = threading.Lock()
-    deadline = time.monotonic() + seconds
+    started = time.monotonic()
+    deadline = started + seconds
 
     def caller_loop(number: int) -> None:
-        while time.monotonic() < deadline and not emulator.stopping.is_set():
+        if emulator.hanging_up.wait(emulator.pacing.first_calls_over * number / concurrency):
+            return
+        while time.monotonic() < deadline and not emulator.hanging_up.is_set():
             with placed_lock:
                 index = next(placed, None)
             if index is None:
@@ -402,7 +491,6 @@ def run_storm(emulator: TwilioEmulator, concurrency: int, calls: int, seconds: f
             to, presses = LINES[index % len(LINES)]
             emulator.play_call(to, presses, wants_callback=bool(callback_every) and index % callback_every == 0)
 
-    started = time.monotonic()
     threads = [threading.Thread(target=caller_loop, args=(n,), daemon=True) for n in range(concurrency)]
     for thread in threads:
         thread.start()
@@ -410,6 +498,8 @@ def run_storm(emulator: TwilioEmulator, concurrency: int, calls: int, seconds: f
         if during is not None:
             during(time.monotonic() - started)
         time.sleep(0.2)
+        if time.monotonic() > deadline:
+            emulator.hanging_up.set()  # the storm is over: whoever is still on the phone hangs up
         if time.monotonic() > deadline + 60:
             emulator.stopping.set()  # a bound on the bound: calls still running are abandoned
     return time.monotonic() - started

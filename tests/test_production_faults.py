@@ -18,16 +18,35 @@ def test_the_mail_server_fault_script_keeps_every_email_and_delivers_each_once(c
 
 
 @pytest.mark.skipif(TEST_DATABASE_URL == "sqlite", reason="the storm runs against PostgreSQL")
-def test_a_small_storm_plays_calls_to_their_end_with_valid_twiml_and_leaves_nothing_behind(capsys):
+def test_a_small_compressed_storm_plays_calls_to_their_end_with_valid_twiml_and_leaves_nothing_behind(capsys):
     from benchmarks import load_storm
 
-    status = load_storm.main(["--concurrency", "4", "--calls", "8", "--seconds", "30", "--baseline-seconds", "1",
-                              "--listeners", "2", "--workers", "2", "--database-url", TEST_DATABASE_URL])
+    status = load_storm.main(["--pace", "compressed", "--concurrency", "4", "--calls", "8", "--seconds", "30",
+                              "--baseline-seconds", "1", "--listeners", "2", "--workers", "2",
+                              "--database-url", TEST_DATABASE_URL])
     printed = capsys.readouterr().out
     assert status == 0, printed
     assert "placed 8, finished 8" in printed and "stuck 0" in printed
     assert "errors         0" in printed and "fallback answers 0" in printed
     assert "{'listeners ringing or on call': 0, 'callers still waiting': 0, 'offers still live': 0}" in printed
+    assert "4 clients that never pause" in printed
+
+
+@pytest.mark.skipif(TEST_DATABASE_URL == "sqlite", reason="the storm runs against PostgreSQL")
+def test_a_short_storm_at_real_pace_hangs_up_at_its_end_and_replays_its_load_to_the_baseline(capsys):
+    from benchmarks import load_storm
+
+    status = load_storm.main(["--concurrency", "2", "--seconds", "35", "--listeners", "1", "--workers", "2",
+                              "--database-url", TEST_DATABASE_URL])
+    printed = capsys.readouterr().out
+    assert status == 0, printed
+    assert "real pace" in printed and "stuck 0" in printed
+    assert "errors         0" in printed and "fallback answers 0" in printed
+    # Both callers were still on the phone after 35 s (a greeting, a menu, a queue): they hung up, leaving nothing
+    assert "placed 2, finished 2" in printed and "/voice/menu" in printed  # the first one heard the menu out
+    assert "{'listeners ringing or on call': 0, 'callers still waiting': 0, 'offers still live': 0}" in printed
+    sent = int(printed.split("webhooks       ")[1].split(" in ")[0])
+    assert sent >= 3 and f"the storm's {sent} webhooks replayed at the same instants: {sent} requests" in printed
 
 
 def test_a_listener_whose_hang_up_was_lost_is_freed_by_the_sweep_within_about_ten_minutes(live_app, clock, rest):
