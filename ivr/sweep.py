@@ -23,7 +23,6 @@ RECHECK_CONVERSATION_EVERY = timedelta(minutes=10)
 RECHECK_WAITING_CALLER_EVERY = timedelta(minutes=2)
 RECHECK_WINDOW = timedelta(seconds=20)
 LOST_CALLER_MARGIN = timedelta(minutes=2)  # past max wait plus this, a waiting caller is checked with Twilio
-ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
 
 
 @dataclass
@@ -91,8 +90,8 @@ def sweep(app: Flask) -> SweepReport:
                     suspects.append((caller.call_sid, caller.pool))
             session.commit()
 
-        ended_conversations = [oid for oid, sid in old_conversations if _twilio_says_ended(dispatcher, sid)]
-        lost_callers = [(sid, pool) for sid, pool in suspects if _twilio_says_ended(dispatcher, sid)]
+        ended_conversations = [oid for oid, sid in old_conversations if dispatcher.call_has_ended(sid)]
+        lost_callers = [(sid, pool) for sid, pool in suspects if dispatcher.call_has_ended(sid)]
 
         if ended_conversations or lost_callers:
             with database.session() as session:
@@ -123,15 +122,6 @@ def sweep(app: Flask) -> SweepReport:
 def _due_for_a_check(age: timedelta, every: timedelta) -> bool:
     """Once per ``every`` of ``age`` (a 20 s window each time), and at every pass past the longest conversation."""
     return age >= LONGEST_CONVERSATION or (age >= every and age % every < RECHECK_WINDOW)
-
-
-def _twilio_says_ended(dispatcher, call_sid: str | None) -> bool:
-    if not call_sid:
-        return True
-    try:
-        return dispatcher.client.calls(call_sid).fetch().status in ENDED
-    except Exception as error:  # noqa: BLE001 — unknown to Twilio (404) means long gone
-        return "404" in str(getattr(error, "status", "")) or getattr(error, "status", None) == 404
 
 
 def _request_pool(session, attempt) -> str:
