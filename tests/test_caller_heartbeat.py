@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 
 from ivr.dispatcher import choose_and_dispatch
+from ivr.sweep import sweep
 from routing.queueing import ListenerStatus
 from store.dispatch import HEARD_FROM_MARGIN
 from store.extension import database, directory
+from store.listeners import set_status
 from store.models import Listener
 from tests.conftest import SignedTwilio, at_brussels
 from tests.test_queue import Caller, ListenerLeg, add_listener, events, listener, queued
@@ -91,6 +93,24 @@ def test_the_listener_goes_to_the_real_caller_waiting_behind_one_who_hung_up_unh
     assert dial.find("Dial/Queue").text.endswith(f".{queued(happ, real.sid).id}")  # bridged with the real caller
 
 
+def test_a_caller_heard_from_is_dialled_without_asking_twilio_after_two_minutes_of_waiting(happ, tw, rest, clock):
+    camille = add_listener(happ, "Camille", CAMILLE, status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    rest.add_inbound_call(caller.sid)
+    for waited in (50, 100):  # the wait document plays, then Twilio fetches the next one
+        clock.now += timedelta(seconds=50)
+        caller.wait(queue_time=waited)
+    with happ.app_context(), database.session() as session:  # available, and the next sweep pass dispatches
+        set_status(session, session.get(Listener, camille), ListenerStatus.AVAILABLE, clock.now, "from the console")
+        session.commit()
+    clock.now += timedelta(seconds=20)  # two minutes since the caller joined: longer than a silence allowed
+    assert clock.now - queued(happ, caller.sid).enqueued_at > silence_allowed(happ)
+    sweep(happ)
+    assert listeners_dialled(rest) == [CAMILLE]
+    assert asked_about(rest) == []
+    assert queued(happ, caller.sid).status == "offered"
+
+
 @pytest.mark.parametrize("twilio_says", ["in-progress", 500])
 def test_a_caller_not_heard_from_is_still_offered_unless_twilio_says_their_call_is_over(happ, tw, rest, clock,
                                                                                        twilio_says):
@@ -106,3 +126,26 @@ def test_a_caller_not_heard_from_is_still_offered_unless_twilio_says_their_call_
     assert listeners_dialled(rest) == [CAMILLE]
     assert queued(happ, caller.sid).status == "offered"
     assert listener(happ, camille).status == "ringing"
+
+
+def test_the_sweep_finds_a_caller_who_hung_up_unheard_within_a_pass_and_leaves_live_callers_alone(happ, tw, rest,
+                                                                                                  clock):
+    add_listener(happ, "Camille", CAMILLE, status=ListenerStatus.PAUSED)  # logged in: nobody is moved on
+    ghost, live = Caller(tw), Caller(tw)
+    rest.add_inbound_call(ghost.sid, status="completed")
+    rest.add_inbound_call(live.sid)
+    joined, allowed = clock.now, silence_allowed(happ)
+    fetches = [joined + timedelta(seconds=s) for s in (50, 100)]
+    passes = [joined + allowed - timedelta(seconds=5), joined + allowed + timedelta(seconds=10)]  # 15 s apart
+    for moment in sorted(fetches + passes):
+        clock.now = moment
+        if moment in fetches:
+            live.wait(queue_time=int((moment - joined).total_seconds()))
+        elif moment == passes[0]:
+            assert sweep(happ).callers_lost == 0
+            assert asked_about(rest) == []  # nobody silent too long yet: Twilio is not asked
+        else:
+            assert sweep(happ).callers_lost == 1
+    assert queued(happ, ghost.sid).status == "abandoned"
+    assert queued(happ, live.sid).status == "waiting"
+    assert asked_about(rest) == [ghost.sid]
