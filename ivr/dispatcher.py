@@ -9,7 +9,7 @@ from typing import Iterable
 from flask import Flask, current_app
 
 from ivr.twilio_rest import make_client
-from store.dispatch import OfferPlan, claim_offers, offer_dialled, release_offer
+from store.dispatch import OfferPlan, caller_left, claim_offers, offer_dialled, release_offer
 from store.extension import database, directory
 from routing.queueing import ListenerStatus
 from store.listeners import choose_status, end_wrapups
@@ -19,6 +19,7 @@ from store.models import CallbackAttempt, Offer
 
 
 QUEUE_SID = re.compile(r"QU[0-9a-f]{32}")
+CALL_ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
 
 
 class Dispatcher:
@@ -54,18 +55,53 @@ class Dispatcher:
             self.app.logger.error("dispatch of pool %s failed: %s", pool, type(error).__name__)
 
     def dispatch(self, pool: str) -> list[int]:
-        """Claim offers for ``pool`` and dial them; returns the offer ids dialled."""
+        """Claim offers for ``pool`` and dial them; returns the offer ids dialled. When a claimed caller turns
+        out to have hung up unheard, claim again: the listener they held goes to the next caller at once."""
+        dialled: list[int] = []
         with self.app.app_context():
+            while True:  # each round that finds a caller gone has taken them out of the queue: it ends
+                now = current_app.config["CLOCK"]()
+                with database.session() as session:
+                    line = directory.get(session, now).line_for_pool(pool)
+                    if line is None:
+                        return dialled
+                    end_wrapups(session, now)
+                    plans = claim_offers(session, pool, now, line.queue, callback_window=lambda request:
+                                         window_open(request.window, line.schedule, now))
+                    session.commit()
+                plans, callers_gone = self._without_callers_gone(plans, line)
+                dialled += [plan.offer_id for plan in plans if self.dial(plan, line)]
+                if not callers_gone:
+                    return dialled
+
+    def _without_callers_gone(self, plans: list[OfferPlan], line) -> tuple[list[OfferPlan], bool]:
+        """Before any phone rings for a caller not heard from lately, ask Twilio whether their call is over.
+        If it is, the caller is marked gone and their offers released (the listener did nothing wrong: no missed
+        offer). If Twilio cannot say, the caller is offered as usual: a REST hiccup must not cost a live caller.
+        Twilio is asked with no transaction open; returns the plans still to dial, and whether any caller left."""
+        unheard = {plan.caller_sid for plan in plans if plan.kind == "caller" and plan.caller_unheard}
+        gone = {sid for sid in unheard if self.call_has_ended(sid)}
+        if not gone:
+            return plans, False
+        with database.session() as session:
             now = current_app.config["CLOCK"]()
-            with database.session() as session:
-                line = directory.get(session, now).line_for_pool(pool)
-                if line is None:
-                    return []
-                end_wrapups(session, now)
-                plans = claim_offers(session, pool, now, line.queue,
-                                     callback_window=lambda request: window_open(request.window, line.schedule, now))
-                session.commit()
-            return [plan.offer_id for plan in plans if self.dial(plan, line)]
+            for call_sid in gone:
+                # Releases only this claim's offers (not dialled yet): a caller is claimed with none ringing.
+                caller_left(session, call_sid, "hangup", now, line.queue)
+            session.commit()
+        self.app.logger.info("pool %s: %d caller(s) had hung up unheard; no listener was dialled for them",
+                             plans[0].pool, len(gone))
+        return [plan for plan in plans if plan.caller_sid not in gone], True
+
+    def call_has_ended(self, call_sid: str | None) -> bool:
+        """Twilio's word on a call: over, or unknown to Twilio (404), is True; still going on, or Twilio
+        unreachable or in error, is False — the caller is then treated as still there."""
+        if not call_sid:
+            return True
+        try:
+            return self.client.calls(call_sid).fetch().status in CALL_ENDED
+        except Exception as error:  # noqa: BLE001 — unknown to Twilio (404) means long gone
+            return "404" in str(getattr(error, "status", "")) or getattr(error, "status", None) == 404
 
     def dial(self, plan: OfferPlan, line) -> bool:
         base = self.public_url()

@@ -42,6 +42,7 @@ def enqueue(turn, step, after: CallState) -> None:
         caller.offered_to = caller.bridged_to = None
         caller.ended_at = None
         offers.record_event(turn.session, caller, pool, turn.now, "joined")
+    caller.last_heard_at = turn.now
     caller.priority = screening.queue_priority(turn)
     turn.response.enqueue(
         twilio_queue_name(caller),
@@ -81,6 +82,7 @@ def wait():
         if caller is None or line is None or caller.status not in offers.WAITING:
             response.leave()
             return twiml(response)
+        caller.last_heard_at = now  # the caller's heartbeat: a caller who hung up unheard stops fetching this
         settings = line.queue
         state = pool_state(session, caller.pool, now)
         waited = offers.waited(caller, now)

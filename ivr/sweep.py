@@ -18,12 +18,10 @@ LONGEST_CONVERSATION = timedelta(hours=4)  # past this, ask Twilio whether the c
 # a 20 s window, longer than the sweep's 15 s, so one pass sees it): a hang-up lost while the database was down
 # frees the listener within minutes, not hours, at one REST request per conversation per 10 minutes.
 RECHECK_CONVERSATION_EVERY = timedelta(minutes=10)
-# Likewise a waiting caller every 2 minutes of their wait: one whose hang-up was lost is not offered to listeners
-# until their queue's longest wait has passed.
-RECHECK_WAITING_CALLER_EVERY = timedelta(minutes=2)
 RECHECK_WINDOW = timedelta(seconds=20)
-LOST_CALLER_MARGIN = timedelta(minutes=2)  # past max wait plus this, a waiting caller is checked with Twilio
-ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
+# Waiting callers need no such schedule: a live one fetches their wait document every announce_every seconds or so
+# (their heartbeat, see store.dispatch.not_heard_from). Only a caller not heard from lately is asked about, at each
+# pass: one whose hang-up was lost leaves the queue within a pass of falling silent, and live callers cost nothing.
 
 
 @dataclass
@@ -79,7 +77,7 @@ def sweep(app: Flask) -> SweepReport:
                 line = snapshot.line_for_pool(caller.pool)
                 if line is None:
                     continue
-                if now - caller.enqueued_at > timedelta(seconds=line.queue.max_wait) + LOST_CALLER_MARGIN:
+                if offers.not_heard_from(caller, now, line.queue):
                     suspects.append((caller.call_sid, caller.pool))
                 elif pool_state(session, caller.pool, now).logged_in == 0:
                     caller.status = "moved_on"
@@ -87,12 +85,10 @@ def sweep(app: Flask) -> SweepReport:
                                         offers.waited(caller, now), "nobody logged in any more")
                     to_redirect.append((caller.call_sid, f"/voice/route?{caller.resume_query}"))
                     report.callers_moved_on += 1
-                elif _due_for_a_check(now - caller.enqueued_at, RECHECK_WAITING_CALLER_EVERY):
-                    suspects.append((caller.call_sid, caller.pool))
             session.commit()
 
-        ended_conversations = [oid for oid, sid in old_conversations if _twilio_says_ended(dispatcher, sid)]
-        lost_callers = [(sid, pool) for sid, pool in suspects if _twilio_says_ended(dispatcher, sid)]
+        ended_conversations = [oid for oid, sid in old_conversations if dispatcher.call_has_ended(sid)]
+        lost_callers = [(sid, pool) for sid, pool in suspects if dispatcher.call_has_ended(sid)]
 
         if ended_conversations or lost_callers:
             with database.session() as session:
@@ -123,15 +119,6 @@ def sweep(app: Flask) -> SweepReport:
 def _due_for_a_check(age: timedelta, every: timedelta) -> bool:
     """Once per ``every`` of ``age`` (a 20 s window each time), and at every pass past the longest conversation."""
     return age >= LONGEST_CONVERSATION or (age >= every and age % every < RECHECK_WINDOW)
-
-
-def _twilio_says_ended(dispatcher, call_sid: str | None) -> bool:
-    if not call_sid:
-        return True
-    try:
-        return dispatcher.client.calls(call_sid).fetch().status in ENDED
-    except Exception as error:  # noqa: BLE001 — unknown to Twilio (404) means long gone
-        return "404" in str(getattr(error, "status", "")) or getattr(error, "status", None) == 404
 
 
 def _request_pool(session, attempt) -> str:

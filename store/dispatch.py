@@ -16,6 +16,11 @@ from store.models import CallbackRequest, Listener, ListenerPool, Offer, QueuedC
 LIVE_OFFERS = ("dialling", "ringing", "answered", "accepted")
 WAITING = ("waiting", "offered")
 OFFER_GRACE_SECONDS = 30
+# A live caller's wait document is fetched again as soon as the last one has played: its speech (position, wait,
+# the leave key: 10 to 20 s), then a pause of the queue's announce_every seconds. The margin covers that speech,
+# a slow fetch (Twilio waits up to 15 s for a webhook) and the sweep's 15 s period, with room to spare. Too short
+# costs a REST question about a live caller; too long lets a caller who hung up unheard be offered to a listener.
+HEARD_FROM_MARGIN = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,14 @@ class OfferPlan:
     pool: str
     ring_timeout: int
     kind: str = "caller"
+    caller_unheard: bool = False  # ask Twilio whether the caller is still there before any phone rings
+
+
+def not_heard_from(caller: QueuedCaller, now: datetime, settings: PoolSettings) -> bool:
+    """The caller's wait document has not been fetched for longer than a live caller's ever is apart: their
+    hang-up may have been lost (the database down, a webhook dropped), and only Twilio can tell."""
+    last_heard = caller.last_heard_at or caller.enqueued_at
+    return now - last_heard > timedelta(seconds=settings.announce_every) + HEARD_FROM_MARGIN
 
 
 def locked(session: Session, model, row_id: int | None):
@@ -94,7 +107,7 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
     callers_by_id = {c.id: c for c in callers}
     callbacks_by_id = {r.id: r for r in callbacks}
     plans = []
-    made: list[tuple[Offer, str, str]] = []
+    made: list[tuple[Offer, str, str, bool]] = []
     expires = now + timedelta(seconds=settings.ring_timeout + settings.accept_timeout + OFFER_GRACE_SECONDS)
     for waiting_caller, chosen in match(settings.strategy, waiting, candidates, settings.ring_several):
         if waiting_caller.callback:
@@ -115,9 +128,10 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
                           created_at=now, expires_at=expires)
             session.add(offer)
             record_event(session, caller, pool, now, "offered", listener.id, waited(caller, now))
-            made.append((offer, listener.phone, caller.call_sid))
+            made.append((offer, listener.phone, caller.call_sid, not_heard_from(caller, now, settings)))
     session.flush()  # once for the whole claim: the locks it holds are released sooner
-    plans.extend(OfferPlan(offer.id, phone, sid, pool, settings.ring_timeout) for offer, phone, sid in made)
+    plans.extend(OfferPlan(offer.id, phone, sid, pool, settings.ring_timeout, caller_unheard=unheard)
+                 for offer, phone, sid, unheard in made)
     return plans
 
 

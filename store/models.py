@@ -307,6 +307,9 @@ class QueuedCaller(Base):
     pool: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
     enqueued_at: Mapped[datetime] = mapped_column(index=True)
+    # The caller's last sign of life: joining the queue, or Twilio fetching their wait document (which it does
+    # again each time the last one has played). Null on rows from before it was kept: enqueued_at stands in.
+    last_heard_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     language: Mapped[str] = mapped_column(String(8), default="fr")
     caller_type: Mapped[str | None] = mapped_column(String(32))

@@ -294,7 +294,7 @@ def test_listener_going_available_by_phone_is_offered_the_waiting_caller(dispatc
     listener_id = add_listener(app)
     with app.app_context(), database.session() as session:
         session.add(QueuedCaller(call_sid="CA" + "e" * 32, pool=POOL, enqueued_at=clock.now - timedelta(minutes=2),
-                                 language="fr"))
+                                 last_heard_at=clock.now - timedelta(seconds=30), language="fr"))
         session.commit()
     call = PresenceCall(SignedTwilio(app.test_client()))
     call.start()

@@ -26,6 +26,7 @@ class TwilioTestServer:
     requests: list[RestRequest] = field(default_factory=list)
     calls: dict[str, dict] = field(default_factory=dict)
     queues: dict[str, dict] = field(default_factory=dict)  # made by <Enqueue> at Twilio: see add_queue
+    call_fetch_error: int | None = None  # set to 500 for Twilio failing to say how a call stands
 
     def start(self) -> "TwilioTestServer":
         server = self
@@ -82,6 +83,11 @@ class TwilioTestServer:
         self.queues[sid] = {"sid": sid, "friendly_name": friendly_name, "current_size": current_size}
         return sid
 
+    def add_inbound_call(self, sid: str, status: str = "in-progress") -> None:
+        """A call someone placed to the line (a caller's leg), as Twilio knows it: GET answers its status."""
+        self.calls[sid] = {"sid": sid, "account_sid": self.account_sid, "status": status, "direction": "inbound",
+                           "params": {}}
+
     def route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, dict | None]:
         queues = f"/2010-04-01/Accounts/{self.account_sid}/Queues/"
         if path.startswith(queues) and path.endswith(".json"):
@@ -105,6 +111,9 @@ class TwilioTestServer:
             return 201, call
         if path.startswith(prefix + "/") and path.endswith(".json"):
             sid = path[len(prefix) + 1 : -5]
+            if method == "GET" and self.call_fetch_error:
+                error = self.call_fetch_error
+                return error, {"code": 20500, "message": "internal error", "status": error}
             call = self.calls.get(sid)
             if call is None:
                 return 404, {"code": 20404, "message": "not found", "status": 404}

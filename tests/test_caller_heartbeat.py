@@ -1,0 +1,151 @@
+"""A caller who hung up unheard (the hang-up lost) is never offered to a listener: the wait fetches are a heartbeat."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+from ivr.dispatcher import choose_and_dispatch
+from ivr.sweep import sweep
+from routing.queueing import ListenerStatus
+from store.dispatch import HEARD_FROM_MARGIN
+from store.extension import database, directory
+from store.listeners import set_status
+from store.models import Listener
+from tests.conftest import SignedTwilio, at_brussels
+from tests.test_queue import Caller, ListenerLeg, add_listener, events, listener, queued
+
+POOL = "ecoute-violences-conjugales"
+CAMILLE = "+32470111111"
+
+
+@pytest.fixture
+def happ(live_app, clock):
+    clock.now = at_brussels(2026, 11, 24, 10, 0)  # a Tuesday: the Belgian line is open
+    return live_app
+
+
+@pytest.fixture
+def tw(happ):
+    return SignedTwilio(happ.test_client())
+
+
+def silence_allowed(app) -> timedelta:
+    """How long a live caller may go between two wait fetches on this line (its wait document and pause)."""
+    with app.app_context(), database.session() as session:
+        line = directory.get(session, app.config["CLOCK"]()).line_for_pool(POOL)
+        return timedelta(seconds=line.queue.announce_every) + HEARD_FROM_MARGIN
+
+
+def goes_available(app, listener_id) -> None:
+    """The listener says they are available (phone menu, console): the dispatcher is told at once."""
+    with app.app_context(), database.session() as session:
+        choose_and_dispatch(session, session.get(Listener, listener_id), ListenerStatus.AVAILABLE,
+                            app.config["CLOCK"](), "by phone")
+
+
+def listeners_dialled(rest) -> list[str]:
+    return [r.params["To"] for r in rest.requests if r.method == "POST" and r.path.endswith("/Calls.json")]
+
+
+def asked_about(rest) -> list[str]:
+    """The calls whose status the engine asked Twilio for."""
+    return [r.path.rsplit("/", 1)[-1].removesuffix(".json") for r in rest.requests
+            if r.method == "GET" and "/Calls/" in r.path]
+
+
+def test_a_caller_who_hung_up_unheard_is_never_offered_and_the_listener_stays_available(happ, tw, rest, clock,
+                                                                                       caplog):
+    camille = add_listener(happ, "Camille", CAMILLE, status=ListenerStatus.PAUSED)  # the queue stays open
+    ghost = Caller(tw)
+    rest.add_inbound_call(ghost.sid, status="completed")  # hung up while the database was down: never heard
+    clock.now += silence_allowed(happ) + timedelta(seconds=1)
+    with caplog.at_level(logging.INFO):
+        goes_available(happ, camille)
+    assert listeners_dialled(rest) == []  # Camille's phone never rings for nobody
+    assert asked_about(rest) == [ghost.sid]
+    assert queued(happ, ghost.sid).status == "abandoned"
+    camille_now = listener(happ, camille)
+    assert camille_now.status == "available" and camille_now.missed_in_row == 0  # she did nothing wrong
+    assert "abandoned" in events(happ) and "missed" not in events(happ)
+    assert "hung up unheard" in caplog.text and ghost.number not in caplog.text
+
+
+def test_the_listener_goes_to_the_real_caller_waiting_behind_one_who_hung_up_unheard(happ, tw, rest, clock):
+    camille = add_listener(happ, "Camille", CAMILLE, status=ListenerStatus.PAUSED)
+    ghost = Caller(tw)
+    rest.add_inbound_call(ghost.sid, status="completed")
+    clock.now += timedelta(seconds=30)
+    real = Caller(tw)
+    rest.add_inbound_call(real.sid)
+    clock.now += silence_allowed(happ) - timedelta(seconds=29)  # the ghost silent too long; the real caller:
+    real.wait(queue_time=int(silence_allowed(happ).total_seconds()) - 29)  # Twilio fetches their wait document
+    goes_available(happ, camille)
+    assert listeners_dialled(rest) == [CAMILLE]
+    assert asked_about(rest) == [ghost.sid]  # never about the caller heard from
+    assert queued(happ, ghost.sid).status == "abandoned"
+    assert queued(happ, real.sid).status == "offered"
+    [leg_sid] = [sid for sid, call in rest.calls.items() if call["direction"] == "outbound-api"]
+    leg = ListenerLeg(tw, rest, leg_sid)
+    dial = leg.press("1")
+    assert dial.find("Dial/Queue").text.endswith(f".{queued(happ, real.sid).id}")  # bridged with the real caller
+
+
+def test_a_caller_heard_from_is_dialled_without_asking_twilio_after_two_minutes_of_waiting(happ, tw, rest, clock):
+    camille = add_listener(happ, "Camille", CAMILLE, status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    rest.add_inbound_call(caller.sid)
+    for waited in (50, 100):  # the wait document plays, then Twilio fetches the next one
+        clock.now += timedelta(seconds=50)
+        caller.wait(queue_time=waited)
+    with happ.app_context(), database.session() as session:  # available, and the next sweep pass dispatches
+        set_status(session, session.get(Listener, camille), ListenerStatus.AVAILABLE, clock.now, "from the console")
+        session.commit()
+    clock.now += timedelta(seconds=20)  # two minutes since the caller joined: longer than a silence allowed
+    assert clock.now - queued(happ, caller.sid).enqueued_at > silence_allowed(happ)
+    sweep(happ)
+    assert listeners_dialled(rest) == [CAMILLE]
+    assert asked_about(rest) == []
+    assert queued(happ, caller.sid).status == "offered"
+
+
+@pytest.mark.parametrize("twilio_says", ["in-progress", 500])
+def test_a_caller_not_heard_from_is_still_offered_unless_twilio_says_their_call_is_over(happ, tw, rest, clock,
+                                                                                       twilio_says):
+    camille = add_listener(happ, "Camille", CAMILLE, status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    if twilio_says == 500:
+        rest.call_fetch_error = 500  # Twilio cannot say: never punish a live caller for a REST hiccup
+    else:
+        rest.add_inbound_call(caller.sid, status=twilio_says)
+    clock.now += silence_allowed(happ) + timedelta(seconds=1)
+    goes_available(happ, camille)
+    assert asked_about(rest) == [caller.sid]
+    assert listeners_dialled(rest) == [CAMILLE]
+    assert queued(happ, caller.sid).status == "offered"
+    assert listener(happ, camille).status == "ringing"
+
+
+def test_the_sweep_finds_a_caller_who_hung_up_unheard_within_a_pass_and_leaves_live_callers_alone(happ, tw, rest,
+                                                                                                  clock):
+    add_listener(happ, "Camille", CAMILLE, status=ListenerStatus.PAUSED)  # logged in: nobody is moved on
+    ghost, live = Caller(tw), Caller(tw)
+    rest.add_inbound_call(ghost.sid, status="completed")
+    rest.add_inbound_call(live.sid)
+    joined, allowed = clock.now, silence_allowed(happ)
+    fetches = [joined + timedelta(seconds=s) for s in (50, 100)]
+    passes = [joined + allowed - timedelta(seconds=5), joined + allowed + timedelta(seconds=10)]  # 15 s apart
+    for moment in sorted(fetches + passes):
+        clock.now = moment
+        if moment in fetches:
+            live.wait(queue_time=int((moment - joined).total_seconds()))
+        elif moment == passes[0]:
+            assert sweep(happ).callers_lost == 0
+            assert asked_about(rest) == []  # nobody silent too long yet: Twilio is not asked
+        else:
+            assert sweep(happ).callers_lost == 1
+    assert queued(happ, ghost.sid).status == "abandoned"
+    assert queued(happ, live.sid).status == "waiting"
+    assert asked_about(rest) == [ghost.sid]
