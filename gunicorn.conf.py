@@ -30,3 +30,8 @@ loglevel = os.environ.get("HELPLINE_LOG_LEVEL", "info").lower()
 
 # No preload: every worker opens its own database connections after the fork.
 preload_app = False
+
+# No control socket (gunicorn 25.1+): its default path is one per user ($XDG_RUNTIME_DIR or ~/.gunicorn), so a
+# second gunicorn of the same user (a deploy's new copy, another instance) takes it over and removes it when it
+# stops. Stop and reload with signals (TERM, HUP), as systemd does. Older gunicorns ignore the name.
+control_socket_disable = True

@@ -161,3 +161,4 @@ def test_gunicorn_with_the_shipped_config_serves_calls_and_logs_neither_numbers_
     written = log.read_text()
     assert '"POST /voice/incoming" 200' in written  # the access log: the path, without "?l=fr"
     assert "l=fr" not in written and "612345678" not in written
+    assert "Control socket" not in written  # no per-user socket that another gunicorn would take over
