@@ -28,8 +28,33 @@ errorlog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 loglevel = os.environ.get("HELPLINE_LOG_LEVEL", "info").lower()
 
+# With HELPLINE_LOG_FORMAT=json, gunicorn's own lines (start, workers, timeouts) and the access log are JSON too,
+# through the engine's handler that blanks phone-number-shaped runs, so a log collector reads one format.
+# The root logger keeps no handler: gunicorn's default gives it the access log's, and the app (which adds its own
+# handler only to a root logger without one, ivr/logs.py) would then write to stdout among the access lines.
+if os.environ.get("HELPLINE_LOG_FORMAT", "text") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "ivr.logs.JsonFormatter"}},
+        "handlers": {
+            "error_console": {"()": "ivr.logs.EngineLogHandler", "formatter": "json"},  # stderr
+            "console": {"()": "ivr.logs.EngineLogHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+        },
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+    }
+
 # No preload: every worker opens its own database connections after the fork.
 preload_app = False
+
+# No control socket (gunicorn 25.1+): its default path is one per user ($XDG_RUNTIME_DIR or ~/.gunicorn), so a
+# second gunicorn of the same user (a deploy's new copy, another instance) takes it over and removes it when it
+# stops. Stop and reload with signals (TERM, HUP), as systemd does. Older gunicorns ignore the name.
+control_socket_disable = True
 
 
 def post_worker_init(worker):

@@ -185,6 +185,10 @@ def test_gunicorn_with_the_shipped_config_serves_calls_and_logs_neither_numbers_
         server.terminate()
         server.wait(timeout=15)
     written = log.read_text()
-    assert written.count("worker warmed up") == 2, written[-2000:]  # each worker, before its first request
-    assert '"POST /voice/incoming" 200' in written  # the access log: the path, without "?l=fr"
+    entries = [json.loads(line) for line in written.splitlines()]  # gunicorn's own lines are JSON too
+    assert any(entry["logger"] == "gunicorn.error" for entry in entries)  # "Starting gunicorn", workers booting
+    access = [entry["event"] for entry in entries if entry["logger"] == "gunicorn.access"]
+    assert any('"POST /voice/incoming" 200' in event for event in access)  # the path, without "?l=fr"
+    assert sum("worker warmed up" in entry["event"] for entry in entries) == 2  # each worker, before its first call
     assert "l=fr" not in written and "612345678" not in written
+    assert "Control socket" not in written  # no per-user socket that another gunicorn would take over
