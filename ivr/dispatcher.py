@@ -20,6 +20,20 @@ from store.models import CallbackAttempt, Offer
 
 QUEUE_SID = re.compile(r"QU[0-9a-f]{32}")
 CALL_ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
+# Twilio's refusals that are about the listener's own number: invalid, unreachable, barred, or outside the
+# account's geographic permissions. Dialling it again will fail again, so it counts as a missed offer and the
+# listener is paused after a few (the roster shows why). Any other failure — Twilio down, slow or rate-limiting,
+# our credentials refused — is not the listener's doing: counting it would pause the whole room during a
+# Twilio outage and leave it paused afterwards.
+NUMBER_REFUSED = frozenset({13223, 13224, 21211, 21214, 21215, 21216, 21217, 21401, 21421})
+
+
+def listeners_number_refused(error: Exception) -> bool:
+    return getattr(error, "code", None) in NUMBER_REFUSED
+
+
+class TwilioUnavailable(Exception):
+    """Placing a call failed for a reason of Twilio's (down, slow, rate-limiting, credentials refused)."""
 
 
 class Dispatcher:
@@ -70,9 +84,23 @@ class Dispatcher:
                                          window_open(request.window, line.schedule, now))
                     session.commit()
                 plans, callers_gone = self._without_callers_gone(plans, line)
-                dialled += [plan.offer_id for plan in plans if self.dial(plan, line)]
+                dialled += self._dial_all(plans, line)
                 if not callers_gone:
                     return dialled
+
+    def _dial_all(self, plans: list[OfferPlan], line) -> list[int]:
+        """Dial each plan; once Twilio itself has failed, release the rest undialled rather than wait out its
+        timeout for each (they are claimed again at the next dispatch or sweep)."""
+        dialled: list[int] = []
+        for index, plan in enumerate(plans):
+            try:
+                if self.dial(plan, line):
+                    dialled.append(plan.offer_id)
+            except TwilioUnavailable:
+                for later in plans[index + 1:]:
+                    self._release(later, line, missed=False, why="Twilio could not be reached")
+                break
+        return dialled
 
     def _without_callers_gone(self, plans: list[OfferPlan], line) -> tuple[list[OfferPlan], bool]:
         """Before any phone rings for a caller not heard from lately, ask Twilio whether their call is over.
@@ -104,6 +132,8 @@ class Dispatcher:
             return "404" in str(getattr(error, "status", "")) or getattr(error, "status", None) == 404
 
     def dial(self, plan: OfferPlan, line) -> bool:
+        """Place the listener's call for ``plan``; False when it was not placed or no longer leads anywhere.
+        Raises TwilioUnavailable, the plan released, when Twilio itself failed: the next plans would too."""
         base = self.public_url()
         if not base:
             # Twilio needs absolute URLs for the listener's leg; not the listener's fault: no missed offer.
@@ -126,10 +156,18 @@ class Dispatcher:
                 status_callback_method="POST",
                 timeout=plan.ring_timeout,
             )
-        except Exception as error:  # noqa: BLE001 — Twilio refused or unreachable: the offer is missed
-            self.app.logger.error("dialling a listener for pool %s failed: %s", plan.pool, type(error).__name__)
-            self._release(plan, line, missed=True, why="the call to the listener could not be placed")
-            return False
+        except Exception as error:  # noqa: BLE001 — Twilio refused the number, or could not be reached
+            if listeners_number_refused(error):
+                self.app.logger.error("dialling a listener for pool %s failed: Twilio refused their number "
+                                      "(error %s)", plan.pool, getattr(error, "code", ""))
+                self._release(plan, line, missed=True, why=f"Twilio refused the listener's number "
+                                                           f"(error {getattr(error, 'code', '')})")
+                return False
+            self.app.logger.error("dialling a listener for pool %s failed: Twilio unavailable (%s %s); not "
+                                  "counted against the listener", plan.pool, type(error).__name__,
+                                  getattr(error, "status", "") or "")
+            self._release(plan, line, missed=False, why="Twilio could not place the call")
+            raise TwilioUnavailable from error
         with self.app.app_context(), database.session() as session:
             if plan.kind == "callback":
                 attempt = session.get(CallbackAttempt, plan.offer_id, with_for_update=True)

@@ -8,12 +8,15 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
+# Seconds to wait for Twilio's REST API (connecting, then each read). Without it the twilio library waits for
+# ever, and one hung request would stall a dispatch thread — and with it every listener it should dial.
+REST_TIMEOUT = 10.0
 
 
 class RebasedHttpClient(TwilioHttpClient):
     """Sends every request meant for https://*.twilio.com to ``base_url`` instead, keeping path and query."""
 
-    def __init__(self, base_url: str, timeout: float = 10.0):
+    def __init__(self, base_url: str, timeout: float = REST_TIMEOUT):
         super().__init__(timeout=timeout)
         self.base = urlsplit(base_url.rstrip("/"))
 
@@ -27,5 +30,8 @@ class RebasedHttpClient(TwilioHttpClient):
 def make_client(config) -> Client:
     """A REST client from the app's settings; the default base URL talks to Twilio itself."""
     base_url = config.get("TWILIO_API_BASE_URL") or DEFAULT_BASE_URL
-    http_client = None if base_url.rstrip("/") == DEFAULT_BASE_URL else RebasedHttpClient(base_url)
+    if base_url.rstrip("/") == DEFAULT_BASE_URL:
+        http_client = TwilioHttpClient(timeout=REST_TIMEOUT)
+    else:
+        http_client = RebasedHttpClient(base_url)
     return Client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client)

@@ -27,6 +27,8 @@ class TwilioTestServer:
     calls: dict[str, dict] = field(default_factory=dict)
     queues: dict[str, dict] = field(default_factory=dict)  # made by <Enqueue> at Twilio: see add_queue
     call_fetch_error: int | None = None  # set to 500 for Twilio failing to say how a call stands
+    # Placing a call fails: (HTTP status, Twilio error code), for every number ("*") or for one "To" number.
+    call_create_errors: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def start(self) -> "TwilioTestServer":
         server = self
@@ -104,6 +106,9 @@ class TwilioTestServer:
         if method == "POST" and path == prefix + ".json":
             if not params.get("To") or not params.get("From") or not (params.get("Url") or params.get("Twiml")):
                 return 400, {"code": 21201, "message": "To, From and Url or Twiml are required", "status": 400}
+            refused = self.call_create_errors.get(params["To"]) or self.call_create_errors.get("*")
+            if refused is not None:
+                return refused[0], {"code": refused[1], "message": "refused by the test", "status": refused[0]}
             sid = "CA" + uuid.uuid4().hex
             call = {"sid": sid, "account_sid": self.account_sid, "to": params["To"], "from": params["From"],
                     "status": "queued", "direction": "outbound-api", "uri": f"{prefix}/{sid}.json"}
