@@ -101,7 +101,8 @@ def sweep(app: Flask) -> SweepReport:
                     report.conversations_closed += 1
                 for call_sid, pool in lost_callers:
                     line = snapshot.line_for_pool(pool)
-                    offers.caller_left(session, call_sid, "hangup", now, line.queue if line else _defaults())
+                    _, ringing = offers.caller_left(session, call_sid, "hangup", now, line.queue if line else _defaults())
+                    to_hang_up.extend(offer.call_sid for offer in ringing)  # no phone rings on for them
                     report.callers_lost += 1
                 session.commit()
         with database.session() as session:

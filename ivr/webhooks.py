@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import phonenumbers
 from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import conversation, prompts, screening
@@ -355,13 +356,34 @@ def _line_from_args(snapshot):
 @twilio_only
 @never_fail(SILENT)
 def status():
+    from ivr.dispatcher import CALL_ENDED
+
     now = current_app.config["CLOCK"]()
     duration = field("CallDuration")
     with database.session() as session:
         calls.finish_call(session, field("CallSid"), now, field("CallStatus") or "unknown",
                           int(duration) if duration.isdigit() and len(duration) < 7 else None)
+        cancelled = _out_of_the_queue(session, field("CallSid"), now) if field("CallStatus") in CALL_ENDED else []
         session.commit()
+    if cancelled:
+        current_app.extensions["dispatcher"].hang_up([offer.call_sid for offer in cancelled])
     return twiml(VoiceResponse())
+
+
+def _out_of_the_queue(session, call_sid: str, now) -> list:
+    """The call is over while the engine still counts the caller in a queue: they hung up during the words
+    before <Enqueue> (Twilio never queued them, so no queue webhook will come), or that webhook was lost. Out
+    of the queue now, so no listener's phone rings for them; returns the offers whose phone must stop."""
+    from routing.queueing import PoolSettings
+    from store.dispatch import WAITING, caller_left
+    from store.models import QueuedCaller
+
+    pool = session.scalar(select(QueuedCaller.pool).where(QueuedCaller.call_sid == call_sid,
+                                                         QueuedCaller.status.in_(WAITING)))
+    if pool is None:
+        return []
+    line = directory.get(session, now).line_for_pool(pool)
+    return caller_left(session, call_sid, "hangup", now, line.queue if line else PoolSettings())[1]
 
 
 @voice.route("/fallback", methods=("GET", "POST"))

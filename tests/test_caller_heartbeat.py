@@ -149,3 +149,55 @@ def test_the_sweep_finds_a_caller_who_hung_up_unheard_within_a_pass_and_leaves_l
     assert queued(happ, ghost.sid).status == "abandoned"
     assert queued(happ, live.sid).status == "waiting"
     assert asked_about(rest) == [ghost.sid]
+
+
+def test_a_ghost_found_by_the_sweep_stops_the_phone_ringing_for_them(happ, tw, rest, clock):
+    camille = add_listener(happ, "Camille", CAMILLE, status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    rest.add_inbound_call(caller.sid, status="completed")
+    clock.now += silence_allowed(happ) + timedelta(seconds=1)
+    rest.call_fetch_error = 500  # Twilio cannot say as Camille becomes available: she is dialled all the same
+    goes_available(happ, camille)
+    [leg] = [sid for sid, call in rest.calls.items() if call.get("direction") == "outbound-api"]
+    rest.call_fetch_error = None
+    assert sweep(happ).callers_lost == 1
+    assert rest.calls[leg]["status"] == "canceled"
+    assert listener(happ, camille).status == "available" and listener(happ, camille).missed_in_row == 0
+
+
+# --- the call's own status callback -----------------------------------------------------------------------
+
+
+def test_a_caller_who_hangs_up_during_the_greeting_is_out_of_the_queue_when_the_call_ends(happ, tw, rest):
+    # The Belgian line has no menu: the first answer already holds <Enqueue>, after the greeting. The caller
+    # hangs up while it is read, so Twilio never queues them and only the call's status callback comes.
+    camille = add_listener(happ, "Camille", CAMILLE, status=ListenerStatus.PAUSED)  # on a short break
+    caller = Caller(tw)
+    assert caller.queued and queued(happ, caller.sid).status == "waiting"
+    tw.post("/voice/status", caller.params(CallStatus="completed", CallDuration="6"))
+    assert queued(happ, caller.sid).status == "abandoned"
+    goes_available(happ, camille)
+    assert listeners_dialled(rest) == [] and listener(happ, camille).status == "available"
+
+
+def test_the_end_of_a_call_stops_the_phone_ringing_for_it_when_its_queue_hang_up_was_lost(happ, tw, rest):
+    camille = add_listener(happ, "Camille", CAMILLE)
+    caller = Caller(tw)
+    assert listeners_dialled(rest) == [CAMILLE] and listener(happ, camille).status == "ringing"
+    [leg] = rest.calls
+    tw.post("/voice/status", caller.params(CallStatus="completed", CallDuration="40"))
+    assert rest.calls[leg]["status"] == "canceled"  # Camille's phone stops ringing for nobody
+    assert listener(happ, camille).status == "available" and listener(happ, camille).missed_in_row == 0
+    assert queued(happ, caller.sid).status == "abandoned"
+
+
+def test_the_end_of_a_bridged_call_leaves_its_conversation_alone(happ, tw, rest):
+    from tests.test_queue import bridge
+
+    camille = add_listener(happ, "Camille", CAMILLE)
+    caller = Caller(tw)
+    [sid] = rest.calls
+    leg = ListenerLeg(tw, rest, sid)
+    bridge(tw, caller, leg.press("1"), leg)
+    tw.post("/voice/status", caller.params(CallStatus="completed", CallDuration="300"))
+    assert queued(happ, caller.sid).status == "bridged" and listener(happ, camille).status == "on_call"
