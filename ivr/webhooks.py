@@ -389,8 +389,10 @@ def _out_of_the_queue(session, call_sid: str, now) -> list:
 @voice.route("/fallback", methods=("GET", "POST"))
 @twilio_only
 def fallback():
-    """Twilio's fallback URL: works with the database down, from settings alone."""
-    return twiml(technical_problem((current_app.config.get("EMERGENCY_FALLBACK"), "fr"), fallback_caller_id()))
+    """Twilio's fallback URL, asked when the voice URL failed: never touches the database. The caller is put
+    through to the line's emergency number from this worker's last directory snapshot (every worker reads one
+    before its first call), else to HELPLINE_EMERGENCY_FALLBACK."""
+    return twiml(failure_twiml(CALLER))
 
 
 # Their routes join this blueprint: the coordinators' service number and orientation to local associations.

@@ -202,6 +202,15 @@ def test_caller_fallback_never_shows_the_callers_own_number(down_app):
         assert_caller_fallback(document, CONFIGURED_FALLBACK, None)
 
 
+def test_twilio_fallback_url_dials_the_lines_own_emergency_number_from_the_workers_snapshot(app, tmp_path):
+    from app import warm_up
+
+    assert warm_up(app)  # as gunicorn has each worker do before its first request
+    unplug(app, tmp_path)
+    document = document_of(SignedTwilio(app.test_client()).post("/voice/fallback", params()))
+    assert_caller_fallback(document, EVC_FALLBACK, EVC)  # the 107, not the engine-wide setting
+
+
 def test_twilio_fallback_url_shows_the_dialled_number(down_app):
     document = document_of(SignedTwilio(down_app.test_client()).post("/voice/fallback", params()))
     assert_caller_fallback(document, CONFIGURED_FALLBACK, EVC)
