@@ -179,8 +179,9 @@ def process_tree_cpu_seconds(pids: list[int]) -> float:
 
 
 # The sweep as the scheduler runs it, every 15 s, for the 13 minutes after the storm — by then each open
-# conversation has reached 10 minutes of age, when it is checked with Twilio, and each waiting caller has been
-# checked every 2 minutes of their wait — then once 4 hours on. Offsets in seconds after the storm.
+# conversation has reached 10 minutes of age, when it is checked with Twilio, and each caller not heard from
+# in their queue for longer than its wait document's loop has been checked — then once 4 hours on. Offsets in
+# seconds after the storm.
 SWEEPS = (("now", [0, 15]), ("next 13 min", [30 + 15 * n for n in range(51)]), ("4 h on", [4 * 3600 + 60]))
 
 
