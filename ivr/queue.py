@@ -20,6 +20,7 @@ from store.listeners import handle_seconds, pool_state
 from store.models import Listener, Offer, QueuedCaller
 
 queue = Blueprint("queue", __name__, url_prefix="/voice")
+DEQUEUE_TIMEOUT = 5  # seconds a listener's <Dial><Queue> waits for their caller to be in the queue
 # --- the caller's side --------------------------------------------------------------------------------------
 
 
@@ -268,7 +269,9 @@ def listener_accept(session, now, offer, caller, listener, line, after):
         offers.release_offer(session, other, now, line.queue, missed=False, why="another listener took the call")
     app = current_app._get_current_object()
     after.append(lambda: app.extensions["dispatcher"].hang_up([o.call_sid for o in others]))
-    dial = Dial(action=public(f"/voice/listener/after?offer={offer.id}"))
+    # The caller is in their own queue when 1 is pressed, so the dequeue is at once; if the queue is empty, the
+    # Dial would wait for someone to join it (30 s by default) with the listener hearing silence.
+    dial = Dial(action=public(f"/voice/listener/after?offer={offer.id}"), timeout=DEQUEUE_TIMEOUT)
     dial.queue(twilio_queue_name(caller), url=public(f"/voice/queue/bridging?offer={offer.id}"), method="POST")
     response.append(dial)
     return response
@@ -282,6 +285,13 @@ def listener_after(session, now, offer, caller, listener, line, after):
     """The bridged conversation is over (or the queue was empty): tell the listener what comes next."""
     response = VoiceResponse()
     talked = offer.status == "bridged"
+    if offer.status == "accepted" and field("DialCallDuration") in ("", "0") and caller is not None \
+            and caller.status in offers.WAITING:
+        # The <Dial><Queue> ended with no bridge and no talk: the caller's own Twilio queue was empty or gone, so
+        # they are no longer in it — they hung up unheard, or were put through to the emergency number while the
+        # database was down. Offered again, they would ring listener after listener for nobody.
+        offers.caller_left(session, caller.call_sid, "not in their queue when a listener took the call", now,
+                           line.queue)
     # The Dial's end is reported here reliably: the status callback may be lost, the listener must not
     # stay "on call" (listener_leg_ended is idempotent when the status callback comes too).
     offers.listener_leg_ended(session, offer, now, line.queue, "completed", None)

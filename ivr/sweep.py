@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from routing.queueing import ListenerStatus
 from store import dispatch as offers
@@ -34,13 +35,31 @@ class SweepReport:
     callers_moved_on: int = 0
     callers_lost: int = 0
     pools_dispatched: list[str] = field(default_factory=list)
+    after_outage: bool = False  # the pass before failed: everyone was checked with Twilio
 
     def summary(self) -> str:
         return ", ".join(f"{k.replace('_', ' ')}: {v if not isinstance(v, list) else len(v)}"
                          for k, v in self.__dict__.items())
 
 
+OUTAGE = "sweep_failed"  # app.extensions key: the last pass could not reach the database
+
+
 def sweep(app: Flask) -> SweepReport:
+    """One pass of the repair. After a pass that failed (the database down), the next one asks Twilio about every
+    open conversation and every waiting caller at once: hang-ups reported during the outage were lost, and
+    listeners left "on call" for nobody would otherwise wait for their conversation's ten-minute check."""
+    after_outage = app.extensions.pop(OUTAGE, False)
+    try:
+        report = _sweep(app, after_outage)
+    except SQLAlchemyError:
+        app.extensions[OUTAGE] = True
+        raise
+    report.after_outage = after_outage
+    return report
+
+
+def _sweep(app: Flask, after_outage: bool) -> SweepReport:
     """Repair in three steps, so no transaction is ever held open while Twilio is asked anything:
     local repairs (committed), questions to Twilio (no session), then what the answers call for."""
     report = SweepReport()
@@ -70,14 +89,18 @@ def sweep(app: Flask) -> SweepReport:
                 report.listeners_freed += 1
             for caller in offers.stranded_callers(session):
                 caller.status, caller.offered_to = "waiting", None  # offered, but no phone rings for them
-            old_conversations = [(o.id, o.call_sid) for o in offers.open_conversations(session, now - RECHECK_CONVERSATION_EVERY)
-                                 if _due_for_a_check(now - o.created_at, RECHECK_CONVERSATION_EVERY)]
+            if after_outage:
+                old_conversations = [(o.id, o.call_sid) for o in offers.open_conversations(session, now)]
+            else:
+                old_conversations = [(o.id, o.call_sid) for o in offers.open_conversations(
+                    session, now - RECHECK_CONVERSATION_EVERY) if _due_for_a_check(now - o.created_at,
+                                                                                   RECHECK_CONVERSATION_EVERY)]
             suspects = []
             for caller in offers.waiting_callers(session):
                 line = snapshot.line_for_pool(caller.pool)
                 if line is None:
                     continue
-                if offers.not_heard_from(caller, now, line.queue):
+                if after_outage or offers.not_heard_from(caller, now, line.queue):
                     suspects.append((caller.call_sid, caller.pool))
                 elif pool_state(session, caller.pool, now).logged_in == 0:
                     caller.status = "moved_on"

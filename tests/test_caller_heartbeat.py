@@ -15,7 +15,7 @@ from store.extension import database, directory
 from store.listeners import set_status
 from store.models import Listener
 from tests.conftest import SignedTwilio, at_brussels
-from tests.test_queue import Caller, ListenerLeg, add_listener, events, listener, queued
+from tests.test_queue import Caller, ListenerLeg, add_listener, events, listener, path_of, queued
 
 POOL = "ecoute-violences-conjugales"
 CAMILLE = "+32470111111"
@@ -163,6 +163,58 @@ def test_a_ghost_found_by_the_sweep_stops_the_phone_ringing_for_them(happ, tw, r
     assert sweep(happ).callers_lost == 1
     assert rest.calls[leg]["status"] == "canceled"
     assert listener(happ, camille).status == "available" and listener(happ, camille).missed_in_row == 0
+
+
+def test_a_caller_missing_from_their_queue_when_a_listener_takes_the_call_is_not_offered_again(happ, tw, rest):
+    # The database was down when the caller hung up: the engine still counts them as waiting, but Twilio's queue
+    # of theirs is empty, so the listener's <Dial><Queue> ends with nobody to bridge.
+    camille = add_listener(happ, "Camille", CAMILLE)
+    dominique = add_listener(happ, "Dominique", "+32470222222", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    [sid] = rest.calls
+    leg = ListenerLeg(tw, rest, sid)
+    dial = leg.press("1").find("Dial")
+    assert dial.get("timeout") == "5"  # Camille hears at most 5 s of silence, not Twilio's default 30
+    after = tw.post(path_of(dial.get("action")), leg.params(CallStatus="in-progress", DialCallStatus="no-answer",
+                                                          DialCallDuration="0"))
+    assert "<Say" in after.get_data(as_text=True)  # Camille is told the caller is gone
+    assert queued(happ, caller.sid).status == "left"
+    assert listener(happ, camille).status == "available"
+    goes_available(happ, dominique)
+    assert listeners_dialled(rest) == [CAMILLE]  # nobody else's phone rings for that caller
+
+
+def test_the_first_sweep_after_a_database_outage_asks_twilio_about_everyone(happ, tw, rest, clock, tmp_path):
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import sessionmaker
+
+    from store.db import make_engine
+    from tests.test_queue import bridge
+
+    camille = add_listener(happ, "Camille", CAMILLE)
+    add_listener(happ, "Dominique", "+32470222222", status=ListenerStatus.PAUSED)  # logged in: nobody moved on
+    talking = Caller(tw)
+    [sid] = rest.calls
+    leg = ListenerLeg(tw, rest, sid)
+    bridge(tw, talking, leg.press("1"), leg)
+    ghost, live = Caller(tw), Caller(tw)
+    clock.now += timedelta(seconds=30)
+    saved = happ.extensions["database"]
+    unreachable = make_engine(f"sqlite:///{tmp_path}/gone/db.sqlite3")
+    happ.extensions["database"] = (unreachable, sessionmaker(bind=unreachable))
+    with pytest.raises(OperationalError):
+        sweep(happ)  # the scheduler logs it and tries again 15 s later
+    # Meanwhile the conversation ended and the ghost hung up: both reports were lost with the database.
+    rest.calls[sid]["status"] = "completed"
+    rest.add_inbound_call(ghost.sid, status="completed")
+    rest.add_inbound_call(live.sid)
+    happ.extensions["database"] = saved
+    clock.now += timedelta(seconds=15)  # well before a conversation's 10 minutes or a caller's silence allowed
+    report = sweep(happ)
+    assert report.after_outage and report.conversations_closed == 1 and report.callers_lost == 1
+    assert listener(happ, camille).status == "wrap_up"  # free for the next caller once wrapped up
+    assert queued(happ, ghost.sid).status == "abandoned" and queued(happ, live.sid).status == "waiting"
+    assert sweep(happ).after_outage is False  # the next pass is an ordinary one again
 
 
 # --- the call's own status callback -----------------------------------------------------------------------
