@@ -35,6 +35,7 @@ _KEPT = rf"(?:{_INSTANT}|{_IPV4}|{_TWILIO_SID})(?![.\-+]?\d)"
 _NUMBER_OR_KEPT_SHAPE = re.compile(rf"(?P<kept>{_KEPT})|{_PHONE}")
 BLANKED = "[number]"
 LOG_FORMATS = ("text", "json")
+TWILIO_REQUEST_LOGGER = "twilio.http_client"
 
 
 def scrub(text: str) -> str:
@@ -123,6 +124,12 @@ def formatter_for(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
+def quiet_twilio_requests(level: str) -> None:
+    """The twilio library logs 9-11 INFO lines per REST call (URL, headers, response); they are kept for DEBUG."""
+    debugging = str(level).upper() == "DEBUG"
+    logging.getLogger(TWILIO_REQUEST_LOGGER).setLevel(logging.NOTSET if debugging else logging.WARNING)
+
+
 def configure_logging(level: str, log_format: str, stream: IO[str] | None = None,
                       root: logging.Logger | None = None) -> None:
     """One engine handler on the root logger, set to ``level`` and ``log_format``; calling again updates it.
@@ -130,6 +137,7 @@ def configure_logging(level: str, log_format: str, stream: IO[str] | None = None
     When something else already set logging up (pytest, a host application) and no stream is asked for,
     its handlers are left as they are, as logging.basicConfig would.
     """
+    quiet_twilio_requests(level)
     root = root or logging.getLogger()
     handler = next((h for h in root.handlers if isinstance(h, EngineLogHandler)), None)
     if handler is None:
