@@ -12,7 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup, ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from settings import load_settings
+from settings import SettingsError, load_settings
 
 DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent / "instance"
 DEVELOPMENT_COMMANDS = {"demo", "call", "status"}
@@ -119,7 +119,11 @@ def warm_up(app: Flask) -> bool:
 
 
 def _create_cli_app() -> Flask:
-    return create_app()
+    try:
+        return create_app()
+    except SettingsError as error:
+        # A secret or setting to give, not a bug: say which, as click says a wrong option, without a traceback.
+        raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=AppGroup)

@@ -10,16 +10,37 @@ import time
 import traceback
 from typing import IO
 
-# Eight to fifteen digits, optionally after a "+" and split by spaces, dots or dashes, not glued to a word:
-# a caller's number in any usual notation. CallSids (letters and digits) and ISO instants are left alone.
-PHONE_SHAPED = re.compile(r"(?<![\w+])\+?\d(?:[ .\-]?\d){7,14}(?![\w])")
+# A caller's number in any notation our logs can hold: eight digits or more, after "+" or its URL encoding "%2B"
+# (glued to anything), or not glued to a word, split by spaces, dots, dashes, a form's "+" or "%20", or the
+# brackets of "+33 (0)6 ..." and "(212) 555-1234". No upper bound: two numbers one space apart are one run,
+# and a bound would cut it inside the second number and leave its last digits. Only sixteen digits or more in
+# a row, without "+", are no number (E.164 stops at fifteen): a 64-bit key such as the scheduler lock's.
+_SEPARATOR = r"(?:[ .\-+]|%20|\s?\(|\)\s?)"
+_PHONE = (rf"(?:(?:\+|%2[bB])\d(?:{_SEPARATOR}?\d){{7,}}(?!\d)"
+          rf"|(?<![\w+])(?!\d{{16}})\d(?:{_SEPARATOR}?\d){{7,}}(?!\w))")
+
+# What is kept although its digits would pass for a number: ISO dates and instants (Twilio's API version
+# /2010-04-01/ among them), times with fractions and offsets, IPv4 addresses, Twilio SIDs. A shape is kept only
+# when no digit follows it through a dot, dash or "+", where a number's digits could go on; a number that starts
+# earlier (digits, "+" or "00" before the shape) is matched from its start, so it is blanked whole.
+_DATE = r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d{1,9})?)?"
+_OFFSET = r"(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)"
+_INSTANT = rf"(?:{_DATE}(?:[T ]{_TIME})?|{_TIME}){_OFFSET}?"
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"  # no leading zero: "02.123.45.67" is a number
+_IPV4 = rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}"
+_TWILIO_SID = r"\b[A-Z]{2}[0-9a-fA-F]{32}\b"
+_KEPT = rf"(?:{_INSTANT}|{_IPV4}|{_TWILIO_SID})(?![.\-+]?\d)"
+
+_NUMBER_OR_KEPT_SHAPE = re.compile(rf"(?P<kept>{_KEPT})|{_PHONE}")
 BLANKED = "[number]"
 LOG_FORMATS = ("text", "json")
+TWILIO_REQUEST_LOGGER = "twilio.http_client"
 
 
 def scrub(text: str) -> str:
     """The text with every phone-number-shaped run replaced: a careless log call still writes no number."""
-    return PHONE_SHAPED.sub(BLANKED, text)
+    return _NUMBER_OR_KEPT_SHAPE.sub(lambda match: match.group("kept") or BLANKED, text)
 
 
 class _NoNumbers(logging.Filter):
@@ -103,6 +124,12 @@ def formatter_for(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
+def quiet_twilio_requests(level: str) -> None:
+    """The twilio library logs 9-11 INFO lines per REST call (URL, headers, response); they are kept for DEBUG."""
+    debugging = str(level).upper() == "DEBUG"
+    logging.getLogger(TWILIO_REQUEST_LOGGER).setLevel(logging.NOTSET if debugging else logging.WARNING)
+
+
 def configure_logging(level: str, log_format: str, stream: IO[str] | None = None,
                       root: logging.Logger | None = None) -> None:
     """One engine handler on the root logger, set to ``level`` and ``log_format``; calling again updates it.
@@ -110,6 +137,7 @@ def configure_logging(level: str, log_format: str, stream: IO[str] | None = None
     When something else already set logging up (pytest, a host application) and no stream is asked for,
     its handlers are left as they are, as logging.basicConfig would.
     """
+    quiet_twilio_requests(level)
     root = root or logging.getLogger()
     handler = next((h for h in root.handlers if isinstance(h, EngineLogHandler)), None)
     if handler is None:

@@ -188,17 +188,23 @@ def wait_for_lock(lock: SchedulerLock, poll_seconds: float, stopped: threading.E
 
 def _watch_lock(scheduler: BaseScheduler, lock: SchedulerLock, poll_seconds: float,
                 lost: threading.Event) -> threading.Thread:
-    """While active, check the lock is still ours; a scheduler that lost it (its database connection cut)
-    stops at once rather than run jobs beside the standby that has taken over."""
+    """While active, check the lock is still ours. A scheduler whose lock connection was cut (the database
+    restarted, the network) takes the lock again if it is still free; if not, it stops at once rather than
+    run jobs beside the standby that has taken over."""
 
     def watch() -> None:
         while True:
             time.sleep(poll_seconds)
             if not scheduler.running:
                 return
-            if lock.still_held() or lock.try_acquire():
+            if lock.still_held():
                 continue
-            logger.error("lost %s: stopping so that only one scheduler runs jobs", lock.description)
+            logger.warning("lost the connection holding %s: taking it again", lock.description)
+            if lock.try_acquire():
+                logger.info("active: this scheduler holds %s again", lock.description)
+                continue
+            logger.error("lost %s, %s: stopping so that only one scheduler runs jobs", lock.description,
+                         lock.refusal)
             lost.set()
             scheduler.shutdown(wait=True)
             return

@@ -13,12 +13,17 @@ from sqlalchemy.pool import NullPool
 
 # A fixed 64-bit key, the same for every scheduler of every version: derived from a name, not typed by hand.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"helpline-engine scheduler").digest()[:8], "big", signed=True)
+HELD_ELSEWHERE = "another scheduler holds it"
 
 
 class SchedulerLock:
-    """try_acquire() without waiting; still_held() to check it was not lost; release()."""
+    """try_acquire() without waiting; still_held() to check it was not lost; release().
+
+    After try_acquire() says no, ``refusal`` says why: another scheduler holds the lock, or the database
+    could not be asked."""
 
     description = "the scheduler lock"
+    refusal = HELD_ELSEWHERE
 
     def try_acquire(self) -> bool:
         raise NotImplementedError
@@ -51,9 +56,11 @@ class AdvisoryLock(SchedulerLock):
                 self._connection = self._engine.connect()
             if self._connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
                 return True
-        except Exception:  # noqa: BLE001 — the database is down: no lock, try again later
+        except Exception as error:  # noqa: BLE001 — the database is down: no lock, try again later
+            self.refusal = f"the database did not answer ({type(error).__name__})"
             self._drop_connection()
             return False
+        self.refusal = HELD_ELSEWHERE
         return False
 
     def still_held(self) -> bool:

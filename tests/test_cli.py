@@ -103,3 +103,23 @@ def test_the_readme_documents_every_setting():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     missing = [variable for variable, _, _ in SETTINGS.values() if f"`{variable}`" not in readme]
     assert missing == []
+
+
+def test_a_command_without_its_secrets_says_which_to_set_without_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from settings import SETTINGS
+
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in {variable for variable, _, _ in SETTINGS.values()}}
+    environment.update(HELPLINE_ENV="production", HELPLINE_INSTANCE_PATH=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", "from app import cli; cli(prog_name='helpline')", "db", "upgrade"],
+                            cwd=Path(__file__).resolve().parent.parent, env=environment, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "Error: set TWILIO_AUTH_TOKEN, HELPLINE_NUMBER_PEPPER, HELPLINE_CALLBACK_KEY" in result.stderr
+    assert "HELPLINE_ENV=development" in result.stderr

@@ -74,3 +74,16 @@ def test_a_misspelt_line_or_a_coordinator_without_scope_is_refused(app):
 
 def test_the_list_says_how_to_start_when_empty(app):
     assert "helpline accounts create-admin" in invoke(app, "list").output
+
+
+def test_the_readme_says_what_adding_an_account_asks_as_the_command_does(app):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Coordinators' console", 1)[1].split("\n## ", 1)[0]
+    assert "Both commands ask for the new account's password at the terminal, hidden and twice" in section
+    assert "no `--password` option" in section
+    result = invoke(app, "add", "--email", "c@example.org", "--name", "C", "--line", "un-premier-pas",
+                    input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0 and result.output.startswith("Password: \nRepeat the password: \n")
+    assert "--password" not in invoke(app, "add", "--help").output

@@ -18,7 +18,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from ivr.logs import EngineLogHandler, configure_logging
-from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER, make_test_app
+from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER, PUBLIC_URL, make_test_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLER = "+33612345678"
@@ -135,6 +135,27 @@ def test_an_unknown_log_format_is_refused_at_start():
 
     with pytest.raises(SettingsError, match="HELPLINE_LOG_FORMAT"):
         load_settings(Path("/tmp"), {"ENVIRONMENT": "development", "LOG_FORMAT": "xml"}, environ={})
+
+
+def place_a_call_through_the_apps_client(app, rest) -> None:
+    from ivr.twilio_rest import make_client
+
+    make_client(app.config).calls.create(to="+33600000001", from_="+33199009494", url=PUBLIC_URL + "/voice/x")
+    assert len(rest.calls) == 1
+
+
+def test_a_rest_call_to_twilio_writes_no_info_line(live_app, rest, caplog):
+    caplog.set_level(logging.INFO)
+    place_a_call_through_the_apps_client(live_app, rest)
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("twilio") and r.levelno < logging.WARNING]
+
+
+def test_at_debug_level_the_twilio_librarys_request_lines_are_kept(database_url, clock, rest, caplog):
+    app = make_test_app(database_url, clock, LOG_LEVEL="DEBUG", TWILIO_API_BASE_URL=rest.base_url)
+    caplog.set_level(logging.INFO)
+    place_a_call_through_the_apps_client(app, rest)
+    twilio_lines = [r.getMessage() for r in caplog.records if r.name == "twilio.http_client"]
+    assert "-- BEGIN Twilio API Request --" in twilio_lines
 
 
 # --- gunicorn with gunicorn.conf.py -------------------------------------------------------------------------

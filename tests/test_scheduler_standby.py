@@ -9,17 +9,19 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import create_engine, select, text
 
 from store.extension import database
 from store.listeners import create_listener
 from store.models import Listener
+from store.scheduler_lock import LOCK_KEY
 from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER, PUBLIC_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_scheduler(app, tmp_path: Path, name: str) -> tuple[subprocess.Popen, Path]:
+def start_scheduler(app, tmp_path: Path, name: str, poll_seconds: float = 0.2) -> tuple[subprocess.Popen, Path]:
     environment = {
         **os.environ,
         "HELPLINE_ENV": "production",
@@ -31,7 +33,7 @@ def start_scheduler(app, tmp_path: Path, name: str) -> tuple[subprocess.Popen, P
         "HELPLINE_CALLBACK_KEY": CALLBACK_KEY,
         "HELPLINE_PUBLIC_URL": PUBLIC_URL,
         "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
-        "HELPLINE_SCHEDULER_STANDBY_POLL_SECONDS": "0.2",
+        "HELPLINE_SCHEDULER_STANDBY_POLL_SECONDS": str(poll_seconds),
         "HELPLINE_LOG_LEVEL": "DEBUG",
     }
     log = tmp_path / f"{name}.log"
@@ -110,3 +112,73 @@ def test_a_standby_scheduler_stops_cleanly_on_sigterm_without_running_anything(a
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+# --- the active scheduler's lock connection cut (PostgreSQL restarted, the network) ---------------------------
+
+LOST_CONNECTION = "WARNING schedules.scheduler: lost the connection holding PostgreSQL advisory lock"
+
+
+def on_postgresql(app):
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("the advisory lock's connection is PostgreSQL's")
+    return create_engine(app.config["DATABASE_URL"], isolation_level="AUTOCOMMIT")
+
+
+def cut_the_lock_connection(engine) -> None:
+    """Ends the scheduler's lock session from the server's side, as a database restart does (this test's
+    database only: each test session has its own)."""
+    with engine.connect() as connection:
+        pids = connection.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND application_name = 'helpline scheduler'")).all()
+        assert len(pids) == 1, pids
+        assert connection.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pids[0]})
+
+
+def lock_is_free(engine) -> bool:
+    with engine.connect() as connection:
+        taken = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY})
+        if taken:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+        return not taken
+
+
+def test_an_active_scheduler_whose_lock_connection_is_cut_says_so_and_holds_the_lock_again(app, tmp_path):
+    engine = on_postgresql(app)
+    scheduler, log = start_scheduler(app, tmp_path, "active")
+    try:
+        wait_for(lambda: said(log, "active: this scheduler holds"), 30, "the scheduler", log)
+        cut_the_lock_connection(engine)
+        wait_for(lambda: said(log, f"INFO schedules.scheduler: active: this scheduler holds PostgreSQL advisory lock "
+                                   f"{LOCK_KEY} again"), 15, "the lock taken again", log)
+        assert said(log, LOST_CONNECTION)
+        assert scheduler.poll() is None and lock_is_free(engine)
+        scheduler.send_signal(signal.SIGTERM)
+        assert scheduler.wait(timeout=15) == 0, log.read_text()[-2000:]
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+            scheduler.wait()
+        engine.dispose()
+
+
+def test_an_active_scheduler_whose_lock_was_taken_while_its_connection_was_cut_says_so_and_stops(app, tmp_path):
+    engine = on_postgresql(app)
+    # A check every 2 s: the rival below takes the freed lock well before the scheduler looks again.
+    scheduler, log = start_scheduler(app, tmp_path, "active", poll_seconds=2)
+    try:
+        wait_for(lambda: said(log, "active: this scheduler holds"), 30, "the scheduler", log)
+        with engine.connect() as rival:
+            cut_the_lock_connection(engine)
+            assert rival.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY})
+            assert scheduler.wait(timeout=20) != 0
+            rival.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+        written = log.read_text()
+        assert LOST_CONNECTION in written
+        assert f"ERROR schedules.scheduler: lost PostgreSQL advisory lock {LOCK_KEY}, another scheduler holds it: " \
+               "stopping" in written
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+            scheduler.wait()
+        engine.dispose()
