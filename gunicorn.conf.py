@@ -25,7 +25,8 @@ max_requests_jitter = 500
 # time — never the caller's form fields. The app's own lines follow HELPLINE_LOG_FORMAT.
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# The size carries its unit: "200 12345" would read as a number in groups and be blanked as one.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)sB %(M)sms'
 loglevel = os.environ.get("HELPLINE_LOG_LEVEL", "info").lower()
 
 # With HELPLINE_LOG_FORMAT=json, gunicorn's own lines (start, workers, timeouts) and the access log are JSON too,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +114,12 @@ def test_the_json_log_keeps_a_schedulers_next_run_and_a_proxys_address():
     events = [json.loads(line)["event"] for line in stream.getvalue().splitlines()]
     assert events == ["job sweep: next run 2026-11-24T10:16:06.123456+00:00", '203.0.113.7 "GET /health" 200 15 3ms',
                       "callback for [number]"]
+
+
+def test_the_access_logs_status_size_and_time_survive_the_masking_even_for_a_large_page():
+    import runpy
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    line = settings["access_log_format"] % {"h": "203.0.113.7", "m": "GET", "U": "/console/reports", "s": "200",
+                                            "B": "48213", "M": "35"}
+    assert scrub(line) == line and "200" in line and "48213" in line
