@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks._storm import ACCOUNT_SID, POOLS, ROOT, START
+from benchmarks._storm import ACCOUNT_SID, POOLS, ROOT, START, free_port
 
 # --- the server side ------------------------------------------------------------------------------------
 
@@ -131,6 +131,22 @@ def start_gunicorn(target: str, environment: dict[str, str], port: int, workers:
         time.sleep(0.2)
     server.stop()
     raise SystemExit("gunicorn did not start within 40 s")
+
+
+def serve_storm(emulator, database_url: str, work: Path, listeners: int, workers: int) -> tuple[dict[str, str], Gunicorn]:
+    """The server side of a storm, ready to play: the emulator's REST API started, the production settings, the
+    database migrated and loaded with ``listeners`` available listeners per pool, gunicorn serving the storm
+    app on ``workers`` workers, and the emulator's webhooks pointed at it. Returns the settings and the server."""
+    from benchmarks._storm import Webhooks
+
+    port = free_port()
+    emulator.rest.start()
+    environment = production_environment(database_url, f"http://127.0.0.1:{port}", emulator.rest.base_url,
+                                         emulator.auth_token)
+    prepare_database(environment, storm_directory(work / "directory"), listeners)
+    server = start_gunicorn("benchmarks.storm_app:create()", environment, port, workers, work / "gunicorn.log")
+    emulator.webhooks = Webhooks(server.base_url, emulator.auth_token, emulator.stats)
+    return environment, server
 
 
 def _answers(port: int) -> bool:

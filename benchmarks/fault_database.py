@@ -34,9 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._storm import Stats, TwilioEmulator, Webhooks, fallback_needles, free_port, run_storm  # noqa: E402
-from benchmarks._storm_servers import (SWEEPS, PeriodicSweep, leftovers, prepare_database, production_environment, run_sweeps,  # noqa: E402
-                                       start_gunicorn, storm_directory)
+from benchmarks._storm import Stats, TwilioEmulator, fallback_needles, free_port, run_storm  # noqa: E402
+from benchmarks._storm_servers import SWEEPS, PeriodicSweep, leftovers, run_sweeps, serve_storm  # noqa: E402
 
 POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 
@@ -130,14 +129,7 @@ def main(argv=None) -> int:
         cluster.create_database()
         with tempfile.TemporaryDirectory(prefix="helpline-db-fault-") as temporary:
             work = Path(temporary)
-            app_port = free_port()
-            emulator.rest.start()
-            environment = production_environment(cluster.url, f"http://127.0.0.1:{app_port}", emulator.rest.base_url,
-                                                 emulator.auth_token)
-            prepare_database(environment, storm_directory(work / "directory"), args.listeners)
-            server = start_gunicorn("benchmarks.storm_app:create()", environment, app_port, args.workers,
-                                    work / "gunicorn.log")
-            emulator.webhooks = Webhooks(server.base_url, emulator.auth_token, stats)
+            environment, server = serve_storm(emulator, cluster.url, work, args.listeners, args.workers)
 
             def outage(elapsed: float) -> None:
                 if "stopped" not in moments and elapsed >= args.stop_at:

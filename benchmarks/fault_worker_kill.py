@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._storm import Stats, TwilioEmulator, Webhooks, fallback_needles, free_port, run_storm  # noqa: E402
-from benchmarks._storm_servers import (SWEEPS, PeriodicSweep, leftovers, prepare_database, production_environment, run_sweeps,  # noqa: E402
-                                       saved_callbacks, start_gunicorn, storm_directory)
+from benchmarks._storm import Stats, TwilioEmulator, fallback_needles, run_storm  # noqa: E402
+from benchmarks._storm_servers import (SWEEPS, PeriodicSweep, leftovers, run_sweeps, saved_callbacks,  # noqa: E402
+                                       serve_storm)
 from benchmarks.webhook_throughput import PostgresDatabase  # noqa: E402
 
 
@@ -60,14 +60,7 @@ def main(argv=None) -> int:
         emulator = TwilioEmulator("kill-auth-token-" + "0" * 16, stats)
         server = None
         try:
-            port = free_port()
-            emulator.rest.start()
-            environment = production_environment(database.url, f"http://127.0.0.1:{port}", emulator.rest.base_url,
-                                                 emulator.auth_token)
-            prepare_database(environment, storm_directory(work / "directory"), args.listeners)
-            server = start_gunicorn("benchmarks.storm_app:create()", environment, port, args.workers,
-                                    work / "gunicorn.log")
-            emulator.webhooks = Webhooks(server.base_url, emulator.auth_token, stats)
+            environment, server = serve_storm(emulator, database.url, work, args.listeners, args.workers)
 
             def kill_now_and_then(elapsed: float) -> None:
                 if len(killed) < args.kills and elapsed >= args.kill_every * (len(killed) + 1):

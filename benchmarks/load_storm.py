@@ -52,9 +52,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._storm import (Pacing, Stats, TwilioEmulator, Webhooks, fallback_needles, free_port,  # noqa: E402
                                percentile, run_storm)
-from benchmarks._storm_servers import (busy_cpu_seconds, leftovers, prepare_database,  # noqa: E402
-                                       process_tree_cpu_seconds, production_environment, start_gunicorn,
-                                       storm_directory)
+from benchmarks._storm_servers import (busy_cpu_seconds, leftovers, process_tree_cpu_seconds,  # noqa: E402
+                                       serve_storm, start_gunicorn)
 from benchmarks.webhook_throughput import PostgresDatabase  # noqa: E402
 
 BASELINE_REQUEST = ("/voice/incoming", {"CallSid": "CA" + "0" * 32, "From": "+33612345678", "To": "+33199009494"})
@@ -176,17 +175,7 @@ def run_level(args, concurrency: int, work: Path) -> Level:
     emulator = TwilioEmulator("storm-auth-token-" + "0" * 16, stats, pacing)
     server = None
     try:
-        port = free_port()
-        emulator.rest.start()
-        environment = production_environment(database.url, f"http://127.0.0.1:{port}", emulator.rest.base_url,
-                                             emulator.auth_token)
-        prepare_database(environment, storm_directory(work / f"directory-{concurrency}"), args.listeners)
-        baseline = None
-        if args.pace == "compressed":
-            baseline = closed_loop_baseline(args, concurrency, work, environment)
-
-        server = start_gunicorn("benchmarks.storm_app:create()", environment, port, args.workers, work / "storm.log")
-        emulator.webhooks = Webhooks(server.base_url, emulator.auth_token, stats)
+        environment, server = serve_storm(emulator, database.url, work, args.listeners, args.workers)
         busy_before, ours_before = busy_cpu_seconds(), process_tree_cpu_seconds(server.worker_pids())
         client_before = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
         started = time.monotonic()
@@ -205,18 +194,19 @@ def run_level(args, concurrency: int, work: Path) -> Level:
         print(f"  machine        {busy / elapsed:.2f} of 2 cores busy: the gunicorn workers {ours / elapsed:.2f}, "
               f"this script (the callers and Twilio's side) {client / elapsed:.2f}, PostgreSQL and other "
               f"processes {max(0.0, (busy - ours - client) / elapsed):.2f}")
-        errors = [line for line in (work / "storm.log").read_text().splitlines() if '"level": "ERROR"' in line]
+        errors = [line for line in (work / "gunicorn.log").read_text().splitlines() if '"level": "ERROR"' in line]
         if errors:
             print(f"  server logged  {len(errors)} ERROR lines, e.g. {errors[0][:300]}")
         server.stop()
         server = None
-        if baseline is None:
+        if args.pace == "compressed":
+            baseline = closed_loop_baseline(args, concurrency, work, environment)
+            how = f"{concurrency} clients that never pause, {args.baseline_seconds:.0f} s"
+        else:
             with stats.lock:
                 schedule = sorted(sent - started for sent in stats.sent if started <= sent < ended)
             baseline = replayed_baseline(args, schedule, work, environment)
             how = f"the storm's {len(schedule)} webhooks replayed at the same instants"
-        else:
-            how = f"{concurrency} clients that never pause, {args.baseline_seconds:.0f} s"
         print(f"  baseline       benchmarks/bare_app.py, same gunicorn settings, {how}: {len(baseline.latencies)} "
               f"requests, p50 {percentile(baseline.latencies, 0.5):.1f} ms, p99 "
               f"{percentile(baseline.latencies, 0.99):.1f} ms, errors {len(baseline.errors)}")
@@ -235,7 +225,9 @@ def main(argv=None) -> int:
     levels = []
     with tempfile.TemporaryDirectory(prefix="helpline-storm-") as temporary:
         for concurrency in args.levels:
-            levels.append(run_level(args, concurrency, Path(temporary)))
+            work = Path(temporary) / f"level-{concurrency}"
+            work.mkdir()
+            levels.append(run_level(args, concurrency, work))
             print()
     print(f"Summary ({args.pace} pace, {args.workers} workers): calls at once | webhooks per second | p50 | p99 | "
           f"errors | bare app p50 / p99 | p99 / bare p99")
