@@ -179,7 +179,8 @@ def wait_for_lock(lock: SchedulerLock, poll_seconds: float, stopped: threading.E
     """Stand by until ``lock`` is ours (True) or ``stopped`` is set (False)."""
     if lock.try_acquire():
         return True
-    logger.info("standby: another scheduler holds %s; trying again every %s s", lock.description, poll_seconds)
+    # Why it waits: another scheduler holds the lock, or the database did not answer (then it is no standby).
+    logger.info("standby: %s (%s); trying again every %s s", lock.refusal, lock.description, poll_seconds)
     while not stopped.wait(poll_seconds):
         if lock.try_acquire():
             return True

@@ -182,3 +182,20 @@ def test_an_active_scheduler_whose_lock_was_taken_while_its_connection_was_cut_s
             scheduler.kill()
             scheduler.wait()
         engine.dispose()
+
+
+def test_a_scheduler_waiting_for_an_unreachable_database_does_not_claim_another_one_holds_the_lock(caplog):
+    import logging
+    import threading
+
+    from schedules.scheduler import wait_for_lock
+    from store.scheduler_lock import AdvisoryLock
+
+    lock = AdvisoryLock("postgresql+psycopg://helpline@127.0.0.1:9/helpline")
+    stopped = threading.Event()
+    stopped.set()  # one try, then stop
+    with caplog.at_level(logging.INFO, logger="schedules.scheduler"):
+        assert wait_for_lock(lock, 0.01, stopped) is False
+    said = " ".join(record.getMessage() for record in caplog.records)
+    assert "standby: the database did not answer (OperationalError)" in said
+    assert "another scheduler holds" not in said
