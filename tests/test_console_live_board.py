@@ -15,9 +15,9 @@ from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, set_status
 from store.models import Listener, ListenerStatusChange, QueuedCaller
-from tests.conftest import SignedTwilio, at_brussels
 from tests.test_console_auth import COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
-from tests.test_queue import Caller, ListenerLeg, bridge, rung
+# qapp and tw, fixtures: the Belgian line on a Tuesday morning and a signed Twilio client for it.
+from tests.test_queue import Caller, ListenerLeg, bridge, qapp, rung, tw  # noqa: F401,F811
 
 EVC = "ecoute-violences-conjugales"
 BOARD = f"/console/lines/{EVC}/live"
@@ -25,17 +25,6 @@ NOOR_PHONE = "+32470111111"
 CALLER_NUMBER = "+32470000001"  # what tests.test_queue.Caller calls from
 LISTENER_EMAIL = "noor@example.org"
 LISTENER_PASSWORD = "Noor's own password here"
-
-
-@pytest.fixture
-def qapp(live_app, clock):
-    clock.now = at_brussels(2026, 11, 24, 10, 0)  # a Tuesday: the Belgian line is open
-    return live_app
-
-
-@pytest.fixture
-def tw(qapp):
-    return SignedTwilio(qapp.test_client())
 
 
 def add_listener(app, name, phone, status, pools=(EVC,)) -> int:
