@@ -64,5 +64,9 @@ def post_worker_init(worker):
     Anything else served with this file (the benchmarks' bare app) is left as it is."""
     from app import warm_up
 
-    if "dispatcher" in getattr(worker.wsgi, "extensions", {}):
+    if "dispatcher" not in getattr(worker.wsgi, "extensions", {}):
+        return
+    try:
         warm_up(worker.wsgi)
+    except Exception as error:  # noqa: BLE001 — an error here would make gunicorn halt the whole server
+        worker.log.warning("warm-up failed (%s): the worker starts cold", type(error).__name__)

@@ -213,3 +213,21 @@ def test_gunicorn_with_the_shipped_config_serves_calls_and_logs_neither_numbers_
     assert sum("worker warmed up" in entry["event"] for entry in entries) == 2  # each worker, before its first call
     assert "l=fr" not in written and "612345678" not in written
     assert "Control socket" not in written  # no per-user socket that another gunicorn would take over
+
+
+def test_a_failing_warm_up_lets_the_worker_start_cold_rather_than_halt_gunicorn(monkeypatch):
+    import runpy
+    from types import SimpleNamespace
+
+    import app as application
+
+    def broken(_app):
+        raise ValueError("a prompt that does not compile")
+
+    monkeypatch.setattr(application, "warm_up", broken)
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    warnings = []
+    worker = SimpleNamespace(wsgi=SimpleNamespace(extensions={"dispatcher": object()}),
+                             log=SimpleNamespace(warning=lambda *args: warnings.append(args[0] % args[1:])))
+    hooks["post_worker_init"](worker)  # an exception here makes gunicorn's arbiter halt every worker
+    assert warnings == ["warm-up failed (ValueError): the worker starts cold"]
