@@ -83,7 +83,6 @@ def wait():
         if caller is None or line is None or caller.status not in offers.WAITING:
             response.leave()
             return twiml(response)
-        caller.last_heard_at = now  # the caller's heartbeat: a caller who hung up unheard stops fetching this
         settings = line.queue
         state = pool_state(session, caller.pool, now)
         waited = offers.waited(caller, now)
@@ -97,6 +96,9 @@ def wait():
             response.leave()
         else:
             _announce(session, response, caller, line, state, now)
+        # The caller's heartbeat (one who hung up unheard stops fetching this), written last: the UPDATE locks
+        # the row, and a dispatch claiming callers meanwhile (SKIP LOCKED) would pass this caller over.
+        caller.last_heard_at = now
         session.commit()
     return twiml(response)
 
@@ -285,11 +287,12 @@ def listener_after(session, now, offer, caller, listener, line, after):
     """The bridged conversation is over (or the queue was empty): tell the listener what comes next."""
     response = VoiceResponse()
     talked = offer.status == "bridged"
-    if offer.status == "accepted" and field("DialCallDuration") in ("", "0") and caller is not None \
-            and caller.status in offers.WAITING:
-        # The <Dial><Queue> ended with no bridge and no talk: the caller's own Twilio queue was empty or gone, so
-        # they are no longer in it — they hung up unheard, or were put through to the emergency number while the
-        # database was down. Offered again, they would ring listener after listener for nobody.
+    if offer.status == "accepted" and field("CallStatus") == "in-progress" \
+            and field("DialCallDuration") in ("", "0") and caller is not None and caller.status in offers.WAITING:
+        # The listener is still on the line and their <Dial><Queue> ended with no bridge and no talk: the caller's
+        # own Twilio queue was empty or gone, so they are no longer in it — they hung up unheard, or were put
+        # through to the emergency number while the database was down. Offered again, they would ring listener
+        # after listener for nobody. (A listener who hung up before the bridge says nothing about the caller.)
         offers.caller_left(session, caller.call_sid, "not in their queue when a listener took the call", now,
                            line.queue)
     # The Dial's end is reported here reliably: the status callback may be lost, the listener must not

@@ -174,6 +174,21 @@ def test_a_caller_missing_from_their_queue_when_a_listener_takes_the_call_is_not
     assert listeners_dialled(rest) == [CAMILLE]  # nobody else's phone rings for that caller
 
 
+def test_a_listener_hanging_up_before_the_bridge_leaves_the_caller_in_the_queue(qapp, tw, rest):
+    # Camille pressed 1, then her mobile dropped before Twilio bridged: the Dial's action comes with her call
+    # over, which says nothing of the caller — who is still waiting and is offered again.
+    camille = add_listener(qapp, "Camille", CAMILLE)
+    caller = Caller(tw)
+    [sid] = rest.calls
+    leg = ListenerLeg(tw, rest, sid)
+    dial = leg.press("1").find("Dial")
+    tw.post(path_of(dial.get("action")), leg.params(CallStatus="completed", DialCallStatus="completed",
+                                                    DialCallDuration="0"))
+    assert queued(qapp, caller.sid).status == "offered"  # offered again at once: Camille is free
+    assert listeners_dialled(rest) == [CAMILLE, CAMILLE]
+    assert listener(qapp, camille).status == "ringing"
+
+
 def test_the_first_sweep_after_a_database_outage_asks_twilio_about_everyone(qapp, tw, rest, clock, tmp_path):
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import sessionmaker
