@@ -42,7 +42,7 @@ class SweepReport:
                          for k, v in self.__dict__.items())
 
 
-OUTAGE = "sweep_failed"  # app.extensions key: the last pass could not reach the database
+OUTAGE = "sweep_failed"  # app.extensions key: the last pass failed, or this scheduler just became active
 
 
 def sweep(app: Flask) -> SweepReport:
@@ -74,8 +74,10 @@ def _sweep(app: Flask, after_outage: bool) -> SweepReport:
             report.shift_changes = len(apply_shifts(session, now))
             for offer in offers.expired_offers(session, now):
                 line = snapshot.line_for_pool(offer.pool)
+                # Missed only if the phone rang: an offer never dialled (Twilio slow to answer the dispatcher,
+                # a dispatch thread cut short) is no fault of the listener's.
                 offers.release_offer(session, offer, now, line.queue if line else _defaults(),
-                                     missed=True, why="offer expired with no news from Twilio")
+                                     missed=offer.call_sid is not None, why="offer expired with no news from Twilio")
                 to_hang_up.append(offer.call_sid)
                 report.offers_expired += 1
             for attempt in expired_attempts(session, now):

@@ -239,6 +239,12 @@ def scheduler_command() -> None:
         logger.info("standby scheduler stopped")
         return
     logger.info("active: this scheduler holds %s", lock.description)
+    # What happened while no scheduler was active (this one starting, taking over from one that died, or back
+    # after the database was down) is unknown: its first sweep asks Twilio about every open conversation and
+    # every waiting caller, whose hang-ups may have been lost meanwhile.
+    from ivr.sweep import OUTAGE
+
+    app.extensions[OUTAGE] = True
     # Built only once the lock is ours: building rewrites the job store a running scheduler reads.
     scheduler = build_scheduler(app, blocking=True)
     stopping = _stop_on_signals(scheduler)

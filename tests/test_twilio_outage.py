@@ -71,3 +71,25 @@ def test_the_client_for_twilio_itself_gives_up_after_a_timeout():
 
     client = make_client({"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "token"})
     assert client.http_client.timeout == REST_TIMEOUT and REST_TIMEOUT <= 10
+
+
+def test_an_offer_that_expired_before_it_was_ever_dialled_is_not_the_listeners_miss(qapp, tw, rest, clock):
+    # The dispatcher claimed Camille for a caller, then never got to place the call (Twilio slow to answer it,
+    # the process cut short): the sweep frees her without counting a missed offer.
+    from datetime import timedelta
+
+    from ivr.sweep import sweep
+    from store.dispatch import claim_offers
+
+    camille = add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    Caller(tw)
+    with qapp.app_context(), database.session() as session:
+        set_status(session, session.get(Listener, camille), ListenerStatus.AVAILABLE, clock.now, "back")
+        line = qapp.extensions["directory"].get(session, clock.now).line_for_pool(POOL)
+        [plan] = claim_offers(session, POOL, clock.now, line.queue)
+        session.commit()
+    assert listener(qapp, camille).status == "ringing" and placed(rest) == []
+    clock.now += timedelta(minutes=2)
+    rest.call_create_errors["*"] = (503, 20503)  # the sweep's own dispatch cannot dial her either
+    assert sweep(qapp).offers_expired == 1
+    assert listener(qapp, camille).missed_in_row == 0 and listener(qapp, camille).status == "available"
