@@ -11,13 +11,14 @@ import traceback
 from typing import IO
 
 # A caller's number in any notation our logs can hold: eight digits or more, after "+" or its URL encoding "%2B"
-# (glued to anything), or not glued to a word, split by spaces, dots, dashes, a form's "+" or "%20", or the
+# (glued to anything), or after anything but a digit (so "call_0612345678" is blanked too; Twilio SIDs are kept
+# below) and not followed by a letter, split by spaces, dots, dashes, a form's "+" or "%20", or the
 # brackets of "+33 (0)6 ..." and "(212) 555-1234". No upper bound: two numbers one space apart are one run,
 # and a bound would cut it inside the second number and leave its last digits. Only sixteen digits or more in
 # a row, without "+", are no number (E.164 stops at fifteen): a 64-bit key such as the scheduler lock's.
 _SEPARATOR = r"(?:[ .\-+]|%20|\s?\(|\)\s?)"
 _PHONE = (rf"(?:(?:\+|%2[bB])\d(?:{_SEPARATOR}?\d){{7,}}(?!\d)"
-          rf"|(?<![\w+])(?!\d{{16}})\d(?:{_SEPARATOR}?\d){{7,}}(?!\w))")
+          rf"|(?<![\d+])(?!\d{{16}})\d(?:{_SEPARATOR}?\d){{7,}}(?!\w))")
 
 # What is kept although its digits would pass for a number: ISO dates and instants (Twilio's API version
 # /2010-04-01/ among them), times with fractions and offsets, IPv4 addresses, Twilio SIDs. A shape is kept only

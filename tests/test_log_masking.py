@@ -123,3 +123,8 @@ def test_the_access_logs_status_size_and_time_survive_the_masking_even_for_a_lar
     line = settings["access_log_format"] % {"h": "203.0.113.7", "m": "GET", "U": "/console/reports", "s": "200",
                                             "B": "48213", "M": "35"}
     assert scrub(line) == line and "200" in line and "48213" in line
+
+
+@pytest.mark.parametrize("glued", ["x0612345678", "call_33612345678", "caller=0612345678"])
+def test_a_number_glued_after_a_letter_or_underscore_is_blanked(glued):
+    assert "12345678" not in scrub(f"dialling {glued} now")
