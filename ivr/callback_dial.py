@@ -13,6 +13,7 @@ from ivr.spoken import caller_type_words
 from ivr.webhooks import field, never_fail, public, say, twiml
 from routing.callbacks import window_open
 from store.callbacks import accept_attempt, listener_leg_over, record_outcome, release_attempt
+from store.calls import CALL_ENDED
 from store.crypto import decrypt_number
 from store.dispatch import locked
 from store.extension import database, directory
@@ -180,7 +181,7 @@ def outcome(session, now, attempt, callback_request, line, after):
 @attempt_turn
 def listener_status(session, now, attempt, callback_request, line, after):
     status = field("CallStatus")
-    if status in ("completed", "busy", "no-answer", "failed", "canceled"):
+    if status in CALL_ENDED:
         listener_leg_over(session, attempt, now, line.queue, line.callback, status)
         app = current_app._get_current_object()
         after.append(lambda: app.extensions["dispatcher"].trigger(line.pool))

@@ -9,6 +9,7 @@ from typing import Iterable
 from flask import Flask, current_app
 
 from ivr.twilio_rest import make_client
+from store.calls import CALL_ENDED
 from store.dispatch import OfferPlan, caller_left, claim_offers, offer_dialled, release_offer
 from store.extension import database, directory
 from routing.queueing import ListenerStatus
@@ -19,7 +20,6 @@ from store.models import CallbackAttempt, Offer
 
 
 QUEUE_SID = re.compile(r"QU[0-9a-f]{32}")
-CALL_ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
 # Twilio's refusals that are about the listener's own number: invalid, unreachable, barred, or outside the
 # account's geographic permissions. Dialling it again will fail again, so it counts as a missed offer and the
 # listener is paused after a few (the roster shows why). Any other failure — Twilio down, slow or rate-limiting,

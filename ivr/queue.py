@@ -15,6 +15,7 @@ from ivr.state import CallState
 from ivr.webhooks import field, never_fail, public, say, twiml
 from routing.queueing import announcement, estimated_wait
 from store import dispatch as offers
+from store.calls import CALL_ENDED
 from store.extension import database, directory
 from store.listeners import handle_seconds, pool_state
 from store.models import Listener, Offer, QueuedCaller
@@ -319,7 +320,7 @@ def listener_after(session, now, offer, caller, listener, line, after):
 def listener_status(session, now, offer, caller, listener, line, after):
     """Status callback of the listener's leg: keeps the listener's status true, then dispatches again."""
     status = field("CallStatus")
-    if status in ("completed", "busy", "no-answer", "failed", "canceled"):
+    if status in CALL_ENDED:
         duration = field("CallDuration")
         offers.listener_leg_ended(session, offer, now, line.queue, status,
                                   int(duration) if duration.isdigit() and len(duration) < 7 else None)

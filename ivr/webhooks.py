@@ -356,14 +356,12 @@ def _line_from_args(snapshot):
 @twilio_only
 @never_fail(SILENT)
 def status():
-    from ivr.dispatcher import CALL_ENDED
-
     now = current_app.config["CLOCK"]()
     duration = field("CallDuration")
     with database.session() as session:
         calls.finish_call(session, field("CallSid"), now, field("CallStatus") or "unknown",
                           int(duration) if duration.isdigit() and len(duration) < 7 else None)
-        cancelled = _out_of_the_queue(session, field("CallSid"), now) if field("CallStatus") in CALL_ENDED else []
+        cancelled = _out_of_the_queue(session, field("CallSid"), now) if field("CallStatus") in calls.CALL_ENDED else []
         session.commit()
     if cancelled:
         current_app.extensions["dispatcher"].hang_up([offer.call_sid for offer in cancelled])

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from store.models import Call, CallEvent, EmailOutbox
 
+CALL_ENDED = ("completed", "busy", "no-answer", "failed", "canceled")  # Twilio's final statuses of a call
+
 DETAIL_MAX = 2000
 PENDING_EVENTS = "helpline.pending_call_events"
 # Built once, executed with plain parameters: the busiest statements skip the ORM's per-call work.
@@ -96,7 +98,7 @@ def finish_call(session: Session, sid: str, now: datetime, status: str, duration
     if call is None:
         return None
     call.status = status[:32]
-    if status in ("completed", "busy", "no-answer", "failed", "canceled"):
+    if status in CALL_ENDED:
         call.ended_at = call.ended_at or now
         call.duration = duration
     return call
