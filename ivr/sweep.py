@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy.exc import SQLAlchemyError
 
 from routing.queueing import ListenerStatus
 from store import dispatch as offers
@@ -35,7 +34,7 @@ class SweepReport:
     callers_moved_on: int = 0
     callers_lost: int = 0
     pools_dispatched: list[str] = field(default_factory=list)
-    after_outage: bool = False  # the pass before failed: everyone was checked with Twilio
+    after_outage: bool = False  # the pass before failed, or the scheduler just became active: all checked
 
     def summary(self) -> str:
         return ", ".join(f"{k.replace('_', ' ')}: {v if not isinstance(v, list) else len(v)}"
@@ -52,8 +51,8 @@ def sweep(app: Flask) -> SweepReport:
     after_outage = app.extensions.pop(OUTAGE, False)
     try:
         report = _sweep(app, after_outage)
-    except SQLAlchemyError:
-        app.extensions[OUTAGE] = True
+    except Exception:
+        app.extensions[OUTAGE] = True  # whatever stopped this pass (the database, mostly), the next checks all
         raise
     report.after_outage = after_outage
     return report
