@@ -143,7 +143,7 @@ def _register_commands() -> None:
     from store.cli import db_group, directory_group
     from store.metrics_cli import queue_group
     from store.listener_cli import listeners_group
-    from schedules.scheduler import scheduler_command
+    from jobs.scheduler import scheduler_command
     from store.privacy_cli import privacy_group
     from console.cli import accounts_group
 

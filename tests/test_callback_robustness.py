@@ -291,13 +291,13 @@ def test_the_listener_correction_does_not_overwrite_a_change_committed_meanwhile
 
 
 def test_an_email_that_cannot_be_built_logs_the_error_type_only(app, clock, monkeypatch, caplog):
-    import schedules.email
-    from schedules.email import send_pending
+    import jobs.email
+    from jobs.email import send_pending
 
     def broken(*args, **kwargs):
         raise ValueError(f"cannot format {MOBILE}")
 
-    monkeypatch.setattr(schedules.email.templates, "callback_request", broken)
+    monkeypatch.setattr(jobs.email.templates, "callback_request", broken)
     fv = line_id(app, "france-victimes")
     with app.app_context(), database.session() as session:
         callback_id = add_request(session, fv, clock.now - timedelta(minutes=5))

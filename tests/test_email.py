@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from directory_data.loader import DirectoryFiles
-from schedules.email import backoff, queue_daily_digests, send_pending
+from jobs.email import backoff, queue_daily_digests, send_pending
 from settings import load_settings
 from store.crypto import encrypt_number, number_hash
 from store.directory import load_documents
@@ -221,7 +221,7 @@ def test_after_two_days_of_failures_each_failure_is_logged_as_an_error(app, smtp
         session.commit()
     smtp.stop()
 
-    with caplog.at_level(logging.WARNING, logger="schedules.email"):
+    with caplog.at_level(logging.WARNING, logger="jobs.email"):
         send_pending(app)
         clock.advance(3601)
         send_pending(app)

@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from app import cli
-from schedules import jobs
-from schedules.scheduler import JOBS, JOBS_TABLE, build_scheduler
+from jobs import tasks as jobs
+from jobs.scheduler import JOBS, JOBS_TABLE, build_scheduler
 from store.directory import current_revision
 from store.extension import database
 from store.models import LineRow, OverrideRow
@@ -169,7 +169,7 @@ def test_a_job_whose_code_is_not_there_does_nothing_and_says_so_once(app, monkey
     monkeypatch.setattr(jobs, "_reported_missing", set())
     jobs.use_app(app)
     try:
-        monkeypatch.setitem(sys.modules, "schedules.email", None)  # the module is not written yet
+        monkeypatch.setitem(sys.modules, "jobs.email", None)  # the module is not written yet
         monkeypatch.setitem(sys.modules, "ivr.callbacks", types.ModuleType("ivr.callbacks"))  # nor the function
         for _ in range(2):
             jobs.send_emails()
@@ -177,10 +177,10 @@ def test_a_job_whose_code_is_not_there_does_nothing_and_says_so_once(app, monkey
             jobs.dispatch_callbacks()
     finally:
         jobs.use_app(None)
-    said = [r.getMessage() for r in caplog.records if r.name == "schedules.jobs"]
+    said = [r.getMessage() for r in caplog.records if r.name == "jobs.tasks"]
     assert said == [
-        "schedules.email.send_pending is not available: its job does nothing until it is",
-        "schedules.email.queue_daily_digests is not available: its job does nothing until it is",
+        "jobs.email.send_pending is not available: its job does nothing until it is",
+        "jobs.email.queue_daily_digests is not available: its job does nothing until it is",
         "ivr.callbacks.dispatch_due_callbacks is not available: its job does nothing until it is",
     ]
     # A module that is there but cannot import what it needs is a real failure, not a missing part.

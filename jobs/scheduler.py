@@ -23,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from schedules import jobs
+from jobs import tasks as jobs
 from store.db import make_engine
 from store.scheduler_lock import SchedulerLock, scheduler_lock_for
 

@@ -17,20 +17,18 @@ _reported_missing: set[str] = set()
 
 
 def use_app(app: Flask | None) -> None:
-    """The app the jobs run against; the scheduler sets it when it starts (None: build one when needed)."""
+    """The app the jobs run against; the scheduler sets it when it builds them (None: none yet)."""
     global _app
     with _app_lock:
         _app = app
 
 
 def job_app() -> Flask:
-    """One app per process, made on first use when the scheduler did not hand one in."""
-    global _app
+    """The app the scheduler handed in. The jobs never build one: that would make them import the factory,
+    which imports everything, and the jobs run only inside `helpline scheduler`, which hands its app in."""
     with _app_lock:
         if _app is None:
-            from app import create_app
-
-            _app = create_app()
+            raise RuntimeError("no app for the jobs: build_scheduler(app) hands it in")
         return _app
 
 
@@ -64,14 +62,14 @@ def dispatch_callbacks() -> None:
 
 
 def send_emails() -> None:
-    send_pending = optional("schedules.email", "send_pending")
+    send_pending = optional("jobs.email", "send_pending")
     if send_pending is not None:
         send_pending(job_app())
 
 
 def queue_digests() -> None:
     """Each line's daily digest; the queueing is idempotent per line and day, so running often is harmless."""
-    queue_daily_digests = optional("schedules.email", "queue_daily_digests")
+    queue_daily_digests = optional("jobs.email", "queue_daily_digests")
     if queue_daily_digests is not None:
         app = job_app()
         queue_daily_digests(app, app.config["CLOCK"]())

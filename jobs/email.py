@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from routing.model import Line
-from schedules import email_templates as templates
+from jobs import email_templates as templates
 from store.extension import database, directory
 from store.models import Call, CallbackRequest, EmailOutbox, LineRow
 
