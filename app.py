@@ -72,7 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from ivr.callbacks import callback
     from ivr.queue import queue
     from ivr.webhooks import voice
-    from store.health import health
+    from ivr.health import health
 
     app.register_blueprint(health)
     app.register_blueprint(voice)
@@ -139,25 +139,9 @@ def cli(context: click.Context) -> None:
 
 
 def _register_commands() -> None:
-    from ivr.cli import call_command, demo_command, status_command, sweep_command
-    from store.cli import db_group, directory_group
-    from store.metrics_cli import queue_group
-    from store.listener_cli import listeners_group
-    from jobs.scheduler import scheduler_command
-    from store.privacy_cli import privacy_group
-    from console.cli import accounts_group
+    from commands import register
 
-    cli.add_command(db_group)
-    cli.add_command(directory_group)
-    cli.add_command(call_command)
-    cli.add_command(status_command)
-    cli.add_command(demo_command)
-    cli.add_command(queue_group)
-    cli.add_command(listeners_group)
-    cli.add_command(sweep_command)
-    cli.add_command(scheduler_command)
-    cli.add_command(privacy_group)
-    cli.add_command(accounts_group)
+    register(cli)
 
 
 _register_commands()

@@ -130,7 +130,7 @@ def status_command(at) -> None:
 @with_appcontext
 def demo_command(host: str, port: int) -> None:
     """Migrate the database, load the shipped directory and serve the webhooks."""
-    from store.cli import migrate_and_load
+    from commands.database import migrate_and_load
 
     migrate_and_load()
     snapshot = _snapshot()

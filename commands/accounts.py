@@ -100,8 +100,3 @@ def list_command() -> None:
             click.echo(f"#{account.id:<4} {account.email:<32} {account.name:<24} {account.role:<12} "
                        f"{state:<9} last sign-in {last:<22} {scope}")
 
-
-# Phone access to the coordinators' service number (its own module, in the associations area).
-from console.association_cli import phone_command  # noqa: E402
-
-accounts_group.add_command(phone_command)
