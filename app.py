@@ -67,19 +67,9 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from console import console
-    from ivr.presence import presence
-    from ivr.callback_dial import callback_dial
-    from ivr.callbacks import callback
-    from ivr.queue import queue
-    from ivr.webhooks import voice
-    from ivr.health import health
+    from ivr.blueprints import register_ivr
 
-    app.register_blueprint(health)
-    app.register_blueprint(voice)
-    app.register_blueprint(queue)
-    app.register_blueprint(callback)
-    app.register_blueprint(callback_dial)
-    app.register_blueprint(presence)
+    register_ivr(app)
     app.register_blueprint(console)
 
 

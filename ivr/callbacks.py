@@ -9,7 +9,8 @@ from ivr import prompts
 from ivr.conversation import Turn, end_politely, route
 from ivr.security import is_withheld, twilio_only
 from ivr.spoken import spoken_digits
-from ivr.webhooks import field, never_fail, take_turn
+from ivr.voice import take_turn
+from ivr.webhooks import field, never_fail
 from routing.callbacks import check_callback_number, national_digits
 from store import calls
 from store.callbacks import expire_stale, pools_with_due_callbacks, save_request

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, g, request, url_for
+from flask import Blueprint, Response, current_app, g, request, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from console.accounts import scope_allows
 from console.overrides import audit_status_words
 from ivr import prompts
 from ivr.security import caller_hash, is_withheld, twilio_only
-from ivr.webhooks import field, never_fail, twiml, voice
+from ivr.webhooks import field, never_fail, twiml
 from routing.model import Line
 from schedules import Schedule, status_at
 from store.associations import is_coordinator_number
@@ -38,6 +38,8 @@ TIMEOUT = 8
 TOKEN_SALT = "helpline.coordinator.pin-entered"
 TOKEN_MAX_AGE = 900  # seconds: one call's worth of decisions, too short to be replayed later
 SAY = {"fr": "fr-FR", "en": "en-GB"}
+
+coordinator = Blueprint("coordinator", __name__, url_prefix="/voice/coordinator")
 
 
 def service_call(session: Session, to: str) -> Response | None:
@@ -66,7 +68,7 @@ class Speaker:
 
 def _url(endpoint: str, **query) -> str:
     base = current_app.config.get("PUBLIC_URL")
-    return f"{base.rstrip('/') if base else ''}{url_for(f'voice.{endpoint}', **query)}"
+    return f"{base.rstrip('/') if base else ''}{url_for(f'coordinator.{endpoint}', **query)}"
 
 
 def _count(name: str) -> int:
@@ -111,7 +113,7 @@ def _ask_pin(speaker: Speaker, tries: int, *before: str):
     return twiml(speaker.response)
 
 
-@voice.route("/coordinator/pin", methods=("GET", "POST"))
+@coordinator.route("/pin", methods=("GET", "POST"))
 @twilio_only
 @never_fail("listener")
 def coordinator_pin():
@@ -164,7 +166,7 @@ def _lines_menu(session: Session, account: ConsoleAccount, token: str, now: date
     return twiml(speaker.response)
 
 
-@voice.route("/coordinator/choose", methods=("GET", "POST"))
+@coordinator.route("/choose", methods=("GET", "POST"))
 @twilio_only
 @never_fail("listener")
 def coordinator_choose():
@@ -232,7 +234,7 @@ def line_step(handler):
     return step
 
 
-@voice.route("/coordinator/act", methods=("GET", "POST"))
+@coordinator.route("/act", methods=("GET", "POST"))
 @twilio_only
 @never_fail("listener")
 @line_step
@@ -278,7 +280,7 @@ def _mode() -> str:
     return "open" if request.args.get("m") == "open" else "closed"
 
 
-@voice.route("/coordinator/until", methods=("GET", "POST"))
+@coordinator.route("/until", methods=("GET", "POST"))
 @twilio_only
 @never_fail("listener")
 @line_step
@@ -324,7 +326,7 @@ def next_time_of_day(typed: str, timezone: str, now: datetime) -> datetime | Non
     return None
 
 
-@voice.route("/coordinator/time", methods=("GET", "POST"))
+@coordinator.route("/time", methods=("GET", "POST"))
 @twilio_only
 @never_fail("listener")
 @line_step

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, request
 from sqlalchemy import select
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from ivr import prompts, screening
+from ivr import prompts, screening, wrapup
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.state import CallState
@@ -330,4 +330,6 @@ def listener_status(session, now, offer, caller, listener, line, after):
     return VoiceResponse()
 
 
-from ivr import wrapup  # noqa: E402 — the wrap-up menu's routes join this blueprint and use offer_turn
+# The wrap-up menu's route runs on an offer too; wrapup.py holds the menu, this blueprint serves it.
+queue.add_url_rule("/listener/wrapup", endpoint="listener_wrapup", methods=("GET", "POST"),
+                   view_func=twilio_only(never_fail("listener")(offer_turn(wrapup.listener_wrapup))))

@@ -1,4 +1,4 @@
-"""Twilio voice webhooks: every request is signed, every answer is valid TwiML — even when things break."""
+"""What every Twilio webhook shares: bounded form fields, absolute URLs, <Say>, and valid TwiML even when things break."""
 
 from __future__ import annotations
 
@@ -9,18 +9,13 @@ from functools import lru_cache, wraps
 from urllib.parse import urlencode
 
 import phonenumbers
-from flask import Blueprint, Response, current_app, request, url_for
-from sqlalchemy import select
+from flask import Response, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import conversation, prompts, screening
-from ivr.conversation import Turn
-from ivr.security import caller_hash, is_withheld, twilio_only
+from ivr import prompts
 from ivr.state import CallState
-from store import calls
-from store.extension import database, directory
+from store.extension import directory
 
-voice = Blueprint("voice", __name__, url_prefix="/voice")
 MAX_FIELD = 200
 
 
@@ -208,190 +203,3 @@ def technical_problem(fallback: tuple[str | None, str], caller_id: str | None = 
         response.say(prompts.render("technical_no_fallback", language), **say)
     response.hangup()
     return response
-
-
-def take_turn(handler):
-    """Load the call's line and record, run ``handler(turn)``, commit, answer TwiML."""
-
-    @wraps(handler)
-    def view():
-        now = current_app.config["CLOCK"]()
-        sid = field("CallSid") or "unknown"
-        # Without HELPLINE_PUBLIC_URL, the URL Twilio signed is the one to give it for listeners' legs.
-        current_app.extensions.setdefault("learned_public_url", request.url_root)
-        with database.session() as session:
-            snapshot = directory.get(session, now)
-            to = line_number(field("To"))
-            line = snapshot.line_for(to)
-            state = CallState.from_args(request.args)
-            if line is None:
-                service = coordinator.service_call(session, to)  # the coordinators' number: not a helpline call
-                if service is not None:
-                    return service
-                call = calls.open_call(session, sid, now, None, None, True, state.language, first_webhook=True)
-                calls.record(session, call, now, "unknown_number", "no line has this number")
-                call.outcome = "unknown_number"
-                session.commit()
-                return twiml(unknown_number())
-            raw_from = field("From")
-            withheld = is_withheld(raw_from)
-            call = calls.open_call(
-                session, sid, now, snapshot.line_ids.get(line.slug),
-                caller_hash(raw_from, current_app.config["NUMBER_PEPPER"]), withheld, state.language,
-                first_webhook=request.endpoint == "voice.incoming",
-            )
-            if state.language not in line.languages:
-                state = state.but(language=line.language)
-            turn = Turn(
-                line=line,
-                state=state,
-                now=now,
-                snapshot=snapshot,
-                live=current_app.config["LIVE_STATE"](session, line, now),
-                session=session,
-                call=call,
-                url_for=state_url,
-                caller_withheld=withheld,
-            )
-            response = handler(turn)
-            session.commit()
-        for task in turn.after_commit:
-            task()
-        return twiml(response)
-
-    return view
-
-
-def unknown_number() -> VoiceResponse:
-    response = VoiceResponse()
-    response.say(prompts.render("unknown_number", "fr"), language="fr-FR")
-    response.say(prompts.render("unknown_number", "en"), language="en-GB")
-    response.hangup()
-    return response
-
-
-@voice.route("/incoming", methods=("GET", "POST"))
-@twilio_only
-@never_fail
-@take_turn
-def incoming(turn: Turn):
-    if request.args.get("l") is None:
-        turn.state = turn.state.but(language=turn.line.language)
-    turn.record("incoming", f"line {turn.line.slug}{', number withheld' if turn.caller_withheld else ''}")
-    return screening.screen_incoming(turn) or conversation.welcome(turn)
-
-
-@voice.route("/menu", methods=("GET", "POST"))
-@twilio_only
-@never_fail
-@take_turn
-def menu(turn: Turn):
-    return conversation.answer_menu(turn, field("Digits")[:20], no_input=request.args.get("no_input") == "1")
-
-
-@voice.route("/department", methods=("GET", "POST"))
-@twilio_only
-@never_fail
-@take_turn
-def department(turn: Turn):
-    return conversation.answer_department(turn, field("Digits")[:20])
-
-
-@voice.route("/route", methods=("GET", "POST"))
-@twilio_only
-@never_fail
-@take_turn
-def route(turn: Turn):
-    return conversation.route(turn)
-
-
-@voice.route("/dial-result", methods=("GET", "POST"))
-@twilio_only
-@never_fail
-@take_turn
-def dial_result(turn: Turn):
-    return conversation.dial_finished(turn, field("DialCallStatus"))
-
-
-@voice.route("/queue-result", methods=("GET", "POST"))
-@twilio_only
-@never_fail
-@take_turn
-def queue_result(turn: Turn):
-    return conversation.queue_finished(turn, field("QueueResult"), field("QueueSid"))
-
-
-@voice.route("/whisper", methods=("GET", "POST"))
-@twilio_only
-@never_fail(SILENT)
-def whisper():
-    """What the receiving centre or line hears before the caller is bridged."""
-    now = current_app.config["CLOCK"]()
-    with database.session() as session:
-        snapshot = directory.get(session, now)
-    line = _line_from_args(snapshot) or snapshot.line_for(normalise_number(field("From")))
-    response = VoiceResponse()
-    if line is None:
-        response.say(prompts.render("whisper_forward", "fr", line_name="une ligne d'écoute"), language="fr-FR")
-        return twiml(response)
-    kind = request.args.get("kind")
-    code = (request.args.get("department") or "")[:4]
-    from directory_data.reference import load_departments
-
-    department = load_departments().get(code)
-    if kind == "handoff":
-        text = prompts.render("whisper_handoff", line.language, line.country, line_name=line.name,
-                              department=code, department_name=department.name if department else "")
-    else:
-        text = prompts.render("whisper_forward", line.language, line.country, line_name=line.name)
-    response.say(text, language="fr-BE" if line.country == "BE" else "fr-FR")
-    return twiml(response)
-
-
-def _line_from_args(snapshot):
-    return snapshot.lines_by_slug.get((request.args.get("line") or "")[:64])
-
-
-@voice.route("/status", methods=("GET", "POST"))
-@twilio_only
-@never_fail(SILENT)
-def status():
-    now = current_app.config["CLOCK"]()
-    duration = field("CallDuration")
-    with database.session() as session:
-        calls.finish_call(session, field("CallSid"), now, field("CallStatus") or "unknown",
-                          int(duration) if duration.isdigit() and len(duration) < 7 else None)
-        cancelled = _out_of_the_queue(session, field("CallSid"), now) if field("CallStatus") in calls.CALL_ENDED else []
-        session.commit()
-    if cancelled:
-        current_app.extensions["dispatcher"].hang_up([offer.call_sid for offer in cancelled])
-    return twiml(VoiceResponse())
-
-
-def _out_of_the_queue(session, call_sid: str, now) -> list:
-    """The call is over while the engine still counts the caller in a queue: they hung up during the words
-    before <Enqueue> (Twilio never queued them, so no queue webhook will come), or that webhook was lost. Out
-    of the queue now, so no listener's phone rings for them; returns the offers whose phone must stop."""
-    from routing.queueing import PoolSettings
-    from store.dispatch import WAITING, caller_left
-    from store.models import QueuedCaller
-
-    pool = session.scalar(select(QueuedCaller.pool).where(QueuedCaller.call_sid == call_sid,
-                                                         QueuedCaller.status.in_(WAITING)))
-    if pool is None:
-        return []
-    line = directory.get(session, now).line_for_pool(pool)
-    return caller_left(session, call_sid, "hangup", now, line.queue if line else PoolSettings())[1]
-
-
-@voice.route("/fallback", methods=("GET", "POST"))
-@twilio_only
-def fallback():
-    """Twilio's fallback URL, asked when the voice URL failed: never touches the database. The caller is put
-    through to the line's emergency number from this worker's last directory snapshot (every worker reads one
-    before its first call), else to HELPLINE_EMERGENCY_FALLBACK."""
-    return twiml(failure_twiml(CALLER))
-
-
-# Their routes join this blueprint: the coordinators' service number and orientation to local associations.
-from ivr import coordinator, orientation  # noqa: E402,F401
