@@ -69,8 +69,8 @@ def run_preview(session: Session, to: str, start: datetime, caller: str, presses
 
 
 def _preview_app(real: Flask, clock: SimulatedClock) -> Flask:
-    from app import create_app
-
+    # The factory that made the real app (app.py keeps it there): the console does not import app.py.
+    create_app = real.extensions["create_app"]
     return create_app({
         "ENVIRONMENT": "production",
         "DATABASE_URL": "sqlite://",
