@@ -26,9 +26,9 @@ def _snapshot():
 def _find_line(snapshot, name: str):
     line = snapshot.lines_by_slug.get(name)
     if line is None:
-        from ivr.webhooks import normalise_number
+        from phones.numbers import normalised
 
-        line = snapshot.line_for(normalise_number(name))
+        line = snapshot.line_for(normalised(name))
     if line is None:
         known = ", ".join(sorted(snapshot.lines_by_slug)) or "none (run `helpline directory load`)"
         raise click.BadParameter(f"no line {name!r}; lines: {known}", param_hint="LINE")

@@ -22,7 +22,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from console.accounts import scope_allows
 from console.overrides import audit_status_words
 from ivr import prompts
-from ivr.security import caller_hash, is_withheld, twilio_only
+from ivr.security import twilio_only
+from phones.numbers import caller_hash, is_withheld
 from ivr.webhooks import field, never_fail, twiml
 from routing.model import Line
 from schedules import Schedule, status_at

@@ -14,7 +14,7 @@ from ivr.spoken import spoken_digits, spoken_time
 from ivr.state import CallState
 from ivr.voice import take_turn
 from ivr.webhooks import field, never_fail
-from routing.callbacks import national_digits
+from phones.numbers import national
 from routing.chain import Step, StepKind
 from routing.orientation import Orientation
 from schedules import Schedule, status_at
@@ -59,7 +59,7 @@ def read_details(turn: Turn, orientation: Orientation, after: CallState, repeats
                     action=turn.url("orientation.orientation_repeat", after, a=association.slug, k=repeats))
     status = orientation.status
     turn.say_prompt("association_details", gather, name=association.name, nearness=orientation.nearness,
-                    digits=spoken_digits(national_digits(association.number)),
+                    digits=spoken_digits(national(association.number)),
                     hours=spoken_hours(association.schedule, turn.language), is_open=status.is_open,
                     reopens=status.reopens_at)
     # say_prompt's own first parameter is named "key": the prompt's {{ key }} is rendered here instead.

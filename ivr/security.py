@@ -1,4 +1,4 @@
-"""Twilio webhook signatures checked against the public URL, and callers' numbers turned into keyed HMACs."""
+"""Twilio webhook signatures checked against the public URL; no switch turns the check off."""
 
 from __future__ import annotations
 
@@ -7,11 +7,6 @@ from functools import wraps
 from flask import Request, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
-from store.crypto import number_hash
-
-WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "blocked"}
-# Twilio's placeholders for withheld caller IDs ("+266696687" spells ANONYMOUS on a keypad, and friends).
-WITHHELD_PLACEHOLDERS = {"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"}
 
 
 def public_url(req: Request, base: str | None) -> str:
@@ -44,17 +39,3 @@ def twilio_only(view):
         return view(*args, **kwargs)
 
     return checked
-
-
-def is_withheld(number: str | None) -> bool:
-    if number is None:
-        return True
-    cleaned = number.strip()
-    return cleaned.lower() in WITHHELD or cleaned in WITHHELD_PLACEHOLDERS or not any(c.isdigit() for c in cleaned)
-
-
-def caller_hash(number: str | None, pepper: str) -> str | None:
-    """The keyed HMAC that stands for a caller's number (None when withheld)."""
-    if is_withheld(number):
-        return None
-    return number_hash(number, pepper)

@@ -10,9 +10,11 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import conversation, coordinator, prompts, screening
 from ivr.conversation import Turn
-from ivr.security import caller_hash, is_withheld, twilio_only
+from ivr.security import twilio_only
+from phones.numbers import caller_hash, is_withheld
 from ivr.state import CallState
-from ivr.webhooks import (CALLER, SILENT, failure_twiml, field, line_number, never_fail, normalise_number, state_url,
+from phones.numbers import normalised
+from ivr.webhooks import (CALLER, SILENT, failure_twiml, field, line_number, never_fail, state_url,
                           twiml)
 from store import calls
 from store.extension import database, directory
@@ -139,7 +141,7 @@ def whisper():
     now = current_app.config["CLOCK"]()
     with database.session() as session:
         snapshot = directory.get(session, now)
-    line = _line_from_args(snapshot) or snapshot.line_for(normalise_number(field("From")))
+    line = _line_from_args(snapshot) or snapshot.line_for(normalised(field("From")))
     response = VoiceResponse()
     if line is None:
         response.say(prompts.render("whisper_forward", "fr", line_name="une ligne d'écoute"), language="fr-FR")

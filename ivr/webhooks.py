@@ -8,12 +8,12 @@ import traceback
 from functools import lru_cache, wraps
 from urllib.parse import urlencode
 
-import phonenumbers
 from flask import Response, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
 from ivr.state import CallState
+from phones.numbers import e164, normalised
 from store.extension import directory
 
 MAX_FIELD = 200
@@ -46,17 +46,9 @@ def say(target, text: str, language: str, line=None) -> None:
     target.say(text, **kwargs)
 
 
-def normalise_number(value: str) -> str:
-    try:
-        parsed = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return value.strip()
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 # On a caller's leg `To` is one of the lines' own numbers: parsed once per worker, not on every turn. (Only
 # there: elsewhere `To` may be a caller's or a listener's number, which no cache of ours should hold.)
-line_number = lru_cache(maxsize=64)(normalise_number)
+line_number = lru_cache(maxsize=64)(normalised)
 
 
 def state_url(endpoint: str, state: CallState, **params) -> str:
@@ -160,7 +152,7 @@ def _log_failure(error: BaseException) -> None:
 def _cached_line_fallback() -> tuple[str | None, str]:
     """The line's emergency fallback from the last good snapshot, without touching the database."""
     snapshot = directory.peek()
-    line = snapshot.line_for(normalise_number(field("To"))) if snapshot else None
+    line = snapshot.line_for(normalised(field("To"))) if snapshot else None
     number = line.emergency_fallback if line and line.emergency_fallback else None
     return number or current_app.config.get("EMERGENCY_FALLBACK"), line.language if line else "fr"
 
@@ -169,12 +161,8 @@ E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 def _e164(value: str) -> str | None:
-    try:
-        parsed = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return None
-    number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return number if E164.fullmatch(number) and phonenumbers.is_possible_number(parsed) else None
+    number = e164(value)
+    return number if number is not None and E164.fullmatch(number) else None
 
 
 def fallback_caller_id() -> str | None:
@@ -183,7 +171,7 @@ def fallback_caller_id() -> str | None:
     From the last snapshot, without touching the database: the dialled number when it is one of a line's numbers;
     failing that (no snapshot yet, an unknown number) the dialled number when it is E.164; else none at all.
     """
-    to = normalise_number(field("To"))
+    to = normalised(field("To"))
     snapshot = directory.peek()
     line = snapshot.line_for(to) if snapshot else None
     chosen = to if line is not None else _e164(field("To").strip())  # a line's number, or what Twilio says was dialled

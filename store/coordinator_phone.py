@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from console.accounts import FAILURE_LIMIT, LOCKOUT, _count_failure, _locked, _new_throttle, _throttle
 from store.audit import record
-from store.crypto import number_hash
+from phones.numbers import number_hash
 from store.models import ConsoleAccount
 
 PIN = re.compile(r"^[0-9]{4,8}$")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from phones.numbers import e164
 from routing.model import Line, LiveState, PoolState
 from routing.queueing import LOGGED_IN, ListenerStatus, average_handle_time, estimated_wait
 from store.models import Listener, ListenerPool, ListenerStatusChange, QueuedCaller, QueueEvent
@@ -29,13 +30,10 @@ class ListenerError(ValueError):
 
 
 def normalised_phone(number: str, country: str = "FR") -> str:
-    try:
-        parsed = phonenumbers.parse(number, country)
-    except phonenumbers.NumberParseException as error:
-        raise ListenerError("not a phone number") from error
-    if not phonenumbers.is_possible_number(parsed):
+    read = e164(number, country)
+    if read is None:
         raise ListenerError("not a phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return read
 
 
 def create_listener(session: Session, name: str, phone: str, pools: Iterable[str], pin: str, now: datetime,

@@ -18,7 +18,8 @@ from directory_data.lines import canonical_line
 from directory_data.loader import DirectoryFiles
 from routing.callbacks import check_callback_number
 from store.callbacks import expire_stale, expire_stale_requests, save_request
-from store.crypto import decrypt_number, encrypt_number, number_hash
+from store.crypto import decrypt_number, encrypt_number
+from phones.numbers import number_hash
 from store.directory import load_documents
 from store.extension import database, directory
 from store.listeners import check_pin, create_listener, find_by_phone

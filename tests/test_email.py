@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from directory_data.loader import DirectoryFiles
 from jobs.email import backoff, queue_daily_digests, send_pending
 from settings import load_settings
-from store.crypto import encrypt_number, number_hash
+from store.crypto import encrypt_number
+from phones.numbers import number_hash
 from store.directory import load_documents
 from store.extension import database, directory
 from store.models import Call, CallbackRequest, EmailOutbox, LineRow
