@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from console.accounts import FAILURE_LIMIT, LOCKOUT, _count_failure, _locked, _new_throttle, _throttle
+from store.accounts import FAILURE_LIMIT, LOCKOUT, count_failure, locked, new_throttle, throttle
 from store.audit import record
 from phones.numbers import number_hash
 from store.models import ConsoleAccount
@@ -98,11 +98,11 @@ def check_phone_pin(session: Session, caller_key: str | None, pin: str, now: dat
     if caller_key is None:
         return "wrong", None  # a withheld number: nothing to count against, and never a way in
     key = f"phone:{caller_key}"
-    throttle = _throttle(session, key)
-    if throttle is not None and _locked(throttle, now):
+    found = throttle(session, key)
+    if found is not None and locked(found, now):
         return "locked", None
-    throttle = throttle or _new_throttle(session, key, now)
-    if _count_failure(throttle, now):
+    found = found or new_throttle(session, key, now)
+    if count_failure(found, now):
         record(session, None, "phone.locked", None, now=now, email="(numéro inconnu)",
                detail=f"{FAILURE_LIMIT} codes faux de suite au numéro de service depuis un numéro inconnu : "
                       f"bloqué {int(LOCKOUT.total_seconds() // 60)} minutes")
