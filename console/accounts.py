@@ -13,7 +13,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from store.accounts import LOCKOUT, scope_allows  # noqa: F401 — scope_allows: the console's views import it from here
+from store.accounts import LOCKOUT, password_hash_method, scope_allows  # noqa: F401 — scope_allows: the console's views import it from here
 from store.accounts import count_failure as _count_failure, locked as _locked, new_throttle as _new_throttle, \
     throttle as _throttle
 from store.models import ConsoleAccount, ConsoleAccountScope, ConsoleLoginThrottle
@@ -49,7 +49,7 @@ def check_new_password(password: str) -> None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=password_hash_method())
 
 
 def find_account(session: Session, email: str, for_update: bool = False) -> ConsoleAccount | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -15,6 +16,15 @@ from store.models import ConsoleAccount, ConsoleLoginThrottle
 
 FAILURE_LIMIT = 5
 LOCKOUT = timedelta(minutes=15)
+PASSWORD_HASH = "scrypt"  # for passwords and PINs; an app's PASSWORD_HASH may say otherwise (the tests' cheap one)
+
+
+def password_hash_method() -> str:
+    """The hashing scheme for a new password or PIN: scrypt, unless the app was built with another PASSWORD_HASH.
+
+    Only create_app(config) can change it (it is no environment setting). The tests do, since scrypt made most of
+    the console tests' time; tests/test_password_scheme.py checks that an app built without it uses scrypt."""
+    return current_app.config.get("PASSWORD_HASH", PASSWORD_HASH) if has_app_context() else PASSWORD_HASH
 
 
 def scope_allows(account: ConsoleAccount | None, kind: str, slug: str) -> bool:

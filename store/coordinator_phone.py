@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from store.accounts import FAILURE_LIMIT, LOCKOUT, count_failure, locked, new_throttle, throttle
+from store.accounts import FAILURE_LIMIT, LOCKOUT, count_failure, locked, new_throttle, password_hash_method, throttle
 from store.audit import record
 from phones.numbers import number_hash
 from store.models import ConsoleAccount
@@ -53,7 +53,7 @@ def set_pin(account: ConsoleAccount, pin: str | None) -> None:
     else:
         if not PIN.match(pin):
             raise PhoneAccessError("the PIN must have 4 to 8 digits")
-        account.phone_pin_hash = generate_password_hash(pin, method="scrypt")
+        account.phone_pin_hash = generate_password_hash(pin, method=password_hash_method())
     account.phone_pin_failures, account.phone_pin_locked_until = 0, None
 
 
@@ -117,5 +117,5 @@ def _phone_locked(account: ConsoleAccount, now: datetime) -> bool:
 def _dummy() -> str:
     global _dummy_pin_hash
     if _dummy_pin_hash is None:
-        _dummy_pin_hash = generate_password_hash(secrets.token_hex(8), method="scrypt")
+        _dummy_pin_hash = generate_password_hash(secrets.token_hex(8), method=password_hash_method())
     return _dummy_pin_hash

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from phones.numbers import e164
 from routing.model import Line, LiveState, PoolState
 from routing.queueing import LOGGED_IN, ListenerStatus, average_handle_time, estimated_wait
+from store.accounts import password_hash_method
 from store.models import Listener, ListenerPool, ListenerStatusChange, QueuedCaller, QueueEvent
 
 # Statuses a person may choose; ringing, on call and wrap-up are set by the engine.
@@ -46,7 +47,7 @@ def create_listener(session: Session, name: str, phone: str, pools: Iterable[str
         phone=normalised_phone(phone),
         languages=list(languages),
         skills=list(skills),
-        pin_hash=generate_password_hash(pin),
+        pin_hash=generate_password_hash(pin, method=password_hash_method()),
         status=ListenerStatus.OFFLINE.value,
         status_since=now,
         follows_shifts=follows_shifts,
@@ -60,7 +61,7 @@ def create_listener(session: Session, name: str, phone: str, pools: Iterable[str
 def set_pin(listener: Listener, pin: str) -> None:
     if not pin.isdigit() or not 4 <= len(pin) <= 8:
         raise ListenerError("the PIN must be 4 to 8 digits")
-    listener.pin_hash = generate_password_hash(pin)
+    listener.pin_hash = generate_password_hash(pin, method=password_hash_method())
 
 
 def pin_matches(listener: Listener, pin: str) -> bool:
