@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
-from typing import Any, Callable
 
 from flask import Flask
 
@@ -13,7 +11,6 @@ logger = logging.getLogger(__name__)
 
 _app: Flask | None = None
 _app_lock = threading.Lock()
-_reported_missing: set[str] = set()
 
 
 def use_app(app: Flask | None) -> None:
@@ -32,21 +29,6 @@ def job_app() -> Flask:
         return _app
 
 
-def optional(module: str, attribute: str) -> Callable[..., Any] | None:
-    """``module.attribute``, or None (said once in the log) while that part of the engine is not written yet."""
-    try:
-        found = getattr(importlib.import_module(module), attribute, None)
-    except ModuleNotFoundError as error:
-        if error.name != module:
-            raise  # the module is there but something it imports is not: a real failure
-        found = None
-    where = f"{module}.{attribute}"
-    if found is None and where not in _reported_missing:
-        _reported_missing.add(where)
-        logger.warning("%s is not available: its job does nothing until it is", where)
-    return found
-
-
 def sweep_queues() -> None:
     """Repair the queue and apply listeners' shifts (shift starts and ends)."""
     from ivr.sweep import sweep
@@ -56,23 +38,23 @@ def sweep_queues() -> None:
 
 
 def dispatch_callbacks() -> None:
-    dispatch_due_callbacks = optional("ivr.callbacks", "dispatch_due_callbacks")
-    if dispatch_due_callbacks is not None:
-        dispatch_due_callbacks(job_app())
+    from ivr.callbacks import dispatch_due_callbacks
+
+    dispatch_due_callbacks(job_app())
 
 
 def send_emails() -> None:
-    send_pending = optional("jobs.email", "send_pending")
-    if send_pending is not None:
-        send_pending(job_app())
+    from jobs.email import send_pending
+
+    send_pending(job_app())
 
 
 def queue_digests() -> None:
     """Each line's daily digest; the queueing is idempotent per line and day, so running often is harmless."""
-    queue_daily_digests = optional("jobs.email", "queue_daily_digests")
-    if queue_daily_digests is not None:
-        app = job_app()
-        queue_daily_digests(app, app.config["CLOCK"]())
+    from jobs.email import queue_daily_digests
+
+    app = job_app()
+    queue_daily_digests(app, app.config["CLOCK"]())
 
 
 def expire_overrides() -> None:
@@ -82,6 +64,6 @@ def expire_overrides() -> None:
 
 
 def purge_records() -> None:
-    purge = optional("store.retention", "purge")
-    if purge is not None:
-        purge(job_app())
+    from store.retention import purge
+
+    purge(job_app())

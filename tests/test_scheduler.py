@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-import types
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -61,7 +60,6 @@ def scheduler_for(app, monkeypatch):
     """Builds background schedulers on the test database; stops them and drops their table afterwards."""
     _drop_jobs_table(app)
     RUNS.clear()
-    monkeypatch.setattr(jobs, "_reported_missing", set())
     built = []
 
     def build(**config):
@@ -163,31 +161,6 @@ def test_a_failing_job_is_logged_by_type_only_and_the_scheduler_runs_on(app, sch
     assert "job purge failed: builtins.RuntimeError" in caplog.messages
     assert not [r for r in caplog.records if "+33612345678" in r.getMessage() or r.exc_info or r.exc_text]
     assert scheduler.get_job("purge").next_run_time.astimezone(ZoneInfo("Europe/Paris")).hour == 3
-
-
-def test_a_job_whose_code_is_not_there_does_nothing_and_says_so_once(app, monkeypatch, caplog, tmp_path):
-    monkeypatch.setattr(jobs, "_reported_missing", set())
-    jobs.use_app(app)
-    try:
-        monkeypatch.setitem(sys.modules, "jobs.email", None)  # the module is not written yet
-        monkeypatch.setitem(sys.modules, "ivr.callbacks", types.ModuleType("ivr.callbacks"))  # nor the function
-        for _ in range(2):
-            jobs.send_emails()
-            jobs.queue_digests()
-            jobs.dispatch_callbacks()
-    finally:
-        jobs.use_app(None)
-    said = [r.getMessage() for r in caplog.records if r.name == "jobs.tasks"]
-    assert said == [
-        "jobs.email.send_pending is not available: its job does nothing until it is",
-        "jobs.email.queue_daily_digests is not available: its job does nothing until it is",
-        "ivr.callbacks.dispatch_due_callbacks is not available: its job does nothing until it is",
-    ]
-    # A module that is there but cannot import what it needs is a real failure, not a missing part.
-    (tmp_path / "half_written.py").write_text("import a_library_nobody_installed\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError):
-        jobs.optional("half_written", "send_pending")
 
 
 # --- override expiry ---------------------------------------------------------------------------------------
