@@ -12,7 +12,7 @@ from ivr.health import health
 from ivr.orientation import orientation_blueprint, play_association_step
 from ivr.presence import presence
 from ivr.queue import enqueue, queue
-from ivr.voice import voice
+from ivr.webhooks import voice
 
 
 def register_ivr(app: Flask) -> None:

@@ -8,11 +8,10 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from ivr import prompts
 from ivr.conversation import Turn, end_politely, route
 from ivr.security import twilio_only
-from phones.numbers import is_withheld
 from ivr.spoken import spoken_digits
-from ivr.voice import take_turn
-from ivr.webhooks import field, never_fail
-from phones.numbers import national
+from ivr.twiml import field, never_fail
+from ivr.webhooks import take_turn
+from phones.numbers import is_withheld, national
 from routing.callbacks import check_callback_number
 from store import calls
 from store.callbacks import expire_stale, pools_with_due_callbacks, save_request

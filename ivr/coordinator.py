@@ -21,8 +21,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
 from ivr.security import twilio_only
+from ivr.twiml import field, never_fail, twiml
 from phones.numbers import caller_hash, is_withheld
-from ivr.webhooks import field, never_fail, twiml
 from routing.model import Line
 from schedules import Schedule, status_at
 from store.accounts import scope_allows

@@ -12,8 +12,8 @@ from ivr.conversation import Turn, _dial as dial_step, answer_department, quick_
 from ivr.security import twilio_only
 from ivr.spoken import spoken_digits, spoken_time
 from ivr.state import CallState
-from ivr.voice import take_turn
-from ivr.webhooks import field, never_fail
+from ivr.twiml import field, never_fail
+from ivr.webhooks import take_turn
 from phones.numbers import national
 from routing.chain import Step, StepKind
 from routing.orientation import Orientation

@@ -12,7 +12,7 @@ from ivr import prompts, screening, wrapup
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.state import CallState
-from ivr.webhooks import field, never_fail, public, say, twiml
+from ivr.twiml import field, never_fail, public, say, twiml
 from routing.queueing import announcement, estimated_wait
 from store import dispatch as offers
 from store.calls import CALL_ENDED

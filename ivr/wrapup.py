@@ -8,7 +8,7 @@ from flask import current_app, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import prompts
-from ivr.webhooks import field, public, say
+from ivr.twiml import field, public, say
 from routing.model import Line
 from routing.queueing import ListenerStatus
 from store.categories import classify
