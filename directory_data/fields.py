@@ -1,4 +1,5 @@
 """Validators for the values written in directory files: numbers, hours, holidays, texts, targets."""
+# Over 300 lines: the value checkers that lines, centres and associations files share, each a few lines.
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
 """One turn of a call: what the caller hears next, built with twilio's VoiceResponse from routing decisions."""
+# Over 300 lines: one call's walk through the menu, the département question and the chain's steps shares the
+# Turn and its recorded events; the steps built on it (orientation, queue, callbacks) live in their own modules.
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 """The caller's wait in a pool's queue and the listener's leg: whisper, press 1, bridge, wrap-up."""
+# Over 300 lines: the caller's wait and the listener's leg meet on the same offer and lock it in the same order.
 
 from __future__ import annotations
 
