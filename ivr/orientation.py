@@ -10,7 +10,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from ivr import prompts
 from ivr.conversation import Turn, _dial as dial_step, answer_department, quick_exit, route
 from ivr.security import twilio_only
-from ivr.spoken import spoken_digits, spoken_time
+from ivr.spoken import day_name, spoken_digits, spoken_time
 from ivr.state import CallState
 from ivr.twiml import field, never_fail
 from ivr.webhooks import take_turn
@@ -23,8 +23,6 @@ orientation_blueprint = Blueprint("orientation", __name__, url_prefix="/voice/or
 REPEAT_KEY = "1"
 REPEAT_TIMEOUT = 6
 MAX_REPEATS = 5  # a stuck key must not keep a caller in a loop
-DAYS = {"fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-        "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 
 
 def play_association_step(turn: Turn, step: Step, after: CallState) -> bool:
@@ -71,7 +69,7 @@ def read_details(turn: Turn, orientation: Orientation, after: CallState, repeats
 
 def spoken_hours(schedule: Schedule, language: str) -> str:
     """"du lundi au vendredi de 9 heures à 17 heures ; le samedi de 9 heures à midi", as a voice says it."""
-    days = DAYS.get(language, DAYS["fr"])
+    days = [day_name(weekday, language) for weekday in range(7)]
     by_day = [tuple(sorted((s.start, s.end) for s in schedule.shifts if s.weekday == d)) for d in range(7)]
     parts, start = [], 0
     while start < 7:
