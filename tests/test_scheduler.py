@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -77,6 +78,36 @@ def scheduler_for(app, monkeypatch):
 
 
 # --- restarts ----------------------------------------------------------------------------------------------
+
+
+def _job_functions(app) -> dict[str, str]:
+    with app.app_context(), database.engine.connect() as connection:
+        rows = connection.execute(text(f"SELECT id, job_state FROM {JOBS_TABLE}")).all()
+    return {job_id: pickle.loads(state)["func"] for job_id, state in rows}
+
+
+def test_jobs_stored_before_they_moved_to_jobs_tasks_keep_their_next_run_time(app, scheduler_for, caplog):
+    first = scheduler_for()
+    first.start(paused=True)
+    first.shutdown()
+    before = _stored(app)
+    with app.app_context(), database.engine.begin() as connection:  # the rows as an older engine wrote them
+        for job_id, state in connection.execute(text(f"SELECT id, job_state FROM {JOBS_TABLE}")).all():
+            job = pickle.loads(state)
+            job["func"] = job["func"].replace("jobs.tasks:", "schedules.jobs:")
+            connection.execute(text(f"UPDATE {JOBS_TABLE} SET job_state = :state WHERE id = :id"),
+                               {"state": pickle.dumps(job), "id": job_id})
+    assert all(func.startswith("schedules.jobs:") for func in _job_functions(app).values())
+    time.sleep(0.05)  # a rebuilt interval trigger would now count from a later moment
+
+    with caplog.at_level(logging.WARNING):
+        second = scheduler_for()
+        second.start(paused=True)
+        second.shutdown()
+
+    assert _stored(app) == before
+    assert _job_functions(app) == {definition.id: f"jobs.tasks:{definition.function.__name__}" for definition in JOBS}
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_a_restarted_scheduler_keeps_one_of_each_job_and_its_next_run_time(app, scheduler_for):
