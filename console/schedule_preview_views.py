@@ -70,7 +70,7 @@ def dialled_numbers(session, line: Line, moment: datetime) -> list[tuple[str, st
     found: dict[str, str] = {}
     for rule in line.rules:
         if rule.action.kind is ActionKind.FORWARD and rule.action.number:
-            found.setdefault(rule.action.number, rule.action.label or rule.action.target or rule.action.number)
+            found.setdefault(rule.action.number, rule.action.label.fr if rule.action.label else rule.action.name or rule.action.number)
         if rule.action.kind is ActionKind.HANDOFF:
             network = line.handoff_network or line.slug
             centres = {c.slug: c for c in directory.get(session, moment).centres.values() if c.network == network}
