@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from ivr.presence import presence
     from ivr.callback_dial import callback_dial
     from ivr.callbacks import callback
+    from ivr.hold_music import hold_music
     from ivr.queue import queue
     from ivr.webhooks import voice
     from store.health import health
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(callback)
     app.register_blueprint(callback_dial)
     app.register_blueprint(presence)
+    app.register_blueprint(hold_music)
     app.register_blueprint(console)
 
 

@@ -14,7 +14,7 @@ from routing.chain import describe_status
 from schedules import status_at
 from store.extension import database, directory
 
-MARKS = {"say": "  says    ", "press": "  presses ", "silence": "  silence ", "dial": "  dials   ",
+MARKS = {"say": "  says    ", "press": "  presses ", "silence": "  silence ", "music": "  music   ", "dial": "  dials   ",
          "whisper": "  whisper ", "queue": "  queue   ", "hangup": "  hangs up", "error": "  ERROR   "}  # fmt: skip
 
 
