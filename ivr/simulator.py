@@ -17,8 +17,10 @@ DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 
 @dataclass
 class Entry:
-    kind: str  # say, press, silence, dial, whisper, queue, hangup, error
+    kind: str  # say, press, silence, music, dial, whisper, queue, hangup, error
     text: str
+    code: str | None = None  # for notes other interfaces put in their own words: waits, waited, leaves, music
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -28,8 +30,8 @@ class Transcript:
     dialled: list[str] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
 
-    def add(self, kind: str, text: str) -> None:
-        self.entries.append(Entry(kind, text))
+    def add(self, kind: str, text: str, code: str | None = None, **params) -> None:
+        self.entries.append(Entry(kind, text, code, params))
 
     def said(self) -> str:
         return "\n".join(e.text for e in self.entries if e.kind == "say")
@@ -119,7 +121,7 @@ class CallSimulator:
             elif tag == "Pause":
                 self.transcript.add("silence", f"{verb.get('length', '1')} s")
             elif tag == "Play":
-                self.transcript.add("music", _play_words(verb))
+                self.transcript.add("music", _play_words(verb), "music")
             elif tag == "Gather":
                 following = self.gather(verb)
                 if following is not False:
@@ -176,13 +178,13 @@ class CallSimulator:
             if child.tag == "Say":
                 self.transcript.add("say", (child.text or "").strip())
             elif child.tag == "Play":
-                self.transcript.add("music", _play_words(child))
+                self.transcript.add("music", _play_words(child), "music")
             elif child.tag == "Pause":
                 self.transcript.add("silence", f"{child.get('length', '1')} s")
 
     def enqueue(self, verb: ET.Element):
         """The wait document fetched at each of ``waits`` seconds; a <Leave> ends the wait, else ``queue_result``."""
-        self.transcript.add("queue", "waits in the queue")
+        self.transcript.add("queue", "waits in the queue", "waits")
         result, waited = self.queue_result, 0.0
         for seconds in self.waits if verb.get("waitUrl") else ():
             if self.clock is not None:
@@ -191,11 +193,12 @@ class CallSimulator:
             hold = self.post(verb.get("waitUrl"), self.call_params(QueuePosition="1", QueueTime=str(int(seconds))))
             if hold is None:
                 break
-            self.transcript.add("queue", f"after {int(seconds) // 60}:{int(seconds) % 60:02d} in the queue")
+            self.transcript.add("queue", f"after {int(seconds) // 60}:{int(seconds) % 60:02d} in the queue", "waited",
+                                time=f"{int(seconds) // 60}:{int(seconds) % 60:02d}")
             self.heard(hold)
             if hold.find("Leave") is not None:
                 result = "leave"
-                self.transcript.add("queue", "leaves the queue")
+                self.transcript.add("queue", "leaves the queue", "leaves")
                 break
         if verb.get("action"):
             return self.post(verb.get("action"), self.call_params(QueueResult=result))
