@@ -154,3 +154,21 @@ def sweep_command() -> None:
     from ivr.sweep import sweep
 
     click.echo(sweep(current_app._get_current_object()).summary())
+
+
+@click.command("script")
+@click.argument("line_name", metavar="LINE")
+@click.option("--lang", "language", type=click.Choice(("fr", "en")), default="fr", show_default=True,
+              help="The language the caller chose (en: as on a number pointed at /voice/incoming?l=en).")
+@with_appcontext
+def script_command(line_name: str, language: str) -> None:
+    """Print what callers hear on LINE, on every path, played in a throwaway copy of the directory."""
+    from ivr.sandbox import sandbox
+    from ivr.scripts import REFERENCE_MONDAY, script
+
+    snapshot = _snapshot()
+    line = _find_line(snapshot, line_name)
+    start = datetime.combine(REFERENCE_MONDAY, datetime.min.time(), ZoneInfo(line.schedule.timezone))
+    clock = SimulatedClock(start)
+    with database.session() as session, sandbox(current_app._get_current_object(), session, clock, start) as app:
+        click.echo(script(app, line.slug, language))

@@ -346,9 +346,12 @@ def answer_department(turn: Turn, digits: str, ask: Callable[[Turn], None] | Non
         turn.record("department", "no department given" if not cleaned else "gave up after invalid codes")
         from schedules import status_at
 
-        if announce_national and status_at(turn.line.schedule, turn.now).is_open:  # closed: says so instead
-            turn.say_prompt("department_national")
         turn.state = turn.state.but(department_asked=True, attempts=0)
+        # Said only when the national team's queue takes the call: a forward names where it goes itself, and
+        # a closed line says so instead.
+        if announce_national and status_at(turn.line.schedule, turn.now).is_open \
+                and _decide(turn).final_step.kind is StepKind.QUEUE:
+            turn.say_prompt("department_national")
         return route(turn)
     turn.record("department", "invalid postal code")
     turn.say_prompt("department_invalid")

@@ -200,6 +200,10 @@ class CallSimulator:
                 result = "leave"
                 self.transcript.add("queue", "leaves the queue", "leaves")
                 break
+        if result == "bridged":
+            self.transcript.add("queue", "a listener takes the call", "bridged")
+        elif result == "hangup":
+            self.transcript.add("queue", "the caller hangs up while waiting", "hung_up")
         if verb.get("action"):
             return self.post(verb.get("action"), self.call_params(QueueResult=result))
         return None
