@@ -65,7 +65,7 @@ def _masked(number: str) -> str:
 @click.argument("line_name", metavar="LINE")
 @click.option("--at", "at", help="Local time of the call in the line's time zone, e.g. 2026-07-21T19:00 (default: now).")
 @click.option("--from", "caller", default="anonymous", show_default=True, help="The caller's number, or anonymous.")
-@click.option("--press", "presses", multiple=True, help="Keys pressed at each question, in order (e.g. 94000#).")
+@click.option("--press", "presses", multiple=True, help="Keys pressed at each question, in order (e.g. 94000#; - for no key at all, which times out).")
 @click.option("--outcome", "outcomes", multiple=True, help="What a dialled number does: +3225550107=busy.")
 @click.option("--default-outcome", type=click.Choice(DIAL_STATUSES), default="completed", show_default=True)
 @with_appcontext

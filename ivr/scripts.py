@@ -17,12 +17,13 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 
 from ivr.security import caller_hash
-from ivr.simulator import CallSimulator, SimulatedClock, Transcript
+from ivr.simulator import NO_KEY, CallSimulator, SimulatedClock, Transcript
 from routing.model import ActionKind, Line
 from schedules import status_at
 from store.directory import bump_revision
 from store.extension import database, directory
-from store.models import CallerFlag, ClosureRow, LineRow, Listener, ListenerPool, OverrideRow
+from store.dispatch import WAITING
+from store.models import CallerFlag, ClosureRow, LineRow, Listener, ListenerPool, OverrideRow, QueuedCaller
 
 REFERENCE_MONDAY = date(2026, 11, 23)  # an ordinary week, before Christmas; every scenario is set in it or after
 CALLBACK_CALLER = "+33639980001"  # ARCEP's fiction range for mobiles (06 39 98): never a real person
@@ -93,6 +94,8 @@ def _prepare(app: Flask, line: Line, scenario: Scenario) -> None:
     now = scenario.at
     with database.session() as session:
         session.execute(update(Listener).values(status="offline"))
+        # Each scenario's caller is alone in the queue: the earlier scenarios' callers have moved on.
+        session.execute(update(QueuedCaller).where(QueuedCaller.status.in_(WAITING)).values(status="moved_on"))
         if scenario.staffing != "none":
             status = "available" if scenario.staffing == "available" else "on_call"
             count = session.scalar(select(Listener.id).order_by(Listener.id.desc()).limit(1)) or 0
@@ -195,10 +198,10 @@ def scenarios(line: Line, language: str) -> list[Scenario]:
         add("Fermé, rappel proposé, numéro masqué : l'appelant le tape", "Closed, callback, withheld number typed",
             night, lead + ("1", "0639980003#", "1", "1", "2"))
         add("Fermé, rappel refusé", "Closed, callback refused", night, lead + ("2",))
-        add("Fermé, rappel sans réponse", "Closed, callback offer not answered", night, lead + ("", ""))
+        add("Fermé, rappel sans réponse", "Closed, callback offer not answered", night, lead + (NO_KEY, NO_KEY))
     if line.menu is not None:
         found.append(Scenario({"fr": "Menu : touche invalide", "en": "Menu: invalid key"}, open_at, ("5", "5", "5")))
-        found.append(Scenario({"fr": "Menu : aucune touche", "en": "Menu: no key"}, open_at, ("", "", "")))
+        found.append(Scenario({"fr": "Menu : aucune touche", "en": "Menu: no key"}, open_at, (NO_KEY, NO_KEY, NO_KEY)))
         for option in line.menu.options:
             found.append(Scenario({"fr": f"Menu : touche {option.digit}", "en": f"Menu: key {option.digit}"},
                                   open_at, (option.digit,), staffing="available", queue_result="bridged"))
@@ -222,9 +225,9 @@ def _menu_answer(line: Line) -> tuple[str, ...]:
     """What a caller who just goes on presses at the menu: nothing where silence goes on at once, else the
     first key that goes on in the line's language."""
     if line.menu is None or line.menu.retries == 0:
-        return ("",) if line.menu is not None else ()
+        return (NO_KEY,) if line.menu is not None else ()
     option = next((o for o in line.menu.options if o.then == "route" and not o.language), None)
-    return (option.digit,) if option else ("",)
+    return (option.digit,) if option else (NO_KEY,)
 
 
 def _has(line: Line, kind: ActionKind) -> bool:

@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 
 MAX_REQUESTS = 60
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
+NO_KEY = "-"  # a press that is no key at all: the <Gather> times out
 
 
 @dataclass
@@ -144,8 +145,8 @@ class CallSimulator:
 
     def gather(self, verb: ET.Element):
         self.heard(verb)
-        if self.presses:
-            digits = self.presses.pop(0)
+        digits = self.presses.pop(0) if self.presses else NO_KEY
+        if digits != NO_KEY:
             self.transcript.add("press", digits or "(only the end key)")
             return self.post(verb.get("action"), self.call_params(Digits=digits.rstrip("#")))
         self.transcript.add("press", "(nothing: timeout)")
