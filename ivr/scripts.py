@@ -26,8 +26,11 @@ from store.dispatch import WAITING
 from store.models import CallerFlag, ClosureRow, LineRow, Listener, ListenerPool, OverrideRow, QueuedCaller
 
 REFERENCE_MONDAY = date(2026, 11, 23)  # an ordinary week, before Christmas; every scenario is set in it or after
-CALLBACK_CALLER = "+33639980001"  # ARCEP's fiction range for mobiles (06 39 98): never a real person
-FLAGGED_CALLER = "+33639980002"
+# Callers of the scenarios. ARCEP's fiction range for mobiles (06 39 98) is not a valid number to phonenumbers,
+# so the callback validation would refuse it: the usual example numbers, never dialled (dispatch is off).
+CALLBACK_CALLER = "+33612345678"
+TYPED_NUMBER = "0687654321#"
+FLAGGED_CALLER = "+33698765432"
 STAFF_PHONE = "+331990{:05d}"  # fiction range again: the scenarios' listeners
 WEEKDAYS = {"fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
@@ -196,7 +199,7 @@ def scenarios(line: Line, language: str) -> list[Scenario]:
         add("Fermé, rappel proposé et accepté", "Closed, callback offered and accepted", night,
             lead + ("1", "1", "1", "2"), caller=CALLBACK_CALLER)
         add("Fermé, rappel proposé, numéro masqué : l'appelant le tape", "Closed, callback, withheld number typed",
-            night, lead + ("1", "0639980003#", "1", "1", "2"))
+            night, lead + ("1", TYPED_NUMBER, "1", "1", "2"))
         add("Fermé, rappel refusé", "Closed, callback refused", night, lead + ("2",))
         add("Fermé, rappel sans réponse", "Closed, callback offer not answered", night, lead + (NO_KEY, NO_KEY))
     if line.menu is not None:
