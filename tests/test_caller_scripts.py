@@ -37,3 +37,12 @@ def test_every_shipped_line_has_its_reviewed_scripts(shipped_directory):
     for slug in LINES:
         for language in ("fr", "en"):
             assert (SCRIPTS / f"{slug}.{language}.txt").exists()
+
+
+def test_the_readme_quotes_only_sentences_the_scripts_say():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Try a call without Twilio"):readme.index("## The lines shipped in")]
+    quoted = [line.strip().removeprefix("says").strip() for line in section.splitlines()
+              if line.strip().startswith("says ")]
+    reviewed = "\n".join(path.read_text(encoding="utf-8") for path in SCRIPTS.glob("*.txt"))
+    assert quoted and [sentence for sentence in quoted if f"says      {sentence}\n" not in reviewed] == []
