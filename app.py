@@ -25,8 +25,8 @@ def utc_now() -> datetime:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("HELPLINE_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app.extensions["app_factory"] = create_app  # throwaway copies (previews, scripts) are built without importing app
     _load_settings(app, config)
-    app.extensions["create_app"] = create_app  # the console's route preview builds a throw-away app with it
     _configure_logging(app)
     _init_extensions(app)
     _register_blueprints(app)

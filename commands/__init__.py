@@ -16,7 +16,7 @@ def register(cli: click.Group) -> None:
     from commands.listeners import listeners_group
     from commands.privacy import privacy_group
     from commands.queue_stats import queue_group
-    from commands.simulator import call_command, demo_command, status_command, sweep_command
+    from commands.simulator import call_command, demo_command, script_command, status_command, sweep_command
     from jobs.scheduler import scheduler_command
 
     accounts_group.add_command(phone_command)
@@ -24,6 +24,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(directory_group)
     cli.add_command(call_command)
     cli.add_command(status_command)
+    cli.add_command(script_command)
     cli.add_command(demo_command)
     cli.add_command(queue_group)
     cli.add_command(listeners_group)
