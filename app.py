@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from console import console
+    from console.history import history
     from ivr.presence import presence
     from ivr.callback_dial import callback_dial
     from ivr.callbacks import callback
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(callback_dial)
     app.register_blueprint(presence)
     app.register_blueprint(console)
+    app.register_blueprint(history)
 
 
 def _register_error_handlers(app: Flask) -> None:
