@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -136,8 +137,17 @@ def directory_export(root: Path) -> None:
 def ensure_schema() -> None:
     """Create or upgrade the database on first use: the embedded SQLite file needs no separate step."""
     engine = database.engine
-    if current_revision(engine) != head_revision():
-        upgrade(engine)
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)  # a check on every command: its chatter would bury the output
+    try:
+        current = current_revision(engine)
+        if current != head_revision():
+            upgrade(engine)
+            click.echo(f"Database {'upgraded' if current else 'created'}: {engine.url.render_as_string()} "
+                       f"(schema {head_revision()}).", err=True)
+    finally:
+        alembic_log.setLevel(level)
 
 
 def migrate_and_load() -> SyncReport:
