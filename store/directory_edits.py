@@ -27,7 +27,7 @@ from store.audit import COMMAND_LINE
 from store.directory import load_documents
 from store.documents import export_documents
 from store.models import DirectoryRevision
-from store.revisions import Change
+from store.revisions import Change, latest
 
 SCHEDULE_KEYS = ("hours", "holidays", "closures")
 LOOP = re.compile(r"forwarding loop between lines: (.+)$")
@@ -121,6 +121,10 @@ def save_edit(session: Session, edit: Edit, raw: dict[str, Any], keys: tuple[str
     saved = start_edit(session, edit.kind, edit.slug)
     assert saved is not None
     result.after = {k: saved.raw.get(k) for k in keys}
+    changed = [k for k in keys if result.before.get(k) != result.after.get(k)]
+    version = latest(session, edit.kind, edit.slug)
+    if changed and version is not None and version.at == now and version.reason == ",".join(keys):
+        version.reason = ",".join(changed)  # the parts this save changed, not every part its form shows
     return result
 
 

@@ -127,7 +127,7 @@ def test_every_change_is_a_version_with_its_author_time_and_reason(app, client, 
     edit_hours_in_console(client, **{"shift-mon-0-end": "12:00"})
     newest = versions(app)[0]
     assert (newest.source, newest.author, newest.reason, newest.at) == (
-        "console", COORDINATOR_EMAIL, "hours,holidays", clock.now)
+        "console", COORDINATOR_EMAIL, "hours", clock.now)
     assert newest.document == file_text(app)
     # A save that changes nothing is no new version.
     edit_hours_in_console(client)
@@ -143,7 +143,7 @@ def test_the_history_page_shows_readable_changes_and_restoring_makes_a_new_versi
     page = words(client.get(HISTORY))
     assert "Historique : Un premier pas" in page
     assert f"Version 2 — version actuelle Le 24/11/2026 10:00, par {COORDINATOR_EMAIL} (console)." in page
-    assert "Motif : horaires, jours fériés" in page
+    assert "Motif : horaires" in page
     assert "− mon-fri:" in page and "+ mon:" in page and "+ - 09:00-12:00" in page
     # The fixture loaded the files at the real time of the run.
     assert re.search(r"Version 1 Le \d\d/\d\d/\d{4} \d\d:\d\d, par \(ligne de commande\) \(chargement des fichiers\)\.",
@@ -172,7 +172,7 @@ def test_the_history_page_speaks_english_to_an_english_account(app, client):
     sign_in(client)
     edit_hours_in_console(client, **{"shift-mon-0-end": "12:00"})
     page = words(client.get(HISTORY))
-    assert "History: Un premier pas" in page and "Reason: hours, public holidays" in page
+    assert "History: Un premier pas" in page and "Reason: hours" in page
     assert "Restore this version" in page
 
 

@@ -45,8 +45,10 @@ def _both_kinds(path: str, **options):
 def line_history(plural: str, slug: str):
     kind, row = _target(plural, slug)
     views = version_views(versions_of(db(), kind, slug), row.schedule.timezone)
+    # The zone as people say it: "Paris", "La Réunion" is Indian/Reunion's city, shown as "Reunion".
+    city = row.schedule.timezone.rsplit("/", 1)[-1].replace("_", " ")
     return render_template("history/history.html", kind=kind, plural=plural, row=row, versions=views,
-                           timezone=row.schedule.timezone)
+                           timezone=city)
 
 
 @_both_kinds("/history/<int:version_id>/restore", methods=["POST"])
