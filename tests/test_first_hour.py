@@ -7,11 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import uuid
+
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app import COMMANDS, cli
+from store.db import head_revision
 from store.extension import database
 from store.models import Listener
+from tests.conftest import TEST_DATABASE_URL, _postgres_admin_url
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -108,3 +114,26 @@ def test_the_readme_commands_work_on_a_fresh_embedded_instance_without_any_setti
         assert result.returncode == 0, (args, result.stderr)
         assert "Traceback" not in result.stderr
 
+
+
+@pytest.mark.skipif(TEST_DATABASE_URL == "sqlite", reason="SQLite is created on first use; a server database is not")
+def test_a_command_on_a_server_database_without_tables_says_in_one_line_what_to_run(tmp_path):
+    name = f"helpline_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+        environment = {name: value for name, value in os.environ.items() if not name.startswith(("HELPLINE_", "TWILIO_"))}
+        environment.update(HELPLINE_INSTANCE_PATH=str(tmp_path), HELPLINE_DATABASE_URL=url, HELPLINE_ENV="development")
+        result = subprocess.run([sys.executable, "-c", "from app import cli; cli(prog_name='helpline')", "listeners",
+                                 "list"], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines()[-1] == (
+            f"Error: the database schema is at nothing yet, this version needs {head_revision()}: "
+            "run `helpline db upgrade` first")
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
