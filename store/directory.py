@@ -104,26 +104,29 @@ def load_documents(session: Session, files: DirectoryFiles, prune: bool = False,
     return report
 
 
-def _note_versions(session: Session, line_writes, centre_writes, gone, before, lines, centres, change: Change,
-                   now: datetime) -> None:
+def _kind(row: LineRow | CentreRow) -> str:
+    return "line" if isinstance(row, LineRow) else "centre"
+
+
+def _note_versions(session: Session, line_writes: list, centre_writes: list, gone: list[LineRow | CentreRow],
+                   before: dict[tuple[str, str], str], lines: dict[str, LineRow], centres: dict[str, CentreRow],
+                   change: Change, now: datetime) -> None:
+    """A version for each line and centre written or deleted; a first one for those with no history yet."""
     written = set()
-    for kind, writes in (("line", line_writes), ("centre", centre_writes)):
+    for kind, model, writes in (("line", LineRow, line_writes), ("centre", CentreRow, centre_writes)):
         for row, doc in writes:
-            row = row or session.scalar(select(LineRow if kind == "line" else CentreRow)
-                                        .where((LineRow if kind == "line" else CentreRow).slug == doc["id"]))
+            row = row or session.scalar(select(model).where(model.slug == doc["id"]))
             # Collections were rewritten in the files' order: read them back as an export would.
             session.expire(row.schedule)
             session.expire(row)
             note(session, kind, row.slug, before.get((kind, row.slug)), row_text(kind, row), change, now)
             written.add((kind, row.slug))
     for row in gone:
-        note(session, "line" if isinstance(row, LineRow) else "centre", row.slug, None, "", change, now)
-    # Lines found already as the files say, with no history yet, start theirs here.
+        note(session, _kind(row), row.slug, None, "", change, now)
     first = change if change.source == "load" else Change(BEFORE_HISTORY, "baseline")
-    gone_keys = {("line" if isinstance(row, LineRow) else "centre", row.slug) for row in gone}
-    rows = {("line", slug): row for slug, row in lines.items()}
-    rows.update({("centre", slug): row for slug, row in centres.items()})
-    note_unrecorded(session, {key: row for key, row in rows.items() if key not in written | gone_keys}, first, now)
+    skip = written | {(_kind(row), row.slug) for row in gone}
+    rows = {(_kind(row), row.slug): row for row in [*lines.values(), *centres.values()]}
+    note_unrecorded(session, {key: row for key, row in rows.items() if key not in skip}, first, now)
     session.flush()
 
 
