@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     instance_path = os.environ.get("HELPLINE_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app.extensions["app_factory"] = create_app  # throwaway copies (previews, scripts) are built without importing app
     _load_settings(app, config)
     _configure_logging(app)
     _init_extensions(app)
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from ivr.presence import presence
     from ivr.callback_dial import callback_dial
     from ivr.callbacks import callback
+    from ivr.hold_music import hold_music
     from ivr.queue import queue
     from ivr.webhooks import voice
     from store.health import health
@@ -88,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(callback)
     app.register_blueprint(callback_dial)
     app.register_blueprint(presence)
+    app.register_blueprint(hold_music)
     app.register_blueprint(console)
     app.register_blueprint(history)
 
@@ -177,6 +180,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "listeners": ("store.listener_cli", "listeners_group", "Listeners (écoutants): roster, PINs, shifts and presence."),
     "privacy": ("store.privacy_cli", "privacy_group", "Callers' rights (access, erasure) and the retention purge."),
     "queue": ("store.metrics_cli", "queue_group", "Queue history and metrics."),
+    "script": ("ivr.cli", "script_command", "Print what callers hear on LINE, on every path, played in a throwaway copy of the directory."),
     "scheduler": ("schedules.scheduler", "scheduler_command", "Run the periodic jobs until SIGTERM or Ctrl-C: callback dispatch, the queue sweep and listeners' shifts, emails and daily digests, override expiry, the retention purge."),
     "status": ("ivr.cli", "status_command", "Each line and centre at one instant: open or closed, why, and when that changes (in its local time)."),
     "sweep": ("ivr.cli", "sweep_command", "Repair the queue once: expired offers, stuck listeners, unstaffed queues, then dispatch."),

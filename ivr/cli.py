@@ -16,7 +16,7 @@ from routing.chain import describe_status
 from schedules import status_at
 from store.extension import database, directory
 
-MARKS = {"say": "  says    ", "press": "  presses ", "silence": "  silence ", "dial": "  dials   ",
+MARKS = {"say": "  says    ", "press": "  presses ", "silence": "  silence ", "music": "  music   ", "dial": "  dials   ",
          "whisper": "  whisper ", "queue": "  queue   ", "hangup": "  hangs up", "error": "  ERROR   "}  # fmt: skip
 
 
@@ -52,7 +52,7 @@ def _find_line(snapshot, name: str):
 AT_HELP = ("Date and time, e.g. 2026-07-21T19:00; with no offset (+01:00) it is read in {where} "
            "(default: now). The output says which zone was used.")
 STATUS_ZONE = "Europe/Paris"
-KEYS = re.compile(r"^[0-9*#]*$")
+KEYS = re.compile(r"^(-|[0-9*#]*)$")  # "-": no key at all (the question times out)
 
 
 def _moment(text: str | None, timezone: str) -> datetime:
@@ -91,7 +91,7 @@ def _caller(text: str, country: str) -> str:
 def _presses(presses: tuple[str, ...]) -> list[str]:
     for keys in presses:
         if not KEYS.match(keys):
-            raise click.BadParameter(f"{keys!r}: a phone has only the keys 0-9, * and # ('' for only the end key)",
+            raise click.BadParameter(f"{keys!r}: a phone has only the keys 0-9, * and # ('' for only the end key, - for no key at all)",
                                      param_hint="--press")
     return list(presses)
 
@@ -116,7 +116,7 @@ def _masked(number: str) -> str:
 @click.argument("line_name", metavar="LINE")
 @click.option("--at", "at", help=AT_HELP.format(where="the line's time zone"))
 @click.option("--from", "caller", default="anonymous", show_default=True, help="The caller's number, or anonymous.")
-@click.option("--press", "presses", multiple=True, help="Keys pressed at each question, in order (e.g. 94000#).")
+@click.option("--press", "presses", multiple=True, help="Keys pressed at each question, in order (e.g. 94000#; - for no key at all, which times out).")
 @click.option("--outcome", "outcomes", multiple=True, help="What a dialled number does: +3225550107=busy.")
 @click.option("--default-outcome", type=click.Choice(DIAL_STATUSES), default="completed", show_default=True)
 @with_appcontext
@@ -239,3 +239,21 @@ def sweep_command() -> None:
     from ivr.sweep import sweep
 
     click.echo(sweep(current_app._get_current_object()).summary())
+
+
+@click.command("script")
+@click.argument("line_name", metavar="LINE")
+@click.option("--lang", "language", type=click.Choice(("fr", "en")), default="fr", show_default=True,
+              help="The language the caller chose (en: as on a number pointed at /voice/incoming?l=en).")
+@with_appcontext
+def script_command(line_name: str, language: str) -> None:
+    """Print what callers hear on LINE, on every path, played in a throwaway copy of the directory."""
+    from ivr.sandbox import sandbox
+    from ivr.scripts import REFERENCE_MONDAY, script
+
+    snapshot = _snapshot()
+    line = _find_line(snapshot, line_name)
+    start = datetime.combine(REFERENCE_MONDAY, datetime.min.time(), ZoneInfo(line.schedule.timezone))
+    clock = SimulatedClock(start)
+    with database.session() as session, sandbox(current_app._get_current_object(), session, clock, start) as app:
+        click.echo(script(app, line.slug, language))
