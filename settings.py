@@ -7,8 +7,6 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
-import phonenumbers
-
 # name -> (environment variable, default, what it is for)
 SETTINGS: dict[str, tuple[str, Any, str]] = {
     "ENVIRONMENT": ("HELPLINE_ENV", "production", "production, or development (demo secrets are generated)"),
@@ -114,6 +112,8 @@ def _check(values: dict[str, Any]) -> None:
         raise SettingsError("HELPLINE_LOG_FORMAT must be text or json")
     fallback = values.get("EMERGENCY_FALLBACK")
     if fallback:
+        import phonenumbers  # here: `helpline --help` should not wait for the numbering plans
+
         try:
             ok = phonenumbers.is_possible_number(phonenumbers.parse(fallback, None))
         except phonenumbers.NumberParseException:

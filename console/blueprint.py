@@ -95,6 +95,8 @@ def _guard():
     if not console_enabled(current_app):
         return render_template("console/error.html", message=t("error.disabled")), 503
     g.account, expired = _signed_in_account(now())
+    if g.account is not None:  # the author of any version of a line this request writes
+        db().info.update(author=g.account.email, source="console")
     if g.account is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.method in ("GET", "HEAD"):
             flash("login.expired" if expired else "login.required")

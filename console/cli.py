@@ -30,6 +30,8 @@ def _ask_password() -> str:
 def _create(**fields) -> None:
     with database.session() as session:
         _check_targets(session, fields.get("lines", ()), fields.get("centres", ()), fields.get("listener_id"))
+        # Asked only once everything else is known to be right: a typo is not found after typing it twice.
+        fields["password"] = _ask_password()
         try:
             account = create_account(session, now=current_app.config["CLOCK"](), **fields)
         except AccountError as error:
@@ -60,7 +62,7 @@ def _check_targets(session, lines, centres, listener_id) -> None:
 @with_appcontext
 def create_admin_command(email: str, name: str, language: str) -> None:
     """Create an admin account (the password is asked twice, hidden; 12 characters at least)."""
-    _create(email=email, name=name, password=_ask_password(), role="admin", language=language)
+    _create(email=email, name=name, role="admin", language=language)
 
 
 @accounts_group.command("add")
@@ -80,7 +82,7 @@ def add_command(email, name, role, lines, centres, listener_id, language) -> Non
         raise click.ClickException("only coordinators have lines and centres (admins see everything)")
     if role == "listener" and listener_id is None:
         raise click.ClickException("a listener account needs --listener ID (see `helpline listeners list`)")
-    _create(email=email, name=name, password=_ask_password(), role=role, lines=lines, centres=centres,
+    _create(email=email, name=name, role=role, lines=lines, centres=centres,
             listener_id=listener_id, language=language)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections import deque
 from pathlib import Path
 
 from alembic import command
@@ -17,17 +20,20 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 WEBHOOK_DB_WAIT_SECONDS = 4
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, wait_seconds: float = WEBHOOK_DB_WAIT_SECONDS) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         in_memory = parsed.database in (None, "", ":memory:")
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": WEBHOOK_DB_WAIT_SECONDS},
+            connect_args={"check_same_thread": False, "timeout": wait_seconds},
             poolclass=StaticPool if in_memory else None,
         )
-        event.listen(engine, "connect", _tune_sqlite)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "connect", lambda connection, _record: _tune_sqlite(connection, wait_seconds))
+        writers = WriterQueue()
+        event.listen(engine, "begin", lambda connection: _begin_immediate(connection, writers, wait_seconds))
+        event.listen(engine, "commit", lambda connection: _end(connection, writers))
+        event.listen(engine, "rollback", lambda connection: _end(connection, writers))
         return engine
     connect_args = {}
     if parsed.get_backend_name() == "postgresql":
@@ -39,7 +45,7 @@ def make_engine(url: str) -> Engine:
                          pool_timeout=WEBHOOK_DB_WAIT_SECONDS, connect_args=connect_args)
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:
+def _tune_sqlite(dbapi_connection, wait_seconds: float) -> None:
     # WAL lets webhooks read while another worker writes; foreign keys are off by default in SQLite.
     # The driver's own transaction handling is turned off: _begin_immediate opens every transaction.
     dbapi_connection.isolation_level = None
@@ -47,14 +53,49 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={WEBHOOK_DB_WAIT_SECONDS * 1000}")
+    cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
     cursor.close()
 
 
 READ_ONLY = "helpline_read_only"  # an execution option: this connection's transactions only read
 
 
-def _begin_immediate(connection) -> None:
+class WriterQueue:
+    """The threads of one process take SQLite's write lock in turn, first come first served.
+
+    SQLite's own busy handler is no queue: a waiting connection sleeps and polls (up to 100 ms between tries)
+    while the thread that just committed takes the lock straight back for its next transaction. Four
+    dispatchers looping on one queue starved one of them past the busy timeout ("database is locked") on a
+    loaded machine. Queued here, a writer is woken the moment the one before it ends; only writers of other
+    processes still meet the busy handler."""
+
+    def __init__(self) -> None:
+        self._turns = threading.Condition()
+        self._waiting: deque[object] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        me = object()
+        with self._turns:
+            self._waiting.append(me)
+            if self._turns.wait_for(lambda: not self._held and self._waiting[0] is me, timeout):
+                self._waiting.popleft()
+                self._held = True
+                return True
+            self._waiting.remove(me)
+            self._turns.notify_all()  # the one behind may be first now
+            return False
+
+    def release(self) -> None:
+        with self._turns:
+            self._held = False
+            self._turns.notify_all()
+
+
+HOLDS_WRITE_TURN = "helpline_write_turn"
+
+
+def _begin_immediate(connection, writers: WriterQueue, wait_seconds: float) -> None:
     """Every SQLite transaction takes the write lock up front: transactions are serialised, so claiming a
     listener is atomic, and a read-then-write never fails on a lock upgrade (busy_timeout waits instead).
 
@@ -62,8 +103,20 @@ def _begin_immediate(connection) -> None:
     coordinator reading a year of calls does not keep callers' webhooks waiting for the lock."""
     if connection.get_execution_options().get(READ_ONLY):
         connection.exec_driver_sql("BEGIN")
-    else:
+        return
+    if not writers.acquire(wait_seconds):
+        raise sqlite3.OperationalError("database is locked (waited for this process's other writers)")
+    connection.info[HOLDS_WRITE_TURN] = True
+    try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _end(connection, writers)
+        raise
+
+
+def _end(connection, writers: WriterQueue) -> None:
+    if connection.info.pop(HOLDS_WRITE_TURN, False):
+        writers.release()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -83,6 +136,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -65,6 +65,23 @@ class DirectoryRevision(Base):
     updated_at: Mapped[datetime | None]
 
 
+class DirectoryChange(Base):
+    """One version of a line's or centre's document, as its file says it, with who made it, when and why.
+
+    Every change writes one (a load, a console or phone edit, the command line, a restore): the newest is the
+    current state, and the newest written by a load tells what the files last said."""
+
+    __tablename__ = "directory_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(16))  # line | centre
+    target_slug: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(254))
+    source: Mapped[str] = mapped_column(String(16))  # load | console | phone | cli | restore | baseline
+    reason: Mapped[str] = mapped_column(String(400), default="")
+    document: Mapped[str] = mapped_column(Text)  # the file's exact text ("" once the line is deleted)
+
+
 class ScheduleRow(Base):
     __tablename__ = "schedule"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,7 +19,7 @@ COORDINATOR_EMAIL = "coordination@unpremierpas.example.org"
 COORDINATOR_PASSWORD = "un premier pas, toujours"
 WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
 LOCKED = "Trop de tentatives de connexion."
-SAMPLE_ARGUMENTS = {"slug": "france-victimes", "filename": "console.css"}
+SAMPLE_ARGUMENTS = {"slug": "france-victimes", "filename": "console.css", "version_id": 1}
 
 
 def make_account(app, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, role="admin", lines=(), centres=(),
