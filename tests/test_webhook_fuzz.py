@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app import create_app
-from tests.conftest import SignedTwilio
+from tests.conftest import AUTH_TOKEN, PEPPER, SignedTwilio
 
 EXAMPLES = int(os.environ.get("HELPLINE_FUZZ_EXAMPLES", "150"))
 # Every verb and noun Twilio's voice TwiML knows that the engine may use; anything else is not TwiML.
@@ -24,8 +24,8 @@ TWIML_TAGS = {"Response", "Say", "Play", "Pause", "Gather", "Redirect", "Dial", 
 
 def voice_paths() -> list[str]:
     """Every webhook the app serves, whichever module adds it (read from a throwaway app's URL map)."""
-    app = create_app({"ENVIRONMENT": "development", "DATABASE_URL": "sqlite://", "TWILIO_AUTH_TOKEN": "x" * 32,
-                      "NUMBER_PEPPER": "p" * 32, "LOG_LEVEL": "WARNING"})
+    app = create_app({"ENVIRONMENT": "development", "DATABASE_URL": "sqlite://", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                      "NUMBER_PEPPER": PEPPER, "LOG_LEVEL": "WARNING"})
     return sorted({rule.rule for rule in app.url_map.iter_rules()
                    if rule.rule.startswith("/voice/") and not rule.arguments})
 
