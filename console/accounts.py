@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import secrets
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from store.models import ConsoleAccount, ConsoleAccountScope, ConsoleLoginThrottle
+from store.models import ConsoleAccount, ConsoleAccountScope, ConsoleLoginThrottle, ConsoleSession
 
 ROLES = ("admin", "coordinator", "listener")
 SCOPE_KINDS = ("line", "centre")
@@ -89,9 +90,42 @@ def scope_allows(account: ConsoleAccount | None, kind: str, slug: str) -> bool:
     return any(s.kind == kind and s.slug == slug for s in account.scopes)
 
 
-def password_stamp(account: ConsoleAccount) -> str:
-    """A short mark of the current password hash: a session made before a password change stops working."""
-    return account.password_hash[-16:]
+def set_password(session: Session, account: ConsoleAccount, password: str) -> None:
+    """A new password ends every session of the account: whoever had a copy of a cookie is out."""
+    check_new_password(password)
+    account.password_hash = hash_password(password)
+    end_all_sessions(session, account.id)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, account: ConsoleAccount, now: datetime) -> str:
+    """A new server-side session; returns the random token for the (signed) cookie, never kept in clear here."""
+    token = secrets.token_urlsafe(32)
+    session.add(ConsoleSession(token_hash=_token_hash(token), account_id=account.id, created_at=now))
+    return token
+
+
+def session_is_open(session: Session, account_id: int, token: str | None) -> bool:
+    if not token or not isinstance(token, str):
+        return False
+    return session.scalar(select(ConsoleSession.id).where(ConsoleSession.token_hash == _token_hash(token),
+                                                          ConsoleSession.account_id == account_id)) is not None
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if token and isinstance(token, str):
+        session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)))
+
+
+def end_all_sessions(session: Session, account_id: int, older_than: datetime | None = None) -> int:
+    """Every session of the account (or those opened before ``older_than``); returns how many were open."""
+    query = delete(ConsoleSession).where(ConsoleSession.account_id == account_id)
+    if older_than is not None:
+        query = query.where(ConsoleSession.created_at < older_than)
+    return session.execute(query.execution_options(synchronize_session=False)).rowcount
 
 
 @dataclass(frozen=True)
