@@ -22,7 +22,8 @@ SCOPE_KINDS = ("line", "centre")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing megabytes of "password" on every attempt would be a cheap denial of service
 FAILURE_LIMIT = 5
-LOCKOUT = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)  # the longest delay, and the window over which failures are counted
+FIRST_DELAY = timedelta(minutes=1)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _dummy_hash: str | None = None
 
@@ -133,21 +134,30 @@ class SignIn:
     outcome: str  # ok | failed | locked
     account: ConsoleAccount | None = None
     retry_minutes: int = 0
-    locked_now: bool = False  # this failure is the one that locked the account or address
+    locks: tuple[tuple[str, int], ...] = ()  # what this failure locked: (account|email|address|device, minutes)
 
 
-def sign_in(session: Session, email: str, password: str, address: str, now: datetime) -> SignIn:
-    """Check a sign-in attempt; count failures per account (or typed email) and per client address.
+def sign_in(session: Session, email: str, password: str, address: str, now: datetime,
+            device: tuple[int, str] | None = None) -> SignIn:
+    """Check a sign-in attempt, throttled with growing delays rather than a long hard lock.
 
-    An email without an account is counted and locked exactly like one with an account, and its password
-    is checked against a dummy hash, so neither the message nor the time taken tells them apart.
+    From a browser that signed in to this very account before (``device``: the account id and device id of
+    its signed cookie) only that device's own failures count: nobody who knows the address, nor a colleague's
+    typing behind the same proxy, can keep the right password out. From anywhere else failures count per
+    account (or typed email) and per client address. An email without an account is counted and delayed
+    exactly like one with an account, and its password is checked against a dummy hash, so neither the
+    message nor the time taken tells them apart.
     """
     email = normalised_email(email)[:254]
     account = find_account(session, email, for_update=True)
-    address_key, email_key = f"address:{address}"[:300], f"email:{email}"
-    by_address = _throttle(session, address_key)
-    by_email = account if account is not None else _throttle(session, email_key)
-    locks = [h.locked_until for h in (by_address, by_email) if h is not None and _locked(h, now)]
+    known_device = device is not None and account is not None and device[0] == account.id
+    if known_device:
+        keys = (f"device:{device[1]}"[:300],)
+        holders = [_throttle(session, keys[0])]
+    else:
+        keys = (f"address:{address}"[:300], f"email:{email}")
+        holders = [_throttle(session, keys[0]), account if account is not None else _throttle(session, keys[1])]
+    locks = [h.locked_until for h in holders if h is not None and _locked(h, now)]
     if locks:
         return SignIn("locked", account, _minutes_until(max(locks), now))
     matches = len(password) <= MAX_PASSWORD_LENGTH and check_password_hash(
@@ -155,11 +165,15 @@ def sign_in(session: Session, email: str, password: str, address: str, now: date
     if account is not None and account.active and matches:
         account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
         return SignIn("ok", account)
-    _forget_stale_throttles(session, now, keep=(address_key, email_key))
-    by_address = by_address or _new_throttle(session, address_key, now)
-    by_email = by_email or _new_throttle(session, email_key, now)
-    locked_now = [_count_failure(h, now) for h in (by_address, by_email)]
-    return SignIn("failed", account, locked_now=any(locked_now))
+    _forget_stale_throttles(session, now, keep=keys)
+    holders = [holder or _new_throttle(session, key, now) for holder, key in zip(holders, keys)]
+    locked = []
+    for holder in holders:
+        delay = _count_failure(holder, now)
+        if delay is not None:
+            kind = "account" if isinstance(holder, ConsoleAccount) else holder.key.split(":", 1)[0]
+            locked.append((kind, _minutes_until(now + delay, now)))
+    return SignIn("failed", account, locks=tuple(locked))
 
 
 def _locked(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> bool:
@@ -170,16 +184,18 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds() / 60))
 
 
-def _count_failure(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> bool:
-    """One more failure; at the limit, lock for LOCKOUT and start counting again. True when it locks."""
+def _count_failure(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> timedelta | None:
+    """One more failure; from the limit on, a delay that doubles with each further failure (1, 2, 4, 8 then
+    15 minutes at most). Returns the delay this failure set, if any."""
     if isinstance(holder, ConsoleLoginThrottle) and holder.window_started_at + LOCKOUT <= now:
-        # Addresses and unknown emails never succeed, so their count is per window rather than "in a row".
+        # Addresses, devices and unknown emails never succeed, so their count is per window, not "in a row".
         holder.failed_logins, holder.window_started_at = 0, now
     holder.failed_logins = (holder.failed_logins or 0) + 1
     if holder.failed_logins < FAILURE_LIMIT:
-        return False
-    holder.failed_logins, holder.locked_until = 0, now + LOCKOUT
-    return True
+        return None
+    delay = min(LOCKOUT, FIRST_DELAY * 2 ** min(holder.failed_logins - FAILURE_LIMIT, 8))
+    holder.locked_until = now + delay
+    return delay
 
 
 def _throttle(session: Session, key: str) -> ConsoleLoginThrottle | None:
