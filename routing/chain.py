@@ -201,12 +201,18 @@ def _handoff_step(
     centres: CentreIndex,
     trace: list[str],
 ) -> Step | None:
+    network = line.handoff_network or line.slug
     if facts.department is None:
-        if not facts.department_asked:
+        if facts.department_asked:
+            trace.append(f"rule {index + 1}: department unknown, national route")
+        elif network_has_open_centre(centres, network, now):
             return Step(StepKind.ASK_DEPARTMENT, index, action)
-        trace.append(f"rule {index + 1}: department unknown, national route")
+        else:
+            # Asking for a postal code that can only lead to a closed centre would put a question before the
+            # truth: the caller goes straight on, and a closed line says so first.
+            trace.append(f"rule {index + 1}: every centre of the network is closed, postal code not asked")
         return None
-    centre = centres.get((line.handoff_network or line.slug, facts.department))
+    centre = centres.get((network, facts.department))
     if centre is None:
         trace.append(f"rule {index + 1}: no centre for department {facts.department}, national route")
         return None
@@ -217,6 +223,17 @@ def _handoff_step(
         )
         return None
     return Step(StepKind.HANDOFF, index, action, centre=centre, number=centre.number)
+
+
+def network_has_open_centre(centres: CentreIndex, network: str, now: datetime) -> bool:
+    """Whether any centre a line hands calls off to is open at ``now`` (worth asking a postal code for)."""
+    seen: set[int] = set()
+    for (centre_network, _), centre in centres.items():
+        if centre_network == network and id(centre) not in seen:
+            seen.add(id(centre))
+            if status_at(centre.schedule, now).is_open:
+                return True
+    return False
 
 
 def _association_step(
