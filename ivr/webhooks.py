@@ -390,8 +390,9 @@ def status():
     now = current_app.config["CLOCK"]()
     duration = field("CallDuration")
     with database.session() as session:
-        line = directory.get(session, now).line_for(line_number(field("To")))
-        line_id = directory.get(session, now).line_ids.get(line.slug) if line else None
+        snapshot = directory.get(session, now)
+        line = snapshot.line_for(line_number(field("To")))  # the line this status says the call is on
+        line_id = snapshot.line_ids.get(line.slug) if line else None
         calls.finish_call(session, field("CallSid"), now, field("CallStatus"),
                           int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None,
                           line_id=line_id)
