@@ -55,21 +55,39 @@ class Scenario:
     setup: str | None = None  # closure | override | flag
 
 
-def script(app: Flask, slug: str, language: str = "fr") -> str:
-    """Every scenario of the line ``slug`` played on ``app`` (whose database it writes to), as reviewed text."""
+@dataclass(frozen=True)
+class Heard:
+    """One scenario as played: its title and local time in the caller's language, and the transcript."""
+
+    title: str
+    when: str  # "mardi 2026-11-24 10:00", in the line's time zone
+    transcript: Transcript
+
+
+def play_all(app: Flask, slug: str, language: str = "fr") -> list[Heard]:
+    """Every scenario of the line ``slug`` played on ``app``, whose database it writes to (use a sandbox)."""
     with app.app_context(), database.session() as session:
         snapshot = directory.get(session, app.config["CLOCK"]())
         line = snapshot.lines_by_slug[slug]
+    heard = []
+    for scenario in scenarios(line, language, snapshot.centres):
+        local = scenario.at.astimezone(ZoneInfo(line.schedule.timezone))
+        heard.append(Heard(scenario.title[language], f"{WEEKDAYS[language][local.weekday()]} {local:%Y-%m-%d %H:%M}",
+                           play(app, line, scenario, language)))
+    return heard
+
+
+def script(app: Flask, slug: str, language: str = "fr") -> str:
+    """Every scenario of the line ``slug`` played on ``app``, as the reviewed text of tests/scripts/."""
+    with app.app_context(), database.session() as session:
+        line = directory.get(session, app.config["CLOCK"]()).lines_by_slug[slug]
     words = "in French" if language == "fr" else "in English"
     out = [f"# What callers hear on {line.name} ({line.display_number}), {words}.",
            f"# Made by `helpline script {slug}{' --lang en' if language == 'en' else ''}`; "
            "tests/test_caller_scripts.py plays the same calls through the signed webhooks and compares.", ""]
-    for number, scenario in enumerate(scenarios(line, language, snapshot.centres), start=1):
-        transcript = play(app, line, scenario, language)
-        local = scenario.at.astimezone(ZoneInfo(line.schedule.timezone))
-        out.append(f"## {number}. {scenario.title[language]} — {WEEKDAYS[language][local.weekday()]} "
-                   f"{local:%Y-%m-%d %H:%M}")
-        out += [f"  {MARKS.get(e.kind, e.kind)}  {e.text}" for e in transcript.entries]
+    for number, heard in enumerate(play_all(app, slug, language), start=1):
+        out.append(f"## {number}. {heard.title} — {heard.when}")
+        out += [f"  {MARKS.get(e.kind, e.kind)}  {e.text}" for e in heard.transcript.entries]
         out.append("")
     return "\n".join(out)
 

@@ -225,15 +225,30 @@ def _handoff_step(
     return Step(StepKind.HANDOFF, index, action, centre=centre, number=centre.number)
 
 
+# (network) -> (the centres mapping it was computed for, answer, valid from, valid until): the answer cannot
+# change before the first centre's next opening or closing, so a busy night asks no schedule at all. The
+# mapping is kept in the entry, so a new snapshot (a coordinator's edit) never matches an old answer.
+_OPEN_CENTRES: dict[str, tuple[CentreIndex, bool, datetime, datetime | None]] = {}
+
+
 def network_has_open_centre(centres: CentreIndex, network: str, now: datetime) -> bool:
     """Whether any centre a line hands calls off to is open at ``now`` (worth asking a postal code for)."""
-    seen: set[int] = set()
+    cached = _OPEN_CENTRES.get(network)
+    if cached is not None and cached[0] is centres and cached[2] <= now and (cached[3] is None or now < cached[3]):
+        return cached[1]
+    answer, until, seen = False, None, set()
     for (centre_network, _), centre in centres.items():
-        if centre_network == network and id(centre) not in seen:
-            seen.add(id(centre))
-            if status_at(centre.schedule, now).is_open:
-                return True
-    return False
+        if centre_network != network or id(centre) in seen:
+            continue
+        seen.add(id(centre))
+        status = status_at(centre.schedule, now)
+        if status.changes_at is not None and (until is None or status.changes_at < until):
+            until = status.changes_at
+        if status.is_open:
+            answer, until = True, status.changes_at  # open at least until this centre closes
+            break
+    _OPEN_CENTRES[network] = (centres, answer, now, until)
+    return answer
 
 
 def _association_step(

@@ -586,7 +586,8 @@ def test_every_kind_of_rule_survives_an_export(app, tmp_path):
   - when: closed
     callback: true
 """)
-    edit(root, L3977, "department_retries: 2", "department_retries: 0\nafter_hours_email: equipe@example.org")
+    edit(root, L3977, "department_retries: 2", "department_retries: 0\nafter_hours_email: equipe@example.org\n"
+                                               "hold_music: https://media.example.org/attente.mp3")
     files = read_directory(root)
     load(app, root)
     out = tmp_path / "exported"
