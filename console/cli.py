@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from console.accounts import ROLES, AccountError, check_new_password, create_account
+from console.accounts import ROLES, AccountError, check_new_password, create_account, find_account, set_password
 from console.audit import record
 from store.extension import database
 from store.models import CentreRow, ConsoleAccount, LineRow, Listener
@@ -101,6 +101,21 @@ def list_command() -> None:
             last = f"{account.last_login_at:%Y-%m-%d %H:%M} UTC" if account.last_login_at else "never"
             click.echo(f"#{account.id:<4} {account.email:<32} {account.name:<24} {account.role:<12} "
                        f"{state:<9} last sign-in {last:<22} {scope}")
+
+
+@accounts_group.command("password")
+@click.argument("email")
+@with_appcontext
+def password_command(email: str) -> None:
+    """Give an account a new password (asked twice, hidden); every session it had is ended."""
+    with database.session() as session:
+        account = find_account(session, email)
+        if account is None:
+            raise click.ClickException(f"no account uses {email}")
+        set_password(session, account, _ask_password())
+        record(session, None, "password_changed", ("account", str(account.id)), None, {"email": account.email})
+        session.commit()
+        click.echo(f"New password set for {account.email}; its sessions are ended")
 
 
 # Phone access to the coordinators' service number (its own module, in the associations area).

@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import Request, abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from store.crypto import number_hash
 
@@ -41,9 +42,22 @@ def twilio_only(view):
         if not signature_is_valid(request):
             current_app.logger.warning("webhook refused: bad or missing signature on %s", request.path)
             abort(403)
+        _strip_nul_bytes(request._get_current_object())
         return view(*args, **kwargs)
 
     return checked
+
+
+def _without_nul(values: MultiDict) -> ImmutableMultiDict:
+    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
+                               for key, value in values.items(multi=True)])
+
+
+def _strip_nul_bytes(req: Request) -> None:
+    """NUL bytes out of every parameter, once the signature (made over them) is checked: PostgreSQL refuses
+    them in text, and a call must not fall back because a CallSid or a status carried one."""
+    req.form, req.args = _without_nul(req.form), _without_nul(req.args)
+    req.__dict__.pop("values", None)  # rebuilt from the cleaned form and arguments when next read
 
 
 def is_withheld(number: str | None) -> bool:

@@ -452,6 +452,17 @@ class ConsoleAccountScope(Base):
     slug: Mapped[str] = mapped_column(String(64))
 
 
+class ConsoleSession(Base):
+    """A signed-in console session. The cookie carries a random token and this table only its SHA-256: signing
+    out, a password change or "sign out everywhere" deletes rows, and a copied cookie then opens nothing."""
+
+    __tablename__ = "console_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("console_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
 class ConsoleLoginThrottle(Base):
     """Failed sign-ins per client address, and per typed email that has no account (so a lockout reveals
     nothing about which emails exist)."""
