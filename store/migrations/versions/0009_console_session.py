@@ -1,7 +1,7 @@
 """console sessions kept on the server
 
-Revision ID: 0008_console_session
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05 17:05:00
 """
 
