@@ -80,7 +80,7 @@ def _line_figures(slug: str):
     if period is None:
         return line, form, None, None
     report = remembered(db(), ("line", slug, period, target, snapshot.revision),
-                        lambda: line_report(db(), snapshot, line, line_pools(line), period, target, now()))
+                        lambda: line_report(db(), snapshot, line, line_pools(line), period, target, now()), now())
     _done_reading()
     return line, form, report, line_tables(report)
 
@@ -90,7 +90,7 @@ def _centre_figures(slug: str):
     form, period, _ = read_period(request.args, centre.schedule.timezone, now())
     if period is None:
         return centre, form, None, None
-    report = remembered(db(), ("centre", slug, period), lambda: centre_report(db(), centre, period))
+    report = remembered(db(), ("centre", slug, period), lambda: centre_report(db(), centre, period), now())
     _done_reading()
     return centre, form, report, centre_tables(report)
 

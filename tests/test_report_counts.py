@@ -150,3 +150,70 @@ def test_buckets_are_hours_where_the_zone_keeps_whole_hours_and_quarters_elsewhe
     assert bucket_seconds(ZoneInfo("Indian/Reunion"), start, end) == HOUR
     assert bucket_seconds(ZoneInfo("Asia/Kolkata"), start, end) == QUARTER
     assert bucket_seconds(ZoneInfo("Asia/Kathmandu"), start, end) == QUARTER
+
+
+def test_the_report_indexes_come_and_go_with_their_migration(database_url):
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from store.db import alembic_config, upgrade
+
+    engine = create_engine(database_url)
+    names = {"ix_call_line_id_started_at", "ix_call_line_id_caller_hash_started_at",
+             "ix_queue_event_line_id_kind_at", "ix_queue_event_queued_caller_id_at"}
+
+    def present() -> set[str]:
+        found = inspect(engine)
+        return {i["name"] for table in ("call", "queue_event") for i in found.get_indexes(table)} & names
+
+    try:
+        assert present() == names
+        with engine.begin() as connection:
+            config = alembic_config(database_url)
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+        assert present() == set()
+        upgrade(engine)
+        assert present() == names
+    finally:
+        engine.dispose()
+
+
+def test_a_report_counted_by_one_worker_is_read_by_another_until_new_data_comes(year, database_url, clock):
+    from console.report_cache import remembered
+    from store.calls import open_call
+    from tests.conftest import make_test_app
+
+    other_worker = make_test_app(database_url, clock)  # its own engine and memory, as another process has
+    period, now = PERIODS[1], datetime(2026, 1, 5, tzinfo=UTC)
+    key = ("line", "france-victimes", period)
+
+    def count(app):
+        with app.app_context(), database.session(read_only=True) as session:
+            snapshot = directory.get(session, now)
+            line = snapshot.lines_by_slug["france-victimes"]
+            return line_report(session, snapshot, line, line_pools(line), period, 0.8, now)
+
+    def never():
+        raise AssertionError("the other worker should have read the figures, not counted them")
+
+    with year.app_context(), database.session(read_only=True) as session:
+        first = remembered(session, key, lambda: count(year), now)
+    with other_worker.app_context(), database.session(read_only=True) as session:
+        assert remembered(session, key, never, now) == first  # every field, the queue's MappingProxy too
+    with other_worker.app_context(), database.session(read_only=True) as session:
+        counted = []
+        later = now + timedelta(seconds=61)
+        assert remembered(session, key, lambda: counted.append(1) or count(other_worker), later) == first
+        assert counted == [1]  # a minute on, counted again
+    with year.app_context(), database.session() as session:
+        snapshot = directory.get(session, now)
+        open_call(session, "CA" + "f" * 32, datetime(2025, 3, 25, 10, tzinfo=UTC),
+                  snapshot.line_ids["france-victimes"], "a-new-caller", False, "fr")
+        session.commit()
+    with other_worker.app_context(), database.session(read_only=True) as session:
+        fresh = remembered(session, key, lambda: count(other_worker), now)
+    assert fresh.traffic.calls == first.traffic.calls + 1
+    assert fresh.traffic.callers["first_time"] == first.traffic.callers["first_time"] + 1
+    with other_worker.app_context():
+        database.engine.dispose()
