@@ -8,7 +8,7 @@ France Victimes (the largest line: 550,000), the rest spread over the other line
 helpline (most between 9h and 21h, fewer at weekends); 62 % of callers call once in the year, 22 % are among a
 pool of repeat callers, 10 % withheld, 6 % not kept; about 2.25 steps a call (decision, forward or hand-off,
 dial or queue result) and, for the calls queued while open, joined / offered / missed / outcome / talk queue
-events (about 1.18 million). Rows go in with executemany inserts of 20,000 rows on the models' tables.
+events (about 1.18 million). Rows go in by 20,000 on the models' tables: COPY on PostgreSQL, executemany INSERTs elsewhere.
 """
 
 from __future__ import annotations
@@ -173,10 +173,26 @@ class History:
         with self.engine.begin() as connection:
             for name, model in tables:  # parents first: the foreign keys hold at every statement
                 rows = self.pending[name]
-                for start in range(0, len(rows), CHUNK):
-                    connection.execute(insert(model.__table__), rows[start:start + CHUNK])
+                if rows and connection.dialect.name == "postgresql":
+                    _copy(connection, model, rows)  # ten times the rows a second of an INSERT
+                else:
+                    for start in range(0, len(rows), CHUNK):
+                        connection.execute(insert(model.__table__), rows[start:start + CHUNK])
                 self.counts[name] += len(rows)
                 rows.clear()
+
+
+def _copy(connection, model, rows: list[dict]) -> None:
+    """PostgreSQL's COPY into the model's table, its columns as the model names them (defaults filled in)."""
+    columns = [column for column in model.__table__.columns if column.name in rows[0]
+               or column.default is not None]
+    defaults = {column.name: column.default.arg for column in columns
+                if column.name not in rows[0] and column.default is not None and column.default.is_scalar}
+    names = [column.name for column in columns if column.name in rows[0] or column.name in defaults]
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {model.__tablename__} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] if name in row else defaults[name] for name in names])
 
 
 def main() -> None:

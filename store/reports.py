@@ -97,7 +97,7 @@ def centre_report(session: Session, centre: Centre, period: Period) -> TrafficRe
 def line_report(session: Session, snapshot: Snapshot, line: Line, pools: list[str], period: Period,
                 target_level: float, now: datetime) -> LineReport:
     line_id = snapshot.line_ids[line.slug]
-    counts = count_traffic(session, line_where(line_id, period), period, bool(line.after_hours_email))
+    counts = count_traffic(session, line_where(line_id, period), period, bool(line.after_hours_email), line_id)
     thresholds = Thresholds(line.queue.service_level_seconds, line.queue.short_abandon_seconds)
     wrapup = line.queue.wrapup_seconds(None)
     queue = queue_figures(session, snapshot, line_id, period.start, period.end, period.zone, thresholds)
