@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -15,6 +16,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # Twilio gives a webhook 15 s: a database that does not answer within a few seconds must let the
 # webhook fall back to its safe TwiML while there is still time to dial someone.
 WEBHOOK_DB_WAIT_SECONDS = 4
+# A pooled connection that sat idle this long is pinged before use (a restarted server, a dropped idle TCP
+# connection); a busy one is not: a ping on every checkout was one more round trip on every webhook, and a
+# database that died under load gives the webhook an error its fallback answers anyway.
+PING_AFTER_IDLE_SECONDS = 10.0
 
 
 def make_engine(url: str) -> Engine:
@@ -35,8 +40,31 @@ def make_engine(url: str) -> Engine:
             "connect_timeout": WEBHOOK_DB_WAIT_SECONDS,
             "options": f"-c statement_timeout={WEBHOOK_DB_WAIT_SECONDS * 1000}",
         }
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                         pool_timeout=WEBHOOK_DB_WAIT_SECONDS, connect_args=connect_args)
+    engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=WEBHOOK_DB_WAIT_SECONDS,
+                           connect_args=connect_args)
+    event.listen(engine, "connect", _note_checkin)  # a new connection needs no ping
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _note_checkin(_dbapi_connection, record) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """Ping a connection back from a long rest; a dead one is replaced (the pool retries with a new one)."""
+    if time.monotonic() - record.info.get("checked_in_at", 0.0) < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()  # the ping's own transaction (psycopg opens one), not the caller's
+    except Exception as error:  # noqa: BLE001 — whatever the driver raises for a broken connection
+        raise exc.DisconnectionError() from error
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
