@@ -34,7 +34,8 @@ from benchmarks.webhook_throughput import PostgresDatabase, prepare_database, pr
 
 LINE, CENTRE = "france-victimes", "3977-75"
 YEAR = {"from": "2025-01-01", "to": "2025-12-31"}
-EMAIL, PASSWORD = "bench-admin@example.org", "a long bench password " + secrets.token_hex(8)
+PASSWORD = "a long bench password " + secrets.token_hex(8)
+EMAIL = f"bench-admin-{secrets.token_hex(4)}@example.org"  # a new one each run (--existing keeps the database)
 
 
 def timed(action) -> tuple[float, object]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from routing.coverage import SlotCoverage, SlotDemand, WeeklyWindow, coverage, week_minutes
@@ -90,12 +90,27 @@ def _traffic(counts: TrafficCounts, period: Period) -> TrafficReport:
                          counts.after_hours_email, counts.callers)
 
 
+# The webhooks' 4 s statement timeout (store/db.py) would cut a yearly report short on a busy server; the
+# console's pool (gunicorn_console.conf.py) waits 30 s. Memory for the sorts and hashes of a year of rows.
+REPORT_STATEMENT_MS = 25_000
+REPORT_WORK_MEM = "64MB"
+
+
+def _for_reports(session: Session) -> None:
+    """Within the report's transaction only (SET LOCAL), on PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL statement_timeout = {REPORT_STATEMENT_MS}"))
+        session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+
+
 def centre_report(session: Session, centre: Centre, period: Period) -> TrafficReport:
+    _for_reports(session)
     return _traffic(count_traffic(session, centre_where(centre.slug, period), period, None), period)
 
 
 def line_report(session: Session, snapshot: Snapshot, line: Line, pools: list[str], period: Period,
                 target_level: float, now: datetime) -> LineReport:
+    _for_reports(session)
     line_id = snapshot.line_ids[line.slug]
     counts = count_traffic(session, line_where(line_id, period), period, bool(line.after_hours_email), line_id)
     thresholds = Thresholds(line.queue.service_level_seconds, line.queue.short_abandon_seconds)

@@ -160,11 +160,11 @@ def test_the_report_indexes_come_and_go_with_their_migration(database_url):
 
     engine = create_engine(database_url)
     names = {"ix_call_line_id_started_at", "ix_call_line_id_caller_hash_started_at",
-             "ix_queue_event_line_id_kind_at", "ix_queue_event_queued_caller_id_at"}
+             "ix_queue_event_line_id_kind_at", "ix_queue_event_queued_caller_id_at", "ix_call_event_forward_call_id"}
 
     def present() -> set[str]:
         found = inspect(engine)
-        return {i["name"] for table in ("call", "queue_event") for i in found.get_indexes(table)} & names
+        return {i["name"] for table in ("call", "queue_event", "call_event") for i in found.get_indexes(table)} & names
 
     try:
         assert present() == names

@@ -23,6 +23,8 @@ def upgrade() -> None:
     op.create_index('ix_call_line_id_caller_hash_started_at', 'call', ['line_id', 'caller_hash', 'started_at'])
     op.create_index('ix_queue_event_line_id_kind_at', 'queue_event', ['line_id', 'kind', 'at'])
     op.create_index('ix_queue_event_queued_caller_id_at', 'queue_event', ['queued_caller_id', 'at'])
+    op.create_index('ix_call_event_forward_call_id', 'call_event', ['call_id', 'id'],
+                    postgresql_where=sa.text("kind = 'forward'"), sqlite_where=sa.text("kind = 'forward'"))
     # Computed reports shared by every console worker for a minute (store/report_cache.py).
     op.create_table(
         'report_cache',
@@ -37,6 +39,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_report_cache_computed_at'), table_name='report_cache')
     op.drop_table('report_cache')
+    op.drop_index('ix_call_event_forward_call_id', table_name='call_event')
     op.drop_index('ix_queue_event_queued_caller_id_at', table_name='queue_event')
     op.drop_index('ix_queue_event_line_id_kind_at', table_name='queue_event')
     op.drop_index('ix_call_line_id_caller_hash_started_at', table_name='call')
