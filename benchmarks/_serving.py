@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -71,6 +72,8 @@ class Prober:
     rate: float = 5.0
     latencies: list[float] = field(default_factory=list)
     failures: int = 0  # no answer within 10 s, not 200, not TwiML, or the technical-problem answer
+    sent: int = 0
+    base: int = field(default_factory=lambda: secrets.randbelow(10**8))  # new callers' numbers start here
 
     def run_for(self, seconds: float, run: str) -> None:
         from twilio.request_validator import RequestValidator
@@ -82,8 +85,9 @@ class Prober:
         for index in range(count):
             time.sleep(max(0.0, start + index / self.rate - time.monotonic()))
             params = {"CallSid": _call_sid(run, index), "AccountSid": "AC" + "1" * 32,
-                      "From": f"+336{index % 100000000:08d}", "To": "+33199000116", "CallStatus": "ringing",
+                      "From": f"+336{(self.base + self.sent) % 10**8:08d}", "To": "+33199000116", "CallStatus": "ringing",
                       "Direction": "inbound", "ApiVersion": "2010-04-01"}
+            self.sent += 1
             signature = validator.compute_signature(PUBLIC_URL + PATH, params)
             began = time.perf_counter()
             try:

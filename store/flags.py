@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, literal, or_, select, union_all
+from sqlalchemy import Integer, String, bindparam, delete, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from routing.nuisance import Flag, FlagAction, Throttle, flags_from
@@ -38,6 +38,28 @@ def earlier_calls(session: Session, call: Call, throttle: Throttle | None, now: 
     ))
 
 
+def _screening_statement():
+    """flags_for's and earlier_calls' queries as one UNION ALL, built once with parameters: screening is on
+    every incoming call, and building the statement cost more CPU than running it."""
+    no_time = literal(None, UTCDateTime())
+    flags = select(literal("flag").label("source"), CallerFlag.action.label("action"),
+                   CallerFlag.expires_at.label("expires_at"), CallerFlag.lifted_at.label("lifted_at"),
+                   no_time.label("started_at")).where(
+        CallerFlag.line_id == bindparam("line_id"), CallerFlag.caller_hash == bindparam("caller_hash"),
+        CallerFlag.lifted_at.is_(None), CallerFlag.expires_at > bindparam("now", type_=UTCDateTime()))
+    # As earlier_calls: through the caller's hash ("line_id + 0"), at most the throttle's count.
+    calls = select(Call.started_at).where(
+        Call.caller_hash == bindparam("caller_hash"), (Call.line_id + 0) == bindparam("line_id"),
+        Call.id != bindparam("call_id"), Call.started_at >= bindparam("since", type_=UTCDateTime()),
+        Call.started_at <= bindparam("now", type_=UTCDateTime()),
+    ).order_by(Call.started_at.desc()).limit(bindparam("most", type_=Integer())).subquery()
+    earlier = select(literal("call"), literal(None, String()), no_time, no_time, calls.c.started_at)
+    return union_all(flags, earlier)
+
+
+SCREENING = _screening_statement()
+
+
 def screening_facts(session: Session, call: Call, throttle: Throttle | None,
                     now: datetime) -> tuple[list[Flag], list[datetime]]:
     """``flags_for`` and ``earlier_calls`` of an incoming call in one statement: screening is on every call's
@@ -46,19 +68,9 @@ def screening_facts(session: Session, call: Call, throttle: Throttle | None,
         return [], []
     if throttle is None:
         return flags_for(session, call.line_id, call.caller_hash, now), []
-    no_time = literal(None, UTCDateTime())
-    flags = select(literal("flag").label("source"), CallerFlag.action.label("action"),
-                   CallerFlag.expires_at.label("expires_at"), CallerFlag.lifted_at.label("lifted_at"),
-                   no_time.label("started_at")).where(
-        CallerFlag.line_id == call.line_id, CallerFlag.caller_hash == call.caller_hash,
-        CallerFlag.lifted_at.is_(None), CallerFlag.expires_at > now)
-    # As earlier_calls: through the caller's hash ("line_id + 0"), at most the throttle's count.
-    calls = select(Call.started_at).where(
-        Call.caller_hash == call.caller_hash, (Call.line_id + 0) == call.line_id, Call.id != call.id,
-        Call.started_at >= throttle.window_start(now), Call.started_at <= now,
-    ).order_by(Call.started_at.desc()).limit(throttle.calls).subquery()
-    earlier = select(literal("call"), literal(None, String()), no_time, no_time, calls.c.started_at)
-    rows = session.execute(union_all(flags, earlier)).all()
+    rows = session.connection().execute(SCREENING, {
+        "line_id": call.line_id, "caller_hash": call.caller_hash, "call_id": call.id, "now": now,
+        "since": throttle.window_start(now), "most": throttle.calls}).all()
     found = flags_from([(r.action, r.expires_at, r.lifted_at) for r in rows if r.source == "flag"])
     started = sorted((r.started_at for r in rows if r.source == "call"), reverse=True)
     return found, started
