@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from routing.metrics import LEFT_KINDS, OUTCOME_KINDS, QueueStats, Thresholds
@@ -65,35 +65,63 @@ class QueueFigures:
 
 
 def _per_caller(session: Session, line_id: int, start, end):
-    """One row per caller who joined the line's queues in [start, end), as routing.metrics.caller_records."""
+    """One row per caller who joined the line's queues in [start, end), as routing.metrics.caller_records.
+
+    Plain aggregates per caller give the figures when the caller has one `joined` and at most one outcome, as
+    the engine writes them; the few callers with more (a replayed webhook) get their first `joined` and first
+    outcome, by instant then id, from a window query over their events alone: sorting every event of the
+    year for them cost seconds."""
     joined = select(QueueEvent.queued_caller_id).where(
         QueueEvent.kind == "joined", QueueEvent.at >= start, QueueEvent.at < end,
         QueueEvent.queued_caller_id.is_not(None), QueueEvent.line_id == line_id)
-    kind_class = case((QueueEvent.kind == "joined", "j"), (QueueEvent.kind.in_(OUTCOME_KINDS), "o"), else_="x")
     events = select(
-        QueueEvent.queued_caller_id.label("caller"), QueueEvent.at, QueueEvent.kind,
-        QueueEvent.wait_seconds.label("wait"), QueueEvent.pool, kind_class.label("class"),
-        func.row_number().over(partition_by=(QueueEvent.queued_caller_id, kind_class),
-                               order_by=(QueueEvent.at, QueueEvent.id)).label("rank"),
+        QueueEvent.queued_caller_id.label("caller"), QueueEvent.id, QueueEvent.at, QueueEvent.kind,
+        QueueEvent.wait_seconds.label("wait"), QueueEvent.pool,
     ).where(QueueEvent.queued_caller_id.in_(joined), QueueEvent.at >= start - CLOCK_SKEW).subquery()
-    first_joined = and_(events.c["class"] == "j", events.c.rank == 1)
-    first_outcome = and_(events.c["class"] == "o", events.c.rank == 1)
+    is_joined, is_outcome = events.c.kind == "joined", events.c.kind.in_(OUTCOME_KINDS)
     is_talk = and_(events.c.kind == "talk", events.c.wait.is_not(None))
     callers = select(
-        func.max(case((first_joined, events.c.at))).label("joined_at"),
-        func.max(case((first_joined, events.c.pool))).label("pool"),
-        func.max(case((first_outcome, events.c.kind))).label("outcome"),
-        func.max(case((first_outcome, events.c.wait))).label("outcome_wait"),
-        func.max(case((first_outcome, events.c.at))).label("outcome_at"),
+        events.c.caller,
+        func.min(case((is_joined, events.c.at))).label("joined_at"),
+        func.sum(case((is_joined, 1), else_=0)).label("joins"),
+        func.max(case((is_joined, events.c.pool))).label("any_pool"),
+        func.sum(case((is_outcome, 1), else_=0)).label("outcomes"),
+        func.max(case((is_outcome, events.c.kind))).label("any_outcome"),
+        func.max(case((is_outcome, events.c.wait))).label("any_wait"),
+        func.min(case((is_outcome, events.c.at))).label("outcome_at"),
         func.sum(case((is_talk, 1), else_=0)).label("talks"),
         func.sum(case((is_talk, events.c.wait), else_=0)).label("talk_total"),
         func.sum(case((events.c.kind == "offered", 1), else_=0)).label("offers"),
         func.sum(case((events.c.kind == "missed", 1), else_=0)).label("missed"),
-    ).group_by(events.c.caller).subquery()
+    ).group_by(events.c.caller).cte("callers")
+    several = select(callers.c.caller).where(or_(callers.c.joins > 1, callers.c.outcomes > 1))
+    # Straight from the table (its index on the caller), not from `events`: a second reference would make
+    # PostgreSQL write all of `events` out instead of streaming it into the aggregate.
+    kind_class = case((QueueEvent.kind == "joined", "j"), (QueueEvent.kind.in_(OUTCOME_KINDS), "o"), else_="x")
+    ranked = select(
+        QueueEvent.queued_caller_id.label("caller"), QueueEvent.kind, QueueEvent.wait_seconds.label("wait"),
+        QueueEvent.pool, kind_class.label("class"),
+        func.row_number().over(partition_by=(QueueEvent.queued_caller_id, kind_class),
+                               order_by=(QueueEvent.at, QueueEvent.id)).label("rank"),
+    ).where(QueueEvent.queued_caller_id.in_(several), QueueEvent.at >= start - CLOCK_SKEW).subquery()
+    first_joined = and_(ranked.c["class"] == "j", ranked.c.rank == 1)
+    first_outcome = and_(ranked.c["class"] == "o", ranked.c.rank == 1)
+    firsts = select(
+        ranked.c.caller,
+        func.max(case((first_joined, ranked.c.pool))).label("pool"),
+        func.max(case((first_outcome, ranked.c.kind))).label("outcome"),
+        func.max(case((first_outcome, ranked.c.wait))).label("wait"),
+    ).group_by(ranked.c.caller).subquery()
+    pool = case((callers.c.joins > 1, firsts.c.pool), else_=callers.c.any_pool)
+    outcome = case((callers.c.outcomes > 1, firsts.c.outcome), else_=callers.c.any_outcome)
+    outcome_wait = case((callers.c.outcomes > 1, firsts.c.wait), else_=callers.c.any_wait)
     elapsed = whole_seconds_between(session, callers.c.joined_at, callers.c.outcome_at)
-    wait = case((callers.c.outcome.is_(None), None), (callers.c.outcome_wait.is_not(None), callers.c.outcome_wait),
-                (elapsed < 0, 0), else_=elapsed)
-    return select(callers, wait.label("wait")).subquery()
+    wait = case((callers.c.outcomes == 0, None), (outcome_wait.is_not(None), outcome_wait), (elapsed < 0, 0),
+                else_=elapsed)
+    return select(
+        callers.c.joined_at, pool.label("pool"), outcome.label("outcome"), wait.label("wait"),
+        callers.c.talks, callers.c.talk_total, callers.c.offers, callers.c.missed,
+    ).select_from(callers).outerjoin(firsts, firsts.c.caller == callers.c.caller).subquery()
 
 
 def _threshold(pool_column, per_pool: dict[str, Thresholds], default: int, attribute: str):

@@ -74,6 +74,17 @@ def add_edge_cases(session, line_id: int, day: date) -> None:
         for at, kind, wait in [(noon - timedelta(minutes=3), "offered", 0), (joined, "joined", None),
                                (noon + timedelta(seconds=5, microseconds=100_000), "bridged", None),
                                (noon + timedelta(seconds=9), "abandoned", 9), (noon + timedelta(seconds=30), "talk", 20)]])
+    # A caller who joined twice (two pools) and has two outcomes at the same instant (the first by id counts).
+    twice = session.execute(insert(QueuedCaller.__table__).returning(QueuedCaller.__table__.c.id), {
+        "call_sid": "CAedge" + "8" * 28, "call_id": ids[2], "line_id": line_id, "pool": "france-victimes",
+        "status": "ended", "enqueued_at": noon, "language": "fr", "resume_query": ""}).scalar()
+    session.execute(insert(QueueEvent.__table__), [
+        {"pool": pool, "line_id": line_id, "queued_caller_id": twice, "at": at, "kind": kind,
+         "wait_seconds": wait, "detail": ""}
+        for at, kind, wait, pool in [(noon + timedelta(seconds=40), "joined", None, "evc"),
+                                     (noon + timedelta(seconds=41), "joined", None, "france-victimes"),
+                                     (noon + timedelta(seconds=99), "left_max_wait", 59, "evc"),
+                                     (noon + timedelta(seconds=99), "bridged", 58, "evc")]])
 
 
 @pytest.fixture
