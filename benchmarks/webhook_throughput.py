@@ -18,24 +18,28 @@ What is measured
     Both are driven by the same closed-loop load generator for the same duration, after a warm-up:
     ``wrk`` (one thread, ``--connections`` connections; apt-get install -y wrk) replaying requests signed
     beforehand, or ``--client python`` (threads with http.client) where wrk is missing. Every request is
-    a distinct call: POST /voice/incoming with a new CallSid, a valid X-Twilio-Signature, From rotating
-    over French, Belgian and withheld ("anonymous", "+266696687") callers and To over the seed lines'
-    numbers. Requests are bounded by ``--duration`` and by ``--max-requests`` per app.
+    a distinct call: POST /voice/incoming with a valid, unique CallSid (CA + 32 hex digits), a valid
+    X-Twilio-Signature, To rotating over the seed lines' numbers, and From as ``caller_mix``: 80 % callers new
+    to the line, 10 % withheld ("anonymous", "+266696687", "restricted"), 10 % returning callers (about 4
+    calls each in the run, under the seed lines' repeat-call throttle). Requests are bounded by
+    ``--duration`` and by ``--max-requests`` per app. Then, on the same server, ``--pace`` calls a second
+    (50) for ``--pace-seconds`` (10), open loop: the p99 at a real pace.
 
     Printed for each app: requests, errors (status not 200, body not XML, or the webhook's "technical
-    problem" fallback answer; plus socket errors), throughput, p50 and p99 latency, the server's CPU per
-    request (both workers, from /proc), and the client's CPU as a share of one core; then the real/bare
-    throughput ratio, and the floor's ratios (floor/bare: what durable recording costs by itself;
-    real/floor: what the engine adds on top). A line follows an app's figures when its server logged ERROR lines, with the
-    PostgreSQL server's CPU per request, or when other processes kept more than 15% of a core busy during
-    its run (its figures are then disturbed: rerun on an idle machine).
+    problem" answer; plus socket errors), throughput, p50 and p99 latency, the server's CPU per request
+    (both workers, from /proc), the client's CPU as a share of one core, the paced p99, and the largest
+    worker's resident memory; then the ratios and issue 17's targets. A line follows an app's figures when
+    its server logged ERROR lines, with the CPU of the PostgreSQL backends connected to this run's temporary
+    database (only those: not other databases', not other people's), or when other processes kept more than
+    15% of a core busy during its run (its figures are then disturbed: rerun on an idle machine).
 
     Files: bare_app.py (the constant floor), recorded_app.py (the recorded floor), clocked_app.py (the real app with a fixed clock cycle),
     wrk_signed_calls.lua (replays the signed requests, checks answers, times from first send to last
     answer). Servers, temporary files and the temporary database are removed at the end.
 
-Target
-    real/bare throughput >= 0.6, with no errors.
+Targets (issue 17), all from one run
+    real/floor throughput >= 0.8, worker CPU per incoming call <= 1.5 ms, paced p99 real/bare <= 3, RSS per
+    worker <= 100 MB, no errors (the older real/bare >= 0.6 is printed too).
 
 Run from the repository root:  python benchmarks/webhook_throughput.py [--duration 10] [--connections 4]
 """
