@@ -97,6 +97,8 @@ def main() -> None:
         prepare_database(url, settings_)
         extra = (["-w", str(args.workers)] if args.workers else []) + (
             ["-k", args.worker_class] if args.worker_class else [])
+        if args.worker_class == "sync":
+            extra += ["--threads", "1"]  # with threads > 1 gunicorn quietly serves gthread instead
         server = serve("gunicorn.conf.py", server_env(settings_, url), work / "gunicorn.log", *extra)
         workers = len(server.worker_pids())
         print(f"fault_slow_clients: gunicorn.conf.py{' ' + ' '.join(extra) if extra else ''}, {workers} workers, "
