@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections import deque
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -18,6 +17,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # Twilio gives a webhook 15 s: a database that does not answer within a few seconds must let the
 # webhook fall back to its safe TwiML while there is still time to dial someone.
 WEBHOOK_DB_WAIT_SECONDS = 4
+# A pooled connection that sat idle this long is pinged before use (a restarted server, a dropped idle TCP
+# connection); a busy one is not: a ping on every checkout was one more round trip on every webhook, and a
+# database that died under load gives the webhook an error its fallback answers anyway.
+PING_AFTER_IDLE_SECONDS = 10.0
 
 
 def make_engine(url: str, wait_seconds: float = WEBHOOK_DB_WAIT_SECONDS) -> Engine:
@@ -41,8 +44,31 @@ def make_engine(url: str, wait_seconds: float = WEBHOOK_DB_WAIT_SECONDS) -> Engi
             "connect_timeout": WEBHOOK_DB_WAIT_SECONDS,
             "options": f"-c statement_timeout={WEBHOOK_DB_WAIT_SECONDS * 1000}",
         }
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                         pool_timeout=WEBHOOK_DB_WAIT_SECONDS, connect_args=connect_args)
+    engine = create_engine(url, pool_size=5, max_overflow=10, pool_timeout=WEBHOOK_DB_WAIT_SECONDS,
+                           connect_args=connect_args)
+    event.listen(engine, "connect", _note_checkin)  # a new connection needs no ping
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _note_checkin(_dbapi_connection, record) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """Ping a connection back from a long rest; a dead one is replaced (the pool retries with a new one)."""
+    if time.monotonic() - record.info.get("checked_in_at", 0.0) < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()  # the ping's own transaction (psycopg opens one), not the caller's
+    except Exception as error:  # noqa: BLE001 — whatever the driver raises for a broken connection
+        raise exc.DisconnectionError() from error
 
 
 def _tune_sqlite(dbapi_connection, wait_seconds: float) -> None:
@@ -123,7 +149,10 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def alembic_config(url: str) -> AlembicConfig:
+def alembic_config(url: str):
+    # Alembic (with Mako and Pygments, 10 MB a process) is loaded only to migrate, never by a web worker.
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -132,6 +161,8 @@ def alembic_config(url: str) -> AlembicConfig:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` using the engine's own connection (works for in-memory SQLite)."""
+    from alembic import command
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection

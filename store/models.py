@@ -10,12 +10,14 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     Time,
     TypeDecorator,
+    text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -222,6 +224,12 @@ class Call(Base):
         cascade="all, delete-orphan", order_by="CallEvent.id", back_populates="call"
     )
 
+    # The reports: a line's calls over a period, and whether a keyed number called the line before.
+    __table_args__ = (
+        Index("ix_call_line_id_started_at", "line_id", "started_at"),
+        Index("ix_call_line_id_caller_hash_started_at", "line_id", "caller_hash", "started_at"),
+    )
+
 
 class CallEvent(Base):
     """A routing step or outcome of a call, with the human-readable reason."""
@@ -235,6 +243,13 @@ class CallEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
     call: Mapped[Call] = relationship(back_populates="events")
+
+    # The reports' forward targets: each forwarded call's last "forward" step. Partial: only those steps
+    # (a few percent of the rows) pay for it on insert.
+    __table_args__ = (
+        Index("ix_call_event_forward_call_id", "call_id", "id", postgresql_where=text("kind = 'forward'"),
+              sqlite_where=text("kind = 'forward'")),
+    )
 
 
 class EmailOutbox(Base):
@@ -369,6 +384,12 @@ class QueueEvent(Base):
     kind: Mapped[str] = mapped_column(String(24))
     wait_seconds: Mapped[int | None]
     detail: Mapped[str] = mapped_column(String(200), default="")
+
+    # The reports: the callers who joined a line's queues in a period, then each one's events in order.
+    __table_args__ = (
+        Index("ix_queue_event_line_id_kind_at", "line_id", "kind", "at"),
+        Index("ix_queue_event_queued_caller_id_at", "queued_caller_id", "at"),
+    )
 
 
 class CallbackRequest(Base):
@@ -554,3 +575,12 @@ class ServiceNumber(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     e164: Mapped[str] = mapped_column(String(20), unique=True)
     purpose: Mapped[str] = mapped_column(String(32), default="coordinator")
+
+
+class ReportCache(Base):
+    """A computed report, kept a minute so that every console worker reads what one of them counted."""
+
+    __tablename__ = "report_cache"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of what was asked and the data mark
+    computed_at: Mapped[datetime] = mapped_column(index=True)
+    payload: Mapped[str] = mapped_column(Text)  # JSON (store/report_cache.py)
