@@ -29,6 +29,12 @@ def field(name: str) -> str:
     return value[:MAX_FIELD] if isinstance(value, str) else ""
 
 
+def row_id(raw: str | None) -> int | None:
+    """A database id read from a URL: ASCII digits that fit PostgreSQL's integer, else None (not an exception)."""
+    raw = (raw or "")[:12]
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) < 2**31 else None
+
+
 SAY = {"fr": "fr-FR", "en": "en-GB"}
 
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from store.models import ConsoleAccount, ConsoleLoginThrottle
 
 FAILURE_LIMIT = 5
-LOCKOUT = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)  # the longest delay, and the window over which failures are counted
+FIRST_DELAY = timedelta(minutes=1)
 PASSWORD_HASH = "scrypt"  # for passwords and PINs; an app's PASSWORD_HASH may say otherwise (the tests' cheap one)
 
 
@@ -42,16 +43,18 @@ def locked(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> bool
     return holder.locked_until is not None and holder.locked_until > now
 
 
-def count_failure(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> bool:
-    """One more failure; at the limit, lock for LOCKOUT and start counting again. True when it locks."""
+def count_failure(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> timedelta | None:
+    """One more failure; from the limit on, a delay that doubles with each further failure (1, 2, 4, 8 then
+    15 minutes at most). Returns the delay this failure set, if any."""
     if isinstance(holder, ConsoleLoginThrottle) and holder.window_started_at + LOCKOUT <= now:
-        # Addresses and unknown emails never succeed, so their count is per window rather than "in a row".
+        # Addresses, devices and unknown emails never succeed, so their count is per window, not "in a row".
         holder.failed_logins, holder.window_started_at = 0, now
     holder.failed_logins = (holder.failed_logins or 0) + 1
     if holder.failed_logins < FAILURE_LIMIT:
-        return False
-    holder.failed_logins, holder.locked_until = 0, now + LOCKOUT
-    return True
+        return None
+    delay = min(LOCKOUT, FIRST_DELAY * 2 ** min(holder.failed_logins - FAILURE_LIMIT, 8))
+    holder.locked_until = now + delay
+    return delay
 
 
 def throttle(session: Session, key: str) -> ConsoleLoginThrottle | None:
