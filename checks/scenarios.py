@@ -1,0 +1,120 @@
+"""The calls played on every shipped line: boundary times of each line's published hours, weekends, nights and
+public holidays of the line's country, with the keys, dial results and staffing each path needs.
+
+Whether each instant is open or closed is written here from the lines' published hours (shared/seeds, the
+README's table), not computed with the engine's code, so that a wrong boundary in the engine shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from checks.twilio_emulator import Outcome
+
+PARIS, BRUSSELS = ZoneInfo("Europe/Paris"), ZoneInfo("Europe/Brussels")
+
+
+@dataclass(frozen=True)
+class Line:
+    slug: str
+    number: str  # the Twilio number the call is placed to (directory_data/lines/*.yaml `numbers`)
+    country: str
+    tz: ZoneInfo
+    pool: str  # the pool its `queue:` rule names, for a listener who keeps the queue open
+    listener_phone: str
+
+
+LINES = {
+    "france-victimes": Line("france-victimes", "+33199000116", "FR", PARIS, "france-victimes", "+33612000001"),
+    "un-premier-pas": Line("un-premier-pas", "+33199009494", "FR", PARIS, "un-premier-pas", "+33612000002"),
+    "ecoute-violences-conjugales": Line("ecoute-violences-conjugales", "+3225550300", "BE", BRUSSELS,
+                                        "ecoute-violences-conjugales", "+32470000003"),
+    "3977": Line("3977", "+33199003977", "FR", PARIS, "3977", "+33612000004"),
+}
+
+
+@dataclass
+class Scenario:
+    line: str
+    at: tuple[int, int, int, int, int]  # local time of the line
+    closed: bool | None  # what the published hours say; None when the call straddles a boundary
+    why: str  # what the instant is: "before opening", "Belgian National Day"...
+    outcome: Outcome = field(default_factory=Outcome)
+    staffed: bool = False  # a listener logged in but paused: the queue is open and nobody is offered
+    language: str = "fr"
+    holiday: str = ""  # a word the closed message must contain to say why (the holiday's name)
+
+    @property
+    def label(self) -> str:
+        y, mo, d, h, mi = self.at
+        state = {True: "closed", False: "open", None: "closes during the call"}[self.closed]
+        staff = ", listener paused" if self.staffed else ""
+        lang = ", English" if self.language == "en" else ""
+        return f"{self.line} {y}-{mo:02}-{d:02} {h:02}:{mi:02} ({self.why}: {state}{staff}{lang})"
+
+    def instant(self) -> datetime:
+        return datetime(*self.at, tzinfo=LINES[self.line].tz)
+
+
+def O(**kwargs) -> Outcome:  # noqa: N802 — reads as a table below
+    return Outcome(**kwargs)
+
+
+TUE, SAT, SUN, MON, NIGHT = (2026, 11, 24), (2026, 11, 28), (2026, 11, 22), (2026, 11, 23), (2026, 11, 25, 3, 0)
+EVC, FV, UPP, P3977 = "ecoute-violences-conjugales", "france-victimes", "un-premier-pas", "3977"
+ROOM_EVC, ROOM_FV, ROOM_UPP, ROOM_3977 = "+3225550301", "+33199000101", "+33199009495", "+33199003901"
+BE_107 = "+3225550107"
+
+SCENARIOS = [
+    # Écoute Violences Conjugales (BE): Monday-Friday 9h-19h except Belgian public holidays; closed -> the 107.
+    Scenario(EVC, (*TUE, 8, 59), True, "before opening"),
+    Scenario(EVC, (*TUE, 9, 0), False, "opening", staffed=True),
+    Scenario(EVC, (*TUE, 9, 1), False, "open, nobody logged in", O(dial={ROOM_EVC: "busy"})),
+    Scenario(EVC, (*TUE, 18, 59), False, "just before closing", O(dial={ROOM_EVC: "no-answer", BE_107: "busy"})),
+    Scenario(EVC, (*TUE, 19, 0), True, "closing", O(dial={BE_107: "no-answer"})),
+    Scenario(EVC, (*TUE, 19, 1), True, "just after closing", O(dial={BE_107: "failed"})),
+    Scenario(EVC, (*SAT, 11, 0), True, "weekend"),
+    Scenario(EVC, NIGHT, True, "night"),
+    Scenario(EVC, (2026, 7, 21, 10, 0), True, "Belgian National Day", holiday="nationale"),
+    Scenario(EVC, (2026, 12, 25, 10, 0), True, "Christmas", holiday="Noël"),
+    Scenario(EVC, (2026, 11, 11, 10, 0), True, "Armistice", holiday="Armistice"),
+    # France Victimes 116 006 (FR): 7 days 9h-21h, open on public holidays; closed -> local association read.
+    Scenario(FV, (*TUE, 8, 59), True, "before opening", O(presses=["", "94300#", ""])),
+    Scenario(FV, (*TUE, 9, 0), False, "opening", staffed=True),
+    Scenario(FV, (*TUE, 20, 59), False, "just before closing", O(dial={ROOM_FV: "busy"})),
+    Scenario(FV, (*TUE, 21, 0), True, "closing", O(presses=["", "#"])),
+    Scenario(FV, (*SUN, 21, 30), True, "Sunday evening", O(presses=["", "94300#", ""])),
+    Scenario(FV, NIGHT, True, "night", O(presses=["", "75011#", "1", ""])),
+    Scenario(FV, (2026, 12, 25, 10, 0), False, "Christmas (open on holidays)", O(dial={ROOM_FV: "no-answer"})),
+    Scenario(FV, (2026, 7, 14, 10, 0), False, "Bastille Day (open on holidays)", O(queue_patience=120.0),
+             staffed=True),
+    Scenario(FV, (*SAT, 10, 0), False, "weekend", O(presses=["9"], dial={ROOM_FV: "failed"}), language="en"),
+    Scenario(FV, (*TUE, 22, 0), True, "after closing", O(presses=["9", "13001#", ""]), language="en"),
+    # Un premier pas (FR): Monday-Friday 9h-17h, closed on French public holidays; key 2 orients minors.
+    Scenario(UPP, (*MON, 8, 59), True, "before opening", O(presses=["1"])),
+    Scenario(UPP, (*TUE, 9, 0), False, "opening", O(presses=["1"]), staffed=True),
+    Scenario(UPP, (*TUE, 10, 0), False, "minor presses 2", O(presses=["2"])),
+    Scenario(UPP, (*TUE, 16, 59), False, "just before closing", O(presses=["", ""], dial={ROOM_UPP: "failed"})),
+    Scenario(UPP, (*TUE, 17, 0), True, "closing", O(presses=["1"])),
+    Scenario(UPP, (*SAT, 11, 0), True, "weekend", O(presses=["1"])),
+    Scenario(UPP, NIGHT, True, "night"),
+    Scenario(UPP, (2026, 7, 14, 10, 0), True, "Bastille Day", O(presses=["1"]), holiday="nationale"),
+    Scenario(UPP, (2026, 12, 25, 10, 0), True, "Christmas", O(presses=["1"]), holiday="Noël"),
+    # 3977 (FR): Monday-Friday 9h-19h, weekends 9h-13h and 14h-19h, open on holidays; postal code -> centre.
+    Scenario(P3977, (*TUE, 8, 59), True, "before opening", O(presses=["94300#"])),
+    Scenario(P3977, (*TUE, 10, 0), False, "open, centre 94 answers", O(presses=["94300#"])),
+    Scenario(P3977, (*TUE, 10, 5), False, "open, centre busy, queued", O(presses=["75011#"], default_dial="busy"),
+             staffed=True),
+    # The postal-code question takes ~40 s before any decision: 18:57 is the last minute surely decided open.
+    Scenario(P3977, (*TUE, 18, 57), False, "just before closing", O(presses=["#"], dial={ROOM_3977: "busy"})),
+    Scenario(P3977, (*TUE, 18, 59), None, "the platform rings past 19:00",
+             O(presses=["", "", ""], dial={ROOM_3977: "no-answer"})),
+    Scenario(P3977, (*TUE, 19, 0), True, "closing", O(presses=["94300#"])),
+    Scenario(P3977, (*SAT, 12, 59), False, "Saturday before the lunch break", O(presses=["13001#"])),
+    Scenario(P3977, (*SAT, 13, 0), True, "Saturday lunch break", O(presses=["13001#"])),
+    Scenario(P3977, (*SAT, 14, 0), False, "Saturday afternoon", O(presses=["20000#"])),
+    Scenario(P3977, NIGHT, True, "night"),
+    Scenario(P3977, (2026, 12, 25, 10, 0), False, "Christmas (open on holidays)", O(presses=["97400#"])),
+]
