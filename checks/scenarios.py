@@ -58,8 +58,20 @@ class Scenario:
         return datetime(*self.at, tzinfo=LINES[self.line].tz)
 
 
-def O(**kwargs) -> Outcome:  # noqa: N802 — reads as a table below
-    return Outcome(**kwargs)
+QUESTIONS = {  # what a question is about, from its prompt, in either language
+    "language": r"For English|Pour le français",
+    "triage": r"mineur|under 18",
+    "postal": r"code postal|postal code",
+    "callback": r"Souhaitez-vous[^?]*rappel|Would you like[^?]*call",
+    "repeat": r"réécouter|hear this again",
+}
+
+
+def O(language=(), triage=(), postal=(), callback=(), repeat=(), **kwargs) -> Outcome:  # noqa: N802 — a table
+    """The caller's answers, by question: O(postal=["94300#"]) types 94300# the first time a postal code is asked
+    and lets it time out after; other questions take ``presses`` in order, then time out."""
+    given = {"language": language, "triage": triage, "postal": postal, "callback": callback, "repeat": repeat}
+    return Outcome(answers={QUESTIONS[topic]: list(keys) for topic, keys in given.items() if keys}, **kwargs)
 
 
 TUE, SAT, SUN, MON, NIGHT = (2026, 11, 24), (2026, 11, 28), (2026, 11, 22), (2026, 11, 23), (2026, 11, 25, 3, 0)
@@ -72,6 +84,8 @@ SCENARIOS = [
     Scenario(EVC, (*TUE, 8, 59), True, "before opening"),
     Scenario(EVC, (*TUE, 9, 0), False, "opening", staffed=True),
     Scenario(EVC, (*TUE, 9, 1), False, "open, nobody logged in", O(dial={ROOM_EVC: "busy"})),
+    Scenario(EVC, (*TUE, 10, 0), False, "queued, leaves the queue with 0 for a callback",
+             O(queue_presses=["0"], callback=["1"], presses=["0470123456#", "1", "1", "1"]), staffed=True),
     Scenario(EVC, (*TUE, 18, 59), False, "just before closing", O(dial={ROOM_EVC: "no-answer", BE_107: "busy"})),
     Scenario(EVC, (*TUE, 19, 0), True, "closing", O(dial={BE_107: "no-answer"})),
     Scenario(EVC, (*TUE, 19, 1), True, "just after closing", O(dial={BE_107: "failed"})),
@@ -81,40 +95,41 @@ SCENARIOS = [
     Scenario(EVC, (2026, 12, 25, 10, 0), True, "Christmas", holiday="Noël"),
     Scenario(EVC, (2026, 11, 11, 10, 0), True, "Armistice", holiday="Armistice"),
     # France Victimes 116 006 (FR): 7 days 9h-21h, open on public holidays; closed -> local association read.
-    Scenario(FV, (*TUE, 8, 59), True, "before opening", O(presses=["", "94300#", ""])),
+    Scenario(FV, (*TUE, 8, 59), True, "before opening", O(postal=["94300#"])),
     Scenario(FV, (*TUE, 9, 0), False, "opening", staffed=True),
     Scenario(FV, (*TUE, 20, 59), False, "just before closing", O(dial={ROOM_FV: "busy"})),
-    Scenario(FV, (*TUE, 21, 0), True, "closing", O(presses=["", "#"])),
-    Scenario(FV, (*SUN, 21, 30), True, "Sunday evening", O(presses=["", "94300#", ""])),
-    Scenario(FV, NIGHT, True, "night", O(presses=["", "75011#", "1", ""])),
+    Scenario(FV, (*TUE, 21, 0), True, "closing", O(postal=["#"])),
+    Scenario(FV, (*SUN, 21, 30), True, "Sunday evening", O(postal=["94300#"])),
+    Scenario(FV, NIGHT, True, "night", O(postal=["75011#"], repeat=["1"])),
     Scenario(FV, (2026, 12, 25, 10, 0), False, "Christmas (open on holidays)", O(dial={ROOM_FV: "no-answer"})),
     Scenario(FV, (2026, 7, 14, 10, 0), False, "Bastille Day (open on holidays)", O(queue_patience=120.0),
              staffed=True),
-    Scenario(FV, (*SAT, 10, 0), False, "weekend", O(presses=["9"], dial={ROOM_FV: "failed"}), language="en"),
-    Scenario(FV, (*TUE, 22, 0), True, "after closing", O(presses=["9", "13001#", ""]), language="en"),
+    Scenario(FV, (*SAT, 10, 0), False, "weekend", O(language=["9"], dial={ROOM_FV: "failed"}), language="en"),
+    Scenario(FV, (*TUE, 22, 0), True, "after closing", O(language=["9"], postal=["13001#"]), language="en"),
     # Un premier pas (FR): Monday-Friday 9h-17h, closed on French public holidays; key 2 orients minors.
-    Scenario(UPP, (*MON, 8, 59), True, "before opening", O(presses=["1"])),
-    Scenario(UPP, (*TUE, 9, 0), False, "opening", O(presses=["1"]), staffed=True),
-    Scenario(UPP, (*TUE, 10, 0), False, "minor presses 2", O(presses=["2"])),
-    Scenario(UPP, (*TUE, 16, 59), False, "just before closing", O(presses=["", ""], dial={ROOM_UPP: "failed"})),
-    Scenario(UPP, (*TUE, 17, 0), True, "closing", O(presses=["1"])),
-    Scenario(UPP, (*SAT, 11, 0), True, "weekend", O(presses=["1"])),
+    Scenario(UPP, (*MON, 8, 59), True, "before opening", O(triage=["1"])),
+    Scenario(UPP, (*TUE, 9, 0), False, "opening", O(triage=["1"]), staffed=True),
+    Scenario(UPP, (*TUE, 10, 0), False, "minor presses 2", O(triage=["2"])),
+    Scenario(UPP, (*TUE, 16, 59), False, "just before closing", O(dial={ROOM_UPP: "failed"})),
+    Scenario(UPP, (*TUE, 17, 0), True, "closing", O(triage=["1"])),
+    Scenario(UPP, (*SAT, 11, 0), True, "weekend", O(triage=["1"])),
     Scenario(UPP, NIGHT, True, "night"),
-    Scenario(UPP, (2026, 7, 14, 10, 0), True, "Bastille Day", O(presses=["1"]), holiday="nationale"),
-    Scenario(UPP, (2026, 12, 25, 10, 0), True, "Christmas", O(presses=["1"]), holiday="Noël"),
+    Scenario(UPP, (2026, 7, 14, 10, 0), True, "Bastille Day", O(triage=["1"]), holiday="nationale"),
+    Scenario(UPP, (2026, 12, 25, 10, 0), True, "Christmas", O(triage=["1"]), holiday="Noël"),
     # 3977 (FR): Monday-Friday 9h-19h, weekends 9h-13h and 14h-19h, open on holidays; postal code -> centre.
-    Scenario(P3977, (*TUE, 8, 59), True, "before opening", O(presses=["94300#"])),
-    Scenario(P3977, (*TUE, 10, 0), False, "open, centre 94 answers", O(presses=["94300#"])),
-    Scenario(P3977, (*TUE, 10, 5), False, "open, centre busy, queued", O(presses=["75011#"], default_dial="busy"),
+    Scenario(P3977, (*TUE, 8, 59), True, "before opening", O(postal=["94300#"])),
+    Scenario(P3977, (*TUE, 10, 0), False, "open, centre 94 answers", O(postal=["94300#"])),
+    Scenario(P3977, (*TUE, 10, 5), False, "open, centre busy, queued", O(postal=["75011#"], default_dial="busy"),
              staffed=True),
     # The postal-code question takes ~40 s before any decision: 18:57 is the last minute surely decided open.
-    Scenario(P3977, (*TUE, 18, 57), False, "just before closing", O(presses=["#"], dial={ROOM_3977: "busy"})),
+    Scenario(P3977, (*TUE, 18, 57), False, "just before closing", O(postal=["#"], dial={ROOM_3977: "busy"})),
     Scenario(P3977, (*TUE, 18, 59), None, "the platform rings past 19:00",
-             O(presses=["", "", ""], dial={ROOM_3977: "no-answer"})),
-    Scenario(P3977, (*TUE, 19, 0), True, "closing", O(presses=["94300#"])),
-    Scenario(P3977, (*SAT, 12, 59), False, "Saturday before the lunch break", O(presses=["13001#"])),
-    Scenario(P3977, (*SAT, 13, 0), True, "Saturday lunch break", O(presses=["13001#"])),
-    Scenario(P3977, (*SAT, 14, 0), False, "Saturday afternoon", O(presses=["20000#"])),
+             O(dial={ROOM_3977: "no-answer"})),
+    Scenario(P3977, (*TUE, 19, 0), True, "closing, callback accepted", O(postal=["94300#"], callback=["1"], presses=["1", "1", "1", "1"])),
+    Scenario(P3977, (*SAT, 12, 59), False, "Saturday before the lunch break", O(postal=["13001#"])),
+    Scenario(P3977, (*SAT, 13, 0), True, "Saturday lunch break", O(postal=["13001#"])),
+    Scenario(P3977, (*SAT, 14, 0), False, "Saturday afternoon", O(postal=["20000#"])),
     Scenario(P3977, NIGHT, True, "night"),
-    Scenario(P3977, (2026, 12, 25, 10, 0), False, "Christmas (open on holidays)", O(presses=["97400#"])),
+    Scenario(P3977, (2026, 11, 22, 20, 0), True, "Sunday evening, callback refused", O(postal=["#"], callback=["2"])),
+    Scenario(P3977, (2026, 12, 25, 10, 0), False, "Christmas (open on holidays)", O(postal=["97400#"])),
 ]

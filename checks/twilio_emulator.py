@@ -31,6 +31,7 @@ import base64
 import hashlib
 import hmac
 import itertools
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -85,7 +86,10 @@ class Event:
 @dataclass
 class Outcome:
     """What the emulated world does: keys pressed at each question, dial results per number, caller patience."""
-    presses: list[str] = field(default_factory=list)  # one per <Gather> outside the queue; "" is a timeout
+    # The caller answers by what is asked, as a person does, so that a line which reorders its questions is still
+    # answered sensibly: pattern of the prompt -> the keys for each time it is asked ("" lets it time out).
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    presses: list[str] = field(default_factory=list)  # for questions no pattern matches, in order
     queue_presses: list[str] = field(default_factory=list)  # one per <Gather> inside the queue's wait loop
     dial: dict[str, str] = field(default_factory=dict)  # number dialled -> completed/busy/no-answer/failed
     default_dial: str = "completed"
@@ -166,6 +170,7 @@ class _Call:
         self.sid = new_sid("CA")
         self.t = 0.0
         self.presses = list(outcome.presses)
+        self.answers = {pattern: list(keys) for pattern, keys in outcome.answers.items()}
         self.queue_presses = list(outcome.queue_presses)
         self.base = {"AccountSid": emulator.account_sid, "ApiVersion": "2010-04-01", "CallSid": self.sid,
                      "Direction": "inbound", "From": caller, "Caller": caller, "To": to, "Called": to,
@@ -291,8 +296,7 @@ class _Call:
                 self.sound(child, in_gather=True)
             else:
                 self.record.problems.append(f"<{child.tag}> nested in <Gather>")
-        pending = self.queue_presses if self.queue is not None else self.presses
-        keys = pending.pop(0) if pending else ""
+        keys = self._keys_for(prompt)
         finish = verb.get("finishOnKey", "#")
         digits = keys
         if finish and finish in digits:
@@ -310,6 +314,14 @@ class _Call:
         target = urllib.parse.urljoin(url, verb.get("action") or url)
         return self.fetch(target, {"Digits": digits, "FinishedOnKey": finish if finish in keys else ""},
                           verb.get("method", "POST")), target
+
+    def _keys_for(self, prompt: str) -> str:
+        if self.queue is not None:
+            return self.queue_presses.pop(0) if self.queue_presses else ""
+        for pattern, keys in self.answers.items():
+            if re.search(pattern, prompt, re.I):
+                return keys.pop(0) if keys else ""
+        return self.presses.pop(0) if self.presses else ""
 
     def dial(self, verb: ET.Element, url: str):
         timeout = float(verb.get("timeout", "30") or 30)

@@ -20,9 +20,11 @@ FOREIGN_SAFETY_NUMBERS = {"BE": {"17", "114", "115", "119", "3919"}, "FR": {"101
 NOT_A_SERVICE = re.compile(r"^\s*(heures?|h\b|hours?|:|minutes?|secondes?|seconds?|janvier|février|mars|avril|mai|"
                            r"juin|juillet|août|septembre|octobre|novembre|décembre|jours?|days?|ans|years?|%)", re.I)
 # The line's own closing (not an association's or a centre's: "elle est fermée en ce moment").
-CLOSED = re.compile(r"\bnous sommes[^.]*\bfermés\b|\bwe are[^.]*\bclosed\b|\bligne est[^.]*\bfermée\b|"
+CLOSED = re.compile(r"\bnous sommes[^.]*\bfermés\b|\bwe(?: are|'re)[^.]*\bclosed\b|\bligne est[^.]*\bfermée\b|"
                     r"\bline is[^.]*\bclosed\b|\bactuellement fermé|\bcurrently closed", re.I)
-REOPENS = re.compile(r"rouvr|réouvr|reopen|open again", re.I)
+REOPENS = re.compile(r"rouvr|réouvr|ouvrons|ouvrirons|de retour|reopen|open again|back (?:on|at|tomorrow)", re.I)
+HOLIDAY = re.compile(r"férié|holiday", re.I)
+QUICK_EXIT = re.compile(r"[^.,;]*(étoile|\bstar\b)[^.,;]*", re.I)  # "*" ends the call: an exit, not a question
 QUESTION = re.compile(r"\btapez\b|\bcomposez\b|\bappuyez\b|\bpress\b|\bdial\b|\benter\b|\btype\b|\?", re.I)
 # Said after "we are closed", these claim the team is at work: the caller no longer knows which is true.
 STILL_AT_WORK = re.compile(r"tous nos écoutants sont occupés|all our listeners are busy|"
@@ -45,7 +47,7 @@ ENGLISH_IN_FRENCH = re.compile(r"\b(the|please|press|you|your|call|we are|closed
 FRENCH_IN_ENGLISH = re.compile(r"\b(vous|nous|appelez|tapez|sommes|votre|rouvrons|heures|ligne|écoutants?|plateforme|"
                                r"équipe|écoute|département)\b|\b(la|le|les) [a-zàâçéèêëîïôûù]|\bl'[a-zàâçéèêëîïôûù]",
                                re.I)
-LANGUAGE_OFFER = re.compile(r"For English, press \d\.?|Pour le français, tapez \d\.?")
+LANGUAGE_OFFER = re.compile(r"For English[^.]*\.?|Pour le français[^.]*\.?|In English[^.]*\.?|En français[^.]*\.?")
 ELISION_EXCEPTIONS = re.compile(r"\b(le|la|de) (huit|onze|oui)\b", re.I)
 
 
@@ -154,9 +156,9 @@ def check_truth_first(scenario: Scenario, record: CallRecord) -> list[str]:
     first = closed[0]
     if not REOPENS.search(first.text):
         findings.append(f"the closed message does not say when we reopen: « {first.text} »")
-    if scenario.holiday and scenario.holiday.lower() not in first.text.lower():
+    if scenario.holiday and scenario.holiday.lower() not in first.text.lower() and not HOLIDAY.search(first.text):
         findings.append(f"the closed message does not say why ({scenario.holiday}): « {first.text} »")
-    questions = [e for e in record.events if e.kind == "question" and QUESTION.search(e.detail)]
+    questions = [e for e in record.events if e.kind == "question" and QUESTION.search(QUICK_EXIT.sub("", e.detail))]
     if questions and questions[0].at < first.start:
         findings.append(f"asked « {questions[0].detail} » at {questions[0].at:.0f} s, before saying closed at "
                         f"{first.start:.0f} s")
@@ -171,8 +173,9 @@ def check_nothing_twice(scenario: Scenario, record: CallRecord) -> list[str]:
     """No sentence twice in one call, word for word or nearly ("Nous allons vous mettre en relation avec X" then
     "Nous vous mettons en relation avec X"), and no service announced as there around the clock twice. Not
     repeats: a question asked again after a timeout, what the caller asked to hear again (both inside a
-    <Gather>), the queue's wait loop, and short instructions ("Restez en ligne.") after a failed transfer."""
-    heard = [h for h in record.says() if not h.queued and not h.in_gather]
+    <Gather>), what tells the caller why it is asked again ("Nous n'avons pas entendu de choix."), the queue's
+    wait loop, and short instructions ("Restez en ligne.") after a failed transfer."""
+    heard = [h for h in record.says() if not h.queued and not h.in_gather and not _retry_feedback(h, record)]
     sentences = [s for h in heard for s in _sentences(h.text) if len(s) >= MIN_REPEAT_CHARS]
     counts = Counter(sentences)
     findings = [f"said {n} times: « {s} »" for s, n in counts.items() if n > 1]
@@ -209,6 +212,15 @@ def check_queue_silence(scenario: Scenario, record: CallRecord) -> list[str]:
             findings.append(f"{run:.0f} s of silence while queued, from {run_start:.0f} s into the call")
         run = 0.0
     return findings[:3] + ([f"... and {len(findings) - 3} more silences over 5 s"] if len(findings) > 3 else [])
+
+
+def _retry_feedback(heard: Heard, record: CallRecord) -> bool:
+    """Whether the next thing said is a question asked before: then this sentence says why it is asked again."""
+    says = record.says()
+    index = says.index(heard)
+    if index + 1 >= len(says) or not says[index + 1].in_gather:
+        return False
+    return any(h.in_gather and h.text == says[index + 1].text for h in says[:index])
 
 
 def _words(sentence: str) -> list[str]:
