@@ -140,7 +140,8 @@ def test_the_checks_hear_a_sentence_said_twice_and_silence_while_queued():
     assert check_queue_silence(scenario, music) == []
 
 
-def test_every_shipped_line_at_its_boundary_times_sounds_right_to_an_independent_twilio():
-    played = play_all()
+def test_every_shipped_line_at_its_boundary_times_sounds_right_to_an_independent_twilio(database_url):
+    # database_url: an empty database of the suite's kind (SQLite, or PostgreSQL in the suite's second run).
+    played = play_all(database_url=database_url)
     text, ok = report(played)
     assert ok, "\n" + text
