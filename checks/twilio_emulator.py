@@ -73,6 +73,7 @@ class Heard:
     queued: bool = False  # inside the <Enqueue> waitUrl loop
     in_gather: bool = False  # a prompt nested in a <Gather> (a question) or the Gather's own wait
     language: str = ""
+    voice: str = ""
 
 
 @dataclass
@@ -182,8 +183,10 @@ class _Call:
 
     # time and sound
 
-    def _hear(self, seconds: float, kind: str, text: str = "", in_gather: bool = False, language: str = "") -> None:
-        self.record.heard.append(Heard(self.t, seconds, kind, text, self.queue is not None, in_gather, language))
+    def _hear(self, seconds: float, kind: str, text: str = "", in_gather: bool = False, language: str = "",
+              voice: str = "") -> None:
+        self.record.heard.append(Heard(self.t, seconds, kind, text, self.queue is not None, in_gather, language,
+                                       voice))
         self._tick(seconds)
 
     def _tick(self, seconds: float) -> None:
@@ -280,7 +283,8 @@ class _Call:
         if verb.tag == "Say":
             text = (verb.text or "").strip()  # kept as sent: doubled spaces are a finding, not noise
             for _ in range(loops):
-                self._hear(len(text) / SPEECH_CHARS_PER_SECOND, "say", text, in_gather, verb.get("language", ""))
+                self._hear(len(text) / SPEECH_CHARS_PER_SECOND, "say", text, in_gather, verb.get("language", ""),
+                           verb.get("voice", ""))
         elif verb.tag == "Play":
             what = (verb.text or "").strip() or f"digits {verb.get('digits', '')}"
             for _ in range(loops):
@@ -290,6 +294,8 @@ class _Call:
 
     def gather(self, verb: ET.Element, url: str):
         prompt = " ".join(" ".join((child.text or "").split()) for child in verb if child.tag == "Say")
+        if not prompt and self.record.says():  # an empty <Gather> listens to what was just said before it
+            prompt = " ".join(self.record.says()[-1].text.split())
         self._event("question", prompt)
         for child in verb:
             if child.tag in GATHER_NESTED:

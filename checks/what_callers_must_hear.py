@@ -36,7 +36,8 @@ DOUBLED = re.compile(r"  |\.\.(?!\.)|,,|;;|::|\s[,.]|[,;:]\s*[.,;]|\.\s*,|!!|\?\
 # A forward label without its article ("avec 107"), and articles French contracts.
 FRENCH_SLIPS = [
     (re.compile(r"\bavec (?=\d)"), "label without its article after « avec » (« avec le 107 »)"),
-    (re.compile(r"mettons en relation avec (?!(le|la|les|l'|l’|un|une|votre|vos|notre|nos|ce|cette)\b)", re.I),
+    # A common noun needs its article ("avec l'équipe d'écoute"); a proper name does not ("avec Télé-Accueil").
+    (re.compile(r"mettons en relation avec (?!(le|la|les|l'|l’|un|une|votre|vos|notre|nos|ce|cette)\b|[A-ZÀ-Ý])"),
      "forward label without its article"),
     (re.compile(r"\b[dD]e le\b|\b[àÀ] le\b|\b[dD]e les\b|\b[àÀ] les\b"), "article not contracted (du, au, des, aux)"),
     (re.compile(r"\b([Ll]e|[Ll]a|[Dd]e|[Ll]es) \1\b"), "word doubled"),
@@ -85,7 +86,8 @@ def check_country_numbers(scenario: Scenario, record: CallRecord) -> list[str]:
     country = LINES[scenario.line].country
     findings = []
     notice_heard = False
-    for heard in record.says():
+    says = record.says()
+    for index, heard in enumerate(says):
         numbers = set(spoken_numbers(heard.text))
         foreign = numbers & FOREIGN_SAFETY_NUMBERS[country]
         if DANGER_ANY.search(heard.text) and foreign:
@@ -94,7 +96,9 @@ def check_country_numbers(scenario: Scenario, record: CallRecord) -> list[str]:
             findings.append(f"Belgian line says {', '.join(sorted(numbers & {'17', '114'}))}: « {heard.text} »")
         if DANGER_NOTICE.search(heard.text):
             notice_heard = True
-            missing = SAFETY_NUMBERS[country] - numbers
+            # The notice may go on in the next <Say> ("Si vous ne pouvez pas parler, ...").
+            following = set(spoken_numbers(says[index + 1].text)) if index + 1 < len(says) else set()
+            missing = SAFETY_NUMBERS[country] - numbers - following
             if missing:
                 findings.append(f"danger notice without {', '.join(sorted(missing))} ({country}): « {heard.text} »")
     if not notice_heard:
@@ -135,6 +139,34 @@ def check_natural_language(scenario: Scenario, record: CallRecord) -> list[str]:
             if match:
                 findings.append(f"French word {match.group()!r} on an English call: « {heard.text} »")
     return _unique(findings)
+
+
+# Amazon Polly voices' own locales (docs.aws.amazon.com/polly: "Voices in Amazon Polly"). Twilio's <Say> docs:
+# "Using an invalid combination of voice and language may result in error and <Say> instruction failure."
+POLLY_LOCALES = {"Polly.Lea": "fr-FR", "Polly.Celine": "fr-FR", "Polly.Mathieu": "fr-FR", "Polly.Remi": "fr-FR",
+                 "Polly.Isabelle": "fr-BE", "Polly.Chantal": "fr-CA", "Polly.Gabrielle": "fr-CA",
+                 "Polly.Liam": "fr-CA", "Polly.Amy": "en-GB", "Polly.Brian": "en-GB", "Polly.Emma": "en-GB",
+                 "Polly.Arthur": "en-GB", "Polly.Joanna": "en-US", "Polly.Matthew": "en-US"}
+
+
+def check_one_voice(scenario: Scenario, record: CallRecord) -> list[str]:
+    """One voice per language through the whole call, each <Say> with a language its voice speaks: a prompt
+    read by another voice sounds like another service, and a voice given a language it does not speak may
+    fail to speak at all."""
+    findings, voices = [], {}
+    for heard in record.says():
+        base = heard.voice.split("-Neural")[0]
+        locale = POLLY_LOCALES.get(base)
+        if locale and heard.language and heard.language.lower() != locale.lower():
+            findings.append(f"{heard.voice} speaks {locale}, told language={heard.language}: « {heard.text} »")
+        if not LANGUAGE_OFFER.fullmatch(heard.text.strip()):
+            voices.setdefault(heard.language[:2], {}).setdefault((heard.language, heard.voice), heard.text)
+    for language, seen in voices.items():
+        if len(seen) > 1:
+            findings.append("one call, several voices: " + " / ".join(
+                f"{lang or 'no language'} {voice or 'default voice'} (« {text} »)"
+                for (lang, voice), text in seen.items()))
+    return _unique(findings)[:4]
 
 
 def check_truth_first(scenario: Scenario, record: CallRecord) -> list[str]:
@@ -236,6 +268,7 @@ CHECKS = {
     "the right country's numbers": check_country_numbers,
     "no raw value, key, doubled space or mark": check_clean_text,
     "natural French (English on the English path)": check_natural_language,
+    "one voice per language, in a language it speaks": check_one_voice,
     "closed: the closing before any question": check_truth_first,
     "nothing said twice": check_nothing_twice,
     "no silence over 5 s while queued": check_queue_silence,
