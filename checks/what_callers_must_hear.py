@@ -13,10 +13,10 @@ from checks.twilio_emulator import CallRecord, Heard
 MAX_QUEUED_SILENCE = 5.0
 MIN_REPEAT_CHARS = 20
 NEAR_REPEAT = 0.75  # share of words in common, in order (difflib), for two sentences to say the same thing
-DANGER_NOTICE = re.compile(r"danger immédiat|immediate danger", re.I)
 DANGER_ANY = re.compile(r"\bdanger\b", re.I)
 SAFETY_NUMBERS = {"BE": {"101", "112"}, "FR": {"17", "112", "114"}}
 FOREIGN_SAFETY_NUMBERS = {"BE": {"17", "114", "115", "119", "3919"}, "FR": {"101", "103", "107"}}
+EMERGENCY_NUMBERS = {"17", "101", "112", "114"}
 NOT_A_SERVICE = re.compile(r"^\s*(heures?|h\b|hours?|:|minutes?|secondes?|seconds?|janvier|février|mars|avril|mai|"
                            r"juin|juillet|août|septembre|octobre|novembre|décembre|jours?|days?|ans|years?|%)", re.I)
 # The line's own closing (not an association's or a centre's: "elle est fermée en ce moment").
@@ -35,7 +35,7 @@ SNAKE_KEY = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 DOUBLED = re.compile(r"  |\.\.(?!\.)|,,|;;|::|\s[,.]|[,;:]\s*[.,;]|\.\s*,|!!|\?\?")
 # A forward label without its article ("avec 107"), and articles French contracts.
 FRENCH_SLIPS = [
-    (re.compile(r"\bavec (?=\d)"), "label without its article after « avec » (« avec le 107 »)"),
+    (re.compile(r"\b(avec|par) (?=\d)"), "number without its article (« avec le 107 », « par le 3977 »)"),
     # A common noun needs its article ("avec l'équipe d'écoute"); a proper name does not ("avec Télé-Accueil").
     (re.compile(r"mettons en relation avec (?!(le|la|les|l'|l’|un|une|votre|vos|notre|nos|ce|cette)\b|[A-ZÀ-Ý])"),
      "forward label without its article"),
@@ -94,7 +94,9 @@ def check_country_numbers(scenario: Scenario, record: CallRecord) -> list[str]:
             findings.append(f"{country} line names {', '.join(sorted(foreign))} for danger: « {heard.text} »")
         elif country == "BE" and numbers & {"17", "114"}:
             findings.append(f"Belgian line says {', '.join(sorted(numbers & {'17', '114'}))}: « {heard.text} »")
-        if DANGER_NOTICE.search(heard.text):
+        # The notice is the first sentence about danger that names emergency numbers; later ones (the goodbye's
+        # "En cas de danger, appelez le 17 ou le 112") are reminders, checked only for foreign numbers above.
+        if not notice_heard and DANGER_ANY.search(heard.text) and numbers & EMERGENCY_NUMBERS:
             notice_heard = True
             # The notice may go on in the next <Say> ("Si vous ne pouvez pas parler, ...").
             following = set(spoken_numbers(says[index + 1].text)) if index + 1 < len(says) else set()
@@ -127,10 +129,7 @@ def check_natural_language(scenario: Scenario, record: CallRecord) -> list[str]:
         if scenario.language == "en" and heard.start < chosen:
             continue  # greeted in the line's language until the caller chose English
         if scenario.language == "fr":
-            for pattern, what in FRENCH_SLIPS:
-                match = pattern.search(text)
-                if match and not (what.startswith("missing elision") and ELISION_EXCEPTIONS.match(text[match.start():])):
-                    findings.append(f"{what}: « {heard.text} »")
+            findings.extend(f"{what}: « {heard.text} »" for what in _french_slips(text))
             match = ENGLISH_IN_FRENCH.search(text)
             if match:
                 findings.append(f"English word {match.group()!r} on a French call: « {heard.text} »")
@@ -138,7 +137,18 @@ def check_natural_language(scenario: Scenario, record: CallRecord) -> list[str]:
             match = FRENCH_IN_ENGLISH.search(text)
             if match:
                 findings.append(f"French word {match.group()!r} on an English call: « {heard.text} »")
+    for whisper in record.whispers:  # what the 107, a centre or the listening room hears first: French lines
+        findings.extend(f"{what} (whispered to the dialled party): « {whisper} »" for what in _french_slips(whisper))
     return _unique(findings)
+
+
+def _french_slips(text: str) -> list[str]:
+    slips = []
+    for pattern, what in FRENCH_SLIPS:
+        match = pattern.search(text)
+        if match and not (what.startswith("missing elision") and ELISION_EXCEPTIONS.match(text[match.start():])):
+            slips.append(what)
+    return slips
 
 
 # Amazon Polly voices' own locales (docs.aws.amazon.com/polly: "Voices in Amazon Polly"). Twilio's <Say> docs:
@@ -190,7 +200,9 @@ def check_truth_first(scenario: Scenario, record: CallRecord) -> list[str]:
         findings.append(f"the closed message does not say when we reopen: « {first.text} »")
     if scenario.holiday and scenario.holiday.lower() not in first.text.lower() and not HOLIDAY.search(first.text):
         findings.append(f"the closed message does not say why ({scenario.holiday}): « {first.text} »")
-    questions = [e for e in record.events if e.kind == "question" and QUESTION.search(QUICK_EXIT.sub("", e.detail))]
+    # The language offer alone is no question: it is what lets an English speaker understand the closing.
+    questions = [e for e in record.events if e.kind == "question"
+                 and QUESTION.search(LANGUAGE_OFFER.sub("", QUICK_EXIT.sub("", e.detail)))]
     if questions and questions[0].at < first.start:
         findings.append(f"asked « {questions[0].detail} » at {questions[0].at:.0f} s, before saying closed at "
                         f"{first.start:.0f} s")
