@@ -86,7 +86,8 @@ SCENARIOS = [
     Scenario(EVC, (*TUE, 9, 1), False, "open, nobody logged in", O(dial={ROOM_EVC: "busy"})),
     Scenario(EVC, (*TUE, 10, 0), False, "queued, leaves the queue with 0 for a callback",
              O(queue_presses=["0"], callback=["1"], presses=["0470123456#", "1", "1", "1"]), staffed=True),
-    Scenario(EVC, (*TUE, 18, 59), False, "just before closing", O(dial={ROOM_EVC: "no-answer", BE_107: "busy"})),
+    # "Just before" calls get quick answers (busy, failed): a 30 s ring would carry the decision past the boundary.
+    Scenario(EVC, (*TUE, 18, 59), False, "just before closing", O(dial={ROOM_EVC: "busy", BE_107: "failed"})),
     Scenario(EVC, (*TUE, 19, 0), True, "closing", O(dial={BE_107: "no-answer"})),
     Scenario(EVC, (*TUE, 19, 1), True, "just after closing", O(dial={BE_107: "failed"})),
     Scenario(EVC, (*SAT, 11, 0), True, "weekend"),
@@ -110,7 +111,7 @@ SCENARIOS = [
     Scenario(UPP, (*MON, 8, 59), True, "before opening", O(triage=["1"])),
     Scenario(UPP, (*TUE, 9, 0), False, "opening", O(triage=["1"]), staffed=True),
     Scenario(UPP, (*TUE, 10, 0), False, "minor presses 2", O(triage=["2"])),
-    Scenario(UPP, (*TUE, 16, 59), False, "just before closing", O(dial={ROOM_UPP: "failed"})),
+    Scenario(UPP, (*TUE, 16, 59), False, "just before closing", O(triage=["1"], dial={ROOM_UPP: "failed"})),
     Scenario(UPP, (*TUE, 17, 0), True, "closing", O(triage=["1"])),
     Scenario(UPP, (*SAT, 11, 0), True, "weekend", O(triage=["1"])),
     Scenario(UPP, NIGHT, True, "night"),
