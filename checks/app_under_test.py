@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 ACCOUNT_SID = "AC" + "e" * 32
-CLOSED_PORT = 9  # discard: nothing listens, so a REST call fails at once and never leaves the machine
+CLOSED_PORT = 9  # discard: nothing listens, so a REST call fails at once and never leaves the machine (SMTP)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -49,7 +49,8 @@ class VirtualClock:
 class ServedApp:
     """``with ServedApp() as served:`` gives ``served.base_url``, ``served.clock``, ``served.cli(...)``."""
 
-    def __init__(self, database_url: str | None = None) -> None:
+    def __init__(self, database_url: str | None = None, rest_url: str | None = None) -> None:
+        self.rest_url = rest_url or f"http://127.0.0.1:{CLOSED_PORT}"
         self._tmp = tempfile.TemporaryDirectory(prefix="independent-emulator-")
         self.database_url = database_url or f"sqlite:///{Path(self._tmp.name) / 'engine.sqlite3'}"
         self.auth_token = secrets.token_hex(16)
@@ -72,7 +73,7 @@ class ServedApp:
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": self.auth_token,
             "PUBLIC_URL": self.base_url,
-            "TWILIO_API_BASE_URL": f"http://127.0.0.1:{CLOSED_PORT}",
+            "TWILIO_API_BASE_URL": self.rest_url,
             "NUMBER_PEPPER": secrets.token_hex(16),
             "CALLBACK_KEY": Fernet.generate_key().decode(),
             "SECRET_KEY": secrets.token_hex(32),

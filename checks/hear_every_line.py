@@ -14,8 +14,10 @@ import time
 from dataclasses import dataclass
 
 from checks.app_under_test import ACCOUNT_SID, ServedApp
+from checks.listener_leg import answer
 from checks.scenarios import LINES, SCENARIOS, Scenario
 from checks.twilio_emulator import CallRecord, TwilioEmulator
+from checks.twilio_rest import TwilioRest
 from checks.what_callers_must_hear import CHECKS
 
 
@@ -28,25 +30,27 @@ class Played:
 
 def play_all(scenarios: list[Scenario] = SCENARIOS, database_url: str | None = None) -> list[Played]:
     played = []
-    with ServedApp(database_url) as served:
+    with TwilioRest(ACCOUNT_SID) as rest, ServedApp(database_url, rest.base_url) as served:
         listeners = {}
         for line in {s.line for s in scenarios}:
             name = f"Emulated listener {line}"
             served.cli("listeners", "add", "--name", name, "--phone", LINES[line].listener_phone,
                        "--pool", LINES[line].pool, "--pin", "48213")
             listeners[line] = name
-        emulator = TwilioEmulator(served.base_url, served.auth_token, ACCOUNT_SID, advance=served.clock.advance)
+        emulator = TwilioEmulator(served.base_url, served.auth_token, ACCOUNT_SID, advance=served.clock.advance,
+                                  rest=rest, answer_placed=answer)
         for number, scenario in enumerate(scenarios):
             line = LINES[scenario.line]
-            if scenario.staffed:
-                served.cli("listeners", "status", listeners[scenario.line], "paused")
+            if scenario.staffed or scenario.answered:
+                served.cli("listeners", "status", listeners[scenario.line], "paused" if scenario.staffed else "available")
             served.clock.set(scenario.instant())
             # A number of its own per call: the lines' repeat-call throttle must not mistake the checks for a
             # nuisance caller; every fourth call is withheld, as many real ones are.
             caller = "anonymous" if number % 4 == 3 else (
                 f"+3247{number:07d}" if line.country == "BE" else f"+336{number:08d}")
             record = emulator.call(line.number, caller, scenario.outcome, line.country)
-            if scenario.staffed:
+            if scenario.staffed or scenario.answered:
+                served.clock.advance(600)  # past any wrap-up: a listener's status can change again
                 served.cli("listeners", "status", listeners[scenario.line], "offline")
             findings = {name: check(scenario, record) for name, check in CHECKS.items()}
             played.append(Played(scenario, record, findings))
@@ -59,11 +63,14 @@ def timeline(played: Played) -> str:
     entries = [(h.start, 1, f"{marks[h.kind]:<12}{'[queued] ' if h.queued else ''}"
                         f"{h.text if h.kind != 'silence' else f'{h.seconds:.0f} s'}") for h in played.record.heard]
     entries += [(e.at, 0, f"{e.kind:<12}{e.detail}") for e in played.record.events
-                if e.kind in ("press", "timeout", "dial", "dial-result", "enqueue", "queue-end", "hangup")]
+                if e.kind in ("press", "timeout", "dial", "dial-result", "enqueue", "queue-end", "hangup",
+                              "listener-answers", "bridged")]
     for at, _, text in sorted(entries, key=lambda item: (item[0], item[1])):
         lines.append(f"  {at:6.1f}s  {text}")
     for whisper in played.record.whispers:
         lines.append(f"  whisper  {whisper}")
+    for heard in played.record.listener:
+        lines.append(f"  listener {heard}")
     return "\n".join(lines)
 
 

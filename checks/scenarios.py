@@ -43,6 +43,7 @@ class Scenario:
     why: str  # what the instant is: "before opening", "Belgian National Day"...
     outcome: Outcome = field(default_factory=Outcome)
     staffed: bool = False  # a listener logged in but paused: the queue is open and nobody is offered
+    answered: bool = False  # a listener available, who answers, presses 1, talks, then classifies the call
     language: str = "fr"
     holiday: str = ""  # a word the closed message must contain to say why (the holiday's name)
 
@@ -50,7 +51,8 @@ class Scenario:
     def label(self) -> str:
         y, mo, d, h, mi = self.at
         state = {True: "closed", False: "open", None: "closes during the call"}[self.closed]
-        staff = ", listener paused" if self.staffed else ""
+        staff = ", listener paused" if self.staffed else ", a listener answers" if self.answered else ""
+        staff += ", listener's webhooks first" if self.outcome.listener_webhooks_first else ""
         lang = ", English" if self.language == "en" else ""
         return f"{self.line} {y}-{mo:02}-{d:02} {h:02}:{mi:02} ({self.why}: {state}{staff}{lang})"
 
@@ -83,6 +85,8 @@ SCENARIOS = [
     # Écoute Violences Conjugales (BE): Monday-Friday 9h-19h except Belgian public holidays; closed -> the 107.
     Scenario(EVC, (*TUE, 8, 59), True, "before opening"),
     Scenario(EVC, (*TUE, 9, 0), False, "opening", staffed=True),
+    Scenario(EVC, (*TUE, 11, 0), False, "open, a listener free", answered=True),
+    Scenario(EVC, (*TUE, 11, 30), False, "open, a listener free", O(listener_webhooks_first=True), answered=True),
     Scenario(EVC, (*TUE, 9, 1), False, "open, nobody logged in", O(dial={ROOM_EVC: "busy"})),
     Scenario(EVC, (*TUE, 10, 0), False, "queued, leaves the queue with 0 for a callback",
              O(queue_presses=["0"], callback=["1"], presses=["0470123456#", "1", "1", "1"]), staffed=True),
@@ -98,6 +102,8 @@ SCENARIOS = [
     # France Victimes 116 006 (FR): 7 days 9h-21h, open on public holidays; closed -> local association read.
     Scenario(FV, (*TUE, 8, 59), True, "before opening", O(postal=["94300#"])),
     Scenario(FV, (*TUE, 9, 0), False, "opening", staffed=True),
+    Scenario(FV, (*TUE, 14, 0), False, "open, a listener free", answered=True),
+    Scenario(FV, (*TUE, 14, 30), False, "open, a listener free", O(listener_webhooks_first=True), answered=True),
     Scenario(FV, (*TUE, 20, 59), False, "just before closing", O(dial={ROOM_FV: "busy"})),
     Scenario(FV, (*TUE, 21, 0), True, "closing", O(postal=["#"])),
     Scenario(FV, (*SUN, 21, 30), True, "Sunday evening", O(postal=["94300#"])),
@@ -111,6 +117,7 @@ SCENARIOS = [
     Scenario(UPP, (*MON, 8, 59), True, "before opening", O(triage=["1"])),
     Scenario(UPP, (*TUE, 9, 0), False, "opening", O(triage=["1"]), staffed=True),
     Scenario(UPP, (*TUE, 10, 0), False, "minor presses 2", O(triage=["2"])),
+    Scenario(UPP, (*TUE, 11, 0), False, "open, a listener free", O(triage=["1"]), answered=True),
     Scenario(UPP, (*TUE, 16, 59), False, "just before closing", O(triage=["1"], dial={ROOM_UPP: "failed"})),
     Scenario(UPP, (*TUE, 17, 0), True, "closing", O(triage=["1"])),
     Scenario(UPP, (*SAT, 11, 0), True, "weekend", O(triage=["1"])),
@@ -123,6 +130,7 @@ SCENARIOS = [
     Scenario(P3977, (*TUE, 10, 5), False, "open, centre busy, queued", O(postal=["75011#"], default_dial="busy"),
              staffed=True),
     # The postal-code question takes ~40 s before any decision: 18:57 is the last minute surely decided open.
+    Scenario(P3977, (*TUE, 11, 0), False, "open, no centre (#), a listener free", O(postal=["#"]), answered=True),
     Scenario(P3977, (*TUE, 18, 57), False, "just before closing", O(postal=["#"], dial={ROOM_3977: "busy"})),
     Scenario(P3977, (*TUE, 18, 59), None, "the platform rings past 19:00",
              O(dial={ROOM_3977: "no-answer"})),

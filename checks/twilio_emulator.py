@@ -95,6 +95,7 @@ class Outcome:
     dial: dict[str, str] = field(default_factory=dict)  # number dialled -> completed/busy/no-answer/failed
     default_dial: str = "completed"
     queue_patience: float = 420.0  # seconds the caller stays queued before hanging up
+    listener_webhooks_first: bool = False  # after a bridged talk, the listener's Dial action before the caller's
     max_requests: int = 150
 
 
@@ -104,6 +105,7 @@ class CallRecord:
     events: list[Event] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # protocol faults: HTTP errors, invalid TwiML, loops
     whispers: list[str] = field(default_factory=list)  # what the dialled party heard before the bridge
+    listener: list[str] = field(default_factory=list)  # what a listener called through the REST API heard
     requests: list[str] = field(default_factory=list)  # paths requested, in order
     ended_by: str = ""
     seconds: float = 0.0
@@ -127,8 +129,13 @@ class TwilioEmulator:
 
     def __init__(self, base_url: str, auth_token: str, account_sid: str,
                  advance: Callable[[float], None] = lambda seconds: None,
-                 voice_path: str = "/voice/incoming", status_path: str = "/voice/status"):
+                 voice_path: str = "/voice/incoming", status_path: str = "/voice/status", rest=None,
+                 answer_placed: Callable | None = None):
         self.base_url = base_url.rstrip("/")
+        # checks.twilio_rest.TwilioRest, and what answers the calls the engine places through it while a caller
+        # waits (checks.listener_leg.answer): without them nobody ever takes a queued caller.
+        self.rest = rest
+        self.answer_placed = answer_placed
         self.auth_token = auth_token
         self.account_sid = account_sid
         self.advance = advance
@@ -180,6 +187,7 @@ class _Call:
             self.base["FromCountry"] = self.base["CallerCountry"] = country
         self.status = "ringing"
         self.queue: dict | None = None
+        self.status_sent = False
 
     # time and sound
 
@@ -225,6 +233,8 @@ class _Call:
 
     def run(self) -> CallRecord:
         url = self.em.base_url + self.em.voice_path
+        if self.em.rest is not None:
+            self.em.rest.set_status(self.sid, "in-progress")
         try:
             doc = self.fetch(url)
             self.status = "in-progress"
@@ -236,14 +246,23 @@ class _Call:
         self._event("hangup", self.record.ended_by)
         self.record.seconds = self.t
         self.status = "completed"
-        try:  # the number's status callback: its answer is ignored, as Twilio ignores it
+        self.send_status_callback()
+        return self.record
+
+    def send_status_callback(self) -> None:
+        """The number's status callback, once: its answer is ignored, as Twilio ignores it."""
+        if self.status_sent:
+            return
+        self.status_sent = True
+        if self.em.rest is not None:
+            self.em.rest.set_status(self.sid, "completed")
+        try:
             params = dict(self.base, CallStatus="completed", CallDuration=str(int(self.t)))
             status, _ = self.em.request(self.em.base_url + self.em.status_path, params)
             if status >= 400:
                 self.record.problems.append(f"HTTP {status} from the status callback")
         except OSError as error:
             self.record.problems.append(f"status callback failed: {error}")
-        return self.record
 
     def execute(self, doc: ET.Element, url: str) -> tuple[ET.Element | None, str]:
         """Play one document; return the next document to play (and its URL), or None when the call ends."""
@@ -411,6 +430,8 @@ class _Call:
             method = verb.get("waitUrlMethod", "POST")
             while True:
                 doc, doc_url = self.fetch(target, self._queue_params(), method), target
+                for placed in (self.em.rest.take_placed() if self.em.answer_placed is not None else []):
+                    self.em.answer_placed(self, placed, verb, url)  # the listener's phone rings while we wait
                 while doc is not None:
                     nxt = None
                     for wait_verb in doc:
@@ -421,6 +442,8 @@ class _Call:
         except _LeaveQueue:
             result = "leave"
         except CallEnded as ended:
+            if self.queue is None:  # bridged to a listener: both legs' webhooks were sent by the bridge
+                raise
             result = "hangup"
             self._event("queue-end", ended.reason)
             waited = self.t - self.queue["since"]

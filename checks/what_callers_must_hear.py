@@ -271,6 +271,22 @@ def _words(sentence: str) -> list[str]:
     return re.findall(r"\w+", sentence.lower())
 
 
+def check_listener_side(scenario: Scenario, record: CallRecord) -> list[str]:
+    """With a listener free, the caller is put through; after the talk the listener classifies the call,
+    whichever leg's webhooks Twilio sends first; what the listener hears is natural French too."""
+    findings = [f"{what} (heard by the listener): « {text} »" for text in record.listener for what in _french_slips(text)]
+    if not scenario.answered:
+        return findings
+    if not any(e.kind == "bridged" for e in record.events):
+        return findings + ["a listener was free and answered, but the caller was never put through"]
+    gone = [text for text in record.listener if re.search(r"n'est plus en ligne|no longer on the line", text, re.I)]
+    if gone:
+        findings.append(f"after a real conversation the listener hears « {gone[0]} »")
+    if not any(re.search(r"classer|classify", text, re.I) for text in record.listener):
+        findings.append("after the conversation the listener is never asked to classify the call")
+    return _unique(findings)
+
+
 def _unique(findings: list[str]) -> list[str]:
     return list(dict.fromkeys(findings))
 
@@ -284,4 +300,5 @@ CHECKS = {
     "closed: the closing before any question": check_truth_first,
     "nothing said twice": check_nothing_twice,
     "no silence over 5 s while queued": check_queue_silence,
+    "a free listener takes the call and classifies it, in either webhook order": check_listener_side,
 }
