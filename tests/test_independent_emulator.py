@@ -13,8 +13,10 @@ from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
 from checks.hear_every_line import play_all, report
+from checks.listener_leg import answer
 from checks.scenarios import Scenario
 from checks.twilio_emulator import CallRecord, Event, Heard, Outcome, TwilioEmulator, twilio_signature
+from checks.twilio_rest import TwilioRest
 from checks.what_callers_must_hear import (check_country_numbers, check_natural_language, check_nothing_twice,
                                            check_queue_silence, check_truth_first, spoken_numbers)
 
@@ -48,6 +50,14 @@ def twiml_server():
         "/wait-key": '<Response><Leave/></Response>',
         "/left": '<Response><Say>Au revoir.</Say><Hangup/></Response>',
         "/status": "<Response/>",
+        "/queued": '<Response><Enqueue action="/after-queue" waitUrl="/wait">q2</Enqueue></Response>',
+        "/listener": '<Response><Gather numDigits="1" action="/listener-key"><Say>Un appel.</Say></Gather></Response>',
+        "/listener-key": '<Response><Dial action="/listener-after"><Queue url="/connecting">q2</Queue></Dial>'
+                         '</Response>',
+        "/connecting": '<Response><Say>On vous répond.</Say></Response>',
+        "/after-queue": "<Response/>",
+        "/listener-after": '<Response><Say>Classez cet appel.</Say></Response>',
+        "/listener-status": "<Response/>",
     }
     holder = {}
 
@@ -88,6 +98,31 @@ def test_the_emulator_follows_gather_timeouts_redirects_dial_actions_and_the_que
     assert said == ["Bonjour.", "Tapez 1.", "Rien entendu.", "Patientez.", "Patientez.", "Au revoir."]
     assert [h.seconds for h in record.heard if h.kind == "silence"] == [4.0, 7.0, 3.0, 7.0]
     assert record.ended_by == "<Hangup>"
+
+
+@pytest.mark.parametrize("listener_first", [False, True])
+def test_a_listener_called_through_the_rest_api_is_bridged_with_the_queued_caller(twiml_server, listener_first):
+    base, seen = twiml_server
+    with TwilioRest("AC" + "0" * 32) as rest:
+        emulator = TwilioEmulator(base, TOKEN, "AC" + "0" * 32, voice_path="/queued", status_path="/status",
+                                  rest=rest, answer_placed=answer)
+        # As if the server had asked Twilio to call a listener when the caller was queued.
+        rest.handle("POST", "/2010-04-01/Accounts/AC" + "0" * 32 + "/Calls.json",
+                    {"To": "+33612000001", "From": "+33199000116", "Url": base + "/listener",
+                     "StatusCallback": base + "/listener-status"})
+        record = emulator.call("+33199000116", "anonymous", Outcome(listener_webhooks_first=listener_first))
+    assert record.problems == []
+    paths = [path for path, _ in seen]
+    caller_end, listener_end = ["/after-queue", "/status"], ["/listener-after", "/listener-status"]
+    assert paths == ["/queued", "/wait", "/listener", "/listener-key", "/connecting"] + (
+        listener_end + caller_end if listener_first else caller_end + listener_end)
+    form = dict(seen)
+    assert form["/connecting"]["DequeingCallSid"] == form["/listener"]["CallSid"]
+    assert form["/listener-key"]["Digits"] == "1"
+    assert form["/after-queue"]["QueueResult"] == "bridged"
+    assert form["/listener-after"]["DialCallStatus"] == "completed"
+    assert [h.text for h in record.says()] == ["On vous répond."]
+    assert record.listener == ["Un appel.", "Classez cet appel."]
 
 
 def _record(*texts, queued=False, closed_at=None, question_at=None) -> CallRecord:
