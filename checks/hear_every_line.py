@@ -1,5 +1,4 @@
-"""Play every shipped line at its boundary times through the independent Twilio emulator and report, check by
-check, what a caller would hear wrong.
+"""Play every shipped line at its boundary times through the independent emulator; report what callers hear wrong.
 
     .venv/bin/python -m checks.hear_every_line            # the report; exit status 1 if any check fails
     .venv/bin/python -m checks.hear_every_line --show     # and every call's timeline
@@ -14,9 +13,10 @@ import time
 from dataclasses import dataclass
 
 from checks.app_under_test import ACCOUNT_SID, ServedApp
+from checks.call_record import CallRecord
 from checks.listener_leg import answer
 from checks.scenarios import LINES, SCENARIOS, Scenario
-from checks.twilio_emulator import CallRecord, TwilioEmulator
+from checks.twilio_emulator import TwilioEmulator
 from checks.twilio_rest import TwilioRest
 from checks.what_callers_must_hear import CHECKS
 
@@ -42,7 +42,8 @@ def play_all(scenarios: list[Scenario] = SCENARIOS, database_url: str | None = N
         for number, scenario in enumerate(scenarios):
             line = LINES[scenario.line]
             if scenario.staffed or scenario.answered:
-                served.cli("listeners", "status", listeners[scenario.line], "paused" if scenario.staffed else "available")
+                served.cli("listeners", "status", listeners[scenario.line],
+                           "paused" if scenario.staffed else "available")
             served.clock.set(scenario.instant())
             # A number of its own per call: the lines' repeat-call throttle must not mistake the checks for a
             # nuisance caller; every fourth call is withheld, as many real ones are.

@@ -1,15 +1,17 @@
-"""The listener's side of a queued call, as Twilio plays it: the call the engine placed through the REST API is
-answered, its document played (the whisper; the listener presses 1), and its ``<Dial><Queue>`` bridges the
-queued caller — the ``<Queue url>`` document first plays on the caller's leg (Twilio: "executed on the queued
-caller's end before the two parties are connected"), then they talk, then both legs end and their webhooks
-come in the order the scenario chooses (Twilio does not guarantee one)."""
+"""The listener's side of a queued call, as Twilio plays it, up to the bridge and the webhooks after it.
+
+The call the engine placed through the REST API is answered, its document played (the whisper; the listener
+presses 1), and its ``<Dial><Queue>`` bridges the queued caller: the ``<Queue url>`` document first plays on the
+caller's leg (Twilio: "executed on the queued caller's end before the two parties are connected"), then they
+talk, then both legs end and their webhooks come in the order the scenario chooses (Twilio guarantees none)."""
 
 from __future__ import annotations
 
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-from checks.twilio_emulator import RING_BEFORE_ANSWER, SPEECH_CHARS_PER_SECOND, TALK_SECONDS, CallEnded
+from checks.call_record import RING_BEFORE_ANSWER, SPEECH_CHARS_PER_SECOND, TALK_SECONDS
+from checks.twilio_emulator import CallEnded
 
 LISTENER_KEYS = "1"  # accepts the offer, then the first category: a listener who takes the call and classifies it
 MAX_LISTENER_DOCUMENTS = 12

@@ -1,5 +1,6 @@
-"""The calls played on every shipped line: boundary times of each line's published hours, weekends, nights and
-public holidays of the line's country, with the keys, dial results and staffing each path needs.
+"""The calls played on every shipped line: boundary times, weekends, nights and the country's public holidays.
+
+Each comes with the keys, dial results and staffing its path needs.
 
 Whether each instant is open or closed is written here from the lines' published hours (shared/seeds, the
 README's table), not computed with the engine's code, so that a wrong boundary in the engine shows.
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from checks.twilio_emulator import Outcome
+from checks.call_record import Outcome
 
 PARIS, BRUSSELS = ZoneInfo("Europe/Paris"), ZoneInfo("Europe/Brussels")
 
@@ -134,7 +135,8 @@ SCENARIOS = [
     Scenario(P3977, (*TUE, 18, 57), False, "just before closing", O(postal=["#"], dial={ROOM_3977: "busy"})),
     Scenario(P3977, (*TUE, 18, 59), None, "the platform rings past 19:00",
              O(dial={ROOM_3977: "no-answer"})),
-    Scenario(P3977, (*TUE, 19, 0), True, "closing, callback accepted", O(postal=["94300#"], callback=["1"], presses=["1", "1", "1", "1"])),
+    Scenario(P3977, (*TUE, 19, 0), True, "closing, callback accepted",
+             O(postal=["94300#"], callback=["1"], presses=["1", "1", "1", "1"])),
     Scenario(P3977, (*SAT, 12, 59), False, "Saturday before the lunch break", O(postal=["13001#"])),
     Scenario(P3977, (*SAT, 13, 0), True, "Saturday lunch break", O(postal=["13001#"])),
     Scenario(P3977, (*SAT, 14, 0), False, "Saturday afternoon", O(postal=["20000#"])),

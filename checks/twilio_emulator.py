@@ -1,5 +1,6 @@
-"""A Twilio Voice emulator written from Twilio's public TwiML and webhook documentation: signed HTTP webhooks in,
-TwiML out, and a timeline of what the caller hears.
+"""A Twilio Voice emulator written from Twilio's public documentation, keeping a timeline of what callers hear.
+
+It posts signed HTTP webhooks, plays the TwiML it gets back, and keeps a timeline of what the caller hears.
 
 It deliberately shares no code with the project (not tests/support, not ivr/simulator.py): it only speaks HTTP
 to a URL, so it can check any server that claims to answer Twilio. Behaviour modelled, per Twilio's docs:
@@ -36,15 +37,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from typing import Callable
 
-SPEECH_CHARS_PER_SECOND = 15.0
-PLAY_SECONDS = 20.0  # an audio file's length is unknown without fetching it: a hold-music track of 20 s
-RING_BEFORE_ANSWER = 5.0
-TALK_SECONDS = 60.0
-BUSY_TONE_SECONDS = 3.0
-FAILED_SECONDS = 1.0
+from checks.call_record import (BUSY_TONE_SECONDS, FAILED_SECONDS, PLAY_SECONDS, RING_BEFORE_ANSWER,
+                                SPEECH_CHARS_PER_SECOND, TALK_SECONDS, CallRecord, Event, Heard, Outcome)
+
 MAX_RESPONSE_BYTES = 64 * 1024
 WAIT_DOCUMENT_VERBS = {"Play", "Say", "Pause", "Gather", "Redirect", "Leave", "Hangup"}
 GATHER_NESTED = {"Say", "Play", "Pause"}
@@ -61,57 +58,6 @@ def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
 
 def new_sid(prefix: str) -> str:
     return f"{prefix}{next(_sids):032x}"
-
-
-@dataclass
-class Heard:
-    """One stretch of what the caller's ear gets: speech, music, silence, ringing, a conversation."""
-    start: float
-    seconds: float
-    kind: str  # say, play, silence, ring, talk, tone
-    text: str = ""
-    queued: bool = False  # inside the <Enqueue> waitUrl loop
-    in_gather: bool = False  # a prompt nested in a <Gather> (a question) or the Gather's own wait
-    language: str = ""
-    voice: str = ""
-
-
-@dataclass
-class Event:
-    """Something that happened on the call that is not sound: a key press, a dial, a question asked, a hang-up."""
-    at: float
-    kind: str
-    detail: str = ""
-
-
-@dataclass
-class Outcome:
-    """What the emulated world does: keys pressed at each question, dial results per number, caller patience."""
-    # The caller answers by what is asked, as a person does, so that a line which reorders its questions is still
-    # answered sensibly: pattern of the prompt -> the keys for each time it is asked ("" lets it time out).
-    answers: dict[str, list[str]] = field(default_factory=dict)
-    presses: list[str] = field(default_factory=list)  # for questions no pattern matches, in order
-    queue_presses: list[str] = field(default_factory=list)  # one per <Gather> inside the queue's wait loop
-    dial: dict[str, str] = field(default_factory=dict)  # number dialled -> completed/busy/no-answer/failed
-    default_dial: str = "completed"
-    queue_patience: float = 420.0  # seconds the caller stays queued before hanging up
-    listener_webhooks_first: bool = False  # after a bridged talk, the listener's Dial action before the caller's
-    max_requests: int = 150
-
-
-@dataclass
-class CallRecord:
-    heard: list[Heard] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # protocol faults: HTTP errors, invalid TwiML, loops
-    whispers: list[str] = field(default_factory=list)  # what the dialled party heard before the bridge
-    listener: list[str] = field(default_factory=list)  # what a listener called through the REST API heard
-    requests: list[str] = field(default_factory=list)  # paths requested, in order
-    ended_by: str = ""
-    seconds: float = 0.0
-
-    def says(self) -> list[Heard]:
-        return [h for h in self.heard if h.kind == "say"]
 
 
 class CallEnded(Exception):
@@ -355,7 +301,8 @@ class _Call:
                   [("Number", (verb.text or "").strip(), verb)]
         status, talk = "failed", 0.0
         for tag, target, element in targets:
-            self._event("dial", f"{tag} {target}" + (f" callerId={verb.get('callerId')}" if verb.get("callerId") else ""))
+            caller_id = f" callerId={verb.get('callerId')}" if verb.get("callerId") else ""
+            self._event("dial", f"{tag} {target}{caller_id}")
             if tag == "Conference":
                 status = "completed"
                 self._hear(TALK_SECONDS, "talk", f"conference {target}")

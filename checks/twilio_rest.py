@@ -1,6 +1,8 @@
-"""The part of Twilio's REST API the engine calls, on 127.0.0.1: calls placed to listeners are kept for the
-emulator to play, queues deleted, calls looked up or updated. Written from Twilio's API reference (Call and
-Queue resources, 2010-04-01), answering the JSON fields those resources document."""
+"""The part of Twilio's REST API the engine calls, served on 127.0.0.1 for the emulator.
+
+Calls placed to listeners are kept for the emulator to play, queues deleted, calls looked up or updated.
+Written from Twilio's API reference (Call and Queue resources, 2010-04-01), answering the JSON fields those
+resources document."""
 
 from __future__ import annotations
 

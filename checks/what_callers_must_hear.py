@@ -1,5 +1,6 @@
-"""What every call must sound like, checked on the emulator's timeline: each check takes the scenario and the
-call record and returns findings (empty when the call is right)."""
+"""What every call must sound like, checked on the emulator's timeline.
+
+Each check takes the scenario and the call record and returns findings (empty when the call is right)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import difflib
 import re
 from collections import Counter
 
+from checks.call_record import CallRecord, Heard
 from checks.scenarios import LINES, Scenario
-from checks.twilio_emulator import CallRecord, Heard
 
 MAX_QUEUED_SILENCE = 5.0
 MIN_REPEAT_CHARS = 20
@@ -274,7 +275,8 @@ def _words(sentence: str) -> list[str]:
 def check_listener_side(scenario: Scenario, record: CallRecord) -> list[str]:
     """With a listener free, the caller is put through; after the talk the listener classifies the call,
     whichever leg's webhooks Twilio sends first; what the listener hears is natural French too."""
-    findings = [f"{what} (heard by the listener): « {text} »" for text in record.listener for what in _french_slips(text)]
+    findings = [f"{what} (heard by the listener): « {text} »"
+                for text in record.listener for what in _french_slips(text)]
     if not scenario.answered:
         return findings
     if not any(e.kind == "bridged" for e in record.events):

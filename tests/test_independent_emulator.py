@@ -12,10 +12,11 @@ from flask import Flask, request
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
+from checks.call_record import CallRecord, Event, Heard, Outcome
 from checks.hear_every_line import play_all, report
 from checks.listener_leg import answer
 from checks.scenarios import Scenario
-from checks.twilio_emulator import CallRecord, Event, Heard, Outcome, TwilioEmulator, twilio_signature
+from checks.twilio_emulator import TwilioEmulator, twilio_signature
 from checks.twilio_rest import TwilioRest
 from checks.what_callers_must_hear import (check_country_numbers, check_natural_language, check_nothing_twice,
                                            check_queue_silence, check_truth_first, spoken_numbers)
@@ -40,7 +41,8 @@ def twiml_server():
     seen: list[tuple[str, dict]] = []
     documents = {
         "/incoming": '<Response><Say>Bonjour.</Say><Gather action="/menu" numDigits="1" timeout="4">'
-                     '<Say>Tapez 1.</Say></Gather><Say>Rien entendu.</Say><Redirect>/menu?again=1</Redirect></Response>',
+                     '<Say>Tapez 1.</Say></Gather><Say>Rien entendu.</Say>'
+                     '<Redirect>/menu?again=1</Redirect></Response>',
         "/menu": '<Response><Dial action="/dialled" timeout="20"><Number url="/whisper">+33199000001</Number></Dial>'
                  '</Response>',
         "/whisper": '<Response><Say>Appel pour vous.</Say></Response>',
