@@ -28,14 +28,17 @@ with each duration so that the server under test can be given the same clock.
 
 from __future__ import annotations
 
+import array
 import base64
 import hashlib
 import hmac
+import io
 import itertools
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
+import wave
 import xml.etree.ElementTree as ET
 from typing import Callable
 
@@ -54,6 +57,27 @@ def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
     payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
     digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
+
+
+def _media(url: str) -> tuple[float, bool] | None:
+    if urllib.parse.urlsplit(url).hostname not in ("127.0.0.1", "localhost"):
+        return PLAY_SECONDS, True  # never fetched: the check stays on this machine
+    try:  # Twilio fetches media with a plain GET, without its webhook parameters
+        with urllib.request.urlopen(url, timeout=5) as response:
+            body = response.read()
+    except (urllib.error.URLError, OSError):
+        return None
+    try:
+        with wave.open(io.BytesIO(body)) as audio:
+            seconds = audio.getnframes() / audio.getframerate()
+            frames, width = audio.readframes(audio.getnframes()), audio.getsampwidth()
+    except (wave.Error, EOFError):
+        return PLAY_SECONDS, True  # another format (MP3...): its length and loudness are not read here
+    if width != 2:
+        return seconds, True
+    samples = array.array("h", frames[: len(frames) - len(frames) % 2])
+    # A file whose loudest sample is under 1 % of full scale is silence to a caller, whatever its name says.
+    return seconds, bool(samples) and max(abs(v) for v in samples) > 327
 
 
 def new_sid(prefix: str) -> str:
@@ -82,6 +106,7 @@ class TwilioEmulator:
         # waits (checks.listener_leg.answer): without them nobody ever takes a queued caller.
         self.rest = rest
         self.answer_placed = answer_placed
+        self._media: dict[str, tuple[float, bool] | None] = {}
         self.auth_token = auth_token
         self.account_sid = account_sid
         self.advance = advance
@@ -109,6 +134,14 @@ class TwilioEmulator:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()
+
+    def media(self, url: str) -> tuple[float, bool] | None:
+        """How long an audio file plays and whether anything is heard: read when it is served on this machine
+        (a WAV's header and samples), else PLAY_SECONDS of sound; None when this machine's server cannot give
+        it. Nothing is fetched from elsewhere."""
+        if url not in self._media:
+            self._media[url] = _media(url)
+        return self._media[url]
 
     # --- a call ---------------------------------------------------------------------------------------------------
 
@@ -252,8 +285,14 @@ class _Call:
                            verb.get("voice", ""))
         elif verb.tag == "Play":
             what = (verb.text or "").strip() or f"digits {verb.get('digits', '')}"
+            media = self.em.media(urllib.parse.urljoin(self.em.base_url, what)) if verb.text else (1.0, True)
+            if media is None:
+                self.record.problems.append(f"<Play> of {what}: the file cannot be fetched, the caller hears nothing")
+                return
+            seconds, audible = media
             for _ in range(loops):
-                self._hear(PLAY_SECONDS, "play", what, in_gather)
+                self._hear(seconds, "play" if audible else "silence", what if audible else f"silent file {what}",
+                           in_gather)
         else:
             self._hear(float(verb.get("length", "1") or 1), "silence", "<Pause>", in_gather)
 

@@ -5,7 +5,11 @@ engine's, not the emulator's), and its checks against sentences known to be righ
 
 from __future__ import annotations
 
+import array
+import io
+import math
 import threading
+import wave
 
 import pytest
 from flask import Flask, request
@@ -71,6 +75,17 @@ def twiml_server():
         seen.append((request.path, request.form.to_dict()))
         return documents[request.path], 200, {"Content-Type": "text/xml"}
 
+    @app.get("/media/<name>.wav")
+    def media(name):
+        samples = array.array("h", [0 if name == "silence" else int(8000 * math.sin(i / 5)) for i in range(8000)])
+        out = io.BytesIO()
+        with wave.open(out, "wb") as audio:
+            audio.setnchannels(1)
+            audio.setsampwidth(2)
+            audio.setframerate(8000)
+            audio.writeframes(samples.tobytes())
+        return out.getvalue(), 200, {"Content-Type": "audio/wav"}
+
     server = make_server("127.0.0.1", 0, app)
     holder["base"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -125,6 +140,15 @@ def test_a_listener_called_through_the_rest_api_is_bridged_with_the_queued_calle
     assert form["/listener-after"]["DialCallStatus"] == "completed"
     assert [h.text for h in record.says()] == ["On vous répond."]
     assert record.listener == ["Un appel.", "Classez cet appel."]
+
+
+def test_hold_music_served_on_this_machine_is_timed_and_a_silent_file_counts_as_silence(twiml_server):
+    base, _ = twiml_server
+    emulator = TwilioEmulator(base, TOKEN, "AC" + "0" * 32)
+    assert emulator.media(base + "/media/tone.wav") == (1.0, True)
+    assert emulator.media(base + "/media/silence.wav") == (1.0, False)
+    assert emulator.media(base + "/media/missing.mp3") is None
+    assert emulator.media("https://media.example.org/hold.mp3") == (20.0, True)  # never fetched
 
 
 def _record(*texts, queued=False, closed_at=None, question_at=None) -> CallRecord:
