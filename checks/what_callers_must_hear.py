@@ -7,11 +7,16 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from pathlib import Path
+
+import yaml
 
 from checks.call_record import CallRecord, Heard
 from checks.scenarios import LINES, Scenario
 
 MAX_QUEUED_SILENCE = 5.0
+MAX_WAIT_SLACK = 5.0
+LINE_FILES = Path(__file__).resolve().parent.parent / "directory_data" / "lines"
 MIN_REPEAT_CHARS = 20
 NEAR_REPEAT = 0.75  # share of words in common, in order (difflib), for two sentences to say the same thing
 DANGER_ANY = re.compile(r"\bdanger\b", re.I)
@@ -272,6 +277,29 @@ def _words(sentence: str) -> list[str]:
     return re.findall(r"\w+", sentence.lower())
 
 
+def check_max_wait(scenario: Scenario, record: CallRecord) -> list[str]:
+    """A line whose file sets ``queue.max_wait`` takes the caller out of the queue within 5 s of it, whatever the
+    announcement cadence (issue 12, item 7), and the chain goes on."""
+    limit = (_line_file(scenario.line).get("queue") or {}).get("max_wait")
+    enqueued = next((e.at for e in record.events if e.kind == "enqueue"), None)
+    if not limit or enqueued is None or any(e.kind == "bridged" for e in record.events):
+        return []
+    left = next((e for e in record.events if e.kind == "queue-end"), None)
+    if left is None or left.detail != "leave":
+        waited = (left.at if left else record.seconds) - enqueued
+        return [f"max_wait is {limit} s but the caller was still queued after {waited:.0f} s"] \
+            if waited > limit + MAX_WAIT_SLACK else []
+    waited = left.at - enqueued
+    if waited > limit + MAX_WAIT_SLACK:
+        return [f"max_wait is {limit} s but the caller left the queue after {waited:.0f} s"]
+    return []
+
+
+def _line_file(slug: str) -> dict:
+    """The shipped line file, read as the public YAML it is (directory_data/lines/SLUG.yaml)."""
+    return yaml.safe_load((LINE_FILES / f"{slug}.yaml").read_text(encoding="utf-8"))
+
+
 def check_listener_side(scenario: Scenario, record: CallRecord) -> list[str]:
     """With a listener free, the caller is put through; after the talk the listener classifies the call,
     whichever leg's webhooks Twilio sends first; what the listener hears is natural French too."""
@@ -302,5 +330,6 @@ CHECKS = {
     "closed: the closing before any question": check_truth_first,
     "nothing said twice": check_nothing_twice,
     "no silence over 5 s while queued": check_queue_silence,
+    "a queue's max_wait ends the wait within 5 s": check_max_wait,
     "a free listener takes the call and classifies it, in either webhook order": check_listener_side,
 }

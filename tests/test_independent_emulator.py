@@ -22,8 +22,9 @@ from checks.listener_leg import answer
 from checks.scenarios import Scenario
 from checks.twilio_emulator import TwilioEmulator, twilio_signature
 from checks.twilio_rest import TwilioRest
-from checks.what_callers_must_hear import (check_country_numbers, check_natural_language, check_nothing_twice,
-                                           check_queue_silence, check_truth_first, spoken_numbers)
+from checks.what_callers_must_hear import (check_country_numbers, check_max_wait, check_natural_language,
+                                           check_nothing_twice, check_queue_silence, check_truth_first,
+                                           spoken_numbers)
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 
@@ -199,6 +200,15 @@ def test_the_checks_hear_a_sentence_said_twice_and_silence_while_queued():
     music.events.append(Event(0.0, "enqueue", "q"))
     assert check_queue_silence(scenario, silent)
     assert check_queue_silence(scenario, music) == []
+
+
+def test_the_checks_hear_a_queue_that_keeps_a_caller_past_its_max_wait():
+    belgian = Scenario("ecoute-violences-conjugales", (2026, 11, 24, 10, 0), False, "open", staffed=True)
+    late, in_time = CallRecord(), CallRecord()
+    for record, left in ((late, 330.0), (in_time, 303.0)):
+        record.events += [Event(20.0, "enqueue", "q"), Event(20.0 + left, "queue-end", "leave")]
+    assert check_max_wait(belgian, late) == ["max_wait is 300 s but the caller left the queue after 330 s"]
+    assert check_max_wait(belgian, in_time) == []
 
 
 def test_every_shipped_line_at_its_boundary_times_sounds_right_to_an_independent_twilio(database_url):
