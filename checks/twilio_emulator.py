@@ -28,56 +28,21 @@ with each duration so that the server under test can be given the same clock.
 
 from __future__ import annotations
 
-import array
-import base64
-import hashlib
-import hmac
-import io
 import itertools
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
-import wave
 import xml.etree.ElementTree as ET
 from typing import Callable
 
 from checks.call_record import (BUSY_TONE_SECONDS, FAILED_SECONDS, PLAY_SECONDS, RING_BEFORE_ANSWER,
                                 SPEECH_CHARS_PER_SECOND, TALK_SECONDS, CallRecord, Event, Heard, Outcome)
+from checks.twilio_http import media_heard, signed_request
 
 MAX_RESPONSE_BYTES = 64 * 1024
 WAIT_DOCUMENT_VERBS = {"Play", "Say", "Pause", "Gather", "Redirect", "Leave", "Hangup"}
 GATHER_NESTED = {"Say", "Play", "Pause"}
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 _sids = itertools.count(1)
-
-
-def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
-    """Twilio's documented algorithm: the full URL, then each POST parameter sorted by name as name+value."""
-    payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
-    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
-
-
-def _media(url: str) -> tuple[float, bool] | None:
-    if urllib.parse.urlsplit(url).hostname not in ("127.0.0.1", "localhost"):
-        return PLAY_SECONDS, True  # never fetched: the check stays on this machine
-    try:  # Twilio fetches media with a plain GET, without its webhook parameters
-        with urllib.request.urlopen(url, timeout=5) as response:
-            body = response.read()
-    except (urllib.error.URLError, OSError):
-        return None
-    try:
-        with wave.open(io.BytesIO(body)) as audio:
-            seconds = audio.getnframes() / audio.getframerate()
-            frames, width = audio.readframes(audio.getnframes()), audio.getsampwidth()
-    except (wave.Error, EOFError):
-        return PLAY_SECONDS, True  # another format (MP3...): its length and loudness are not read here
-    if width != 2:
-        return seconds, True
-    samples = array.array("h", frames[: len(frames) - len(frames) % 2])
-    # A file whose loudest sample is under 1 % of full scale is silence to a caller, whatever its name says.
-    return seconds, bool(samples) and max(abs(v) for v in samples) > 327
 
 
 def new_sid(prefix: str) -> str:
@@ -116,31 +81,14 @@ class TwilioEmulator:
     # --- HTTP ---------------------------------------------------------------------------------------------------
 
     def request(self, url: str, params: dict[str, str], method: str = "POST") -> tuple[int, bytes]:
-        method = (method or "POST").upper()
-        if method == "GET":
-            split = urllib.parse.urlsplit(url)
-            query = urllib.parse.parse_qsl(split.query, keep_blank_values=True) + sorted(params.items())
-            url = urllib.parse.urlunsplit(split._replace(query=urllib.parse.urlencode(query)))
-            body, signed = None, {}
-        else:
-            body, signed = urllib.parse.urlencode(params).encode(), params
-        headers = {"X-Twilio-Signature": twilio_signature(self.auth_token, url, signed),
-                   "User-Agent": "TwilioProxy/1.1 (independent emulator)"}
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        req = urllib.request.Request(url, data=body, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=15) as response:  # Twilio waits 15 s for a webhook
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
+        return signed_request(self.auth_token, url, params, method)
 
     def media(self, url: str) -> tuple[float, bool] | None:
         """How long an audio file plays and whether anything is heard: read when it is served on this machine
         (a WAV's header and samples), else PLAY_SECONDS of sound; None when this machine's server cannot give
         it. Nothing is fetched from elsewhere."""
         if url not in self._media:
-            self._media[url] = _media(url)
+            self._media[url] = media_heard(url)
         return self._media[url]
 
     # --- a call ---------------------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from checks.call_record import CallRecord, Event, Heard, Outcome
 from checks.hear_every_line import play_all, report
 from checks.listener_leg import answer
 from checks.scenarios import Scenario
-from checks.twilio_emulator import TwilioEmulator, twilio_signature
+from checks.twilio_emulator import TwilioEmulator
+from checks.twilio_http import twilio_signature
 from checks.twilio_rest import TwilioRest
 from checks.what_callers_must_hear import (check_country_numbers, check_max_wait, check_natural_language,
                                            check_nothing_twice, check_queue_silence, check_truth_first,
