@@ -47,7 +47,10 @@ class Outcome:
     dial: dict[str, str] = field(default_factory=dict)  # number dialled -> completed/busy/no-answer/failed
     default_dial: str = "completed"
     queue_patience: float = 420.0  # seconds the caller stays queued before hanging up
-    listener_webhooks_first: bool = False  # after a bridged talk, the listener's Dial action before the caller's
+    # After a bridged talk (the caller hangs up), the order in which Twilio's webhooks reach the server: it
+    # guarantees none. "queue-action" (the caller's Enqueue action, bridged), "caller-status" (the caller's
+    # status callback), "dial-action" (the listener's Dial action, then the rest of the listener's leg).
+    after_talk: tuple[str, ...] = ("queue-action", "caller-status", "dial-action")
     max_requests: int = 150
 
 

@@ -113,12 +113,11 @@ def answer(call, placed: dict[str, str], enqueue: ET.Element, enqueue_url: str) 
     call._hear(TALK_SECONDS, "talk", "a listener")
     call.status = "completed"
 
-    def caller_side() -> None:
+    def queue_action() -> None:
         if enqueue.get("action"):
             call.fetch(urllib.parse.urljoin(enqueue_url, enqueue.get("action")),
                        {"QueueResult": "bridged", "QueueSid": queue_sid, "QueueTime": str(int(waited))},
                        enqueue.get("method", "POST"))
-        call.send_status_callback()
 
     def listener_side() -> None:
         action = dial.get("action")
@@ -129,8 +128,9 @@ def answer(call, placed: dict[str, str], enqueue: ET.Element, enqueue_url: str) 
                                dial.get("method", "POST")), target)
         leg.status_callback(TALK_SECONDS + RING_BEFORE_ANSWER)
 
-    # The caller hangs up first; Twilio may still report the listener's Dial action before the caller's leg.
-    sides = (listener_side, caller_side) if call.outcome.listener_webhooks_first else (caller_side, listener_side)
-    for side in sides:
-        side()
+    # The caller hangs up first; Twilio may report the three in any order.
+    webhooks = {"queue-action": queue_action, "caller-status": call.send_status_callback,
+                "dial-action": listener_side}
+    for name in call.outcome.after_talk:
+        webhooks[name]()
     raise CallEnded("caller hung up after talking with a listener")

@@ -53,7 +53,8 @@ class Scenario:
         y, mo, d, h, mi = self.at
         state = {True: "closed", False: "open", None: "closes during the call"}[self.closed]
         staff = ", listener paused" if self.staffed else ", a listener answers" if self.answered else ""
-        staff += ", listener's webhooks first" if self.outcome.listener_webhooks_first else ""
+        if self.outcome.after_talk != Outcome().after_talk:
+            staff += f", webhooks after the talk: {' then '.join(self.outcome.after_talk)}"
         lang = ", English" if self.language == "en" else ""
         return f"{self.line} {y}-{mo:02}-{d:02} {h:02}:{mi:02} ({self.why}: {state}{staff}{lang})"
 
@@ -81,13 +82,16 @@ TUE, SAT, SUN, MON, NIGHT = (2026, 11, 24), (2026, 11, 28), (2026, 11, 22), (202
 EVC, FV, UPP, P3977 = "ecoute-violences-conjugales", "france-victimes", "un-premier-pas", "3977"
 ROOM_EVC, ROOM_FV, ROOM_UPP, ROOM_3977 = "+3225550301", "+33199000101", "+33199009495", "+33199003901"
 BE_107 = "+3225550107"
+LISTENER_FIRST = ("dial-action", "queue-action", "caller-status")
+STATUS_FIRST = ("caller-status", "dial-action", "queue-action")
 
 SCENARIOS = [
     # Écoute Violences Conjugales (BE): Monday-Friday 9h-19h except Belgian public holidays; closed -> the 107.
     Scenario(EVC, (*TUE, 8, 59), True, "before opening"),
     Scenario(EVC, (*TUE, 9, 0), False, "opening", staffed=True),
     Scenario(EVC, (*TUE, 11, 0), False, "open, a listener free", answered=True),
-    Scenario(EVC, (*TUE, 11, 30), False, "open, a listener free", O(listener_webhooks_first=True), answered=True),
+    Scenario(EVC, (*TUE, 11, 30), False, "open, a listener free", O(after_talk=LISTENER_FIRST), answered=True),
+    Scenario(EVC, (*TUE, 11, 45), False, "open, a listener free", O(after_talk=STATUS_FIRST), answered=True),
     Scenario(EVC, (*TUE, 9, 1), False, "open, nobody logged in", O(dial={ROOM_EVC: "busy"})),
     Scenario(EVC, (*TUE, 10, 0), False, "queued, leaves the queue with 0 for a callback",
              O(queue_presses=["0"], callback=["1"], presses=["0470123456#", "1", "1", "1"]), staffed=True),
@@ -104,7 +108,8 @@ SCENARIOS = [
     Scenario(FV, (*TUE, 8, 59), True, "before opening", O(postal=["94300#"])),
     Scenario(FV, (*TUE, 9, 0), False, "opening", staffed=True),
     Scenario(FV, (*TUE, 14, 0), False, "open, a listener free", answered=True),
-    Scenario(FV, (*TUE, 14, 30), False, "open, a listener free", O(listener_webhooks_first=True), answered=True),
+    Scenario(FV, (*TUE, 14, 30), False, "open, a listener free", O(after_talk=LISTENER_FIRST), answered=True),
+    Scenario(FV, (*TUE, 14, 45), False, "open, a listener free", O(after_talk=STATUS_FIRST), answered=True),
     Scenario(FV, (*TUE, 20, 59), False, "just before closing", O(dial={ROOM_FV: "busy"})),
     Scenario(FV, (*TUE, 21, 0), True, "closing", O(postal=["#"])),
     Scenario(FV, (*SUN, 21, 30), True, "Sunday evening", O(postal=["94300#"])),

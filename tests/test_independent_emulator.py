@@ -121,6 +121,7 @@ def test_the_emulator_follows_gather_timeouts_redirects_dial_actions_and_the_que
 
 @pytest.mark.parametrize("listener_first", [False, True])
 def test_a_listener_called_through_the_rest_api_is_bridged_with_the_queued_caller(twiml_server, listener_first):
+    order = ("dial-action", "queue-action", "caller-status") if listener_first else Outcome().after_talk
     base, seen = twiml_server
     with TwilioRest("AC" + "0" * 32) as rest:
         emulator = TwilioEmulator(base, TOKEN, "AC" + "0" * 32, voice_path="/queued", status_path="/status",
@@ -129,7 +130,7 @@ def test_a_listener_called_through_the_rest_api_is_bridged_with_the_queued_calle
         rest.handle("POST", "/2010-04-01/Accounts/AC" + "0" * 32 + "/Calls.json",
                     {"To": "+33612000001", "From": "+33199000116", "Url": base + "/listener",
                      "StatusCallback": base + "/listener-status"})
-        record = emulator.call("+33199000116", "anonymous", Outcome(listener_webhooks_first=listener_first))
+        record = emulator.call("+33199000116", "anonymous", Outcome(after_talk=order))
     assert record.problems == []
     paths = [path for path, _ in seen]
     caller_end, listener_end = ["/after-queue", "/status"], ["/listener-after", "/listener-status"]
