@@ -129,10 +129,13 @@ def check_clean_text(scenario: Scenario, record: CallRecord) -> list[str]:
 
 def check_natural_language(scenario: Scenario, record: CallRecord) -> list[str]:
     findings = []
-    chosen = next((e.at for e in record.events if e.kind == "press"), 0.0)
+    # The English path starts with the first English prompt (the greeting and the offer are in French).
+    english = [h.start for h in record.says() if h.language.startswith("en") and not LANGUAGE_OFFER.fullmatch(h.text)]
+    if scenario.language == "en" and not english:
+        findings.append("the caller asked for English, but this path never offers it or never speaks it")
     for heard in record.says():
         text = LANGUAGE_OFFER.sub("", heard.text)
-        if scenario.language == "en" and heard.start < chosen:
+        if scenario.language == "en" and (not english or heard.start < english[0]):
             continue  # greeted in the line's language until the caller chose English
         if scenario.language == "fr":
             findings.extend(f"{what}: « {heard.text} »" for what in _french_slips(text))
@@ -331,5 +334,5 @@ CHECKS = {
     "nothing said twice": check_nothing_twice,
     "no silence over 5 s while queued": check_queue_silence,
     "a queue's max_wait ends the wait within 5 s": check_max_wait,
-    "a free listener takes the call and classifies it, in either webhook order": check_listener_side,
+    "a free listener takes the call and classifies it, whatever the webhook order": check_listener_side,
 }
