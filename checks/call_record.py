@@ -52,6 +52,7 @@ class Outcome:
     # status callback), "dial-action" (the listener's Dial action, then the rest of the listener's leg).
     after_talk: tuple[str, ...] = ("queue-action", "caller-status", "dial-action")
     max_requests: int = 150
+    max_wall_seconds: float = 30.0  # a server that stalls ends the call (and the check) instead of hanging it
 
 
 @dataclass

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 from typing import Callable
@@ -115,6 +116,7 @@ class _Call:
         self.status = "ringing"
         self.queue: dict | None = None
         self.status_sent = False
+        self.started = time.monotonic()
 
     # time and sound
 
@@ -139,6 +141,8 @@ class _Call:
     def fetch(self, url: str, extra: dict[str, str] | None = None, method: str = "POST") -> ET.Element:
         if len(self.record.requests) >= self.outcome.max_requests:
             raise CallEnded(f"emulator stopped the call after {self.outcome.max_requests} requests")
+        if time.monotonic() - self.started > self.outcome.max_wall_seconds:
+            raise CallEnded(f"emulator stopped the call after {self.outcome.max_wall_seconds:.0f} s of real time")
         params = dict(self.base, CallStatus=self.status, **(extra or {}))
         self.record.requests.append(urllib.parse.urlsplit(url).path)
         status, body = self.em.request(url, params, method)

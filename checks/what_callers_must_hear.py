@@ -66,7 +66,7 @@ def spoken_numbers(text: str) -> list[str]:
     """Numbers as a listener hears them: "1 1 2" read digit by digit is 112; "39 19" and "01 99 00 50 94" are
     whole numbers; a figure followed by "heures", a month or a unit is a time or a date, not a service."""
     found = []
-    for match in re.finditer(r"\d+(?:[ \u00a0]\d+)*", text):
+    for match in re.finditer(r"\d+(?:[ \u00a0\u202f]\d+)*", text):
         if NOT_A_SERVICE.match(text[match.end():]):
             continue
         groups = match.group().split()
