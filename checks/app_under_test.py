@@ -49,7 +49,9 @@ class VirtualClock:
 class ServedApp:
     """``with ServedApp() as served:`` gives ``served.base_url``, ``served.clock``, ``served.cli(...)``."""
 
-    def __init__(self, database_url: str | None = None, rest_url: str | None = None) -> None:
+    def __init__(self, database_url: str | None = None, rest_url: str | None = None,
+                 directory: Path | None = None) -> None:
+        self.directory = directory  # a folder of line files for `helpline directory load --from` (default: shipped)
         self.rest_url = rest_url or f"http://127.0.0.1:{CLOSED_PORT}"
         self._tmp = tempfile.TemporaryDirectory(prefix="independent-emulator-")
         self.database_url = database_url or f"sqlite:///{Path(self._tmp.name) / 'engine.sqlite3'}"
@@ -85,7 +87,7 @@ class ServedApp:
         })
         holder["app"] = self.app
         self.cli("db", "upgrade")
-        self.cli("directory", "load")
+        self.cli("directory", "load", *(["--from", str(self.directory)] if self.directory else []))
         self._thread = threading.Thread(target=self._server.serve_forever, name="engine-under-test", daemon=True)
         self._thread.start()
         return self

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from checks.app_under_test import ACCOUNT_SID, ServedApp
 from checks.call_record import CallRecord
 from checks.listener_leg import answer
-from checks.scenarios import LINES, SCENARIOS, Scenario
+from checks.scenarios import CLOSURES, LINES, SCENARIOS, Scenario
 from checks.twilio_emulator import TwilioEmulator
 from checks.twilio_rest import TwilioRest
 from checks.what_callers_must_hear import CHECKS
@@ -30,7 +34,8 @@ class Played:
 
 def play_all(scenarios: list[Scenario] = SCENARIOS, database_url: str | None = None) -> list[Played]:
     played = []
-    with TwilioRest(ACCOUNT_SID) as rest, ServedApp(database_url, rest.base_url) as served:
+    with tempfile.TemporaryDirectory(prefix="lines-with-closures-") as folder, TwilioRest(ACCOUNT_SID) as rest, \
+            ServedApp(database_url, rest.base_url, _directory_with_closures(Path(folder))) as served:
         listeners = {}
         for line in {s.line for s in scenarios}:
             name = f"Emulated listener {line}"
@@ -56,6 +61,21 @@ def play_all(scenarios: list[Scenario] = SCENARIOS, database_url: str | None = N
             findings = {name: check(scenario, record) for name, check in CHECKS.items()}
             played.append(Played(scenario, record, findings))
     return played
+
+
+def _directory_with_closures(folder: Path) -> Path:
+    """The shipped directory files, with the checks' dated closures added to their lines' files."""
+    shipped = Path(__file__).resolve().parent.parent / "directory_data"
+    for source in [*shipped.glob("*.yaml"), *shipped.glob("lines/*.yaml")]:
+        target = folder / source.relative_to(shipped)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = source.read_text(encoding="utf-8")
+        if source.parent.name == "lines" and source.stem in CLOSURES:
+            document = yaml.safe_load(text)
+            document["closures"] = [*(document.get("closures") or []), *CLOSURES[source.stem]]
+            text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+        target.write_text(text, encoding="utf-8")
+    return folder
 
 
 def timeline(played: Played) -> str:

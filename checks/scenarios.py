@@ -46,7 +46,7 @@ class Scenario:
     staffed: bool = False  # a listener logged in but paused: the queue is open and nobody is offered
     answered: bool = False  # a listener available, who answers, presses 1, talks, then classifies the call
     language: str = "fr"
-    holiday: str = ""  # a word the closed message must contain to say why (the holiday's name)
+    holiday: str = ""  # a word the closed message must contain to say why (the holiday's or closure's name)
 
     @property
     def label(self) -> str:
@@ -78,6 +78,14 @@ def O(language=(), triage=(), postal=(), callback=(), repeat=(), **kwargs) -> Ou
     return Outcome(answers={QUESTIONS[topic]: list(keys) for topic, keys in given.items() if keys}, **kwargs)
 
 
+# Dated closures added to the shipped line files for the checks (the files' own format, loaded with
+# `helpline directory load --from`): a closed reason the shipped files do not have.
+CLOSURES = {
+    "un-premier-pas": [{"from": "2026-12-01T09:00", "to": "2026-12-01T17:00", "reason": "Formation de l'équipe"}],
+    "ecoute-violences-conjugales": [{"from": "2026-12-01T09:00", "to": "2026-12-01T19:00",
+                                     "reason": "Formation de l'équipe"}],
+}
+
 TUE, SAT, SUN, MON, NIGHT = (2026, 11, 24), (2026, 11, 28), (2026, 11, 22), (2026, 11, 23), (2026, 11, 25, 3, 0)
 EVC, FV, UPP, P3977 = "ecoute-violences-conjugales", "france-victimes", "un-premier-pas", "3977"
 ROOM_EVC, ROOM_FV, ROOM_UPP, ROOM_3977 = "+3225550301", "+33199000101", "+33199009495", "+33199003901"
@@ -104,6 +112,7 @@ SCENARIOS = [
     Scenario(EVC, (2026, 7, 21, 10, 0), True, "Belgian National Day", holiday="nationale"),
     Scenario(EVC, (2026, 12, 25, 10, 0), True, "Christmas", holiday="Noël"),
     Scenario(EVC, (2026, 11, 11, 10, 0), True, "Armistice", holiday="Armistice"),
+    Scenario(EVC, (2026, 12, 1, 10, 0), True, "dated closure", holiday="Formation"),
     # France Victimes 116 006 (FR): 7 days 9h-21h, open on public holidays; closed -> local association read.
     Scenario(FV, (*TUE, 8, 59), True, "before opening", O(postal=["94300#"])),
     Scenario(FV, (*TUE, 9, 0), False, "opening", staffed=True),
@@ -130,6 +139,7 @@ SCENARIOS = [
     Scenario(UPP, NIGHT, True, "night"),
     Scenario(UPP, (2026, 7, 14, 10, 0), True, "Bastille Day", O(triage=["1"]), holiday="nationale"),
     Scenario(UPP, (2026, 12, 25, 10, 0), True, "Christmas", O(triage=["1"]), holiday="Noël"),
+    Scenario(UPP, (2026, 12, 1, 10, 0), True, "dated closure", O(triage=["1"]), holiday="Formation"),
     # 3977 (FR): Monday-Friday 9h-19h, weekends 9h-13h and 14h-19h, open on holidays; postal code -> centre.
     Scenario(P3977, (*TUE, 8, 59), True, "before opening", O(postal=["94300#"])),
     Scenario(P3977, (*TUE, 10, 0), False, "open, centre 94 answers", O(postal=["94300#"])),

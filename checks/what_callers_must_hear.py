@@ -207,7 +207,8 @@ def check_truth_first(scenario: Scenario, record: CallRecord) -> list[str]:
     first = closed[0]
     if not REOPENS.search(first.text):
         findings.append(f"the closed message does not say when we reopen: « {first.text} »")
-    if scenario.holiday and scenario.holiday.lower() not in first.text.lower() and not HOLIDAY.search(first.text):
+    generic_why = HOLIDAY.search(first.text) and scenario.why != "dated closure"
+    if scenario.holiday and scenario.holiday.lower() not in first.text.lower() and not generic_why:
         findings.append(f"the closed message does not say why ({scenario.holiday}): « {first.text} »")
     # The language offer alone is no question: it is what lets an English speaker understand the closing.
     questions = [e for e in record.events if e.kind == "question"
