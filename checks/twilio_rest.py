@@ -108,6 +108,12 @@ class TwilioRest:
         with self.lock:
             self.statuses[sid] = status
 
+    def take_unknown(self) -> list[str]:
+        """Requests to resources this emulator does not serve (answered 404, as Twilio answers an unknown one)."""
+        with self.lock:
+            unknown, self.unknown = self.unknown, []
+            return unknown
+
     def take_placed(self) -> list[dict[str, str]]:
         with self.lock:
             placed, self.placed = self.placed, []
