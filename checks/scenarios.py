@@ -47,6 +47,9 @@ class Scenario:
     answered: bool = False  # a listener available, who answers, presses 1, talks, then classifies the call
     language: str = "fr"
     holiday: str = ""  # a word the closed message must contain to say why (the holiday's or closure's name)
+    # Why a question may come before the closing: what it offers can happen now although the line is closed
+    # (the 3977's postal code while a département centre is open). Empty: the closing comes first.
+    question_first: str = ""
 
     @property
     def label(self) -> str:
@@ -141,7 +144,8 @@ SCENARIOS = [
     Scenario(UPP, (2026, 12, 25, 10, 0), True, "Christmas", O(triage=["1"]), holiday="Noël"),
     Scenario(UPP, (2026, 12, 1, 10, 0), True, "dated closure", O(triage=["1"]), holiday="Formation"),
     # 3977 (FR): Monday-Friday 9h-19h, weekends 9h-13h and 14h-19h, open on holidays; postal code -> centre.
-    Scenario(P3977, (*TUE, 8, 59), True, "before opening", O(postal=["94300#"])),
+    Scenario(P3977, (*TUE, 8, 59), True, "before opening", O(postal=["94300#"]),
+             question_first="the La Réunion centre is open (11:59 there, 08:00-16:00)"),
     Scenario(P3977, (*TUE, 10, 0), False, "open, centre 94 answers", O(postal=["94300#"])),
     Scenario(P3977, (*TUE, 10, 5), False, "open, centre busy, queued", O(postal=["75011#"], default_dial="busy"),
              staffed=True),

@@ -213,7 +213,7 @@ def check_truth_first(scenario: Scenario, record: CallRecord) -> list[str]:
     # The language offer alone is no question: it is what lets an English speaker understand the closing.
     questions = [e for e in record.events if e.kind == "question"
                  and QUESTION.search(LANGUAGE_OFFER.sub("", QUICK_EXIT.sub("", e.detail)))]
-    if questions and questions[0].at < first.start:
+    if questions and questions[0].at < first.start and not scenario.question_first:
         findings.append(f"asked « {questions[0].detail} » at {questions[0].at:.0f} s, before saying closed at "
                         f"{first.start:.0f} s")
     for heard in says:
