@@ -32,7 +32,7 @@ REOPENS = re.compile(r"rouvr|réouvr|ouvrons|ouvrirons|de retour|reopen|open aga
 HOLIDAY = re.compile(r"férié|holiday", re.I)
 QUICK_EXIT = re.compile(r"[^.,;]*(étoile|\bstar\b)[^.,;]*", re.I)  # "*" ends the call: an exit, not a question
 QUESTION = re.compile(r"\btapez\b|\bcomposez\b|\bappuyez\b|\bpress\b|\bdial\b|\benter\b|\btype\b|\?", re.I)
-# Said after "we are closed", these claim the team is at work: the caller no longer knows which is true.
+# Said in the same call as "we are closed", these claim the team is at work: the caller cannot know which is true.
 STILL_AT_WORK = re.compile(r"tous nos écoutants sont occupés|all our listeners are busy|"
                            r"un écoutant va vous répondre|a listener will answer", re.I)
 LISTENER_WILL_ANSWER = re.compile(r"un écoutant va vous répondre|a listener will answer", re.I)
@@ -193,10 +193,10 @@ def check_truth_first(scenario: Scenario, record: CallRecord) -> list[str]:
     closed message (the boundary minute itself must be on the right side)."""
     says = [h for h in record.says() if not h.queued]
     closed = [h for h in says if CLOSED.search(h.text)]
-    if closed:
-        later = [h for h in says if h.start > closed[0].start and STILL_AT_WORK.search(h.text)]
-        if later:
-            return [f"says closed, then « {later[0].text} »"]
+    if closed:  # in either order: "call again in a few minutes" then "we reopen tomorrow" misleads as much
+        at_work = [h for h in says if STILL_AT_WORK.search(h.text)]
+        if at_work:
+            return [f"says both « {closed[0].text} » and « {at_work[0].text} »"]
     if scenario.closed is None:  # the call straddles a boundary: either side is right, but not both at once
         return []
     if not scenario.closed:
@@ -331,7 +331,7 @@ CHECKS = {
     "no raw value, key, doubled space or mark": check_clean_text,
     "natural French (English on the English path)": check_natural_language,
     "one voice per language, in a language it speaks": check_one_voice,
-    "closed: the closing before any question": check_truth_first,
+    "closed: said before any question, and not contradicted": check_truth_first,
     "nothing said twice": check_nothing_twice,
     "no silence over 5 s while queued": check_queue_silence,
     "a queue's max_wait ends the wait within 5 s": check_max_wait,
