@@ -1,4 +1,6 @@
 """One turn of a call: what the caller hears next, built with twilio's VoiceResponse from routing decisions."""
+# Over 300 lines: one call's walk through the menu, the département question and the chain's steps shares the
+# Turn and its recorded events; the steps built on it (orientation, queue, callbacks) live in their own modules.
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from flask import current_app
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
@@ -21,8 +24,25 @@ from store.models import Call
 
 SAY_LANGUAGE = {("fr", "FR"): "fr-FR", ("fr", "BE"): "fr-BE", ("en", "FR"): "en-GB", ("en", "BE"): "en-GB"}
 CONNECTED_OUTCOME = {"forwarding": "forwarded", "handing_off": "handed_off", "emergency_fallback": "emergency_fallback"}
-MAX_INLINE_STEPS = 20
-CLOSING_SOON = timedelta(minutes=15)  # a line closing this soon is not one to call back "in a few minutes"  # a safety net: chains are short, but a broken one must not spin
+MAX_INLINE_STEPS = 20  # a safety net: chains are short, but a broken one must not spin
+CLOSING_SOON = timedelta(minutes=15)  # a line closing this soon is not one to call back "in a few minutes"
+HOLDING_STEPS = "ivr.holding_steps"  # the app.extensions key of the steps below
+
+
+@dataclass(frozen=True)
+class HoldingSteps:
+    """The chain's steps that live in the modules built on this one (orientation, the queue, the callback offer).
+
+    ivr.blueprints hands them in when the app is made, so that this module imports none of the modules that
+    import it."""
+
+    association: Callable[..., bool]  # (turn, step, after): orientation to local associations
+    enqueue: Callable[..., None]  # (turn, step, after): into a pool's queue
+    offer_callback: Callable[..., VoiceResponse]  # (turn): the callback offer
+
+
+def holding_steps() -> HoldingSteps:
+    return current_app.extensions[HOLDING_STEPS]
 
 
 @dataclass
@@ -260,9 +280,7 @@ def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
     kind = step.kind
     after = turn.state.but(rule=step.rule_index + 1, attempts=0)
     if step.action is not None and step.action.kind.value == "association":
-        from ivr.orientation import play_association_step  # orientation to local associations builds on this module
-
-        return play_association_step(turn, step, after)
+        return holding_steps().association(turn, step, after)
     if kind is StepKind.FORWARD:
         turn.say_prompt("forwarding", label=_spoken_label(turn, step))
         _dial(turn, step, after, whisper=turn.url("whisper", kind="forward", line=turn.line.slug))
@@ -286,9 +304,7 @@ def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
         ask_department(turn.but(rule=step.rule_index))
         return True
     if kind is StepKind.QUEUE:
-        from ivr.queue import enqueue  # the queue's webhooks build on this module
-
-        enqueue(turn, step, after)
+        holding_steps().enqueue(turn, step, after)
         turn.record("queue", step.action.describe(), step.rule_index)
         turn.finish("queued")
         return True
@@ -297,10 +313,8 @@ def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
         end_politely(turn)
         return True
     if kind is StepKind.CALLBACK:
-        from ivr.callbacks import offer_callback  # the callback flow builds on this module
-
         turn.state = after
-        offer_callback(turn)
+        holding_steps().offer_callback(turn)
         return True
     raise ValueError(f"unhandled step {kind}")
 
@@ -387,8 +401,6 @@ def dial_finished(turn: Turn, status: str) -> VoiceResponse:
 
 def queue_finished(turn: Turn, result: str, queue_sid: str = "") -> VoiceResponse:
     """The Enqueue action: every QueueResult ends in a hang-up (talked, hung up) or the chain going on."""
-    from flask import current_app
-
     from store.dispatch import caller_left
 
     turn.record("queue_result", result or "unknown")
@@ -407,10 +419,8 @@ def queue_finished(turn: Turn, result: str, queue_sid: str = "") -> VoiceRespons
         turn.response.hangup()
         return turn.response
     if caller is not None and caller.status == "left_key":
-        from ivr.callbacks import offer_callback
-
         turn.record("queue_left", "left the queue by key to be called back")
-        return offer_callback(turn)
+        return holding_steps().offer_callback(turn)
     return route(turn)
 
 
