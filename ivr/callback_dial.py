@@ -17,7 +17,8 @@ from store.calls import CALL_ENDED
 from store.crypto import decrypt_number
 from store.dispatch import locked
 from store.extension import database, directory
-from store.models import CallbackAttempt, CallbackRequest, LineRow
+from store.listeners import leg_answered
+from store.models import CallbackAttempt, CallbackRequest, LineRow, Listener
 
 callback_dial = Blueprint("callback_dial", __name__, url_prefix="/voice/callback")
 DIAL_OUTCOMES = {"busy": "busy", "no-answer": "no_answer", "failed": "wrong_number", "canceled": "no_answer"}
@@ -44,6 +45,10 @@ def attempt_turn(handler):
                 response.hangup()
                 return twiml(response)
             response = handler(session, now, attempt, callback_request, line, after)
+            listener = locked(session, Listener, attempt.listener_id)
+            if listener is not None and field("CallSid") == (attempt.listener_call_sid or field("CallSid")):
+                # Whatever the handler decided, this leg of theirs plays our answer: nobody dials them meanwhile.
+                leg_answered(listener, field("CallSid"), field("CallStatus"), now)
             session.commit()
         for task in after:
             task()

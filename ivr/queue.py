@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from flask import Blueprint, current_app, request
@@ -17,7 +18,7 @@ from routing.queueing import announcement, estimated_wait
 from store import dispatch as offers
 from store.calls import CALL_ENDED
 from store.extension import database, directory
-from store.listeners import handle_seconds, pool_state
+from store.listeners import handle_seconds, leg_answered, pool_state
 from store.models import Listener, Offer, QueuedCaller
 
 queue = Blueprint("queue", __name__, url_prefix="/voice")
@@ -216,8 +217,11 @@ def offer_turn(handler):
             snapshot = directory.get(session, now)
             line = snapshot.line_for_pool(offer.pool)
             caller = session.get(QueuedCaller, offer.queued_caller_id)
-            listener = session.get(Listener, offer.listener_id)
+            listener = offers.locked(session, Listener, offer.listener_id)
             response = handler(session, now, offer, caller, listener, line, after)
+            if listener is not None and field("CallSid") == (offer.call_sid or field("CallSid")):
+                # Whatever the handler decided, this leg of theirs plays our answer: nobody dials them meanwhile.
+                leg_answered(listener, field("CallSid"), field("CallStatus"), now)
             session.commit()
         for task in after:
             task()
@@ -287,6 +291,12 @@ def listener_accept(session, now, offer, caller, listener, line, after):
 def listener_after(session, now, offer, caller, listener, line, after):
     """The bridged conversation is over (or the queue was empty): tell the listener what comes next."""
     response = VoiceResponse()
+    duration = field("DialCallDuration")
+    talk_seconds = int(duration) if duration.isdigit() and len(duration) < 7 else 0
+    if field("DialCallStatus") == "completed" and talk_seconds > 0:
+        # Twilio's own word that the caller was bridged and talked: it stands whatever the caller's side has
+        # reported so far (the <Queue url>, the Enqueue action, their status callback come in no fixed order).
+        offers.bridge_reported(session, offer, caller, now - timedelta(seconds=talk_seconds))
     talked = offer.status == "bridged"
     if offer.status == "accepted" and field("CallStatus") == "in-progress" \
             and field("DialCallDuration") in ("", "0") and caller is not None and caller.status in offers.WAITING:

@@ -318,7 +318,7 @@ def dial_result(turn: Turn):
 @never_fail
 @take_turn
 def queue_result(turn: Turn):
-    return conversation.queue_finished(turn, field("QueueResult"), field("QueueSid"))
+    return conversation.queue_finished(turn, field("QueueResult"), field("QueueSid"), field("QueueTime"))
 
 
 @voice.route("/whisper", methods=("GET", "POST"))
@@ -373,13 +373,14 @@ def _out_of_the_queue(session, call_sid: str, now) -> list:
     before <Enqueue> (Twilio never queued them, so no queue webhook will come), or that webhook was lost. Out
     of the queue now, so no listener's phone rings for them; returns the offers whose phone must stop."""
     from routing.queueing import PoolSettings
-    from store.dispatch import WAITING, caller_left
+    from store.dispatch import WAITING, accepted_offer, caller_left
     from store.models import QueuedCaller
 
-    pool = session.scalar(select(QueuedCaller.pool).where(QueuedCaller.call_sid == call_sid,
-                                                         QueuedCaller.status.in_(WAITING)))
-    if pool is None:
-        return []
+    caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == call_sid,
+                                                      QueuedCaller.status.in_(WAITING)))
+    if caller is None or accepted_offer(session, caller) is not None:
+        return []  # a listener took them (pressed 1): only the listener's Dial can tell whether they talked
+    pool = caller.pool
     line = directory.get(session, now).line_for_pool(pool)
     return caller_left(session, call_sid, "hangup", now, line.queue if line else PoolSettings())[1]
 
