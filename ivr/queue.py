@@ -23,6 +23,11 @@ from store.models import Listener, Offer, QueuedCaller
 
 queue = Blueprint("queue", __name__, url_prefix="/voice")
 DEQUEUE_TIMEOUT = 5  # seconds a listener's <Dial><Queue> waits for their caller to be in the queue
+GATHER_SECONDS = 1  # the wait document's Gather listens this long for the leave key after its pause
+SPOKEN_CHARACTERS_PER_SECOND = 10
+# Under this many seconds before max_wait no announcement is made (position, wait and the leave key take 10 to
+# 20 s to say): the document just lasts what is left, so the caller leaves the queue at the limit.
+FINAL_STRETCH_SECONDS = 30
 # --- the caller's side --------------------------------------------------------------------------------------
 
 
@@ -96,8 +101,10 @@ def wait():
             caller.status = "left_max_wait"
             offers.record_event(session, caller, caller.pool, now, caller.status, None, waited)
             response.leave()
+        elif settings.max_wait - waited <= FINAL_STRETCH_SECONDS:
+            _wait_out_the_limit(response, caller, settings.max_wait - waited)
         else:
-            _announce(session, response, caller, line, state, now)
+            _announce(session, response, caller, line, state, now, settings.max_wait - waited)
         # The caller's heartbeat (one who hung up unheard stops fetching this), written last: the UPDATE locks
         # the row, and a dispatch claiming callers meanwhile (SKIP LOCKED) would pass this caller over.
         caller.last_heard_at = now
@@ -105,7 +112,22 @@ def wait():
     return twiml(response)
 
 
-def _announce(session, response, caller, line, state, now) -> None:
+def spoken_seconds(texts) -> int:
+    """How long Twilio takes to say ``texts``, rounded up on the slow side (a voice says 12 to 16 characters a
+    second): a wait document that speaks longer than planned would end the wait late."""
+    return sum(-(-len(text) // SPOKEN_CHARACTERS_PER_SECOND) for text in texts)
+
+
+def _wait_out_the_limit(response, caller, remaining: int) -> None:
+    """The last seconds before max_wait: too short for an announcement, so the document lasts exactly what is
+    left (the key to leave still works) and the next fetch, at the limit, leaves the queue."""
+    gather = Gather(num_digits=1, timeout=GATHER_SECONDS, action=public(f"/voice/queue/key?qc={caller.id}"),
+                    action_on_empty_result=False)
+    gather.pause(length=max(1, remaining - GATHER_SECONDS))
+    response.append(gather)
+
+
+def _announce(session, response, caller, line, state, now, remaining: int) -> None:
     settings, language = line.queue, caller.language
     position = _position(session, caller)
     # With every listener on a break nobody can say how long it will be: no figure rather than a wrong one.
@@ -127,11 +149,14 @@ def _announce(session, response, caller, line, state, now) -> None:
         said.append(prompts.render("queue_still_waiting", language, line.country))
     for text in said:
         say(response, text, language, line)
-    gather = Gather(num_digits=1, timeout=1, action=public(f"/voice/queue/key?qc={caller.id}"),
+    gather = Gather(num_digits=1, timeout=GATHER_SECONDS, action=public(f"/voice/queue/key?qc={caller.id}"),
                     action_on_empty_result=False)
     if settings.leave_key:
-        say(gather, prompts.render("queue_leave_key", language, line.country, key=settings.leave_key), language, line)
-    gather.pause(length=settings.announce_every)
+        said.append(prompts.render("queue_leave_key", language, line.country, key=settings.leave_key))
+        say(gather, said[-1], language, line)
+    # Twilio fetches this document again only once it has played: its speech, this pause and the key's second
+    # must end by max_wait, or the caller would stay past it (600 s became 645 s with a 45 s cadence).
+    gather.pause(length=max(1, min(settings.announce_every, remaining - GATHER_SECONDS - spoken_seconds(said))))
     response.append(gather)
 
 
