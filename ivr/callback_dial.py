@@ -12,7 +12,8 @@ from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.webhooks import field, never_fail, public, say, twiml
 from routing.callbacks import window_open
-from store.callbacks import accept_attempt, listener_leg_over, record_outcome, release_attempt
+from store.callbacks import (accept_attempt, listener_leg_over, record_outcome, release_attempt,
+                             reopen_guessed_outcome)
 from store.calls import CALL_ENDED
 from store.crypto import decrypt_number
 from store.dispatch import locked
@@ -147,6 +148,7 @@ def dialled(session, now, attempt, callback_request, line, after):
     """The Dial to the caller is over: record what happened; a conversation is counted as reached."""
     response = VoiceResponse()
     status = field("DialCallStatus")
+    reopen_guessed_outcome(session, attempt)
     if status == "completed" and attempt.outcome != "machine":
         record_outcome(session, attempt, "reached", now, line.callback)
         gather = Gather(num_digits=1, timeout=8, action=public(f"/voice/callback/outcome?attempt={attempt.id}"))

@@ -290,12 +290,13 @@ def listener_offer(session, now, offer, caller, listener, line, after):
 @offer_turn
 def listener_accept(session, now, offer, caller, listener, line, after):
     response = VoiceResponse()
+    if field("Digits")[:1] == "1" and (caller is None or caller.status not in offers.WAITING):
+        # Whether the caller's hang-up was processed before this key (and cancelled the offer) or not.
+        return _caller_gone(response, session, now, offer, line)
     if field("Digits")[:1] != "1" or offer.status != "answered":
         say(response, prompts.render("listener_not_taken", line.language, line.country), line.language, line)
         response.hangup()
         return response
-    if caller is None or caller.status not in offers.WAITING:
-        return _caller_gone(response, session, now, offer, line)
     others = offers.accept_offer(session, offer, now)
     for other in others:
         offers.release_offer(session, other, now, line.queue, missed=False, why="another listener took the call")
