@@ -10,6 +10,7 @@ from sqlalchemy import select
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr import prompts, screening
+from ivr.listener_leg import leg_spoken_to, not_taken, whisper
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.state import CallState
@@ -18,7 +19,7 @@ from routing.queueing import announcement, estimated_wait
 from store import dispatch as offers
 from store.calls import CALL_ENDED
 from store.extension import database, directory
-from store.listeners import handle_seconds, leg_answered, pool_state
+from store.listeners import handle_seconds, pool_state
 from store.models import Listener, Offer, QueuedCaller
 
 queue = Blueprint("queue", __name__, url_prefix="/voice")
@@ -244,9 +245,7 @@ def offer_turn(handler):
             caller = session.get(QueuedCaller, offer.queued_caller_id)
             listener = offers.locked(session, Listener, offer.listener_id)
             response = handler(session, now, offer, caller, listener, line, after)
-            if listener is not None and field("CallSid") == (offer.call_sid or field("CallSid")):
-                # Whatever the handler decided, this leg of theirs plays our answer: nobody dials them meanwhile.
-                leg_answered(listener, field("CallSid"), field("CallStatus"), now)
+            leg_spoken_to(session, offer.listener_id, offer.call_sid, now)
             session.commit()
         for task in after:
             task()
@@ -276,12 +275,7 @@ def listener_offer(session, now, offer, caller, listener, line, after):
     minutes = max(1, offers.waited(caller, now) // 60)
     text = prompts.render("listener_whisper", line.language, line.country, line_name=line.name, minutes=minutes,
                           caller_type=caller_type_words(caller.caller_type, line.language), department=caller.department or "")
-    gather = Gather(num_digits=1, timeout=line.queue.accept_timeout, action=public(f"/voice/listener/accept?offer={offer.id}"))
-    say(gather, text, line.language, line)
-    response.append(gather)
-    say(response, prompts.render("listener_not_taken", line.language, line.country), line.language, line)
-    response.hangup()
-    return response
+    return whisper(text, f"/voice/listener/accept?offer={offer.id}", line)
 
 
 @queue.route("/listener/accept", methods=("GET", "POST"))
@@ -294,9 +288,7 @@ def listener_accept(session, now, offer, caller, listener, line, after):
         # Whether the caller's hang-up was processed before this key (and cancelled the offer) or not.
         return _caller_gone(response, session, now, offer, line)
     if field("Digits")[:1] != "1" or offer.status != "answered":
-        say(response, prompts.render("listener_not_taken", line.language, line.country), line.language, line)
-        response.hangup()
-        return response
+        return not_taken(response, line)
     others = offers.accept_offer(session, offer, now)
     for other in others:
         offers.release_offer(session, other, now, line.queue, missed=False, why="another listener took the call")
