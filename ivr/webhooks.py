@@ -19,6 +19,7 @@ from ivr.security import caller_hash, is_withheld, twilio_only
 from ivr.state import CallState
 from store import calls
 from store.extension import database, directory
+from store.listeners import legs_over
 
 voice = Blueprint("voice", __name__, url_prefix="/voice")
 MAX_FIELD = 200
@@ -361,10 +362,15 @@ def status():
     with database.session() as session:
         calls.finish_call(session, field("CallSid"), now, field("CallStatus") or "unknown",
                           int(duration) if duration.isdigit() and len(duration) < 7 else None)
-        cancelled = _out_of_the_queue(session, field("CallSid"), now) if field("CallStatus") in calls.CALL_ENDED else []
+        ended = field("CallStatus") in calls.CALL_ENDED
+        cancelled = _out_of_the_queue(session, field("CallSid"), now) if ended else []
+        # A listener's own call to the presence line: once it is over, they may be dialled.
+        pools = legs_over(session, field("CallSid")) if ended and field("CallSid") else []
         session.commit()
     if cancelled:
         current_app.extensions["dispatcher"].hang_up([offer.call_sid for offer in cancelled])
+    for pool in dict.fromkeys(pools):
+        current_app.extensions["dispatcher"].trigger(pool)
     return twiml(VoiceResponse())
 
 

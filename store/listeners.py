@@ -176,6 +176,16 @@ def leg_answered(listener: Listener, call_sid: str, call_status: str, now: datet
         listener.leg_sid, listener.leg_live_until = call_sid[:64], now + timedelta(seconds=LEG_LIVE_SECONDS)
 
 
+def legs_over(session: Session, call_sid: str) -> list[str]:
+    """Twilio reports ``call_sid`` over (a status callback): any listener whose leg it was is free to be dialled.
+    Returns their pools, to dispatch again."""
+    listeners = session.scalars(select(Listener).where(Listener.leg_sid == call_sid[:64],
+                                                      Listener.leg_live_until.is_not(None)).with_for_update()).all()
+    for listener in listeners:
+        listener.leg_live_until = None
+    return [membership.pool for listener in listeners for membership in listener.pools]
+
+
 def phone_free(now: datetime):
     """The SQL condition "no leg of theirs may still be live": who may be dialled."""
     return (Listener.leg_live_until.is_(None)) | (Listener.leg_live_until <= now)

@@ -161,10 +161,11 @@ def test_a_caller_hanging_up_as_the_listener_presses_1_frees_the_listener_in_eit
                             leg.params(CallStatus="in-progress", DialCallStatus="no-answer", DialCallDuration="0")))
     assert "L'appelant n'est plus en ligne" in said(heard) and heard.find("Hangup") is not None
     assert queued(qapp, caller.sid).status == "abandoned"
+    Caller(tw)  # the next caller, while "the caller is no longer on the line" still plays on her phone
+    assert len(rest.calls) == 1
     leg.status("completed", 12)
-    assert listener(qapp, camille).status == "available"
-    Caller(tw)
     assert listener(qapp, camille).status == "ringing"  # free for the next caller, once her leg is over
+    assert len(rest.calls) == 2
 
 
 # --- callbacks --------------------------------------------------------------------------------------------------
