@@ -98,7 +98,7 @@ def wait():
             caller.status = "moved_on"  # every listener logged out: never leave a caller in an unstaffed queue
             offers.record_event(session, caller, caller.pool, now, caller.status, None, waited)
             response.leave()
-        elif waited >= settings.max_wait:
+        elif waited >= settings.max_wait and not offers.being_bridged(session, caller):
             caller.status = "left_max_wait"
             offers.record_event(session, caller, caller.pool, now, caller.status, None, waited)
             response.leave()

@@ -104,7 +104,8 @@ def _sweep(app: Flask, after_outage: bool) -> SweepReport:
                 line = snapshot.line_for_pool(caller.pool)
                 if line is None:
                     continue
-                if offers.waited(caller, now) >= line.queue.max_wait + MAX_WAIT_GRACE.total_seconds():
+                if offers.waited(caller, now) >= line.queue.max_wait + MAX_WAIT_GRACE.total_seconds() \
+                        and not offers.being_bridged(session, caller):
                     # Their wait document should have ended the wait at the limit and was not fetched in time
                     # (Twilio slow, a sound longer than planned): moved on through the REST API instead.
                     caller.status = "left_max_wait"

@@ -248,6 +248,13 @@ def accepted_offer(session: Session, caller: QueuedCaller) -> Offer | None:
                           .with_for_update())
 
 
+def being_bridged(session: Session, caller: QueuedCaller) -> bool:
+    """A listener has pressed 1 for this caller: their <Dial><Queue> takes the caller within seconds, so the
+    caller must not be moved out of the queue now (max_wait waits for that). No lock: a read for a decision."""
+    return session.scalar(select(Offer.id).where(Offer.queued_caller_id == caller.id, Offer.status == "accepted")
+                          .limit(1)) is not None
+
+
 def caller_reported_bridged(session: Session, caller_sid: str, now: datetime, queue_seconds: int | None) -> None:
     """The caller's Enqueue action says "bridged": Twilio's word, recorded even if the bridge webhook was lost."""
     caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == caller_sid).with_for_update())

@@ -564,3 +564,21 @@ def test_a_caller_whose_wait_document_is_not_fetched_in_time_is_moved_on_by_the_
     assert caller.wait().find("Leave") is not None  # should Twilio still ask before the redirect lands
     route = xml(tw.post(path_of(redirect.params["Url"]), caller.params()))
     assert route.find("Dial/Number").text == ROOM
+
+
+def test_a_caller_a_listener_has_just_taken_is_not_moved_out_of_the_queue_at_max_wait(qapp, tw, rest, clock,
+                                                                                      shipped_directory):
+    from ivr.sweep import sweep
+
+    set_queue(qapp, shipped_directory, max_wait=600, announce_every=45)
+    add_listener(qapp, "Camille", "+32470111111")
+    caller = Caller(tw)
+    leg = ListenerLeg(tw, rest, rung(rest)[0])
+    answered = leg.answer()
+    clock.now += timedelta(seconds=600)
+    dial = leg.press("1", answered)  # at the limit, the listener takes the call
+    assert caller.wait(queue_time=600).find("Leave") is None  # the bridge comes within seconds: no leaving now
+    clock.now += timedelta(seconds=4)
+    assert sweep(qapp).callers_moved_on == 0
+    bridge(tw, caller, dial, leg)
+    assert queued(qapp, caller.sid).status == "bridged"
