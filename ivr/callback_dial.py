@@ -94,6 +94,10 @@ def accept(session, now, attempt, callback_request, line, after):
     response = VoiceResponse()
     if field("Digits")[:1] != "1" or attempt.status != "answered":
         return not_taken(response, line)
+    if field("CallStatus") in CALL_ENDED:
+        # 1 pressed as the phone hung up: a missed offer, as when the leg's status callback is processed first.
+        release_attempt(session, attempt, now, line.queue, missed=True, why="hung up after pressing 1")
+        return not_taken(response, line)
     if not window_open(callback_request.window, line.schedule, now):
         # Offered just before the window (or the line) closed: not a miss, and no try used; it waits for its
         # next window. The listener hears that this callback is no longer to do.

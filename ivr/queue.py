@@ -289,6 +289,10 @@ def listener_accept(session, now, offer, caller, listener, line, after):
         return _caller_gone(response, session, now, offer, line)
     if field("Digits")[:1] != "1" or offer.status != "answered":
         return not_taken(response, line)
+    if field("CallStatus") in CALL_ENDED:
+        # 1 pressed as the phone hung up: a missed offer, as when the leg's status callback is processed first.
+        offers.release_offer(session, offer, now, line.queue, missed=True, why="hung up after pressing 1")
+        return not_taken(response, line)
     others = offers.accept_offer(session, offer, now)
     for other in others:
         offers.release_offer(session, other, now, line.queue, missed=False, why="another listener took the call")

@@ -7,6 +7,7 @@ The pairs, in the queue / bridge / wrap-up / callback-dial flow (each tested bot
 - the listener hanging up a conversation: their Dial action and their leg's status callback;
 - a late (retried) bridge webhook and the listener's Dial action;
 - the caller hanging up as the listener presses 1: the caller's Enqueue action and the listener's key;
+- the listener pressing 1 as they hang up: their key and their leg's status callback (for a caller, a callback);
 - the wrap-up key pressed as the listener hangs up: the Gather action and the status callback (test_wrapup.py);
 - a callback's Dial action and the listener's status callback after talking to the caller called back;
 - the listener picking up / the bridge, while the caller or the listener hangs up (test_dispatch_interleavings.py,
@@ -197,3 +198,48 @@ def test_a_callback_conversation_is_counted_once_whichever_of_its_last_two_webho
         assert (request.status, request.attempts, request.last_outcome) == ("reached", 1, "reached")
         assert (attempt.outcome, attempt.status) == ("reached", "ended")
     assert listener(live_app, referent).status == "wrap_up"
+
+
+@pytest.mark.parametrize("key_first", [True, False])
+def test_a_listener_pressing_1_as_they_hang_up_misses_the_offer_in_either_order(qapp, tw, rest, clock, key_first):
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    caller = Caller(tw)
+    leg = ListenerLeg(tw, rest, rung(rest)[-1])
+    gather = leg.answer().find("Gather")
+    key = lambda: xml(tw.post(path_of(gather.get("action")), leg.params(Digits="1", CallStatus="completed")))  # noqa: E731
+    if key_first:
+        key(), leg.status("completed", 9)
+    else:
+        leg.status("completed", 9), key()
+    with qapp.app_context(), database.session() as session:
+        first = session.scalar(select(Offer).order_by(Offer.id))
+        assert first.status == "missed"
+    assert listener(qapp, camille).missed_in_row == 1
+    assert queued(qapp, caller.sid).status in ("waiting", "offered")  # the caller keeps their place
+
+
+@pytest.mark.parametrize("key_first", [True, False])
+def test_a_listener_pressing_1_for_a_callback_as_they_hang_up_uses_no_try_in_either_order(live_app, rest, clock,
+                                                                                         key_first):
+    from tests.test_callbacks import MONDAY_MORNING, ListenerPhone, add_referent, dispatch, request_callback
+
+    request_callback(live_app, clock)
+    referent = add_referent(live_app)
+    clock.now = MONDAY_MORNING
+    dispatch(live_app)
+    phone = ListenerPhone(live_app, rest, rung(rest)[-1])
+    gather = phone.answer().find("Gather")
+    key = lambda: phone.post(gather.get("action"), Digits="1", CallStatus="completed")  # noqa: E731
+    hung_up = lambda: phone.post(phone.call["params"]["StatusCallback"], CallStatus="completed",  # noqa: E731
+                                 CallDuration="15")
+    if key_first:
+        key(), hung_up()
+    else:
+        hung_up(), key()
+    with live_app.app_context(), database.session() as session:
+        request = session.scalar(select(CallbackRequest))
+        attempt = session.scalar(select(CallbackAttempt).order_by(CallbackAttempt.id))
+        assert request.attempts == 0 and request.last_outcome is None  # nobody was called back: no try used
+        assert attempt.status == "missed"
+    assert listener(live_app, referent).missed_in_row == 1
+    assert len(rest.calls) == 2  # and, the request still due, the referent's phone rings for it again
