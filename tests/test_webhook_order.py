@@ -1,6 +1,7 @@
 """Twilio does not order a call's webhooks: every pair that can race gives the same result in both orders.
 
 The pairs, in the queue / bridge / wrap-up / callback-dial flow (each tested both ways below or where named):
+- the dispatcher recording the listener's leg (the REST API's answer) and the listener's first webhook on it;
 - after a conversation, the caller's Enqueue action ("bridged") and the listener's Dial action;
 - after a conversation, the caller's status callback and the listener's Dial action;
 - the same two, when the bridge's own webhook (<Queue url>) was lost;
@@ -243,3 +244,31 @@ def test_a_listener_pressing_1_for_a_callback_as_they_hang_up_uses_no_try_in_eit
         assert attempt.status == "missed"
     assert listener(live_app, referent).missed_in_row == 1
     assert len(rest.calls) == 2  # and, the request still due, the referent's phone rings for it again
+
+
+@pytest.mark.parametrize("answer_first", [True, False])
+def test_the_listener_answering_before_or_after_the_dispatcher_records_the_leg_gets_the_whisper(
+        qapp, tw, rest, monkeypatch, answer_first):
+    """The REST API's answer to placing the call and Twilio's first webhook on that call race."""
+    import ivr.dispatcher
+
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    real = ivr.dispatcher.offer_dialled
+    heard = {}
+
+    def recorded(session, offer_id, call_sid):
+        if answer_first:  # the listener picks up and Twilio asks for the whisper before the REST call returns
+            heard["document"] = ListenerLeg(SignedTwilio(qapp.test_client()), rest, call_sid).answer()
+        return real(session, offer_id, call_sid)
+
+    monkeypatch.setattr(ivr.dispatcher, "offer_dialled", recorded)
+    caller = Caller(tw)
+    leg = ListenerLeg(tw, rest, rung(rest)[-1])
+    whisper = heard["document"] if answer_first else leg.answer()
+    assert "Tapez 1" in said(whisper)
+    dial = leg.press("1", whisper)
+    assert dial.find("Dial/Queue").text == caller.enqueue.text
+    assert listener(qapp, camille).status == "on_call"
+    with qapp.app_context(), database.session() as session:
+        assert session.scalar(select(Offer.call_sid)) == leg.sid
+    assert rest.calls[leg.sid]["status"] == "queued"  # never hung up as a leg that leads nowhere
