@@ -286,7 +286,7 @@ def check_aware(value: Any, timezone: Any, path: str, problems: Problems) -> dat
     return local.astimezone(UTC).astimezone(zone)
 
 
-def check_alternatives(value: Any, problems: Problems) -> list[str]:
+def check_alternatives(value: Any, country: str, problems: Problems) -> list[str]:
     services = load_services()
     if not isinstance(value, list):
         problems.add("alternatives", "must be a list of service ids (see directory_data/services.yaml)")
@@ -294,6 +294,8 @@ def check_alternatives(value: Any, problems: Problems) -> list[str]:
     for index, service in enumerate(value):
         if service not in services:
             problems.add(f"alternatives[{index}]", f"unknown service {service!r}")
+        elif services[service].country != country:
+            problems.add(f"alternatives[{index}]", f"service {service!r} is not a service of {country}")
     return [str(v) for v in value]
 
 
@@ -305,6 +307,8 @@ def check_target(value: Any, country: str, path: str, problems: Problems) -> str
     if isinstance(value, str) and value in services:
         if not services[value].dial_number:
             problems.add(path, f"service {value!r} has no number that can be dialled")
+        elif services[value].country != country:
+            problems.add(path, f"service {value!r} is not a service of {country}")
         return value
     number = e164(value, country)
     if number is None:
@@ -312,3 +316,13 @@ def check_target(value: Any, country: str, path: str, problems: Problems) -> str
     return number
 
 
+
+
+def check_audio_url(value: Any, path: str, problems: Problems) -> str | None:
+    """An absolute http(s) address Twilio can fetch and <Play> (hold music)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+/\S*$", value):
+        problems.add(path, "must be an http:// or https:// address of an audio file Twilio can play (mp3 or wav)")
+        return None
+    return value

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr import prompts, screening
+from ivr.hold_music import CLIP_SECONDS, loops_for
 from ivr.listener_leg import leg_spoken_to, not_taken, whisper
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
@@ -29,6 +30,7 @@ SPOKEN_CHARACTERS_PER_SECOND = 10
 # Under this many seconds before max_wait no announcement is made (position, wait and the leave key take 10 to
 # 20 s to say): the document just lasts what is left, so the caller leaves the queue at the limit.
 FINAL_STRETCH_SECONDS = 30
+MUSIC_OVERRUN = 4  # seconds the last play of the hold music may run past max_wait: the wait still ends within 5 s
 # --- the caller's side --------------------------------------------------------------------------------------
 
 
@@ -103,7 +105,7 @@ def wait():
             offers.record_event(session, caller, caller.pool, now, caller.status, None, waited)
             response.leave()
         elif settings.max_wait - waited <= FINAL_STRETCH_SECONDS:
-            _wait_out_the_limit(response, caller, settings.max_wait - waited)
+            _wait_out_the_limit(response, caller, line, settings.max_wait - waited)
         else:
             _announce(session, response, caller, line, state, now, settings.max_wait - waited)
         # The caller's heartbeat (one who hung up unheard stops fetching this), written last: the UPDATE locks
@@ -119,13 +121,33 @@ def spoken_seconds(texts) -> int:
     return sum(-(-len(text) // SPOKEN_CHARACTERS_PER_SECOND) for text in texts)
 
 
-def _wait_out_the_limit(response, caller, remaining: int) -> None:
-    """The last seconds before max_wait: too short for an announcement, so the document lasts exactly what is
-    left (the key to leave still works) and the next fetch, at the limit, leaves the queue."""
+def _wait_out_the_limit(response, caller, line, remaining: int) -> None:
+    """The last seconds before max_wait: too short for an announcement, so the document lasts what is left
+    (music, the key to leave still works) and the next fetch, at the limit, leaves the queue."""
     gather = Gather(num_digits=1, timeout=GATHER_SECONDS, action=public(f"/voice/queue/key?qc={caller.id}"),
                     action_on_empty_result=False)
-    gather.pause(length=max(1, remaining - GATHER_SECONDS))
+    _hold(gather, line, remaining - GATHER_SECONDS)
     response.append(gather)
+
+
+def _hold(gather, line, seconds: int) -> None:
+    """Music, not silence, for about ``seconds`` until the next fetch (the next announcement, or max_wait).
+
+    With time for a full cadence: the line's own music (its length is the line's to choose), or the engine's
+    ten-second loop repeated to fill announce_every. Cut short by max_wait: the engine's loop, whose length is
+    known, the last play ending at most MUSIC_OVERRUN late, a gap under 6 s left silent."""
+    every = line.queue.announce_every
+    if seconds >= every and line.hold_music:
+        gather.play(line.hold_music)
+        return
+    if seconds >= loops_for(every) * CLIP_SECONDS:
+        gather.play(public("/media/hold-music.wav"), loop=loops_for(every))
+        return
+    loops = int((max(0, seconds) + MUSIC_OVERRUN) // CLIP_SECONDS)
+    if loops:
+        gather.play(public("/media/hold-music.wav"), loop=loops)
+    if seconds - loops * CLIP_SECONDS >= 1:
+        gather.pause(length=int(seconds - loops * CLIP_SECONDS))
 
 
 def _announce(session, response, caller, line, state, now, remaining: int) -> None:
@@ -155,9 +177,9 @@ def _announce(session, response, caller, line, state, now, remaining: int) -> No
     if settings.leave_key:
         said.append(prompts.render("queue_leave_key", language, line.country, key=settings.leave_key))
         say(gather, said[-1], language, line)
-    # Twilio fetches this document again only once it has played: its speech, this pause and the key's second
+    # Twilio fetches this document again only once it has played: its speech, the music and the key's second
     # must end by max_wait, or the caller would stay past it (600 s became 645 s with a 45 s cadence).
-    gather.pause(length=max(1, min(settings.announce_every, remaining - GATHER_SECONDS - spoken_seconds(said))))
+    _hold(gather, line, remaining - GATHER_SECONDS - spoken_seconds(said))
     response.append(gather)
 
 
