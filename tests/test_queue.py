@@ -586,3 +586,23 @@ def test_a_caller_a_listener_has_just_taken_is_not_moved_out_of_the_queue_at_max
     assert sweep(qapp).callers_moved_on == 0
     bridge(tw, caller, dial, leg)
     assert queued(qapp, caller.sid).status == "bridged"
+
+
+def test_a_lines_own_music_plays_between_announcements_and_the_engines_loop_near_max_wait(qapp, tw, rest, clock,
+                                                                                         shipped_directory):
+    from directory_data.loader import DirectoryFiles
+
+    with qapp.app_context(), database.session() as session:
+        doc = next(d for d in shipped_directory.lines if d["id"] == "ecoute-violences-conjugales")
+        changed = {**doc, "hold_music": "https://media.example.org/attente.mp3",
+                   "queue": {**doc["queue"], "max_wait": 600, "announce_every": 45}}
+        load_documents(session, DirectoryFiles([changed if d is doc else d for d in shipped_directory.lines],
+                                               shipped_directory.centres))
+        session.commit()
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    assert caller.wait().find("Gather/Play").text == "https://media.example.org/attente.mp3"
+    clock.now += timedelta(seconds=560)  # 40 s left: not a full cadence after the words
+    near = caller.wait(queue_time=560)
+    assert near.find("Gather/Play").text.endswith("/media/hold-music.wav")  # a length the engine knows
+    assert playing_time(near) <= 40 + 4
