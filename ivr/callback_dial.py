@@ -11,7 +11,7 @@ from ivr import prompts
 from ivr.listener_leg import leg_spoken_to, not_taken, whisper
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
-from ivr.webhooks import field, never_fail, public, say, twiml
+from ivr.webhooks import field, never_fail, public, row_id, say, twiml
 from routing.callbacks import window_open
 from store.callbacks import (accept_attempt, listener_leg_over, record_outcome, release_attempt,
                              reopen_guessed_outcome)
@@ -31,10 +31,10 @@ def attempt_turn(handler):
     @wraps(handler)
     def view():
         now = current_app.config["CLOCK"]()
-        raw = (request.args.get("attempt") or "")[:12]
+        attempt_id = row_id(request.args.get("attempt"))
         after: list = []
         with database.session() as session:
-            attempt = locked(session, CallbackAttempt, int(raw)) if raw.isdigit() else None
+            attempt = locked(session, CallbackAttempt, attempt_id) if attempt_id is not None else None
             callback_request = session.get(CallbackRequest, attempt.request_id) if attempt else None
             line = None
             if callback_request is not None and callback_request.line_id is not None:

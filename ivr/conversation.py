@@ -384,8 +384,8 @@ def queue_finished(turn: Turn, result: str, queue_sid: str = "", queue_time: str
     if result == "bridged":
         from store.dispatch import caller_reported_bridged
 
-        caller_reported_bridged(turn.session, turn.call.sid, turn.now,
-                                int(queue_time) if queue_time.isdigit() and len(queue_time) < 7 else None)
+        seconds = int(queue_time) if queue_time.isascii() and queue_time.isdigit() and len(queue_time) < 7 else None
+        caller_reported_bridged(turn.session, turn.call.sid, turn.now, seconds)
         turn.finish("answered")
         turn.response.hangup()
         return turn.response

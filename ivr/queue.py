@@ -15,7 +15,7 @@ from ivr.listener_leg import leg_spoken_to, not_taken, whisper
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.state import CallState
-from ivr.webhooks import field, never_fail, public, say, twiml
+from ivr.webhooks import field, never_fail, public, row_id, say, twiml
 from routing.queueing import announcement, estimated_wait
 from store import dispatch as offers
 from store.calls import CALL_ENDED
@@ -73,7 +73,7 @@ def twilio_queue_name(caller: QueuedCaller) -> str:
 
 def _waiting_caller(session) -> QueuedCaller | None:
     qc = request.args.get("qc", "")
-    caller = session.get(QueuedCaller, int(qc)) if qc.isdigit() and len(qc) < 12 else None
+    caller = session.get(QueuedCaller, row_id(qc)) if row_id(qc) is not None else None
     if caller is None or caller.call_sid != field("CallSid"):
         return None
     return caller
@@ -252,7 +252,7 @@ def offer_turn(handler):
         offer_id = request.args.get("offer", "")
         after: list = []
         with database.session() as session:
-            offer = session.get(Offer, int(offer_id)) if offer_id.isdigit() and len(offer_id) < 12 else None
+            offer = session.get(Offer, row_id(offer_id)) if row_id(offer_id) is not None else None
             if offer is not None:
                 # One lock order everywhere: the caller, then the offer, then the listener.
                 offers.locked(session, QueuedCaller, offer.queued_caller_id)
@@ -336,7 +336,7 @@ def listener_after(session, now, offer, caller, listener, line, after):
     """The bridged conversation is over (or the queue was empty): tell the listener what comes next."""
     response = VoiceResponse()
     duration = field("DialCallDuration")
-    talk_seconds = int(duration) if duration.isdigit() and len(duration) < 7 else 0
+    talk_seconds = int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else 0
     if field("DialCallStatus") == "completed" and talk_seconds > 0:
         # Twilio's own word that the caller was bridged and talked: it stands whatever the caller's side has
         # reported so far (the <Queue url>, the Enqueue action, their status callback come in no fixed order).
@@ -377,7 +377,7 @@ def listener_status(session, now, offer, caller, listener, line, after):
     if status in CALL_ENDED:
         duration = field("CallDuration")
         offers.listener_leg_ended(session, offer, now, line.queue, status,
-                                  int(duration) if duration.isdigit() and len(duration) < 7 else None)
+                                  int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None)
         wrapup.leg_over(session, now, offer, caller, listener, line)
         app = current_app._get_current_object()
         after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))

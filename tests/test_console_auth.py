@@ -19,7 +19,7 @@ COORDINATOR_EMAIL = "coordination@unpremierpas.example.org"
 COORDINATOR_PASSWORD = "un premier pas, toujours"
 WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
 LOCKED = "Trop de tentatives de connexion."
-SAMPLE_ARGUMENTS = {"slug": "france-victimes", "filename": "console.css"}
+SAMPLE_ARGUMENTS = {"slug": "france-victimes", "filename": "console.css", "version_id": 1}
 
 
 def make_account(app, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, role="admin", lines=(), centres=(),
@@ -128,19 +128,21 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_words(client, admin)
     assert client.get("/console/").status_code == 302
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes_even_with_the_right_password(app, client, clock, admin):
+def test_five_failures_delay_the_account_and_each_further_failure_doubles_the_delay(app, client, clock, admin):
     for attempt in range(5):
-        address = {"REMOTE_ADDR": f"198.51.100.{attempt}"}  # several addresses: the account's own count locks
+        address = {"REMOTE_ADDR": f"198.51.100.{attempt}"}  # several addresses: the account's own count delays
         assert WRONG_CREDENTIALS in text(sign_in(client, password="guess", environ_base=address))
     refused = sign_in(client, environ_base={"REMOTE_ADDR": "198.51.100.200"})
     assert refused.status_code == 429
-    assert f"{LOCKED} Réessayez dans 15 minutes." in text(refused)
-    clock.now += timedelta(minutes=14)
-    assert sign_in(client, environ_base={"REMOTE_ADDR": "198.51.100.200"}).status_code == 429
+    assert f"{LOCKED} Réessayez dans 1 minutes." in text(refused)
     clock.now += timedelta(minutes=1)
+    assert WRONG_CREDENTIALS in text(sign_in(client, password="guess", environ_base={"REMOTE_ADDR": "198.51.100.9"}))
+    refused = sign_in(client, environ_base={"REMOTE_ADDR": "198.51.100.200"})
+    assert refused.status_code == 429 and "Réessayez dans 2 minutes." in text(refused)
+    clock.now += timedelta(minutes=2)
     assert sign_in(client, environ_base={"REMOTE_ADDR": "198.51.100.200"}).status_code == 302
-    details = [e.detail for e in audit_events(app) if e.action == "login_failed"]
-    assert len(details) == 5 and details[-1].endswith("verrouillé 15 minutes")
+    locks = [e.detail for e in audit_events(app) if e.action == "login_locked"]
+    assert locks == ["compte bloqué 1 min (adresse 198.51.100.4)", "compte bloqué 2 min (adresse 198.51.100.9)"]
 
 
 def test_an_unknown_email_is_locked_exactly_like_a_known_one(client, admin):

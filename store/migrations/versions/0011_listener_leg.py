@@ -1,7 +1,7 @@
 """listener leg: a listener is never dialled while a leg of theirs may still be live
 
-Revision ID: 0008_listener_leg
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05 16:50:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import store.models
 
 
-revision = '0008_listener_leg'
-down_revision = '0007'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
