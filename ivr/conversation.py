@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session
@@ -14,13 +14,15 @@ from ivr import prompts
 from ivr.state import CallState
 from routing.chain import Decision, Step, StepKind, decide
 from routing.model import ActionKind, Line, LiveState
+from schedules import status_at
 from store import calls
 from store.snapshot import Snapshot
 from store.models import Call
 
 SAY_LANGUAGE = {("fr", "FR"): "fr-FR", ("fr", "BE"): "fr-BE", ("en", "FR"): "en-GB", ("en", "BE"): "en-GB"}
 CONNECTED_OUTCOME = {"forwarding": "forwarded", "handing_off": "handed_off", "emergency_fallback": "emergency_fallback"}
-MAX_INLINE_STEPS = 20  # a safety net: chains are short, but a broken one must not spin
+MAX_INLINE_STEPS = 20
+CLOSING_SOON = timedelta(minutes=15)  # a line closing this soon is not one to call back "in a few minutes"  # a safety net: chains are short, but a broken one must not spin
 
 
 @dataclass
@@ -191,7 +193,7 @@ def route(turn: Turn) -> VoiceResponse:
         _announce_closed_if_due(turn, decision)
         for step in decision.steps:
             if not step.holds_the_call:
-                _play_pass_through(turn, step)
+                _play_pass_through(turn, step, decision)
                 continue
             if _play_holding_step(turn, decision, step):
                 return turn.response
@@ -226,11 +228,23 @@ def _announce_closed_if_due(turn: Turn, decision: Decision) -> None:
         turn.say_prompt("alternatives", services=spoken)
 
 
-def _play_pass_through(turn: Turn, step: Step) -> None:
+def _closing_soon(turn: Turn, decision: Decision) -> dict[str, Any]:
+    """When the line closes within minutes, "call again in a few minutes" would send the caller to a closed
+    line: a shared message is told when it closes and reopens instead, and that is the closure said."""
+    status = decision.status
+    if not status.is_open or status.changes_at is None or status.changes_at - turn.now > CLOSING_SOON:
+        return {}
+    return {"closes": status.changes_at, "reopens": status_at(turn.line.schedule, status.changes_at).reopens_at}
+
+
+def _play_pass_through(turn: Turn, step: Step, decision: Decision) -> None:
     action = step.action
     if step.kind is StepKind.MESSAGE:
         if action.prompt:
-            turn.say_prompt(action.prompt)
+            closing = _closing_soon(turn, decision)
+            turn.say_prompt(action.prompt, **closing)
+            if closing:
+                turn.state = turn.state.but(closed_announced=True)
         else:
             turn.say_text(action.text)
         turn.record("message", action.prompt or "line message", step.rule_index)
