@@ -399,7 +399,7 @@ def dial_finished(turn: Turn, status: str) -> VoiceResponse:
     return route(turn)
 
 
-def queue_finished(turn: Turn, result: str, queue_sid: str = "") -> VoiceResponse:
+def queue_finished(turn: Turn, result: str, queue_sid: str = "", queue_time: str = "") -> VoiceResponse:
     """The Enqueue action: every QueueResult ends in a hang-up (talked, hung up) or the chain going on."""
     from store.dispatch import caller_left
 
@@ -408,6 +408,10 @@ def queue_finished(turn: Turn, result: str, queue_sid: str = "") -> VoiceRespons
     app = current_app._get_current_object()
     turn.after_commit.append(lambda: app.extensions["dispatcher"].delete_queue(queue_sid))
     if result == "bridged":
+        from store.dispatch import caller_reported_bridged
+
+        seconds = int(queue_time) if queue_time.isascii() and queue_time.isdigit() and len(queue_time) < 7 else None
+        caller_reported_bridged(turn.session, turn.call.sid, turn.now, seconds)
         turn.finish("answered")
         turn.response.hangup()
         return turn.response

@@ -17,6 +17,7 @@ from ivr.twiml import (CALLER, SILENT, failure_twiml, fallback_caller_id, field,
 from phones.numbers import caller_hash, is_withheld, normalised
 from store import calls
 from store.extension import database, directory
+from store.listeners import legs_over
 
 voice = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -154,7 +155,8 @@ def dial_result(turn: Turn):
 @never_fail
 @take_turn
 def queue_result(turn: Turn):
-    return conversation.queue_finished(turn, known(field("QueueResult"), QUEUE_RESULTS, "error"), field("QueueSid"))
+    return conversation.queue_finished(turn, known(field("QueueResult"), QUEUE_RESULTS, "error"), field("QueueSid"),
+                                       field("QueueTime"))
 
 
 @voice.route("/whisper", methods=("GET", "POST"))
@@ -201,10 +203,15 @@ def status():
         calls.finish_call(session, field("CallSid"), now, field("CallStatus"),
                           int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None,
                           line_id=line_id)
-        cancelled = _out_of_the_queue(session, field("CallSid"), now) if field("CallStatus") in calls.CALL_ENDED else []
+        ended = field("CallStatus") in calls.CALL_ENDED
+        cancelled = _out_of_the_queue(session, field("CallSid"), now) if ended else []
+        # A listener's own call to the presence line: once it is over, they may be dialled.
+        pools = legs_over(session, field("CallSid")) if ended and field("CallSid") else []
         session.commit()
     if cancelled:
         current_app.extensions["dispatcher"].hang_up([offer.call_sid for offer in cancelled])
+    for pool in dict.fromkeys(pools):
+        current_app.extensions["dispatcher"].trigger(pool)
     return twiml(VoiceResponse())
 
 
@@ -213,13 +220,14 @@ def _out_of_the_queue(session, call_sid: str, now) -> list:
     before <Enqueue> (Twilio never queued them, so no queue webhook will come), or that webhook was lost. Out
     of the queue now, so no listener's phone rings for them; returns the offers whose phone must stop."""
     from routing.queueing import PoolSettings
-    from store.dispatch import WAITING, caller_left
+    from store.dispatch import WAITING, accepted_offer, caller_left
     from store.models import QueuedCaller
 
-    pool = session.scalar(select(QueuedCaller.pool).where(QueuedCaller.call_sid == call_sid,
-                                                         QueuedCaller.status.in_(WAITING)))
-    if pool is None:
-        return []
+    caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == call_sid,
+                                                      QueuedCaller.status.in_(WAITING)))
+    if caller is None or accepted_offer(session, caller) is not None:
+        return []  # a listener took them (pressed 1): only the listener's Dial can tell whether they talked
+    pool = caller.pool
     line = directory.get(session, now).line_for_pool(pool)
     return caller_left(session, call_sid, "hangup", now, line.queue if line else PoolSettings())[1]
 

@@ -130,6 +130,20 @@ def record_outcome(session: Session, attempt: CallbackAttempt, outcome: str, now
     return request
 
 
+def reopen_guessed_outcome(session: Session, attempt: CallbackAttempt) -> None:
+    """The dial's result arrives after the listener's leg was reported over, which counted the try as not
+    reached for want of news (Twilio does not order the two webhooks): the guess is undone, the result recorded
+    next stands, and the try is counted once."""
+    if attempt.status != "ended" or attempt.outcome != "no_answer":
+        return
+    request = locked(session, CallbackRequest, attempt.request_id)
+    if request is None or request.status not in ("pending", "expired") or request.last_outcome != "no_answer":
+        return
+    request.attempts = max(0, request.attempts - 1)
+    request.status, request.closed_at, request.next_attempt_at = "calling", None, None
+    attempt.outcome = None
+
+
 def listener_leg_over(session: Session, attempt: CallbackAttempt, now: datetime, pool_settings: PoolSettings,
                       settings: CallbackSettings, call_status: str) -> None:
     """The listener's phone call for this callback ended: a missed offer, or wrap-up after calling."""

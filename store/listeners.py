@@ -16,6 +16,7 @@ from phones.numbers import e164
 from routing.model import Line, LiveState, PoolState
 from routing.queueing import LOGGED_IN, ListenerStatus, average_handle_time, estimated_wait
 from store.accounts import password_hash_method
+from store.calls import CALL_ENDED
 from store.models import Listener, ListenerPool, ListenerStatusChange, QueuedCaller, QueueEvent
 
 # Statuses a person may choose; ringing, on call and wrap-up are set by the engine.
@@ -155,6 +156,38 @@ def deactivate_listener(session: Session, listener: Listener, now: datetime) -> 
     if not busy:
         set_status(session, listener, ListenerStatus.OFFLINE, now, "deactivated")
     return busy
+
+
+# The longest a listener's leg goes on after our last answer to it, outside a conversation: the wrap-up menu read
+# in full (about 30 s) and its seconds to press a key, or a goodbye (about 8 s), with room for a slow voice. Only a
+# lost status callback makes a listener wait this long: Twilio's word that the leg completed frees them at once.
+LEG_LIVE_SECONDS = 60
+
+
+def leg_answered(listener: Listener, call_sid: str, call_status: str, now: datetime) -> None:
+    """A webhook on the listener's leg ``call_sid``: live for our answer's length at most, or over if Twilio says
+    so. A status callback processed before the leg's last webhook (Twilio does not order them) stays the last word."""
+    if not call_sid:
+        return
+    if call_status in CALL_ENDED:
+        listener.leg_sid, listener.leg_live_until = call_sid[:64], None
+    elif listener.leg_sid != call_sid or listener.leg_live_until is not None:
+        listener.leg_sid, listener.leg_live_until = call_sid[:64], now + timedelta(seconds=LEG_LIVE_SECONDS)
+
+
+def legs_over(session: Session, call_sid: str) -> list[str]:
+    """Twilio reports ``call_sid`` over (a status callback): any listener whose leg it was is free to be dialled.
+    Returns their pools, to dispatch again."""
+    listeners = session.scalars(select(Listener).where(Listener.leg_sid == call_sid[:64],
+                                                      Listener.leg_live_until.is_not(None)).with_for_update()).all()
+    for listener in listeners:
+        listener.leg_live_until = None
+    return [membership.pool for listener in listeners for membership in listener.pools]
+
+
+def phone_free(now: datetime):
+    """The SQL condition "no leg of theirs may still be live": who may be dialled."""
+    return (Listener.leg_live_until.is_(None)) | (Listener.leg_live_until <= now)
 
 
 def end_wrapups(session: Session, now: datetime) -> list[Listener]:
