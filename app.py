@@ -55,7 +55,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from console import init_console
+    from console.blueprint import init_console
     from ivr.dispatcher import dispatcher
     from store.extension import database, directory
 
@@ -66,7 +66,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from console import console
+    from console.accounts.blueprint import accounts
+    from console.associations.blueprint import associations
+    from console.blueprint import console
+    from console.lines.blueprint import lines
+    from console.live.blueprint import live
+    from console.me.blueprint import me
+    from console.operations.blueprint import operations
+    from console.reports.blueprint import reports
+    from console.roster.blueprint import roster
+    from console.schedules.blueprint import schedules
     from ivr.presence import presence
     from ivr.callback_dial import callback_dial
     from ivr.callbacks import callback
@@ -80,7 +89,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(callback)
     app.register_blueprint(callback_dial)
     app.register_blueprint(presence)
-    app.register_blueprint(console)
+    # The console: its layout, then one blueprint per feature, each guarded by its own access rule.
+    for blueprint in (console, accounts, lines, schedules, roster, me, live, reports, operations, associations):
+        app.register_blueprint(blueprint)
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -145,7 +156,7 @@ def _register_commands() -> None:
     from store.listener_cli import listeners_group
     from schedules.scheduler import scheduler_command
     from store.privacy_cli import privacy_group
-    from console.cli import accounts_group
+    from console.accounts.cli import accounts_group
 
     cli.add_command(db_group)
     cli.add_command(directory_group)

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from console.accounts import scope_allows
-from console.overrides import audit_status_words
+from console.accounts.records import scope_allows
+from console.lines.overrides import audit_status_words
 from ivr import prompts
 from ivr.security import caller_hash, is_withheld, twilio_only
 from ivr.webhooks import field, never_fail, twiml, voice

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from console.accounts import FAILURE_LIMIT, LOCKOUT, _count_failure, _locked, _new_throttle, _throttle
+from console.accounts.records import FAILURE_LIMIT, LOCKOUT, _count_failure, _locked, _new_throttle, _throttle
 from store.audit import record
 from store.crypto import number_hash
 from store.models import ConsoleAccount

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from console.accounts import create_account
+from console.accounts.records import create_account
 from store.extension import database
 from store.models import AuditEvent, ConsoleAccount
 
@@ -65,7 +65,7 @@ def coordinator(app):
 def console_rules(app):
     """Every route under /console, whichever blueprint adds it, but the sign-in page and the stylesheet."""
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/console") and rule.endpoint not in ("console.login", "console.static"):
+        if rule.rule.startswith("/console") and rule.endpoint not in ("accounts.login", "console.static"):
             yield rule, rule.build({name: SAMPLE_ARGUMENTS.get(name, "x") for name in rule.arguments})[1]
 
 

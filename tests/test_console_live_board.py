@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from console.accounts import create_account
+from console.accounts.records import create_account
 from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, set_status

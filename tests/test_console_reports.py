@@ -341,9 +341,8 @@ def test_every_word_of_the_reports_exists_in_french_and_english():
     from console import texts
     from routing.traffic import CALLER_KINDS, CLOSED_REASONS, OUTCOME_ORDER
 
-    root = Path(__file__).resolve().parent.parent / "console"
-    sources = [*root.glob("report_*.py"), root / "charts.py", *root.glob("templates/console/report_*.html"),
-               root / "templates/console/_nav_reports.html"]
+    root = Path(__file__).resolve().parent.parent / "console" / "reports"
+    sources = [*root.glob("*.py"), *root.glob("templates/console/*.html")]
     used = {key for path in sources for key in re.findall(r"\bt\(['\"]([a-z_.]+)['\"]", path.read_text())}
     used |= {f"outcome.{o}" for o in OUTCOME_ORDER} | {f"closed.{r}" for r in CLOSED_REASONS}
     used |= {f"caller.{k}" for k in CALLER_KINDS} | {f"handle.{h}" for h in ("slot", "period", "default")}

@@ -9,7 +9,7 @@ from datetime import time
 import pytest
 from sqlalchemy import select
 
-from console.accounts import create_account
+from console.accounts.records import create_account
 from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, pin_matches, set_status
@@ -274,7 +274,7 @@ def test_a_listener_account_opens_its_own_page_and_nothing_else_of_the_console(a
     assert "Ma disponibilité" in page and "Écoutants" not in page and "Tableau de bord" not in page
     checked = 0
     for rule, path in console_rules(app):
-        if rule.endpoint in ("console.my_page", "console.my_status", "console.logout", "console.dashboard"):
+        if rule.endpoint in ("me.my_page", "me.my_status", "accounts.logout", "lines.dashboard"):
             continue
         if "GET" in rule.methods:
             assert client.get(path).status_code == 403, path

@@ -26,7 +26,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 def console_rules(app):
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/console") and rule.endpoint not in ("console.login", "console.static"):
+        if rule.rule.startswith("/console") and rule.endpoint not in ("accounts.login", "console.static"):
             yield rule
 
 

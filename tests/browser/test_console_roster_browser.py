@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from console.accounts import create_account
+from console.accounts.records import create_account
 from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, set_status

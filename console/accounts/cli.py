@@ -1,0 +1,107 @@
+"""`helpline accounts ...`: console accounts from a terminal (the first admin is made here)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from console.accounts.records import ROLES, AccountError, check_new_password, create_account
+from console.audit import record
+from store.extension import database
+from store.models import CentreRow, ConsoleAccount, LineRow, Listener
+
+
+@click.group("accounts")
+def accounts_group() -> None:
+    """Console accounts: admins, coordinators (scoped to lines or centres) and listeners."""
+
+
+def _ask_password() -> str:
+    password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+    try:
+        check_new_password(password)
+    except AccountError as error:
+        raise click.ClickException(str(error))
+    return password
+
+
+def _create(**fields) -> None:
+    with database.session() as session:
+        _check_targets(session, fields.get("lines", ()), fields.get("centres", ()), fields.get("listener_id"))
+        try:
+            account = create_account(session, now=current_app.config["CLOCK"](), **fields)
+        except AccountError as error:
+            raise click.ClickException(str(error))
+        after = {"email": account.email, "name": account.name, "role": account.role,
+                 "scopes": [f"{s.kind}:{s.slug}" for s in account.scopes]}
+        record(session, None, "account_created", ("account", str(account.id)), None, after)
+        session.commit()
+        click.echo(f"Created {account.role} account #{account.id} for {account.email}")
+
+
+def _check_targets(session, lines, centres, listener_id) -> None:
+    """A misspelt slug would give a coordinator an empty console without a word: refuse it here."""
+    known_lines = set(session.scalars(select(LineRow.slug)))
+    known_centres = set(session.scalars(select(CentreRow.slug)))
+    for kind, asked, known in (("line", lines, known_lines), ("centre", centres, known_centres)):
+        unknown = [slug for slug in asked if slug not in known]
+        if unknown:
+            raise click.ClickException(f"no {kind} {', '.join(unknown)}; known: {', '.join(sorted(known)) or 'none'}")
+    if listener_id is not None and session.get(Listener, listener_id) is None:
+        raise click.ClickException(f"no listener has the id {listener_id}")
+
+
+@accounts_group.command("create-admin")
+@click.option("--email", required=True, help="Their email address: they sign in with it.")
+@click.option("--name", required=True, help="Their name, as the audit log shows it.")
+@click.option("--language", type=click.Choice(("fr", "en")), default="fr", show_default=True)
+@with_appcontext
+def create_admin_command(email: str, name: str, language: str) -> None:
+    """Create an admin account (the password is asked twice, hidden; 12 characters at least)."""
+    _create(email=email, name=name, password=_ask_password(), role="admin", language=language)
+
+
+@accounts_group.command("add")
+@click.option("--email", required=True, help="Their email address: they sign in with it.")
+@click.option("--name", required=True, help="Their name, as the audit log shows it.")
+@click.option("--role", type=click.Choice(ROLES), default="coordinator", show_default=True)
+@click.option("--line", "lines", multiple=True, metavar="SLUG", help="A line they coordinate (repeatable).")
+@click.option("--centre", "centres", multiple=True, metavar="SLUG", help="A centre they coordinate (repeatable).")
+@click.option("--listener", "listener_id", type=int, help="For a listener account: their listener id.")
+@click.option("--language", type=click.Choice(("fr", "en")), default="fr", show_default=True)
+@with_appcontext
+def add_command(email, name, role, lines, centres, listener_id, language) -> None:
+    """Create an account; a coordinator sees only the lines and centres given here."""
+    if role == "coordinator" and not (lines or centres):
+        raise click.ClickException("a coordinator needs at least one --line or --centre")
+    if role != "coordinator" and (lines or centres):
+        raise click.ClickException("only coordinators have lines and centres (admins see everything)")
+    if role == "listener" and listener_id is None:
+        raise click.ClickException("a listener account needs --listener ID (see `helpline listeners list`)")
+    _create(email=email, name=name, password=_ask_password(), role=role, lines=lines, centres=centres,
+            listener_id=listener_id, language=language)
+
+
+@accounts_group.command("list")
+@with_appcontext
+def list_command() -> None:
+    """Every account: role, scope, state and last sign-in."""
+    with database.session() as session:
+        accounts = session.scalars(select(ConsoleAccount).order_by(ConsoleAccount.email)).all()
+        if not accounts:
+            click.echo("No account yet: start with `helpline accounts create-admin`.")
+        for account in accounts:
+            scope = "everything" if account.role == "admin" else \
+                ", ".join(f"{s.kind}:{s.slug}" for s in account.scopes) or "-"
+            state = "active" if account.active else "disabled"
+            last = f"{account.last_login_at:%Y-%m-%d %H:%M} UTC" if account.last_login_at else "never"
+            click.echo(f"#{account.id:<4} {account.email:<32} {account.name:<24} {account.role:<12} "
+                       f"{state:<9} last sign-in {last:<22} {scope}")
+
+
+# Phone access to the coordinators' service number (its own module, in the associations area).
+from console.associations.phone_cli import phone_command  # noqa: E402
+
+accounts_group.add_command(phone_command)
