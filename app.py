@@ -156,7 +156,7 @@ def _register_commands() -> None:
     from store.listener_cli import listeners_group
     from schedules.scheduler import scheduler_command
     from store.privacy_cli import privacy_group
-    from console.accounts.cli import accounts_group
+    from console.cli import accounts_group
 
     cli.add_command(db_group)
     cli.add_command(directory_group)

@@ -102,6 +102,6 @@ def list_command() -> None:
 
 
 # Phone access to the coordinators' service number (its own module, in the associations area).
-from console.associations.phone_cli import phone_command  # noqa: E402
+from console.association_cli import phone_command  # noqa: E402
 
 accounts_group.add_command(phone_command)
