@@ -70,8 +70,8 @@ def read_form(values: Mapping[str, str], slug: str | None = None) -> tuple[Assoc
     problems = Problems("form")
     doc = canonical_association(raw, "", problems)
     for problem in problems.found:
-        # "form: hours.mon[0]: ..." → the field it names, with the console's own words for it.
-        name = problem.split(": ", 2)[1].split(".")[0].split("[")[0] if problem.count(": ") >= 2 else "other"
+        # A problem at "hours.mon[0]" → the field it names, with the console's own words for it.
+        name = problem.path.split(".")[0].split("[")[0] if problem.path else "other"
         key = name if name in FORM_FIELDS and name != "display_number" else "other"
         form.errors.setdefault(key, t(f"association.invalid.{key}"))
     return form, (doc if not form.errors else None)

@@ -14,10 +14,12 @@ from console.audit import record
 from console.texts import t
 from directory_data.categories import MAX_CATEGORIES, check_categories
 from directory_data.fields import Problems
+from directory_data.problems import Problem
 from store.directory import bump_revision
 from store.models import ConsoleAccount, LineRow
 
 FIELDS = ("id", "fr", "en")
+CATEGORY_PATH = re.compile(r"^categories(?:\[(\d+)\])?(?:\.(\w+))?$")
 
 
 @dataclass
@@ -48,14 +50,14 @@ def read_form(values: Mapping[str, str]) -> tuple[CategoriesForm, list[dict[str,
     return form, categories
 
 
-def _plain(problem: str) -> str:
-    """"Formulaire: categories[2].id: required..." → "Ligne 3 (id) : required..." for people, not files."""
-    found = re.match(r"^[^:]+: categories(?:\[(\d+)\])?(?:\.(\w+))?: (.*)$", problem)
+def _plain(problem: Problem) -> str:
+    """A problem at "categories[2].id" → "Ligne 3 (id) : required..." for people, not files."""
+    found = CATEGORY_PATH.match(problem.path)
     if not found:
-        return problem
-    index, name, message = found.groups()
+        return str(problem)
+    index, name = found.groups()
     where = t("categories.row", n=int(index) + 1) if index is not None else t("categories.list")
-    return f"{where}{' (' + name + ')' if name else ''} : {message}"
+    return f"{where}{' (' + name + ')' if name else ''} : {problem.words}"
 
 
 def line_categories(session: Session, slug: str) -> tuple[LineRow | None, list[dict[str, Any]]]:
