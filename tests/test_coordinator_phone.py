@@ -12,7 +12,7 @@ from store.coordinator_phone import set_phone, set_pin
 from store.extension import database
 from store.models import AuditEvent, Call, ConsoleAccount, OverrideRow
 from tests.conftest import PEPPER, at_brussels, at_paris
-from tests.test_console_auth import COORDINATOR_EMAIL, audit_events, make_account
+from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, audit_events, make_account
 
 SERVICE = "+33199000700"
 EVC = "+3225550300"

@@ -14,7 +14,7 @@ from routing.nuisance import Flag, FlagAction, Throttle, Verdict, screen
 from store.extension import database
 from store.models import AuditEvent, Call, CallerFlag, QueuedCaller
 from tests.conftest import PARIS, PUBLIC_URL, SignedTwilio, at_paris
-from tests.test_console_auth import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
+from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
 
 FRANCE_VICTIMES = "+33199000116"
 EVC = "+3225550300"

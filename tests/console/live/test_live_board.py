@@ -15,7 +15,7 @@ from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, set_status
 from store.models import Listener, ListenerStatusChange, QueuedCaller
-from tests.test_console_auth import COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
+from tests.console.accounts.test_sign_in import COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
 # qapp and tw, fixtures: the Belgian line on a Tuesday morning and a signed Twilio client for it.
 from tests.test_queue import Caller, ListenerLeg, bridge, qapp, rung, tw  # noqa: F401,F811
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from store.categories import classify
 from store.extension import database, directory
 from store.models import Call
-from tests.browser.test_console_browser import sign_in
+from tests.console.accounts.test_sign_in_browser import sign_in
 from tests.conftest import SignedTwilio, at_paris
-from tests.test_console_auth import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
+from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
 
 UN_PREMIER_PAS = "+33199009494"
 CALLER = "+33612345678"

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.test_console_auth import (
+from tests.console.accounts.test_sign_in import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     COORDINATOR_EMAIL,

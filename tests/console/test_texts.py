@@ -36,7 +36,7 @@ def test_the_catalogues_are_valid_po_files_that_translation_tools_can_read():
 
 
 def test_every_word_the_console_asks_for_by_name_exists_in_both_languages():
-    root = Path(__file__).resolve().parent.parent / "console"
+    root = Path(__file__).resolve().parents[2] / "console"
     sources = [*root.rglob("*.py"), *root.rglob("templates/**/*.html")]
     # Literal keys only: t('key') or t('key', ...); a key built from parts (t('me.go_' ~ status)) is not seen.
     literal = re.compile(r"\bt\(['\"]([A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)+)['\"]\s*[,)]")

@@ -7,7 +7,7 @@ import re
 from store.extension import database
 from store.directory import current_revision
 from tests.conftest import at_paris
-from tests.test_console_auth import (
+from tests.console.accounts.test_sign_in import (
     COORDINATOR_EMAIL,
     COORDINATOR_PASSWORD,
     audit_events,

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.test_console_auth import (ADMIN_EMAIL, ADMIN_PASSWORD, COORDINATOR_EMAIL, COORDINATOR_PASSWORD,
+from tests.console.accounts.test_sign_in import (ADMIN_EMAIL, ADMIN_PASSWORD, COORDINATOR_EMAIL, COORDINATOR_PASSWORD,
                                      audit_events, csrf_token, make_account, sign_in)
 
 LINE_SEGMENT = re.compile(r"/lines/<(?:[^:>]+:)?([^>]+)>")

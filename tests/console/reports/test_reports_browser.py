@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.browser.test_console_browser import sign_in
-from tests.test_console_auth import ADMIN_EMAIL, ADMIN_PASSWORD, make_account
-from tests.test_console_reports import evc_month  # noqa: F401  (the seeded month, played through the webhooks)
+from tests.console.accounts.test_sign_in_browser import sign_in
+from tests.console.accounts.test_sign_in import ADMIN_EMAIL, ADMIN_PASSWORD, make_account
+from tests.console.reports.test_reports import evc_month  # noqa: F401  (the seeded month, played through the webhooks)
 
 REPORT = "/console/reports/lines/ecoute-violences-conjugales?from=2026-11-02&to=2026-11-29"
 CHARTS = ("Appels par jour de la semaine et par heure", "Niveau de service par heure d'arrivée en file",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.test_console_browser import sign_in
-from tests.test_console_auth import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
+from tests.console.accounts.test_sign_in_browser import sign_in
+from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
 
 
 def test_a_coordinator_closes_their_line_now_and_lifts_the_decision(app, live_server, page, artifacts_dir):

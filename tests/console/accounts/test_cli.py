@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app import cli
 from store.extension import database
 from store.models import AuditEvent, ConsoleAccount
-from tests.test_console_auth import sign_in
+from tests.console.accounts.test_sign_in import sign_in
 
 PASSWORD = "a long enough password"
 
@@ -79,7 +79,7 @@ def test_the_list_says_how_to_start_when_empty(app):
 def test_the_readme_says_what_adding_an_account_asks_as_the_command_does(app):
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     section = readme.split("## Coordinators' console", 1)[1].split("\n## ", 1)[0]
     assert "Both commands ask for the new account's password at the terminal, hidden and twice" in section
     assert "no `--password` option" in section

@@ -12,8 +12,8 @@ from store.extension import database
 from ivr.simulator import CallSimulator
 from store.models import Base
 from tests.conftest import PEPPER, at_paris
-from tests.test_console_auth import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
-from tests.test_console_schedules import UPP_HOURS, changes, hours_fields
+from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
+from tests.console.schedules.test_hours import UPP_HOURS, changes, hours_fields
 
 EVC_PREVIEW = "/console/lines/ecoute-violences-conjugales/preview"
 PREVIEW_3977 = "/console/lines/3977/preview"

@@ -15,7 +15,7 @@ from store.extension import database, directory
 from store.listeners import set_status
 from store.models import Listener
 from tests.conftest import SignedTwilio, at_brussels, at_paris
-from tests.test_console_auth import (
+from tests.console.accounts.test_sign_in import (
     COORDINATOR_EMAIL,
     COORDINATOR_PASSWORD,
     make_account,
@@ -341,7 +341,7 @@ def test_every_word_of_the_reports_exists_in_french_and_english():
     from console import texts
     from routing.traffic import CALLER_KINDS, CLOSED_REASONS, OUTCOME_ORDER
 
-    root = Path(__file__).resolve().parent.parent / "console" / "reports"
+    root = Path(__file__).resolve().parents[3] / "console" / "reports"
     sources = [*root.glob("*.py"), *root.glob("templates/console/*.html")]
     used = {key for path in sources for key in re.findall(r"\bt\(['\"]([a-z_.]+)['\"]", path.read_text())}
     used |= {f"outcome.{o}" for o in OUTCOME_ORDER} | {f"closed.{r}" for r in CLOSED_REASONS}

@@ -16,9 +16,9 @@ from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, set_status
 from store.models import Listener
-from tests.browser.test_console_browser import sign_in
+from tests.console.accounts.test_sign_in_browser import sign_in
 from tests.conftest import SignedTwilio, at_brussels
-from tests.test_console_auth import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
+from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
 from tests.test_queue import Caller
 
 EVC = "ecoute-violences-conjugales"
