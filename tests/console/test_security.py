@@ -13,8 +13,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.console.accounts.test_sign_in import (ADMIN_EMAIL, ADMIN_PASSWORD, COORDINATOR_EMAIL, COORDINATOR_PASSWORD,
-                                     audit_events, csrf_token, make_account, sign_in)
+from tests.support.console import (
+    COORDINATOR_EMAIL,
+    COORDINATOR_PASSWORD,
+    audit_events,
+    csrf_token,
+    make_account,
+    sign_in,
+)
+
 
 LINE_SEGMENT = re.compile(r"/lines/<(?:[^:>]+:)?([^>]+)>")
 CENTRE_SEGMENT = re.compile(r"/centres/<(?:[^:>]+:)?([^>]+)>")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app import cli
 from store.extension import database
 from store.models import AuditEvent, ConsoleAccount
-from tests.console.accounts.test_sign_in import sign_in
+from tests.support.console import sign_in
 
 PASSWORD = "a long enough password"
 

@@ -2,53 +2,28 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
-from console.accounts.records import create_account
 from store.extension import database
-from store.models import AuditEvent, ConsoleAccount
+from store.models import ConsoleAccount
+from tests.support.console import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    COORDINATOR_EMAIL,
+    COORDINATOR_PASSWORD,
+    audit_events,
+    console_rules,
+    csrf_token,
+    make_account,
+    sign_in,
+    text,
+)
 
-ADMIN_EMAIL = "admin@example.org"
-ADMIN_PASSWORD = "correct horse battery staple"
-COORDINATOR_EMAIL = "coordination@unpremierpas.example.org"
-COORDINATOR_PASSWORD = "un premier pas, toujours"
 WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
 LOCKED = "Trop de tentatives de connexion."
-SAMPLE_ARGUMENTS = {"slug": "france-victimes", "filename": "console.css"}
-
-
-def make_account(app, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, role="admin", lines=(), centres=(),
-                 name="Alex Admin", language="fr") -> int:
-    with app.app_context(), database.session() as session:
-        account = create_account(session, email=email, name=name, password=password, role=role, lines=lines,
-                                 centres=centres, language=language, now=app.config["CLOCK"]())
-        session.commit()
-        return account.id
-
-
-def csrf_token(client, path="/console/login") -> str:
-    page = text(client.get(path))
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def sign_in(client, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, **kwargs):
-    return client.post("/console/login", data={"email": email, "password": password,
-                                               "csrf_token": csrf_token(client)}, **kwargs)
-
-
-def text(response) -> str:
-    """The page as a person reads it (apostrophes are escaped in the HTML)."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-def audit_events(app) -> list[AuditEvent]:
-    with app.app_context(), database.session() as session:
-        return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
 
 
 @pytest.fixture
@@ -60,13 +35,6 @@ def admin(app):
 def coordinator(app):
     return make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["un-premier-pas"],
                         name="Camille Coordination")
-
-
-def console_rules(app):
-    """Every route under /console, whichever blueprint adds it, but the sign-in page and the stylesheet."""
-    for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/console") and rule.endpoint not in ("accounts.login", "console.static"):
-            yield rule, rule.build({name: SAMPLE_ARGUMENTS.get(name, "x") for name in rule.arguments})[1]
 
 
 def test_every_console_page_sends_anonymous_visitors_to_sign_in_and_refuses_their_posts(app, client, admin):

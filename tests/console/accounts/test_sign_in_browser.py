@@ -6,22 +6,17 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.console.accounts.test_sign_in import (
+from tests.support.console import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     COORDINATOR_EMAIL,
     COORDINATOR_PASSWORD,
     make_account,
+    sign_in_page,
 )
 
+
 LINES = ("3977", "France Victimes 116 006", "Un premier pas, Val-de-Marne", "Écoute Violences Conjugales")
-
-
-def sign_in(page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/console/login")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_an_admin_signs_in_sees_the_four_lines_in_french_and_signs_out(app, live_server, page, artifacts_dir):
@@ -61,7 +56,7 @@ def test_signing_in_works_from_the_keyboard_alone(app, live_server, page):
 
 def test_a_wrong_password_is_told_in_french_next_to_the_form(app, live_server, page):
     make_account(app)
-    sign_in(page, live_server, ADMIN_EMAIL, "not the password")
+    sign_in_page(page, live_server, ADMIN_EMAIL, "not the password")
     expect(page.get_by_role("alert")).to_have_text("Adresse e-mail ou mot de passe incorrect.")
     expect(page.get_by_label("Adresse e-mail")).to_have_value(ADMIN_EMAIL)
 
@@ -69,7 +64,7 @@ def test_a_wrong_password_is_told_in_french_next_to_the_form(app, live_server, p
 def test_a_scoped_coordinator_is_refused_another_lines_page(app, live_server, page, artifacts_dir):
     make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["un-premier-pas"],
                  name="Camille Coordination")
-    sign_in(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    sign_in_page(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     expect(page.get_by_role("article")).to_have_count(1)
     page.get_by_role("link", name="Un premier pas, Val-de-Marne").click()
     expect(page.get_by_role("heading", name="Règles de débordement")).to_be_visible()

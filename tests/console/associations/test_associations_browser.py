@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.console.accounts.test_sign_in_browser import sign_in
-from tests.console.accounts.test_sign_in import COORDINATOR_PASSWORD, make_account
+from tests.support.console import COORDINATOR_PASSWORD, make_account, sign_in_page
+
 
 EMAIL = "centre94@example.org"
 
@@ -13,7 +13,7 @@ EMAIL = "centre94@example.org"
 def test_a_centre_coordinator_manages_their_departments_associations_with_the_keyboard(
         app, live_server, page, artifacts_dir):
     make_account(app, EMAIL, COORDINATOR_PASSWORD, "coordinator", centres=["3977-94"], name="Dominique")
-    sign_in(page, live_server, EMAIL, COORDINATOR_PASSWORD)
+    sign_in_page(page, live_server, EMAIL, COORDINATOR_PASSWORD)
     page.get_by_role("link", name="Associations locales").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Associations locales d'aide aux victimes")
     expect(page.locator(".fictitious-notice")).to_contain_text("données de démonstration")

@@ -11,7 +11,7 @@ from store.directory import current_revision
 from store.extension import database
 from store.models import LineRow, OverrideRow
 from tests.conftest import at_brussels
-from tests.console.accounts.test_sign_in import (
+from tests.support.console import (
     ADMIN_EMAIL,
     COORDINATOR_EMAIL,
     COORDINATOR_PASSWORD,

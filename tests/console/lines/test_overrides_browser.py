@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.console.accounts.test_sign_in_browser import sign_in
-from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
+from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account, sign_in_page
+
 
 
 def test_a_coordinator_closes_their_line_now_and_lifts_the_decision(app, live_server, page, artifacts_dir):
     make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["un-premier-pas"],
                  name="Camille Coordination")
-    sign_in(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    sign_in_page(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     page.get_by_role("link", name="Un premier pas, Val-de-Marne").click()
     status = page.locator("main > p.status")
     expect(status).to_contain_text("Ouverte")

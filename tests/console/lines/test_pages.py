@@ -12,13 +12,7 @@ from store.extension import database
 from store.listeners import create_listener, set_status
 from store.models import CallbackRequest, LineRow, OverrideRow, QueuedCaller
 from tests.conftest import at_brussels, at_paris, make_test_app
-from tests.console.accounts.test_sign_in import (
-    COORDINATOR_EMAIL,
-    COORDINATOR_PASSWORD,
-    make_account,
-    sign_in,
-    text,
-)
+from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account, sign_in, text
 
 
 def card(page: str, slug: str) -> str:

@@ -15,14 +15,14 @@ from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, set_status
 from store.models import Listener, ListenerStatusChange, QueuedCaller
-from tests.console.accounts.test_sign_in import COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
+from tests.support.calls import bridge, Caller, ListenerLeg, qapp, rung, tw  # noqa: F401,F811 — fixtures
+from tests.support.console import COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
 # qapp and tw, fixtures: the Belgian line on a Tuesday morning and a signed Twilio client for it.
-from tests.test_queue import Caller, ListenerLeg, bridge, qapp, rung, tw  # noqa: F401,F811
 
 EVC = "ecoute-violences-conjugales"
 BOARD = f"/console/lines/{EVC}/live"
 NOOR_PHONE = "+32470111111"
-CALLER_NUMBER = "+32470000001"  # what tests.test_queue.Caller calls from
+CALLER_NUMBER = "+32470000001"  # what tests.support.calls.Caller calls from
 LISTENER_EMAIL = "noor@example.org"
 LISTENER_PASSWORD = "Noor's own password here"
 

@@ -11,9 +11,8 @@ from sqlalchemy import select
 from store.categories import classify
 from store.extension import database, directory
 from store.models import Call
-from tests.console.accounts.test_sign_in_browser import sign_in
 from tests.conftest import SignedTwilio, at_paris
-from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
+from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account, sign_in_page
 
 UN_PREMIER_PAS = "+33199009494"
 CALLER = "+33612345678"
@@ -46,7 +45,7 @@ def test_a_coordinator_flags_the_caller_of_a_call_from_the_call_log(app, live_se
     clock.now = at_paris(2026, 11, 24, 10, 0)
     nuisance = answered_call(app)
     withheld = answered_call(app, caller="anonymous")
-    sign_in(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    sign_in_page(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     page.get_by_role("link", name="Journal des appels").click()
     rows = page.locator("table.call-log tbody tr")
     expect(rows).to_have_count(3)
@@ -103,7 +102,7 @@ def test_a_coordinator_reads_the_category_report_as_a_chart_and_a_table(app, liv
             clock.now = at_paris(2026, month, 10 + index, 11, 0)
             answered_call(app, caller=f"+336000000{month}{index}", category=category)
     clock.now = at_paris(2026, 11, 24, 10, 0)
-    sign_in(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    sign_in_page(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     page.get_by_role("link", name="Rapport par catégorie").click()
     expect(page.get_by_role("heading", name="Appels par catégorie")).to_be_visible()
     page.get_by_label("Du mois").fill("2026-09")

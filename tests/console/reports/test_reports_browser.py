@@ -10,9 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.console.accounts.test_sign_in_browser import sign_in
-from tests.console.accounts.test_sign_in import ADMIN_EMAIL, ADMIN_PASSWORD, make_account
-from tests.console.reports.test_reports import evc_month  # noqa: F401  (the seeded month, played through the webhooks)
+from tests.support.console import ADMIN_EMAIL, ADMIN_PASSWORD, make_account, sign_in_page
 
 REPORT = "/console/reports/lines/ecoute-violences-conjugales?from=2026-11-02&to=2026-11-29"
 CHARTS = ("Appels par jour de la semaine et par heure", "Niveau de service par heure d'arrivée en file",
@@ -51,7 +49,7 @@ def test_the_report_shows_drawn_charts_beside_their_tables_and_downloads_csv(evc
     refused = []
     page.on("console", lambda message: refused.append(message.text)
             if "Content Security Policy" in message.text else None)
-    sign_in(page, report_server, ADMIN_EMAIL, ADMIN_PASSWORD)
+    sign_in_page(page, report_server, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.get_by_role("link", name="Rapports").click()
     expect(page.get_by_role("heading", name="Rapports", level=1)).to_be_visible()
     page.goto(report_server + REPORT)
@@ -87,7 +85,7 @@ def test_the_report_shows_drawn_charts_beside_their_tables_and_downloads_csv(evc
 
 def test_the_period_form_works_from_the_keyboard(evc_month, report_server, page, artifacts_dir):  # noqa: F811
     make_account(evc_month)
-    sign_in(page, report_server, ADMIN_EMAIL, ADMIN_PASSWORD)
+    sign_in_page(page, report_server, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.goto(report_server + "/console/reports/lines/ecoute-violences-conjugales")
     page.get_by_label("Du").fill("2026-11-16")
     page.get_by_label("Au (inclus)").fill("2026-11-22")

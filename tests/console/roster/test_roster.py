@@ -14,7 +14,7 @@ from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, pin_matches, set_status
 from store.models import AuditEvent, Listener
-from tests.console.accounts.test_sign_in import (
+from tests.support.console import (
     COORDINATOR_EMAIL,
     COORDINATOR_PASSWORD,
     audit_events,

@@ -16,10 +16,9 @@ from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, set_status
 from store.models import Listener
-from tests.console.accounts.test_sign_in_browser import sign_in
 from tests.conftest import SignedTwilio, at_brussels
-from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
-from tests.test_queue import Caller
+from tests.support.calls import Caller
+from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account, sign_in_page
 
 EVC = "ecoute-violences-conjugales"
 POLL_WAIT = 20_000  # ms: the board polls every 5 s, and the machine is shared
@@ -53,7 +52,7 @@ def test_the_live_board_shows_a_caller_arrive_and_leave_without_reloading(live_a
     add_listener(live_app, "Sam Peeters", "+32470222222", ListenerStatus.OFFLINE, EVC)
     make_account(live_app, "evc@example.org", COORDINATOR_PASSWORD, "coordinator", lines=[EVC],
                  name="Coordination EVC")
-    sign_in(page, calling_server, "evc@example.org", COORDINATOR_PASSWORD)
+    sign_in_page(page, calling_server, "evc@example.org", COORDINATOR_PASSWORD)
     page.get_by_role("link", name="En direct").click()
     page.get_by_role("link", name="Tableau en direct : Écoute Violences Conjugales").click()
     expect(page.get_by_role("heading", name="En direct : Écoute Violences Conjugales")).to_be_visible()
@@ -90,7 +89,7 @@ def test_a_listener_pauses_from_their_own_page(app, live_server, page, artifacts
         create_account(session, email="noor@example.org", name="Noor Haddad", password="Noor's own password",
                        role="listener", listener_id=noor, now=app.config["CLOCK"]())
         session.commit()
-    sign_in(page, live_server, "noor@example.org", "Noor's own password")
+    sign_in_page(page, live_server, "noor@example.org", "Noor's own password")
     expect(page.get_by_role("heading", name="Ma disponibilité", level=1)).to_be_visible()
     expect(page.locator(".my-status")).to_contain_text("disponible")
     expect(page.get_by_role("navigation")).not_to_contain_text("Tableau de bord")
@@ -111,7 +110,7 @@ def test_a_listener_pauses_from_their_own_page(app, live_server, page, artifacts
 def test_a_coordinator_adds_a_listener_then_is_refused_another_lines_board(app, live_server, page, artifacts_dir):
     make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["un-premier-pas"],
                  name="Camille Coordination")
-    sign_in(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    sign_in_page(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     page.get_by_role("link", name="Écoutants").click()
     page.get_by_role("link", name="Ajouter un écoutant").click()
     page.get_by_label("Nom").fill("Lou Bernard")

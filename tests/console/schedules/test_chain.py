@@ -11,8 +11,7 @@ from directory_data.loader import read_directory, write_directory
 from store.documents import export_documents, line_document, lines_query
 from store.extension import database
 from store.models import LineRow
-from tests.console.accounts.test_sign_in import audit_events, make_account, sign_in, text
-from tests.console.schedules.test_hours import changes, revision
+from tests.support.console import audit_events, changes, make_account, revision, sign_in, text
 
 UPP = "+33199009494"
 CHAIN = "/console/lines/un-premier-pas/chain"

@@ -4,52 +4,23 @@ from __future__ import annotations
 
 import re
 
-from store.extension import database
-from store.directory import current_revision
 from tests.conftest import at_paris
-from tests.console.accounts.test_sign_in import (
+from tests.support.console import (
+    CENTRE_94,
     COORDINATOR_EMAIL,
     COORDINATOR_PASSWORD,
+    UPP,
+    UPP_HOURS,
     audit_events,
+    changes,
     csrf_token,
+    hours_fields,
     make_account,
+    revision,
     sign_in,
     text,
+    words,
 )
-
-UPP = "+33199009494"  # Un premier pas (fictitious Twilio number)
-UPP_HOURS = "/console/lines/un-premier-pas/hours"
-CENTRE_94 = "/console/centres/3977-94/hours"
-
-
-def words(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(response)))
-
-
-def hours_fields(client, path=UPP_HOURS, **changes) -> dict[str, str]:
-    """The hours form as the page fills it, with ``changes`` typed over it."""
-    page = text(client.get(path))
-    fields = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
-              "fingerprint": re.search(r'name="fingerprint" value="([^"]+)"', page).group(1)}
-    for name, value in re.findall(r'<input type="(?:hidden|time|text)"[^>]*?name="([^"]+)" value="([^"]*)"', page):
-        fields.setdefault(name, value)
-    for name in re.findall(r'<input type="checkbox" id="[^"]+" name="([^"]+)" value="yes" checked', page):
-        fields[name] = "yes"
-    fields["holiday_closes"] = "yes" if 'id="holiday_closes-yes" name="holiday_closes" value="yes" checked' in page else "no"
-    country = re.search(r'<select id="holiday_country".*?<option value="([^"]*)" selected', page, re.S)
-    fields["holiday_country"] = country.group(1) if country else ""
-    fields.update(changes)
-    return fields
-
-
-def changes(app) -> list[str]:
-    return [e.action for e in audit_events(app) if e.action != "login"]
-
-
-def revision(app) -> int:
-    with app.app_context(), database.session() as session:
-        return current_revision(session)
-
 
 def test_the_editor_shows_the_line_hours_as_its_file_says_them(app, client):
     make_account(app)

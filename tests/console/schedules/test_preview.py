@@ -12,8 +12,17 @@ from store.extension import database
 from ivr.simulator import CallSimulator
 from store.models import Base
 from tests.conftest import PEPPER, at_paris
-from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
-from tests.console.schedules.test_hours import UPP_HOURS, changes, hours_fields
+from tests.support.console import (
+    COORDINATOR_EMAIL,
+    COORDINATOR_PASSWORD,
+    UPP_HOURS,
+    changes,
+    csrf_token,
+    hours_fields,
+    make_account,
+    sign_in,
+    text,
+)
 
 EVC_PREVIEW = "/console/lines/ecoute-violences-conjugales/preview"
 PREVIEW_3977 = "/console/lines/3977/preview"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.console.accounts.test_sign_in_browser import sign_in
-from tests.console.accounts.test_sign_in import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
+from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account, sign_in_page
+
 
 LINE = "Un premier pas, Val-de-Marne"
 
@@ -13,7 +13,7 @@ LINE = "Un premier pas, Val-de-Marne"
 def coordinator(app, live_server, page) -> None:
     make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["un-premier-pas"],
                  name="Camille Coordination")
-    sign_in(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    sign_in_page(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     page.get_by_role("link", name=LINE).click()
 
 
