@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
+from pathlib import Path
 from string import Formatter
 
 import pytest
@@ -66,3 +69,32 @@ def test_the_console_has_words_only_for_codes_that_exist_with_the_same_blanks():
         mismatched = {code: blanks(table[f"problem.{code}"]) for code in codes
                       if not blanks(table[f"problem.{code}"]) <= blanks(ENGLISH[code])}
         assert mismatched == {}
+
+
+def test_words_given_instead_of_a_code_are_still_said_as_written():
+    problem = Problem("f.yaml", "menu", "must name a prompt")
+    assert (problem, problem.code) == ("f.yaml: menu: must name a prompt", "unworded")
+
+
+def test_every_validator_of_the_directory_gives_a_code_not_english_words():
+    worded = []
+    for path in (Path(__file__).resolve().parent.parent / "directory_data").glob("*.py"):
+        for call in (node for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Call)):
+            # problems.add(path, code, ...) and Problem(file, path, code, ...)
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "add" and len(call.args) >= 2:
+                code = call.args[1]
+            elif isinstance(call.func, ast.Name) and call.func.id == "Problem" and len(call.args) >= 3:
+                code = call.args[2]
+            else:
+                continue
+            choices = [code.body, code.orelse] if isinstance(code, ast.IfExp) else [code]
+            if not all(_is_code(choice) for choice in choices):
+                worded.append((path.name, call.lineno, ast.unparse(code)))
+    assert worded == []
+
+
+def _is_code(node: ast.expr) -> bool:
+    """A literal code ("time_range"), or a code handed on from another problem (``code``, ``problem.code``)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and re.fullmatch(r"[a-z_]+", node.value) is not None
+    return (isinstance(node, ast.Name) and node.id == "code") or (isinstance(node, ast.Attribute) and node.attr == "code")
