@@ -7,7 +7,8 @@ from flask import Blueprint
 from console.blueprint import guard
 from console.live import views
 
-live = guard(Blueprint("live", __name__, url_prefix="/console", template_folder="templates"), passive=("live_board_data",))
+live = guard(Blueprint("live", __name__, url_prefix="/console", template_folder="templates"),
+             passive=("live_board_data",))
 
 live.add_url_rule("/live", view_func=views.live_boards)
 live.add_url_rule("/lines/<slug>/live", view_func=views.live_board)
