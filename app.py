@@ -25,6 +25,7 @@ def utc_now() -> datetime:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("HELPLINE_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app.extensions["app_factory"] = create_app  # throwaway copies (previews, scripts) are built without importing app
     _load_settings(app, config)
     _configure_logging(app)
     _init_extensions(app)
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from ivr.presence import presence
     from ivr.callback_dial import callback_dial
     from ivr.callbacks import callback
+    from ivr.hold_music import hold_music
     from ivr.queue import queue
     from ivr.webhooks import voice
     from store.health import health
@@ -89,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(callback)
     app.register_blueprint(callback_dial)
     app.register_blueprint(presence)
+    app.register_blueprint(hold_music)
     # The console: its layout, then one blueprint per feature, each guarded by its own access rule.
     for blueprint in (console, accounts, lines, schedules, roster, me, live, reports, operations, associations):
         app.register_blueprint(blueprint)
@@ -150,7 +153,7 @@ def cli(context: click.Context) -> None:
 
 
 def _register_commands() -> None:
-    from ivr.cli import call_command, demo_command, status_command, sweep_command
+    from ivr.cli import call_command, demo_command, script_command, status_command, sweep_command
     from store.cli import db_group, directory_group
     from store.metrics_cli import queue_group
     from store.listener_cli import listeners_group
@@ -162,6 +165,7 @@ def _register_commands() -> None:
     cli.add_command(directory_group)
     cli.add_command(call_command)
     cli.add_command(status_command)
+    cli.add_command(script_command)
     cli.add_command(demo_command)
     cli.add_command(queue_group)
     cli.add_command(listeners_group)

@@ -196,6 +196,8 @@ class Pacing:
                 seconds += len(verb.text or "") / self.speech_chars_per_second
             elif verb.tag == "Pause":
                 seconds += float(verb.get("length", "1"))
+            elif verb.tag == "Play":
+                seconds += play_seconds(verb)
             elif verb.tag == "Gather" and timeouts:
                 seconds += float(verb.get("timeout", "5"))
         return seconds
@@ -204,7 +206,8 @@ class Pacing:
         """How long a wait document plays before Twilio fetches the next one."""
         if self.wait_cap is None:
             return self.plays(document) if document is not None else 1.0
-        pauses = sum(float(p.get("length", "1")) for p in document.iter("Pause")) if document is not None else 1.0
+        pauses = (sum(float(p.get("length", "1")) for p in document.iter("Pause"))
+                  + sum(play_seconds(p) for p in document.iter("Play"))) if document is not None else 1.0
         return min(max(pauses, 0.2), self.wait_cap)
 
     def keys(self, prompt: ET.Element, digits: str) -> float:
@@ -386,7 +389,7 @@ class TwilioEmulator:
     def _play(self, leg: CallerLeg, document: ET.Element) -> ET.Element | None:
         """Plays ``document`` on the caller's phone, verb after verb; the next document, or None once hung up."""
         for verb in document:
-            if verb.tag in ("Say", "Pause"):
+            if verb.tag in ("Say", "Pause", "Play"):
                 if not self._spend(self.pacing.plays(verb)):
                     return None
             elif verb.tag == "Gather":
@@ -503,3 +506,11 @@ def run_storm(emulator: TwilioEmulator, concurrency: int, calls: int, seconds: f
         if time.monotonic() > deadline + 60:
             emulator.stopping.set()  # a bound on the bound: calls still running are abandoned
     return time.monotonic() - started
+
+
+def play_seconds(verb: ET.Element) -> float:
+    """How long a <Play> lasts: the engine's hold music is CLIP_SECONDS a loop; another file is taken as 30 s."""
+    from ivr.hold_music import CLIP_SECONDS
+
+    one = CLIP_SECONDS if (verb.text or "").endswith("/media/hold-music.wav") else 30.0
+    return one * max(1, int(verb.get("loop", "1") or 1))

@@ -99,7 +99,7 @@ def rule_words(rule: OverflowRule) -> str:
     if action.kind is ActionKind.MESSAGE:
         words = t("action.message", target=_message_words(action)) if action.prompt else t("action.message_text")
     elif action.kind in (ActionKind.QUEUE, ActionKind.FORWARD):
-        words = t(f"action.{action.kind.value}", target=action.label or action.target or action.number or "")
+        words = t(f"action.{action.kind.value}", target=action.label.fr if action.label else action.name or action.target or action.number or "")
     else:
         words = t(f"action.{action.kind.value}")
     conditions = [w for w in rule.when if w.condition is not Condition.ALWAYS]

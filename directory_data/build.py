@@ -71,7 +71,7 @@ def parse_condition(text: str) -> When:
 
 
 def resolve_target(target: str | None) -> tuple[str | None, str | None]:
-    """(number to dial, label for people) for a service id or an E.164 number."""
+    """(number to dial, short name for the call's record) for a service id or an E.164 number."""
     if target is None:
         return None, None
     service = load_services().get(target)
@@ -82,12 +82,15 @@ def resolve_target(target: str | None) -> tuple[str | None, str | None]:
 
 def build_rule(doc: Mapping[str, Any], line_pool: str) -> OverflowRule:
     kind = ActionKind(doc["action"])
-    number, label = resolve_target(doc.get("target")) if kind is ActionKind.FORWARD else (None, None)
+    number, name = resolve_target(doc.get("target")) if kind is ActionKind.FORWARD else (None, None)
+    label = doc.get("label")
     action = Action(
         kind=kind,
         number=number,
         target=(doc.get("target") or line_pool) if kind is ActionKind.QUEUE else doc.get("target"),
-        label=doc.get("label") or label,
+        # A service is named by its own spoken words ("le 107, Télé-Accueil"); a number by the rule's label.
+        label=localized({"fr": label} if isinstance(label, str) else label),
+        name=name,
         timeout=doc.get("timeout", 20),
         text=localized(doc.get("text")),
         prompt=doc.get("prompt"),
@@ -143,6 +146,7 @@ def build_line(doc: Mapping[str, Any], overrides: Iterable[Override] = ()) -> Li
         retention_days=doc.get("retention_days") or DEFAULT_RETENTION_DAYS,
         categories=build_categories(doc.get("categories")),
         throttle=build_throttle(doc.get("throttle")),
+        hold_music=doc.get("hold_music"),
     )
 
 

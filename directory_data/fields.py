@@ -290,7 +290,7 @@ def check_aware(value: Any, timezone: Any, path: str, problems: Problems) -> dat
     return local.astimezone(UTC).astimezone(zone)
 
 
-def check_alternatives(value: Any, problems: Problems) -> list[str]:
+def check_alternatives(value: Any, country: str, problems: Problems) -> list[str]:
     services = load_services()
     if not isinstance(value, list):
         problems.add("alternatives", "alternatives")
@@ -298,6 +298,8 @@ def check_alternatives(value: Any, problems: Problems) -> list[str]:
     for index, service in enumerate(value):
         if service not in services:
             problems.add(f"alternatives[{index}]", "unknown_service", value=service)
+        elif services[service].country != country:
+            problems.add(f"alternatives[{index}]", "service_country", value=service, country=country)
     return [str(v) for v in value]
 
 
@@ -309,6 +311,8 @@ def check_target(value: Any, country: str, path: str, problems: Problems) -> str
     if isinstance(value, str) and value in services:
         if not services[value].dial_number:
             problems.add(path, "service_without_number", value=value)
+        elif services[value].country != country:
+            problems.add(path, "service_country", value=value, country=country)
         return value
     number = e164(value, country)
     if number is None:
@@ -316,3 +320,13 @@ def check_target(value: Any, country: str, path: str, problems: Problems) -> str
     return number
 
 
+
+
+def check_audio_url(value: Any, path: str, problems: Problems) -> str | None:
+    """An absolute http(s) address Twilio can fetch and <Play> (hold music)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+/\S*$", value):
+        problems.add(path, "audio_url")
+        return None
+    return value

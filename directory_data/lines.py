@@ -8,6 +8,7 @@ from typing import Any
 from directory_data.callback_settings import check_callback, check_email_settings, check_retention
 from directory_data.categories import check_categories, check_throttle
 from directory_data.pools import check_queue
+from directory_data.reference import safety_countries
 from directory_data.fields import (
     ACTIONS,
     CLOSED_REASONS,
@@ -16,6 +17,7 @@ from directory_data.fields import (
     THRESHOLD_CONDITIONS,
     Problems,
     check_alternatives,
+    check_audio_url,
     check_bool,
     check_choice,
     check_closures,
@@ -39,14 +41,14 @@ LINE_KEYS = {
     "greeting", "danger_notice", "menu", "quick_exit_key", "hours", "holidays", "closures",
     "alternatives", "closed_message", "emergency_fallback", "after_hours_email", "caller_id",
     "handoff_network", "department_retries", "overflow", "pool", "notes", "queue", "callback", "email",
-    "retention_days", "categories", "throttle",
+    "retention_days", "categories", "throttle", "hold_music",
 }  # fmt: skip
 # The order settings are written in a line's file, and exported in.
 LINE_ORDER = (
     "id", "name", "country", "numbers", "display_number", "timezone", "language", "languages", "voices",
     "greeting", "danger_notice", "quick_exit_key", "menu", "hours", "holidays", "closures", "after_hours_email",
     "alternatives", "closed_message", "caller_id", "handoff_network", "department_retries",
-    "emergency_fallback", "pool", "queue", "callback", "email", "retention_days", "categories", "throttle", "notes",
+    "emergency_fallback", "pool", "hold_music", "queue", "callback", "email", "retention_days", "categories", "throttle", "notes",
     "overflow",
 )  # fmt: skip
 CENTRE_KEYS = {"id", "name", "network", "departments", "number", "display_number", "timezone", "hours",
@@ -68,6 +70,8 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
     if country not in ("FR", "BE"):
         problems.add("country", "country")
         country = "FR"
+    elif country not in safety_countries():
+        problems.add("country", "country_without_safety", value=country, choices=", ".join(sorted(safety_countries())))
     languages = raw.get("languages") or ["fr"]
     if not isinstance(languages, list):
         problems.add("languages", "languages_list")
@@ -89,7 +93,7 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         "hours": check_hours(raw.get("hours"), "hours", problems),
         "holidays": check_holidays(raw.get("holidays"), country, "holidays", problems),
         "closures": check_closures(raw.get("closures") or [], raw.get("timezone"), problems),
-        "alternatives": check_alternatives(raw.get("alternatives") or [], problems),
+        "alternatives": check_alternatives(raw.get("alternatives") or [], country, problems),
         "closed_message": check_localized(raw.get("closed_message"), "closed_message", problems),
         "emergency_fallback": check_target(raw.get("emergency_fallback"), country, "emergency_fallback", problems),
         "after_hours_email": check_email(raw.get("after_hours_email"), problems),
@@ -98,6 +102,7 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         "department_retries": check_int(raw.get("department_retries", 2), "department_retries", problems, 0, 5),
         "overflow": check_overflow(raw.get("overflow"), country, problems),
         "pool": str(raw.get("pool") or slug),
+        "hold_music": check_audio_url(raw.get("hold_music"), "hold_music", problems),
         "queue": check_queue(raw.get("queue"), problems),
         "callback": check_callback(raw.get("callback"), problems),
         "email": check_email_settings(raw.get("email"), problems),
@@ -108,9 +113,24 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
     }
     if doc["language"] not in doc["languages"]:
         problems.add("languages", "language_missing", value=doc["language"])
+    _check_every_language(doc, problems)
     if doc["menu"] and doc["quick_exit_key"] and doc["quick_exit_key"] in doc["menu"]["options"]:
         problems.add("menu.options", "quick_exit_key", value=doc["quick_exit_key"])
     return doc
+
+
+def _check_every_language(doc: dict[str, Any], problems: Problems) -> None:
+    """A caller who chose English hears English only: each text callers hear exists in every line language."""
+    texts = [("greeting", doc["greeting"]), ("closed_message", doc["closed_message"])]
+    if doc["menu"]:
+        texts.append(("menu.prompt", doc["menu"]["prompt"]))
+        texts += [(f"menu.options.{key}.say", option.get("say")) for key, option in doc["menu"]["options"].items()]
+    texts += [(f"overflow[{index}].{key}", rule.get(key))
+              for index, rule in enumerate(doc["overflow"]) for key in ("text", "label")]
+    for path, text in texts:
+        for language in doc["languages"] if isinstance(text, dict) else ():
+            if not text.get(language):
+                problems.add(path, "words_missing", value=language)
 
 
 def _slug(value: Any, problems: Problems) -> str:
@@ -196,7 +216,10 @@ def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, A
         rule["target"] = check_target(argument, country, f"{path}.forward", problems)
         rule["timeout"] = check_int(raw.get("timeout", 20), f"{path}.timeout", problems, 5, 120)
         if raw.get("label"):
-            rule["label"] = str(raw["label"])
+            rule["label"] = check_localized(raw["label"], f"{path}.label", problems)
+        elif rule["target"] and rule["target"].startswith("+"):
+            # Callers hear "Nous vous mettons en relation avec <label>": a number needs words, with their article.
+            problems.add(f"{path}.label", "forward_label")
     elif action == "handoff":
         if argument != "department":
             problems.add(f"{path}.handoff", "handoff_target")

@@ -21,11 +21,13 @@ __all__ = [
     "ReferenceDataError",
     "load_departments",
     "load_services",
+    "safety_countries",
 ]
 
 _HERE = Path(__file__).resolve().parent
 DEPARTMENTS_PATH = _HERE / "departments.yaml"
 SERVICES_PATH = _HERE / "services.yaml"
+PROMPTS_DIR = _HERE / "prompts"
 
 COUNTRIES = frozenset({"FR", "BE"})
 _FR_CODE = re.compile(r"(?:0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-6])")
@@ -308,3 +310,16 @@ def load_services(path: str | Path | None = None) -> dict[str, Service]:
     if path is None:
         return dict(_default_services())
     return _parse_services(Path(path))
+
+
+@functools.cache
+def safety_countries() -> frozenset[str]:
+    """The countries that every per-country prompt (danger notice, goodbye…) has, in every language.
+
+    A caller must never hear another country's emergency numbers, so a line's country must be one of these."""
+    countries: set[str] | None = None
+    for path in sorted(PROMPTS_DIR.glob("*.yaml")):
+        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).values():
+            if isinstance(entry, dict):
+                countries = set(entry) if countries is None else countries & set(entry)
+    return frozenset(countries or ())

@@ -14,7 +14,7 @@ from routing.chain import describe_status
 from schedules import status_at
 from store.extension import database, directory
 
-MARKS = {"say": "  says    ", "press": "  presses ", "silence": "  silence ", "dial": "  dials   ",
+MARKS = {"say": "  says    ", "press": "  presses ", "silence": "  silence ", "music": "  music   ", "dial": "  dials   ",
          "whisper": "  whisper ", "queue": "  queue   ", "hangup": "  hangs up", "error": "  ERROR   "}  # fmt: skip
 
 
@@ -65,7 +65,7 @@ def _masked(number: str) -> str:
 @click.argument("line_name", metavar="LINE")
 @click.option("--at", "at", help="Local time of the call in the line's time zone, e.g. 2026-07-21T19:00 (default: now).")
 @click.option("--from", "caller", default="anonymous", show_default=True, help="The caller's number, or anonymous.")
-@click.option("--press", "presses", multiple=True, help="Keys pressed at each question, in order (e.g. 94000#).")
+@click.option("--press", "presses", multiple=True, help="Keys pressed at each question, in order (e.g. 94000#; - for no key at all, which times out).")
 @click.option("--outcome", "outcomes", multiple=True, help="What a dialled number does: +3225550107=busy.")
 @click.option("--default-outcome", type=click.Choice(DIAL_STATUSES), default="completed", show_default=True)
 @with_appcontext
@@ -154,3 +154,21 @@ def sweep_command() -> None:
     from ivr.sweep import sweep
 
     click.echo(sweep(current_app._get_current_object()).summary())
+
+
+@click.command("script")
+@click.argument("line_name", metavar="LINE")
+@click.option("--lang", "language", type=click.Choice(("fr", "en")), default="fr", show_default=True,
+              help="The language the caller chose (en: as on a number pointed at /voice/incoming?l=en).")
+@with_appcontext
+def script_command(line_name: str, language: str) -> None:
+    """Print what callers hear on LINE, on every path, played in a throwaway copy of the directory."""
+    from ivr.sandbox import sandbox
+    from ivr.scripts import REFERENCE_MONDAY, script
+
+    snapshot = _snapshot()
+    line = _find_line(snapshot, line_name)
+    start = datetime.combine(REFERENCE_MONDAY, datetime.min.time(), ZoneInfo(line.schedule.timezone))
+    clock = SimulatedClock(start)
+    with database.session() as session, sandbox(current_app._get_current_object(), session, clock, start) as app:
+        click.echo(script(app, line.slug, language))

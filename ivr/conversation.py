@@ -13,7 +13,7 @@ from directory_data.reference import load_departments, load_services
 from ivr import prompts
 from ivr.state import CallState
 from routing.chain import Decision, Step, StepKind, decide
-from routing.model import Line, LiveState
+from routing.model import ActionKind, Line, LiveState
 from store import calls
 from store.snapshot import Snapshot
 from store.models import Call
@@ -103,9 +103,24 @@ def welcome(turn: Turn) -> VoiceResponse:
     if turn.line.danger_notice:
         turn.say_prompt("danger_notice")
     if turn.line.menu is not None:
+        say_what_happens_now(turn)
         ask_menu(turn)
         return turn.response
     return route(turn)
+
+
+def say_what_happens_now(turn: Turn) -> None:
+    """Before any question, the truth: closed (why, until when), or a listener about to answer — never a
+    promise the chain will not keep."""
+    decision = _decide(turn)
+    _announce_closed_if_due(turn, decision)
+    if decision.status.is_open and decision.final_step.kind is StepKind.QUEUE:
+        turn.say_prompt("listener_will_answer")
+
+
+def _decide(turn: Turn) -> Decision:
+    return decide(turn.line, turn.state.facts(turn.caller_withheld), turn.now, turn.live, turn.snapshot.centres,
+                  start_at=turn.state.rule, associations=turn.snapshot.associations)
 
 
 def ask_menu(turn: Turn) -> None:
@@ -139,7 +154,9 @@ def answer_menu(turn: Turn, digits: str, no_input: bool) -> VoiceResponse:
     turn.record("menu", f"pressed {option.digit}")
     state = turn.state.but(attempts=0)
     if option.language and option.language in turn.line.languages:
-        state = state.but(language=option.language)
+        # A caller who chose another language hears the closure again, in the words they understand.
+        state = state.but(language=option.language, closed_announced=state.closed_announced and
+                          option.language == turn.state.language)
         turn.call.language = option.language
     if option.caller_type:
         state = state.but(caller_type=option.caller_type)
@@ -167,15 +184,7 @@ def quick_exit(turn: Turn) -> VoiceResponse:
 def route(turn: Turn) -> VoiceResponse:
     """Run the chain from the state's rule until a step holds the call."""
     for _ in range(MAX_INLINE_STEPS):
-        decision = decide(
-            turn.line,
-            turn.state.facts(turn.caller_withheld),
-            turn.now,
-            turn.live,
-            turn.snapshot.centres,
-            start_at=turn.state.rule,
-            associations=turn.snapshot.associations,
-        )
+        decision = _decide(turn)
         turn.record("decision", decision.explain(), turn.state.rule)
         if not decision.status.is_open:
             turn.call.closed_reason = decision.status.reason.value
@@ -196,8 +205,10 @@ def route(turn: Turn) -> VoiceResponse:
 def _announce_closed_if_due(turn: Turn, decision: Decision) -> None:
     """Closed lines say why and when they reopen — unless the caller is being handed to an open centre."""
     status = decision.status
-    final = decision.final_step.kind
-    if status.is_open or turn.state.closed_announced or final in (StepKind.HANDOFF, StepKind.ASK_DEPARTMENT):
+    final = decision.final_step
+    to_a_centre = final.kind is StepKind.HANDOFF or (
+        final.kind is StepKind.ASK_DEPARTMENT and final.action is not None and final.action.kind is ActionKind.HANDOFF)
+    if status.is_open or turn.state.closed_announced or to_a_centre:
         return
     turn.state = turn.state.but(closed_announced=True)
     if turn.line.after_hours_email and turn.line.email.on_after_hours_call:
@@ -207,12 +218,11 @@ def _announce_closed_if_due(turn: Turn, decision: Decision) -> None:
     if turn.line.after_hours_email:
         turn.say_prompt("email", email=turn.line.after_hours_email)
     services = load_services()
-    named = [services[s] for s in turn.line.alternatives if s in services]
+    # The service the caller is about to be put through to is not also given as a number to call.
+    forwarded_to = final.action.target if final.kind is StepKind.FORWARD and final.action is not None else None
+    named = [services[s] for s in turn.line.alternatives if s in services and s != forwarded_to]
     if named:
-        spoken = [
-            {"spoken": s.spoken.get(turn.language), "name": s.name.get(turn.language), "hours": s.hours.get(turn.language)}
-            for s in named
-        ]
+        spoken = [{"spoken": spoken_service(s, turn.language), "hours": s.hours.get(turn.language)} for s in named]
         turn.say_prompt("alternatives", services=spoken)
 
 
@@ -282,11 +292,17 @@ def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
 
 
 def _spoken_label(turn: Turn, step: Step) -> str:
-    """A service is named as people know it ("le 107, Télé-Accueil"); a number by the rule's label."""
-    service = load_services().get(step.action.target or "")
-    if service is not None and not step.action.label:
-        return f"{service.spoken.get(turn.language)}, {service.name.get(turn.language)}"
-    return step.action.label or ""
+    """A service is named as people know it ("le 107, Télé-Accueil"); a number by the rule's label, which the
+    loader requires and which carries its article ("l'équipe d'écoute")."""
+    if step.action.label is not None:
+        return step.action.label.get(turn.language)
+    return spoken_service(load_services()[step.action.target], turn.language)
+
+
+def spoken_service(service, language: str) -> str:
+    """"le 107, Télé-Accueil": the number as said, then the name (a name that is a number says it once)."""
+    spoken, name = service.spoken.get(language), service.name.get(language)
+    return spoken if name in (service.number, spoken) else f"{spoken}, {name}"
 
 
 def _dial(turn: Turn, step: Step, after: CallState, whisper: str) -> None:
@@ -330,9 +346,12 @@ def answer_department(turn: Turn, digits: str, ask: Callable[[Turn], None] | Non
         turn.record("department", "no department given" if not cleaned else "gave up after invalid codes")
         from schedules import status_at
 
-        if announce_national and status_at(turn.line.schedule, turn.now).is_open:  # closed: says so instead
-            turn.say_prompt("department_national")
         turn.state = turn.state.but(department_asked=True, attempts=0)
+        # Said only when the national team's queue takes the call: a forward names where it goes itself, and
+        # a closed line says so instead.
+        if announce_national and status_at(turn.line.schedule, turn.now).is_open \
+                and _decide(turn).final_step.kind is StepKind.QUEUE:
+            turn.say_prompt("department_national")
         return route(turn)
     turn.record("department", "invalid postal code")
     turn.say_prompt("department_invalid")

@@ -61,7 +61,7 @@ def read_details(turn: Turn, orientation: Orientation, after: CallState, repeats
                     hours=spoken_hours(association.schedule, turn.language), is_open=status.is_open,
                     reopens=status.reopens_at)
     # say_prompt's own first parameter is named "key": the prompt's {{ key }} is rendered here instead.
-    turn.say(prompts.render("association_repeat", turn.language, turn.line.country, **turn.context(key=REPEAT_KEY)),
+    turn.say(prompts.render("association_repeat", turn.language, **turn.context(key=REPEAT_KEY)),
              gather)
     turn.response.append(gather)
     turn.response.redirect(turn.url("orientation_repeat", after, a=association.slug, k=repeats), method="POST")

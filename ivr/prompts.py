@@ -42,15 +42,25 @@ def prompt_keys(language: str = "fr") -> list[str]:
     return sorted(_catalogue(language))
 
 
-def render(name: str, language: str, country: str = "FR", /, **context: Any) -> str:
-    """The prompt ``name`` in ``language`` (French when missing), rendered with ``context``."""
+class NoCountryVariant(LookupError):
+    """A prompt that differs by country (the danger numbers) asked for a country it does not know."""
+
+
+def render(name: str, language: str, /, country: str | None = None, **context: Any) -> str:
+    """The prompt ``name`` in ``language`` (French when missing), rendered with ``context``.
+
+    Prompts that name emergency numbers have one variant per country; rendering one needs the line's country
+    — by position or by keyword — and never guesses it (the loader refuses a line of a country that has no
+    variant: directory_data.reference.safety_countries)."""
     language = language if language in LANGUAGES else "fr"
     entry = _catalogue(language).get(name)
     if entry is None:
         entry = _catalogue("fr")[name]
-    if isinstance(entry, dict):  # per-country variants (emergency numbers differ)
-        entry = entry.get(country) or entry.get("FR") or next(iter(entry.values()))
-    return render_text(entry, **{"country": country, **context})
+    if isinstance(entry, dict):
+        if country not in entry:
+            raise NoCountryVariant(f"prompt {name!r} has no {language} variant for country {country!r}")
+        entry = entry[country]
+    return render_text(entry, country=country, **context)
 
 
 def render_text(text: str, **context: Any) -> str:

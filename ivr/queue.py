@@ -9,6 +9,7 @@ from sqlalchemy import select
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr import prompts, screening
+from ivr.hold_music import loops_for
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.state import CallState
@@ -130,7 +131,11 @@ def _announce(session, response, caller, line, state, now) -> None:
                     action_on_empty_result=False)
     if settings.leave_key:
         say(gather, prompts.render("queue_leave_key", language, line.country, key=settings.leave_key), language, line)
-    gather.pause(length=settings.announce_every)
+    # Music, not silence, until the next announcement: the line's own, or the engine's ten-second loop.
+    if line.hold_music:
+        gather.play(line.hold_music)
+    else:
+        gather.play(public("/media/hold-music.wav"), loop=loops_for(settings.announce_every))
     response.append(gather)
 
 

@@ -13,12 +13,15 @@ from twilio.request_validator import RequestValidator
 
 MAX_REQUESTS = 60
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
+NO_KEY = "-"  # a press that is no key at all: the <Gather> times out
 
 
 @dataclass
 class Entry:
-    kind: str  # say, press, silence, dial, whisper, queue, hangup, error
+    kind: str  # say, press, silence, music, dial, whisper, queue, hangup, error
     text: str
+    code: str | None = None  # for notes other interfaces put in their own words: waits, waited, leaves, music
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -28,8 +31,8 @@ class Transcript:
     dialled: list[str] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
 
-    def add(self, kind: str, text: str) -> None:
-        self.entries.append(Entry(kind, text))
+    def add(self, kind: str, text: str, code: str | None = None, **params) -> None:
+        self.entries.append(Entry(kind, text, code, params))
 
     def said(self) -> str:
         return "\n".join(e.text for e in self.entries if e.kind == "say")
@@ -56,7 +59,8 @@ class CallSimulator:
 
     def __init__(self, app: Flask, to: str, caller: str = "anonymous", presses: list[str] | None = None,
                  outcomes: dict[str, str] | None = None, default_outcome: str = "completed",
-                 queue_result: str = "hangup", clock: SimulatedClock | None = None):
+                 queue_result: str = "hangup", clock: SimulatedClock | None = None,
+                 entry: str = "/voice/incoming", waits: list[float] | None = None):
         self.app = app
         self.client = app.test_client()
         self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
@@ -68,6 +72,8 @@ class CallSimulator:
         self.default_outcome = default_outcome
         self.queue_result = queue_result
         self.clock = clock
+        self.entry = entry  # a number for English callers may point at /voice/incoming?l=en
+        self.waits = list(waits or [0.0])  # seconds in the queue at each fetch of the wait document
         self.sid = "CA" + uuid.uuid4().hex
         self.transcript = Transcript(self.sid)
         self.requests = 0
@@ -102,7 +108,7 @@ class CallSimulator:
         return params
 
     def run(self) -> Transcript:
-        document = self.post("/voice/incoming", self.call_params(CallStatus="ringing"))
+        document = self.post(self.entry, self.call_params(CallStatus="ringing"))
         while document is not None:
             document = self.play(document)
         return self.transcript
@@ -115,6 +121,8 @@ class CallSimulator:
                 self.transcript.add("say", (verb.text or "").strip())
             elif tag == "Pause":
                 self.transcript.add("silence", f"{verb.get('length', '1')} s")
+            elif tag == "Play":
+                self.transcript.add("music", _play_words(verb), "music")
             elif tag == "Gather":
                 following = self.gather(verb)
                 if following is not False:
@@ -136,11 +144,9 @@ class CallSimulator:
         return None
 
     def gather(self, verb: ET.Element):
-        for child in verb:
-            if child.tag == "Say":
-                self.transcript.add("say", (child.text or "").strip())
-        if self.presses:
-            digits = self.presses.pop(0)
+        self.heard(verb)
+        digits = self.presses.pop(0) if self.presses else NO_KEY
+        if digits != NO_KEY:
             self.transcript.add("press", digits or "(only the end key)")
             return self.post(verb.get("action"), self.call_params(Digits=digits.rstrip("#")))
         self.transcript.add("press", "(nothing: timeout)")
@@ -167,12 +173,49 @@ class CallSimulator:
             return self.post(verb.get("action"), self.call_params(DialCallStatus=status))
         return None if status == "completed" else False
 
+    def heard(self, element: ET.Element) -> None:
+        """What a <Gather> or a wait document plays while the caller listens: words, music, silence."""
+        for child in element.iter():
+            if child.tag == "Say":
+                self.transcript.add("say", (child.text or "").strip())
+            elif child.tag == "Play":
+                self.transcript.add("music", _play_words(child), "music")
+            elif child.tag == "Pause":
+                self.transcript.add("silence", f"{child.get('length', '1')} s")
+
     def enqueue(self, verb: ET.Element):
-        self.transcript.add("queue", f"waits in queue {(verb.text or '').strip()}")
-        if verb.get("waitUrl"):
-            hold = self.post(verb.get("waitUrl"), self.call_params(QueuePosition="1", QueueTime="0"))
-            for said in (hold.iter("Say") if hold is not None else ()):
-                self.transcript.add("say", (said.text or "").strip())
+        """The wait document fetched at each of ``waits`` seconds; a <Leave> ends the wait, else ``queue_result``."""
+        self.transcript.add("queue", "waits in the queue", "waits")
+        result, waited = self.queue_result, 0.0
+        for seconds in self.waits if verb.get("waitUrl") else ():
+            if self.clock is not None:
+                self.clock.advance(max(0.0, seconds - waited))
+            waited = seconds
+            hold = self.post(verb.get("waitUrl"), self.call_params(QueuePosition="1", QueueTime=str(int(seconds))))
+            if hold is None:
+                break
+            self.transcript.add("queue", f"after {int(seconds) // 60}:{int(seconds) % 60:02d} in the queue", "waited",
+                                time=f"{int(seconds) // 60}:{int(seconds) % 60:02d}")
+            self.heard(hold)
+            if hold.find("Leave") is not None:
+                result = "leave"
+                self.transcript.add("queue", "leaves the queue", "leaves")
+                break
+        if result == "bridged":
+            self.transcript.add("queue", "a listener takes the call", "bridged")
+        elif result == "hangup":
+            self.transcript.add("queue", "the caller hangs up while waiting", "hung_up")
         if verb.get("action"):
-            return self.post(verb.get("action"), self.call_params(QueueResult=self.queue_result))
+            return self.post(verb.get("action"), self.call_params(QueueResult=result))
         return None
+
+
+def _play_words(verb: ET.Element) -> str:
+    """A <Play> as a line of the transcript: the engine's hold music by name, another file by its address."""
+    from ivr.hold_music import CLIP_SECONDS
+
+    loops = int(verb.get("loop", "1") or 1)
+    url = (verb.text or "").strip()
+    if url.endswith("/media/hold-music.wav"):
+        return f"hold music, {int(CLIP_SECONDS * loops)} s"
+    return f"{url} (played {loops} time{'s' if loops > 1 else ''})"

@@ -80,14 +80,15 @@ class Action:
     kind: ActionKind
     number: str | None = None  # FORWARD: E.164 to dial
     target: str | None = None  # FORWARD: service id or number as written; QUEUE: pool name
-    label: str | None = None  # how the target is named to people ("le 107")
+    label: Localized | None = None  # how a number is named to callers, with its article ("l'équipe d'écoute")
+    name: str | None = None  # FORWARD: short name in records and the console ("107", or the number)
     timeout: int = 20  # FORWARD / HANDOFF: seconds to ring
     text: Localized | None = None  # MESSAGE: the words, a Jinja2 template
     prompt: str | None = None  # MESSAGE: key of a shared prompt instead of text
 
     def describe(self) -> str:
         if self.kind is ActionKind.FORWARD:
-            return f"forward to {self.label or self.target}"
+            return f"forward to {self.label.fr if self.label else self.name or self.target}"
         if self.kind is ActionKind.QUEUE:
             return f"queue in pool {self.target}"
         if self.kind is ActionKind.HANDOFF:
@@ -190,6 +191,7 @@ class Line:
     retention_days: int = 365
     categories: tuple[Category, ...] = ()  # keys 1 to 9 of the listener's wrap-up menu, in this order
     throttle: Throttle | None = None  # repeated calls from one caller within minutes hear a message
+    hold_music: str | None = None  # what queued callers hear between announcements (None: the engine's own)
 
     @property
     def caller_id(self) -> str:

@@ -26,6 +26,9 @@ BASTILLE_DAY = at_paris(2026, 7, 14, 10, 0)  # a Tuesday, and a public holiday
 
 
 def make_line(overflow: list[Any], slug: str = "a", number: str = A, **settings: Any) -> Line:
+    # A forward to a number is named to callers: these chains are about where calls go, so each gets a name.
+    overflow = [{"label": f"l'équipe {index}", **rule} if "forward" in rule and "-" not in str(rule["forward"])
+                else rule for index, rule in enumerate(overflow)]
     raw = {
         "id": slug,
         "name": f"Ligne {slug}",

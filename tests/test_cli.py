@@ -90,7 +90,7 @@ def test_a_simulated_call_never_rings_a_real_listener(app):
         session.commit()
     result = invoke(app, "call", "ecoute-violences-conjugales", "--at", "2026-11-24T10:00")
     assert result.exit_code == 0, result.output
-    assert "queue     waits in queue ecoute-violences-conjugales" in result.output
+    assert "queue     waits in the queue" in result.output
     with app.app_context(), database.session() as session:
         assert session.scalar(select(Listener)).status == "available"
 

@@ -579,6 +579,7 @@ def test_every_kind_of_rule_survives_an_export(app, tmp_path):
     message: {fr: "Joyeuse fête.", en: "Happy holiday."}
   - when: [open, "queue_length >= 3", "estimated_wait>=120"]
     forward: "+33199003902"
+    label: {fr: "l'équipe de renfort", en: "the back-up team"}
     timeout: 15
   - when: closed
     notify_email: true
@@ -592,6 +593,26 @@ def test_every_kind_of_rule_survives_an_export(app, tmp_path):
     write_directory(exported(app), out)
     assert without_source(read_directory(out).lines) == without_source(files.lines)
     assert len(load(app, out).unchanged) == EVERYTHING
+
+
+def test_a_forward_to_a_number_needs_words_for_callers_in_every_language(tmp_path):
+    # Callers hear "Nous vous mettons en relation avec <label>": no label would be "avec ." and a French-only
+    # label would be read to English callers.
+    root = copy_directory(tmp_path / "none")
+    edit(root, L3977, '    label: {fr: "la plateforme nationale", en: "the national team"}\n', "")
+    with pytest.raises(DirectoryError, match=r"overflow\[2\]\.label: a forward to a number needs a label"):
+        read_directory(root)
+    root = copy_directory(tmp_path / "french")
+    edit(root, L3977, '{fr: "la plateforme nationale", en: "the national team"}', "la plateforme nationale")
+    with pytest.raises(DirectoryError, match=r"overflow\[2\]\.label: has no 'en' words"):
+        read_directory(root)
+
+
+def test_a_line_cannot_name_another_countrys_service(tmp_path):
+    root = copy_directory(tmp_path)
+    edit(root, "lines/ecoute-violences-conjugales.yaml", "alternatives: [be-107, be-112]", "alternatives: [be-107, fr-112]")
+    with pytest.raises(DirectoryError, match=r"alternatives\[1\]: service 'fr-112' is not a service of BE"):
+        read_directory(root)
 
 
 def test_a_line_without_quick_exit_key_keeps_it_off_through_export(app, tmp_path):

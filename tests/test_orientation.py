@@ -129,7 +129,7 @@ def test_a_line_that_hands_off_to_the_association_dials_it_and_the_association_h
         session.commit()
         directory.invalidate()
     heard = call(FV, at=at_paris(2026, 11, 24, 10, 0), presses=["", "94000#"])
-    assert f"Nous vous mettons en relation avec {AVF_94}. Restez en ligne." in heard.said()
+    assert f"Nous vous mettons en relation avec l'association {AVF_94}. Restez en ligne." in heard.said()
     assert heard.dialled == ["+33199005094"]
     assert heard.of("whisper") == ["Appel transféré par France Victimes 116 006."]
 

@@ -51,6 +51,22 @@ def test_danger_notice_names_the_countrys_emergency_numbers():
     assert "101 ou le 112" in prompts.render("danger_notice", "fr", "BE")
 
 
+@pytest.mark.parametrize("key", ["danger_notice", "final", "flagged_message", "throttled"])
+def test_a_country_given_by_keyword_is_the_country_heard(key):
+    # The webhooks pass the line's country by keyword: it was once silently dropped and Belgium heard France's 17.
+    for language in ("fr", "en"):
+        belgian = prompts.render(key, language, country="BE")
+        assert "101" in belgian and "17 " not in belgian and "114" not in belgian
+        assert "17 " in prompts.render(key, language, country="FR")
+
+
+def test_a_prompt_naming_emergency_numbers_never_guesses_the_country():
+    with pytest.raises(prompts.NoCountryVariant):
+        prompts.render("danger_notice", "fr")
+    with pytest.raises(prompts.NoCountryVariant):
+        prompts.render("final", "en", country="LU")
+
+
 @pytest.mark.parametrize("moment, french, english", [
     (datetime(2026, 11, 27, 23, 30, tzinfo=PARIS), "aujourd'hui à 23 heures 30", "today at 11:30 pm"),
     (datetime(2026, 11, 28, 9, 0, tzinfo=PARIS), "demain à 9 heures", "tomorrow at 9 am"),

@@ -154,7 +154,7 @@ def test_3977_reunion_postal_code_97411_goes_to_the_974_centre_in_its_own_time_z
 def test_3977_centre_closed_takes_the_national_route(call):
     transcript = call(LINE_3977, at=at_paris(2026, 11, 24, 18, 0), presses=["94000#"])
     assert transcript.dialled == ["+33199003901"]
-    assert transcript.of("whisper") == ["Appel transféré par 3977."]
+    assert transcript.of("whisper") == ["Appel transféré par le 3977."]
 
 
 def test_3977_alsace_centre_closed_on_saint_stephens_day_but_national_line_open(call):

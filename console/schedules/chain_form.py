@@ -30,6 +30,7 @@ class RuleForm:
     target: str = ""
     timeout: str = ""
     label: str = ""
+    label_en: str = ""
     message: str = ""
     message_en: str = ""
     errors: dict[str, str] = field(default_factory=dict)  # conditions, target, timeout, label, message, rule
@@ -66,7 +67,9 @@ def _rule_form(rule: Mapping[str, Any]) -> RuleForm:
         form.message = argument.get("fr", "") if isinstance(argument, dict) else str(argument or "")
         form.message_en = argument.get("en", "") if isinstance(argument, dict) else ""
     form.timeout = str(rule.get("timeout", ""))
-    form.label = str(rule.get("label", ""))
+    label = rule.get("label") or ""
+    form.label = label.get("fr", "") if isinstance(label, dict) else str(label)
+    form.label_en = label.get("en", "") if isinstance(label, dict) else ""
     return form
 
 
@@ -105,7 +108,7 @@ def _read_rule(values, index: int) -> RuleForm:
         flags={flag for flag in FLAGS if values.get(f"rule-{index}-{flag}") == "yes"},
         thresholds={name: value(name, 6) for name in THRESHOLDS if value(name, 6)},
         action=action if action in ACTIONS else "end",
-        target=value("target", 64), timeout=value("timeout", 6), label=value("label", 120),
+        target=value("target", 64), timeout=value("timeout", 6), label=value("label", 120), label_en=value("label_en", 120),
         message=value("message", 500), message_en=value("message_en", 500),
     )
 
@@ -143,7 +146,7 @@ def raw_chain(form: ChainForm) -> list[dict[str, Any]] | None:
             else:
                 rule.errors["timeout"] = t("chain.timeout_invalid")
         if rule.action == "forward" and rule.label:
-            raw["label"] = rule.label
+            raw["label"] = {"fr": rule.label, "en": rule.label_en} if rule.label_en else rule.label
         rules.append(raw)
     return None if any(rule.errors for rule in form.rules) else rules
 

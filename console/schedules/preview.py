@@ -13,26 +13,23 @@ database holding it is gone when the preview returns; the number is never logged
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.simulator import CallSimulator, SimulatedClock, Transcript
-from store.crypto import new_key
 from store.extension import database
-from store.directory import load_documents
-from store.documents import centres_query, export_documents, lines_query
+from ivr.sandbox import sandbox
+from store.documents import centres_query, lines_query
 from store.listeners import pool_state
-from store.models import Base, CentreRow, Listener, ListenerPool, LineRow, OverrideRow
+from store.models import CentreRow, Listener, ListenerPool, LineRow, OverrideRow
 from store.calls import find_call
 
 STAFFING = ("now", "none", "busy", "available")
-CLOSED_PORT = "http://127.0.0.1:9"  # nothing listens there: a REST call or an email fails at once, unsent
 FICTITIOUS_PHONE = "+331990{:05d}"  # ARCEP's fiction range 01 99 0x xx xx: never a real listener's phone
 
 
@@ -47,53 +44,23 @@ def run_preview(session: Session, to: str, start: datetime, caller: str, presses
     """Play one call to ``to`` at ``start`` in a copy of the directory ``session`` reads; nothing is kept."""
     staff = _staffing(session, list(pools), staffing, start)
     clock = SimulatedClock(start)
-    app = _preview_app(current_app, clock)
-    try:
-        with app.app_context():
-            Base.metadata.create_all(database.engine)
-            with database.session() as copy:
-                _copy_directory(session, copy, start)
-                _add_listeners(copy, staff, start)
-                copy.commit()
-            simulator = CallSimulator(app, to=to, caller=caller, presses=presses, outcomes=outcomes, clock=clock)
-            transcript = simulator.run()
-            with database.session() as copy:
-                call = find_call(copy, transcript.call_sid)
-                reasons = [(e.kind, e.detail) for e in call.events] if call is not None else []
-                if call is not None:
-                    reasons.append(("outcome", call.outcome or "-"))
-        return PreviewResult(transcript, reasons)
-    finally:
-        with app.app_context():
-            database.engine.dispose()  # the in-memory database, and every row the call wrote, goes with it
+    with sandbox(current_app._get_current_object(), session, clock, start) as app, app.app_context():
+        with database.session() as copy:
+            _copy_overrides(session, copy)
+            _add_listeners(copy, staff, start)
+            copy.commit()
+        simulator = CallSimulator(app, to=to, caller=caller, presses=presses, outcomes=outcomes, clock=clock)
+        transcript = simulator.run()
+        with database.session() as copy:
+            call = find_call(copy, transcript.call_sid)
+            reasons = [(e.kind, e.detail) for e in call.events] if call is not None else []
+            if call is not None:
+                reasons.append(("outcome", call.outcome or "-"))
+    return PreviewResult(transcript, reasons)
 
 
-def _preview_app(real: Flask, clock: SimulatedClock) -> Flask:
-    from app import create_app
-
-    return create_app({
-        "ENVIRONMENT": "production",
-        "DATABASE_URL": "sqlite://",
-        "TWILIO_ACCOUNT_SID": real.config.get("TWILIO_ACCOUNT_SID") or "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-        "NUMBER_PEPPER": secrets.token_hex(16),  # a hash made here matches nothing ever stored
-        "CALLBACK_KEY": new_key(),
-        "SECRET_KEY": secrets.token_hex(32),
-        "PUBLIC_URL": real.config.get("PUBLIC_URL") or "http://localhost",
-        "TWILIO_API_BASE_URL": CLOSED_PORT,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": 9,
-        "EMERGENCY_FALLBACK": real.config.get("EMERGENCY_FALLBACK"),
-        "DIRECTORY_CHECK_SECONDS": 0.0,
-        "LOG_LEVEL": real.config.get("LOG_LEVEL", "INFO"),
-        "DISPATCH_MODE": "off",
-        "CLOCK": clock,
-    })
-
-
-def _copy_directory(real: Session, copy: Session, moment: datetime) -> None:
-    load_documents(copy, export_documents(real), now=moment)
-    copy.flush()
+def _copy_overrides(real: Session, copy: Session) -> None:
+    """The coordinators' decisions in force: the copy's files hold the hours, not the decisions."""
     schedules = {("line", row.slug): row.schedule for row in copy.scalars(select(LineRow))}
     schedules.update({("centre", row.slug): row.schedule for row in copy.scalars(select(CentreRow))})
     owners = [("line", row) for row in real.scalars(lines_query())] + \

@@ -69,7 +69,7 @@ def dialled_numbers(session, line: Line, moment: datetime) -> list[tuple[str, st
     found: dict[str, str] = {}
     for rule in line.rules:
         if rule.action.kind is ActionKind.FORWARD and rule.action.number:
-            found.setdefault(rule.action.number, rule.action.label or rule.action.target or rule.action.number)
+            found.setdefault(rule.action.number, rule.action.label.fr if rule.action.label else rule.action.name or rule.action.number)
         if rule.action.kind is ActionKind.HANDOFF:
             network = line.handoff_network or line.slug
             centres = {c.slug: c for c in directory.get(session, moment).centres.values() if c.network == network}
@@ -121,8 +121,8 @@ def transcript_words(transcript: Transcript) -> list[tuple[str, str, str]]:
             text = t("preview.dialled", number=found["number"], seconds=found["seconds"],
                      caller_id=t(FIXED_WORDS[caller_id]) if caller_id in FIXED_WORDS else caller_id,
                      status=t(f"preview.outcome.{found['status']}"))
-        elif entry.kind == "queue" and text.startswith("waits in queue "):
-            text = t("preview.waits", queue=text.removeprefix("waits in queue "))
+        elif entry.code is not None:
+            text = t(f"preview.{entry.code}", **entry.params)
         elif text in FIXED_WORDS:
             text = t(FIXED_WORDS[text])
         rows.append((entry.kind, t(f"preview.kind.{entry.kind}"), text))

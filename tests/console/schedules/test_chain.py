@@ -53,8 +53,8 @@ def test_the_editor_shows_the_rules_in_order_as_the_file_has_them(app, client):
     assert fields["rules"] == "4"
     assert [fields[f"rule-{i}-action"] for i in range(4)] == ["queue", "forward", "message", "end"]
     assert (fields["rule-0-state"], fields["rule-0-target"]) == ("open", "un-premier-pas")
-    assert (fields["rule-1-target"], fields["rule-1-timeout"], fields["rule-1-label"]) == (
-        "+33199009495", "30", "l'équipe d'écoute")
+    assert (fields["rule-1-target"], fields["rule-1-timeout"], fields["rule-1-label"], fields["rule-1-label_en"]) == (
+        "+33199009495", "30", "l'équipe d'écoute", "the listening team")
     assert fields["rule-2-forward_failed"] == "yes" and fields["rule-2-message"] == "all_listeners_busy"
 
 
@@ -82,7 +82,7 @@ def test_moving_a_rule_is_a_draft_until_saved_then_audited_with_the_file_before_
     assert (event.action, event.target_slug) == ("chain.update", "un-premier-pas")
     assert event.before["overflow"][0] == {"when": "open", "queue": "un-premier-pas"}
     assert event.after["overflow"][0] == {"when": "open", "forward": "+33199009495", "timeout": 30,
-                                          "label": "l'équipe d'écoute"}
+                                          "label": {"fr": "l'équipe d'écoute", "en": "the listening team"}}
     assert event.after["overflow"][1] == {"when": "open", "queue": "un-premier-pas"}
 
 
@@ -162,7 +162,8 @@ def test_the_export_is_the_directory_export_file_and_reads_back_as_the_same_line
         saved = line_document(session.scalar(lines_query().where(LineRow.slug == "un-premier-pas")))
     write_directory(files, tmp_path / "export")
     assert response.get_data(as_text=True) == (tmp_path / "export/lines/un-premier-pas.yaml").read_text("utf-8")
-    assert yaml.safe_load(response.get_data(as_text=True))["overflow"][1]["label"] == "l'équipe du soir"
+    assert yaml.safe_load(response.get_data(as_text=True))["overflow"][1]["label"] == {
+        "fr": "l'équipe du soir", "en": "the listening team"}
 
     (tmp_path / "export/lines/un-premier-pas.yaml").write_bytes(response.get_data())
     again = read_directory(tmp_path / "export")

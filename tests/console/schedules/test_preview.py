@@ -103,7 +103,7 @@ def test_a_preview_leaves_no_row_no_callback_no_email_and_dials_nobody(live_app,
     assert row_counts(live_app) == before
     # and one with a listener free during opening hours: queued in the copy, never dialled for real
     page = words(preview(client, PREVIEW_3977, time="10:00", presses="#", staffing="available"))
-    assert "attend dans la file 3977" in page
+    assert "attend dans la file d'attente" in page
     assert row_counts(live_app) == before and rest.requests == []
 
     # The same call played on the real app (as `helpline call` does) is counted: the check above can fail.
