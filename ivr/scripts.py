@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 
 from ivr.security import caller_hash
 from ivr.simulator import NO_KEY, CallSimulator, SimulatedClock, Transcript
+from routing.chain import network_has_open_centre
 from routing.model import ActionKind, Line
 from schedules import status_at
 from store.directory import bump_revision
@@ -54,21 +55,39 @@ class Scenario:
     setup: str | None = None  # closure | override | flag
 
 
-def script(app: Flask, slug: str, language: str = "fr") -> str:
-    """Every scenario of the line ``slug`` played on ``app`` (whose database it writes to), as reviewed text."""
+@dataclass(frozen=True)
+class Heard:
+    """One scenario as played: its title and local time in the caller's language, and the transcript."""
+
+    title: str
+    when: str  # "mardi 2026-11-24 10:00", in the line's time zone
+    transcript: Transcript
+
+
+def play_all(app: Flask, slug: str, language: str = "fr") -> list[Heard]:
+    """Every scenario of the line ``slug`` played on ``app``, whose database it writes to (use a sandbox)."""
     with app.app_context(), database.session() as session:
         snapshot = directory.get(session, app.config["CLOCK"]())
         line = snapshot.lines_by_slug[slug]
+    heard = []
+    for scenario in scenarios(line, language, snapshot.centres):
+        local = scenario.at.astimezone(ZoneInfo(line.schedule.timezone))
+        heard.append(Heard(scenario.title[language], f"{WEEKDAYS[language][local.weekday()]} {local:%Y-%m-%d %H:%M}",
+                           play(app, line, scenario, language)))
+    return heard
+
+
+def script(app: Flask, slug: str, language: str = "fr") -> str:
+    """Every scenario of the line ``slug`` played on ``app``, as the reviewed text of tests/scripts/."""
+    with app.app_context(), database.session() as session:
+        line = directory.get(session, app.config["CLOCK"]()).lines_by_slug[slug]
     words = "in French" if language == "fr" else "in English"
     out = [f"# What callers hear on {line.name} ({line.display_number}), {words}.",
            f"# Made by `helpline script {slug}{' --lang en' if language == 'en' else ''}`; "
            "tests/test_caller_scripts.py plays the same calls through the signed webhooks and compares.", ""]
-    for number, scenario in enumerate(scenarios(line, language), start=1):
-        transcript = play(app, line, scenario, language)
-        local = scenario.at.astimezone(ZoneInfo(line.schedule.timezone))
-        out.append(f"## {number}. {scenario.title[language]} — {WEEKDAYS[language][local.weekday()]} "
-                   f"{local:%Y-%m-%d %H:%M}")
-        out += [f"  {MARKS.get(e.kind, e.kind)}  {e.text}" for e in transcript.entries]
+    for number, heard in enumerate(play_all(app, slug, language), start=1):
+        out.append(f"## {number}. {heard.title} — {heard.when}")
+        out += [f"  {MARKS.get(e.kind, e.kind)}  {e.text}" for e in heard.transcript.entries]
         out.append("")
     return "\n".join(out)
 
@@ -135,8 +154,8 @@ def _undo(scenario: Scenario) -> None:
     directory.invalidate()
 
 
-def scenarios(line: Line, language: str) -> list[Scenario]:
-    """Every path worth hearing on ``line``, derived from its own settings."""
+def scenarios(line: Line, language: str, centres=None) -> list[Scenario]:
+    """Every path worth hearing on ``line``, derived from its own settings (and the centres it hands off to)."""
     tz = ZoneInfo(line.schedule.timezone)
     day = lambda offset, hh, mm=0: datetime.combine(REFERENCE_MONDAY + timedelta(days=offset), time(hh, mm), tz)  # noqa: E731
     open_at = _first_open(line, [day(1, h, m) for h in range(6, 23) for m in (0, 30)]) or day(1, 10)
@@ -187,7 +206,10 @@ def scenarios(line: Line, language: str) -> list[Scenario]:
                              ("01000#", "département sans centre (01)", "département without a centre (01)"),
                              ("123#", "code postal invalide", "invalid postal code"), ("#", "sans code postal", "no postal code")):
             add(f"Ouvert, {fr}", f"Open, {en}", open_at, (code,))
-        add("Ouvert, centre du 94 fermé", "Open, the 94 centre closed", day(5, 10), ("94300#",))
+        add("Ouvert, centre du 94 fermé, d'autres ouverts", "Open, the 94 centre closed, others open", day(1, 17, 15),
+            ("94300#",))
+        add("Ouvert, tous les centres fermés : le code postal n'est pas demandé",
+            "Open, every centre closed: no postal code asked", day(5, 10))
         add("Ouvert, le centre du 94 ne répond pas", "Open, the 94 centre does not answer", open_at, ("94300#",),
             default_outcome="no-answer")
     if _has(line, ActionKind.ASSOCIATION):
@@ -195,7 +217,9 @@ def scenarios(line: Line, language: str) -> list[Scenario]:
             add(f"Fermé, association locale, code postal {fr}", f"Closed, local association, postal code {en}",
                 night, (code,))
     if _has(line, ActionKind.CALLBACK):
-        lead = ("#",) if line.handoff_network else ()
+        # The postal code is asked only while a centre of the network is open (routing.chain).
+        network = line.handoff_network or line.slug
+        lead = ("#",) if line.handoff_network and network_has_open_centre(centres or {}, network, night) else ()
         add("Fermé, rappel proposé et accepté", "Closed, callback offered and accepted", night,
             lead + ("1", "1", "1", "2"), caller=CALLBACK_CALLER)
         add("Fermé, rappel proposé, numéro masqué : l'appelant le tape", "Closed, callback, withheld number typed",

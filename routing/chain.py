@@ -201,12 +201,18 @@ def _handoff_step(
     centres: CentreIndex,
     trace: list[str],
 ) -> Step | None:
+    network = line.handoff_network or line.slug
     if facts.department is None:
-        if not facts.department_asked:
+        if facts.department_asked:
+            trace.append(f"rule {index + 1}: department unknown, national route")
+        elif network_has_open_centre(centres, network, now):
             return Step(StepKind.ASK_DEPARTMENT, index, action)
-        trace.append(f"rule {index + 1}: department unknown, national route")
+        else:
+            # Asking for a postal code that can only lead to a closed centre would put a question before the
+            # truth: the caller goes straight on, and a closed line says so first.
+            trace.append(f"rule {index + 1}: every centre of the network is closed, postal code not asked")
         return None
-    centre = centres.get((line.handoff_network or line.slug, facts.department))
+    centre = centres.get((network, facts.department))
     if centre is None:
         trace.append(f"rule {index + 1}: no centre for department {facts.department}, national route")
         return None
@@ -217,6 +223,32 @@ def _handoff_step(
         )
         return None
     return Step(StepKind.HANDOFF, index, action, centre=centre, number=centre.number)
+
+
+# (network) -> (the centres mapping it was computed for, answer, valid from, valid until): the answer cannot
+# change before the first centre's next opening or closing, so a busy night asks no schedule at all. The
+# mapping is kept in the entry, so a new snapshot (a coordinator's edit) never matches an old answer.
+_OPEN_CENTRES: dict[str, tuple[CentreIndex, bool, datetime, datetime | None]] = {}
+
+
+def network_has_open_centre(centres: CentreIndex, network: str, now: datetime) -> bool:
+    """Whether any centre a line hands calls off to is open at ``now`` (worth asking a postal code for)."""
+    cached = _OPEN_CENTRES.get(network)
+    if cached is not None and cached[0] is centres and cached[2] <= now and (cached[3] is None or now < cached[3]):
+        return cached[1]
+    answer, until, seen = False, None, set()
+    for (centre_network, _), centre in centres.items():
+        if centre_network != network or id(centre) in seen:
+            continue
+        seen.add(id(centre))
+        status = status_at(centre.schedule, now)
+        if status.changes_at is not None and (until is None or status.changes_at < until):
+            until = status.changes_at
+        if status.is_open:
+            answer, until = True, status.changes_at  # open at least until this centre closes
+            break
+    _OPEN_CENTRES[network] = (centres, answer, now, until)
+    return answer
 
 
 def _association_step(

@@ -339,3 +339,16 @@ def test_a_handoff_is_skipped_when_the_centre_is_closed():
         "→ rule 1: centre Centre du Val-de-Marne closed: outside opening hours, reopens Wed 2026-11-25 09:00, "
         "national route → rule 2: forward to la plateforme"
     )
+
+
+def test_a_network_with_every_centre_closed_is_known_without_asking_each_schedule_again():
+    from routing.chain import network_has_open_centre
+
+    night, later = at_paris(2026, 11, 24, 23, 30), at_paris(2026, 11, 25, 3, 0)
+    closed = {("a", "94"): make_centre(["94"])}
+    assert network_has_open_centre(closed, "a", night) is False
+    assert network_has_open_centre(closed, "a", later) is False
+    assert network_has_open_centre(closed, "a", at_paris(2026, 11, 25, 10, 0)) is True  # past the reopening
+    # A coordinator's edit makes a new snapshot: its centres are asked afresh, never the old answer.
+    always = {("a", "94"): make_centre(["94"], hours="22:00-06:00")}
+    assert network_has_open_centre(always, "a", night) is True

@@ -347,7 +347,7 @@ def test_every_problem_of_one_run_is_reported_across_files(tmp_path):
     edit(root, UPP, "timezone: Europe/Paris", "timezone: Europe/Lutece")
     edit(root, UPP, "alternatives: [fr-3919, fr-115]", "alternatives: [fr-3919, fr-116]")
     edit(root, L3977, 'numbers: ["+33199003977"]', 'numbers: ["+33199000108"]')  # France Victimes' second
-    edit(root, L3977, "  - when: forward_failed\n", "  - when: forward_failed\n    timeout: 5\n")
+    edit(root, L3977, "  - when: [open, forward_failed]", "  - timeout: 5\n    when: [open, forward_failed]")
     edit(root, CENTRES, 'departments: ["94"]', 'departments: ["94", "99"]')
     problems = problems_of(root)
     assert sorted(problems) == sorted([
@@ -586,7 +586,8 @@ def test_every_kind_of_rule_survives_an_export(app, tmp_path):
   - when: closed
     callback: true
 """)
-    edit(root, L3977, "department_retries: 2", "department_retries: 0\nafter_hours_email: equipe@example.org")
+    edit(root, L3977, "department_retries: 2", "department_retries: 0\nafter_hours_email: equipe@example.org\n"
+                                               "hold_music: https://media.example.org/attente.mp3")
     files = read_directory(root)
     load(app, root)
     out = tmp_path / "exported"

@@ -195,3 +195,19 @@ def test_3977_closed_does_not_promise_the_national_platform_when_no_postal_code_
     said = transcript.said()
     assert "plateforme nationale" not in said
     assert "Nous sommes actuellement fermés" in said
+
+
+def test_3977_asks_no_postal_code_when_every_centre_is_closed_and_says_closed_first(call):
+    # 23:30: the platform and every centre (La Réunion's too, 02:30 there) are closed: a postal code could only
+    # lead to a closed centre, so the caller hears the closure, then the callback offer, and no other question.
+    transcript = call(LINE_3977, at=at_paris(2026, 11, 24, 23, 30), presses=["2"])
+    said = transcript.said()
+    assert "code postal" not in said
+    assert said.index("Nous sommes actuellement fermés") < said.index("Souhaitez-vous qu'un écoutant vous rappelle")
+
+
+def test_3977_asks_the_postal_code_while_another_centre_is_open(call):
+    # 17:15: the 94 centre has closed (17:00) but the 75 and 13 centres are open: worth asking.
+    transcript = call(LINE_3977, at=at_paris(2026, 11, 24, 17, 15), presses=["13001#"])
+    assert "tapez votre code postal" in transcript.said()
+    assert transcript.dialled == ["+33199000013"]
