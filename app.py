@@ -5,17 +5,20 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import click
-from flask import Flask
-from flask.cli import AppGroup, ScriptInfo
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from settings import SettingsError, load_settings
 
+if TYPE_CHECKING:  # Flask is imported where an app is made: `helpline --help` makes none
+    from flask import Flask
+
 DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent / "instance"
 DEVELOPMENT_COMMANDS = {"demo", "call", "status"}
+# Set, any of these says this is a real instance: its commands then need its real settings.
+REAL_INSTANCE_VARIABLES = ("HELPLINE_ENV", "HELPLINE_DATABASE_URL", "TWILIO_AUTH_TOKEN", "HELPLINE_NUMBER_PEPPER",
+                           "HELPLINE_CALLBACK_KEY")
 
 
 def utc_now() -> datetime:
@@ -23,6 +26,8 @@ def utc_now() -> datetime:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    from flask import Flask
+
     instance_path = os.environ.get("HELPLINE_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     app.extensions["app_factory"] = create_app  # throwaway copies (previews, scripts) are built without importing app
@@ -45,6 +50,8 @@ def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     if int(app.config["PROXY_COUNT"]):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
 
@@ -70,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.accounts.blueprint import accounts
     from console.associations.blueprint import associations
     from console.blueprint import console
+    from console.history.blueprint import history
     from console.lines.blueprint import lines
     from console.live.blueprint import live
     from console.me.blueprint import me
@@ -93,7 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(presence)
     app.register_blueprint(hold_music)
     # The console: its layout, then one blueprint per feature, each guarded by its own access rule.
-    for blueprint in (console, accounts, lines, schedules, roster, me, live, reports, operations, associations):
+    for blueprint in (console, accounts, lines, schedules, history, roster, me, live, reports,
+                      operations, associations):
         app.register_blueprint(blueprint)
 
 
@@ -132,47 +141,99 @@ def warm_up(app: Flask) -> bool:
     return True
 
 
-def _create_cli_app() -> Flask:
+def _create_cli_app(command: str | None = None) -> Flask:
     try:
-        return create_app()
+        app = create_app()
     except SettingsError as error:
         # A secret or setting to give, not a bug: say which, as click says a wrong option, without a traceback.
         raise click.ClickException(str(error)) from None
+    if command != "db":
+        _check_schema(app)
+    return app
 
 
-@click.group(cls=AppGroup)
+def _check_schema(app: Flask) -> None:
+    """The embedded SQLite database is created or upgraded on first use; another one is the operator's to
+    upgrade (`helpline db upgrade`), and a command on it says so in one line rather than with a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.cli import ensure_schema
+    from store.db import current_revision, head_revision
+    from store.extension import database
+
+    with app.app_context():
+        try:
+            if database.engine.dialect.name == "sqlite":
+                ensure_schema()
+                return
+            current = current_revision(database.engine)
+        except SQLAlchemyError:
+            return  # unreachable for now: the command itself knows how to wait or fail (the scheduler waits)
+    if current != head_revision():
+        raise click.ClickException(f"the database schema is at {current or 'nothing yet'}, this version needs "
+                                   f"{head_revision()}: run `helpline db upgrade` first")
+
+
+def trial_instance(environ: Mapping[str, str]) -> bool:
+    """Nothing set at all: someone trying the engine on the embedded database, as the README's commands do."""
+    return not any(environ.get(name) for name in REAL_INSTANCE_VARIABLES)
+
+
+# Each command's module, and its one-line help as `helpline --help` lists it: importing every command (the
+# console, SQLAlchemy, Alembic) took seconds before the list showed; a command is imported when it runs.
+# tests/test_cli.py checks that each line here is the command's own first help line.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "accounts": ("console.cli", "accounts_group", "Console accounts: admins, coordinators (scoped to lines or centres) and listeners."),
+    "call": ("ivr.cli", "call_command", "Simulate a call to LINE (its id or number) through the real, signed webhooks and print what happens."),
+    "db": ("store.cli", "db_group", "The database schema (Alembic migrations)."),
+    "demo": ("ivr.cli", "demo_command", "Migrate the database, load the shipped directory and serve the webhooks."),
+    "directory": ("store.cli", "directory_group", "Lines and centres as reviewable YAML files."),
+    "listeners": ("store.listener_cli", "listeners_group", "Listeners (écoutants): roster, PINs, shifts and presence."),
+    "privacy": ("store.privacy_cli", "privacy_group", "Callers' rights (access, erasure) and the retention purge."),
+    "queue": ("store.metrics_cli", "queue_group", "Queue history and metrics."),
+    "script": ("ivr.cli", "script_command", "Print what callers hear on LINE, on every path, played in a throwaway copy of the directory."),
+    "scheduler": ("schedules.scheduler", "scheduler_command", "Run the periodic jobs until SIGTERM or Ctrl-C: callback dispatch, the queue sweep and listeners' shifts, emails and daily digests, override expiry, the retention purge."),
+    "status": ("ivr.cli", "status_command", "Each line and centre at one instant: open or closed, why, and when that changes (in its local time)."),
+    "sweep": ("ivr.cli", "sweep_command", "Repair the queue once: expired offers, stuck listeners, unstaffed queues, then dispatch."),
+}  # fmt: skip
+
+
+class LazyCommands(click.Group):
+    """The `helpline` group: commands imported when run, listed from COMMANDS without importing them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(super().list_commands(ctx)))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            import importlib
+
+            module, attribute, _ = COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        width = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, _shortened(COMMANDS[name][2], width)) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _shortened(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 3, 10)].rsplit(" ", 1)[0].rstrip(",:;") + "..."
+
+
+@click.group(cls=LazyCommands)
 @click.pass_context
 def cli(context: click.Context) -> None:
     """Helpline engine: database, directory files, call simulator, demo server."""
-    if context.invoked_subcommand in DEVELOPMENT_COMMANDS:
-        # Trying the engine needs no secrets: generated demo ones are kept in the instance folder.
+    if context.invoked_subcommand in DEVELOPMENT_COMMANDS or trial_instance(os.environ):
+        # Trying the engine needs no secrets: generated demo ones are kept in the instance folder. A real
+        # instance sets its database or secrets, and then every command but these needs them.
         os.environ.setdefault("HELPLINE_ENV", "development")
     # The app is built only when a command needs it, so `--help` works without any settings.
     if context.obj is None:
-        context.obj = ScriptInfo(create_app=_create_cli_app, set_debug_flag=False)
+        from flask.cli import ScriptInfo
 
-
-def _register_commands() -> None:
-    from ivr.cli import call_command, demo_command, script_command, status_command, sweep_command
-    from store.cli import db_group, directory_group
-    from store.metrics_cli import queue_group
-    from store.listener_cli import listeners_group
-    from schedules.scheduler import scheduler_command
-    from store.privacy_cli import privacy_group
-    from console.cli import accounts_group
-
-    cli.add_command(db_group)
-    cli.add_command(directory_group)
-    cli.add_command(call_command)
-    cli.add_command(status_command)
-    cli.add_command(script_command)
-    cli.add_command(demo_command)
-    cli.add_command(queue_group)
-    cli.add_command(listeners_group)
-    cli.add_command(sweep_command)
-    cli.add_command(scheduler_command)
-    cli.add_command(privacy_group)
-    cli.add_command(accounts_group)
-
-
-_register_commands()
+        command = context.invoked_subcommand
+        context.obj = ScriptInfo(create_app=lambda: _create_cli_app(command), set_debug_flag=False)

@@ -1,21 +1,35 @@
-"""gunicorn settings for the webhooks: `gunicorn -c gunicorn.conf.py 'app:create_app()'` (see the README)."""
+"""gunicorn settings for the webhooks' pool: `gunicorn -c gunicorn.conf.py 'app:create_app()'` (see the README)."""
 
 import multiprocessing
 import os
 
-# Stateless sync workers: every call's state is in the database and in Twilio, so any worker (on any host)
-# can answer any webhook. Two per core plus one keeps the cores busy while some wait on PostgreSQL.
+# The webhooks' pool. The console has a pool of its own (gunicorn_console.conf.py, 127.0.0.1:8001) and the
+# proxy sends /console there: a coordinator's yearly report never takes a worker a caller needs.
+# Stateless workers: every call's state is in the database and in Twilio, so any worker (on any host) can
+# answer any webhook. Two per core plus one keeps the cores busy while some wait on PostgreSQL.
 # The command line overrides these (-w 4, -b 127.0.0.1:8001).
 workers = multiprocessing.cpu_count() * 2 + 1
-worker_class = "sync"
+# Threads that get a connection only once its data arrives, and drop a request that has not arrived in full
+# within 5 s (serving.py): a slow client holds one thread for 5 s at most, never a whole worker. A sync
+# worker would wait on a client sending a header line every 2 s for as long as it likes, and five such
+# clients stopped every webhook. The proxy in front buffers requests anyway; this holds without it too.
+worker_class = "serving.WholeRequestThreadWorker"
+# 16 threads a worker: 80 connections on 2 cores before a slow client waits for a thread. Threads share the
+# worker's CPU (one at a time runs Python), so this adds no CPU, only places for waiting clients.
+threads = 16
+# A worker takes no more connections than it has threads: a webhook is accepted by a worker with a free
+# thread (any of them), never queued inside one whose threads are all waiting on slow clients.
+worker_connections = threads
 bind = "127.0.0.1:8000"  # behind the reverse proxy, which terminates TLS
 
 # Twilio waits 15 s for a webhook. The database gives up after 4 s (store/db.py) and the webhook answers
-# its fallback TwiML; a worker stuck past 10 s is killed and restarted, so Twilio has time left to fetch
-# the number's fallback URL from another worker.
+# its fallback TwiML; a worker whose main thread is stuck past 10 s is killed and restarted, so Twilio has
+# time left to fetch the number's fallback URL from another worker.
 timeout = 10
 graceful_timeout = 10  # a deploy lets running webhooks finish
-keepalive = 5  # the proxy reuses connections
+# No keep-alive: nginx speaks HTTP/1.0 to gunicorn unless told otherwise, and an idle kept-alive connection
+# would count against worker_connections. A connection that sends nothing for 5 s is closed.
+keepalive = 0
 
 # Recycle workers now and then, jittered so they never restart all at once.
 max_requests = 5000

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 import os
 import secrets
+from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping
-
-import phonenumbers
 
 # name -> (environment variable, default, what it is for)
 SETTINGS: dict[str, tuple[str, Any, str]] = {
@@ -39,6 +41,12 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
                                        "checks it still holds the lock"),
 }
 DEMO_ACCOUNT_SID = "AC" + "0" * 32
+# A name outside this list is refused: a typo ("prod") must not quietly drop production's protections.
+ENVIRONMENTS = ("production", "development")
+# A secret whose characters (or, for the Fernet key, bytes) carry fewer bits than this is a placeholder or a
+# typing exercise, not a secret: 'aaaaaaaaaaaaaaaa' carries none, 32 random hex characters about 110.
+MIN_SECRET_BITS = 64
+MIN_AUTH_TOKEN_LENGTH = 32  # Twilio's auth tokens are 32 hexadecimal characters
 
 
 class SettingsError(RuntimeError):
@@ -60,6 +68,8 @@ def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = Non
     values.update(overrides)
     if not values["DATABASE_URL"]:
         values["DATABASE_URL"] = f"sqlite:///{instance_path / 'helpline.sqlite3'}"
+    if values["ENVIRONMENT"] not in ENVIRONMENTS:
+        raise SettingsError(f"HELPLINE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {values['ENVIRONMENT']!r}")
     if values["ENVIRONMENT"] == "development":
         _fill_development_secrets(values, instance_path)
     _check(values)
@@ -110,13 +120,53 @@ def _check(values: dict[str, Any]) -> None:
         raise SettingsError(f"{error} (make one with: python -c 'from store.crypto import new_key; print(new_key())')")
     if len(values["NUMBER_PEPPER"]) < 16:
         raise SettingsError("HELPLINE_NUMBER_PEPPER must be at least 16 characters: it protects callers' numbers")
+    _check_secrets(values)
+    if values["ENVIRONMENT"] == "production" and not _absolute_url(values.get("PUBLIC_URL")):
+        raise SettingsError("set HELPLINE_PUBLIC_URL to the https://… address Twilio calls: in production webhook "
+                            "signatures are checked against it, never against the Host header a client sends")
     if values.get("LOG_FORMAT", "text") not in ("text", "json"):
         raise SettingsError("HELPLINE_LOG_FORMAT must be text or json")
     fallback = values.get("EMERGENCY_FALLBACK")
     if fallback:
+        import phonenumbers  # here: `helpline --help` should not wait for the numbering plans
+
         try:
             ok = phonenumbers.is_possible_number(phonenumbers.parse(fallback, None))
         except phonenumbers.NumberParseException:
             ok = False
         if not ok:
             raise SettingsError("HELPLINE_EMERGENCY_FALLBACK must be an E.164 number such as +33123456789")
+
+
+def secret_bits(value: str | bytes) -> float:
+    """The bits a secret's symbols carry, by their frequencies in it: 0 for 'aaaa…', ~110 for 32 random hex."""
+    if not value:
+        return 0.0
+    counts, total = Counter(value), len(value)
+    return -total * sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def _fernet_key_bytes(key: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(key.encode())
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _check_secrets(values: dict[str, Any]) -> None:
+    """Refuse secrets that are set but could be guessed: the whole privacy of callers rests on them."""
+    token = values["TWILIO_AUTH_TOKEN"]
+    if len(token) < MIN_AUTH_TOKEN_LENGTH:
+        raise SettingsError(f"TWILIO_AUTH_TOKEN must be the account's {MIN_AUTH_TOKEN_LENGTH}-character auth token")
+    candidates = (("TWILIO_AUTH_TOKEN", token), ("NUMBER_PEPPER", values["NUMBER_PEPPER"]),
+                  ("CALLBACK_KEY", _fernet_key_bytes(values["CALLBACK_KEY"])),
+                  ("SECRET_KEY", values.get("SECRET_KEY") or None))
+    for name, secret in candidates:
+        if secret is not None and secret_bits(secret) < MIN_SECRET_BITS:
+            raise SettingsError(f"{SETTINGS[name][0]} is too easy to guess: use a random value (for example "
+                                "python -c 'import secrets; print(secrets.token_hex(32))'" +
+                                (", or new_key() for the Fernet key" if name == "CALLBACK_KEY" else "") + ")")
+
+
+def _absolute_url(value: str | None) -> bool:
+    return bool(value) and value.startswith(("https://", "http://")) and len(value.split("/")[2]) > 0

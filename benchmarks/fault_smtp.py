@@ -57,7 +57,7 @@ def main(argv=None) -> int:
         clock = SimulatedClock(EVENING)
         app = create_app({
             "ENVIRONMENT": "production", "DATABASE_URL": args.database_url or f"sqlite:///{temporary}/h.sqlite3",
-            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "smtp-fault-auth-token-00000000",
+            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "smtp-fault-auth-token-0000000000",
             "NUMBER_PEPPER": "smtp-fault-pepper-0123456789", "CALLBACK_KEY": new_key(),
             "PUBLIC_URL": "https://ivr.example.org", "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
             "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port, "SMTP_TIMEOUT": 3, "CLOCK": clock,

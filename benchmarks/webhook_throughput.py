@@ -18,24 +18,28 @@ What is measured
     Both are driven by the same closed-loop load generator for the same duration, after a warm-up:
     ``wrk`` (one thread, ``--connections`` connections; apt-get install -y wrk) replaying requests signed
     beforehand, or ``--client python`` (threads with http.client) where wrk is missing. Every request is
-    a distinct call: POST /voice/incoming with a new CallSid, a valid X-Twilio-Signature, From rotating
-    over French, Belgian and withheld ("anonymous", "+266696687") callers and To over the seed lines'
-    numbers. Requests are bounded by ``--duration`` and by ``--max-requests`` per app.
+    a distinct call: POST /voice/incoming with a valid, unique CallSid (CA + 32 hex digits), a valid
+    X-Twilio-Signature, To rotating over the seed lines' numbers, and From as ``caller_mix``: 80 % callers new
+    to the line, 10 % withheld ("anonymous", "+266696687", "restricted"), 10 % returning callers (about 4
+    calls each in the run, under the seed lines' repeat-call throttle). Requests are bounded by
+    ``--duration`` and by ``--max-requests`` per app. Then, on the same server, ``--pace`` calls a second
+    (50) for ``--pace-seconds`` (10), open loop: the p99 at a real pace.
 
     Printed for each app: requests, errors (status not 200, body not XML, or the webhook's "technical
-    problem" fallback answer; plus socket errors), throughput, p50 and p99 latency, the server's CPU per
-    request (both workers, from /proc), and the client's CPU as a share of one core; then the real/bare
-    throughput ratio, and the floor's ratios (floor/bare: what durable recording costs by itself;
-    real/floor: what the engine adds on top). A line follows an app's figures when its server logged ERROR lines, with the
-    PostgreSQL server's CPU per request, or when other processes kept more than 15% of a core busy during
-    its run (its figures are then disturbed: rerun on an idle machine).
+    problem" answer; plus socket errors), throughput, p50 and p99 latency, the server's CPU per request
+    (both workers, from /proc), the client's CPU as a share of one core, the paced p99, and the largest
+    worker's resident memory; then the ratios and issue 17's targets. A line follows an app's figures when
+    its server logged ERROR lines, with the CPU of the PostgreSQL backends connected to this run's temporary
+    database (only those: not other databases', not other people's), or when other processes kept more than
+    15% of a core busy during its run (its figures are then disturbed: rerun on an idle machine).
 
     Files: bare_app.py (the constant floor), recorded_app.py (the recorded floor), clocked_app.py (the real app with a fixed clock cycle),
     wrk_signed_calls.lua (replays the signed requests, checks answers, times from first send to last
     answer). Servers, temporary files and the temporary database are removed at the end.
 
-Target
-    real/bare throughput >= 0.6, with no errors.
+Targets (issue 17), all from one run
+    real/floor throughput >= 0.8, worker CPU per incoming call <= 1.5 ms, paced p99 real/bare <= 3, RSS per
+    worker <= 100 MB, no errors (the older real/bare >= 0.6 is printed too).
 
 Run from the repository root:  python benchmarks/webhook_throughput.py [--duration 10] [--connections 4]
 """
@@ -69,27 +73,49 @@ sys.path.insert(0, str(ROOT))
 PUBLIC_URL = "https://ivr.example.org"
 PATH = "/voice/incoming"
 SEED_NUMBERS = ("+3225550300", "+33199000116", "+33199000108", "+33199003977", "+33199009494")
-CALLERS = ("+33612345678", "+33145678901", "anonymous", "+32475123456", "+33699887766", "+266696687",
-           "+32470001122", "+33556001122", "restricted")  # fmt: skip
+WITHHELD_FROMS = ("anonymous", "+266696687", "restricted")
+NEW_SHARE, WITHHELD_SHARE = 0.80, 0.10  # the rest: returning callers
+CALLS_PER_RETURNING_CALLER = 4  # well under the seed lines' throttle (8 calls in 30 minutes)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # --- the requests ----------------------------------------------------------------------------------------
 
 
+def caller_mix(count: int, seed: str) -> list[str]:
+    """Who calls, request by request: 80 % callers new to the line (a number never seen before), 10 % withheld,
+    10 % returning callers (a pool sized so that each calls about 4 times in the run: the repeat-call throttle,
+    8 calls in 30 minutes, admits them all). French and Belgian mobile numbers."""
+    import random
+
+    pick = random.Random(seed)
+    returning = [f"+3247{n:07d}" for n in range(max(1, int(count * (1 - NEW_SHARE - WITHHELD_SHARE))
+                                                      // CALLS_PER_RETURNING_CALLER))]
+    base = pick.randrange(10_000_000)
+    froms = []
+    for i in range(count):
+        roll = pick.random()
+        if roll < NEW_SHARE:
+            froms.append(f"+336{(base + i) % 100_000_000:08d}")
+        elif roll < NEW_SHARE + WITHHELD_SHARE:
+            froms.append(WITHHELD_FROMS[i % len(WITHHELD_FROMS)])
+        else:
+            froms.append(pick.choice(returning))
+    return froms
+
+
 def signed_requests(auth_token: str, count: int, prefix: str) -> list[tuple[str, str]]:
-    """(signature, body) pairs: distinct CallSids, Froms and Tos rotating on co-prime periods."""
+    """(signature, body) pairs: valid, unique CallSids (CA + 32 hex digits), callers as caller_mix, To rotating."""
     from twilio.request_validator import RequestValidator
 
     validator = RequestValidator(auth_token)
     account = "AC" + "1" * 32
-    run = uuid.uuid4().hex[:10]
     found = []
-    for i in range(count):
+    for i, caller in enumerate(caller_mix(count, prefix + uuid.uuid4().hex)):
         params = {
-            "CallSid": f"CA{prefix}{run}{i:020d}"[:34],
+            "CallSid": "CA" + uuid.uuid4().hex,
             "AccountSid": account,
-            "From": CALLERS[i % len(CALLERS)],
+            "From": caller,
             "To": SEED_NUMBERS[i % len(SEED_NUMBERS)],
             "CallStatus": "ringing",
             "Direction": "inbound",
@@ -119,18 +145,35 @@ def busy_cpu_seconds() -> float:
     return (sum(fields) - fields[3] - fields[4]) / CLK_TCK
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time of the PostgreSQL server's live processes (so its share is not counted as disturbance)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def postgres_backend_cpu(database_url: str | None) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to this run's database (none without one): other
+    databases' backends, and the other engineers' on a shared machine, are not this run's."""
+    if not database_url:
+        return {}
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    engine = create_engine(url.set(database="postgres"))
+    try:
+        with engine.connect() as connection:
+            pids = connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :name"),
+                                      {"name": url.database}).scalars().all()
+    finally:
+        engine.dispose()
+    found = {}
+    for pid in pids:
         try:
-            text = stat.read_text()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if "(postgres)" in text:
-            fields = text.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / CLK_TCK
+        found[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return found
+
+
+def backend_cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """What the backends spent in between (a backend born meanwhile counts in full; one gone is lost)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def free_port() -> int:
@@ -403,11 +446,60 @@ def run_python_client(port: int, pairs: list[tuple[str, str]], duration: float, 
     )
 
 
+def run_paced(port: int, pairs: list[tuple[str, str]], rate: float, needle: str) -> tuple[float, int]:
+    """Open loop: request i leaves at start + i/rate (as Twilio sends calls, whatever the answers' pace), each
+    on a keep-alive connection of a small pool; latency from its send time. Returns (p99 ms, errors)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    local = threading.local()
+    needle_bytes = needle.encode()
+
+    def one(index: int, due: float) -> tuple[float, bool]:
+        time.sleep(max(0.0, due - time.monotonic()))
+        signature, body = pairs[index]
+        connection = getattr(local, "connection", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        local.connection = connection
+        started = time.perf_counter()
+        try:
+            connection.request("POST", PATH, body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                    "X-Twilio-Signature": signature})
+            answer = connection.getresponse()
+            data = answer.read()
+            if answer.will_close:
+                connection.close()
+                local.connection = None
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            local.connection = None
+            return time.perf_counter() - started, False
+        return time.perf_counter() - started, answer.status == 200 and needle_bytes not in data
+
+    start = time.monotonic() + 0.2
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda i: one(i, start + i / rate), range(len(pairs))))
+    latencies = sorted(seconds for seconds, _ in results)
+    return latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, sum(not ok for _, ok in results)
+
+
+def worker_rss_mb(server: Server) -> float:
+    """The largest resident set of the server's workers, in MB."""
+    found = 0
+    for pid in server.worker_pids():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        if match:
+            found = max(found, int(match.group(1)))
+    return found / 1024
+
+
 # --- the run -----------------------------------------------------------------------------------------------
 
 
 def measure(name: str, target: str, env: dict[str, str], args, work: Path, needle: str,
-            warm: list[tuple[str, str]], main: list[tuple[str, str]]) -> tuple[Result, float, int]:
+            warm: list[tuple[str, str]], main: list[tuple[str, str]], paced: list[tuple[str, str]]):
     log = work / f"{name}-gunicorn.log"
     server = start_gunicorn(target, env, args, log)
     try:
@@ -416,24 +508,26 @@ def measure(name: str, target: str, env: dict[str, str], args, work: Path, needl
             write_requests(work / f"{name}-main.txt", main)
             run_wrk(server.port, work / f"{name}-warm.txt", args.warmup, args.connections, needle)
             cpu_before, busy_before, wall_before = server.cpu_seconds(), busy_cpu_seconds(), time.monotonic()
-            db_before = postgres_cpu_seconds() if args.database_url else 0.0
+            db_before = postgres_backend_cpu(args.run_database_url)
             result = run_wrk(server.port, work / f"{name}-main.txt", args.duration, args.connections, needle)
         else:
             run_python_client(server.port, warm, args.warmup, args.connections, needle)
             cpu_before, busy_before, wall_before = server.cpu_seconds(), busy_cpu_seconds(), time.monotonic()
-            db_before = postgres_cpu_seconds() if args.database_url else 0.0
+            db_before = postgres_backend_cpu(args.run_database_url)
             result = run_python_client(server.port, main, args.duration, args.connections, needle)
         server_cpu = server.cpu_seconds() - cpu_before
-        db_cpu = (postgres_cpu_seconds() - db_before) if args.database_url else 0.0
+        db_cpu = backend_cpu_between(db_before, postgres_backend_cpu(args.run_database_url))
         other = busy_cpu_seconds() - busy_before - server_cpu - result.client_cpu - db_cpu
         other_share = max(0.0, other / (time.monotonic() - wall_before))
+        paced_p99, paced_errors = run_paced(server.port, paced, args.pace, needle) if paced else (0.0, 0)
+        rss = worker_rss_mb(server)
     except BaseException:
         print(f"--- end of the {name} server's log:\n{log.read_text()[-3000:]}", file=sys.stderr)
         raise
     finally:
         server.stop()
     failures = len(re.findall(r"\b(ERROR|CRITICAL)\b", log.read_text()))
-    return result, server_cpu, failures, other_share, db_cpu
+    return result, server_cpu, failures, other_share, db_cpu, paced_p99, paced_errors, rss
 
 
 def main() -> None:
@@ -448,7 +542,11 @@ def main() -> None:
     parser.add_argument("--clock", choices=("mixed", "real"), default="mixed")
     parser.add_argument("--database-url", help="postgresql+psycopg://root@127.0.0.1:5432/<any>: use PostgreSQL")
     parser.add_argument("--only", choices=("bare", "floor", "real"), help="measure one app only")
+    parser.add_argument("--pace", type=float, default=50.0, help="calls a second of the paced run (default 50)")
+    parser.add_argument("--pace-seconds", type=float, default=10.0, help="length of the paced run (default 10)")
     args = parser.parse_args()
+    if not 1 <= args.pace <= 200 or not 0 <= args.pace_seconds <= 60:
+        parser.error("keep it bounded: a pace of 1-200 calls a second, for up to 60 s")
     if not 1 <= args.connections <= 64 or not 0 < args.duration <= 120 or not 0 <= args.warmup <= 30:
         parser.error("keep it bounded: 1-64 connections, duration up to 120 s, warm-up up to 30 s")
     if args.client == "auto":
@@ -459,6 +557,7 @@ def main() -> None:
     settings_ = production_settings()
     work = Path(tempfile.mkdtemp(prefix="helpline-bench-"))
     postgres = PostgresDatabase(args.database_url) if args.database_url else None
+    args.run_database_url = postgres.url if postgres else None
     try:
         if postgres:
             postgres.create()
@@ -476,6 +575,7 @@ def main() -> None:
         warm_count = max(200, int(args.warmup * 8000))
         warm = signed_requests(settings_["TWILIO_AUTH_TOKEN"], warm_count, "w")
         main_pairs = signed_requests(settings_["TWILIO_AUTH_TOKEN"], args.max_requests, "m")
+        paced_pairs = signed_requests(settings_["TWILIO_AUTH_TOKEN"], int(args.pace * args.pace_seconds), "p")
         real_target = "app:create_app()" if args.clock == "real" else "benchmarks.clocked_app:create()"
 
         import gunicorn
@@ -488,22 +588,28 @@ def main() -> None:
               f"(at most {args.max_requests} requests)")
         print(f"  real app: {real_target} on {database_label}, clock {args.clock}; "
               f"POST {PATH}, a new signed CallSid per request")
+        print(f"  callers: {NEW_SHARE:.0%} new to the line, {WITHHELD_SHARE:.0%} withheld, "
+              f"{1 - NEW_SHARE - WITHHELD_SHARE:.0%} returning (about {CALLS_PER_RETURNING_CALLER} calls each); "
+              f"then {args.pace:g} calls/s for {args.pace_seconds:g} s, open loop (the real pace column)")
         print()
         print(f"{'app':<6}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'server CPU ms/req':>19}{'client CPU':>12}")
-        results = {}
+              f"{'server CPU ms/req':>19}{'client CPU':>12}{'paced p99':>11}{'RSS/worker':>12}")
+        results, paced, rss, cpu = {}, {}, {}, {}
         apps = (("bare", "benchmarks.bare_app:app"), ("floor", "benchmarks.recorded_app:create()"),
                 ("real", real_target))
         for name, target in apps:
             if args.only and args.only != name:
                 continue
-            result, server_cpu, failures, other, db_cpu = measure(name, target, env, args, work, needle, warm,
-                                                                  main_pairs)
-            results[name] = result
+            result, server_cpu, failures, other, db_cpu, paced_p99, paced_errors, worker_rss = measure(
+                name, target, env, args, work, needle, warm, main_pairs, paced_pairs)
+            results[name], paced[name], rss[name] = result, paced_p99, worker_rss
+            cpu[name] = 1000 * server_cpu / max(result.requests, 1)
             print(f"{name:<6}{result.requests:>10}{result.errors:>8}{result.throughput:>10.0f}"
                   f"{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
-                  f"{1000 * server_cpu / max(result.requests, 1):>19.3f}"
-                  f"{100 * result.client_cpu / result.elapsed:>11.0f}%")
+                  f"{cpu[name]:>19.3f}"
+                  f"{100 * result.client_cpu / result.elapsed:>11.0f}%{paced_p99:>9.2f}ms{worker_rss:>9.0f} MB")
+            if paced_errors:
+                print(f"       paced run: {paced_errors} calls without a good answer")
             if result.errors or failures:  # failures: the app's ERROR log lines (webhook failed, dispatch)
                 print(f"       errors: {result.non200} not 200, {result.not_xml} not XML, "
                       f"{result.fallback} technical-problem answers, {result.socket_errors} socket errors; "
@@ -522,8 +628,17 @@ def main() -> None:
             print(f"ratio floor/bare throughput: {results['floor'].throughput / results['bare'].throughput:.2f} "
                   "(the most any signed webhook that records the call can reach with this stack)")
         if "real" in results and "floor" in results:
-            print(f"ratio real/floor throughput: {results['real'].throughput / results['floor'].throughput:.2f} "
-                  "(the engine's own routing, prompts and records against that floor)")
+            ratio = results["real"].throughput / results["floor"].throughput
+            print(f"ratio real/floor throughput: {ratio:.2f} ({'meets' if ratio >= 0.8 else 'misses'} the target "
+                  ">= 0.80; the engine's own routing, prompts and records against that floor)")
+        if "real" in results:
+            print(f"real: worker CPU per incoming call {cpu['real']:.2f} ms ({'meets' if cpu['real'] <= 1.5 else 'misses'}"
+                  f" the target <= 1.5 ms); largest worker {rss['real']:.0f} MB "
+                  f"({'meets' if rss['real'] <= 100 else 'misses'} the target <= 100 MB)")
+        if "real" in results and "bare" in results and args.pace_seconds:
+            ratio = paced["real"] / max(paced["bare"], 0.001)
+            print(f"ratio real/bare p99 at {args.pace:g} calls/s: {ratio:.1f} "
+                  f"({'meets' if ratio <= 3 else 'misses'} the target <= 3)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if postgres:

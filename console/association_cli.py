@@ -36,7 +36,7 @@ def phone_command(email: str, number: str | None, remove: bool) -> None:
                 if parsed is None:
                     raise click.ClickException(f"{number!r} is not a phone number")
                 set_phone(session, account, parsed, current_app.config["NUMBER_PEPPER"])
-                set_pin(account, click.prompt("PIN (4 to 8 digits)", hide_input=True,
+                set_pin(account, click.prompt("PIN (6 to 8 digits)", hide_input=True,
                                               confirmation_prompt="Repeat the PIN"))
         except PhoneAccessError as error:
             raise click.ClickException(str(error))

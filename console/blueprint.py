@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, flash, g, redi
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from console.accounts.records import password_stamp, scope_allows
+from console.accounts.records import open_session, scope_allows, session_is_open
 from console.texts import current_language, t
 from store.extension import database
 from store.models import ConsoleAccount
@@ -102,6 +102,8 @@ def _guard(roles: frozenset[str], public: frozenset[str], passive: frozenset[str
     if not console_enabled(current_app):
         return render_template("console/error.html", message=t("error.disabled")), 503
     g.account, expired = _signed_in_account(now(), passive)
+    if g.account is not None:  # the author of any version of a line this request writes
+        db().info.update(author=g.account.email, source="console")
     if g.account is None and request.endpoint not in public:
         if request.method in ("GET", "HEAD"):
             flash("login.expired" if expired else "login.required")
@@ -126,7 +128,7 @@ def _signed_in_account(moment: datetime, passive: frozenset[str]) -> tuple[Conso
     age = stamp - float(session.get("login_at", 0))
     account = db().get(ConsoleAccount, account_id)
     if (idle > IDLE_TIMEOUT.total_seconds() or age > SESSION_LIFETIME.total_seconds() or account is None
-            or not account.active or session.get("password_stamp") != password_stamp(account)):
+            or not account.active or not session_is_open(db(), account.id, session.get("token"))):
         language = session.get("language")
         session.clear()
         if language:
@@ -138,16 +140,18 @@ def _signed_in_account(moment: datetime, passive: frozenset[str]) -> tuple[Conso
 
 
 def start_session(account: ConsoleAccount, moment: datetime) -> None:
-    """A fresh session for the account (a new CSRF token too: nothing carried over from before sign-in)."""
+    """A fresh session for the account (a new CSRF token too: nothing carried over from before sign-in). Its
+    token is checked against the server's list on every request, so signing out really ends it."""
     session.clear()
     session.permanent = True
     session.update(account_id=account.id, login_at=moment.timestamp(), seen_at=moment.timestamp(),
-                   password_stamp=password_stamp(account))
+                   token=open_session(db(), account, moment))
 
 
 def safe_next(target: str | None) -> str | None:
     """Only a console path of this site: a crafted link must not send people elsewhere after sign-in."""
-    if not target:
+    # A control character (CR/LF above all) cannot go into a Location header: werkzeug refuses it with a 500.
+    if not target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/console/") or "\\" in target:

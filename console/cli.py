@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from console.accounts.records import ROLES, AccountError, check_new_password, create_account
+from console.accounts.records import ROLES, AccountError, check_new_password, create_account, find_account, set_password
 from console.audit import record
 from store.extension import database
 from store.models import CentreRow, ConsoleAccount, LineRow, Listener
@@ -30,6 +30,8 @@ def _ask_password() -> str:
 def _create(**fields) -> None:
     with database.session() as session:
         _check_targets(session, fields.get("lines", ()), fields.get("centres", ()), fields.get("listener_id"))
+        # Asked only once everything else is known to be right: a typo is not found after typing it twice.
+        fields["password"] = _ask_password()
         try:
             account = create_account(session, now=current_app.config["CLOCK"](), **fields)
         except AccountError as error:
@@ -60,7 +62,7 @@ def _check_targets(session, lines, centres, listener_id) -> None:
 @with_appcontext
 def create_admin_command(email: str, name: str, language: str) -> None:
     """Create an admin account (the password is asked twice, hidden; 12 characters at least)."""
-    _create(email=email, name=name, password=_ask_password(), role="admin", language=language)
+    _create(email=email, name=name, role="admin", language=language)
 
 
 @accounts_group.command("add")
@@ -80,7 +82,7 @@ def add_command(email, name, role, lines, centres, listener_id, language) -> Non
         raise click.ClickException("only coordinators have lines and centres (admins see everything)")
     if role == "listener" and listener_id is None:
         raise click.ClickException("a listener account needs --listener ID (see `helpline listeners list`)")
-    _create(email=email, name=name, password=_ask_password(), role=role, lines=lines, centres=centres,
+    _create(email=email, name=name, role=role, lines=lines, centres=centres,
             listener_id=listener_id, language=language)
 
 
@@ -99,6 +101,21 @@ def list_command() -> None:
             last = f"{account.last_login_at:%Y-%m-%d %H:%M} UTC" if account.last_login_at else "never"
             click.echo(f"#{account.id:<4} {account.email:<32} {account.name:<24} {account.role:<12} "
                        f"{state:<9} last sign-in {last:<22} {scope}")
+
+
+@accounts_group.command("password")
+@click.argument("email")
+@with_appcontext
+def password_command(email: str) -> None:
+    """Give an account a new password (asked twice, hidden); every session it had is ended."""
+    with database.session() as session:
+        account = find_account(session, email)
+        if account is None:
+            raise click.ClickException(f"no account uses {email}")
+        set_password(session, account, _ask_password())
+        record(session, None, "password_changed", ("account", str(account.id)), None, {"email": account.email})
+        session.commit()
+        click.echo(f"New password set for {account.email}; its sessions are ended")
 
 
 # Phone access to the coordinators' service number (its own module, in the associations area).

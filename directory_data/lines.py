@@ -41,15 +41,15 @@ LINE_KEYS = {
     "greeting", "danger_notice", "menu", "quick_exit_key", "hours", "holidays", "closures",
     "alternatives", "closed_message", "emergency_fallback", "after_hours_email", "caller_id",
     "handoff_network", "department_retries", "overflow", "pool", "notes", "queue", "callback", "email",
-    "retention_days", "categories", "throttle", "hold_music",
+    "retention_days", "categories", "throttle", "hold_music", "forward_numbers",
 }  # fmt: skip
 # The order settings are written in a line's file, and exported in.
 LINE_ORDER = (
     "id", "name", "country", "numbers", "display_number", "timezone", "language", "languages", "voices",
     "greeting", "danger_notice", "quick_exit_key", "menu", "hours", "holidays", "closures", "after_hours_email",
     "alternatives", "closed_message", "caller_id", "handoff_network", "department_retries",
-    "emergency_fallback", "pool", "hold_music", "queue", "callback", "email", "retention_days", "categories", "throttle", "notes",
-    "overflow",
+    "emergency_fallback", "forward_numbers", "pool", "hold_music", "queue", "callback", "email", "retention_days",
+    "categories", "throttle", "notes", "overflow",
 )  # fmt: skip
 CENTRE_KEYS = {"id", "name", "network", "departments", "number", "display_number", "timezone", "hours",
                "holidays", "closures", "fictitious"}  # fmt: skip
@@ -96,6 +96,9 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         "alternatives": check_alternatives(raw.get("alternatives") or [], country, problems),
         "closed_message": check_localized(raw.get("closed_message"), "closed_message", problems),
         "emergency_fallback": check_target(raw.get("emergency_fallback"), country, "emergency_fallback", problems),
+        # Numbers outside the directory that an admin approved as forward targets (the chain editor cannot add any).
+        "forward_numbers": check_numbers(raw["forward_numbers"], country, "forward_numbers", problems)
+        if raw.get("forward_numbers") is not None else [],
         "after_hours_email": check_email(raw.get("after_hours_email"), problems),
         "caller_id": check_choice(raw.get("caller_id", "line"), ("line", "caller"), "caller_id", problems),
         "handoff_network": str(raw["handoff_network"]) if raw.get("handoff_network") else None,

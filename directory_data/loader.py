@@ -14,7 +14,7 @@ from directory_data.callback_settings import window_meets_hours, window_words
 from directory_data.fields import DATA_DIR, WEEKDAYS, DirectoryError, Problems
 from directory_data.lines import LINE_ORDER, canonical_centre, canonical_line
 from directory_data.problems import Problem
-from directory_data.reference import load_departments
+from directory_data.reference import load_departments, load_services
 from routing.validation import chain_problems, forwarding_loops
 
 __all__ = ["DirectoryError", "DirectoryFiles", "line_file_text", "read_directory", "validate_documents",
@@ -176,9 +176,28 @@ def validate_documents(
         built.append(line)
         for problem in chain_problems(line):
             problems.append(Problem(where(doc), problem.key_path(), problem.code, **problem.values))
+    if centres_complete:
+        problems.extend(_unapproved_forwards(lines, centres, where))
     by_slug = {doc["id"]: doc for doc in lines if source(doc) not in broken}
     for problem in forwarding_loops(built):
         problems.append(Problem(where(by_slug[problem.line]), problem.key_path(), problem.code, **problem.values))
+    return problems
+
+
+def _unapproved_forwards(lines: list[dict[str, Any]], centres: list[dict[str, Any]], where) -> list[Problem]:
+    """A forward may dial the directory's own numbers (lines, centres, services) and the numbers an admin
+    approved for the line (``forward_numbers``); nothing else, so a chain edited in the console cannot send
+    callers to any mobile phone."""
+    known = {number for doc in lines for number in doc["numbers"]} | {c["number"] for c in centres if c["number"]}
+    known |= {service.dial_number for service in load_services().values() if service.dial_number}
+    problems = []
+    for doc in lines:
+        approved = known | set(doc.get("forward_numbers") or ()) | {doc.get("emergency_fallback")}
+        for index, rule in enumerate(doc["overflow"]):
+            target = rule.get("target")
+            if rule.get("action") == "forward" and isinstance(target, str) and target.startswith("+") \
+                    and target not in approved:
+                problems.append(Problem(where(doc), f"overflow[{index}].forward", "forward_not_approved", value=target))
     return problems
 
 

@@ -80,6 +80,8 @@ ENGLISH: dict[str, str] = {
     "service_without_number": "service {value!r} has no number that can be dialled",
     "service_country": "service {value!r} is not a service of {country}",
     "unknown_target": "{value!r} is neither a known service nor a phone number",
+    "forward_not_approved": "{value} is neither a number of the directory nor one approved for this line "
+                            "(forward_numbers)",
     # menu and overflow chain
     "quick_exit_key": "key {value} is the quick-exit key",
     "menu_shape": "must have a prompt and options",

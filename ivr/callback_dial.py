@@ -10,7 +10,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from ivr import prompts
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
-from ivr.webhooks import field, never_fail, public, say, twiml
+from ivr.webhooks import field, never_fail, public, row_id, say, twiml
 from routing.callbacks import window_open
 from store.callbacks import accept_attempt, listener_leg_over, record_outcome, release_attempt
 from store.calls import CALL_ENDED
@@ -29,10 +29,10 @@ def attempt_turn(handler):
     @wraps(handler)
     def view():
         now = current_app.config["CLOCK"]()
-        raw = (request.args.get("attempt") or "")[:12]
+        attempt_id = row_id(request.args.get("attempt"))
         after: list = []
         with database.session() as session:
-            attempt = locked(session, CallbackAttempt, int(raw)) if raw.isdigit() else None
+            attempt = locked(session, CallbackAttempt, attempt_id) if attempt_id is not None else None
             callback_request = session.get(CallbackRequest, attempt.request_id) if attempt else None
             line = None
             if callback_request is not None and callback_request.line_id is not None:

@@ -35,7 +35,7 @@ def _extra(name: str) -> str:
 
 def _tries() -> int:
     value = _extra("tries")
-    return int(value) if value.isdigit() and len(value) < 3 else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 3 else 0
 
 
 def _refuse(turn: Turn) -> VoiceResponse:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
+import phonenumbers
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -20,7 +22,16 @@ MARKS = {"say": "  says    ", "press": "  presses ", "silence": "  silence ", "m
 
 def _snapshot():
     with database.session() as session:
-        return directory.get(session, current_app.config["CLOCK"]())
+        snapshot = directory.get(session, current_app.config["CLOCK"]())
+    if not snapshot.lines_by_slug and database.engine.dialect.name == "sqlite":
+        # A first try before `helpline demo`: the embedded database gets the shipped lines, as the demo would.
+        from store.cli import migrate_and_load
+
+        migrate_and_load()
+        click.echo("First use: the embedded database now holds the shipped lines (directory_data/).", err=True)
+        with database.session() as session:
+            snapshot = directory.get(session, current_app.config["CLOCK"]())
+    return snapshot
 
 
 def _find_line(snapshot, name: str):
@@ -35,6 +46,15 @@ def _find_line(snapshot, name: str):
     return line
 
 
+# The one rule for --at, in `call` and `status` alike: a time with no UTC offset is read in the time zone of
+# the line (the line called; for status, --tz, by default the zone of the national lines); every line and
+# centre is then shown at that one instant, in its own local time.
+AT_HELP = ("Date and time, e.g. 2026-07-21T19:00; with no offset (+01:00) it is read in {where} "
+           "(default: now). The output says which zone was used.")
+STATUS_ZONE = "Europe/Paris"
+KEYS = re.compile(r"^(-|[0-9*#]*)$")  # "-": no key at all (the question times out)
+
+
 def _moment(text: str | None, timezone: str) -> datetime:
     if not text:
         return current_app.config["CLOCK"]()
@@ -45,14 +65,45 @@ def _moment(text: str | None, timezone: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
-def _outcomes(pairs: tuple[str, ...]) -> dict[str, str]:
+def _zone_words(text: str | None, timezone: str) -> str:
+    if not text:
+        return "now"
+    if datetime.fromisoformat(text).tzinfo:
+        return "--at with its own UTC offset"
+    return f"--at read in {timezone}"
+
+
+def _phone(text: str, country: str, option: str, example: str = "e.g. +3225550107") -> str:
+    """A number as Twilio would give it (E.164), or a one-line refusal."""
+    try:
+        parsed = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_possible_number(parsed):
+        raise click.BadParameter(f"{text!r} is not a phone number; write it as dialled, {example}", param_hint=option)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _caller(text: str, country: str) -> str:
+    return "anonymous" if text.strip().lower() in ("anonymous", "withheld", "") else _phone(text, country, "--from", "e.g. +33612345678, or anonymous")
+
+
+def _presses(presses: tuple[str, ...]) -> list[str]:
+    for keys in presses:
+        if not KEYS.match(keys):
+            raise click.BadParameter(f"{keys!r}: a phone has only the keys 0-9, * and # ('' for only the end key, - for no key at all)",
+                                     param_hint="--press")
+    return list(presses)
+
+
+def _outcomes(pairs: tuple[str, ...], country: str) -> dict[str, str]:
     outcomes = {}
     for pair in pairs:
         number, _, status = pair.partition("=")
         if status not in DIAL_STATUSES:
             raise click.BadParameter(f"{pair!r}: write NUMBER=STATUS with STATUS one of {', '.join(DIAL_STATUSES)}",
                                      param_hint="--outcome")
-        outcomes[number.strip()] = status
+        outcomes[_phone(number.strip(), country, "--outcome")] = status
     return outcomes
 
 
@@ -63,7 +114,7 @@ def _masked(number: str) -> str:
 
 @click.command("call")
 @click.argument("line_name", metavar="LINE")
-@click.option("--at", "at", help="Local time of the call in the line's time zone, e.g. 2026-07-21T19:00 (default: now).")
+@click.option("--at", "at", help=AT_HELP.format(where="the line's time zone"))
 @click.option("--from", "caller", default="anonymous", show_default=True, help="The caller's number, or anonymous.")
 @click.option("--press", "presses", multiple=True, help="Keys pressed at each question, in order (e.g. 94000#; - for no key at all, which times out).")
 @click.option("--outcome", "outcomes", multiple=True, help="What a dialled number does: +3225550107=busy.")
@@ -74,24 +125,28 @@ def call_command(line_name, at, caller, presses, outcomes, default_outcome) -> N
     snapshot = _snapshot()
     line = _find_line(snapshot, line_name)
     start = _moment(at, line.schedule.timezone)
+    caller, keys, dial_outcomes = _caller(caller, line.country), _presses(presses), _outcomes(outcomes, line.country)
     clock = SimulatedClock(start)
     previous_clock, previous_mode = current_app.config["CLOCK"], current_app.config.get("DISPATCH_MODE")
     current_app.config["CLOCK"] = clock
     current_app.config["DISPATCH_MODE"] = "off"  # a simulated call never rings a real listener
     try:
-        simulator = CallSimulator(current_app, to=line.numbers[0], caller=caller, presses=list(presses),
-                                  outcomes=_outcomes(outcomes), default_outcome=default_outcome, clock=clock)
+        simulator = CallSimulator(current_app, to=line.numbers[0], caller=caller, presses=keys,
+                                  outcomes=dial_outcomes, default_outcome=default_outcome, clock=clock)
         transcript = simulator.run()
     finally:
         current_app.config["CLOCK"] = previous_clock
         current_app.config["DISPATCH_MODE"] = previous_mode
     local = start.astimezone(ZoneInfo(line.schedule.timezone))
-    click.echo(f"Call to {line.name} ({line.display_number}) from {_masked(caller)}, {local:%A %Y-%m-%d %H:%M %Z}")
+    click.echo(f"Call to {line.name} ({line.display_number}) from {_masked(caller)}, {local:%A %Y-%m-%d %H:%M %Z}"
+               f" ({line.schedule.timezone}; {_zone_words(at, line.schedule.timezone)})")
     for entry in transcript.entries:
         click.echo(f"{MARKS.get(entry.kind, entry.kind)}  {entry.text}")
     click.echo("Why (as recorded for this call):")
     for kind, detail in _recorded_events(transcript.call_sid):
         click.echo(f"  {kind:<16} {detail}")
+    for number in sorted(set(dial_outcomes) - set(transcript.dialled)):
+        click.echo(f"Note: --outcome {number} was never dialled in this call.")
 
 
 def _recorded_events(sid: str) -> list[tuple[str, str]]:
@@ -107,21 +162,35 @@ def _recorded_events(sid: str) -> list[tuple[str, str]]:
 
 
 @click.command("status")
-@click.option("--at", "at", help="ISO date and time (default: now).")
+@click.option("--at", "at", help=AT_HELP.format(where="--tz"))
+@click.option("--tz", "zone", default=STATUS_ZONE, show_default=True, help="Time zone of an --at with no offset.")
 @with_appcontext
-def status_command(at) -> None:
-    """Each line and centre: open or closed now, why, and when that changes."""
+def status_command(at, zone) -> None:
+    """Each line and centre at one instant: open or closed, why, and when that changes (in its local time)."""
+    try:
+        ZoneInfo(zone)
+    except (KeyError, ValueError):
+        raise click.BadParameter(f"{zone!r} is not a time zone such as Europe/Paris", param_hint="--tz")
     snapshot = _snapshot()
+    moment = _moment(at, zone)
+    click.echo(f"At {moment.astimezone(ZoneInfo(zone)):%A %Y-%m-%d %H:%M} {zone} ({_zone_words(at, zone)}):")
     for line in sorted(snapshot.lines_by_slug.values(), key=lambda l: l.slug):
-        moment = _moment(at, line.schedule.timezone)
-        click.echo(f"{line.slug:<28} {describe_status(status_at(line.schedule, moment))}")
+        click.echo(f"{line.slug:<28} {describe_status(status_at(line.schedule, moment))}{_local(moment, line, zone)}")
     seen = set()
     for centre in snapshot.centres.values():
         if centre.slug in seen:
             continue
         seen.add(centre.slug)
-        moment = _moment(at, centre.schedule.timezone)
-        click.echo(f"  centre {centre.slug:<19} {describe_status(status_at(centre.schedule, moment))}")
+        click.echo(f"  centre {centre.slug:<19} {describe_status(status_at(centre.schedule, moment))}"
+                   f"{_local(moment, centre, zone)}")
+
+
+def _local(moment: datetime, place, zone: str) -> str:
+    """Where the line's or centre's own clock reads otherwise, say what it reads."""
+    local = moment.astimezone(ZoneInfo(place.schedule.timezone))
+    if local.utcoffset() == moment.astimezone(ZoneInfo(zone)).utcoffset():
+        return ""
+    return f"  (local time {local:%H:%M} {place.schedule.timezone})"
 
 
 @click.command("demo")
@@ -132,10 +201,13 @@ def demo_command(host: str, port: int) -> None:
     """Migrate the database, load the shipped directory and serve the webhooks."""
     from store.cli import migrate_and_load
 
-    migrate_and_load()
+    report = migrate_and_load()
     snapshot = _snapshot()
     base = current_app.config.get("PUBLIC_URL") or f"http://{host}:{port}"
     click.echo(f"Database: {current_app.config['DATABASE_URL']}")
+    for difference in report.kept:
+        click.echo(f"Kept the edits of {difference.kind} {difference.slug} ({difference.edited_words()}); "
+                   "`helpline directory load` shows how the files differ.")
     click.echo("Give Twilio these URLs for each number (HTTP POST):")
     click.echo(f"  Voice URL:        {base}/voice/incoming")
     click.echo(f"  Fallback URL:     {base}/voice/fallback")
@@ -144,7 +216,20 @@ def demo_command(host: str, port: int) -> None:
     for line in sorted(snapshot.lines_by_slug.values(), key=lambda l: l.slug):
         click.echo(f"  {line.slug:<28} {', '.join(line.numbers)}")
     click.echo("Try a call from another terminal:  .venv/bin/helpline call ecoute-violences-conjugales --at 2026-07-21T10:00")
+    click.echo(f"Coordinators' console: {base}/console/")
+    if not _has_accounts():
+        click.echo("No console account yet; create the first (an admin; it asks a password) from another terminal:\n"
+                   '  .venv/bin/helpline accounts create-admin --email you@example.org --name "Your Name"')
     current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _has_accounts() -> bool:
+    from sqlalchemy import select
+
+    from store.models import ConsoleAccount
+
+    with database.session(read_only=True) as session:
+        return session.scalar(select(ConsoleAccount.id).limit(1)) is not None
 
 
 @click.command("sweep")

@@ -71,7 +71,7 @@ def _url(endpoint: str, **query) -> str:
 
 def _count(name: str) -> int:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 3 else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 3 else 0
 
 
 def _caller_key() -> str | None:
@@ -176,7 +176,7 @@ def coordinator_choose():
             return Speaker("fr").end("presence_goodbye")
         digits = field("Digits")[:4]
         lines = _visible_lines(session, account, now)
-        if digits.isdigit() and 1 <= int(digits) <= len(lines):
+        if digits.isascii() and digits.isdigit() and 1 <= int(digits) <= len(lines):
             return _line_menu(session, account, token, lines[int(digits) - 1], now)
         misses = 0 if digits == "0" else _count("n") + 1
         if misses >= MENU_TRIES:

@@ -120,7 +120,7 @@ def orientation_repeat(turn: Turn) -> VoiceResponse:
         return quick_exit(turn)
     slug = (request.args.get("a") or "")[:64]
     repeats = request.args.get("k", "")
-    repeats = int(repeats) if repeats.isdigit() and len(repeats) < 3 else MAX_REPEATS
+    repeats = int(repeats) if repeats.isascii() and repeats.isdigit() and len(repeats) < 3 else MAX_REPEATS
     found = next((a for a in turn.snapshot.associations.associations if a.slug == slug), None)
     if digits == REPEAT_KEY and found is not None and repeats < MAX_REPEATS:
         turn.record("association", f"details of association {slug} read again")

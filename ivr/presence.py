@@ -57,7 +57,7 @@ def _url(endpoint: str, **query) -> str:
 
 def _count(name: str) -> int:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 3 else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 3 else 0
 
 
 def language_of(listener: Listener) -> str:

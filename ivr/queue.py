@@ -13,7 +13,7 @@ from ivr.hold_music import loops_for
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.state import CallState
-from ivr.webhooks import field, never_fail, public, say, twiml
+from ivr.webhooks import field, never_fail, public, row_id, say, twiml
 from routing.queueing import announcement, estimated_wait
 from store import dispatch as offers
 from store.calls import CALL_ENDED
@@ -65,7 +65,7 @@ def twilio_queue_name(caller: QueuedCaller) -> str:
 
 def _waiting_caller(session) -> QueuedCaller | None:
     qc = request.args.get("qc", "")
-    caller = session.get(QueuedCaller, int(qc)) if qc.isdigit() and len(qc) < 12 else None
+    caller = session.get(QueuedCaller, row_id(qc)) if row_id(qc) is not None else None
     if caller is None or caller.call_sid != field("CallSid"):
         return None
     return caller
@@ -208,7 +208,7 @@ def offer_turn(handler):
         offer_id = request.args.get("offer", "")
         after: list = []
         with database.session() as session:
-            offer = session.get(Offer, int(offer_id)) if offer_id.isdigit() and len(offer_id) < 12 else None
+            offer = session.get(Offer, row_id(offer_id)) if row_id(offer_id) is not None else None
             if offer is not None:
                 # One lock order everywhere: the caller, then the offer, then the listener.
                 offers.locked(session, QueuedCaller, offer.queued_caller_id)
@@ -328,7 +328,7 @@ def listener_status(session, now, offer, caller, listener, line, after):
     if status in CALL_ENDED:
         duration = field("CallDuration")
         offers.listener_leg_ended(session, offer, now, line.queue, status,
-                                  int(duration) if duration.isdigit() and len(duration) < 7 else None)
+                                  int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None)
         wrapup.leg_over(session, now, offer, caller, listener, line)
         app = current_app._get_current_object()
         after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twilio.twiml.voice_response import VoiceResponse
 
 from routing.nuisance import Verdict, queue_priority as priority_for, screen
-from store.flags import earlier_calls, flags_for
+from store.flags import flags_for, screening_facts
 
 
 def screen_incoming(turn) -> VoiceResponse | None:
@@ -13,8 +13,7 @@ def screen_incoming(turn) -> VoiceResponse | None:
     call = turn.call
     if turn.caller_withheld or call.caller_hash is None:
         return None  # a withheld number is never screened as such
-    flags = flags_for(turn.session, call.line_id, call.caller_hash, turn.now)
-    earlier = earlier_calls(turn.session, call, turn.line.throttle, turn.now)
+    flags, earlier = screening_facts(turn.session, call, turn.line.throttle, turn.now)
     if not flags and not earlier:
         return None
     verdict = screen(withheld=False, flags=flags, throttle=turn.line.throttle, earlier_calls=earlier, now=turn.now)

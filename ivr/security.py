@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import lru_cache, wraps
+from urllib.parse import urlparse
 
 from flask import Request, abort, current_app, request
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, compare, remove_port
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from store.crypto import number_hash
 
@@ -27,10 +29,18 @@ def signature_is_valid(req: Request) -> bool:
     signature = req.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    validator = RequestValidator(token)
-    url = public_url(req, current_app.config.get("PUBLIC_URL"))
+    validator = _validator(token)
+    url = urlparse(public_url(req, current_app.config.get("PUBLIC_URL")))
     params = req.form if req.method == "POST" else {}  # GET webhooks sign the URL alone
-    return validator.validate(url, params, signature)
+    # Twilio signs the URL as the number is configured, usually without a port; the form with the default port
+    # is tried only when that one does not match (RequestValidator.validate computes both HMACs every time).
+    return any(compare(validator.compute_signature(candidate, params), signature)
+               for candidate in (remove_port(url), add_port(url)))
+
+
+@lru_cache(maxsize=4)
+def _validator(token: str) -> RequestValidator:
+    return RequestValidator(token)
 
 
 def twilio_only(view):
@@ -41,9 +51,22 @@ def twilio_only(view):
         if not signature_is_valid(request):
             current_app.logger.warning("webhook refused: bad or missing signature on %s", request.path)
             abort(403)
+        _strip_nul_bytes(request._get_current_object())
         return view(*args, **kwargs)
 
     return checked
+
+
+def _without_nul(values: MultiDict) -> ImmutableMultiDict:
+    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
+                               for key, value in values.items(multi=True)])
+
+
+def _strip_nul_bytes(req: Request) -> None:
+    """NUL bytes out of every parameter, once the signature (made over them) is checked: PostgreSQL refuses
+    them in text, and a call must not fall back because a CallSid or a status carried one."""
+    req.form, req.args = _without_nul(req.form), _without_nul(req.args)
+    req.__dict__.pop("values", None)  # rebuilt from the cleaned form and arguments when next read
 
 
 def is_withheld(number: str | None) -> bool:

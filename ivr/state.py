@@ -12,7 +12,7 @@ CALLER_TYPE_MAX = 32
 
 
 def _small_int(value: str | None, default: int = 0, high: int = 99) -> int:
-    if value is None or not value.isdigit() or len(value) > 3:
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 3:
         return default
     return min(int(value), high)
 

@@ -34,6 +34,12 @@ def field(name: str) -> str:
     return value[:MAX_FIELD] if isinstance(value, str) else ""
 
 
+def row_id(raw: str | None) -> int | None:
+    """A database id read from a URL: ASCII digits that fit PostgreSQL's integer, else None (not an exception)."""
+    raw = (raw or "")[:12]
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) < 2**31 else None
+
+
 SAY = {"fr": "fr-FR", "en": "en-GB"}
 
 
@@ -229,6 +235,8 @@ def take_turn(handler):
                 if service is not None:
                     return service
                 call = calls.open_call(session, sid, now, None, None, True, state.language, first_webhook=True)
+                if call.line_id is not None:
+                    return _not_this_lines_call(session)
                 calls.record(session, call, now, "unknown_number", "no line has this number")
                 call.outcome = "unknown_number"
                 session.commit()
@@ -240,6 +248,8 @@ def take_turn(handler):
                 caller_hash(raw_from, current_app.config["NUMBER_PEPPER"]), withheld, state.language,
                 first_webhook=request.endpoint == "voice.incoming",
             )
+            if call.line_id != snapshot.line_ids.get(line.slug):
+                return _not_this_lines_call(session, line)
             if state.language not in line.languages:
                 state = state.but(language=line.language)
             turn = Turn(
@@ -260,6 +270,18 @@ def take_turn(handler):
         return twiml(response)
 
     return view
+
+
+def _not_this_lines_call(session, line=None) -> Response:
+    """A CallSid already recorded for another line (or for no line): Twilio gives each call its own, so this
+    request is not that call's. Nothing is written to the other call's record; the caller still hears the
+    apology and this line's emergency number."""
+    session.rollback()
+    current_app.logger.warning("webhook %s: the CallSid belongs to another line's call; nothing recorded",
+                               request.path)
+    fallback = (line.emergency_fallback or current_app.config.get("EMERGENCY_FALLBACK"), line.language) if line \
+        else (current_app.config.get("EMERGENCY_FALLBACK"), "fr")
+    return twiml(technical_problem(fallback, caller_id=fallback_caller_id()))
 
 
 def unknown_number() -> VoiceResponse:
@@ -305,12 +327,21 @@ def route(turn: Turn):
     return conversation.route(turn)
 
 
+# What Twilio may send; anything else is recorded as "unknown" rather than copied into the call's history.
+DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
+QUEUE_RESULTS = ("bridged", "leave", "hangup", "queue-full", "error", "redirected", "system-error")
+
+
+def known(value: str, allowed: tuple[str, ...], otherwise: str) -> str:
+    return value if value in allowed else otherwise
+
+
 @voice.route("/dial-result", methods=("GET", "POST"))
 @twilio_only
 @never_fail
 @take_turn
 def dial_result(turn: Turn):
-    return conversation.dial_finished(turn, field("DialCallStatus"))
+    return conversation.dial_finished(turn, known(field("DialCallStatus"), DIAL_STATUSES, "unknown"))
 
 
 @voice.route("/queue-result", methods=("GET", "POST"))
@@ -318,7 +349,7 @@ def dial_result(turn: Turn):
 @never_fail
 @take_turn
 def queue_result(turn: Turn):
-    return conversation.queue_finished(turn, field("QueueResult"), field("QueueSid"))
+    return conversation.queue_finished(turn, known(field("QueueResult"), QUEUE_RESULTS, "error"), field("QueueSid"))
 
 
 @voice.route("/whisper", methods=("GET", "POST"))
@@ -359,8 +390,12 @@ def status():
     now = current_app.config["CLOCK"]()
     duration = field("CallDuration")
     with database.session() as session:
-        calls.finish_call(session, field("CallSid"), now, field("CallStatus") or "unknown",
-                          int(duration) if duration.isdigit() and len(duration) < 7 else None)
+        snapshot = directory.get(session, now)
+        line = snapshot.line_for(line_number(field("To")))  # the line this status says the call is on
+        line_id = snapshot.line_ids.get(line.slug) if line else None
+        calls.finish_call(session, field("CallSid"), now, field("CallStatus"),
+                          int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None,
+                          line_id=line_id)
         cancelled = _out_of_the_queue(session, field("CallSid"), now) if field("CallStatus") in calls.CALL_ENDED else []
         session.commit()
     if cancelled:

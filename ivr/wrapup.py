@@ -102,7 +102,7 @@ def listener_wrapup(session, now, offer, caller, listener, line, after):
     call_line = _call_line(session, now, caller, line)
     language = _language(listener, call_line)
     plays = request.args.get("p", "")
-    plays = int(plays) if plays.isdigit() and len(plays) < 3 else MAX_PLAYS
+    plays = int(plays) if plays.isascii() and plays.isdigit() and len(plays) < 3 else MAX_PLAYS
     key = field("Digits")[:1]
     call = session.get(Call, caller.call_id) if caller is not None and caller.call_id is not None else None
     if call is None or offer.status != "ended" or (offer.call_sid and field("CallSid") != offer.call_sid):
@@ -110,7 +110,7 @@ def listener_wrapup(session, now, offer, caller, listener, line, after):
         response.hangup()
         return response
     categories = call_line.categories
-    if key.isdigit() and 1 <= int(key) <= len(categories):
+    if key.isascii() and key.isdigit() and 1 <= int(key) <= len(categories):
         category = categories[int(key) - 1]
         classify(session, call, category, now, "keypad", listener_id=listener.id if listener else None)
         say(response, prompts.render("wrapup_saved", language, call_line.country, label=category.label.get(language)),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from store.models import Call, CallEvent, EmailOutbox
 
 CALL_ENDED = ("completed", "busy", "no-answer", "failed", "canceled")  # Twilio's final statuses of a call
+CALL_STATUSES = ("queued", "initiated", "ringing", "in-progress", *CALL_ENDED)  # every status Twilio sends
 
 DETAIL_MAX = 2000
 PENDING_EVENTS = "helpline.pending_call_events"
@@ -93,11 +94,18 @@ def queue_email(session: Session, call: Call, now: datetime, kind: str, callback
                             created_at=now))
 
 
-def finish_call(session: Session, sid: str, now: datetime, status: str, duration: int | None) -> Call | None:
-    call = find_call(session, sid)
-    if call is None:
+def finish_call(session: Session, sid: str, now: datetime, status: str, duration: int | None,
+                line_id: int | None = None) -> Call | None:
+    """A status callback: only a status Twilio sends, only for the line the call came in on, and a call that
+    has ended keeps its final status, end and duration (a late or replayed callback does not rewrite them)."""
+    if status not in CALL_STATUSES:
         return None
-    call.status = status[:32]
+    call = find_call(session, sid)
+    if call is None or (call.line_id is not None and line_id is not None and call.line_id != line_id):
+        return None
+    if call.status in CALL_ENDED:
+        return call
+    call.status = status
     if status in CALL_ENDED:
         call.ended_at = call.ended_at or now
         call.duration = duration

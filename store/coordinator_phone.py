@@ -20,7 +20,10 @@ from store.audit import record
 from store.crypto import number_hash
 from store.models import ConsoleAccount
 
-PIN = re.compile(r"^[0-9]{4,8}$")
+# A new PIN has 6 to 8 digits (10,000 four-digit codes are too few for an account that can close a line);
+# PINs of 4 or 5 digits set before still open the service until their owner sets a new one.
+PIN = re.compile(r"^[0-9]{6,8}$")
+PIN_ACCEPTED = re.compile(r"^[0-9]{4,8}$")
 PHONE_ROLES = ("admin", "coordinator")
 _dummy_pin_hash: str | None = None
 
@@ -47,12 +50,12 @@ def set_phone(session: Session, account: ConsoleAccount, e164: str | None, peppe
 
 
 def set_pin(account: ConsoleAccount, pin: str | None) -> None:
-    """A new phone PIN (4 to 8 digits), or None to switch phone access off; either way the lockout starts over."""
+    """A new phone PIN (6 to 8 digits), or None to switch phone access off; either way the lockout starts over."""
     if pin is None:
         account.phone_pin_hash = ""
     else:
         if not PIN.match(pin):
-            raise PhoneAccessError("the PIN must have 4 to 8 digits")
+            raise PhoneAccessError("the PIN must have 6 to 8 digits")
         account.phone_pin_hash = generate_password_hash(pin, method="scrypt")
     account.phone_pin_failures, account.phone_pin_locked_until = 0, None
 
@@ -83,7 +86,7 @@ def check_phone_pin(session: Session, caller_key: str | None, pin: str, now: dat
         if _phone_locked(account, now):
             return "locked", None
         # The hash is always checked, whatever was typed: the time taken says nothing about the account.
-        if check_password_hash(account.phone_pin_hash, pin) and PIN.match(pin):
+        if check_password_hash(account.phone_pin_hash, pin) and PIN_ACCEPTED.match(pin):
             account.phone_pin_failures, account.phone_pin_locked_until = 0, None
             return "ok", account
         account.phone_pin_failures = (account.phone_pin_failures or 0) + 1

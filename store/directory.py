@@ -13,6 +13,7 @@ from directory_data.fields import WEEKDAYS
 from directory_data.loader import DirectoryError, DirectoryFiles
 from directory_data.problems import Problem
 from store.associations import load_associations, load_service_numbers
+from store.audit import COMMAND_LINE
 from store.documents import centre_document, centres_query, line_document, lines_query
 from store.models import (
     CentreDepartment,
@@ -25,6 +26,7 @@ from store.models import (
     ScheduleRow,
     WeeklyShift,
 )
+from store.revisions import BEFORE_HISTORY, Change, note, note_unrecorded, row_text
 
 # Parts of a line's document that live in their own tables; the rest is kept in LineRow.settings.
 NORMALISED_KEYS = {"id", "name", "country", "display_number", "language", "timezone", "numbers", "hours",
@@ -56,8 +58,13 @@ def current_revision(session: Session) -> int:
 
 
 def load_documents(session: Session, files: DirectoryFiles, prune: bool = False,
-                   now: datetime | None = None) -> LoadReport:
-    """Make the database hold exactly these lines and centres; the caller commits (all or nothing)."""
+                   now: datetime | None = None, change: Change | None = None) -> LoadReport:
+    """Make the database hold exactly these lines and centres; the caller commits (all or nothing).
+
+    Each line or centre it changes gets a new version in its history, made by ``change`` (a load from the
+    command line unless told otherwise)."""
+    now = now or datetime.now(timezone.utc)
+    change = change or Change(COMMAND_LINE, "load")
     report = LoadReport()
     lines = {row.slug: row for row in session.scalars(lines_query())}
     centres = {row.slug: row for row in session.scalars(centres_query())}
@@ -65,6 +72,8 @@ def load_documents(session: Session, files: DirectoryFiles, prune: bool = False,
     centre_writes, gone_centres = _sort_out("centre", centres, files.centres, _centre_unchanged, prune, report)
     if not prune:
         _refuse_clashes_with_kept(files, gone_lines, gone_centres)
+    before = {("line", row.slug): row_text("line", row) for row, _ in line_writes if row is not None}
+    before.update({("centre", row.slug): row_text("centre", row) for row, _ in centre_writes if row is not None})
     # Free every number and département that may move before writing any: a line written early in the
     # load may take over a number that a line written later (or a pruned one) gives up.
     for row, _ in line_writes:
@@ -91,7 +100,35 @@ def load_documents(session: Session, files: DirectoryFiles, prune: bool = False,
     if report.created or report.updated or report.removed:
         bump_revision(session, now)
     session.flush()
+    _note_versions(session, line_writes, centre_writes, gone_lines + gone_centres if prune else [], before,
+                   lines, centres, change, now)
     return report
+
+
+def _kind(row: LineRow | CentreRow) -> str:
+    return "line" if isinstance(row, LineRow) else "centre"
+
+
+def _note_versions(session: Session, line_writes: list, centre_writes: list, gone: list[LineRow | CentreRow],
+                   before: dict[tuple[str, str], str], lines: dict[str, LineRow], centres: dict[str, CentreRow],
+                   change: Change, now: datetime) -> None:
+    """A version for each line and centre written or deleted; a first one for those with no history yet."""
+    written = set()
+    for kind, model, writes in (("line", LineRow, line_writes), ("centre", CentreRow, centre_writes)):
+        for row, doc in writes:
+            row = row or session.scalar(select(model).where(model.slug == doc["id"]))
+            # Collections were rewritten in the files' order: read them back as an export would.
+            session.expire(row.schedule)
+            session.expire(row)
+            note(session, kind, row.slug, before.get((kind, row.slug)), row_text(kind, row), change, now)
+            written.add((kind, row.slug))
+    for row in gone:
+        note(session, _kind(row), row.slug, None, "", change, now)
+    first = change if change.source == "load" else Change(BEFORE_HISTORY, "baseline")
+    skip = written | {(_kind(row), row.slug) for row in gone}
+    rows = {(_kind(row), row.slug): row for row in [*lines.values(), *centres.values()]}
+    note_unrecorded(session, {key: row for key, row in rows.items() if key not in skip}, first, now)
+    session.flush()
 
 
 def _sort_out(

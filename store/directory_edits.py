@@ -24,9 +24,11 @@ from directory_data.problems import english
 from directory_data.lines import canonical_centre, canonical_line
 from directory_data.loader import DirectoryFiles, export_centre, export_line, line_file_text, validate_documents
 from routing.model import ActionKind
+from store.audit import COMMAND_LINE
 from store.directory import load_documents
 from store.documents import export_documents
 from store.models import DirectoryRevision
+from store.revisions import Change, latest
 
 SCHEDULE_KEYS = ("hours", "holidays", "closures")
 
@@ -88,11 +90,16 @@ def line_file(session: Session, slug: str) -> tuple[str, str] | None:
     return found[1]["source_file"], line_file_text(found[1])
 
 
-def save_edit(session: Session, edit: Edit, raw: dict[str, Any], keys: tuple[str, ...], now: datetime) -> Edit:
+def save_edit(session: Session, edit: Edit, raw: dict[str, Any], keys: tuple[str, ...], now: datetime,
+              change: Change | None = None) -> Edit:
     """Check ``raw`` (the edited document) as the loader would, and write it when nothing is wrong.
 
-    ``keys`` names the parts edited, for the audit's before and after. The caller commits and audits.
+    ``keys`` names the parts edited, for the audit's before and after and the version's reason. The caller
+    commits and audits. The version's author is the session's ``author`` (the console sets it to the
+    signed-in account) unless ``change`` says otherwise.
     """
+    change = change or Change(session.info.get("author", COMMAND_LINE), session.info.get("source", "console"),
+                              ",".join(keys))
     # One edit at a time: the revision row is locked until commit, so two coordinators saving the same
     # line at once cannot both pass the fingerprint check (SQLite transactions are serialised already).
     session.get(DirectoryRevision, 1, with_for_update=True)
@@ -116,10 +123,15 @@ def save_edit(session: Session, edit: Edit, raw: dict[str, Any], keys: tuple[str
         result.problems.extend(_located(problems, files, edit, lines, index))
     if result.problems:
         return result
-    load_documents(session, DirectoryFiles(lines, centres, files.lines_dir, files.centres_file), now=now)
+    load_documents(session, DirectoryFiles(lines, centres, files.lines_dir, files.centres_file), now=now,
+                   change=change)
     saved = start_edit(session, edit.kind, edit.slug)
     assert saved is not None
     result.after = {k: saved.raw.get(k) for k in keys}
+    changed = [k for k in keys if result.before.get(k) != result.after.get(k)]
+    version = latest(session, edit.kind, edit.slug)
+    if changed and version is not None and version.at == now and version.reason == ",".join(keys):
+        version.reason = ",".join(changed)  # the parts this save changed, not every part its form shows
     return result
 
 

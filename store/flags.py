@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Integer, String, bindparam, delete, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from routing.nuisance import Flag, FlagAction, Throttle, flags_from
-from store.models import Call, CallerFlag
+from store.models import Call, CallerFlag, UTCDateTime
 
 
 def flags_for(session: Session, line_id: int | None, caller_hash: str | None, now: datetime) -> list[Flag]:
@@ -36,6 +36,44 @@ def earlier_calls(session: Session, call: Call, throttle: Throttle | None, now: 
                                       Call.started_at <= now)
         .order_by(Call.started_at.desc()).limit(throttle.calls)
     ))
+
+
+def _screening_statement():
+    """flags_for's and earlier_calls' queries as one UNION ALL, built once with parameters: screening is on
+    every incoming call, and building the statement cost more CPU than running it."""
+    no_time = literal(None, UTCDateTime())
+    flags = select(literal("flag").label("source"), CallerFlag.action.label("action"),
+                   CallerFlag.expires_at.label("expires_at"), CallerFlag.lifted_at.label("lifted_at"),
+                   no_time.label("started_at")).where(
+        CallerFlag.line_id == bindparam("line_id"), CallerFlag.caller_hash == bindparam("caller_hash"),
+        CallerFlag.lifted_at.is_(None), CallerFlag.expires_at > bindparam("now", type_=UTCDateTime()))
+    # As earlier_calls: through the caller's hash ("line_id + 0"), at most the throttle's count.
+    calls = select(Call.started_at).where(
+        Call.caller_hash == bindparam("caller_hash"), (Call.line_id + 0) == bindparam("line_id"),
+        Call.id != bindparam("call_id"), Call.started_at >= bindparam("since", type_=UTCDateTime()),
+        Call.started_at <= bindparam("now", type_=UTCDateTime()),
+    ).order_by(Call.started_at.desc()).limit(bindparam("most", type_=Integer())).subquery()
+    earlier = select(literal("call"), literal(None, String()), no_time, no_time, calls.c.started_at)
+    return union_all(flags, earlier)
+
+
+SCREENING = _screening_statement()
+
+
+def screening_facts(session: Session, call: Call, throttle: Throttle | None,
+                    now: datetime) -> tuple[list[Flag], list[datetime]]:
+    """``flags_for`` and ``earlier_calls`` of an incoming call in one statement: screening is on every call's
+    path, and two round trips to the database were a quarter of its time."""
+    if call.caller_hash is None or call.line_id is None:
+        return [], []
+    if throttle is None:
+        return flags_for(session, call.line_id, call.caller_hash, now), []
+    rows = session.connection().execute(SCREENING, {
+        "line_id": call.line_id, "caller_hash": call.caller_hash, "call_id": call.id, "now": now,
+        "since": throttle.window_start(now), "most": throttle.calls}).all()
+    found = flags_from([(r.action, r.expires_at, r.lifted_at) for r in rows if r.source == "flag"])
+    started = sorted((r.started_at for r in rows if r.source == "call"), reverse=True)
+    return found, started
 
 
 def create_flag(session: Session, *, call: Call, action: FlagAction, reason: str, expires_at: datetime,

@@ -77,7 +77,9 @@ def _check_language(context, parameter, values: tuple[str, ...]) -> tuple[str, .
 @click.option("--name", required=True, help="First name and last name, as coordinators know them.")
 @click.option("--phone", required=True, help="The listener's own phone, dialled for offers (French numbers may be local).")
 @click.option("--pool", "pools", multiple=True, required=True, help="A pool they take calls from (repeatable).")
-@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="4 to 8 digits, for the presence line.")
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, envvar="HELPLINE_LISTENER_PIN",
+              help="4 to 8 digits, for the presence line (asked hidden, or from HELPLINE_LISTENER_PIN; "
+                   "on the command line it stays in the shell's history).")
 @click.option("--language", "languages", multiple=True, default=("fr",), show_default=True, callback=_check_language,
               help="Languages they take calls in, the first one is spoken to them (repeatable).")
 @click.option("--skill", "skills", multiple=True, help="Caller types they take, e.g. adult (repeatable; none: all).")
@@ -146,7 +148,8 @@ def status(name_or_id: str, status: str) -> None:
 
 @listeners_group.command("pin")
 @click.argument("name_or_id")
-@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="4 to 8 digits.")
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, envvar="HELPLINE_LISTENER_PIN",
+              help="4 to 8 digits (asked hidden, or from HELPLINE_LISTENER_PIN).")
 @with_appcontext
 def pin(name_or_id: str, pin: str) -> None:
     """Change a listener's PIN for the presence line."""

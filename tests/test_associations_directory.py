@@ -222,7 +222,7 @@ def test_a_coordinator_registers_their_number_and_pin_and_can_then_use_the_servi
     refused = client.post("/console/phone-access", data={"number": "06 12", "pin": "12", "pin_confirm": "12",
                                                          "csrf_token": token})
     assert refused.status_code == 400
-    assert "Ce numéro de téléphone n'est pas valide." in words(refused) and "de 4 à 8 chiffres" in words(refused)
+    assert "Ce numéro de téléphone n'est pas valide." in words(refused) and "de 6 à 8 chiffres" in words(refused)
     saved = client.post("/console/phone-access", data={"number": "06 12 34 56 78", "pin": "902817",
                                                        "pin_confirm": "902817", "csrf_token": token})
     assert saved.status_code == 302
@@ -248,12 +248,12 @@ def test_a_coordinator_cannot_set_another_accounts_phone_access_but_an_admin_can
     assert "L'accès par téléphone n'est pas activé pour autre@example.org." in page
     token = csrf_token(client, f"/console/phone-access?account_id={other}")
     client.post("/console/phone-access", data={"account_id": str(other), "number": "+33 6 99 88 77 66",
-                                               "pin": "4444", "pin_confirm": "4444", "csrf_token": token})
-    assert "1 : 3977, ouverte" in call_service(app, "+33699887766", "4444")
+                                               "pin": "444719", "pin_confirm": "444719", "csrf_token": token})
+    assert "1 : 3977, ouverte" in call_service(app, "+33699887766", "444719")
     # The same number cannot belong to two accounts: caller ID must say who calls.
     mine = csrf_token(client, "/console/phone-access")
-    taken = client.post("/console/phone-access", data={"number": "+33699887766", "pin": "5555",
-                                                       "pin_confirm": "5555", "csrf_token": mine})
+    taken = client.post("/console/phone-access", data={"number": "+33699887766", "pin": "555821",
+                                                       "pin_confirm": "555821", "csrf_token": mine})
     assert taken.status_code == 400 and "déjà enregistré pour un autre compte" in words(taken)
 
 
@@ -268,16 +268,16 @@ def test_the_command_line_sets_and_removes_phone_access(app):
     make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["un-premier-pas"])
     runner = app.test_cli_runner()
     result = runner.invoke(cli, ["accounts", "phone", "--email", COORDINATOR_EMAIL, "--number", "06 11 22 33 44"],
-                           input="7531\n7531\n")
+                           input="753186\n753186\n")
     assert result.exit_code == 0, result.output
-    assert "7531" not in result.output
-    assert "Un premier pas" in call_service(app, "+33611223344", "7531")
+    assert "753186" not in result.output
+    assert "Un premier pas" in call_service(app, "+33611223344", "753186")
     result = runner.invoke(cli, ["accounts", "phone", "--email", COORDINATOR_EMAIL, "--remove"])
     assert result.exit_code == 0, result.output
     with app.app_context(), database.session() as session:
         account = session.scalar(select(ConsoleAccount).where(ConsoleAccount.email == COORDINATOR_EMAIL))
         assert account.phone_hash is None and account.phone_pin_hash == ""
-    assert "Un premier pas" not in call_service(app, "+33611223344", "7531")
+    assert "Un premier pas" not in call_service(app, "+33611223344", "753186")
     bad = runner.invoke(cli, ["accounts", "phone", "--email", COORDINATOR_EMAIL, "--number", "06 11 22 33 44"],
                         input="12\n12\n")
-    assert bad.exit_code != 0 and "4 to 8 digits" in bad.output
+    assert bad.exit_code != 0 and "6 to 8 digits" in bad.output

@@ -207,3 +207,14 @@ def test_audit_rows_of_phone_and_console_share_one_shape(app, call, evc_coordina
     with app.app_context(), database.session() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "override.create")).one()
         assert event.account_id == evc_coordinator and set(event.before) == set(event.after) == {"status"}
+
+
+def test_a_coordinators_new_phone_pin_has_at_least_six_digits(app, evc_coordinator):
+    from store.coordinator_phone import PhoneAccessError
+
+    with app.app_context(), database.session() as session:
+        account = session.get(ConsoleAccount, evc_coordinator)
+        for short in ("1234", "12345"):
+            with pytest.raises(PhoneAccessError, match="6 to 8 digits"):
+                set_pin(account, short)
+        set_pin(account, "123456")

@@ -44,6 +44,8 @@ def test_demo_server_on_a_fresh_instance_answers_a_signed_call(tmp_path):
         text = "".join(output)
         assert f"Voice URL:        http://127.0.0.1:{port}/voice/incoming" in text, text
         assert "ecoute-violences-conjugales  +3225550300" in text
+        assert f"Coordinators' console: http://127.0.0.1:{port}/console/" in text
+        assert '.venv/bin/helpline accounts create-admin --email you@example.org --name "Your Name"' in text
         assert (tmp_path / "instance" / "helpline.sqlite3").exists()
 
         token = (tmp_path / "instance" / "demo-auth-token").read_text().strip()

@@ -578,7 +578,7 @@ def test_every_kind_of_rule_survives_an_export(app, tmp_path):
   - when: "closed:holiday"
     message: {fr: "Joyeuse fête.", en: "Happy holiday."}
   - when: [open, "queue_length >= 3", "estimated_wait>=120"]
-    forward: "+33199003902"
+    forward: "+33199003901"
     label: {fr: "l'équipe de renfort", en: "the back-up team"}
     timeout: 15
   - when: closed

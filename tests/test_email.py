@@ -17,7 +17,7 @@ from store.crypto import encrypt_number, number_hash
 from store.directory import load_documents
 from store.extension import database, directory
 from store.models import Call, CallbackRequest, EmailOutbox, LineRow
-from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER, at_paris, make_test_app
+from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER, PUBLIC_URL, at_paris, make_test_app
 from tests.support.smtp_server import SmtpTestServer, free_port
 
 FV = "france-victimes"
@@ -365,7 +365,8 @@ def test_concurrent_digest_runs_queue_one_digest(app, clock):
 @pytest.mark.parametrize("raw, expected", [("1", True), ("true", True), ("YES", True), ("0", False),
                                            ("false", False), ("no", False), ("", False)])
 def test_smtp_starttls_is_read_as_a_boolean(tmp_path, raw, expected):
-    secrets = {"TWILIO_AUTH_TOKEN": AUTH_TOKEN, "NUMBER_PEPPER": PEPPER, "CALLBACK_KEY": CALLBACK_KEY}
+    secrets = {"TWILIO_AUTH_TOKEN": AUTH_TOKEN, "NUMBER_PEPPER": PEPPER, "CALLBACK_KEY": CALLBACK_KEY,
+               "PUBLIC_URL": PUBLIC_URL}
     values = load_settings(tmp_path, secrets, environ={"HELPLINE_SMTP_STARTTLS": raw, "HELPLINE_SMTP_PORT": "587"})
     assert values["SMTP_STARTTLS"] is expected and values["SMTP_PORT"] == 587
     assert load_settings(tmp_path, secrets, environ={})["SMTP_STARTTLS"] is False

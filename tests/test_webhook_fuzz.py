@@ -1,4 +1,7 @@
-"""Random and malformed webhook parameters never produce an HTTP error or invalid TwiML, on every webhook.
+"""Random and malformed webhook parameters never produce an HTTP error, invalid TwiML or a logged exception.
+
+An exception a webhook caught and answered with its fallback apology still fails here: the fallback is for
+real outages, not for inputs Twilio may send. Nothing is filtered out of the inputs (NUL bytes included).
 
 The webhooks are read from the app's URL map, so a route added under /voice is fuzzed without editing this
 file. HELPLINE_FUZZ_EXAMPLES sets the number of examples per test (the normal suite: 150; the dedicated
@@ -7,14 +10,16 @@ run: ``HELPLINE_FUZZ_EXAMPLES=10000 .venv/bin/python -m pytest tests/test_webhoo
 
 from __future__ import annotations
 
+import logging
 import os
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app import create_app
-from tests.conftest import SignedTwilio
+from tests.conftest import AUTH_TOKEN, PEPPER, SignedTwilio
 
 EXAMPLES = int(os.environ.get("HELPLINE_FUZZ_EXAMPLES", "150"))
 # Every verb and noun Twilio's voice TwiML knows that the engine may use; anything else is not TwiML.
@@ -24,8 +29,8 @@ TWIML_TAGS = {"Response", "Say", "Play", "Pause", "Gather", "Redirect", "Dial", 
 
 def voice_paths() -> list[str]:
     """Every webhook the app serves, whichever module adds it (read from a throwaway app's URL map)."""
-    app = create_app({"ENVIRONMENT": "development", "DATABASE_URL": "sqlite://", "TWILIO_AUTH_TOKEN": "x" * 32,
-                      "NUMBER_PEPPER": "p" * 32, "LOG_LEVEL": "WARNING"})
+    app = create_app({"ENVIRONMENT": "development", "DATABASE_URL": "sqlite://", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                      "NUMBER_PEPPER": PEPPER, "LOG_LEVEL": "WARNING"})
     return sorted({rule.rule for rule in app.url_map.iter_rules()
                    if rule.rule.startswith("/voice/") and not rule.arguments})
 
@@ -68,8 +73,28 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[Hea
                                                                              HealthCheck.too_slow])
 
 
-def no_nul(values: dict[str, str]) -> dict[str, str]:
-    return {k: v.replace("\x00", "") for k, v in values.items()}
+class ErrorRecords(logging.Handler):
+    """Every record at ERROR or above, from any logger: a webhook's caught exception is logged at ERROR."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def logged_errors():
+    handler = ErrorRecords()
+    logging.getLogger().addHandler(handler)
+    yield handler.records
+    logging.getLogger().removeHandler(handler)
+
+
+def assert_no_error_logged(records: list[logging.LogRecord]) -> None:
+    assert not records, [f"{r.name}: {r.getMessage()}" for r in records]
+    records.clear()
 
 
 def assert_twiml(response) -> None:
@@ -88,19 +113,23 @@ def test_the_fuzzed_webhooks_are_read_from_the_url_map():
 
 @FUZZ
 @given(path=st.sampled_from(PATHS), form=FIELDS, query=QUERY)
-def test_any_webhook_with_any_parameters_answers_valid_twiml(client, path, form, query):
-    response = SignedTwilio(client).post(path, no_nul(form), query=no_nul(query))
+def test_any_webhook_with_any_parameters_answers_valid_twiml(client, logged_errors, path, form, query):
+    logged_errors.clear()
+    response = SignedTwilio(client).post(path, form, query=query)
     assert_twiml(response)
+    assert_no_error_logged(logged_errors)
 
 
 @FUZZ
 @given(path=st.sampled_from(PATHS), query=QUERY)
-def test_any_webhook_fetched_with_get_answers_valid_twiml(client, path, query):
+def test_any_webhook_fetched_with_get_answers_valid_twiml(client, logged_errors, path, query):
+    logged_errors.clear()
     twilio = SignedTwilio(client)
-    full = f"{path}?{urlencode(no_nul(query))}" if query else path
+    full = f"{path}?{urlencode(query)}" if query else path
     response = client.get(full, headers={"X-Twilio-Signature": twilio.signature(full, {})},
                           base_url=twilio.public_url)
     assert_twiml(response)
+    assert_no_error_logged(logged_errors)
 
 
 @FUZZ
@@ -108,12 +137,30 @@ def test_any_webhook_fetched_with_get_answers_valid_twiml(client, path, query):
        content_type=st.sampled_from(["application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
                                      "application/json", "text/plain", ""]),
        signature=st.one_of(st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40), st.just("")))
-def test_raw_garbage_bodies_never_get_a_server_error(client, path, body, content_type, signature):
+def test_raw_garbage_bodies_never_get_a_server_error(client, logged_errors, path, body, content_type, signature):
+    logged_errors.clear()
     headers = {"X-Twilio-Signature": signature} if signature else {}
     response = client.post(path, data=body, content_type=content_type or None, headers=headers,
                            base_url="https://ivr.example.org")
     assert response.status_code < 500, response.data[:300]
     assert response.status_code in (200, 400, 403, 413)
+    assert_no_error_logged(logged_errors)
+
+
+def test_a_webhook_that_fell_back_on_an_exception_fails_the_fuzz(app, logged_errors, monkeypatch):
+    # The check itself: a webhook that raises answers the caller with the fallback (valid TwiML, HTTP 200),
+    # and the fuzz must still count it as a failure.
+    from ivr import conversation
+
+    def broken(turn):
+        raise RuntimeError("deliberately raised in a webhook")
+
+    monkeypatch.setattr(conversation, "welcome", broken)
+    response = SignedTwilio(app.test_client()).post(
+        "/voice/incoming", {"CallSid": "CA" + "e" * 32, "From": "+33612345678", "To": "+33199009494"})
+    assert_twiml(response)
+    with pytest.raises(AssertionError, match="RuntimeError"):
+        assert_no_error_logged(logged_errors)
 
 
 def test_a_control_character_in_the_queue_key_url_still_gives_well_formed_twiml(twilio):

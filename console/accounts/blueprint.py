@@ -12,4 +12,5 @@ accounts = guard(Blueprint("accounts", __name__, url_prefix="/console", template
 
 accounts.add_url_rule("/login", view_func=views.login, methods=["GET", "POST"])
 accounts.add_url_rule("/logout", view_func=views.logout, methods=["POST"])
+accounts.add_url_rule("/logout-everywhere", view_func=views.logout_everywhere, methods=["POST"])
 accounts.add_url_rule("/audit", view_func=views.audit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import secrets
@@ -14,14 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from store.models import ConsoleAccount, ConsoleAccountScope, ConsoleLoginThrottle
+from store.models import ConsoleAccount, ConsoleAccountScope, ConsoleLoginThrottle, ConsoleSession
 
 ROLES = ("admin", "coordinator", "listener")
 SCOPE_KINDS = ("line", "centre")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing megabytes of "password" on every attempt would be a cheap denial of service
 FAILURE_LIMIT = 5
-LOCKOUT = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)  # the longest delay, and the window over which failures are counted
+FIRST_DELAY = timedelta(minutes=1)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _dummy_hash: str | None = None
 
@@ -89,9 +91,42 @@ def scope_allows(account: ConsoleAccount | None, kind: str, slug: str) -> bool:
     return any(s.kind == kind and s.slug == slug for s in account.scopes)
 
 
-def password_stamp(account: ConsoleAccount) -> str:
-    """A short mark of the current password hash: a session made before a password change stops working."""
-    return account.password_hash[-16:]
+def set_password(session: Session, account: ConsoleAccount, password: str) -> None:
+    """A new password ends every session of the account: whoever had a copy of a cookie is out."""
+    check_new_password(password)
+    account.password_hash = hash_password(password)
+    end_all_sessions(session, account.id)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, account: ConsoleAccount, now: datetime) -> str:
+    """A new server-side session; returns the random token for the (signed) cookie, never kept in clear here."""
+    token = secrets.token_urlsafe(32)
+    session.add(ConsoleSession(token_hash=_token_hash(token), account_id=account.id, created_at=now))
+    return token
+
+
+def session_is_open(session: Session, account_id: int, token: str | None) -> bool:
+    if not token or not isinstance(token, str):
+        return False
+    return session.scalar(select(ConsoleSession.id).where(ConsoleSession.token_hash == _token_hash(token),
+                                                          ConsoleSession.account_id == account_id)) is not None
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if token and isinstance(token, str):
+        session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)))
+
+
+def end_all_sessions(session: Session, account_id: int, older_than: datetime | None = None) -> int:
+    """Every session of the account (or those opened before ``older_than``); returns how many were open."""
+    query = delete(ConsoleSession).where(ConsoleSession.account_id == account_id)
+    if older_than is not None:
+        query = query.where(ConsoleSession.created_at < older_than)
+    return session.execute(query.execution_options(synchronize_session=False)).rowcount
 
 
 @dataclass(frozen=True)
@@ -99,21 +134,30 @@ class SignIn:
     outcome: str  # ok | failed | locked
     account: ConsoleAccount | None = None
     retry_minutes: int = 0
-    locked_now: bool = False  # this failure is the one that locked the account or address
+    locks: tuple[tuple[str, int], ...] = ()  # what this failure locked: (account|email|address|device, minutes)
 
 
-def sign_in(session: Session, email: str, password: str, address: str, now: datetime) -> SignIn:
-    """Check a sign-in attempt; count failures per account (or typed email) and per client address.
+def sign_in(session: Session, email: str, password: str, address: str, now: datetime,
+            device: tuple[int, str] | None = None) -> SignIn:
+    """Check a sign-in attempt, throttled with growing delays rather than a long hard lock.
 
-    An email without an account is counted and locked exactly like one with an account, and its password
-    is checked against a dummy hash, so neither the message nor the time taken tells them apart.
+    From a browser that signed in to this very account before (``device``: the account id and device id of
+    its signed cookie) only that device's own failures count: nobody who knows the address, nor a colleague's
+    typing behind the same proxy, can keep the right password out. From anywhere else failures count per
+    account (or typed email) and per client address. An email without an account is counted and delayed
+    exactly like one with an account, and its password is checked against a dummy hash, so neither the
+    message nor the time taken tells them apart.
     """
     email = normalised_email(email)[:254]
     account = find_account(session, email, for_update=True)
-    address_key, email_key = f"address:{address}"[:300], f"email:{email}"
-    by_address = _throttle(session, address_key)
-    by_email = account if account is not None else _throttle(session, email_key)
-    locks = [h.locked_until for h in (by_address, by_email) if h is not None and _locked(h, now)]
+    known_device = device is not None and account is not None and device[0] == account.id
+    if known_device:
+        keys = (f"device:{device[1]}"[:300],)
+        holders = [_throttle(session, keys[0])]
+    else:
+        keys = (f"address:{address}"[:300], f"email:{email}")
+        holders = [_throttle(session, keys[0]), account if account is not None else _throttle(session, keys[1])]
+    locks = [h.locked_until for h in holders if h is not None and _locked(h, now)]
     if locks:
         return SignIn("locked", account, _minutes_until(max(locks), now))
     matches = len(password) <= MAX_PASSWORD_LENGTH and check_password_hash(
@@ -121,11 +165,15 @@ def sign_in(session: Session, email: str, password: str, address: str, now: date
     if account is not None and account.active and matches:
         account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
         return SignIn("ok", account)
-    _forget_stale_throttles(session, now, keep=(address_key, email_key))
-    by_address = by_address or _new_throttle(session, address_key, now)
-    by_email = by_email or _new_throttle(session, email_key, now)
-    locked_now = [_count_failure(h, now) for h in (by_address, by_email)]
-    return SignIn("failed", account, locked_now=any(locked_now))
+    _forget_stale_throttles(session, now, keep=keys)
+    holders = [holder or _new_throttle(session, key, now) for holder, key in zip(holders, keys)]
+    locked = []
+    for holder in holders:
+        delay = _count_failure(holder, now)
+        if delay is not None:
+            kind = "account" if isinstance(holder, ConsoleAccount) else holder.key.split(":", 1)[0]
+            locked.append((kind, _minutes_until(now + delay, now)))
+    return SignIn("failed", account, locks=tuple(locked))
 
 
 def _locked(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> bool:
@@ -136,16 +184,18 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds() / 60))
 
 
-def _count_failure(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> bool:
-    """One more failure; at the limit, lock for LOCKOUT and start counting again. True when it locks."""
+def _count_failure(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> timedelta | None:
+    """One more failure; from the limit on, a delay that doubles with each further failure (1, 2, 4, 8 then
+    15 minutes at most). Returns the delay this failure set, if any."""
     if isinstance(holder, ConsoleLoginThrottle) and holder.window_started_at + LOCKOUT <= now:
-        # Addresses and unknown emails never succeed, so their count is per window rather than "in a row".
+        # Addresses, devices and unknown emails never succeed, so their count is per window, not "in a row".
         holder.failed_logins, holder.window_started_at = 0, now
     holder.failed_logins = (holder.failed_logins or 0) + 1
     if holder.failed_logins < FAILURE_LIMIT:
-        return False
-    holder.failed_logins, holder.locked_until = 0, now + LOCKOUT
-    return True
+        return None
+    delay = min(LOCKOUT, FIRST_DELAY * 2 ** min(holder.failed_logins - FAILURE_LIMIT, 8))
+    holder.locked_until = now + delay
+    return delay
 
 
 def _throttle(session: Session, key: str) -> ConsoleLoginThrottle | None:

@@ -16,6 +16,7 @@ from directory_data.categories import MAX_CATEGORIES, check_categories
 from directory_data.fields import Problems
 from directory_data.problems import Problem
 from store.directory import bump_revision
+from store.revisions import Change, note, row_text
 from store.models import ConsoleAccount, LineRow
 
 FIELDS = ("id", "fr", "en")
@@ -71,9 +72,12 @@ def save_categories(session: Session, account: ConsoleAccount, row: LineRow, cat
     before = list((row.settings or {}).get("categories") or [])
     if before == categories:
         return False
+    text_before = row_text("line", row)
     row.settings = {**(row.settings or {}), "categories": categories}
     session.flush()
     bump_revision(session, now)
+    note(session, "line", row.slug, text_before, row_text("line", row), Change(account.email, "console", "categories"),
+         now)
     record(session, account, "categories.update", ("line", row.slug),
            {"categories": [f"{c['id']}: {c['fr']}" for c in before]},
            {"categories": [f"{c['id']}: {c['fr']}" for c in categories]}, now=now)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import Counter
@@ -12,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from console.spreadsheet import csv_text
 from console.texts import current_language, t
 from routing.model import Line
 from store.categories import UNCLASSIFIED, counted_calls
@@ -113,18 +113,9 @@ def build_report(session: Session, snapshot: Snapshot, lines: list[Line], period
 
 
 def report_csv(report: Report) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([t("report.csv_month"), t("report.csv_line"), t("report.csv_centre"), t("report.csv_category"),
-                     t("report.csv_label"), t("report.csv_calls")])
-    for row in report.rows:
-        writer.writerow([_safe_cell(str(value)) for value in row])
-    return out.getvalue()
-
-
-def _safe_cell(value: str) -> str:
-    """A label typed by a coordinator must not run as a formula in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    header = [t("report.csv_month"), t("report.csv_line"), t("report.csv_centre"), t("report.csv_category"),
+              t("report.csv_label"), t("report.csv_calls")]
+    return csv_text([header, *report.rows])
 
 
 def share_chart_svg(report: Report) -> bytes:

@@ -1,21 +1,26 @@
-"""A short memory of computed reports, so a page and the charts it asks for right after compute them once."""
+"""A short memory of computed reports, shared by every console worker through the database, so a page and the
+charts and CSV files it links to are counted once, whichever worker serves them."""
 
 from __future__ import annotations
 
 import threading
-import time
+from datetime import datetime
 from typing import Callable, Hashable, TypeVar
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from store import report_cache
+from store.extension import database
 from store.models import Call, CallEvent, ListenerShift, QueueEvent
 
 Value = TypeVar("Value")
-KEEP_SECONDS = 60.0
-MAX_ENTRIES = 16
-_entries: dict[Hashable, tuple[float, Value]] = {}
-_lock = threading.Lock()
+KEEP_SECONDS = report_cache.KEEP.total_seconds()
+# One computation at a time per report within a worker: ten people opening the same yearly report wait for
+# the first one's figures instead of counting ten times.
+_locks: dict[str, threading.Lock] = {}
+_locks_lock = threading.Lock()
 
 
 def data_mark(session: Session) -> tuple:
@@ -29,19 +34,31 @@ def data_mark(session: Session) -> tuple:
         select(func.count(ListenerShift.id)).scalar_subquery())).one())
 
 
-def remembered(session: Session, key: Hashable, compute: Callable[[], Value]) -> Value:
-    """The value computed for ``key`` on the same data less than KEEP_SECONDS ago, else a fresh one."""
-    full_key = (key, data_mark(session))
-    moment = time.monotonic()
-    with _lock:
-        found = _entries.get(full_key)
-        if found is not None and moment - found[0] < KEEP_SECONDS:
-            return found[1]
-    value = compute()
-    with _lock:
-        _entries[full_key] = (moment, value)
-        for stale in [k for k, (at, _) in _entries.items() if moment - at >= KEEP_SECONDS]:
-            del _entries[stale]
-        while len(_entries) > MAX_ENTRIES:
-            del _entries[min(_entries, key=lambda k: _entries[k][0])]
+def remembered(session: Session, key: Hashable, compute: Callable[[], Value], now: datetime) -> Value:
+    """The value computed for ``key`` on the same data less than KEEP_SECONDS ago (by any worker), else a fresh one."""
+    stored_key = report_cache.cache_key((key, data_mark(session)))
+    found = report_cache.read(session, stored_key, now)
+    if found is not None:
+        return found
+    with _locks_lock:
+        lock = _locks.setdefault(stored_key, threading.Lock())
+    with lock:
+        found = report_cache.read(session, stored_key, now)
+        if found is not None:
+            return found
+        value = compute()
+        _store(stored_key, value, now)
+    with _locks_lock:
+        _locks.pop(stored_key, None)
     return value
+
+
+def _store(key: str, value, now: datetime) -> None:
+    """In a transaction of its own: the page's session stays read-only. A report that cannot be kept (the
+    database busy with callers' writes) is still shown; the next reading counts it again."""
+    try:
+        with database.session() as writer:
+            report_cache.write(writer, key, value, now)
+            writer.commit()
+    except Exception as error:  # noqa: BLE001 — any database failure: the figures are there all the same
+        current_app.logger.warning("report not kept in the cache: %s", type(error).__name__)

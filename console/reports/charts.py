@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from functools import cache
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Sequence
 
-import matplotlib
+from routing.coverage import SlotCoverage
 
-matplotlib.use("Agg")  # before anything else of matplotlib: servers have no display
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
 
-from routing.coverage import SlotCoverage  # noqa: E402
+@cache
+def _mpl() -> SimpleNamespace:
+    """matplotlib, imported on the first chart: it takes seconds, which every `helpline` command paid."""
+    import matplotlib
 
-# Text stays paths (the default): the picture needs no font on the reader's side and no font request.
-matplotlib.rcParams.update({"svg.fonttype": "path", "svg.hashsalt": "helpline-reports", "font.size": 9,
-                            "axes.spines.top": False, "axes.spines.right": False})
+    matplotlib.use("Agg")  # before anything else of matplotlib: servers have no display
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    # Text stays paths (the default): the picture needs no font on the reader's side and no font request.
+    matplotlib.rcParams.update({"svg.fonttype": "path", "svg.hashsalt": "helpline-reports", "font.size": 9,
+                                "axes.spines.top": False, "axes.spines.right": False})
+    return SimpleNamespace(Figure=Figure, ListedColormap=ListedColormap, Patch=Patch)
+
 INK, MUTED, ACCENT = "#1b1f24", "#4a5562", "#1d4f91"
 # Coverage states, told apart by colour and by the figures written in each cell.
 CLOSED, NOBODY, SHORT, COVERED = "#e3e7ec", "#b91c1c", "#f59e0b", "#2f855a"
@@ -39,7 +49,7 @@ def _grid(axes, values: Sequence[Sequence[int]], colours, top: int):
 
 
 def heatmap(grid: Sequence[Sequence[int]], weekdays: Sequence[str], title: str) -> bytes:
-    figure = Figure(figsize=(10, 3.4))
+    figure = _mpl().Figure(figsize=(10, 3.4))
     axes = figure.subplots()
     peak = max((max(row) for row in grid), default=0)
     _grid(axes, grid, "YlOrRd", max(peak, 1))  # no colour bar: every cell has its figure written in
@@ -56,7 +66,7 @@ def heatmap(grid: Sequence[Sequence[int]], weekdays: Sequence[str], title: str) 
 
 def bars(labels: Sequence[str], values: Sequence[float], title: str, color: str = ACCENT) -> bytes:
     """Horizontal bars, first label on top, each bar with its figure written at its end."""
-    figure = Figure(figsize=(7, 0.42 * len(labels) + 0.9))
+    figure = _mpl().Figure(figsize=(7, 0.42 * len(labels) + 0.9))
     axes = figure.subplots()
     positions = list(range(len(labels)))[::-1]
     axes.barh(positions, values, color=color)
@@ -72,7 +82,7 @@ def bars(labels: Sequence[str], values: Sequence[float], title: str, color: str 
 def service(hours: Sequence[str], within: Sequence[int], late: Sequence[int], abandoned: Sequence[int],
             labels: Sequence[str], title: str) -> bytes:
     """Per hour: callers answered within the target, answered later, and who hung up, stacked."""
-    figure = Figure(figsize=(8, 3.2))
+    figure = _mpl().Figure(figsize=(8, 3.2))
     axes = figure.subplots()
     positions = range(len(hours))
     axes.bar(positions, within, color="#2f855a", label=labels[0])
@@ -88,18 +98,18 @@ def service(hours: Sequence[str], within: Sequence[int], late: Sequence[int], ab
 def coverage(slots: Sequence[SlotCoverage], weekdays: Sequence[str], legend: Sequence[str], title: str) -> bytes:
     """The week as a grid: closed, open with nobody, fewer than advised, covered; "scheduled/advised" written in."""
     states = [[0] * 24 for _ in range(7)]
-    figure = Figure(figsize=(10, 3.6))
+    figure = _mpl().Figure(figsize=(10, 3.6))
     axes = figure.subplots()
     for slot in slots:
         states[slot.weekday][slot.hour] = {None: 3, "nobody": 1, "short": 2}[slot.gap] if slot.is_open else 0
-    _grid(axes, states, ListedColormap([CLOSED, NOBODY, SHORT, COVERED]), 3)
+    _grid(axes, states, _mpl().ListedColormap([CLOSED, NOBODY, SHORT, COVERED]), 3)
     for slot in slots:
         if slot.is_open or slot.scheduled:
             axes.text(slot.hour, slot.weekday, f"{slot.scheduled}/{slot.advice.listeners}", ha="center",
                       va="center", fontsize=7, color=INK if slot.gap != "nobody" else "white")
     axes.set_xticks(range(24), [f"{hour:02d}" for hour in range(24)])
     axes.set_yticks(range(7), weekdays)
-    handles = [Patch(color=color, label=label)
+    handles = [_mpl().Patch(color=color, label=label)
                for color, label in zip((CLOSED, NOBODY, SHORT, COVERED), legend)]
     axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False)
     axes.set_title(title, loc="left", color=INK)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from console.reports.tables import DECIMAL, PERCENT, SECONDS, TEXT, Table
+from console.spreadsheet import csv_text
 
 UNDEFINED = "—"
-# UTF-8 with a byte-order mark: Excel takes a BOM-less CSV for the local code page and garbles "Écoute".
-BOM = "\ufeff"
 # French Excel splits on ";" and reads "84,6" as a number; English Excel splits on "," and reads "84.6".
 DIALECTS = {"fr": (";", ","), "en": (",", ".")}
 
@@ -57,14 +54,9 @@ def raw(value: Any, kind: str, language: str) -> str:
 
 
 def table_csv(table: Table, language: str) -> str:
-    delimiter = DIALECTS.get(language, DIALECTS["fr"])[0]
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([column.label for column in table.columns])
-    for row in table.rows:
-        writer.writerow([raw(value, column.kind, language) for value, column in zip(row, table.columns)])
-    return out.getvalue()
+    header = [column.label for column in table.columns]
+    rows = [[raw(value, column.kind, language) for value, column in zip(row, table.columns)] for row in table.rows]
+    return csv_text([header, *rows], delimiter=DIALECTS.get(language, DIALECTS["fr"])[0], bom=True)
 
 
 def table_cells(table: Table, language: str) -> list[list[str]]:

@@ -69,7 +69,7 @@ def _line_figures(slug: str):
     if period is None:
         return line, form, None, None
     report = remembered(db(), ("line", slug, period, target, snapshot.revision),
-                        lambda: line_report(db(), snapshot, line, line_pools(line), period, target, now()))
+                        lambda: line_report(db(), snapshot, line, line_pools(line), period, target, now()), now())
     _done_reading()
     return line, form, report, line_tables(report)
 
@@ -79,7 +79,7 @@ def _centre_figures(slug: str):
     form, period, _ = read_period(request.args, centre.schedule.timezone, now())
     if period is None:
         return centre, form, None, None
-    report = remembered(db(), ("centre", slug, period), lambda: centre_report(db(), centre, period))
+    report = remembered(db(), ("centre", slug, period), lambda: centre_report(db(), centre, period), now())
     _done_reading()
     return centre, form, report, centre_tables(report)
 
@@ -152,12 +152,12 @@ def line_report_chart(slug: str, name: str):
         return _chart(_traffic_chart(name, report.traffic))
     if name == "coverage":
         legend = [t("line.closed_all_day"), t("gap.nobody"), t("gap.short"), t("gap.covered")]
-        return _chart(charts.coverage(report.slots, weekday_names(), legend, t("reports.coverage")))
+        return _chart(_charts().coverage(report.slots, weekday_names(), legend, t("reports.coverage")))
     hours = [hour for hour, stats in report.queue_by_hour.items() if stats.offered]
     by_hour = report.queue_by_hour
     labels = [t("reports.answered_within", seconds=report.thresholds.service_level_seconds),
               t("reports.answered_late", seconds=report.thresholds.service_level_seconds), t("reports.abandoned")]
-    return _chart(charts.service(
+    return _chart(_charts().service(
         [f"{hour:02d}" for hour in hours], [by_hour[hour].answered_within for hour in hours],
         [by_hour[hour].answered - by_hour[hour].answered_within for hour in hours],
         [by_hour[hour].abandoned for hour in hours], labels, t("reports.service_by_hour")))
@@ -176,8 +176,16 @@ def _traffic_chart(name: str, traffic: TrafficReport) -> bytes:
     """Drawn from the tables the page shows, so picture and table cannot disagree."""
     table = TRAFFIC_TABLES[name](traffic)
     if name == "heatmap":
-        return charts.heatmap(traffic.heatmap, weekday_names(), table.caption)
-    return charts.bars([row[0] for row in table.rows], [row[1] for row in table.rows], table.caption)
+        return _charts().heatmap(traffic.heatmap, weekday_names(), table.caption)
+    return _charts().bars([row[0] for row in table.rows], [row[1] for row in table.rows], table.caption)
+
+
+def _charts():
+    """matplotlib and numpy (45 MB a process) are loaded by the first chart drawn: the webhooks' workers,
+    which serve the same app but never draw, stay small."""
+    from console import charts
+
+    return charts
 
 
 def _chart(svg: bytes) -> Response:

@@ -137,6 +137,12 @@ def roster_edit(listener_id: str):
     before = as_record(listener)
     if not fields.phone:
         fields = replace(fields, phone=listener.phone)  # left empty: the number is kept
+    elif fields.phone != listener.phone and not scope.everything and \
+            any(p.pool not in scope.pools for p in listener.pools):
+        # Their phone rings for another line's callers too: that line's coordinator did not agree to a new number.
+        db().rollback()
+        form.errors["phone"] = t("roster.phone_shared")
+        return _edit_page(scope, form, listener, status=400)
     update_listener(listener, fields, scope.pools)  # pools no line of this account queues to are kept
     db().flush()
     after = as_record(listener)

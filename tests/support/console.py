@@ -16,7 +16,9 @@ ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "correct horse battery staple"
 COORDINATOR_EMAIL = "coordination@unpremierpas.example.org"
 COORDINATOR_PASSWORD = "un premier pas, toujours"
-SAMPLE_ARGUMENTS = {"slug": "france-victimes", "filename": "console.css"}
+WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
+LOCKED = "Trop de tentatives de connexion."
+SAMPLE_ARGUMENTS = {"slug": "france-victimes", "filename": "console.css", "version_id": 1}
 
 
 def make_account(app, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, role="admin", lines=(), centres=(),
@@ -95,3 +97,25 @@ def changes(app) -> list[str]:
 def revision(app) -> int:
     with app.app_context(), database.session() as session:
         return current_revision(session)
+
+
+# The chain editor of Un premier pas, as the schedules tests fill it in.
+CHAIN = "/console/lines/un-premier-pas/chain"
+
+
+def chain_fields(page: str, **changes) -> dict[str, str]:
+    """The chain form as the page fills it (inputs, ticked boxes, chosen options), with ``changes`` over it."""
+    fields = {name: html.unescape(value) for name, value in
+              re.findall(r'<input type="(?:hidden|text)"[^>]*?name="([^"]+)" value="([^"]*)"', page)}
+    fields.update({name: "yes" for name in
+                   re.findall(r'<input type="checkbox" id="[^"]+" name="([^"]+)" value="yes" checked', page)})
+    for name, options in re.findall(r'<select id="[^"]+" name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', options)
+        fields[name] = chosen.group(1) if chosen else ""
+    fields.update(changes)
+    return fields
+
+
+def save(client, path=CHAIN, page: str | None = None, **changes):
+    page = page if page is not None else text(client.get(path))
+    return client.post(path, data=chain_fields(page, op="save", **changes))

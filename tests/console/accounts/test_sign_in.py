@@ -10,6 +10,8 @@ import pytest
 from store.extension import database
 from store.models import ConsoleAccount
 from tests.support.console import (
+    LOCKED,
+    WRONG_CREDENTIALS,
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     COORDINATOR_EMAIL,
@@ -17,24 +19,10 @@ from tests.support.console import (
     audit_events,
     console_rules,
     csrf_token,
-    make_account,
     sign_in,
     text,
 )
 
-WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
-LOCKED = "Trop de tentatives de connexion."
-
-
-@pytest.fixture
-def admin(app):
-    return make_account(app)
-
-
-@pytest.fixture
-def coordinator(app):
-    return make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["un-premier-pas"],
-                        name="Camille Coordination")
 
 
 def test_every_console_page_sends_anonymous_visitors_to_sign_in_and_refuses_their_posts(app, client, admin):
@@ -96,19 +84,21 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_words(client, admin)
     assert client.get("/console/").status_code == 302
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes_even_with_the_right_password(app, client, clock, admin):
+def test_five_failures_delay_the_account_and_each_further_failure_doubles_the_delay(app, client, clock, admin):
     for attempt in range(5):
-        address = {"REMOTE_ADDR": f"198.51.100.{attempt}"}  # several addresses: the account's own count locks
+        address = {"REMOTE_ADDR": f"198.51.100.{attempt}"}  # several addresses: the account's own count delays
         assert WRONG_CREDENTIALS in text(sign_in(client, password="guess", environ_base=address))
     refused = sign_in(client, environ_base={"REMOTE_ADDR": "198.51.100.200"})
     assert refused.status_code == 429
-    assert f"{LOCKED} Réessayez dans 15 minutes." in text(refused)
-    clock.now += timedelta(minutes=14)
-    assert sign_in(client, environ_base={"REMOTE_ADDR": "198.51.100.200"}).status_code == 429
+    assert f"{LOCKED} Réessayez dans 1 minutes." in text(refused)
     clock.now += timedelta(minutes=1)
+    assert WRONG_CREDENTIALS in text(sign_in(client, password="guess", environ_base={"REMOTE_ADDR": "198.51.100.9"}))
+    refused = sign_in(client, environ_base={"REMOTE_ADDR": "198.51.100.200"})
+    assert refused.status_code == 429 and "Réessayez dans 2 minutes." in text(refused)
+    clock.now += timedelta(minutes=2)
     assert sign_in(client, environ_base={"REMOTE_ADDR": "198.51.100.200"}).status_code == 302
-    details = [e.detail for e in audit_events(app) if e.action == "login_failed"]
-    assert len(details) == 5 and details[-1].endswith("verrouillé 15 minutes")
+    locks = [e.detail for e in audit_events(app) if e.action == "login_locked"]
+    assert locks == ["compte bloqué 1 min (adresse 198.51.100.4)", "compte bloqué 2 min (adresse 198.51.100.9)"]
 
 
 def test_an_unknown_email_is_locked_exactly_like_a_known_one(client, admin):

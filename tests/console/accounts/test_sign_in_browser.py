@@ -37,7 +37,7 @@ def test_an_admin_signs_in_sees_the_four_lines_in_french_and_signs_out(app, live
     expect(page.get_by_role("article", name="Écoute Violences Conjugales")).to_contain_text("ferme aujourd'hui à 19:00")
     page.screenshot(path=str(artifacts_dir / "console-dashboard.png"), full_page=True)
 
-    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("button", name="Se déconnecter", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Vous êtes déconnecté·e.")
     page.goto(f"{live_server}/console/")
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()

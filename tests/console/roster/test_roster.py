@@ -176,10 +176,26 @@ def test_editing_keeps_the_pools_of_lines_the_coordinator_does_not_see_and_audit
     assert field_error(text(refused), "pools") == "Choisissez au moins une file d'attente."
     assert sorted(p.pool for p in row(app, shared).pools) == [FV, UPP]
 
-    changed = post(client, f"/console/roster/{shared}", f"/console/roster/{shared}", name="Lou Bernard-Petit",
+    # The number of a listener who also answers for another line is that line's business too: admins only.
+    refused = post(client, f"/console/roster/{shared}", f"/console/roster/{shared}", name="Lou Bernard-Petit",
                    phone="+33 6 11 22 33 44", pools=UPP, languages=["fr", "en"], skills=["victim", "witness"])
+    assert refused.status_code == 400 and row(app, shared).phone == PHONE
+    assert field_error(text(refused), "phone") == ("Cet écoutant répond aussi pour une autre ligne : seul un "
+                                                   "administrateur peut changer son numéro.")
+    make_account(app)
+    admin = app.test_client()
+    sign_in(admin)
+    changed = post(admin, f"/console/roster/{shared}", f"/console/roster/{shared}", name="Lou Bernard-Petit",
+                   phone="+33 6 11 22 33 44", pools=[UPP, FV], languages=["fr", "en"], skills=["victim", "witness"])
     assert changed.status_code == 302 and row(app, shared).phone == "+33611223344"
     assert audit_events(app)[-1].after["phone"] == "+33 6 •• •• •• 44"
+
+
+def test_a_coordinator_changes_the_number_of_a_listener_of_their_lines_only(app, client, coordinator):
+    mine = add_listener(app, "Lou Bernard", PHONE, (UPP,))
+    changed = post(client, f"/console/roster/{mine}", f"/console/roster/{mine}", name="Lou Bernard",
+                   phone="+33 6 11 22 33 44", pools=UPP, languages="fr")
+    assert changed.status_code == 302 and row(app, mine).phone == "+33611223344"
 
 
 def test_deactivating_takes_a_listener_off_calls_and_reactivating_brings_them_back_offline(app, client, coordinator):
@@ -274,7 +290,8 @@ def test_a_listener_account_opens_its_own_page_and_nothing_else_of_the_console(a
     assert "Ma disponibilité" in page and "Écoutants" not in page and "Tableau de bord" not in page
     checked = 0
     for rule, path in console_rules(app):
-        if rule.endpoint in ("me.my_page", "me.my_status", "accounts.logout", "lines.dashboard"):
+        if rule.endpoint in ("me.my_page", "me.my_status", "accounts.logout", "accounts.logout_everywhere",
+                             "lines.dashboard"):
             continue
         if "GET" in rule.methods:
             assert client.get(path).status_code == 403, path
