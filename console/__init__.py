@@ -3,11 +3,11 @@
 The core (this folder's modules) holds what every feature shares: ``blueprint`` (the ``guard()`` that states a
 feature's access rule and protects its pages, sessions, CSRF, the database session of a request), ``texts``
 and translations/ (every word in French and English), ``describe`` and ``overview`` (hours, statuses and
-chains in words), ``audit`` (the audit log), and the layout (templates/console/base.html, static/). The
+chains in words), ``audit`` (the audit log), ``spreadsheet`` (the one CSV writer), and the layout (templates/console/base.html, static/). The
 `helpline accounts` commands (cli.py, association_cli.py) wait here for the commands package.
 
-Each feature package (accounts, lines, schedules, roster, me, live, reports, operations, associations) has its
-own ``blueprint`` module, with its URL rules and its access rule, its views, forms and templates/ folder; the
+Each feature package (accounts, lines, schedules, history, roster, me, live, reports, operations,
+associations) has its own ``blueprint`` module, with its URL rules and its access rule, its views, forms and templates/ folder; the
 application factory (app.py) registers the blueprints. What must not live here: routes attached by importing
 a module, a feature's views in the core, and imports from a feature package into the core (the one exception
 is ``accounts.records``, the accounts the guard checks). Feature packages may use each other's words and
