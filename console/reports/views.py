@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response, abort, g, render_template, request
 
-from console.reports import charts
 from console.accounts.records import scope_allows
 from console.blueprint import db, now, require_scope
 from console.overview import line_pools, visible_centres, visible_lines
@@ -183,7 +182,7 @@ def _traffic_chart(name: str, traffic: TrafficReport) -> bytes:
 def _charts():
     """matplotlib and numpy (45 MB a process) are loaded by the first chart drawn: the webhooks' workers,
     which serve the same app but never draw, stay small."""
-    from console import charts
+    from console.reports import charts
 
     return charts
 
