@@ -4,7 +4,7 @@ The core (this folder's modules) holds what every feature shares: ``blueprint`` 
 feature's access rule and protects its pages, sessions, CSRF, the database session of a request), ``texts``
 and translations/ (every word in French and English), ``describe`` and ``overview`` (hours, statuses and
 chains in words), ``audit`` (the audit log), ``spreadsheet`` (the one CSV writer), and the layout (templates/console/base.html, static/). The
-`helpline accounts` commands (cli.py, association_cli.py) wait here for the commands package.
+`helpline accounts` commands live in commands/ (accounts.py, accounts_phone.py).
 
 Each feature package (accounts, lines, schedules, history, roster, me, live, reports, operations,
 associations) has its own ``blueprint`` module, with its URL rules and its access rule, its views, forms and templates/ folder; the

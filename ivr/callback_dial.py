@@ -10,7 +10,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from ivr import prompts
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
-from ivr.webhooks import field, never_fail, public, row_id, say, twiml
+from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from routing.callbacks import window_open
 from store.callbacks import accept_attempt, listener_leg_over, record_outcome, release_attempt
 from store.calls import CALL_ENDED

@@ -8,8 +8,9 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
 from ivr.dispatcher import choose_and_dispatch
-from ivr.security import is_withheld, twilio_only
-from ivr.webhooks import field, never_fail, twiml
+from ivr.security import twilio_only
+from ivr.twiml import field, never_fail, twiml
+from phones.numbers import is_withheld
 from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import check_pin, find_by_phone

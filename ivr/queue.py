@@ -1,4 +1,5 @@
 """The caller's wait in a pool's queue and the listener's leg: whisper, press 1, bridge, wrap-up."""
+# Over 300 lines: the caller's wait and the listener's leg meet on the same offer and lock it in the same order.
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from flask import Blueprint, current_app, request
 from sqlalchemy import select
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from ivr import prompts, screening
+from ivr import prompts, screening, wrapup
 from ivr.hold_music import loops_for
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.state import CallState
-from ivr.webhooks import field, never_fail, public, row_id, say, twiml
+from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from routing.queueing import announcement, estimated_wait
 from store import dispatch as offers
 from store.calls import CALL_ENDED
@@ -335,4 +336,6 @@ def listener_status(session, now, offer, caller, listener, line, after):
     return VoiceResponse()
 
 
-from ivr import wrapup  # noqa: E402 — the wrap-up menu's routes join this blueprint and use offer_turn
+# The wrap-up menu's route runs on an offer too; wrapup.py holds the menu, this blueprint serves it.
+queue.add_url_rule("/listener/wrapup", endpoint="listener_wrapup", methods=("GET", "POST"),
+                   view_func=twilio_only(never_fail("listener")(offer_turn(wrapup.listener_wrapup))))

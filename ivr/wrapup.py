@@ -8,9 +8,7 @@ from flask import current_app, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import prompts
-from ivr.queue import offer_turn, queue
-from ivr.security import twilio_only
-from ivr.webhooks import field, never_fail, public, say
+from ivr.twiml import field, public, say
 from routing.model import Line
 from routing.queueing import ListenerStatus
 from store.categories import classify
@@ -92,10 +90,7 @@ def leg_over(session, now: datetime, offer: Offer, caller: QueuedCaller | None, 
         listener.wrapup_until = listener.idle_since = max(pool_end, now)
 
 
-@queue.route("/listener/wrapup", methods=("GET", "POST"))
-@twilio_only
-@never_fail("listener")
-@offer_turn
+# Served by the queue's blueprint, which runs it on the offer named in the URL (ivr/queue.py).
 def listener_wrapup(session, now, offer, caller, listener, line, after):
     """The key the listener pressed after the list (or none): classify, skip, or hear the list again."""
     response = VoiceResponse()

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from routing.callbacks import CallbackSettings, next_try
 from routing.queueing import ListenerStatus, PoolSettings
-from store.crypto import encrypt_number, number_hash
+from store.crypto import encrypt_number
+from phones.numbers import number_hash
 from store.dispatch import OFFER_GRACE_SECONDS, free_ringing_listener, locked
 from store.listeners import set_status
 from store.models import CallbackAttempt, CallbackRequest, LineRow, Listener

@@ -1,4 +1,6 @@
 """Offers in the database: claiming a listener and a caller atomically, and every way an offer ends."""
+# Over 300 lines: every write on an offer takes its row locks in one order (caller, offer, listener), kept together
+# so that no new path can take them in another.
 
 from __future__ import annotations
 

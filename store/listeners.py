@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from phones.numbers import e164
 from routing.model import Line, LiveState, PoolState
 from routing.queueing import LOGGED_IN, ListenerStatus, average_handle_time, estimated_wait
+from store.accounts import password_hash_method
 from store.models import Listener, ListenerPool, ListenerStatusChange, QueuedCaller, QueueEvent
 
 # Statuses a person may choose; ringing, on call and wrap-up are set by the engine.
@@ -29,13 +31,10 @@ class ListenerError(ValueError):
 
 
 def normalised_phone(number: str, country: str = "FR") -> str:
-    try:
-        parsed = phonenumbers.parse(number, country)
-    except phonenumbers.NumberParseException as error:
-        raise ListenerError("not a phone number") from error
-    if not phonenumbers.is_possible_number(parsed):
+    read = e164(number, country)
+    if read is None:
         raise ListenerError("not a phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return read
 
 
 def create_listener(session: Session, name: str, phone: str, pools: Iterable[str], pin: str, now: datetime,
@@ -48,7 +47,7 @@ def create_listener(session: Session, name: str, phone: str, pools: Iterable[str
         phone=normalised_phone(phone),
         languages=list(languages),
         skills=list(skills),
-        pin_hash=generate_password_hash(pin),
+        pin_hash=generate_password_hash(pin, method=password_hash_method()),
         status=ListenerStatus.OFFLINE.value,
         status_since=now,
         follows_shifts=follows_shifts,
@@ -62,7 +61,7 @@ def create_listener(session: Session, name: str, phone: str, pools: Iterable[str
 def set_pin(listener: Listener, pin: str) -> None:
     if not pin.isdigit() or not 4 <= len(pin) <= 8:
         raise ListenerError("the PIN must be 4 to 8 digits")
-    listener.pin_hash = generate_password_hash(pin)
+    listener.pin_hash = generate_password_hash(pin, method=password_hash_method())
 
 
 def pin_matches(listener: Listener, pin: str) -> bool:
