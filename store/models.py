@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -584,3 +585,17 @@ class ReportCache(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of what was asked and the data mark
     computed_at: Mapped[datetime] = mapped_column(index=True)
     payload: Mapped[str] = mapped_column(Text)  # JSON (store/report_cache.py)
+
+
+class ReportHour(Base):
+    """A line's calls per UTC hour, outcome and closed reason, kept by database triggers on `call` (migration
+    0011) in the transaction that writes the call: a yearly report adds up thousands of rows, not every call."""
+
+    __tablename__ = "report_hour"
+    line_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hour: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # floor(epoch seconds / 3600)
+    outcome: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" for none yet
+    closed_reason: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" for none
+    calls: Mapped[int] = mapped_column(BigInteger)
+    withheld: Mapped[int] = mapped_column(BigInteger)
+    not_kept: Mapped[int] = mapped_column(BigInteger)  # not withheld, and no keyed number kept

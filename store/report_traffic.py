@@ -19,7 +19,8 @@ from routing.traffic import (
     CallRecord,
 )
 from store.models import Call, CallEvent
-from store.report_sql import bucket, bucket_seconds, bucket_start
+from store.report_hours import hour_rows, whole_hours
+from store.report_sql import HOUR, bucket, bucket_seconds, bucket_start
 
 FORWARD_PREFIX = "forward to "
 
@@ -39,21 +40,26 @@ class TrafficCounts:
 def count_traffic(session: Session, where: list, period, gives_email: bool | None,
                   line_id: int | None = None) -> TrafficCounts:
     """``where``: the conditions on Call that pick the report's calls (period included); ``line_id`` when
-    they are all of one line's calls in the period (a line's report), which makes first calls cheaper to find."""
-    counts = _one_pass(session, where, period, gives_email)
+    they are exactly one line's calls in the period (a line's report: line_where), which lets the line's hourly
+    totals stand for its calls and makes first calls cheaper to find."""
+    counts = _one_pass(session, where, period, gives_email, line_id)
     callers = _callers(session, where, counts.pop("kinds"), line_id, period)
     return TrafficCounts(**counts, forwards=_forwards(session, where), callers=callers)
 
 
-def _one_pass(session: Session, where: list, period, gives_email: bool | None) -> dict:
-    """Calls per UTC bucket, outcome and closed reason, with the kinds of callers: one scan of the calls."""
+def _one_pass(session: Session, where: list, period, gives_email: bool | None, line_id: int | None) -> dict:
+    """Calls per UTC bucket, outcome and closed reason, with the kinds of callers: a line's hourly totals when
+    its zone keeps whole-hour offsets (report_hour), else one scan of the calls."""
     size = bucket_seconds(period.zone, period.start, period.end)
-    slot = bucket(session, Call.started_at, size)
-    rows = session.execute(select(
-        slot, Call.outcome, Call.closed_reason, func.count(),
-        func.sum(case((Call.caller_withheld.is_(True), 1), else_=0)),
-        func.sum(case((and_(Call.caller_withheld.is_(False), Call.caller_hash.is_(None)), 1), else_=0)),
-    ).where(*where).group_by(slot, Call.outcome, Call.closed_reason))
+    if line_id is not None and size == HOUR and whole_hours(period.start, period.end):
+        rows = hour_rows(session, line_id, period.start, period.end)
+    else:
+        slot = bucket(session, Call.started_at, size)
+        rows = session.execute(select(
+            slot, Call.outcome, Call.closed_reason, func.count(),
+            func.sum(case((Call.caller_withheld.is_(True), 1), else_=0)),
+            func.sum(case((and_(Call.caller_withheld.is_(False), Call.caller_hash.is_(None)), 1), else_=0)),
+        ).where(*where).group_by(slot, Call.outcome, Call.closed_reason))
     grid = [[0] * HOURS for _ in range(WEEKDAYS)]
     wanted: dict[tuple[int, int], int] = {}
     outcomes: Counter[str] = Counter()
