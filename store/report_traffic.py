@@ -66,6 +66,7 @@ def _one_pass(session: Session, where: list, period, gives_email: bool | None, l
     closed: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     local_of: dict[int, tuple[int, int]] = {}
+    judged: dict[tuple, tuple[bool, str, bool]] = {}
     email = 0
     for number, outcome, reason, calls, withheld, not_kept in rows:
         if number not in local_of:
@@ -73,13 +74,17 @@ def _one_pass(session: Session, where: list, period, gives_email: bool | None, l
             local_of[number] = local.weekday(), local.hour
         weekday, hour = local_of[number]
         grid[weekday][hour] += calls
-        record = CallRecord(None, outcome, reason, "")  # the same rules as a single call's
-        if record.wanted_a_listener_while_open:
+        if (outcome, reason) not in judged:  # the same rules as a single call's, judged once per pair
+            record = CallRecord(None, outcome, reason, "")
+            judged[outcome, reason] = (record.wanted_a_listener_while_open, record.outcome_group,
+                                       gives_email is not None and record.heard_after_hours_email(gives_email))
+        wants, group, heard_email = judged[outcome, reason]
+        if wants:
             wanted[weekday, hour] = wanted.get((weekday, hour), 0) + calls
-        outcomes[record.outcome_group] += calls
+        outcomes[group] += calls
         if reason:
             closed[reason] += calls
-        if gives_email is not None and record.heard_after_hours_email(gives_email):
+        if heard_email:
             email += calls
         kinds["all"] += calls
         kinds["withheld"] += int(withheld)
