@@ -599,3 +599,26 @@ class ReportHour(Base):
     calls: Mapped[int] = mapped_column(BigInteger)
     withheld: Mapped[int] = mapped_column(BigInteger)
     not_kept: Mapped[int] = mapped_column(BigInteger)  # not withheld, and no keyed number kept
+
+
+class ReportQueueCaller(Base):
+    """One queued caller's events summed up (the first `joined` and first outcome by instant then id), kept by
+    triggers on `queue_event` (migration 0011): a yearly report reads one row a caller, not every event."""
+
+    __tablename__ = "report_queue_caller"
+    queued_caller_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first_event_at: Mapped[datetime]
+    joined_at: Mapped[datetime | None]  # the first `joined`
+    joined_last_at: Mapped[datetime | None]
+    joined_line_min: Mapped[int | None]  # equal to the max when every `joined` names the same line
+    joined_line_max: Mapped[int | None]
+    joins: Mapped[int]
+    pool: Mapped[str | None] = mapped_column(String(64))  # the first `joined`'s
+    outcomes: Mapped[int]
+    outcome: Mapped[str | None] = mapped_column(String(24))  # the first outcome's kind
+    outcome_wait: Mapped[int | None]  # its wait_seconds
+    outcome_at: Mapped[datetime | None]  # the earliest outcome's instant
+    talks: Mapped[int]
+    talk_total: Mapped[int]
+    offers: Mapped[int]
+    missed: Mapped[int]

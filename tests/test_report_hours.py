@@ -103,3 +103,36 @@ def test_the_migration_counts_the_calls_already_there_and_goes_away_cleanly(year
             assert totals(session) == recounted(session) == before
     finally:
         engine.dispose()
+
+
+def test_the_queued_callers_summed_up_follow_their_events_written_changed_and_deleted(year):
+    from routing.metrics import caller_records, tally
+    from store.metrics import period_events, pool_thresholds
+    from store.models import QueueEvent
+
+    period = PERIODS[1]
+    with year.app_context(), database.session() as session:
+        snapshot = directory.get(session, NOW)
+        line = snapshot.lines_by_slug["france-victimes"]
+        line_id = snapshot.line_ids[line.slug]
+        ids = session.scalars(select(QueueEvent.id).where(
+            QueueEvent.line_id == line_id, QueueEvent.at >= period.start, QueueEvent.at < period.end)
+            .order_by(QueueEvent.id).limit(80)).all()
+        # A wait corrected, an outcome turned into another, events gone, a join moved out of the period…
+        session.execute(update(QueueEvent).where(QueueEvent.id.in_(ids[0:10])).values(wait_seconds=7))
+        session.execute(update(QueueEvent).where(QueueEvent.id.in_(ids[10:20]), QueueEvent.kind == "bridged")
+                        .values(kind="abandoned"))
+        session.execute(delete(QueueEvent).where(QueueEvent.id.in_(ids[20:40])))
+        session.execute(update(QueueEvent).where(QueueEvent.id.in_(ids[40:50]), QueueEvent.kind == "joined")
+                        .values(at=period.end + timedelta(hours=1)))
+        # …and a join on another line, events of a caller that leave its queue caller.
+        session.execute(update(QueueEvent).where(QueueEvent.id.in_(ids[50:60]), QueueEvent.kind == "joined")
+                        .values(line_id=next(i for s, i in snapshot.line_ids.items() if s != line.slug)))
+        session.execute(update(QueueEvent).where(QueueEvent.id.in_(ids[60:70])).values(queued_caller_id=None))
+        session.commit()
+    with year.app_context(), database.session() as session:
+        report = line_report(session, snapshot, line, line_pools(line), period, 0.8, NOW)
+        events = period_events(session, period.start, period.end, snapshot, line_slug=line.slug)
+        per_pool = pool_thresholds(snapshot, {e.pool for e in events})
+    assert report.queue == tally(caller_records(events), report.thresholds, per_pool)
+    assert report.queue.offered > 0

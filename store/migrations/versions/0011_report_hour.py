@@ -1,4 +1,4 @@
-"""calls per line and hour, kept by triggers
+"""calls per line and hour, and each queued caller summed up, kept by triggers
 
 Revision ID: 0011
 Revises: 0010
@@ -7,6 +7,7 @@ Create Date: 2026-12-05 18:00:00
 
 from alembic import op
 import sqlalchemy as sa
+import store.models
 
 
 revision = '0011'
@@ -44,6 +45,37 @@ def _add(dialect: str) -> str:
             "not_kept = report_hour.not_kept + excluded.not_kept;").format(**_parts(dialect, "NEW"))
 
 
+# What store/report_queue.py reads of one queued caller's events (the rules of routing.metrics.caller_records).
+JOINED = "('joined')"
+OUTCOMES = "('bridged', 'abandoned', 'left_key', 'left_max_wait', 'moved_on', 'left')"
+QUEUE_COLUMNS = ("queued_caller_id, first_event_at, joined_at, joined_last_at, joined_line_min, joined_line_max, "
+                 "joins, pool, outcomes, outcome, outcome_wait, outcome_at, talks, talk_total, offers, missed")
+
+
+def _first(column: str, kinds: str) -> str:
+    return (f"(SELECT f.{column} FROM queue_event f WHERE f.queued_caller_id = e.queued_caller_id "
+            f"AND f.kind IN {kinds} ORDER BY f.at, f.id LIMIT 1)")
+
+
+def _summed(where: str) -> str:
+    joined, outcome = "e.kind = 'joined'", f"e.kind IN {OUTCOMES}"
+    talk = "e.kind = 'talk' AND e.wait_seconds IS NOT NULL"
+    return (f"INSERT INTO report_queue_caller ({QUEUE_COLUMNS}) SELECT e.queued_caller_id, min(e.at), "
+            f"min(CASE WHEN {joined} THEN e.at END), max(CASE WHEN {joined} THEN e.at END), "
+            f"min(CASE WHEN {joined} THEN e.line_id END), max(CASE WHEN {joined} THEN e.line_id END), "
+            f"sum(CASE WHEN {joined} THEN 1 ELSE 0 END), {_first('pool', JOINED)}, "
+            f"sum(CASE WHEN {outcome} THEN 1 ELSE 0 END), {_first('kind', OUTCOMES)}, "
+            f"{_first('wait_seconds', OUTCOMES)}, min(CASE WHEN {outcome} THEN e.at END), "
+            f"sum(CASE WHEN {talk} THEN 1 ELSE 0 END), sum(CASE WHEN {talk} THEN e.wait_seconds ELSE 0 END), "
+            "sum(CASE WHEN e.kind = 'offered' THEN 1 ELSE 0 END), sum(CASE WHEN e.kind = 'missed' THEN 1 ELSE 0 END) "
+            f"FROM queue_event e WHERE {where} GROUP BY e.queued_caller_id;")
+
+
+def _resum(row: str) -> str:
+    return (f"DELETE FROM report_queue_caller WHERE queued_caller_id = {row}.queued_caller_id; "
+            + _summed(f"e.queued_caller_id = {row}.queued_caller_id"))
+
+
 def upgrade() -> None:
     # A yearly report over half a million calls added them up one by one (seconds); per line and UTC hour it
     # adds up ~9,000 rows. Triggers keep the totals exact in the very transaction that writes, moves, finishes
@@ -59,6 +91,30 @@ def upgrade() -> None:
         sa.Column('not_kept', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('line_id', 'hour', 'outcome', 'closed_reason', name=op.f('pk_report_hour')),
     )
+    op.create_table(
+        'report_queue_caller',
+        sa.Column('queued_caller_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('first_event_at', store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('joined_at', store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('joined_last_at', store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('joined_line_min', sa.Integer(), nullable=True),
+        sa.Column('joined_line_max', sa.Integer(), nullable=True),
+        sa.Column('joins', sa.Integer(), nullable=False),
+        sa.Column('pool', sa.String(length=64), nullable=True),
+        sa.Column('outcomes', sa.Integer(), nullable=False),
+        sa.Column('outcome', sa.String(length=24), nullable=True),
+        sa.Column('outcome_wait', sa.Integer(), nullable=True),
+        sa.Column('outcome_at', store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('talks', sa.Integer(), nullable=False),
+        sa.Column('talk_total', sa.Integer(), nullable=False),
+        sa.Column('offers', sa.Integer(), nullable=False),
+        sa.Column('missed', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('queued_caller_id', name=op.f('pk_report_queue_caller')),
+    )
+    # A report finds the callers who joined a line's queues in a period by their joins.
+    op.create_index('ix_report_queue_caller_joined', 'report_queue_caller',
+                    ['joined_line_min', 'joined_at', 'joined_last_at'])
+    op.execute(_summed("e.queued_caller_id IS NOT NULL"))
     dialect = op.get_bind().dialect.name
     parts = _parts(dialect, "call")
     op.execute(f"INSERT INTO report_hour ({COLUMNS}) SELECT line_id, {parts['hour']}, coalesce(outcome, ''), "
@@ -80,20 +136,41 @@ END $$""")
                    "FOR EACH ROW EXECUTE FUNCTION report_hour_keep()")
         op.execute(f"CREATE TRIGGER report_hour_update AFTER UPDATE OF {CHANGED} ON call "
                    f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION report_hour_keep()")
+        op.execute(f"""CREATE FUNCTION report_queue_caller_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    {_resum("OLD")}
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    {_resum("NEW")}
+  END IF;
+  RETURN NULL;
+END $$""")
+        op.execute("CREATE TRIGGER report_queue_caller_keep AFTER INSERT OR UPDATE OR DELETE ON queue_event "
+                   "FOR EACH ROW EXECUTE FUNCTION report_queue_caller_keep()")
     else:
         changed = changed.replace("IS DISTINCT FROM", "IS NOT")
         op.execute(f"CREATE TRIGGER report_hour_insert AFTER INSERT ON call BEGIN {_add(dialect)} END")
         op.execute(f"CREATE TRIGGER report_hour_delete AFTER DELETE ON call BEGIN {_remove(dialect)} END")
         op.execute(f"CREATE TRIGGER report_hour_update AFTER UPDATE OF {CHANGED} ON call WHEN {changed} "
                    f"BEGIN {_remove(dialect)} {_add(dialect)} END")
+        op.execute(f"CREATE TRIGGER report_queue_caller_insert AFTER INSERT ON queue_event BEGIN {_resum('NEW')} END")
+        op.execute(f"CREATE TRIGGER report_queue_caller_delete AFTER DELETE ON queue_event BEGIN {_resum('OLD')} END")
+        op.execute("CREATE TRIGGER report_queue_caller_update AFTER UPDATE ON queue_event "
+                   f"BEGIN {_resum('OLD')} {_resum('NEW')} END")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER report_queue_caller_keep ON queue_event")
+        op.execute("DROP FUNCTION report_queue_caller_keep()")
         op.execute("DROP TRIGGER report_hour_update ON call")
         op.execute("DROP TRIGGER report_hour_insert_delete ON call")
         op.execute("DROP FUNCTION report_hour_keep()")
     else:
-        for name in ("report_hour_update", "report_hour_delete", "report_hour_insert"):
+        for name in ("report_hour_update", "report_hour_delete", "report_hour_insert", "report_queue_caller_insert",
+                     "report_queue_caller_delete", "report_queue_caller_update"):
             op.execute(f"DROP TRIGGER {name}")
+    op.drop_index('ix_report_queue_caller_joined', table_name='report_queue_caller')
+    op.drop_table('report_queue_caller')
     op.drop_table('report_hour')
