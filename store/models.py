@@ -622,3 +622,29 @@ class ReportQueueCaller(Base):
     talk_total: Mapped[int]
     offers: Mapped[int]
     missed: Mapped[int]
+
+
+class ReportCallForward(Base):
+    """A forwarded call and its last "forward to" step's text, kept by triggers on `call` and `call_event`
+    (migration 0011): a report's forward targets without joining every call to its steps."""
+
+    __tablename__ = "report_call_forward"
+    call_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    line_id: Mapped[int | None]
+    started_at: Mapped[datetime]
+    detail: Mapped[str | None] = mapped_column(Text)  # None: no forward step
+
+    __table_args__ = (Index("ix_report_call_forward_line_id_started_at", "line_id", "started_at"),)
+
+
+class ReportCallerFirst(Base):
+    """A keyed number's first call on a line (any call, and the first not withheld), kept by triggers on
+    `call` (migration 0011): first-time callers counted without reading every caller's history."""
+
+    __tablename__ = "report_caller_first"
+    line_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    caller_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_at: Mapped[datetime]
+    first_shown_at: Mapped[datetime | None]  # the first call with caller_withheld false
+
+    __table_args__ = (Index("ix_report_caller_first_line_id_first_at", "line_id", "first_at"),)

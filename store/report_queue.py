@@ -151,10 +151,14 @@ def queue_figures(session: Session, snapshot: Snapshot, line_id: int, start, end
         func.sum(callers.c.missed),
     ).group_by(slot, callers.c.outcome))
     overall, by_hour, by_slot = _Tally(), defaultdict(_Tally), defaultdict(_Tally)
+    local_of: dict[int, tuple[int, int]] = {}  # a bucket's local (weekday, hour), worked out once
     for number, outcome, *sums in rows:
-        local = bucket_start(number, size).astimezone(zone)
+        if number not in local_of:
+            local = bucket_start(number, size).astimezone(zone)
+            local_of[number] = local.weekday(), local.hour
+        weekday, hour = local_of[number]
         sums = [int(value) if value is not None else None for value in sums]
-        for tally in (overall, by_hour[local.hour], by_slot[local.weekday(), local.hour]):
+        for tally in (overall, by_hour[hour], by_slot[weekday, hour]):
             tally.add(outcome, *sums)
     hours = {hour: by_hour[hour].stats() if hour in by_hour else QueueStats() for hour in range(24)}
     return QueueFigures(overall.stats(), hours, {key: by_slot[key].stats() for key in sorted(by_slot)})

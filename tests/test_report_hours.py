@@ -1,15 +1,16 @@
-"""The hourly call totals the database keeps (report_hour) stay equal to the calls whatever changes them."""
+"""What the database keeps for reports (hourly totals, queued callers, forwards, first calls) stays equal to the
+calls and events whatever changes them."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, insert, select, update
 
 from console.overview import line_pools
-from routing.traffic import caller_kind_counts, closed_counts, heatmap, outcome_counts
+from routing.traffic import caller_kind_counts, closed_counts, forward_targets, heatmap, outcome_counts
 from store.extension import database, directory
-from store.models import Call, ReportHour
+from store.models import Call, CallEvent, ReportHour
 from store.report_sql import HOUR, bucket
 from store.reports import line_report, line_where
 from tests.test_report_counts import PERIODS, call_by_call, year  # noqa: F401 (the fixture)
@@ -62,6 +63,16 @@ def test_the_hourly_totals_follow_calls_written_finished_moved_erased_and_delete
         session.execute(update(Call).where(Call.id == ids[37]).values(line_id=None))
         session.execute(update(Call).where(Call.id == ids[38]).values(status="completed", duration=12))
         session.execute(delete(Call).where(Call.id.in_(ids[40:60])))
+        # Forwards: a call forwarded after its step was written, a later step, a step deleted, one retargeted.
+        session.execute(update(Call).where(Call.id == ids[39]).values(outcome="forwarded"))
+        forwarded = session.scalars(select(Call.id).where(Call.line_id == line_id, Call.outcome == "forwarded")
+                                    .order_by(Call.id).limit(3)).all()
+        session.execute(insert(CallEvent.__table__), [
+            {"call_id": ids[39], "at": NOW, "kind": "forward", "detail": "forward to a new target"},
+            {"call_id": forwarded[0], "at": NOW, "kind": "forward", "detail": "forward to a new target"}])
+        session.execute(delete(CallEvent).where(CallEvent.call_id == forwarded[1], CallEvent.kind == "forward"))
+        session.execute(update(CallEvent).where(CallEvent.call_id == forwarded[2], CallEvent.kind == "forward")
+                        .values(detail="forward to another target"))
         session.commit()
     with year.app_context(), database.session() as session:
         assert totals(session) == recounted(session)
@@ -73,6 +84,8 @@ def test_the_hourly_totals_follow_calls_written_finished_moved_erased_and_delete
     assert traffic.outcomes == outcome_counts(records)
     assert traffic.closed == closed_counts(records)
     assert traffic.callers == caller_kind_counts(records)
+    assert list(traffic.forwards.items()) == list(forward_targets(records).items())
+    assert {"a new target", "another target"} <= set(traffic.forwards)
 
 
 def test_the_migration_counts_the_calls_already_there_and_goes_away_cleanly(year, database_url):

@@ -76,6 +76,23 @@ def _resum(row: str) -> str:
             + _summed(f"e.queued_caller_id = {row}.queued_caller_id"))
 
 
+def _forward(row: str) -> str:
+    """A call's row of report_call_forward made again: present while its outcome is "forwarded"."""
+    return (f"DELETE FROM report_call_forward WHERE call_id = {row}; "
+            "INSERT INTO report_call_forward (call_id, line_id, started_at, detail) SELECT c.id, c.line_id, "
+            "c.started_at, (SELECT s.detail FROM call_event s WHERE s.call_id = c.id AND s.kind = 'forward' "
+            f"ORDER BY s.id DESC LIMIT 1) FROM call c WHERE c.id = {row} AND c.outcome = 'forwarded';")
+
+
+def _first_call(row: str) -> str:
+    """A keyed number's row of report_caller_first made again from its calls on the line (index on both)."""
+    return (f"DELETE FROM report_caller_first WHERE line_id = {row}.line_id AND caller_hash = {row}.caller_hash; "
+            "INSERT INTO report_caller_first (line_id, caller_hash, first_at, first_shown_at) SELECT c.line_id, "
+            "c.caller_hash, min(c.started_at), min(CASE WHEN c.caller_withheld IS FALSE THEN c.started_at END) "
+            f"FROM call c WHERE c.line_id = {row}.line_id AND c.caller_hash = {row}.caller_hash "
+            "GROUP BY c.line_id, c.caller_hash;")
+
+
 def upgrade() -> None:
     # A yearly report over half a million calls added them up one by one (seconds); per line and UTC hour it
     # adds up ~9,000 rows. Triggers keep the totals exact in the very transaction that writes, moves, finishes
@@ -115,6 +132,31 @@ def upgrade() -> None:
     op.create_index('ix_report_queue_caller_joined', 'report_queue_caller',
                     ['joined_line_min', 'joined_at', 'joined_last_at'])
     op.execute(_summed("e.queued_caller_id IS NOT NULL"))
+    op.create_table(
+        'report_call_forward',
+        sa.Column('call_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('line_id', sa.Integer(), nullable=True),
+        sa.Column('started_at', store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('detail', sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint('call_id', name=op.f('pk_report_call_forward')),
+    )
+    op.create_index('ix_report_call_forward_line_id_started_at', 'report_call_forward', ['line_id', 'started_at'])
+    op.execute("INSERT INTO report_call_forward (call_id, line_id, started_at, detail) SELECT c.id, c.line_id, "
+               "c.started_at, s.detail FROM call c LEFT JOIN (SELECT call_id, max(id) AS id FROM call_event "
+               "WHERE kind = 'forward' GROUP BY call_id) final_step ON final_step.call_id = c.id "
+               "LEFT JOIN call_event s ON s.id = final_step.id WHERE c.outcome = 'forwarded'")
+    op.create_table(
+        'report_caller_first',
+        sa.Column('line_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('caller_hash', sa.String(length=64), nullable=False),
+        sa.Column('first_at', store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('first_shown_at', store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint('line_id', 'caller_hash', name=op.f('pk_report_caller_first')),
+    )
+    op.create_index('ix_report_caller_first_line_id_first_at', 'report_caller_first', ['line_id', 'first_at'])
+    op.execute("INSERT INTO report_caller_first (line_id, caller_hash, first_at, first_shown_at) SELECT line_id, "
+               "caller_hash, min(started_at), min(CASE WHEN caller_withheld IS FALSE THEN started_at END) FROM call "
+               "WHERE line_id IS NOT NULL AND caller_hash IS NOT NULL GROUP BY line_id, caller_hash")
     dialect = op.get_bind().dialect.name
     parts = _parts(dialect, "call")
     op.execute(f"INSERT INTO report_hour ({COLUMNS}) SELECT line_id, {parts['hour']}, coalesce(outcome, ''), "
@@ -148,6 +190,36 @@ BEGIN
 END $$""")
         op.execute("CREATE TRIGGER report_queue_caller_keep AFTER INSERT OR UPDATE OR DELETE ON queue_event "
                    "FOR EACH ROW EXECUTE FUNCTION report_queue_caller_keep()")
+        op.execute(f"""CREATE FUNCTION report_call_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    {_forward("OLD.id")}
+    {_first_call("OLD")}
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    IF TG_OP = 'INSERT' OR NEW.id <> OLD.id THEN
+      {_forward("NEW.id")}
+    END IF;
+    {_first_call("NEW")}
+  END IF;
+  RETURN NULL;
+END $$""")
+        op.execute("CREATE TRIGGER report_call_keep_insert_delete AFTER INSERT OR DELETE ON call "
+                   "FOR EACH ROW EXECUTE FUNCTION report_call_keep()")
+        op.execute(f"CREATE TRIGGER report_call_keep_update AFTER UPDATE OF {CHANGED} ON call "
+                   f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION report_call_keep()")
+        op.execute(f"""CREATE FUNCTION report_call_forward_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' AND OLD.kind = 'forward' THEN
+    {_forward("OLD.call_id")}
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW.kind = 'forward' THEN
+    {_forward("NEW.call_id")}
+  END IF;
+  RETURN NULL;
+END $$""")
+        op.execute("CREATE TRIGGER report_call_forward_keep AFTER INSERT OR UPDATE OR DELETE ON call_event "
+                   "FOR EACH ROW EXECUTE FUNCTION report_call_forward_keep()")
     else:
         changed = changed.replace("IS DISTINCT FROM", "IS NOT")
         op.execute(f"CREATE TRIGGER report_hour_insert AFTER INSERT ON call BEGIN {_add(dialect)} END")
@@ -158,10 +230,28 @@ END $$""")
         op.execute(f"CREATE TRIGGER report_queue_caller_delete AFTER DELETE ON queue_event BEGIN {_resum('OLD')} END")
         op.execute("CREATE TRIGGER report_queue_caller_update AFTER UPDATE ON queue_event "
                    f"BEGIN {_resum('OLD')} {_resum('NEW')} END")
+        op.execute("CREATE TRIGGER report_call_insert AFTER INSERT ON call "
+                   f"BEGIN {_forward('NEW.id')} {_first_call('NEW')} END")
+        op.execute("CREATE TRIGGER report_call_delete AFTER DELETE ON call "
+                   f"BEGIN {_forward('OLD.id')} {_first_call('OLD')} END")
+        op.execute(f"CREATE TRIGGER report_call_update AFTER UPDATE OF {CHANGED} ON call WHEN {changed} "
+                   f"BEGIN {_forward('OLD.id')} {_first_call('OLD')} {_forward('NEW.id')} {_first_call('NEW')} END")
+        op.execute("CREATE TRIGGER report_call_event_insert AFTER INSERT ON call_event WHEN NEW.kind = 'forward' "
+                   f"BEGIN {_forward('NEW.call_id')} END")
+        op.execute("CREATE TRIGGER report_call_event_delete AFTER DELETE ON call_event WHEN OLD.kind = 'forward' "
+                   f"BEGIN {_forward('OLD.call_id')} END")
+        op.execute("CREATE TRIGGER report_call_event_update AFTER UPDATE ON call_event "
+                   "WHEN OLD.kind = 'forward' OR NEW.kind = 'forward' "
+                   f"BEGIN {_forward('OLD.call_id')} {_forward('NEW.call_id')} END")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER report_call_forward_keep ON call_event")
+        op.execute("DROP FUNCTION report_call_forward_keep()")
+        op.execute("DROP TRIGGER report_call_keep_update ON call")
+        op.execute("DROP TRIGGER report_call_keep_insert_delete ON call")
+        op.execute("DROP FUNCTION report_call_keep()")
         op.execute("DROP TRIGGER report_queue_caller_keep ON queue_event")
         op.execute("DROP FUNCTION report_queue_caller_keep()")
         op.execute("DROP TRIGGER report_hour_update ON call")
@@ -169,8 +259,14 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION report_hour_keep()")
     else:
         for name in ("report_hour_update", "report_hour_delete", "report_hour_insert", "report_queue_caller_insert",
-                     "report_queue_caller_delete", "report_queue_caller_update"):
+                     "report_queue_caller_delete", "report_queue_caller_update", "report_call_insert",
+                     "report_call_delete", "report_call_update", "report_call_event_insert",
+                     "report_call_event_delete", "report_call_event_update"):
             op.execute(f"DROP TRIGGER {name}")
+    op.drop_index('ix_report_caller_first_line_id_first_at', table_name='report_caller_first')
+    op.drop_table('report_caller_first')
+    op.drop_index('ix_report_call_forward_line_id_started_at', table_name='report_call_forward')
+    op.drop_table('report_call_forward')
     op.drop_index('ix_report_queue_caller_joined', table_name='report_queue_caller')
     op.drop_table('report_queue_caller')
     op.drop_table('report_hour')
