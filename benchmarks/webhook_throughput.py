@@ -1,7 +1,8 @@
 """Throughput and latency of the incoming-call webhook under gunicorn, against a bare Flask floor.
 
 What is measured
-    The same gunicorn set-up (2 workers, sync by default; ``--worker-class gthread --threads N`` to compare)
+    The same gunicorn set-up (2 workers, sync by default; ``--worker-class gthread --threads N`` to compare,
+    ``--worker-class shipped --threads N`` for gunicorn.conf.py's serving.WholeRequestThreadWorker)
     on 127.0.0.1 serves, one after the other:
 
     * ``bare``: benchmarks/bare_app.py, one endpoint answering a constant TwiML string;
@@ -227,6 +228,11 @@ def answers(port: int) -> bool:
         connection.close()
 
 
+# The worker class production serves the webhooks with (gunicorn.conf.py): threads that read a whole request
+# before a thread takes it, so a slow client holds no thread.
+SHIPPED_WORKER = "serving.WholeRequestThreadWorker"
+
+
 def start_gunicorn(target: str, env: dict[str, str], args, log: Path) -> Server:
     port = free_port()
     # An empty config file: gunicorn would otherwise load the production gunicorn.conf.py from the working
@@ -237,14 +243,14 @@ def start_gunicorn(target: str, env: dict[str, str], args, log: Path) -> Server:
         sys.executable, "-m", "gunicorn",
         "--config", str(config),
         "--workers", "2",
-        "--worker-class", args.worker_class,
+        "--worker-class", SHIPPED_WORKER if args.worker_class == "shipped" else args.worker_class,
         "--bind", f"127.0.0.1:{port}",
         "--chdir", str(ROOT),
         "--error-logfile", "-",
         "--log-level", "warning",
         "--timeout", "30",
     ]  # fmt: skip
-    if args.worker_class == "gthread":
+    if args.worker_class in ("gthread", "shipped"):
         command += ["--threads", str(args.threads)]
     command.append(target)
     with log.open("ab") as output:  # gunicorn's and the app's logs (the app logs to stderr)
@@ -537,7 +543,8 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=60000, help="cap on measured requests per app")
     parser.add_argument("--connections", type=int, default=4, help="concurrent client connections (default 4)")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
-    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    parser.add_argument("--worker-class", choices=("sync", "gthread", "shipped"), default="sync",
+                        help=f"shipped: gunicorn.conf.py's {SHIPPED_WORKER} (threads: --threads)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
     parser.add_argument("--clock", choices=("mixed", "real"), default="mixed")
     parser.add_argument("--database-url", help="postgresql+psycopg://root@127.0.0.1:5432/<any>: use PostgreSQL")
@@ -580,7 +587,7 @@ def main() -> None:
 
         import gunicorn
 
-        workers = f"2 {args.worker_class} workers" + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+        workers = f"2 {args.worker_class} workers" + (f" x {args.threads} threads" if args.worker_class != "sync" else "")
         client = (f"wrk, 1 thread, {args.connections} connections" if args.client == "wrk"
                   else f"python http.client, {args.connections} threads in 1 process")
         print(f"webhook_throughput: gunicorn {gunicorn.__version__}, {workers}, 127.0.0.1; {os.cpu_count()} CPUs")

@@ -190,17 +190,33 @@ BEGIN
 END $$""")
         op.execute("CREATE TRIGGER report_queue_caller_keep AFTER INSERT OR UPDATE OR DELETE ON queue_event "
                    "FOR EACH ROW EXECUTE FUNCTION report_queue_caller_keep()")
+        # On a new call (every incoming webhook) only what it can change: its number's first call is at most
+        # moved earlier (an upsert, no reading of the number's history); an outcome arriving redoes the forward.
         op.execute(f"""CREATE FUNCTION report_call_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    {_forward("OLD.id")}
-    {_first_call("OLD")}
-  END IF;
-  IF TG_OP <> 'DELETE' THEN
-    IF TG_OP = 'INSERT' OR NEW.id <> OLD.id THEN
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.outcome = 'forwarded' THEN
       {_forward("NEW.id")}
     END IF;
-    {_first_call("NEW")}
+    IF NEW.line_id IS NOT NULL AND NEW.caller_hash IS NOT NULL THEN
+      INSERT INTO report_caller_first AS f (line_id, caller_hash, first_at, first_shown_at)
+      VALUES (NEW.line_id, NEW.caller_hash, NEW.started_at,
+              CASE WHEN NEW.caller_withheld IS FALSE THEN NEW.started_at END)
+      ON CONFLICT (line_id, caller_hash) DO UPDATE SET first_at = least(f.first_at, excluded.first_at),
+        first_shown_at = least(f.first_shown_at, excluded.first_shown_at);
+    END IF;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'DELETE' OR OLD.outcome IS DISTINCT FROM NEW.outcome OR OLD.line_id IS DISTINCT FROM NEW.line_id
+     OR OLD.started_at IS DISTINCT FROM NEW.started_at THEN
+    {_forward("OLD.id")}
+  END IF;
+  IF TG_OP = 'DELETE' OR OLD.line_id IS DISTINCT FROM NEW.line_id OR OLD.caller_hash IS DISTINCT FROM NEW.caller_hash
+     OR OLD.started_at IS DISTINCT FROM NEW.started_at OR OLD.caller_withheld IS DISTINCT FROM NEW.caller_withheld THEN
+    {_first_call("OLD")}
+    IF TG_OP = 'UPDATE' THEN
+      {_first_call("NEW")}
+    END IF;
   END IF;
   RETURN NULL;
 END $$""")
