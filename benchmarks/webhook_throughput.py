@@ -580,9 +580,7 @@ def main() -> None:
         env.update({"HELPLINE_ENV": "production", "HELPLINE_DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1"})
         needle = fallback_needle()
         warm_count = max(200, int(args.warmup * 8000))
-        warm = signed_requests(settings_["TWILIO_AUTH_TOKEN"], warm_count, "w")
-        main_pairs = signed_requests(settings_["TWILIO_AUTH_TOKEN"], args.max_requests, "m")
-        paced_pairs = signed_requests(settings_["TWILIO_AUTH_TOKEN"], int(args.pace * args.pace_seconds), "p")
+        counts = {"w": warm_count, "m": args.max_requests, "p": int(args.pace * args.pace_seconds)}
         real_target = "app:create_app()" if args.clock == "real" else "benchmarks.clocked_app:create()"
 
         import gunicorn
@@ -607,6 +605,10 @@ def main() -> None:
         for name, target in apps:
             if args.only and args.only != name:
                 continue
+            # Requests of its own for each app: the floor records its CallSids in the same database, and the
+            # engine answers a CallSid already recorded for no line as another line's call (the apology).
+            warm, main_pairs, paced_pairs = (signed_requests(settings_["TWILIO_AUTH_TOKEN"], count, name + kind)
+                                             for kind, count in counts.items())
             result, server_cpu, failures, other, db_cpu, paced_p99, paced_errors, worker_rss = measure(
                 name, target, env, args, work, needle, warm, main_pairs, paced_pairs)
             results[name], paced[name], rss[name] = result, paced_p99, worker_rss
