@@ -76,21 +76,9 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from console import console
     from console.history import history
-    from ivr.presence import presence
-    from ivr.callback_dial import callback_dial
-    from ivr.callbacks import callback
-    from ivr.hold_music import hold_music
-    from ivr.queue import queue
-    from ivr.webhooks import voice
-    from store.health import health
+    from ivr.blueprints import register_ivr
 
-    app.register_blueprint(health)
-    app.register_blueprint(voice)
-    app.register_blueprint(queue)
-    app.register_blueprint(callback)
-    app.register_blueprint(callback_dial)
-    app.register_blueprint(presence)
-    app.register_blueprint(hold_music)
+    register_ivr(app)
     app.register_blueprint(console)
     app.register_blueprint(history)
 
@@ -146,7 +134,7 @@ def _check_schema(app: Flask) -> None:
     upgrade (`helpline db upgrade`), and a command on it says so in one line rather than with a traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from store.cli import ensure_schema
+    from commands.database import ensure_schema
     from store.db import current_revision, head_revision
     from store.extension import database
 
@@ -172,18 +160,18 @@ def trial_instance(environ: Mapping[str, str]) -> bool:
 # console, SQLAlchemy, Alembic) took seconds before the list showed; a command is imported when it runs.
 # tests/test_cli.py checks that each line here is the command's own first help line.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "accounts": ("console.cli", "accounts_group", "Console accounts: admins, coordinators (scoped to lines or centres) and listeners."),
-    "call": ("ivr.cli", "call_command", "Simulate a call to LINE (its id or number) through the real, signed webhooks and print what happens."),
-    "db": ("store.cli", "db_group", "The database schema (Alembic migrations)."),
-    "demo": ("ivr.cli", "demo_command", "Migrate the database, load the shipped directory and serve the webhooks."),
-    "directory": ("store.cli", "directory_group", "Lines and centres as reviewable YAML files."),
-    "listeners": ("store.listener_cli", "listeners_group", "Listeners (écoutants): roster, PINs, shifts and presence."),
-    "privacy": ("store.privacy_cli", "privacy_group", "Callers' rights (access, erasure) and the retention purge."),
-    "queue": ("store.metrics_cli", "queue_group", "Queue history and metrics."),
-    "script": ("ivr.cli", "script_command", "Print what callers hear on LINE, on every path, played in a throwaway copy of the directory."),
-    "scheduler": ("schedules.scheduler", "scheduler_command", "Run the periodic jobs until SIGTERM or Ctrl-C: callback dispatch, the queue sweep and listeners' shifts, emails and daily digests, override expiry, the retention purge."),
-    "status": ("ivr.cli", "status_command", "Each line and centre at one instant: open or closed, why, and when that changes (in its local time)."),
-    "sweep": ("ivr.cli", "sweep_command", "Repair the queue once: expired offers, stuck listeners, unstaffed queues, then dispatch."),
+    "accounts": ("commands.accounts", "accounts_group", "Console accounts: admins, coordinators (scoped to lines or centres) and listeners."),
+    "call": ("commands.simulator", "call_command", "Simulate a call to LINE (its id or number) through the real, signed webhooks and print what happens."),
+    "db": ("commands.database", "db_group", "The database schema (Alembic migrations)."),
+    "demo": ("commands.simulator", "demo_command", "Migrate the database, load the shipped directory and serve the webhooks."),
+    "directory": ("commands.database", "directory_group", "Lines and centres as reviewable YAML files."),
+    "listeners": ("commands.listeners", "listeners_group", "Listeners (écoutants): roster, PINs, shifts and presence."),
+    "privacy": ("commands.privacy", "privacy_group", "Callers' rights (access, erasure) and the retention purge."),
+    "queue": ("commands.queue_stats", "queue_group", "Queue history and metrics."),
+    "script": ("commands.simulator", "script_command", "Print what callers hear on LINE, on every path, played in a throwaway copy of the directory."),
+    "scheduler": ("jobs.scheduler", "scheduler_command", "Run the periodic jobs until SIGTERM or Ctrl-C: callback dispatch, the queue sweep and listeners' shifts, emails and daily digests, override expiry, the retention purge."),
+    "status": ("commands.simulator", "status_command", "Each line and centre at one instant: open or closed, why, and when that changes (in its local time)."),
+    "sweep": ("commands.simulator", "sweep_command", "Repair the queue once: expired offers, stuck listeners, unstaffed queues, then dispatch."),
 }  # fmt: skip
 
 

@@ -63,7 +63,7 @@ def prepare_database(environment: dict[str, str], directory: Path, listeners_per
     from app import create_app
     from benchmarks.storm_app import clock_from_environment
     from routing.queueing import ListenerStatus
-    from store.cli import load_directory_files
+    from commands.database import load_directory_files
     from store.db import upgrade
     from store.extension import database
     from store.listeners import create_listener, set_status

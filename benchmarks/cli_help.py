@@ -3,7 +3,7 @@
 What is measured
     Wall-clock time of ``--runs`` fresh processes each, alternated so that a busy machine slows all three
     alike: ``.venv/bin/helpline --help`` (the console script, as a user types it); ``python -c pass`` (the
-    floor: the interpreter alone); and ``python -c "import ivr.cli, store.cli, console.cli, ..."`` — every
+    floor: the interpreter alone); and ``python -c "import commands.simulator, commands.database, commands.accounts, ..."`` — every
     command's module, which is what `--help` imported before commands were loaded on use (matplotlib,
     SQLAlchemy, Alembic, the console). Printed: median and p90 in ms of each, and the ratios of medians.
 
@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EVERY_COMMAND = ("import app, ivr.cli, store.cli, store.metrics_cli, store.listener_cli, schedules.scheduler, "
-                 "store.privacy_cli, console.cli, console.charts; console.charts._mpl()")
+EVERY_COMMAND = ("import app, commands.simulator, commands.database, commands.queue_stats, commands.listeners, "
+                 "jobs.scheduler, commands.privacy, commands.accounts, console.charts; console.charts._mpl()")
 
 
 def timed(command: list[str]) -> float:

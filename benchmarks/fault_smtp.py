@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     from app import create_app
     from directory_data.loader import DirectoryFiles, read_directory
     from ivr.simulator import CallSimulator, SimulatedClock
-    from schedules.email import send_pending
+    from jobs.email import send_pending
     from store.crypto import new_key
     from store.db import upgrade
     from store.directory import load_documents

@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from benchmarks.bare_app import TWIML
 from store.calls import INSERT_EVENTS, INSERT_NEW_CALL
-from store.crypto import number_hash
+from phones.numbers import number_hash
 from store.db import make_engine
 
 

@@ -296,7 +296,7 @@ def prepare_database(url: str, settings_: dict[str, str]) -> None:
     """Migrate and load the shipped directory, as `helpline db upgrade` and `helpline directory load` do."""
     from app import create_app
     from directory_data.fields import DATA_DIR
-    from store.cli import load_directory_files
+    from commands.database import load_directory_files
     from store.db import upgrade
     from store.extension import database
 

@@ -7,23 +7,22 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from store.accounts import LOCKOUT, password_hash_method, scope_allows  # noqa: F401 — scope_allows: the console's views import it from here
+from store.accounts import count_failure as _count_failure, locked as _locked, new_throttle as _new_throttle, \
+    throttle as _throttle
 from store.models import ConsoleAccount, ConsoleAccountScope, ConsoleLoginThrottle, ConsoleSession
 
 ROLES = ("admin", "coordinator", "listener")
 SCOPE_KINDS = ("line", "centre")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing megabytes of "password" on every attempt would be a cheap denial of service
-FAILURE_LIMIT = 5
-LOCKOUT = timedelta(minutes=15)  # the longest delay, and the window over which failures are counted
-FIRST_DELAY = timedelta(minutes=1)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _dummy_hash: str | None = None
 
@@ -51,7 +50,7 @@ def check_new_password(password: str) -> None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=password_hash_method())
 
 
 def find_account(session: Session, email: str, for_update: bool = False) -> ConsoleAccount | None:
@@ -78,17 +77,6 @@ def create_account(session: Session, *, email: str, name: str, password: str, ro
     session.add(account)
     session.flush()
     return account
-
-
-def scope_allows(account: ConsoleAccount | None, kind: str, slug: str) -> bool:
-    """Admins see everything; coordinators their lines and centres; listeners no line or centre page."""
-    if account is None or not account.active:
-        return False
-    if account.role == "admin":
-        return True
-    if account.role != "coordinator":
-        return False
-    return any(s.kind == kind and s.slug == slug for s in account.scopes)
 
 
 def set_password(session: Session, account: ConsoleAccount, password: str) -> None:
@@ -176,41 +164,8 @@ def sign_in(session: Session, email: str, password: str, address: str, now: date
     return SignIn("failed", account, locks=tuple(locked))
 
 
-def _locked(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> bool:
-    return holder.locked_until is not None and holder.locked_until > now
-
-
 def _minutes_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds() / 60))
-
-
-def _count_failure(holder: ConsoleAccount | ConsoleLoginThrottle, now: datetime) -> timedelta | None:
-    """One more failure; from the limit on, a delay that doubles with each further failure (1, 2, 4, 8 then
-    15 minutes at most). Returns the delay this failure set, if any."""
-    if isinstance(holder, ConsoleLoginThrottle) and holder.window_started_at + LOCKOUT <= now:
-        # Addresses, devices and unknown emails never succeed, so their count is per window, not "in a row".
-        holder.failed_logins, holder.window_started_at = 0, now
-    holder.failed_logins = (holder.failed_logins or 0) + 1
-    if holder.failed_logins < FAILURE_LIMIT:
-        return None
-    delay = min(LOCKOUT, FIRST_DELAY * 2 ** min(holder.failed_logins - FAILURE_LIMIT, 8))
-    holder.locked_until = now + delay
-    return delay
-
-
-def _throttle(session: Session, key: str) -> ConsoleLoginThrottle | None:
-    return session.scalar(select(ConsoleLoginThrottle).where(ConsoleLoginThrottle.key == key).with_for_update())
-
-
-def _new_throttle(session: Session, key: str, now: datetime) -> ConsoleLoginThrottle:
-    row = ConsoleLoginThrottle(key=key, failed_logins=0, window_started_at=now)
-    try:
-        with session.begin_nested():  # another worker may count the same address at the same moment
-            session.add(row)
-    except IntegrityError:
-        row = _throttle(session, key)
-        assert row is not None
-    return row
 
 
 def _forget_stale_throttles(session: Session, now: datetime, keep: tuple[str, ...]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from directory_data.build import build_schedule
-from directory_data.fields import SLUG, Problems, check_holidays, check_hours, check_timezone, e164
+from directory_data.fields import SLUG, Problems, check_holidays, check_hours, check_timezone, e164, grouped_hours
 from directory_data.reference import load_departments
 from routing.orientation import Association, AssociationDirectory, regions_of
 
@@ -127,8 +127,6 @@ def read_service_numbers(path: Path, shown: str, problems: list[str]) -> list[st
 
 
 def export_association(doc: Mapping[str, Any]) -> dict[str, Any]:
-    from directory_data.loader import _grouped_hours as grouped_hours  # the same ranges as line files
-
     out = {k: doc[k] for k in ASSOCIATION_ORDER if k in doc and (doc[k] not in (None, [], {}, "") or k == "fictitious")}
     out["hours"] = grouped_hours(doc["hours"])
     return out

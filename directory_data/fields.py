@@ -1,4 +1,5 @@
 """Validators for the values written in directory files: numbers, hours, holidays, texts, targets."""
+# Over 300 lines: the value checkers that lines, centres and associations files share, each a few lines.
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-import phonenumbers
 
 from directory_data.reference import load_services
+from phones.numbers import e164
 
 DATA_DIR = Path(__file__).parent
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -49,19 +50,6 @@ def check_required_text(raw: dict, key: str, problems: Problems) -> str:
         problems.add(key, "required text")
         return ""
     return value.strip()
-
-
-def e164(value: Any, country: str) -> str | None:
-    """The number in E.164, or None when it is not a possible phone number."""
-    if not isinstance(value, (str, int)):
-        return None
-    try:
-        parsed = phonenumbers.parse(str(value), country)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def check_numbers(value: Any, country: str, path: str, problems: Problems) -> list[str]:
@@ -186,6 +174,21 @@ def check_hours(value: Any, path: str, problems: Problems) -> dict[str, list[str
     for day in hours:
         hours[day] = sorted(set(hours[day]))
     return {day: hours[day] for day in WEEKDAYS if day in hours}
+
+
+def grouped_hours(hours: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Consecutive days with the same shifts become one range (mon-fri), as a person would write it."""
+    grouped: dict[str, list[str]] = {}
+    run: list[str] = []
+    for day in WEEKDAYS + ("",):
+        if run and (day == "" or hours.get(day) != hours.get(run[0])):
+            if hours.get(run[0]):
+                key = run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}"
+                grouped["daily" if len(run) == 7 else key] = list(hours[run[0]])
+            run = []
+        if day:
+            run.append(day)
+    return grouped
 
 
 def weekdays_of(key: str) -> tuple[str, ...] | None:

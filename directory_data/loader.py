@@ -11,7 +11,7 @@ import yaml
 from directory_data.associations import export_association, read_associations, read_service_numbers
 from directory_data.build import build_line
 from directory_data.callback_settings import window_meets_hours, window_words
-from directory_data.fields import DATA_DIR, WEEKDAYS, DirectoryError, Problems
+from directory_data.fields import DATA_DIR, DirectoryError, Problems, grouped_hours
 from directory_data.lines import LINE_ORDER, canonical_centre, canonical_line
 from directory_data.reference import load_departments, load_services
 from routing.validation import chain_problems, forwarding_loops
@@ -239,14 +239,14 @@ def export_line(doc: dict[str, Any]) -> dict[str, Any]:
         out["quick_exit_key"] = None  # left out, it would read back as the default "*"
     if out.get("pool") == doc["id"]:
         del out["pool"]  # the default
-    out["hours"] = _grouped_hours(doc["hours"])
+    out["hours"] = grouped_hours(doc["hours"])
     out["overflow"] = [_export_rule(rule) for rule in doc["overflow"]]
     return {k: out.pop(k) for k in [k for k in out if k != "overflow"] + ["overflow"]}
 
 
 def export_centre(doc: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in doc.items() if v not in (None, [], {}, "") or k == "fictitious"}
-    out["hours"] = _grouped_hours(doc["hours"])
+    out["hours"] = grouped_hours(doc["hours"])
     return out
 
 
@@ -274,21 +274,6 @@ def _export_rule(rule: dict[str, Any]) -> dict[str, Any]:
     else:
         out[action] = True
     return out
-
-
-def _grouped_hours(hours: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Consecutive days with the same shifts become one range (mon-fri), as a person would write it."""
-    grouped: dict[str, list[str]] = {}
-    run: list[str] = []
-    for day in WEEKDAYS + ("",):
-        if run and (day == "" or hours.get(day) != hours.get(run[0])):
-            if hours.get(run[0]):
-                key = run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}"
-                grouped["daily" if len(run) == 7 else key] = list(hours[run[0]])
-            run = []
-        if day:
-            run.append(day)
-    return grouped
 
 
 def _dump(data: Any) -> str:

@@ -1,4 +1,5 @@
 """Load and validate the département/province and complementary-service reference tables (YAML)."""
+# Over 300 lines: two reference tables (départements, services) read and checked with the same context.
 
 from __future__ import annotations
 

@@ -8,11 +8,13 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr import prompts
+from ivr.listener_leg import leg_spoken_to, not_taken, whisper
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
-from ivr.webhooks import field, never_fail, public, row_id, say, twiml
+from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from routing.callbacks import window_open
-from store.callbacks import accept_attempt, listener_leg_over, record_outcome, release_attempt
+from store.callbacks import (accept_attempt, listener_leg_over, record_outcome, release_attempt,
+                             reopen_guessed_outcome)
 from store.calls import CALL_ENDED
 from store.crypto import decrypt_number
 from store.dispatch import locked
@@ -44,6 +46,7 @@ def attempt_turn(handler):
                 response.hangup()
                 return twiml(response)
             response = handler(session, now, attempt, callback_request, line, after)
+            leg_spoken_to(session, attempt.listener_id, attempt.listener_call_sid, now)
             session.commit()
         for task in after:
             task()
@@ -73,18 +76,14 @@ def listener(session, now, attempt, callback_request, line, after):
     from zoneinfo import ZoneInfo
 
     local_now = now.astimezone(ZoneInfo(line.schedule.timezone))
-    gather = Gather(num_digits=1, timeout=line.queue.accept_timeout,
-                    action=public(f"/voice/callback/accept?attempt={attempt.id}"))
-    _say(gather, line, "callback_listener_whisper", now=local_now,
-         requested=callback_request.requested_at.astimezone(local_now.tzinfo),
-         window_words=prompts.render(f"callback_window_{callback_request.window}", line.language),
-         caller_type=caller_type_words(callback_request.caller_type, line.language), department=callback_request.department or "",
-         message_allowed=callback_request.message_allowed, attempt=callback_request.attempts + 1,
-         max_attempts=line.callback.max_attempts)
-    response.append(gather)
-    _say(response, line, "listener_not_taken")
-    response.hangup()
-    return response
+    text = prompts.render(
+        "callback_listener_whisper", line.language, line.country, line_name=line.name, now=local_now,
+        requested=callback_request.requested_at.astimezone(local_now.tzinfo),
+        window_words=prompts.render(f"callback_window_{callback_request.window}", line.language),
+        caller_type=caller_type_words(callback_request.caller_type, line.language), department=callback_request.department or "",
+        message_allowed=callback_request.message_allowed, attempt=callback_request.attempts + 1,
+        max_attempts=line.callback.max_attempts)
+    return whisper(text, f"/voice/callback/accept?attempt={attempt.id}", line)
 
 
 @callback_dial.route("/accept", methods=("GET", "POST"))
@@ -94,9 +93,11 @@ def listener(session, now, attempt, callback_request, line, after):
 def accept(session, now, attempt, callback_request, line, after):
     response = VoiceResponse()
     if field("Digits")[:1] != "1" or attempt.status != "answered":
-        _say(response, line, "listener_not_taken")
-        response.hangup()
-        return response
+        return not_taken(response, line)
+    if field("CallStatus") in CALL_ENDED:
+        # 1 pressed as the phone hung up: a missed offer, as when the leg's status callback is processed first.
+        release_attempt(session, attempt, now, line.queue, missed=True, why="hung up after pressing 1")
+        return not_taken(response, line)
     if not window_open(callback_request.window, line.schedule, now):
         # Offered just before the window (or the line) closed: not a miss, and no try used; it waits for its
         # next window. The listener hears that this callback is no longer to do.
@@ -142,6 +143,7 @@ def dialled(session, now, attempt, callback_request, line, after):
     """The Dial to the caller is over: record what happened; a conversation is counted as reached."""
     response = VoiceResponse()
     status = field("DialCallStatus")
+    reopen_guessed_outcome(session, attempt)
     if status == "completed" and attempt.outcome != "machine":
         record_outcome(session, attempt, "reached", now, line.callback)
         gather = Gather(num_digits=1, timeout=8, action=public(f"/voice/callback/outcome?attempt={attempt.id}"))

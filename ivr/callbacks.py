@@ -7,10 +7,12 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import prompts
 from ivr.conversation import Turn, end_politely, route
-from ivr.security import is_withheld, twilio_only
+from ivr.security import twilio_only
 from ivr.spoken import spoken_digits
-from ivr.webhooks import field, never_fail, take_turn
-from routing.callbacks import check_callback_number, national_digits
+from ivr.twiml import field, never_fail
+from ivr.webhooks import take_turn
+from phones.numbers import is_withheld, national
+from routing.callbacks import check_callback_number
 from store import calls
 from store.callbacks import expire_stale, pools_with_due_callbacks, save_request
 from store.crypto import decrypt_number, encrypt_number
@@ -75,7 +77,7 @@ def consent(turn: Turn):
 
 
 def _confirm_caller_id(turn: Turn, number: str) -> VoiceResponse:
-    return turn.ask("callback_confirm_caller_id", "callback.caller_id", digits=spoken_digits(national_digits(number)))
+    return turn.ask("callback_confirm_caller_id", "callback.caller_id", digits=spoken_digits(national(number)))
 
 
 @callback.route("/caller-id", methods=("GET", "POST"))
@@ -122,7 +124,7 @@ def typed(turn: Turn):
         return _ask_number(turn, _tries() + 1, check.problem or "invalid")
     token = encrypt_number(current_app.config, check.number)  # travels only encrypted, for a few minutes
     return turn.ask("callback_readback", "callback.readback", {"n": token, "tries": _tries()},
-                    digits=spoken_digits(national_digits(check.number)))
+                    digits=spoken_digits(national(check.number)))
 
 
 @callback.route("/readback", methods=("GET", "POST"))

@@ -1,11 +1,14 @@
 """One turn of a call: what the caller hears next, built with twilio's VoiceResponse from routing decisions."""
+# Over 300 lines: one call's walk through the menu, the département question and the chain's steps shares the
+# Turn and its recorded events; the steps built on it (orientation, queue, callbacks) live in their own modules.
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from flask import current_app
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
@@ -14,6 +17,7 @@ from ivr import prompts
 from ivr.state import CallState
 from routing.chain import Decision, Step, StepKind, decide
 from routing.model import ActionKind, Line, LiveState
+from schedules import status_at
 from store import calls
 from store.snapshot import Snapshot
 from store.models import Call
@@ -21,6 +25,24 @@ from store.models import Call
 SAY_LANGUAGE = {("fr", "FR"): "fr-FR", ("fr", "BE"): "fr-BE", ("en", "FR"): "en-GB", ("en", "BE"): "en-GB"}
 CONNECTED_OUTCOME = {"forwarding": "forwarded", "handing_off": "handed_off", "emergency_fallback": "emergency_fallback"}
 MAX_INLINE_STEPS = 20  # a safety net: chains are short, but a broken one must not spin
+CLOSING_SOON = timedelta(minutes=15)  # a line closing this soon is not one to call back "in a few minutes"
+HOLDING_STEPS = "ivr.holding_steps"  # the app.extensions key of the steps below
+
+
+@dataclass(frozen=True)
+class HoldingSteps:
+    """The chain's steps that live in the modules built on this one (orientation, the queue, the callback offer).
+
+    ivr.blueprints hands them in when the app is made, so that this module imports none of the modules that
+    import it."""
+
+    association: Callable[..., bool]  # (turn, step, after): orientation to local associations
+    enqueue: Callable[..., None]  # (turn, step, after): into a pool's queue
+    offer_callback: Callable[..., VoiceResponse]  # (turn): the callback offer
+
+
+def holding_steps() -> HoldingSteps:
+    return current_app.extensions[HOLDING_STEPS]
 
 
 @dataclass
@@ -191,7 +213,7 @@ def route(turn: Turn) -> VoiceResponse:
         _announce_closed_if_due(turn, decision)
         for step in decision.steps:
             if not step.holds_the_call:
-                _play_pass_through(turn, step)
+                _play_pass_through(turn, step, decision)
                 continue
             if _play_holding_step(turn, decision, step):
                 return turn.response
@@ -226,11 +248,23 @@ def _announce_closed_if_due(turn: Turn, decision: Decision) -> None:
         turn.say_prompt("alternatives", services=spoken)
 
 
-def _play_pass_through(turn: Turn, step: Step) -> None:
+def _closing_soon(turn: Turn, decision: Decision) -> dict[str, Any]:
+    """When the line closes within minutes, "call again in a few minutes" would send the caller to a closed
+    line: a shared message is told when it closes and reopens instead, and that is the closure said."""
+    status = decision.status
+    if not status.is_open or status.changes_at is None or status.changes_at - turn.now > CLOSING_SOON:
+        return {}
+    return {"closes": status.changes_at, "reopens": status_at(turn.line.schedule, status.changes_at).reopens_at}
+
+
+def _play_pass_through(turn: Turn, step: Step, decision: Decision) -> None:
     action = step.action
     if step.kind is StepKind.MESSAGE:
         if action.prompt:
-            turn.say_prompt(action.prompt)
+            closing = _closing_soon(turn, decision)
+            turn.say_prompt(action.prompt, **closing)
+            if closing:
+                turn.state = turn.state.but(closed_announced=True)
         else:
             turn.say_text(action.text)
         turn.record("message", action.prompt or "line message", step.rule_index)
@@ -246,9 +280,7 @@ def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
     kind = step.kind
     after = turn.state.but(rule=step.rule_index + 1, attempts=0)
     if step.action is not None and step.action.kind.value == "association":
-        from ivr.orientation import play_association_step  # orientation to local associations builds on this module
-
-        return play_association_step(turn, step, after)
+        return holding_steps().association(turn, step, after)
     if kind is StepKind.FORWARD:
         turn.say_prompt("forwarding", label=_spoken_label(turn, step))
         _dial(turn, step, after, whisper=turn.url("whisper", kind="forward", line=turn.line.slug))
@@ -272,9 +304,7 @@ def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
         ask_department(turn.but(rule=step.rule_index))
         return True
     if kind is StepKind.QUEUE:
-        from ivr.queue import enqueue  # the queue's webhooks build on this module
-
-        enqueue(turn, step, after)
+        holding_steps().enqueue(turn, step, after)
         turn.record("queue", step.action.describe(), step.rule_index)
         turn.finish("queued")
         return True
@@ -283,10 +313,8 @@ def _play_holding_step(turn: Turn, decision: Decision, step: Step) -> bool:
         end_politely(turn)
         return True
     if kind is StepKind.CALLBACK:
-        from ivr.callbacks import offer_callback  # the callback flow builds on this module
-
         turn.state = after
-        offer_callback(turn)
+        holding_steps().offer_callback(turn)
         return True
     raise ValueError(f"unhandled step {kind}")
 
@@ -371,10 +399,8 @@ def dial_finished(turn: Turn, status: str) -> VoiceResponse:
     return route(turn)
 
 
-def queue_finished(turn: Turn, result: str, queue_sid: str = "") -> VoiceResponse:
+def queue_finished(turn: Turn, result: str, queue_sid: str = "", queue_time: str = "") -> VoiceResponse:
     """The Enqueue action: every QueueResult ends in a hang-up (talked, hung up) or the chain going on."""
-    from flask import current_app
-
     from store.dispatch import caller_left
 
     turn.record("queue_result", result or "unknown")
@@ -382,6 +408,10 @@ def queue_finished(turn: Turn, result: str, queue_sid: str = "") -> VoiceRespons
     app = current_app._get_current_object()
     turn.after_commit.append(lambda: app.extensions["dispatcher"].delete_queue(queue_sid))
     if result == "bridged":
+        from store.dispatch import caller_reported_bridged
+
+        seconds = int(queue_time) if queue_time.isascii() and queue_time.isdigit() and len(queue_time) < 7 else None
+        caller_reported_bridged(turn.session, turn.call.sid, turn.now, seconds)
         turn.finish("answered")
         turn.response.hangup()
         return turn.response
@@ -393,10 +423,8 @@ def queue_finished(turn: Turn, result: str, queue_sid: str = "") -> VoiceRespons
         turn.response.hangup()
         return turn.response
     if caller is not None and caller.status == "left_key":
-        from ivr.callbacks import offer_callback
-
         turn.record("queue_left", "left the queue by key to be called back")
-        return offer_callback(turn)
+        return holding_steps().offer_callback(turn)
     return route(turn)
 
 

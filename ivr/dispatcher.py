@@ -8,6 +8,7 @@ from typing import Iterable
 
 from flask import Flask, current_app
 
+from ivr.listener_dial import place_call
 from ivr.twilio_rest import make_client
 from store.calls import CALL_ENDED
 from store.dispatch import OfferPlan, caller_left, claim_offers, offer_dialled, release_offer
@@ -140,22 +141,9 @@ class Dispatcher:
             self.app.logger.error("cannot dial listeners: set HELPLINE_PUBLIC_URL")
             self._release(plan, line, missed=False, why="no public URL to give Twilio")
             return False
-        if plan.kind == "callback":
-            answer, status = (f"{base}/voice/callback/listener?attempt={plan.offer_id}",
-                              f"{base}/voice/callback/listener-status?attempt={plan.offer_id}")
-        else:
-            answer, status = (f"{base}/voice/listener/offer?offer={plan.offer_id}",
-                              f"{base}/voice/listener/status?offer={plan.offer_id}")
         try:
-            call = self.client.calls.create(
-                to=plan.listener_phone,
-                from_=line.caller_id,
-                url=answer,
-                method="POST",
-                status_callback=status,
-                status_callback_method="POST",
-                timeout=plan.ring_timeout,
-            )
+            call = place_call(self.client, plan.kind, plan.offer_id, base, plan.listener_phone, line.caller_id,
+                              plan.ring_timeout)
         except Exception as error:  # noqa: BLE001 — Twilio refused the number, or could not be reached
             if listeners_number_refused(error):
                 self.app.logger.error("dialling a listener for pool %s failed: Twilio refused their number "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from ivr.webhooks import failure_twiml, fallback_kind_for, twiml
+from ivr.twiml import failure_twiml, fallback_kind_for, twiml
 
 # Refusals meant for whoever is not Twilio (bad signature, oversized body) keep their status code.
 REFUSALS = {400, 403, 413}

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import request
+from flask import Blueprint, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import prompts
 from ivr.conversation import Turn, _dial as dial_step, answer_department, quick_exit, route
 from ivr.security import twilio_only
-from ivr.spoken import spoken_digits, spoken_time
+from ivr.spoken import day_name, spoken_digits, spoken_time
 from ivr.state import CallState
-from ivr.webhooks import field, never_fail, take_turn, voice
-from routing.callbacks import national_digits
+from ivr.twiml import field, never_fail
+from ivr.webhooks import take_turn
+from phones.numbers import national
 from routing.chain import Step, StepKind
 from routing.orientation import Orientation
 from schedules import Schedule, status_at
 
+orientation_blueprint = Blueprint("orientation", __name__, url_prefix="/voice/orientation")
 REPEAT_KEY = "1"
 REPEAT_TIMEOUT = 6
 MAX_REPEATS = 5  # a stuck key must not keep a caller in a loop
-DAYS = {"fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-        "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 
 
 def play_association_step(turn: Turn, step: Step, after: CallState) -> bool:
@@ -44,7 +44,7 @@ def play_association_step(turn: Turn, step: Step, after: CallState) -> bool:
 
 
 def ask_department(turn: Turn) -> None:
-    gather = Gather(action=turn.url("orientation_department"), finish_on_key="#", timeout=8,
+    gather = Gather(action=turn.url("orientation.orientation_department"), finish_on_key="#", timeout=8,
                     action_on_empty_result=True)
     turn.say_prompt("association_ask_department", gather)
     turn.response.append(gather)
@@ -54,22 +54,22 @@ def read_details(turn: Turn, orientation: Orientation, after: CallState, repeats
     """Name, number digit pairs and hours in words; one key hears it again, anything else goes on."""
     association = orientation.association
     gather = Gather(num_digits=1, timeout=REPEAT_TIMEOUT,
-                    action=turn.url("orientation_repeat", after, a=association.slug, k=repeats))
+                    action=turn.url("orientation.orientation_repeat", after, a=association.slug, k=repeats))
     status = orientation.status
     turn.say_prompt("association_details", gather, name=association.name, nearness=orientation.nearness,
-                    digits=spoken_digits(national_digits(association.number)),
+                    digits=spoken_digits(national(association.number)),
                     hours=spoken_hours(association.schedule, turn.language), is_open=status.is_open,
                     reopens=status.reopens_at)
     # say_prompt's own first parameter is named "key": the prompt's {{ key }} is rendered here instead.
     turn.say(prompts.render("association_repeat", turn.language, **turn.context(key=REPEAT_KEY)),
              gather)
     turn.response.append(gather)
-    turn.response.redirect(turn.url("orientation_repeat", after, a=association.slug, k=repeats), method="POST")
+    turn.response.redirect(turn.url("orientation.orientation_repeat", after, a=association.slug, k=repeats), method="POST")
 
 
 def spoken_hours(schedule: Schedule, language: str) -> str:
     """"du lundi au vendredi de 9 heures à 17 heures ; le samedi de 9 heures à midi", as a voice says it."""
-    days = DAYS.get(language, DAYS["fr"])
+    days = [day_name(weekday, language) for weekday in range(7)]
     by_day = [tuple(sorted((s.start, s.end) for s in schedule.shifts if s.weekday == d)) for d in range(7)]
     parts, start = [], 0
     while start < 7:
@@ -99,7 +99,7 @@ def _on_a_day(moment: time) -> datetime:
     return datetime(2026, 1, 5, moment.hour, moment.minute)
 
 
-@voice.route("/orientation/department", methods=("GET", "POST"))
+@orientation_blueprint.route("/department", methods=("GET", "POST"))
 @twilio_only
 @never_fail
 @take_turn
@@ -109,7 +109,7 @@ def orientation_department(turn: Turn) -> VoiceResponse:
                              announce_national=False)
 
 
-@voice.route("/orientation/repeat", methods=("GET", "POST"))
+@orientation_blueprint.route("/repeat", methods=("GET", "POST"))
 @twilio_only
 @never_fail
 @take_turn

@@ -8,11 +8,12 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
 from ivr.dispatcher import choose_and_dispatch
-from ivr.security import is_withheld, twilio_only
-from ivr.webhooks import field, never_fail, twiml
+from ivr.security import twilio_only
+from ivr.twiml import field, never_fail, twiml
+from phones.numbers import is_withheld
 from routing.queueing import ListenerStatus
 from store.extension import database
-from store.listeners import check_pin, find_by_phone
+from store.listeners import check_pin, find_by_phone, leg_answered
 from store.models import Listener
 
 presence = Blueprint("presence", __name__, url_prefix="/voice/presence")
@@ -179,6 +180,9 @@ def choice():
                 return speaker.end("presence_goodbye")
             return _menu(speaker, listener, token, misses, "menu_invalid" if digits else "menu_no_input",
                          with_status=False)
+        # This call of theirs goes on for a goodbye: nobody dials them until it is over (its status callback).
+        leg_answered(listener, field("CallSid"), field("CallStatus"), now)
+        session.flush()  # choose_and_dispatch re-reads the listener under a lock
         outcome = choose_and_dispatch(session, listener, wanted, now, how="phone")
     if outcome == "busy":
         return speaker.end("presence_busy", "presence_goodbye")

@@ -1,19 +1,22 @@
 """The caller's wait in a pool's queue and the listener's leg: whisper, press 1, bridge, wrap-up."""
+# Over 300 lines: the caller's wait and the listener's leg meet on the same offer and lock it in the same order.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from flask import Blueprint, current_app, request
 from sqlalchemy import select
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from ivr import prompts, screening
-from ivr.hold_music import loops_for
+from ivr import prompts, screening, wrapup
+from ivr.hold_music import CLIP_SECONDS, loops_for
+from ivr.listener_leg import leg_spoken_to, not_taken, whisper
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.state import CallState
-from ivr.webhooks import field, never_fail, public, row_id, say, twiml
+from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from routing.queueing import announcement, estimated_wait
 from store import dispatch as offers
 from store.calls import CALL_ENDED
@@ -23,6 +26,12 @@ from store.models import Listener, Offer, QueuedCaller
 
 queue = Blueprint("queue", __name__, url_prefix="/voice")
 DEQUEUE_TIMEOUT = 5  # seconds a listener's <Dial><Queue> waits for their caller to be in the queue
+GATHER_SECONDS = 1  # the wait document's Gather listens this long for the leave key after its pause
+SPOKEN_CHARACTERS_PER_SECOND = 10
+# Under this many seconds before max_wait no announcement is made (position, wait and the leave key take 10 to
+# 20 s to say): the document just lasts what is left, so the caller leaves the queue at the limit.
+FINAL_STRETCH_SECONDS = 30
+MUSIC_OVERRUN = 4  # seconds the last play of the hold music may run past max_wait: the wait still ends within 5 s
 # --- the caller's side --------------------------------------------------------------------------------------
 
 
@@ -92,12 +101,14 @@ def wait():
             caller.status = "moved_on"  # every listener logged out: never leave a caller in an unstaffed queue
             offers.record_event(session, caller, caller.pool, now, caller.status, None, waited)
             response.leave()
-        elif waited >= settings.max_wait:
+        elif waited >= settings.max_wait and not offers.being_bridged(session, caller):
             caller.status = "left_max_wait"
             offers.record_event(session, caller, caller.pool, now, caller.status, None, waited)
             response.leave()
+        elif settings.max_wait - waited <= FINAL_STRETCH_SECONDS:
+            _wait_out_the_limit(response, caller, line, settings.max_wait - waited)
         else:
-            _announce(session, response, caller, line, state, now)
+            _announce(session, response, caller, line, state, now, settings.max_wait - waited)
         # The caller's heartbeat (one who hung up unheard stops fetching this), written last: the UPDATE locks
         # the row, and a dispatch claiming callers meanwhile (SKIP LOCKED) would pass this caller over.
         caller.last_heard_at = now
@@ -105,7 +116,42 @@ def wait():
     return twiml(response)
 
 
-def _announce(session, response, caller, line, state, now) -> None:
+def spoken_seconds(texts) -> int:
+    """How long Twilio takes to say ``texts``, rounded up on the slow side (a voice says 12 to 16 characters a
+    second): a wait document that speaks longer than planned would end the wait late."""
+    return sum(-(-len(text) // SPOKEN_CHARACTERS_PER_SECOND) for text in texts)
+
+
+def _wait_out_the_limit(response, caller, line, remaining: int) -> None:
+    """The last seconds before max_wait: too short for an announcement, so the document lasts what is left
+    (music, the key to leave still works) and the next fetch, at the limit, leaves the queue."""
+    gather = Gather(num_digits=1, timeout=GATHER_SECONDS, action=public(f"/voice/queue/key?qc={caller.id}"),
+                    action_on_empty_result=False)
+    _hold(gather, line, remaining - GATHER_SECONDS)
+    response.append(gather)
+
+
+def _hold(gather, line, seconds: int) -> None:
+    """Music, not silence, for about ``seconds`` until the next fetch (the next announcement, or max_wait).
+
+    With time for a full cadence: the line's own music (its length is the line's to choose), or the engine's
+    ten-second loop repeated to fill announce_every. Cut short by max_wait: the engine's loop, whose length is
+    known, the last play ending at most MUSIC_OVERRUN late, a gap under 6 s left silent."""
+    every = line.queue.announce_every
+    if seconds >= every and line.hold_music:
+        gather.play(line.hold_music)
+        return
+    if seconds >= loops_for(every) * CLIP_SECONDS:
+        gather.play(public("/media/hold-music.wav"), loop=loops_for(every))
+        return
+    loops = int((max(0, seconds) + MUSIC_OVERRUN) // CLIP_SECONDS)
+    if loops:
+        gather.play(public("/media/hold-music.wav"), loop=loops)
+    if seconds - loops * CLIP_SECONDS >= 1:
+        gather.pause(length=int(seconds - loops * CLIP_SECONDS))
+
+
+def _announce(session, response, caller, line, state, now, remaining: int) -> None:
     settings, language = line.queue, caller.language
     position = _position(session, caller)
     # With every listener on a break nobody can say how long it will be: no figure rather than a wrong one.
@@ -127,15 +173,14 @@ def _announce(session, response, caller, line, state, now) -> None:
         said.append(prompts.render("queue_still_waiting", language, line.country))
     for text in said:
         say(response, text, language, line)
-    gather = Gather(num_digits=1, timeout=1, action=public(f"/voice/queue/key?qc={caller.id}"),
+    gather = Gather(num_digits=1, timeout=GATHER_SECONDS, action=public(f"/voice/queue/key?qc={caller.id}"),
                     action_on_empty_result=False)
     if settings.leave_key:
-        say(gather, prompts.render("queue_leave_key", language, line.country, key=settings.leave_key), language, line)
-    # Music, not silence, until the next announcement: the line's own, or the engine's ten-second loop.
-    if line.hold_music:
-        gather.play(line.hold_music)
-    else:
-        gather.play(public("/media/hold-music.wav"), loop=loops_for(settings.announce_every))
+        said.append(prompts.render("queue_leave_key", language, line.country, key=settings.leave_key))
+        say(gather, said[-1], language, line)
+    # Twilio fetches this document again only once it has played: its speech, the music and the key's second
+    # must end by max_wait, or the caller would stay past it (600 s became 645 s with a 45 s cadence).
+    _hold(gather, line, remaining - GATHER_SECONDS - spoken_seconds(said))
     response.append(gather)
 
 
@@ -221,8 +266,9 @@ def offer_turn(handler):
             snapshot = directory.get(session, now)
             line = snapshot.line_for_pool(offer.pool)
             caller = session.get(QueuedCaller, offer.queued_caller_id)
-            listener = session.get(Listener, offer.listener_id)
+            listener = offers.locked(session, Listener, offer.listener_id)
             response = handler(session, now, offer, caller, listener, line, after)
+            leg_spoken_to(session, offer.listener_id, offer.call_sid, now)
             session.commit()
         for task in after:
             task()
@@ -252,12 +298,7 @@ def listener_offer(session, now, offer, caller, listener, line, after):
     minutes = max(1, offers.waited(caller, now) // 60)
     text = prompts.render("listener_whisper", line.language, line.country, line_name=line.name, minutes=minutes,
                           caller_type=caller_type_words(caller.caller_type, line.language), department=caller.department or "")
-    gather = Gather(num_digits=1, timeout=line.queue.accept_timeout, action=public(f"/voice/listener/accept?offer={offer.id}"))
-    say(gather, text, line.language, line)
-    response.append(gather)
-    say(response, prompts.render("listener_not_taken", line.language, line.country), line.language, line)
-    response.hangup()
-    return response
+    return whisper(text, f"/voice/listener/accept?offer={offer.id}", line)
 
 
 @queue.route("/listener/accept", methods=("GET", "POST"))
@@ -266,12 +307,15 @@ def listener_offer(session, now, offer, caller, listener, line, after):
 @offer_turn
 def listener_accept(session, now, offer, caller, listener, line, after):
     response = VoiceResponse()
-    if field("Digits")[:1] != "1" or offer.status != "answered":
-        say(response, prompts.render("listener_not_taken", line.language, line.country), line.language, line)
-        response.hangup()
-        return response
-    if caller is None or caller.status not in offers.WAITING:
+    if field("Digits")[:1] == "1" and (caller is None or caller.status not in offers.WAITING):
+        # Whether the caller's hang-up was processed before this key (and cancelled the offer) or not.
         return _caller_gone(response, session, now, offer, line)
+    if field("Digits")[:1] != "1" or offer.status != "answered":
+        return not_taken(response, line)
+    if field("CallStatus") in CALL_ENDED:
+        # 1 pressed as the phone hung up: a missed offer, as when the leg's status callback is processed first.
+        offers.release_offer(session, offer, now, line.queue, missed=True, why="hung up after pressing 1")
+        return not_taken(response, line)
     others = offers.accept_offer(session, offer, now)
     for other in others:
         offers.release_offer(session, other, now, line.queue, missed=False, why="another listener took the call")
@@ -292,6 +336,12 @@ def listener_accept(session, now, offer, caller, listener, line, after):
 def listener_after(session, now, offer, caller, listener, line, after):
     """The bridged conversation is over (or the queue was empty): tell the listener what comes next."""
     response = VoiceResponse()
+    duration = field("DialCallDuration")
+    talk_seconds = int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else 0
+    if field("DialCallStatus") == "completed" and talk_seconds > 0:
+        # Twilio's own word that the caller was bridged and talked: it stands whatever the caller's side has
+        # reported so far (the <Queue url>, the Enqueue action, their status callback come in no fixed order).
+        offers.bridge_reported(session, offer, caller, now - timedelta(seconds=talk_seconds))
     talked = offer.status == "bridged"
     if offer.status == "accepted" and field("CallStatus") == "in-progress" \
             and field("DialCallDuration") in ("", "0") and caller is not None and caller.status in offers.WAITING:
@@ -335,4 +385,6 @@ def listener_status(session, now, offer, caller, listener, line, after):
     return VoiceResponse()
 
 
-from ivr import wrapup  # noqa: E402 — the wrap-up menu's routes join this blueprint and use offer_turn
+# The wrap-up menu's route runs on an offer too; wrapup.py holds the menu, this blueprint serves it.
+queue.add_url_rule("/listener/wrapup", endpoint="listener_wrapup", methods=("GET", "POST"),
+                   view_func=twilio_only(never_fail("listener")(offer_turn(wrapup.listener_wrapup))))

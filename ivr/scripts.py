@@ -16,8 +16,9 @@ import holidays as holiday_calendars
 from flask import Flask
 from sqlalchemy import delete, select, update
 
-from ivr.security import caller_hash
 from ivr.simulator import NO_KEY, CallSimulator, SimulatedClock, Transcript
+from ivr.spoken import day_name
+from phones.numbers import caller_hash
 from routing.chain import network_has_open_centre
 from routing.model import ActionKind, Line
 from schedules import status_at
@@ -33,8 +34,6 @@ CALLBACK_CALLER = "+33612345678"
 TYPED_NUMBER = "0687654321#"
 FLAGGED_CALLER = "+33698765432"
 STAFF_PHONE = "+331990{:05d}"  # fiction range again: the scenarios' listeners
-WEEKDAYS = {"fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-            "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 MARKS = {"say": "says    ", "press": "presses ", "silence": "silence ", "music": "music   ", "dial": "dials   ",
          "whisper": "whisper ", "queue": "queue   ", "hangup": "hangs up", "error": "ERROR   "}  # fmt: skip
 
@@ -72,7 +71,7 @@ def play_all(app: Flask, slug: str, language: str = "fr") -> list[Heard]:
     heard = []
     for scenario in scenarios(line, language, snapshot.centres):
         local = scenario.at.astimezone(ZoneInfo(line.schedule.timezone))
-        heard.append(Heard(scenario.title[language], f"{WEEKDAYS[language][local.weekday()]} {local:%Y-%m-%d %H:%M}",
+        heard.append(Heard(scenario.title[language], f"{day_name(local.weekday(), language)} {local:%Y-%m-%d %H:%M}",
                            play(app, line, scenario, language)))
     return heard
 

@@ -1,4 +1,4 @@
-"""Twilio webhook signatures checked against the public URL, and callers' numbers turned into keyed HMACs."""
+"""Twilio webhook signatures checked against the public URL; no switch turns the check off."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ from flask import Request, abort, current_app, request
 from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
-from store.crypto import number_hash
-
-WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "blocked"}
-# Twilio's placeholders for withheld caller IDs ("+266696687" spells ANONYMOUS on a keypad, and friends).
-WITHHELD_PLACEHOLDERS = {"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"}
 
 
 def public_url(req: Request, base: str | None) -> str:
@@ -67,17 +62,3 @@ def _strip_nul_bytes(req: Request) -> None:
     them in text, and a call must not fall back because a CallSid or a status carried one."""
     req.form, req.args = _without_nul(req.form), _without_nul(req.args)
     req.__dict__.pop("values", None)  # rebuilt from the cleaned form and arguments when next read
-
-
-def is_withheld(number: str | None) -> bool:
-    if number is None:
-        return True
-    cleaned = number.strip()
-    return cleaned.lower() in WITHHELD or cleaned in WITHHELD_PLACEHOLDERS or not any(c.isdigit() for c in cleaned)
-
-
-def caller_hash(number: str | None, pepper: str) -> str | None:
-    """The keyed HMAC that stands for a caller's number (None when withheld)."""
-    if is_withheld(number):
-        return None
-    return number_hash(number, pepper)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-FR_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-FR_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-             "octobre", "novembre", "décembre")  # fmt: skip
-EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December")  # fmt: skip
+from babel.dates import get_day_names, get_month_names
+
+
+@lru_cache(maxsize=32)
+def day_name(weekday: int, language: str) -> str:
+    """"lundi" or "Monday" for 0, as datetime.weekday() counts; from Babel's CLDR data, as the console's are."""
+    return get_day_names("wide", locale="en" if language == "en" else "fr")[weekday]
+
+
+@lru_cache(maxsize=32)
+def month_name(month: int, language: str) -> str:
+    """"décembre" or "December" for 12."""
+    return get_month_names("wide", locale="en" if language == "en" else "fr")[month]
 
 
 def spoken_time(moment: datetime, language: str) -> str:
@@ -40,17 +48,17 @@ def spoken_moment(moment: datetime, now: datetime, language: str) -> str:
         if days_ahead == 1:
             return f"tomorrow {at}"
         if days_ahead < 7:
-            return f"on {EN_DAYS[moment.weekday()]} {at}"
-        return f"on {EN_DAYS[moment.weekday()]} {moment.day} {EN_MONTHS[moment.month - 1]} {at}"
+            return f"on {day_name(moment.weekday(), 'en')} {at}"
+        return f"on {day_name(moment.weekday(), 'en')} {moment.day} {month_name(moment.month, 'en')} {at}"
     at = f"à {at}"
     if days_ahead == 0:
         return f"aujourd'hui {at}"
     if days_ahead == 1:
         return f"demain {at}"
     if days_ahead < 7:
-        return f"{FR_DAYS[moment.weekday()]} {at}"
+        return f"{day_name(moment.weekday(), 'fr')} {at}"
     day = "1er" if moment.day == 1 else str(moment.day)
-    return f"le {FR_DAYS[moment.weekday()]} {day} {FR_MONTHS[moment.month - 1]} {at}"
+    return f"le {day_name(moment.weekday(), 'fr')} {day} {month_name(moment.month, 'fr')} {at}"
 
 
 def spoken_email(address: str, language: str) -> str:

@@ -19,6 +19,9 @@ LONGEST_CONVERSATION = timedelta(hours=4)  # past this, ask Twilio whether the c
 # frees the listener within minutes, not hours, at one REST request per conversation per 10 minutes.
 RECHECK_CONVERSATION_EVERY = timedelta(minutes=10)
 RECHECK_WINDOW = timedelta(seconds=20)
+# A caller's wait document ends their wait at max_wait itself (ivr/queue.py); past it by this much, it was not
+# fetched in time, and the sweep moves them on through the REST API (one pass late at most).
+MAX_WAIT_GRACE = timedelta(seconds=3)
 # Waiting callers need no such schedule: a live one fetches their wait document every announce_every seconds or so
 # (their heartbeat, see store.dispatch.not_heard_from). Only a caller not heard from lately is asked about, at each
 # pass: one whose hang-up was lost leaves the queue within a pass of falling silent, and live callers cost nothing.
@@ -101,7 +104,18 @@ def _sweep(app: Flask, after_outage: bool) -> SweepReport:
                 line = snapshot.line_for_pool(caller.pool)
                 if line is None:
                     continue
-                if after_outage or offers.not_heard_from(caller, now, line.queue):
+                if offers.waited(caller, now) >= line.queue.max_wait + MAX_WAIT_GRACE.total_seconds() \
+                        and not offers.being_bridged(session, caller):
+                    # Their wait document should have ended the wait at the limit and was not fetched in time
+                    # (Twilio slow, a sound longer than planned): moved on through the REST API instead.
+                    caller.status = "left_max_wait"
+                    offers.record_event(session, caller, caller.pool, now, caller.status, None,
+                                        offers.waited(caller, now), "moved on by the sweep")
+                    _, ringing = offers.caller_left(session, caller.call_sid, "leave", now, line.queue)
+                    to_hang_up.extend(offer.call_sid for offer in ringing)
+                    to_redirect.append((caller.call_sid, f"/voice/route?{caller.resume_query}"))
+                    report.callers_moved_on += 1
+                elif after_outage or offers.not_heard_from(caller, now, line.queue):
                     suspects.append((caller.call_sid, caller.pool))
                 elif pool_state(session, caller.pool, now).logged_in == 0:
                     caller.status = "moved_on"

@@ -8,9 +8,7 @@ from flask import current_app, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import prompts
-from ivr.queue import offer_turn, queue
-from ivr.security import twilio_only
-from ivr.webhooks import field, never_fail, public, say
+from ivr.twiml import field, public, say
 from routing.model import Line
 from routing.queueing import ListenerStatus
 from store.categories import classify
@@ -20,9 +18,10 @@ from store.models import Call, Listener, LineRow, Offer, QueuedCaller
 MENU_TIMEOUT = 6  # seconds to press a key after the list
 MAX_PLAYS = 2  # the list is played at most twice without an answer, then the call stays unclassified
 # While the menu plays the listener is kept in wrap-up (their phone is busy: an offer now would be a miss);
-# afterwards they get the pool's wrap-up back, and always a few seconds to hang up first.
+# afterwards they get the pool's wrap-up back. Their goodbye still plays then: they are dialled again only once
+# Twilio reports that leg completed, or LEG_LIVE_SECONDS after it was last answered (store.listeners).
 MENU_HOLD_SECONDS = 90
-HANG_UP_SECONDS = 5
+HANG_UP_SECONDS = 5  # a wrap-up ending sooner is announced as "in a moment", not as seconds
 SKIP_KEY, REPEAT_KEY = "0", "*"
 
 
@@ -71,11 +70,11 @@ def _menu(response: VoiceResponse, offer: Offer, line: Line, language: str, play
 
 def _release(session, now: datetime, offer: Offer, caller: QueuedCaller | None, listener: Listener | None,
              line: Line, after: list) -> int:
-    """The menu is over: the pool's wrap-up again (never less than the time to hang up). Seconds left."""
+    """The menu is over: the pool's wrap-up again (the goodbye's own leg keeps them from being dialled). Seconds left."""
     if listener is None or listener.status != ListenerStatus.WRAP_UP.value:
         return 0
     pool_end = (offer.ended_at or now) + timedelta(seconds=line.queue.wrapup_seconds(caller.caller_type if caller else None))
-    listener.wrapup_until = max(pool_end, now + timedelta(seconds=HANG_UP_SECONDS))
+    listener.wrapup_until = max(pool_end, now)
     listener.idle_since = listener.wrapup_until
     app = current_app._get_current_object()
     after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))
@@ -92,10 +91,7 @@ def leg_over(session, now: datetime, offer: Offer, caller: QueuedCaller | None, 
         listener.wrapup_until = listener.idle_since = max(pool_end, now)
 
 
-@queue.route("/listener/wrapup", methods=("GET", "POST"))
-@twilio_only
-@never_fail("listener")
-@offer_turn
+# Served by the queue's blueprint, which runs it on the offer named in the URL (ivr/queue.py).
 def listener_wrapup(session, now, offer, caller, listener, line, after):
     """The key the listener pressed after the list (or none): classify, skip, or hear the list again."""
     response = VoiceResponse()

@@ -93,11 +93,6 @@ def _parse_valid(digits: str, country: str) -> phonenumbers.PhoneNumber | None:
     return None
 
 
-def national_digits(number: str) -> str:
-    """How a caller knows their own number: 06 12 34 56 78 for a French mobile."""
-    parsed = phonenumbers.parse(number, None)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-
 
 def window_open(window: str, schedule: Schedule, now: datetime) -> bool:
     """The line is open now and, for a chosen window, now is inside it (line's local time)."""

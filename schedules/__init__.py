@@ -1,4 +1,7 @@
-"""Opening hours: weekly shifts, public holidays, dated closures and coordinator overrides (pure, no I/O)."""
+"""Opening hours, pure: weekly shifts, public holidays, dated closures and coordinator overrides, and when a line
+opens next. Takes an explicit `now`.
+
+Imports no other project package, nor Flask or SQLAlchemy. The email outbox and the periodic jobs live in jobs/."""
 
 from schedules.model import (
     Closure,

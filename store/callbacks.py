@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from routing.callbacks import CallbackSettings, next_try
 from routing.queueing import ListenerStatus, PoolSettings
-from store.crypto import encrypt_number, number_hash
+from store.crypto import encrypt_number
+from phones.numbers import number_hash
 from store.dispatch import OFFER_GRACE_SECONDS, free_ringing_listener, locked
 from store.listeners import set_status
 from store.models import CallbackAttempt, CallbackRequest, LineRow, Listener
@@ -127,6 +128,20 @@ def record_outcome(session: Session, attempt: CallbackAttempt, outcome: str, now
         request.status = "pending"
         request.next_attempt_at = following
     return request
+
+
+def reopen_guessed_outcome(session: Session, attempt: CallbackAttempt) -> None:
+    """The dial's result arrives after the listener's leg was reported over, which counted the try as not
+    reached for want of news (Twilio does not order the two webhooks): the guess is undone, the result recorded
+    next stands, and the try is counted once."""
+    if attempt.status != "ended" or attempt.outcome != "no_answer":
+        return
+    request = locked(session, CallbackRequest, attempt.request_id)
+    if request is None or request.status not in ("pending", "expired") or request.last_outcome != "no_answer":
+        return
+    request.attempts = max(0, request.attempts - 1)
+    request.status, request.closed_at, request.next_attempt_at = "calling", None, None
+    attempt.outcome = None
 
 
 def listener_leg_over(session: Session, attempt: CallbackAttempt, now: datetime, pool_settings: PoolSettings,

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from console.accounts import FAILURE_LIMIT, LOCKOUT, _count_failure, _locked, _new_throttle, _throttle
+from store.accounts import FAILURE_LIMIT, LOCKOUT, count_failure, locked, new_throttle, password_hash_method, throttle
 from store.audit import record
-from store.crypto import number_hash
+from phones.numbers import number_hash
 from store.models import ConsoleAccount
 
 # A new PIN has 6 to 8 digits (10,000 four-digit codes are too few for an account that can close a line);
@@ -56,7 +56,7 @@ def set_pin(account: ConsoleAccount, pin: str | None) -> None:
     else:
         if not PIN.match(pin):
             raise PhoneAccessError("the PIN must have 6 to 8 digits")
-        account.phone_pin_hash = generate_password_hash(pin, method="scrypt")
+        account.phone_pin_hash = generate_password_hash(pin, method=password_hash_method())
     account.phone_pin_failures, account.phone_pin_locked_until = 0, None
 
 
@@ -101,11 +101,11 @@ def check_phone_pin(session: Session, caller_key: str | None, pin: str, now: dat
     if caller_key is None:
         return "wrong", None  # a withheld number: nothing to count against, and never a way in
     key = f"phone:{caller_key}"
-    throttle = _throttle(session, key)
-    if throttle is not None and _locked(throttle, now):
+    found = throttle(session, key)
+    if found is not None and locked(found, now):
         return "locked", None
-    throttle = throttle or _new_throttle(session, key, now)
-    if _count_failure(throttle, now):
+    found = found or new_throttle(session, key, now)
+    if count_failure(found, now):
         record(session, None, "phone.locked", None, now=now, email="(numéro inconnu)",
                detail=f"{FAILURE_LIMIT} codes faux de suite au numéro de service depuis un numéro inconnu : "
                       f"bloqué {int(LOCKOUT.total_seconds() // 60)} minutes")
@@ -120,5 +120,5 @@ def _phone_locked(account: ConsoleAccount, now: datetime) -> bool:
 def _dummy() -> str:
     global _dummy_pin_hash
     if _dummy_pin_hash is None:
-        _dummy_pin_hash = generate_password_hash(secrets.token_hex(8), method="scrypt")
+        _dummy_pin_hash = generate_password_hash(secrets.token_hex(8), method=password_hash_method())
     return _dummy_pin_hash

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import hashlib
-import hmac
-
 from cryptography.fernet import Fernet, InvalidToken
 
 
@@ -38,9 +35,3 @@ def decrypt_number(config: Mapping[str, Any], token: str, max_age: int | None = 
 
 def new_key() -> str:
     return Fernet.generate_key().decode()
-
-
-def number_hash(e164: str, pepper: str) -> str:
-    """A keyed HMAC-SHA256 of the number's digits: recognises a number, cannot be reversed without the pepper."""
-    digits = "+" + "".join(c for c in e164 if c.isdigit())
-    return hmac.new(pepper.encode(), digits.encode(), hashlib.sha256).hexdigest()

@@ -1,4 +1,6 @@
 """Offers in the database: claiming a listener and a caller atomically, and every way an offer ends."""
+# Over 300 lines: every write on an offer takes its row locks in one order (caller, offer, listener), kept together
+# so that no new path can take them in another.
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.queueing import Candidate, ListenerStatus, PoolSettings, WaitingCaller, match
-from store.listeners import set_status
+from store.listeners import phone_free, set_status
 from store.models import CallbackRequest, Listener, ListenerPool, Offer, QueuedCaller, QueueEvent
 
 LIVE_OFFERS = ("dialling", "ringing", "answered", "accepted")
@@ -77,7 +79,7 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
         select(Listener)
         .join(ListenerPool, ListenerPool.listener_id == Listener.id)
         .where(ListenerPool.pool == pool, Listener.active.is_(True),
-               Listener.status == ListenerStatus.AVAILABLE.value)
+               Listener.status == ListenerStatus.AVAILABLE.value, phone_free(now))
         .order_by(Listener.id)
         .with_for_update(skip_locked=True, of=Listener)
     ).all()
@@ -207,6 +209,10 @@ def caller_bridged(session: Session, caller_sid: str, listener_call_sid: str, no
     offer = session.scalar(select(Offer).where(Offer.call_sid == listener_call_sid).with_for_update())
     if caller is None:
         return None
+    if offer is not None and offer.status not in ("accepted", "bridged"):
+        return caller  # late, after the conversation was already reported over: the records stand
+    if caller.status in ("bridged", "done"):
+        return caller  # already recorded from Twilio's other word on it (the Dial's duration, the Enqueue action)
     listener_id = offer.listener_id if offer else None
     caller.status = "bridged"
     caller.bridged_to = listener_id
@@ -222,6 +228,42 @@ def caller_bridged(session: Session, caller_sid: str, listener_call_sid: str, no
                 intended.offered_to = None
             offer.queued_caller_id = caller.id
     return caller
+
+
+def bridge_reported(session: Session, offer: Offer, caller: QueuedCaller | None, started: datetime) -> None:
+    """Twilio says this accepted offer led to a conversation that began at ``started`` (the listener's Dial lasted,
+    or the caller's Enqueue ended "bridged") while the bridge itself was never recorded: its webhook failed, or is
+    still on its way. Recorded now, so what follows does not depend on which webhook came first."""
+    if offer.status != "accepted":
+        return
+    offer.status = "bridged"
+    offer.answered_at = offer.answered_at or started
+    if caller is not None and caller.id == offer.queued_caller_id and caller.status in WAITING:
+        caller.status = "bridged"
+        caller.bridged_to = offer.listener_id
+        record_event(session, caller, offer.pool, started, "bridged", offer.listener_id, waited(caller, started))
+
+
+def accepted_offer(session: Session, caller: QueuedCaller) -> Offer | None:
+    """The offer a listener took for this caller (pressed 1), whose outcome only the listener's Dial can tell."""
+    return session.scalar(select(Offer).where(Offer.queued_caller_id == caller.id, Offer.status == "accepted")
+                          .with_for_update())
+
+
+def being_bridged(session: Session, caller: QueuedCaller) -> bool:
+    """A listener has pressed 1 for this caller: their <Dial><Queue> takes the caller within seconds, so the
+    caller must not be moved out of the queue now (max_wait waits for that). No lock: a read for a decision."""
+    return session.scalar(select(Offer.id).where(Offer.queued_caller_id == caller.id, Offer.status == "accepted")
+                          .limit(1)) is not None
+
+
+def caller_reported_bridged(session: Session, caller_sid: str, now: datetime, queue_seconds: int | None) -> None:
+    """The caller's Enqueue action says "bridged": Twilio's word, recorded even if the bridge webhook was lost."""
+    caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == caller_sid).with_for_update())
+    offer = accepted_offer(session, caller) if caller is not None and caller.status in WAITING else None
+    if offer is not None:
+        started = caller.enqueued_at + timedelta(seconds=queue_seconds) if queue_seconds is not None else now
+        bridge_reported(session, offer, caller, min(started, now))
 
 
 def listener_leg_ended(session: Session, offer: Offer, now: datetime, settings: PoolSettings, call_status: str,

@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from phones.numbers import e164
 from routing.model import Line, LiveState, PoolState
 from routing.queueing import LOGGED_IN, ListenerStatus, average_handle_time, estimated_wait
+from store.accounts import password_hash_method
+from store.calls import CALL_ENDED
 from store.models import Listener, ListenerPool, ListenerStatusChange, QueuedCaller, QueueEvent
 
 # Statuses a person may choose; ringing, on call and wrap-up are set by the engine.
@@ -29,13 +32,10 @@ class ListenerError(ValueError):
 
 
 def normalised_phone(number: str, country: str = "FR") -> str:
-    try:
-        parsed = phonenumbers.parse(number, country)
-    except phonenumbers.NumberParseException as error:
-        raise ListenerError("not a phone number") from error
-    if not phonenumbers.is_possible_number(parsed):
+    read = e164(number, country)
+    if read is None:
         raise ListenerError("not a phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return read
 
 
 def create_listener(session: Session, name: str, phone: str, pools: Iterable[str], pin: str, now: datetime,
@@ -48,7 +48,7 @@ def create_listener(session: Session, name: str, phone: str, pools: Iterable[str
         phone=normalised_phone(phone),
         languages=list(languages),
         skills=list(skills),
-        pin_hash=generate_password_hash(pin),
+        pin_hash=generate_password_hash(pin, method=password_hash_method()),
         status=ListenerStatus.OFFLINE.value,
         status_since=now,
         follows_shifts=follows_shifts,
@@ -62,7 +62,7 @@ def create_listener(session: Session, name: str, phone: str, pools: Iterable[str
 def set_pin(listener: Listener, pin: str) -> None:
     if not pin.isdigit() or not 4 <= len(pin) <= 8:
         raise ListenerError("the PIN must be 4 to 8 digits")
-    listener.pin_hash = generate_password_hash(pin)
+    listener.pin_hash = generate_password_hash(pin, method=password_hash_method())
 
 
 def pin_matches(listener: Listener, pin: str) -> bool:
@@ -156,6 +156,38 @@ def deactivate_listener(session: Session, listener: Listener, now: datetime) -> 
     if not busy:
         set_status(session, listener, ListenerStatus.OFFLINE, now, "deactivated")
     return busy
+
+
+# The longest a listener's leg goes on after our last answer to it, outside a conversation: the wrap-up menu read
+# in full (about 30 s) and its seconds to press a key, or a goodbye (about 8 s), with room for a slow voice. Only a
+# lost status callback makes a listener wait this long: Twilio's word that the leg completed frees them at once.
+LEG_LIVE_SECONDS = 60
+
+
+def leg_answered(listener: Listener, call_sid: str, call_status: str, now: datetime) -> None:
+    """A webhook on the listener's leg ``call_sid``: live for our answer's length at most, or over if Twilio says
+    so. A status callback processed before the leg's last webhook (Twilio does not order them) stays the last word."""
+    if not call_sid:
+        return
+    if call_status in CALL_ENDED:
+        listener.leg_sid, listener.leg_live_until = call_sid[:64], None
+    elif listener.leg_sid != call_sid or listener.leg_live_until is not None:
+        listener.leg_sid, listener.leg_live_until = call_sid[:64], now + timedelta(seconds=LEG_LIVE_SECONDS)
+
+
+def legs_over(session: Session, call_sid: str) -> list[str]:
+    """Twilio reports ``call_sid`` over (a status callback): any listener whose leg it was is free to be dialled.
+    Returns their pools, to dispatch again."""
+    listeners = session.scalars(select(Listener).where(Listener.leg_sid == call_sid[:64],
+                                                      Listener.leg_live_until.is_not(None)).with_for_update()).all()
+    for listener in listeners:
+        listener.leg_live_until = None
+    return [membership.pool for listener in listeners for membership in listener.pools]
+
+
+def phone_free(now: datetime):
+    """The SQL condition "no leg of theirs may still be live": who may be dialled."""
+    return (Listener.leg_live_until.is_(None)) | (Listener.leg_live_until <= now)
 
 
 def end_wrapups(session: Session, now: datetime) -> list[Listener]:

@@ -1,4 +1,7 @@
 """Database tables: lines, centres and their schedules and chains, calls and their recorded steps."""
+# Over 300 lines: every table's mapping shares one metadata, naming convention and UTC column type, which
+# Alembic's autogenerate reads; the split by aggregate (calls, listeners, directory, accounts, audit) waits for
+# the branches that add columns to it to land (issue 13).
 
 from __future__ import annotations
 
@@ -288,6 +291,10 @@ class Listener(Base):
     wrapup_until: Mapped[datetime | None]
     last_offered_at: Mapped[datetime | None]  # round robin takes turns by it
     missed_in_row: Mapped[int] = mapped_column(default=0)
+    # Their phone leg that may still be live (a goodbye playing after a call), and until when at most: they are
+    # never dialled meanwhile. Twilio's status callback for that leg ends it (until then null: the leg is over).
+    leg_sid: Mapped[str | None] = mapped_column(String(64))
+    leg_live_until: Mapped[datetime | None]
     follows_shifts: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

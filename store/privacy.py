@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from ivr.security import caller_hash
+from phones.numbers import caller_hash, e164, parsed
 from store.extension import database
 from store.flags import erase_flags, flags_of_number
 from store.models import Call, CallbackAttempt, CallbackRequest, CallEvent, EmailOutbox, LineRow, QueuedCaller
@@ -51,13 +51,12 @@ def normalise(number: str, country: str = DEFAULT_COUNTRY) -> str:
     region = (country or DEFAULT_COUNTRY).upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise NumberError(f"unknown country {country!r}")
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException:
-        raise NumberError("not a phone number") from None
-    if not phonenumbers.is_possible_number(parsed):
+    if parsed(number, region) is None:
+        raise NumberError("not a phone number")
+    read = e164(number, region)
+    if read is None:
         raise NumberError("not a possible phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return read
 
 
 def masked(e164: str) -> str:

@@ -115,7 +115,7 @@ def clock() -> SimulatedClock:
     return SimulatedClock(datetime(2026, 11, 24, 10, 0, tzinfo=PARIS))
 
 
-def make_test_app(database_url: str, clock, **overrides):
+def app_config(database_url: str, clock, **overrides) -> dict:
     config = {
         "ENVIRONMENT": "production",
         "DATABASE_URL": database_url,
@@ -131,9 +131,16 @@ def make_test_app(database_url: str, clock, **overrides):
         "SMTP_PORT": 9,  # closed: a test that sends mail must start its own SMTP server
         "CLOCK": clock,
         "TESTING": True,
+        # One iteration instead of scrypt: hashing made most of the console tests' time. test_password_scheme.py
+        # checks that an app built without this setting hashes with scrypt.
+        "PASSWORD_HASH": "pbkdf2:sha256:1",
     }
     config.update(overrides)
-    return create_app(config)
+    return config
+
+
+def make_test_app(database_url: str, clock, **overrides):
+    return create_app(app_config(database_url, clock, **overrides))
 
 
 @pytest.fixture

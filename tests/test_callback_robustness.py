@@ -18,7 +18,8 @@ from directory_data.lines import canonical_line
 from directory_data.loader import DirectoryFiles
 from routing.callbacks import check_callback_number
 from store.callbacks import expire_stale, expire_stale_requests, save_request
-from store.crypto import decrypt_number, encrypt_number, number_hash
+from store.crypto import decrypt_number, encrypt_number
+from phones.numbers import number_hash
 from store.directory import load_documents
 from store.extension import database, directory
 from store.listeners import check_pin, create_listener, find_by_phone
@@ -291,13 +292,13 @@ def test_the_listener_correction_does_not_overwrite_a_change_committed_meanwhile
 
 
 def test_an_email_that_cannot_be_built_logs_the_error_type_only(app, clock, monkeypatch, caplog):
-    import schedules.email
-    from schedules.email import send_pending
+    import jobs.email
+    from jobs.email import send_pending
 
     def broken(*args, **kwargs):
         raise ValueError(f"cannot format {MOBILE}")
 
-    monkeypatch.setattr(schedules.email.templates, "callback_request", broken)
+    monkeypatch.setattr(jobs.email.templates, "callback_request", broken)
     fv = line_id(app, "france-victimes")
     with app.app_context(), database.session() as session:
         callback_id = add_request(session, fv, clock.now - timedelta(minutes=5))

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from routing.queueing import ListenerStatus
-from store.crypto import decrypt_number, number_hash
+from store.crypto import decrypt_number
+from phones.numbers import number_hash
 from store.directory import load_documents
 from store.extension import database
 from store.listeners import create_listener, set_status

@@ -104,7 +104,7 @@ def test_the_call_log_shows_calls_of_the_coordinators_lines_without_any_number(a
     assert f'id="appel-{mine}"' in page and page.count('id="appel-') == 1
     assert "Un premier pas, Val-de-Marne" in page and "Pris par un écoutant" in page and "5 min 00 s" in page
     assert "Non classé" in page
-    from store.crypto import number_hash
+    from phones.numbers import number_hash
 
     for secret in (CALLER, CALLER[1:], "06 12 34 56 78", number_hash(CALLER, PEPPER)):
         assert secret not in page

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from store.crypto import number_hash
+from phones.numbers import number_hash
 from store.extension import database
 from ivr.simulator import CallSimulator
 from store.models import Base

@@ -15,7 +15,7 @@ from directory_data.fields import DATA_DIR
 from directory_data.loader import DirectoryError, read_directory, write_directory
 from directory_data.reference import load_departments
 from schedules import Reason, status_at
-from store.cli import load_directory_files
+from commands.database import load_directory_files
 from store.directory import current_revision
 from store.documents import export_documents
 from store.snapshot import build_snapshot

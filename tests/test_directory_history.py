@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import cli
 from directory_data.fields import DATA_DIR
 from directory_data.loader import line_file_text, read_directory
-from store.cli import migrate_and_load
+from commands.database import migrate_and_load
 from store.directory_edits import line_file
 from store.extension import database
 from store.models import AuditEvent, DirectoryChange

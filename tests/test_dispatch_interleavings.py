@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from ivr import prompts
 from routing.queueing import ListenerStatus
@@ -150,8 +150,18 @@ def test_the_bridge_and_the_listener_hanging_up_at_once_leave_nobody_stuck(qapp,
     first, second = interleave(qapp, *((bridging, hang_up) if bridge_first else (hang_up, bridging)))
     assert first.status_code == 200 and second.status_code == 200
     xml(first), xml(second)
-    # Whatever Twilio's two reports say, the listener is not left ringing or on a call nobody will end.
-    assert listener(qapp, camille).status in ("wrap_up", "available")
+    # Whatever Twilio's two reports say, the listener is not left ringing or on a call nobody will end. When
+    # the hang-up came first the caller waits again (a late bridge report does not reopen an offer that is over)
+    # and may already be offered to her anew: ringing then, for that new offer only, which rings out by itself.
+    from store.dispatch import LIVE_OFFERS
+    from store.models import Offer
+
+    status = listener(qapp, camille).status
+    with qapp.app_context(), database.session() as session:
+        offers = list(session.scalars(select(Offer).where(Offer.listener_id == camille).order_by(Offer.id)))
+    assert offers[0].status == "ended"
+    assert status in ("wrap_up", "available") or (
+        status == "ringing" and not bridge_first and [o.status in LIVE_OFFERS for o in offers] == [False, True])
     no_failed_webhooks(caplog)
 
 

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from directory_data.loader import DirectoryFiles
-from schedules.email import backoff, queue_daily_digests, send_pending
+from jobs.email import backoff, queue_daily_digests, send_pending
 from settings import load_settings
-from store.crypto import encrypt_number, number_hash
+from store.crypto import encrypt_number
+from phones.numbers import number_hash
 from store.directory import load_documents
 from store.extension import database, directory
 from store.models import Call, CallbackRequest, EmailOutbox, LineRow
@@ -221,7 +222,7 @@ def test_after_two_days_of_failures_each_failure_is_logged_as_an_error(app, smtp
         session.commit()
     smtp.stop()
 
-    with caplog.at_level(logging.WARNING, logger="schedules.email"):
+    with caplog.at_level(logging.WARNING, logger="jobs.email"):
         send_pending(app)
         clock.advance(3601)
         send_pending(app)

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from ivr import prompts
-from ivr.webhooks import CALLER, LEAVE, LISTENER, SILENT, fallback_kind_for, never_fail
+from ivr.twiml import CALLER, LEAVE, LISTENER, SILENT, fallback_kind_for, never_fail
 from routing.queueing import ListenerStatus
 from store.db import make_engine
 from store.extension import database

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import cli
 from store.extension import database
-from store.listener_cli import masked_phone
+from commands.listeners import masked_phone
 from store.listeners import apply_shifts, choose_status, find_by_phone, pin_matches
 from store.models import Listener, ListenerShift, ListenerStatusChange, QueuedCaller
 from routing.queueing import ListenerStatus

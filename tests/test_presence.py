@@ -302,6 +302,9 @@ def test_listener_going_available_by_phone_is_offered_the_waiting_caller(dispatc
     assert not server.calls, "nobody is dialled before the listener says they are available"
     call.press("1")
     assert call.heard == "C'est noté : vous êtes maintenant disponible. Au revoir."
+    assert not server.calls, "not dialled while this call of theirs still says goodbye"
+    status = call.twilio.post("/voice/status", {**call.params, "CallStatus": "completed", "CallDuration": "40"})
+    assert status.status_code == 200  # the number's status callback: this call is over
     dialled = [c["params"] for c in server.calls.values()]
     assert len(dialled) == 1
     assert dialled[0]["To"] == LISTENER_PHONE

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from ivr.hold_music import CLIP_SECONDS
 from store.directory import load_documents
 from store.extension import database
 from store.listeners import create_listener, set_status
@@ -480,3 +481,128 @@ def test_a_caller_behind_one_no_free_listener_can_take_is_still_offered(qapp, tw
     assert queued(qapp, french_sid).status == "waiting"  # nobody here speaks French: the caller waits
     [call] = rest.calls.values()
     assert call["to"] == "+32470222222"
+
+
+# --- max_wait, whatever the announcement cadence ----------------------------------------------------------------
+
+
+def set_queue(app, shipped_directory, **queue):
+    """The Belgian line with other queue settings, loaded as a coordinator would."""
+    from directory_data.loader import DirectoryFiles
+
+    with app.app_context(), database.session() as session:
+        doc = next(d for d in shipped_directory.lines if d["id"] == "ecoute-violences-conjugales")
+        changed = {**doc, "queue": {**doc["queue"], **queue}}
+        load_documents(session, DirectoryFiles([changed if d is doc else d for d in shipped_directory.lines],
+                                               shipped_directory.centres))
+        session.commit()
+
+
+SPOKEN_PER_SECOND = 13  # characters a Twilio voice says in a second (French, Polly and Google voices: 13 to 16)
+
+
+def playing_time(document) -> int:
+    """Seconds Twilio spends on a wait document before fetching it again (no key pressed)."""
+    seconds = 0.0
+    for verb in document.iter():
+        if verb.tag == "Say":
+            seconds += len(verb.text or "") / SPOKEN_PER_SECOND
+        elif verb.tag == "Pause":
+            seconds += int(verb.get("length", "1"))
+        elif verb.tag == "Play" and (verb.text or "").endswith("/media/hold-music.wav"):
+            seconds += CLIP_SECONDS * int(verb.get("loop", "1"))  # the engine's own clip, its length known
+        elif verb.tag == "Gather":
+            seconds += int(verb.get("timeout", "5"))
+        elif verb.tag not in ("Response", "Redirect", "Leave", "Hangup"):
+            raise AssertionError(f"the test does not know how long <{verb.tag}> lasts")
+    return round(seconds + 0.5)
+
+
+@pytest.mark.parametrize("announce_every", [10, 45, 60, 120, 300])
+def test_max_wait_ends_the_wait_within_5_seconds_of_the_limit_whatever_the_cadence(qapp, tw, rest, clock,
+                                                                                   shipped_directory, announce_every):
+    """Regression (issue 12): with max_wait 600 s and a 45 s cadence a caller left the queue at 645 s."""
+    set_queue(qapp, shipped_directory, max_wait=600, announce_every=announce_every)
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    start = clock.now
+    document = caller.wait()
+    while document.find("Leave") is None:  # Twilio plays the document, then fetches it again
+        clock.now += timedelta(seconds=playing_time(document))
+        assert clock.now - start <= timedelta(seconds=605), "still queued past the limit"
+        document = caller.wait(queue_time=int((clock.now - start).total_seconds()))
+    assert timedelta(seconds=600) <= clock.now - start <= timedelta(seconds=605)
+    assert queued(qapp, caller.sid).status == "left_max_wait"
+    assert caller.queue_result("leave").find("Dial/Number").text == ROOM  # and the chain goes on
+
+
+def test_announcements_keep_their_cadence_until_the_last_stretch(qapp, tw, rest, clock, shipped_directory):
+    set_queue(qapp, shipped_directory, max_wait=600, announce_every=45)
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    assert caller.wait().find("Gather/Play").get("loop") == "4"  # the cadence, in plays of the 10 s loop
+    clock.now += timedelta(seconds=580)  # 20 s left: no announcement fits, the document lasts what is left
+    last = caller.wait(queue_time=580)
+    assert last.find("Say") is None and 20 <= playing_time(last) <= 24
+    assert last.find("Gather/Play") is not None  # music to the end, not silence
+    assert last.find("Gather").get("action").startswith("https://ivr.example.org/voice/queue/key")  # 0 still works
+
+
+def test_a_caller_whose_wait_document_is_not_fetched_in_time_is_moved_on_by_the_sweep(qapp, tw, rest, clock,
+                                                                                      shipped_directory):
+    from ivr.sweep import sweep
+
+    set_queue(qapp, shipped_directory, max_wait=600, announce_every=45)
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    rest.add_inbound_call(caller.sid)
+    clock.now += timedelta(seconds=590)
+    caller.wait(queue_time=590)  # heard from; its next fetch will come late (Twilio slow)
+    clock.now += timedelta(seconds=12)
+    assert sweep(qapp).callers_moved_on == 0  # the wait document may still end the wait at the limit
+    clock.now += timedelta(seconds=2)
+    assert sweep(qapp).callers_moved_on == 1
+    [redirect] = [r for r in rest.requests if r.method == "POST" and caller.sid in r.path]
+    assert "/voice/route?" in redirect.params["Url"]
+    assert queued(qapp, caller.sid).status == "left_max_wait"
+    assert caller.wait().find("Leave") is not None  # should Twilio still ask before the redirect lands
+    route = xml(tw.post(path_of(redirect.params["Url"]), caller.params()))
+    assert route.find("Dial/Number").text == ROOM
+
+
+def test_a_caller_a_listener_has_just_taken_is_not_moved_out_of_the_queue_at_max_wait(qapp, tw, rest, clock,
+                                                                                      shipped_directory):
+    from ivr.sweep import sweep
+
+    set_queue(qapp, shipped_directory, max_wait=600, announce_every=45)
+    add_listener(qapp, "Camille", "+32470111111")
+    caller = Caller(tw)
+    leg = ListenerLeg(tw, rest, rung(rest)[0])
+    answered = leg.answer()
+    clock.now += timedelta(seconds=600)
+    dial = leg.press("1", answered)  # at the limit, the listener takes the call
+    assert caller.wait(queue_time=600).find("Leave") is None  # the bridge comes within seconds: no leaving now
+    clock.now += timedelta(seconds=4)
+    assert sweep(qapp).callers_moved_on == 0
+    bridge(tw, caller, dial, leg)
+    assert queued(qapp, caller.sid).status == "bridged"
+
+
+def test_a_lines_own_music_plays_between_announcements_and_the_engines_loop_near_max_wait(qapp, tw, rest, clock,
+                                                                                         shipped_directory):
+    from directory_data.loader import DirectoryFiles
+
+    with qapp.app_context(), database.session() as session:
+        doc = next(d for d in shipped_directory.lines if d["id"] == "ecoute-violences-conjugales")
+        changed = {**doc, "hold_music": "https://media.example.org/attente.mp3",
+                   "queue": {**doc["queue"], "max_wait": 600, "announce_every": 45}}
+        load_documents(session, DirectoryFiles([changed if d is doc else d for d in shipped_directory.lines],
+                                               shipped_directory.centres))
+        session.commit()
+    add_listener(qapp, "Camille", "+32470111111", status=ListenerStatus.PAUSED)
+    caller = Caller(tw)
+    assert caller.wait().find("Gather/Play").text == "https://media.example.org/attente.mp3"
+    clock.now += timedelta(seconds=560)  # 40 s left: not a full cadence after the words
+    near = caller.wait(queue_time=560)
+    assert near.find("Gather/Play").text.endswith("/media/hold-music.wav")  # a length the engine knows
+    assert playing_time(near) <= 40 + 4

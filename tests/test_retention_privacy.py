@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app import cli
 from directory_data.loader import DirectoryFiles
-from ivr.security import caller_hash
+from phones.numbers import caller_hash
 from routing.queueing import ListenerStatus
 from store.directory import load_documents
 from store.extension import database, directory

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import threading
 import time
-import types
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from app import cli
-from schedules import jobs
-from schedules.scheduler import JOBS, JOBS_TABLE, build_scheduler
+from jobs import tasks as jobs
+from jobs.scheduler import JOBS, JOBS_TABLE, build_scheduler
 from store.directory import current_revision
 from store.extension import database
 from store.models import LineRow, OverrideRow
@@ -61,7 +61,6 @@ def scheduler_for(app, monkeypatch):
     """Builds background schedulers on the test database; stops them and drops their table afterwards."""
     _drop_jobs_table(app)
     RUNS.clear()
-    monkeypatch.setattr(jobs, "_reported_missing", set())
     built = []
 
     def build(**config):
@@ -79,6 +78,36 @@ def scheduler_for(app, monkeypatch):
 
 
 # --- restarts ----------------------------------------------------------------------------------------------
+
+
+def _job_functions(app) -> dict[str, str]:
+    with app.app_context(), database.engine.connect() as connection:
+        rows = connection.execute(text(f"SELECT id, job_state FROM {JOBS_TABLE}")).all()
+    return {job_id: pickle.loads(state)["func"] for job_id, state in rows}
+
+
+def test_jobs_stored_before_they_moved_to_jobs_tasks_keep_their_next_run_time(app, scheduler_for, caplog):
+    first = scheduler_for()
+    first.start(paused=True)
+    first.shutdown()
+    before = _stored(app)
+    with app.app_context(), database.engine.begin() as connection:  # the rows as an older engine wrote them
+        for job_id, state in connection.execute(text(f"SELECT id, job_state FROM {JOBS_TABLE}")).all():
+            job = pickle.loads(state)
+            job["func"] = job["func"].replace("jobs.tasks:", "schedules.jobs:")
+            connection.execute(text(f"UPDATE {JOBS_TABLE} SET job_state = :state WHERE id = :id"),
+                               {"state": pickle.dumps(job), "id": job_id})
+    assert all(func.startswith("schedules.jobs:") for func in _job_functions(app).values())
+    time.sleep(0.05)  # a rebuilt interval trigger would now count from a later moment
+
+    with caplog.at_level(logging.WARNING):
+        second = scheduler_for()
+        second.start(paused=True)
+        second.shutdown()
+
+    assert _stored(app) == before
+    assert _job_functions(app) == {definition.id: f"jobs.tasks:{definition.function.__name__}" for definition in JOBS}
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_a_restarted_scheduler_keeps_one_of_each_job_and_its_next_run_time(app, scheduler_for):
@@ -163,31 +192,6 @@ def test_a_failing_job_is_logged_by_type_only_and_the_scheduler_runs_on(app, sch
     assert "job purge failed: builtins.RuntimeError" in caplog.messages
     assert not [r for r in caplog.records if "+33612345678" in r.getMessage() or r.exc_info or r.exc_text]
     assert scheduler.get_job("purge").next_run_time.astimezone(ZoneInfo("Europe/Paris")).hour == 3
-
-
-def test_a_job_whose_code_is_not_there_does_nothing_and_says_so_once(app, monkeypatch, caplog, tmp_path):
-    monkeypatch.setattr(jobs, "_reported_missing", set())
-    jobs.use_app(app)
-    try:
-        monkeypatch.setitem(sys.modules, "schedules.email", None)  # the module is not written yet
-        monkeypatch.setitem(sys.modules, "ivr.callbacks", types.ModuleType("ivr.callbacks"))  # nor the function
-        for _ in range(2):
-            jobs.send_emails()
-            jobs.queue_digests()
-            jobs.dispatch_callbacks()
-    finally:
-        jobs.use_app(None)
-    said = [r.getMessage() for r in caplog.records if r.name == "schedules.jobs"]
-    assert said == [
-        "schedules.email.send_pending is not available: its job does nothing until it is",
-        "schedules.email.queue_daily_digests is not available: its job does nothing until it is",
-        "ivr.callbacks.dispatch_due_callbacks is not available: its job does nothing until it is",
-    ]
-    # A module that is there but cannot import what it needs is a real failure, not a missing part.
-    (tmp_path / "half_written.py").write_text("import a_library_nobody_installed\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError):
-        jobs.optional("half_written", "send_pending")
 
 
 # --- override expiry ---------------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ def test_a_standby_scheduler_stops_cleanly_on_sigterm_without_running_anything(a
 
 # --- the active scheduler's lock connection cut (PostgreSQL restarted, the network) ---------------------------
 
-LOST_CONNECTION = "WARNING schedules.scheduler: lost the connection holding PostgreSQL advisory lock"
+LOST_CONNECTION = "WARNING jobs.scheduler: lost the connection holding PostgreSQL advisory lock"
 
 
 def on_postgresql(app):
@@ -149,7 +149,7 @@ def test_an_active_scheduler_whose_lock_connection_is_cut_says_so_and_holds_the_
     try:
         wait_for(lambda: said(log, "active: this scheduler holds"), 30, "the scheduler", log)
         cut_the_lock_connection(engine)
-        wait_for(lambda: said(log, f"INFO schedules.scheduler: active: this scheduler holds PostgreSQL advisory lock "
+        wait_for(lambda: said(log, f"INFO jobs.scheduler: active: this scheduler holds PostgreSQL advisory lock "
                                    f"{LOCK_KEY} again"), 15, "the lock taken again", log)
         assert said(log, LOST_CONNECTION)
         assert scheduler.poll() is None and lock_is_free(engine)
@@ -175,7 +175,7 @@ def test_an_active_scheduler_whose_lock_was_taken_while_its_connection_was_cut_s
             rival.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
         written = log.read_text()
         assert LOST_CONNECTION in written
-        assert f"ERROR schedules.scheduler: lost PostgreSQL advisory lock {LOCK_KEY}, another scheduler holds it: " \
+        assert f"ERROR jobs.scheduler: lost PostgreSQL advisory lock {LOCK_KEY}, another scheduler holds it: " \
                "stopping" in written
     finally:
         if scheduler.poll() is None:
@@ -188,13 +188,13 @@ def test_a_scheduler_waiting_for_an_unreachable_database_does_not_claim_another_
     import logging
     import threading
 
-    from schedules.scheduler import wait_for_lock
+    from jobs.scheduler import wait_for_lock
     from store.scheduler_lock import AdvisoryLock
 
     lock = AdvisoryLock("postgresql+psycopg://helpline@127.0.0.1:9/helpline")
     stopped = threading.Event()
     stopped.set()  # one try, then stop
-    with caplog.at_level(logging.INFO, logger="schedules.scheduler"):
+    with caplog.at_level(logging.INFO, logger="jobs.scheduler"):
         assert wait_for_lock(lock, 0.01, stopped) is False
     said = " ".join(record.getMessage() for record in caplog.records)
     assert "standby: the database did not answer (OperationalError)" in said

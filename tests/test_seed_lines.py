@@ -211,3 +211,18 @@ def test_3977_asks_the_postal_code_while_another_centre_is_open(call):
     transcript = call(LINE_3977, at=at_paris(2026, 11, 24, 17, 15), presses=["13001#"])
     assert "tapez votre code postal" in transcript.said()
     assert transcript.dialled == ["+33199000013"]
+
+
+def test_3977_a_call_whose_forward_fails_just_before_closing_is_told_when_it_closes_not_to_call_back_soon(call):
+    # 18:50: the platform does not answer; "call again in a few minutes" would send the caller to a line closed
+    # at 19:00. They hear when it closes and reopens, once, then the callback offer.
+    transcript = call(LINE_3977, at=at_paris(2026, 11, 24, 18, 50), presses=["2"], default_outcome="no-answer")
+    said = transcript.said()
+    assert "Tous nos écoutants sont occupés pour le moment. Nous fermons aujourd'hui à 19 heures et rouvrons " \
+           "demain à 9 heures." in said
+    assert "rappeler dans quelques minutes" not in said and "Nous sommes actuellement fermés" not in said
+
+
+def test_3977_a_forward_failing_well_before_closing_still_says_to_call_back_in_a_few_minutes(call):
+    transcript = call(LINE_3977, at=at_paris(2026, 11, 24, 11, 0), presses=["#", "2"], default_outcome="no-answer")
+    assert "Tous nos écoutants sont occupés pour le moment. Merci de rappeler dans quelques minutes." in transcript.said()

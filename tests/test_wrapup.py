@@ -122,10 +122,65 @@ def test_the_listener_is_not_offered_a_call_while_the_menu_plays_then_is_after_t
     assert len(rest.calls) == 1  # her phone is busy with the menu: not rung
     done = press(tw, leg, menu, "1")
     assert "Vous pourrez recevoir un nouvel appel dans un instant." in said(done)
-    clock.now += timedelta(seconds=6)  # time to hang up
+    clock.now += timedelta(seconds=6)  # the goodbye (about 8 s) still plays on her phone
     sweep(qapp)
+    assert len(rest.calls) == 1 and listener(qapp, camille).status != "ringing"
+    clock.now += timedelta(seconds=3)
+    leg.status("completed", 600)  # Twilio: her leg is over
     assert listener(qapp, camille).status == "ringing"
     assert len(rest.calls) == 2 and waiting.queued
+
+
+def test_a_listener_is_never_dialled_while_the_goodbye_after_the_menu_still_plays(qapp, tw, rest, clock):
+    """Regression (issue 12): dialled again about 5 s after the menu while the 8 s goodbye played on her leg."""
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    _, leg, menu = talk_then_caller_hangs_up(tw, rest, clock)
+    clock.now += timedelta(seconds=POOL_WRAPUP)  # a long classification: the pool's wrap-up is over meanwhile
+    done = press(tw, leg, menu, "3")
+    assert done.find("Hangup") is not None
+    Caller(tw)  # a caller arrives while the goodbye plays
+    for _ in range(5):  # second after second, dispatches and sweeps leave her phone alone
+        clock.now += timedelta(seconds=2)
+        sweep(qapp)
+    assert len(rest.calls) == 1
+    leg.status("completed", 700)
+    assert len(rest.calls) == 2 and rest.calls[rung(rest)[-1]]["to"] == "+32470111111"
+
+
+def test_with_the_status_callback_lost_the_listener_is_dialled_after_the_longest_goodbye(qapp, tw, rest, clock):
+    from store.listeners import LEG_LIVE_SECONDS
+
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    _, leg, menu = talk_then_caller_hangs_up(tw, rest, clock)
+    clock.now += timedelta(seconds=POOL_WRAPUP)
+    press(tw, leg, menu, "3")
+    Caller(tw)
+    clock.now += timedelta(seconds=LEG_LIVE_SECONDS - 1)
+    sweep(qapp)
+    assert len(rest.calls) == 1  # no word from Twilio yet: her leg may still be live
+    clock.now += timedelta(seconds=2)
+    sweep(qapp)  # the safety net: past the longest a leg goes on after our last answer
+    assert listener(qapp, camille).status == "ringing" and len(rest.calls) == 2
+
+
+@pytest.mark.parametrize("key_first", [True, False])
+def test_a_key_pressed_as_the_listener_hangs_up_classifies_and_frees_her_in_either_order(qapp, tw, rest, clock,
+                                                                                      key_first):
+    """The menu's Gather action and the leg's status callback race when she presses a key and hangs up at once."""
+    camille = add_listener(qapp, "Camille", "+32470111111")
+    caller, leg, menu = talk_then_caller_hangs_up(tw, rest, clock)
+    clock.now += timedelta(seconds=POOL_WRAPUP + 10)
+    gather = menu.find("Gather")
+    key = lambda: xml(tw.post(path_of(gather.get("action")), leg.params(Digits="5", CallStatus="completed")))
+    if key_first:
+        key()
+        leg.status("completed", 600)
+    else:
+        leg.status("completed", 600)
+        key()
+    assert category_of(qapp, caller.sid).category == "professionnel"
+    Caller(tw)  # her leg is over: she is dialled for the next caller at once, whichever webhook came last
+    assert listener(qapp, camille).status == "ringing" and len(rest.calls) == 2
 
 
 def test_a_classification_by_keypad_is_refused_from_another_phone_leg(qapp, tw, rest, clock):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from store.cli import migrate_and_load
+from commands.database import migrate_and_load
 from tests.browser.test_console_browser import sign_in
 from tests.test_console_auth import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import signal
 import threading
 import time
@@ -21,9 +22,10 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
+from sqlalchemy import select
 from flask.cli import with_appcontext
 
-from schedules import jobs
+from jobs import tasks as jobs
 from store.db import make_engine
 from store.scheduler_lock import SchedulerLock, scheduler_lock_for
 
@@ -116,7 +118,27 @@ def build_scheduler(app: Flask, blocking: bool = True) -> BaseScheduler:
 
 def _stored_jobs(store: SQLAlchemyJobStore) -> dict:
     store.jobs_t.create(store.engine, checkfirst=True)  # as the store's start() does, to read it before
+    _repoint_moved_jobs(store)
     return {job.id: job for job in store.get_all_jobs()}
+
+
+# Where the jobs' functions lived before (rows in a job store name their function by module path).
+MOVED_JOBS = {"schedules.jobs:": "jobs.tasks:"}
+
+
+def _repoint_moved_jobs(store: SQLAlchemyJobStore) -> None:
+    """Rows stored before the jobs moved name a module that is gone: APScheduler would log each as an error and
+    drop it, losing its next run time (a nightly purge missed by the restart). Point them at the new module."""
+    table = store.jobs_t
+    with store.engine.begin() as connection:
+        for job_id, state in connection.execute(select(table.c.id, table.c.job_state)).all():
+            job = pickle.loads(state)  # the store's own rows, pickled by the store itself
+            func = job.get("func")
+            for old, new in MOVED_JOBS.items():
+                if isinstance(func, str) and func.startswith(old):
+                    job["func"] = new + func[len(old):]
+                    connection.execute(table.update().where(table.c.id == job_id)
+                                       .values(job_state=pickle.dumps(job, store.pickle_protocol)))
 
 
 def _same(stored: BaseTrigger, new: BaseTrigger) -> bool:

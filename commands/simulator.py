@@ -25,7 +25,7 @@ def _snapshot():
         snapshot = directory.get(session, current_app.config["CLOCK"]())
     if not snapshot.lines_by_slug and database.engine.dialect.name == "sqlite":
         # A first try before `helpline demo`: the embedded database gets the shipped lines, as the demo would.
-        from store.cli import migrate_and_load
+        from commands.database import migrate_and_load
 
         migrate_and_load()
         click.echo("First use: the embedded database now holds the shipped lines (directory_data/).", err=True)
@@ -37,9 +37,9 @@ def _snapshot():
 def _find_line(snapshot, name: str):
     line = snapshot.lines_by_slug.get(name)
     if line is None:
-        from ivr.webhooks import normalise_number
+        from phones.numbers import normalised
 
-        line = snapshot.line_for(normalise_number(name))
+        line = snapshot.line_for(normalised(name))
     if line is None:
         known = ", ".join(sorted(snapshot.lines_by_slug)) or "none (run `helpline directory load`)"
         raise click.BadParameter(f"no line {name!r}; lines: {known}", param_hint="LINE")
@@ -199,7 +199,7 @@ def _local(moment: datetime, place, zone: str) -> str:
 @with_appcontext
 def demo_command(host: str, port: int) -> None:
     """Migrate the database, load the shipped directory and serve the webhooks."""
-    from store.cli import migrate_and_load
+    from commands.database import migrate_and_load
 
     report = migrate_and_load()
     snapshot = _snapshot()

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from routing.queueing import ListenerStatus
 from ivr.dispatcher import choose_and_dispatch
+from ivr.spoken import day_name
 from store.extension import database, directory
 from store.listeners import (ListenerError, create_listener, deactivate_listener, masked_phone,  # noqa: F401
                              normalised_phone, set_pin)
 from store.models import Listener, ListenerPool, ListenerShift
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DISPLAY_ZONE = ZoneInfo("Europe/Paris")
 CHOOSABLE = ("available", "paused", "offline")
 
@@ -195,7 +195,7 @@ def shift(name_or_id: str, day: str, starts: str, ends: str, zone: str) -> None:
         listener.shifts.append(ListenerShift(weekday=weekday, starts=start, ends=end, timezone=zone))
         session.commit()
         overnight = " (ends the next day)" if end < start else ""
-        click.echo(f"{listener.name}: {DAY_NAMES[weekday]} {start:%H:%M}–{end:%H:%M} {zone}{overnight}")
+        click.echo(f"{listener.name}: {day_name(weekday, 'en')} {start:%H:%M}–{end:%H:%M} {zone}{overnight}")
         if not listener.follows_shifts:
             click.echo(f"note: {listener.name} does not follow shifts, so this one changes nothing by itself",
                        err=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -121,18 +121,11 @@ def queue_stats_command(pool: str | None, line_slug: str | None, first_day: date
         if line_slug and line_slug not in snapshot.lines_by_slug:
             raise click.BadParameter(f"no line {line_slug!r}", param_hint="--line")
         tz, tz_label = _timezone(tz_name, snapshot, pool, line_slug)
-        today = now.astimezone(tz).date()
-        first = first_day.date() if first_day else today.replace(day=1)
-        end = end_day.date() if end_day else today + timedelta(days=1)
-        if end <= first:
-            raise click.UsageError("--to must be after --from")
+        first, end = _period(first_day, end_day, now.astimezone(tz).date())
         start_at, end_at = local_midnight(first, tz), local_midnight(end, tz)
         events = period_events(session, start_at, end_at, snapshot, pool, line_slug)
         per_pool = pool_thresholds(snapshot, {event.pool for event in events})
-        # Label the thresholds that judged these callers; with nobody, those that would have.
-        judged = ({per_pool.get(event.pool, Thresholds()) for event in events}
-                  or set(pool_thresholds(snapshot, {pool} if pool else None).values()) or {Thresholds()})
-        service_level, short_abandon = _threshold_labels(judged)
+        service_level, short_abandon = _threshold_labels(_judged(snapshot, events, per_pool, pool))
     stats = queue_stats(events, per_pool=per_pool)
     hours = stats_by_hour(events, tz, per_pool=per_pool) if by_hour else {}
     days = stats_by_day(events, tz, per_pool=per_pool) if by_day else {}
@@ -142,13 +135,29 @@ def queue_stats_command(pool: str | None, line_slug: str | None, first_day: date
     for text in summary_lines(stats, service_level, short_abandon):
         click.echo(text)
     if by_day:
-        click.echo("")
-        click.echo(table_header("day"))
-        for day, figures in days.items():
-            click.echo(table_line(day.isoformat(), figures))
+        _echo_table("day", {day.isoformat(): figures for day, figures in days.items()})
     if by_hour:
-        click.echo("")
-        click.echo(table_header("hour joined"))
-        for hour, figures in hours.items():
-            click.echo(table_line(f"{hour:02d}:00", figures))
+        _echo_table("hour joined", {f"{hour:02d}:00": figures for hour, figures in hours.items()})
+
+
+def _period(first_day: datetime | None, end_day: datetime | None, today: date) -> tuple[date, date]:
+    """[first, end) in local days: by default from the first of this month to tomorrow (today counted)."""
+    first = first_day.date() if first_day else today.replace(day=1)
+    end = end_day.date() if end_day else today + timedelta(days=1)
+    if end <= first:
+        raise click.UsageError("--to must be after --from")
+    return first, end
+
+
+def _judged(snapshot, events, per_pool: dict, pool: str | None) -> set:
+    """The thresholds that judged these callers; with nobody, those that would have."""
+    return ({per_pool.get(event.pool, Thresholds()) for event in events}
+            or set(pool_thresholds(snapshot, {pool} if pool else None).values()) or {Thresholds()})
+
+
+def _echo_table(label: str, rows: dict) -> None:
+    click.echo("")
+    click.echo(table_header(label))
+    for key, figures in rows.items():
+        click.echo(table_line(key, figures))
 

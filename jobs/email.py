@@ -12,13 +12,13 @@ from email.utils import format_datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from flask import Flask
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from phones.numbers import shown_from
 from routing.model import Line
-from schedules import email_templates as templates
+from jobs import email_templates as templates
 from store.extension import database, directory
 from store.models import Call, CallbackRequest, EmailOutbox, LineRow
 
@@ -149,13 +149,7 @@ def _shown_number(config: Mapping[str, Any], line: Line, request: CallbackReques
     number = decrypt_number(config, request.number_encrypted)
     if not number:
         return None
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return None
-    home = phonenumbers.region_code_for_number(parsed) == line.country
-    shape = phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    return phonenumbers.format_number(parsed, shape)
+    return shown_from(number, line.country)
 
 
 def _envelope(config: Mapping[str, Any], row: EmailOutbox, to: str, content: templates.Email,

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from commands.accounts_phone import phone_command
 from console.accounts import ROLES, AccountError, check_new_password, create_account, find_account, set_password
 from console.audit import record
 from store.extension import database
@@ -118,7 +119,4 @@ def password_command(email: str) -> None:
         click.echo(f"New password set for {account.email}; its sessions are ended")
 
 
-# Phone access to the coordinators' service number (its own module, in the associations area).
-from console.association_cli import phone_command  # noqa: E402
-
-accounts_group.add_command(phone_command)
+accounts_group.add_command(phone_command)  # phone access to the coordinators' service number
