@@ -596,7 +596,7 @@ class ReportCache(Base):
 
 class ReportHour(Base):
     """A line's calls per UTC hour, outcome and closed reason, kept by database triggers on `call` (migration
-    0011) in the transaction that writes the call: a yearly report adds up thousands of rows, not every call."""
+    0012) in the transaction that writes the call: a yearly report adds up thousands of rows, not every call."""
 
     __tablename__ = "report_hour"
     line_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -610,7 +610,7 @@ class ReportHour(Base):
 
 class ReportQueueCaller(Base):
     """One queued caller's events summed up (the first `joined` and first outcome by instant then id), kept by
-    triggers on `queue_event` (migration 0011): a yearly report reads one row a caller, not every event."""
+    triggers on `queue_event` (migration 0012): a yearly report reads one row a caller, not every event."""
 
     __tablename__ = "report_queue_caller"
     queued_caller_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -633,7 +633,7 @@ class ReportQueueCaller(Base):
 
 class ReportCallForward(Base):
     """A forwarded call and its last "forward to" step's text, kept by triggers on `call` and `call_event`
-    (migration 0011): a report's forward targets without joining every call to its steps."""
+    (migration 0012): a report's forward targets without joining every call to its steps."""
 
     __tablename__ = "report_call_forward"
     call_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -646,7 +646,7 @@ class ReportCallForward(Base):
 
 class ReportCallerFirst(Base):
     """A keyed number's first call on a line (any call, and the first not withheld), kept by triggers on
-    `call` (migration 0011): first-time callers counted without reading every caller's history."""
+    `call` (migration 0012): first-time callers counted without reading every caller's history."""
 
     __tablename__ = "report_caller_first"
     line_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

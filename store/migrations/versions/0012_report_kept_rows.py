@@ -1,7 +1,7 @@
 """calls per line and hour, and each queued caller summed up, kept by triggers
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05 18:00:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import store.models
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
