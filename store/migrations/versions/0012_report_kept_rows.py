@@ -1,4 +1,4 @@
-"""calls per line and hour, and each queued caller summed up, kept by triggers
+"""reports' kept rows (calls per hour, forwards, first calls, queued callers), kept by triggers
 
 Revision ID: 0012
 Revises: 0011
