@@ -63,7 +63,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from console import init_console
+    from console.blueprint import init_console
     from ivr.dispatcher import dispatcher
     from store.extension import database, directory
 
@@ -74,13 +74,24 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from console import console
-    from console.history import history
+    from console.accounts.blueprint import accounts
+    from console.associations.blueprint import associations
+    from console.blueprint import console
+    from console.history.blueprint import history
+    from console.lines.blueprint import lines
+    from console.live.blueprint import live
+    from console.me.blueprint import me
+    from console.operations.blueprint import operations
+    from console.reports.blueprint import reports
+    from console.roster.blueprint import roster
+    from console.schedules.blueprint import schedules
     from ivr.blueprints import register_ivr
 
     register_ivr(app)
-    app.register_blueprint(console)
-    app.register_blueprint(history)
+    # The console: its layout, then one blueprint per feature, each guarded by its own access rule.
+    for blueprint in (console, accounts, lines, schedules, history, roster, me, live, reports,
+                      operations, associations):
+        app.register_blueprint(blueprint)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EVERY_COMMAND = ("import app, commands.simulator, commands.database, commands.queue_stats, commands.listeners, "
-                 "jobs.scheduler, commands.privacy, commands.accounts, console.charts; console.charts._mpl()")
+                 "jobs.scheduler, commands.privacy, commands.accounts, console.reports.charts; console.reports.charts._mpl()")
 
 
 def timed(command: list[str]) -> float:

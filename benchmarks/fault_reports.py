@@ -77,7 +77,7 @@ class Console:
 
 def make_admin(url: str, settings_: dict[str, str]) -> tuple[str, str]:
     from app import create_app
-    from console.accounts import create_account
+    from console.accounts.records import create_account
     from store.extension import database
 
     email, password = f"fault-admin-{secrets.token_hex(4)}@example.org", "a long fault password " + secrets.token_hex(8)

@@ -46,7 +46,7 @@ def timed(action) -> tuple[float, object]:
 
 
 def signed_in_client(app):
-    from console.accounts import create_account
+    from console.accounts.records import create_account
     from store.extension import database
 
     with app.app_context(), database.session() as session:

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from commands.accounts_phone import phone_command
-from console.accounts import ROLES, AccountError, check_new_password, create_account, find_account, set_password
+from console.accounts.records import ROLES, AccountError, check_new_password, create_account, find_account, set_password
 from console.audit import record
 from store.extension import database
 from store.models import CentreRow, ConsoleAccount, LineRow, Listener

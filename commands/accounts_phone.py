@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from console.accounts import find_account
+from console.accounts.records import find_account
 from directory_data.fields import e164
 from store.audit import record
 from store.coordinator_phone import PHONE_ROLES, PhoneAccessError, has_phone_access, set_phone, set_pin

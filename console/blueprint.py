@@ -1,4 +1,9 @@
-"""The console blueprint and what guards every request to it: sign-in, session expiry, CSRF, headers."""
+"""What guards every console blueprint (sign-in, who may enter, session expiry, CSRF, headers) and the core one.
+
+The core blueprint ``console`` serves only the layout: the stylesheets, scripts and base templates. Each feature
+package under console/ has its own blueprint, mounted under /console, and states its access rule once by
+passing it to ``guard()``; the application factory registers them all.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, flash, g, redi
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from console.accounts import open_session, scope_allows, session_is_open
+from console.accounts.records import open_session, scope_allows, session_is_open
 from console.texts import current_language, t
 from store.extension import database
 from store.models import ConsoleAccount
@@ -22,12 +27,13 @@ console = Blueprint("console", __name__, url_prefix="/console", template_folder=
                     static_folder="static")
 csrf = CSRFProtect()
 
-PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
-# A listener's account opens their own page and nothing else of the console.
-LISTENER_ENDPOINTS = PUBLIC_ENDPOINTS | {"console.logout", "console.logout_everywhere", "console.my_page",
-                                         "console.my_status"}
-# A page's own polling is not someone at the keyboard: a live board left open still signs out when idle.
-PASSIVE_ENDPOINTS = frozenset({"console.live_board_data"})
+# Who may enter a feature's pages, by role. A listener's account opens their own page and nothing else.
+STAFF = frozenset({"admin", "coordinator"})
+LISTENERS = frozenset({"listener"})
+EVERYONE = STAFF | LISTENERS
+# Where a listener lands when they open the console's home page (the dashboard is for coordinators).
+HOME = "lines.dashboard"
+LISTENER_HOME = "me.my_page"
 IDLE_TIMEOUT = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(hours=8)
 MIN_SECRET_KEY_LENGTH = 32
@@ -92,27 +98,27 @@ def _close_db(_error) -> None:
         stack.close()
 
 
-def _guard():
+def _guard(roles: frozenset[str], public: frozenset[str], passive: frozenset[str]):
     if not console_enabled(current_app):
         return render_template("console/error.html", message=t("error.disabled")), 503
-    g.account, expired = _signed_in_account(now())
+    g.account, expired = _signed_in_account(now(), passive)
     if g.account is not None:  # the author of any version of a line this request writes
         db().info.update(author=g.account.email, source="console")
-    if g.account is None and request.endpoint not in PUBLIC_ENDPOINTS:
+    if g.account is None and request.endpoint not in public:
         if request.method in ("GET", "HEAD"):
             flash("login.expired" if expired else "login.required")
-            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         abort(403)
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
-    if g.account is not None and g.account.role == "listener" and request.endpoint not in LISTENER_ENDPOINTS:
-        if request.endpoint == "console.dashboard":
-            return redirect(url_for("console.my_page"))
+    if g.account is not None and g.account.role not in roles and request.endpoint not in public:
+        if request.endpoint == HOME and g.account.role == "listener":
+            return redirect(url_for(LISTENER_HOME))
         abort(403)
     return None
 
 
-def _signed_in_account(moment: datetime) -> tuple[ConsoleAccount | None, bool]:
+def _signed_in_account(moment: datetime, passive: frozenset[str]) -> tuple[ConsoleAccount | None, bool]:
     """The account of a live session, or (None, True) for one that has just expired or been revoked."""
     account_id = session.get("account_id")
     if account_id is None:
@@ -128,7 +134,7 @@ def _signed_in_account(moment: datetime) -> tuple[ConsoleAccount | None, bool]:
         if language:
             session["language"] = language
         return None, True
-    if request.endpoint not in PASSIVE_ENDPOINTS:
+    if request.endpoint not in passive:
         session["seen_at"] = stamp
     return account, False
 
@@ -191,12 +197,16 @@ def _http_error(error: HTTPException):
     return render_template("console/error.html", message=message), error.code
 
 
-def guard(blueprint: Blueprint) -> Blueprint:
-    """The console's protections for a blueprint of console pages: sign-in, expiry, CSRF, error pages.
+def guard(blueprint: Blueprint, roles: frozenset[str] = STAFF, public: tuple[str, ...] = (),
+          passive: tuple[str, ...] = ()) -> Blueprint:
+    """The console's protections for a blueprint of console pages: sign-in, its access rule, expiry, CSRF, errors.
 
-    A domain package that owns console pages mounts its blueprint under /console and passes it here.
+    ``roles`` may open its pages once signed in (others get 403); ``public`` views need no account (the sign-in
+    page); ``passive`` views are a page's own polling, which does not count as someone at the keyboard.
     """
-    blueprint.before_request(_guard)
+    public_endpoints = frozenset(f"{blueprint.name}.{view}" for view in public)
+    passive_endpoints = frozenset(f"{blueprint.name}.{view}" for view in passive)
+    blueprint.before_request(lambda: _guard(frozenset(roles), public_endpoints, passive_endpoints))
     blueprint.teardown_request(_close_db)
     blueprint.context_processor(_page_context)
     blueprint.register_error_handler(CSRFError, _csrf_refused)
@@ -204,4 +214,5 @@ def guard(blueprint: Blueprint) -> Blueprint:
     return blueprint
 
 
-guard(console)
+# The layout's files are for everyone, signed in or not (the sign-in page needs its stylesheet).
+guard(console, roles=EVERYONE, public=("static",))

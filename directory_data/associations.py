@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from directory_data.build import build_schedule
 from directory_data.fields import SLUG, Problems, check_holidays, check_hours, check_timezone, e164, grouped_hours
+from directory_data.problems import Problem
 from directory_data.reference import load_departments
 from routing.orientation import Association, AssociationDirectory, regions_of
 
@@ -22,40 +23,40 @@ MAX_TEXT = 200
 def canonical_association(raw: Any, path: str, problems: Problems) -> dict[str, Any] | None:
     """One association as written (in the file or the console form) → its canonical document."""
     if not isinstance(raw, dict):
-        problems.add(path, "must be a mapping of association settings")
+        problems.add(path, "association_shape")
         return None
     prefix = f"{path}." if path else ""
     for key in raw:
         if key not in ASSOCIATION_KEYS:
-            problems.add(f"{prefix}{key}", "unknown setting")
+            problems.add(f"{prefix}{key}", "unknown_setting")
     slug = raw.get("id")
     if not isinstance(slug, str) or not SLUG.match(slug):
-        problems.add(f"{prefix}id", "required: lower-case letters, digits and dashes")
+        problems.add(f"{prefix}id", "slug")
         slug = "?"
     name = " ".join(str(raw.get("name") or "").split())
     if not name:
-        problems.add(f"{prefix}name", "required: the association's name, as callers hear it")
+        problems.add(f"{prefix}name", "association_name")
     elif len(name) > MAX_TEXT:
-        problems.add(f"{prefix}name", f"at most {MAX_TEXT} characters")
+        problems.add(f"{prefix}name", "too_long", most=MAX_TEXT)
     code = str(raw.get("department") or "")
     department = load_departments().get(code)
     if department is None:
-        problems.add(f"{prefix}department", f"unknown département or province {code!r} (quote it: \"94\")")
+        problems.add(f"{prefix}department", "unknown_department_quoted", value=code)
     country = department.country if department is not None else "FR"
     number = e164(raw.get("number"), country)
     if number is None:
-        problems.add(f"{prefix}number", f"{raw.get('number')!r} is not a phone number")
+        problems.add(f"{prefix}number", "phone_number", value=raw.get("number"))
     timezone = raw.get("timezone") or (department.timezone if department is not None else "Europe/Paris")
     hours = check_hours(raw.get("hours"), f"{prefix}hours", problems)
     if not hours:
-        problems.add(f"{prefix}hours", "give the hours callers can reach it, e.g. mon-fri: \"09:00-17:00\"")
+        problems.add(f"{prefix}hours", "association_hours")
     holidays = raw.get("holidays", {"country": country, "closes": True})
     topics = raw.get("topics") or []
     if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
-        problems.add(f"{prefix}topics", "must be a list of words, e.g. [violences conjugales, aide juridique]")
+        problems.add(f"{prefix}topics", "topics_shape")
         topics = []
     if len(topics) > MAX_TOPICS:
-        problems.add(f"{prefix}topics", f"at most {MAX_TOPICS} topics")
+        problems.add(f"{prefix}topics", "topics_count", most=MAX_TOPICS)
     return {
         "id": slug,
         "name": name,
@@ -70,7 +71,7 @@ def canonical_association(raw: Any, path: str, problems: Problems) -> dict[str, 
     }
 
 
-def read_associations(path: Path, shown: str, problems: list[str]) -> list[dict[str, Any]]:
+def read_associations(path: Path, shown: str, problems: list[Problem]) -> list[dict[str, Any]]:
     """Every association of ``path`` (none when the file is absent); problems are added to ``problems``."""
     if not path.exists():
         return []
@@ -80,11 +81,11 @@ def read_associations(path: Path, shown: str, problems: list[str]) -> list[dict[
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as error:
-        problems.append(f"{shown}: cannot be read ({type(error).__name__})")
+        problems.append(Problem(shown, "", "unreadable", detail=type(error).__name__))
         return []
     items = raw.get("associations") if isinstance(raw, dict) else None
     if not isinstance(items, list):
-        found.add("associations", "must be a list of associations")
+        found.add("associations", "associations_list")
         items = []
     docs, seen = [], set()
     for index, item in enumerate(items):
@@ -92,14 +93,14 @@ def read_associations(path: Path, shown: str, problems: list[str]) -> list[dict[
         if doc is None:
             continue
         if doc["id"] in seen:
-            found.add(f"associations[{index}].id", f"{doc['id']!r} is used twice")
+            found.add(f"associations[{index}].id", "used_twice", value=doc["id"])
         seen.add(doc["id"])
         docs.append(doc)
     problems.extend(found.found)
     return docs
 
 
-def read_service_numbers(path: Path, shown: str, problems: list[str]) -> list[str]:
+def read_service_numbers(path: Path, shown: str, problems: list[Problem]) -> list[str]:
     """The coordinators' service numbers (none when the file is absent)."""
     if not path.exists():
         return []
@@ -108,18 +109,18 @@ def read_service_numbers(path: Path, shown: str, problems: list[str]) -> list[st
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as error:
-        problems.append(f"{shown}: cannot be read ({type(error).__name__})")
+        problems.append(Problem(shown, "", "unreadable", detail=type(error).__name__))
         return []
     found = Problems(shown)
     items = raw.get("coordinators") if isinstance(raw, dict) else None
     if not isinstance(items, list):
-        found.add("coordinators", "must be a list of numbers")
+        found.add("coordinators", "coordinators_list")
         items = []
     numbers = []
     for index, item in enumerate(items):
         number = e164(item, "FR")
         if number is None:
-            found.add(f"coordinators[{index}]", f"{item!r} is not a phone number")
+            found.add(f"coordinators[{index}]", "phone_number", value=item)
         elif number not in numbers:
             numbers.append(number)
     problems.extend(found.found)

@@ -18,7 +18,7 @@ def check_callback(value: Any, problems: Problems) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problems.add("callback", "must be a mapping of callback settings")
+        problems.add("callback", "callback_shape")
         return {}
     settings: dict[str, Any] = {}
     for key, raw in value.items():
@@ -29,13 +29,13 @@ def check_callback(value: Any, problems: Problems) -> dict[str, Any]:
             settings[key] = check_bool(raw, path, problems)
         elif key == "windows":
             if not isinstance(raw, list) or not raw or any(w not in WINDOWS for w in raw):
-                problems.add(path, f"must list windows among {', '.join(WINDOWS)}")
+                problems.add(path, "callback_windows", choices=", ".join(WINDOWS))
             elif len(raw) > 8:
-                problems.add(path, "at most 8 windows: each is a key on the phone")
+                problems.add(path, "callback_windows_count")
             else:
                 settings[key] = list(dict.fromkeys(raw))
         else:
-            problems.add(path, "unknown callback setting")
+            problems.add(path, "unknown_callback_setting")
     return settings
 
 
@@ -43,14 +43,14 @@ def check_email_settings(value: Any, problems: Problems) -> dict[str, bool]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problems.add("email", "must be a mapping of email settings")
+        problems.add("email", "email_shape")
         return {}
     settings = {}
     for key, raw in value.items():
         if key in EMAIL_FLAGS:
             settings[key] = check_bool(raw, f"email.{key}", problems)
         else:
-            problems.add(f"email.{key}", "unknown email setting")
+            problems.add(f"email.{key}", "unknown_email_setting")
     return settings
 
 

@@ -22,27 +22,26 @@ def check_categories(value: Any, problems: Problems, path: str = "categories") -
     if value is None:
         return []
     if not isinstance(value, list):
-        problems.add(path, "must be a list of categories such as {id: cybercrime, fr: Cybercriminalité, en: Cybercrime}")
+        problems.add(path, "categories_shape")
         return []
     if len(value) > MAX_CATEGORIES:
-        problems.add(path, f"at most {MAX_CATEGORIES} categories: each one is a key (1 to 9) on the listener's "
-                           f"phone after a call; {len(value)} are listed")
+        problems.add(path, "categories_count", most=MAX_CATEGORIES, count=len(value))
     categories: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, raw in enumerate(value):
         item = f"{path}[{index}]"
         if not isinstance(raw, dict):
-            problems.add(item, "must be a mapping with id, fr and optionally en")
+            problems.add(item, "category_shape")
             continue
         for key in raw:
             if key not in ("id", "fr", "en"):
-                problems.add(f"{item}.{key}", "unknown key: a category has id, fr and en")
+                problems.add(f"{item}.{key}", "category_key")
         slug = raw.get("id")
         if not isinstance(slug, str) or not CATEGORY_ID.match(slug):
-            problems.add(f"{item}.id", "required: lower-case letters, digits and dashes")
+            problems.add(f"{item}.id", "slug")
             continue
         if slug in seen:
-            problems.add(f"{item}.id", f"{slug!r} is listed twice")
+            problems.add(f"{item}.id", "listed_twice", value=slug)
             continue
         seen.add(slug)
         category = {"id": slug}
@@ -51,11 +50,10 @@ def check_categories(value: Any, problems: Problems, path: str = "categories") -
             if label is None and language == "en":
                 continue
             if not isinstance(label, str) or not label.strip():
-                problems.add(f"{item}.{language}", "required: the category's name" if language == "fr"
-                             else "must be the category's name in English")
+                problems.add(f"{item}.{language}", "category_name" if language == "fr" else "category_name_en")
                 continue
             if len(label.strip()) > MAX_LABEL:
-                problems.add(f"{item}.{language}", f"at most {MAX_LABEL} characters (it is read out on the phone)")
+                problems.add(f"{item}.{language}", "category_length", most=MAX_LABEL)
             category[language] = " ".join(label.split())
         categories.append(category)
     return categories
@@ -65,7 +63,7 @@ def check_throttle(value: Any, problems: Problems, path: str = "throttle") -> di
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) != {"calls", "minutes"}:
-        problems.add(path, "must be {calls: N, minutes: M}: a caller's N+1th call within M minutes hears a message")
+        problems.add(path, "throttle_shape")
         return None
     return {"calls": check_int(value["calls"], f"{path}.calls", problems, *THROTTLE_CALLS),
             "minutes": check_int(value["minutes"], f"{path}.minutes", problems, *THROTTLE_MINUTES)}

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from directory_data.problems import Problem
 from directory_data.reference import load_services
 from phones.numbers import e164
 
@@ -30,39 +31,41 @@ SHIFT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 class DirectoryError(Exception):
     """Every problem found in the directory files, one line each: ``file: key.path: what is wrong``."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(problems))
 
 
 @dataclass
 class Problems:
-    file: str
-    found: list[str] = field(default_factory=list)
+    """The problems found in one file; each is added as a code with its values (directory_data/problems.py)."""
 
-    def add(self, path: str, message: str) -> None:
-        self.found.append(f"{self.file}: {path}: {message}" if path else f"{self.file}: {message}")
+    file: str
+    found: list[Problem] = field(default_factory=list)
+
+    def add(self, path: str, code: str, **values: Any) -> None:
+        self.found.append(Problem(self.file, path, code, **values))
 
 
 def check_required_text(raw: dict, key: str, problems: Problems) -> str:
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip():
-        problems.add(key, "required text")
+        problems.add(key, "required_text")
         return ""
     return value.strip()
 
 
 def check_numbers(value: Any, country: str, path: str, problems: Problems) -> list[str]:
     if not isinstance(value, list) or not value:
-        problems.add(path, "list at least one number")
+        problems.add(path, "no_number")
         return []
     numbers = []
     for index, item in enumerate(value):
         number = e164(item, country)
         if number is None:
-            problems.add(f"{path}[{index}]", f"{item!r} is not a phone number")
+            problems.add(f"{path}[{index}]", "phone_number", value=item)
         elif number in numbers:
-            problems.add(f"{path}[{index}]", f"{number} is listed twice")
+            problems.add(f"{path}[{index}]", "number_twice", value=number)
         else:
             numbers.append(number)
     return numbers
@@ -73,20 +76,20 @@ def check_timezone(value: Any, path: str, problems: Problems) -> str:
         ZoneInfo(str(value))
         return str(value)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.add(path, f"{value!r} is not a time zone (e.g. Europe/Paris)")
+        problems.add(path, "timezone", value=value)
         return "Europe/Paris"
 
 
 def check_language(value: Any, path: str, problems: Problems) -> str:
     if value not in LANGUAGES:
-        problems.add(path, f"{value!r} is not a supported language ({', '.join(LANGUAGES)})")
+        problems.add(path, "language", value=value, choices=", ".join(LANGUAGES))
         return "fr"
     return value
 
 
 def check_voices(value: Any, problems: Problems) -> dict[str, str]:
     if not isinstance(value, dict):
-        problems.add("voices", "must map a language to a Twilio voice, e.g. fr: Polly.Lea")
+        problems.add("voices", "voices")
         return {}
     for language in value:
         check_language(language, f"voices.{language}", problems)
@@ -96,12 +99,12 @@ def check_voices(value: Any, problems: Problems) -> dict[str, str]:
 def check_localized(value: Any, path: str, problems: Problems, required: bool = False) -> dict[str, str] | None:
     if value is None:
         if required:
-            problems.add(path, "required: the words in French (fr) and optionally English (en)")
+            problems.add(path, "message_missing")
         return None
     if isinstance(value, str):
         return {"fr": value.strip()}
     if not isinstance(value, dict) or not isinstance(value.get("fr"), str):
-        problems.add(path, "must give the words in French (fr:) and optionally English (en:)")
+        problems.add(path, "message_shape")
         return None
     for language in value:
         check_language(language, f"{path}.{language}", problems)
@@ -110,14 +113,14 @@ def check_localized(value: Any, path: str, problems: Problems, required: bool = 
 
 def check_bool(value: Any, path: str, problems: Problems) -> bool:
     if not isinstance(value, bool):
-        problems.add(path, "must be true or false")
+        problems.add(path, "boolean")
         return False
     return value
 
 
 def check_int(value: Any, path: str, problems: Problems, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        problems.add(path, f"must be a whole number from {low} to {high}")
+        problems.add(path, "whole_number", low=low, high=high)
         return low
     return value
 
@@ -127,14 +130,14 @@ def check_key(value: Any, path: str, problems: Problems) -> str | None:
         return None
     value = str(value)
     if value not in "0123456789*#" or len(value) != 1:
-        problems.add(path, "must be one keypad key (0-9, * or #)")
+        problems.add(path, "keypad_key")
         return None
     return value
 
 
 def check_choice(value: Any, choices: tuple[str, ...], path: str, problems: Problems) -> str:
     if value not in choices:
-        problems.add(path, f"must be one of {', '.join(choices)}")
+        problems.add(path, "choice", choices=", ".join(choices))
         return choices[0]
     return value
 
@@ -143,7 +146,7 @@ def check_email(value: Any, problems: Problems) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not re.match(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", value):
-        problems.add("after_hours_email", f"{value!r} is not an email address")
+        problems.add("after_hours_email", "email", value=value)
         return None
     return value
 
@@ -154,12 +157,12 @@ def check_hours(value: Any, path: str, problems: Problems) -> dict[str, list[str
     if value is None:
         return hours
     if not isinstance(value, dict):
-        problems.add(path, "must map days (mon, tue... mon-fri, daily) to times like 09:00-17:00")
+        problems.add(path, "hours_shape")
         return hours
     for key, spec in value.items():
         days = weekdays_of(str(key))
         if days is None:
-            problems.add(f"{path}.{key}", "unknown day: use mon..sun, a range like mon-fri, daily or weekend")
+            problems.add(f"{path}.{key}", "unknown_day")
             continue
         shifts = spec if isinstance(spec, list) else str(spec).split(",") if spec else []
         for index, text in enumerate(shifts):
@@ -167,7 +170,7 @@ def check_hours(value: Any, path: str, problems: Problems) -> dict[str, list[str
             if parsed is None:
                 # An index only helps when the person wrote a list; a single value is named by its day key.
                 where = f"{path}.{key}[{index}]" if isinstance(spec, list) else f"{path}.{key}"
-                problems.add(where, f"{str(text).strip()!r} is not a time range like 09:00-17:00")
+                problems.add(where, "time_range", value=str(text).strip())
                 continue
             for day in days:
                 hours.setdefault(day, []).append(format_shift(*parsed))
@@ -227,22 +230,23 @@ def check_holidays(value: Any, country: str, path: str, problems: Problems) -> d
     if value is None or value is False:
         return None
     if not isinstance(value, dict):
-        problems.add(path, "must give country, optional subdivision and closes: true/false")
+        problems.add(path, "holidays_shape")
         return None
     for key in value:
         if key not in ("country", "subdivision", "closes"):
             # A typo such as "close: false" would otherwise silently keep the default (closed on holidays).
-            problems.add(f"{path}.{key}", "unknown setting (country, subdivision, closes)")
+            problems.add(f"{path}.{key}", "unknown_setting_of", choices="country, subdivision, closes")
     calendar_country = value.get("country", country)
     subdivision = value.get("subdivision")
     # Unquoted codes such as 57 or 974 arrive as integers; the calendar and the database keep text.
     subdivision = str(subdivision) if subdivision is not None else None
     supported = holidays.list_supported_countries()
     if not isinstance(calendar_country, str) or calendar_country not in supported:
-        problems.add(f"{path}.country", f"no public holiday calendar for {calendar_country!r}")
+        problems.add(f"{path}.country", "holiday_country", value=calendar_country)
     elif subdivision is not None and subdivision not in supported[calendar_country]:
         choices = ", ".join(supported[calendar_country]) or "none"
-        problems.add(f"{path}.subdivision", f"{subdivision!r} is not a subdivision of {calendar_country} ({choices})")
+        problems.add(f"{path}.subdivision", "holiday_subdivision", value=subdivision, country=calendar_country,
+                     choices=choices)
     return {
         "country": calendar_country,
         "subdivision": subdivision,
@@ -252,21 +256,21 @@ def check_holidays(value: Any, country: str, path: str, problems: Problems) -> d
 
 def check_closures(value: Any, timezone: Any, problems: Problems, prefix: str = "closures") -> list[dict[str, str]]:
     if not isinstance(value, list):
-        problems.add(prefix, "must be a list of {from, to, reason}")
+        problems.add(prefix, "closures_shape")
         return []
     closures = []
     for index, item in enumerate(value):
         path = f"{prefix}[{index}]"
         if not isinstance(item, dict):
-            problems.add(path, "must have from, to and reason")
+            problems.add(path, "closure_shape")
             continue
         start = check_aware(item.get("from"), timezone, f"{path}.from", problems)
         end = check_aware(item.get("to"), timezone, f"{path}.to", problems)
         reason = str(item.get("reason") or "").strip()
         if not reason:
-            problems.add(f"{path}.reason", "required: callers are told why the line is closed")
+            problems.add(f"{path}.reason", "closure_reason")
         if start and end and end <= start:
-            problems.add(f"{path}.to", "must be after from")
+            problems.add(f"{path}.to", "closure_order")
         if start and end:
             closures.append({"from": start.isoformat(), "to": end.isoformat(), "reason": reason})
     return closures
@@ -276,7 +280,7 @@ def check_aware(value: Any, timezone: Any, path: str, problems: Problems) -> dat
     try:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
-        problems.add(path, f"{value!r} is not a date and time like 2026-12-24T12:00")
+        problems.add(path, "moment", value=value)
         return None
     try:
         zone = ZoneInfo(str(timezone))
@@ -292,13 +296,13 @@ def check_aware(value: Any, timezone: Any, path: str, problems: Problems) -> dat
 def check_alternatives(value: Any, country: str, problems: Problems) -> list[str]:
     services = load_services()
     if not isinstance(value, list):
-        problems.add("alternatives", "must be a list of service ids (see directory_data/services.yaml)")
+        problems.add("alternatives", "alternatives")
         return []
     for index, service in enumerate(value):
         if service not in services:
-            problems.add(f"alternatives[{index}]", f"unknown service {service!r}")
+            problems.add(f"alternatives[{index}]", "unknown_service", value=service)
         elif services[service].country != country:
-            problems.add(f"alternatives[{index}]", f"service {service!r} is not a service of {country}")
+            problems.add(f"alternatives[{index}]", "service_country", value=service, country=country)
     return [str(v) for v in value]
 
 
@@ -309,13 +313,13 @@ def check_target(value: Any, country: str, path: str, problems: Problems) -> str
     services = load_services()
     if isinstance(value, str) and value in services:
         if not services[value].dial_number:
-            problems.add(path, f"service {value!r} has no number that can be dialled")
+            problems.add(path, "service_without_number", value=value)
         elif services[value].country != country:
-            problems.add(path, f"service {value!r} is not a service of {country}")
+            problems.add(path, "service_country", value=value, country=country)
         return value
     number = e164(value, country)
     if number is None:
-        problems.add(path, f"{value!r} is neither a known service nor a phone number")
+        problems.add(path, "unknown_target", value=value)
     return number
 
 
@@ -326,6 +330,6 @@ def check_audio_url(value: Any, path: str, problems: Problems) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+/\S*$", value):
-        problems.add(path, "must be an http:// or https:// address of an audio file Twilio can play (mp3 or wav)")
+        problems.add(path, "audio_url")
         return None
     return value

@@ -61,22 +61,21 @@ CONDITION = re.compile(r"^\s*([a-z_]+)\s*(?::\s*([a-z_]+)|>=\s*(\d+))?\s*$")
 def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
     """Validate one line as written and return its canonical document (None if it is not a mapping)."""
     if not isinstance(raw, dict):
-        problems.add("", "must be a mapping of line settings")
+        problems.add("", "line_shape")
         return None
     for key in raw:
         if key not in LINE_KEYS:
-            problems.add(str(key), "unknown setting")
+            problems.add(str(key), "unknown_setting")
     slug = _slug(raw.get("id"), problems)
     country = raw.get("country")
     if country not in ("FR", "BE"):
-        problems.add("country", "must be FR or BE")
+        problems.add("country", "country")
         country = "FR"
     elif country not in safety_countries():
-        problems.add("country", f"{country!r} has no danger notice and goodbye in directory_data/prompts "
-                                f"(countries with them: {', '.join(sorted(safety_countries()))})")
+        problems.add("country", "country_without_safety", value=country, choices=", ".join(sorted(safety_countries())))
     languages = raw.get("languages") or ["fr"]
     if not isinstance(languages, list):
-        problems.add("languages", "must be a list such as [fr, en]")
+        problems.add("languages", "languages_list")
         languages = ["fr"]
     doc: dict[str, Any] = {
         "id": slug,
@@ -117,10 +116,10 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         "notes": str(raw.get("notes") or ""),
     }
     if doc["language"] not in doc["languages"]:
-        problems.add("languages", f"must include the line's language {doc['language']!r}")
+        problems.add("languages", "language_missing", value=doc["language"])
     _check_every_language(doc, problems)
     if doc["menu"] and doc["quick_exit_key"] and doc["quick_exit_key"] in doc["menu"]["options"]:
-        problems.add("menu.options", f"key {doc['quick_exit_key']} is the quick-exit key")
+        problems.add("menu.options", "quick_exit_key", value=doc["quick_exit_key"])
     return doc
 
 
@@ -135,12 +134,12 @@ def _check_every_language(doc: dict[str, Any], problems: Problems) -> None:
     for path, text in texts:
         for language in doc["languages"] if isinstance(text, dict) else ():
             if not text.get(language):
-                problems.add(path, f"has no {language!r} words, and callers of this line may speak {language!r}")
+                problems.add(path, "words_missing", value=language)
 
 
 def _slug(value: Any, problems: Problems) -> str:
     if not isinstance(value, str) or not SLUG.match(value):
-        problems.add("id", "required: lower-case letters, digits and dashes")
+        problems.add("id", "slug")
         return "?"
     return value
 
@@ -149,18 +148,18 @@ def check_menu(value: Any, problems: Problems) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        problems.add("menu", "must have a prompt and options")
+        problems.add("menu", "menu_shape")
         return None
     options: dict[str, dict[str, Any]] = {}
     raw_options = value.get("options")
     if not isinstance(raw_options, dict) or not raw_options:
-        problems.add("menu.options", "must map keypad keys to what they do")
+        problems.add("menu.options", "menu_options")
         raw_options = {}
     for digit, spec in raw_options.items():
         path = f"menu.options.{digit}"
         digit = str(digit)
         if len(digit) != 1 or digit not in "0123456789#":
-            problems.add(path, "must be a single keypad key 0-9 or #")
+            problems.add(path, "menu_key")
             continue
         spec = spec if isinstance(spec, dict) else {}
         option = {
@@ -180,13 +179,13 @@ def check_menu(value: Any, problems: Problems) -> dict[str, Any] | None:
 
 def check_overflow(value: Any, country: str, problems: Problems) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not value:
-        problems.add("overflow", "list at least one rule: a caller must always be answered")
+        problems.add("overflow", "no_rule")
         return []
     rules = []
     for index, raw in enumerate(value):
         path = f"overflow[{index}]"
         if not isinstance(raw, dict):
-            problems.add(path, "must be a mapping like {when: closed, forward: be-107}")
+            problems.add(path, "rule_shape")
             continue
         rule = _rule(raw, country, path, problems)
         if rule is not None:
@@ -198,21 +197,21 @@ def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, A
     actions = [key for key in raw if key in ACTIONS]
     unknown = [key for key in raw if key not in ACTIONS and key not in ("when", "timeout", "label")]
     for key in unknown:
-        problems.add(f"{path}.{key}", f"unknown key; an action is one of {', '.join(ACTIONS)}")
+        problems.add(f"{path}.{key}", "rule_key", choices=", ".join(ACTIONS))
     if len(actions) != 1:
-        problems.add(path, f"needs exactly one action ({', '.join(ACTIONS)})")
+        problems.add(path, "rule_actions", choices=", ".join(ACTIONS))
         return None
     action = actions[0]
     # Silently ignoring these would let someone believe a message or a queue gives up after N seconds.
     if "timeout" in raw and action not in ("forward", "handoff") and not (
             action == "association" and raw.get("association") == "handoff"):
-        problems.add(f"{path}.timeout", "only forward and handoff ring for a time")
+        problems.add(f"{path}.timeout", "timeout_without_ring")
     if "label" in raw and action != "forward":
-        problems.add(f"{path}.label", "only a forward has a label")
+        problems.add(f"{path}.label", "label_without_forward")
     when = raw.get("when", [])
     when = [when] if isinstance(when, str) else when
     if not isinstance(when, list):
-        problems.add(f"{path}.when", "must be a condition or a list of conditions")
+        problems.add(f"{path}.when", "when_shape")
         when = []
     conditions = [c for i, c in enumerate(when) if _condition_ok(c, f"{path}.when[{i}]", problems)]
     rule: dict[str, Any] = {"when": [str(c).replace(" ", "") for c in conditions], "action": action}
@@ -224,21 +223,20 @@ def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, A
             rule["label"] = check_localized(raw["label"], f"{path}.label", problems)
         elif rule["target"] and rule["target"].startswith("+"):
             # Callers hear "Nous vous mettons en relation avec <label>": a number needs words, with their article.
-            problems.add(f"{path}.label", "a forward to a number needs a label, as callers hear it "
-                                          "(e.g. {fr: \"l'équipe d'écoute\", en: \"the listening team\"})")
+            problems.add(f"{path}.label", "forward_label")
     elif action == "handoff":
         if argument != "department":
-            problems.add(f"{path}.handoff", "the only hand-off is to the caller's 'department' centre")
+            problems.add(f"{path}.handoff", "handoff_target")
         rule["target"] = "department"
         rule["timeout"] = check_int(raw.get("timeout", 25), f"{path}.timeout", problems, 5, 120)
     elif action == "queue":
         if argument is not True and not (isinstance(argument, str) and SLUG.match(argument)):
-            problems.add(f"{path}.queue", "must be a pool name, or true for the line's own pool")
+            problems.add(f"{path}.queue", "pool_name")
         rule["target"] = argument if isinstance(argument, str) else None
     elif action == "association":
         # The nearest local association (directory_data/associations.yaml), once the département is known.
         if argument not in ("read", "handoff"):
-            problems.add(f"{path}.association", "must be read (tell the caller its details) or handoff (dial it)")
+            problems.add(f"{path}.association", "association_mode")
         rule["target"] = argument if argument in ("read", "handoff") else "read"
         if rule["target"] == "handoff":
             rule["timeout"] = check_int(raw.get("timeout", 25), f"{path}.timeout", problems, 5, 120)
@@ -248,57 +246,57 @@ def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, A
         else:
             rule["text"] = check_localized(argument, f"{path}.message", problems, required=True)
     elif argument is not True and not (action == "end" and argument == "politely"):
-        problems.add(f"{path}.{action}", "write true")
+        problems.add(f"{path}.{action}", "write_true")
     return rule
 
 
 def _condition_ok(condition: Any, path: str, problems: Problems) -> bool:
     match = CONDITION.match(str(condition))
     if not match:
-        problems.add(path, f"{condition!r} is not a condition")
+        problems.add(path, "not_condition", value=condition)
         return False
     name, reason, threshold = match.groups()
     if threshold is not None:
         if name not in THRESHOLD_CONDITIONS:
-            problems.add(path, f"{name} takes no number; only {', '.join(THRESHOLD_CONDITIONS)} do")
+            problems.add(path, "no_threshold_allowed", value=name, choices=", ".join(THRESHOLD_CONDITIONS))
             return False
         return True
     if name in THRESHOLD_CONDITIONS:
-        problems.add(path, f"{name} needs a threshold, e.g. {name}>=5")
+        problems.add(path, "threshold_needed", value=name)
         return False
     if name not in SIMPLE_CONDITIONS:
-        problems.add(path, f"unknown condition {name!r}")
+        problems.add(path, "unknown_condition", value=name)
         return False
     if reason is not None and name != "closed":
-        problems.add(path, f"{name} takes no reason; only closed does (closed:holiday)")
+        problems.add(path, "no_reason_allowed", value=name)
         return False
     if reason is not None and reason not in CLOSED_REASONS:
-        problems.add(path, f"unknown reason {reason!r} for closed: one of {', '.join(CLOSED_REASONS)}")
+        problems.add(path, "unknown_reason", value=reason, choices=", ".join(CLOSED_REASONS))
         return False
     return True
 
 
 def canonical_centre(raw: Any, path: str, problems: Problems) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
-        problems.add(path, "must be a mapping of centre settings")
+        problems.add(path, "centre_shape")
         return None
     for key in raw:
         if key not in CENTRE_KEYS:
-            problems.add(f"{path}.{key}", "unknown setting")
+            problems.add(f"{path}.{key}", "unknown_setting")
     slug = raw.get("id")
     if not isinstance(slug, str) or not SLUG.match(slug):
-        problems.add(f"{path}.id", "required: lower-case letters, digits and dashes")
+        problems.add(f"{path}.id", "slug")
     network = raw.get("network")
     if not isinstance(network, (str, int)) or not str(network).strip():
         # Without one no line's hand-off can ever reach the centre.
-        problems.add(f"{path}.network", "required: the line whose hand-offs this centre takes, e.g. \"3977\"")
+        problems.add(f"{path}.network", "centre_network")
     departments = raw.get("departments")
     if not isinstance(departments, list) or not departments:
-        problems.add(f"{path}.departments", "list the départements or provinces the centre serves")
+        problems.add(f"{path}.departments", "centre_departments")
         departments = []
     number = e164(raw.get("number"), "FR")
     if number is None:
-        problems.add(f"{path}.number", f"{raw.get('number')!r} is not a phone number")
+        problems.add(f"{path}.number", "phone_number", value=raw.get("number"))
     return {
         "id": slug,
         "name": str(raw.get("name") or slug),

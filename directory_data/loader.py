@@ -13,6 +13,7 @@ from directory_data.build import build_line
 from directory_data.callback_settings import window_meets_hours, window_words
 from directory_data.fields import DATA_DIR, DirectoryError, Problems, grouped_hours
 from directory_data.lines import LINE_ORDER, canonical_centre, canonical_line
+from directory_data.problems import Problem
 from directory_data.reference import load_departments, load_services
 from routing.validation import chain_problems, forwarding_loops
 
@@ -36,13 +37,13 @@ class DirectoryFiles:
 
 def read_directory(root: Path = DATA_DIR) -> DirectoryFiles:
     """Read every file under ``root``; raise DirectoryError listing all problems, or return everything."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     lines = []
     broken: set[str] = set()  # files whose line cannot be built into routing objects
     line_paths = sorted((root / "lines").glob("*.yaml"))
     if not line_paths:
         # A mistyped --from would otherwise read as "no lines at all", and --prune would delete them all.
-        raise DirectoryError([f"{root}: no line files here (expected {root / 'lines'}/*.yaml)"])
+        raise DirectoryError([Problem(str(root), "", "no_line_files", expected=root / "lines")])
     for path in line_paths:
         found = Problems(_shown(path, root))
         raw = _load_yaml(path, found)
@@ -61,7 +62,7 @@ def read_directory(root: Path = DATA_DIR) -> DirectoryFiles:
         raw = _load_yaml(centres_path, found)
         items = raw.get("centres") if isinstance(raw, dict) else None
         if raw is not None and not isinstance(items, list):
-            found.add("centres", "must be a list of centres")
+            found.add("centres", "centres_list")
         for index, item in enumerate(items or []):
             doc = canonical_centre(item, f"centres[{index}]", found)
             if doc is not None:
@@ -79,7 +80,7 @@ def read_directory(root: Path = DATA_DIR) -> DirectoryFiles:
     return files
 
 
-def _read_orientation_files(root: Path, files: DirectoryFiles, problems: list[str]) -> None:
+def _read_orientation_files(root: Path, files: DirectoryFiles, problems: list[Problem]) -> None:
     """associations.yaml and service_numbers.yaml: a service number must never be a line's number."""
     files.associations = read_associations(root / "associations.yaml", _shown(root / "associations.yaml", root),
                                            problems)
@@ -88,7 +89,7 @@ def _read_orientation_files(root: Path, files: DirectoryFiles, problems: list[st
     owners = {number: doc["id"] for doc in files.lines for number in doc["numbers"]}
     for index, number in enumerate(files.service_numbers):
         if number in owners:
-            problems.append(f"{shown}: coordinators[{index}]: {number} already belongs to line {owners[number]}")
+            problems.append(Problem(shown, f"coordinators[{index}]", "number_taken", value=number, owner=owners[number]))
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -103,13 +104,13 @@ def _load_yaml(path: Path, problems: Problems) -> Any:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        problems.add(f"line {mark.line + 1}" if mark else "", f"not valid YAML ({getattr(error, 'problem', error)})")
+        problems.add(f"line {mark.line + 1}" if mark else "", "yaml_invalid", detail=getattr(error, "problem", error))
         return None
     except (OSError, UnicodeDecodeError) as error:
-        problems.add("", f"cannot be read ({error})")
+        problems.add("", "unreadable", detail=error)
         return None
     if raw is None:
-        problems.add("", "is empty")
+        problems.add("", "empty")
     return raw
 
 
@@ -120,11 +121,11 @@ def validate_documents(
     centres_file: str = "directory_data/centres.yaml",
     broken: set[str] | frozenset[str] = frozenset(),
     centres_complete: bool = True,
-) -> list[str]:
+) -> list[Problem]:
     """Checks across documents: unique ids and numbers, known départements, working chains, no loops.
 
     Lines whose file is in ``broken`` are only checked for clashes: their chain cannot be built yet."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     departments = load_departments()
 
     def source(doc: dict[str, Any]) -> str:
@@ -137,26 +138,27 @@ def validate_documents(
     owners: dict[str, str] = {}
     for doc in lines:
         if doc["id"] in seen_lines:
-            problems.append(f"{where(doc)}: id: {doc['id']!r} is already used by {seen_lines[doc['id']]}")
+            problems.append(Problem(where(doc), "id", "id_taken", value=doc["id"], owner=seen_lines[doc["id"]]))
         seen_lines[doc["id"]] = where(doc)
         for index, number in enumerate(doc["numbers"]):
             if number in owners and owners[number] != doc["id"]:
-                problems.append(f"{where(doc)}: numbers[{index}]: {number} already belongs to line {owners[number]}")
+                problems.append(Problem(where(doc), f"numbers[{index}]", "number_taken", value=number, owner=owners[number]))
             owners[number] = doc["id"]
 
     served: dict[tuple[str, str], str] = {}
     seen_centres: set[str] = set()
     for index, doc in enumerate(centres):
-        path = f"{centres_file}: centres[{index}]"
+        path = f"centres[{index}]"
         if doc["id"] in seen_centres:
-            problems.append(f"{path}.id: {doc['id']!r} is used twice")
+            problems.append(Problem(centres_file, f"{path}.id", "used_twice", value=doc["id"]))
         seen_centres.add(doc["id"])
         for d_index, code in enumerate(doc["departments"]):
             if code not in departments:
-                problems.append(f"{path}.departments[{d_index}]: unknown département or province {code!r}")
+                problems.append(Problem(centres_file, f"{path}.departments[{d_index}]", "unknown_department", value=code))
             key = (doc["network"], code)
             if key in served:
-                problems.append(f"{path}.departments[{d_index}]: {code} is already served by {served[key]}")
+                problems.append(Problem(centres_file, f"{path}.departments[{d_index}]", "department_served", value=code,
+                                        owner=served[key]))
             served[key] = doc["id"]
 
     networks = {doc["network"] for doc in centres}
@@ -166,25 +168,23 @@ def validate_documents(
             continue
         hands_off = any(rule["action"] == "handoff" for rule in doc["overflow"])
         if hands_off and centres_complete and (doc.get("handoff_network") or doc["id"]) not in networks:
-            problems.append(f"{where(doc)}: handoff_network: no centre belongs to network "
-                            f"{doc.get('handoff_network') or doc['id']!r}")
+            problems.append(Problem(where(doc), "handoff_network", "no_centre", value=doc.get("handoff_network") or doc["id"]))
         for window in (doc.get("callback") or {}).get("windows") or ():
             if not window_meets_hours(window, doc["hours"]):  # a caller choosing it would never be called back
-                problems.append(f"{where(doc)}: callback.windows: {window_words(window)} never meets the line's "
-                                "opening hours")
+                problems.append(Problem(where(doc), "callback.windows", "callback_window", value=window_words(window)))
         line = build_line(doc)
         built.append(line)
         for problem in chain_problems(line):
-            problems.append(f"{where(doc)}: {problem.key_path()}: {problem.message}")
+            problems.append(Problem(where(doc), problem.key_path(), problem.code, **problem.values))
     if centres_complete:
         problems.extend(_unapproved_forwards(lines, centres, where))
     by_slug = {doc["id"]: doc for doc in lines if source(doc) not in broken}
     for problem in forwarding_loops(built):
-        problems.append(f"{where(by_slug[problem.line])}: {problem.key_path()}: {problem.message}")
+        problems.append(Problem(where(by_slug[problem.line]), problem.key_path(), problem.code, **problem.values))
     return problems
 
 
-def _unapproved_forwards(lines: list[dict[str, Any]], centres: list[dict[str, Any]], where) -> list[str]:
+def _unapproved_forwards(lines: list[dict[str, Any]], centres: list[dict[str, Any]], where) -> list[Problem]:
     """A forward may dial the directory's own numbers (lines, centres, services) and the numbers an admin
     approved for the line (``forward_numbers``); nothing else, so a chain edited in the console cannot send
     callers to any mobile phone."""
@@ -197,8 +197,7 @@ def _unapproved_forwards(lines: list[dict[str, Any]], centres: list[dict[str, An
             target = rule.get("target")
             if rule.get("action") == "forward" and isinstance(target, str) and target.startswith("+") \
                     and target not in approved:
-                problems.append(f"{where(doc)}: overflow[{index}].forward: {target} is neither a number of the "
-                                "directory nor one approved for this line (forward_numbers)")
+                problems.append(Problem(where(doc), f"overflow[{index}].forward", "forward_not_approved", value=target))
     return problems
 
 

@@ -27,21 +27,21 @@ def check_queue(value: Any, problems: Problems) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problems.add("queue", "must be a mapping of queue settings")
+        problems.add("queue", "queue_shape")
         return {}
     known = set(NUMBERS) | set(FLAGS) | {"strategy", "wrapup", "leave_key", "message"}
     settings: dict[str, Any] = {}
     for key, raw in value.items():
         path = f"queue.{key}"
         if key not in known:
-            problems.add(path, "unknown queue setting")
+            problems.add(path, "unknown_queue_setting")
         elif key in NUMBERS:
             settings[key] = check_int(raw, path, problems, *NUMBERS[key])
         elif key in FLAGS:
             settings[key] = check_bool(raw, path, problems)
         elif key == "strategy":
             if raw not in {s.value for s in Strategy}:
-                problems.add(path, f"must be one of {', '.join(s.value for s in Strategy)}")
+                problems.add(path, "choice", choices=", ".join(s.value for s in Strategy))
             else:
                 settings[key] = raw
         elif key == "wrapup":
@@ -58,7 +58,7 @@ def _wrapup(value: Any, path: str, problems: Problems) -> dict[str, int]:
     if isinstance(value, int) and not isinstance(value, bool):
         return {"default": check_int(value, path, problems, 0, 1800)}
     if not isinstance(value, dict):
-        problems.add(path, "give seconds, or seconds per caller type (default: 60, author: 120)")
+        problems.add(path, "queue_seconds")
         return {}
     return {str(k): check_int(v, f"{path}.{k}", problems, 0, 1800) for k, v in value.items()}
 

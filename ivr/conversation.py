@@ -15,6 +15,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from directory_data.reference import load_departments, load_services
 from ivr import prompts
 from ivr.state import CallState
+from ivr.twiml import say_language
 from routing.chain import Decision, Step, StepKind, decide
 from routing.model import ActionKind, Line, LiveState
 from schedules import status_at
@@ -22,7 +23,6 @@ from store import calls
 from store.snapshot import Snapshot
 from store.models import Call
 
-SAY_LANGUAGE = {("fr", "FR"): "fr-FR", ("fr", "BE"): "fr-BE", ("en", "FR"): "en-GB", ("en", "BE"): "en-GB"}
 CONNECTED_OUTCOME = {"forwarding": "forwarded", "handing_off": "handed_off", "emergency_fallback": "emergency_fallback"}
 MAX_INLINE_STEPS = 20  # a safety net: chains are short, but a broken one must not spin
 CLOSING_SOON = timedelta(minutes=15)  # a line closing this soon is not one to call back "in a few minutes"
@@ -82,7 +82,7 @@ class Turn:
     def say(self, text: str, target: Any = None) -> None:
         if not text:
             return
-        language = SAY_LANGUAGE.get((self.language, self.line.country), "fr-FR")
+        language = say_language(self.language, self.line.country)
         kwargs = {"language": language}
         voice = self.line.voice(self.language)
         if voice:

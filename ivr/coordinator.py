@@ -72,7 +72,7 @@ def _audit_words(schedule: Schedule, now: datetime) -> str:
 
     Imported when a change is made, not with this module: the console's views import the webhooks' modules.
     (The one console import left in ivr/, declared in pyproject.toml's contracts until the words move below.)"""
-    from console.overrides import audit_status_words
+    from console.lines.overrides import audit_status_words
 
     return audit_status_words(schedule, now)
 

@@ -237,7 +237,9 @@ def bridging():
         caller = offers.caller_bridged(session, field("CallSid"), listener_leg, now)
         session.commit()
         language = caller.language if caller else "fr"
-    say(response, prompts.render("queue_connecting", language), language)
+        # In the line's own voice, like everything else the caller heard before.
+        line = directory.get(session, now).line_for_pool(caller.pool) if caller else None
+    say(response, prompts.render("queue_connecting", language), language, line)
     return twiml(response)
 
 

@@ -36,6 +36,14 @@ def row_id(raw: str | None) -> int | None:
 
 
 SAY = {"fr": "fr-FR", "en": "en-GB"}
+# A voice speaks one language as one country speaks it: a Belgian line's French voice (Polly.Isabelle) is
+# fr-BE, and Twilio may refuse a <Say> whose voice does not speak the language it is given.
+SAY_BY_COUNTRY = {("fr", "BE"): "fr-BE"}
+
+
+def say_language(language: str, country: str | None = None) -> str:
+    """The <Say> language attribute for a caller's language on a line of ``country``."""
+    return SAY_BY_COUNTRY.get((language, country)) or SAY.get(language, "fr-FR")
 
 
 def public(path: str) -> str:
@@ -46,7 +54,7 @@ def public(path: str) -> str:
 
 def say(target, text: str, language: str, line=None) -> None:
     """<Say> in the language's voice, the line's own voice when it has one."""
-    kwargs = {"language": SAY.get(language, "fr-FR")}
+    kwargs = {"language": say_language(language, line.country if line is not None else None)}
     if line is not None and line.voice(language):
         kwargs["voice"] = line.voice(language)
     target.say(text, **kwargs)

@@ -7,13 +7,32 @@ from typing import Iterable
 
 from routing.model import ASSOCIATION_MODES, DIALLING_ACTIONS, ActionKind, Condition, Line, When
 
+# Each problem's code and its English words; the directory's problem catalogue includes these.
+MESSAGES = {
+    "self_forward": "forwards to the line's own number",
+    "unreachable": "can never be reached: an earlier rule always ends the call",
+    "forward_failed_first": "waits for a failed forward, but no earlier rule dials anyone",
+    "association_rule_mode": "an association rule reads (read) or dials (handoff)",
+    "fallback_own_number": "the emergency fallback is the line's own number",
+    "loop": "forwarding loop between lines: {value}",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class ChainProblem:
     line: str
     rule_index: int | None  # None: the problem is the line's, not one rule's
-    message: str
+    code: str
     key: str | None = None  # the setting at fault when it is not a rule (emergency_fallback)
+    value: str = ""  # the lines of a loop, in the order a call goes round
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {"value": self.value} if self.value else {}
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.code].format(**self.values)
 
     def key_path(self) -> str:
         if self.key is not None:
@@ -31,24 +50,24 @@ def chain_problems(line: Line) -> list[ChainProblem]:
         action = rule.action
         conditions = frozenset(rule.when) or frozenset({When(Condition.ALWAYS)})
         if action.kind is ActionKind.FORWARD and action.number in own_numbers:
-            problems.append(ChainProblem(line.slug, index, "forwards to the line's own number"))
+            problems.append(ChainProblem(line.slug, index, "self_forward"))
         if _never_reached(conditions, earlier_ends):
             problems.append(
-                ChainProblem(line.slug, index, "can never be reached: an earlier rule always ends the call")
+                ChainProblem(line.slug, index, "unreachable")
             )
         if any(w.condition is Condition.FORWARD_FAILED for w in conditions) and not dialled_before:
             problems.append(
-                ChainProblem(line.slug, index, "waits for a failed forward, but no earlier rule dials anyone")
+                ChainProblem(line.slug, index, "forward_failed_first")
             )
         if action.kind in DIALLING_ACTIONS or (action.kind is ActionKind.ASSOCIATION and action.target == "handoff"):
             dialled_before = True
         if action.kind is ActionKind.ASSOCIATION and action.target not in ASSOCIATION_MODES:
-            problems.append(ChainProblem(line.slug, index, "an association rule reads (read) or dials (handoff)"))
+            problems.append(ChainProblem(line.slug, index, "association_rule_mode"))
         if action.kind is ActionKind.END:
             earlier_ends.append(conditions)
     if line.emergency_fallback and line.emergency_fallback in own_numbers:
         problems.append(
-            ChainProblem(line.slug, None, "the emergency fallback is the line's own number", "emergency_fallback")
+            ChainProblem(line.slug, None, "fallback_own_number", "emergency_fallback")
         )
     return problems
 
@@ -99,7 +118,7 @@ def forwarding_loops(lines: Iterable[Line]) -> list[ChainProblem]:
             path = " → ".join(cycle + [cycle[0]])
             next_line = cycle[1] if len(cycle) > 1 else cycle[0]
             index, key = _forward_into(by_slug[start], set(by_slug[next_line].numbers))
-            problems.append(ChainProblem(start, index, f"forwarding loop between lines: {path}", key))
+            problems.append(ChainProblem(start, index, "loop", key, path))
     return problems
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from directory_data.fields import WEEKDAYS
 from directory_data.loader import DirectoryError, DirectoryFiles
+from directory_data.problems import Problem
 from store.associations import load_associations, load_service_numbers
 from store.audit import COMMAND_LINE
 from store.documents import centre_document, centres_query, line_document, lines_query
@@ -173,18 +174,14 @@ def _refuse_clashes_with_kept(files: DirectoryFiles, lines: list[LineRow], centr
     for doc in files.lines:
         for index, number in enumerate(doc["numbers"]):
             if number in held:
-                problems.append(
-                    f"{files.lines_dir}/{doc.get('source_file') or doc['id'] + '.yaml'}: numbers[{index}]: {number} "
-                    f"still belongs to line {held[number]}, which is not in the files (load with --prune to delete it)"
-                )
+                problems.append(Problem(f"{files.lines_dir}/{doc.get('source_file') or doc['id'] + '.yaml'}",
+                                        f"numbers[{index}]", "number_kept", value=number, owner=held[number]))
     served = {(d.network, d.department): row.slug for row in centres for d in row.departments}
     for c_index, doc in enumerate(files.centres):
         for index, code in enumerate(doc["departments"]):
             if (doc["network"], code) in served:
-                problems.append(
-                    f"{files.centres_file}: centres[{c_index}].departments[{index}]: {code} is still served by "
-                    f"centre {served[doc['network'], code]}, which is not in the files (load with --prune to delete it)"
-                )
+                problems.append(Problem(files.centres_file, f"centres[{c_index}].departments[{index}]", "department_kept",
+                                        value=code, owner=served[doc["network"], code]))
     if problems:
         raise DirectoryError(problems)
 

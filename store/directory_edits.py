@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from directory_data.build import build_line
 from directory_data.fields import Problems
+from directory_data.problems import Problem as FileProblem
+from directory_data.problems import english
 from directory_data.lines import canonical_centre, canonical_line
 from directory_data.loader import DirectoryFiles, export_centre, export_line, line_file_text, validate_documents
 from routing.model import ActionKind
@@ -30,17 +31,23 @@ from store.models import DirectoryRevision
 from store.revisions import Change, latest
 
 SCHEDULE_KEYS = ("hours", "holidays", "closures")
-LOOP = re.compile(r"forwarding loop between lines: (.+)$")
 
 
 @dataclass(frozen=True)
 class Problem:
     """One refusal: the key path inside the edited document ("hours.mon[1]", "overflow[2].forward"; "" for
-    the document as a whole), the loader's own message, and the other line's file when it is reported there."""
+    the document as a whole), the loader's problem code and its values, and where it is reported when that is
+    another file ("directory_data/lines/x.yaml: numbers[0]")."""
 
     path: str
-    message: str
+    code: str
+    values: dict[str, Any] = field(default_factory=dict)
     elsewhere: str = ""
+
+    @property
+    def message(self) -> str:
+        """The loader's English words for it, as the command line prints them."""
+        return english(self.code, self.values)
 
 
 @dataclass
@@ -105,7 +112,7 @@ def save_edit(session: Session, edit: Edit, raw: dict[str, Any], keys: tuple[str
     result = Edit(edit.kind, edit.slug, raw, edit.fingerprint,
                   before={k: current_raw.get(k) for k in keys})
     if fingerprint(current_raw) != edit.fingerprint:
-        result.problems.append(Problem("", "changed by someone else since this page was opened"))
+        result.problems.append(Problem("", "stale"))
         return result
     if edit.kind == "line":
         lines, centres = _with_line(files, index, current, raw, result)
@@ -131,7 +138,7 @@ def save_edit(session: Session, edit: Edit, raw: dict[str, Any], keys: tuple[str
 def _with_line(files: DirectoryFiles, index: int, current: dict[str, Any], raw: dict[str, Any], result: Edit):
     found = Problems(f"{files.lines_dir}/{current['source_file']}")
     doc = canonical_line(raw, found)
-    result.problems.extend(_split(found.file, text) for text in found.found)
+    result.problems.extend(Problem(problem.path, problem.code, problem.values) for problem in found.found)
     if doc is None:
         return files.lines, files.centres
     doc["source_file"] = current["source_file"]
@@ -144,25 +151,15 @@ def _with_centre(files: DirectoryFiles, index: int, raw: dict[str, Any], result:
     found = Problems(files.centres_file)
     prefix = f"centres[{index}]"
     doc = canonical_centre(raw, prefix, found)
-    for text in found.found:
-        problem = _split(found.file, text)
-        result.problems.append(Problem(problem.path.removeprefix(prefix).lstrip("."), problem.message))
+    for problem in found.found:
+        result.problems.append(Problem(problem.path.removeprefix(prefix).lstrip("."), problem.code, problem.values))
     centres = list(files.centres)
     if doc is not None:
         centres[index] = doc
     return files.lines, centres
 
 
-def _split(file: str, text: str) -> Problem:
-    """"file: key.path: message" (as Problems and validate_documents write them) into its parts."""
-    rest = text.removeprefix(f"{file}: ")
-    path, sep, message = rest.partition(": ")
-    if not sep or " " in path:
-        return Problem("", rest)
-    return Problem(path, message)
-
-
-def _located(problems: list[str], files: DirectoryFiles, edit: Edit, lines: list[dict[str, Any]],
+def _located(problems: list[FileProblem], files: DirectoryFiles, edit: Edit, lines: list[dict[str, Any]],
              index: int) -> list[Problem]:
     """The problems that concern the edited document, each at its key path in it.
 
@@ -170,28 +167,29 @@ def _located(problems: list[str], files: DirectoryFiles, edit: Edit, lines: list
     rule that forwards into the loop, since that is what the coordinator just wrote.
     """
     if edit.kind == "centre":
-        prefix = f"{files.centres_file}: centres[{index}]"
-        return [Problem(*_centre_part(text, prefix)) if text.startswith((prefix + ".", prefix + ":"))
-                else Problem("", text, files.centres_file) for text in problems]
-    own = f"{files.lines_dir}/{lines[index]['source_file']}"
+        own = f"centres[{index}]"
+        return [Problem(problem.path.removeprefix(own).lstrip("."), problem.code, problem.values)
+                if problem.file == files.centres_file and _within(problem.path, own)
+                else _elsewhere(problem) for problem in problems]
+    own_file = f"{files.lines_dir}/{lines[index]['source_file']}"
     located = []
-    for text in problems:
-        loop = LOOP.search(text)
-        if text.startswith(f"{own}: "):
-            located.append(_split(own, text))
-        elif loop and edit.slug in loop.group(1).split(" → "):
-            located.append(Problem(_forward_into_loop(lines, edit.slug, loop.group(1)),
-                                   f"forwarding loop between lines: {loop.group(1)}"))
+    for problem in problems:
+        if problem.file == own_file:
+            located.append(Problem(problem.path, problem.code, problem.values))
+        elif problem.code == "loop" and edit.slug in problem.values["value"].split(" → "):
+            located.append(Problem(_forward_into_loop(lines, edit.slug, problem.values["value"]), problem.code,
+                                   problem.values))
         else:  # another file's problem still refuses the edit: nothing is written while any remains
-            where, _, message = text.partition(": ")
-            located.append(Problem("", message, where))
+            located.append(_elsewhere(problem))
     return located
 
 
-def _centre_part(text: str, prefix: str) -> tuple[str, str]:
-    rest = text.removeprefix(prefix).lstrip(".")
-    path, _, message = rest.partition(": ")
-    return path, message
+def _within(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
+
+
+def _elsewhere(problem: FileProblem) -> Problem:
+    return Problem("", problem.code, problem.values, f"{problem.file}: {problem.path}" if problem.path else problem.file)
 
 
 def _forward_into_loop(lines: list[dict[str, Any]], slug: str, cycle: str) -> str:

@@ -16,7 +16,7 @@ from store.documents import export_documents
 from store.extension import database
 from store.models import AssociationRow, ConsoleAccount
 from tests.conftest import at_paris
-from tests.test_console_auth import (
+from tests.support.console import (
     ADMIN_EMAIL,
     COORDINATOR_EMAIL,
     COORDINATOR_PASSWORD,

@@ -16,7 +16,14 @@ from store.categories import classify
 from store.extension import database, directory
 from store.models import AuditEvent, Call, CallCategory, LineRow
 from tests.conftest import PEPPER, SignedTwilio, at_paris
-from tests.test_console_auth import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
+from tests.support.console import (
+    COORDINATOR_EMAIL,
+    COORDINATOR_PASSWORD,
+    csrf_token,
+    make_account,
+    sign_in,
+    text,
+)
 
 FRANCE_VICTIMES = "+33199000116"
 UN_PREMIER_PAS = "+33199009494"

@@ -12,7 +12,7 @@ from store.coordinator_phone import set_phone, set_pin
 from store.extension import database
 from store.models import AuditEvent, Call, ConsoleAccount, OverrideRow
 from tests.conftest import PEPPER, at_brussels, at_paris
-from tests.test_console_auth import COORDINATOR_EMAIL, audit_events, make_account
+from tests.support.console import COORDINATOR_EMAIL, audit_events, make_account
 
 SERVICE = "+33199000700"
 EVC = "+3225550300"
@@ -57,7 +57,7 @@ def test_coordinator_closes_a_line_by_phone_and_the_next_caller_hears_it_closed(
     assert (row.mode, row.until, row.reason, row.created_by) == ("closed", None, "fermeture exceptionnelle",
                                                                  COORDINATOR_EMAIL)
     [event] = [e for e in audit_events(app) if e.action.startswith("override.")]
-    # Exactly what the console writes (tests/test_console_overrides.py): same action, target, words.
+    # Exactly what the console writes (tests/console/lines/test_overrides.py): same action, target, words.
     assert (event.action, event.target_kind, event.target_slug, event.account_email) == (
         "override.create", "line", EVC_SLUG, COORDINATOR_EMAIL)
     assert event.before == {"status": "Ouverte selon les horaires habituels — ferme aujourd'hui à 19:00"}

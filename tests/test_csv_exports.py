@@ -12,7 +12,7 @@ from sqlalchemy import select
 from store.extension import database
 from store.models import Call, CallEvent
 from tests.conftest import SignedTwilio, at_paris
-from tests.test_console_auth import make_account, sign_in
+from tests.support.console import make_account, sign_in
 
 UN_PREMIER_PAS = "+33199009494"
 NOVEMBER = {"from": "2026-11-02", "to": "2026-11-29"}
@@ -45,8 +45,8 @@ def read(text: str, delimiter: str = ",") -> list[list[str]]:
 
 
 def test_every_report_table_export_escapes_text_cells_and_headers():
-    from console.report_csv import table_csv
-    from console.report_tables import INT, TEXT, Column, Table
+    from console.reports.csv_files import table_csv
+    from console.reports.tables import INT, TEXT, Column, Table
 
     table = Table("forwards", "Renvois", [Column("=label", TEXT), Column("Appels", INT)],
                   [[value, 1] for value in HOSTILE])
@@ -58,7 +58,7 @@ def test_every_report_table_export_escapes_text_cells_and_headers():
 
 def test_the_category_export_escapes_tab_and_carriage_return_too(app):
     # Before: its own _safe_cell checked = + - @ only, so "\t=1+1" went out live.
-    from console.operations_report import Report, report_csv
+    from console.operations.report import Report, report_csv
 
     rows = [("2026-11", "Ligne", "Centre", "slug", value, 2) for value in HOSTILE]
     report = Report([], [], {}, {}, {}, rows, len(rows))

@@ -17,16 +17,7 @@ from store.directory_edits import line_file
 from store.extension import database
 from store.models import AuditEvent, DirectoryChange
 from store.revisions import history
-from tests.test_console_auth import (
-    COORDINATOR_EMAIL,
-    COORDINATOR_PASSWORD,
-    audit_events,
-    csrf_token,
-    make_account,
-    sign_in,
-    text,
-)
-from tests.test_console_schedules import UPP_HOURS, hours_fields, words
+from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, UPP_HOURS, audit_events, csrf_token, hours_fields, make_account, sign_in, text, words
 
 UPP = "un-premier-pas"
 HISTORY = "/console/lines/un-premier-pas/history"

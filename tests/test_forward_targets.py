@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from store.extension import database
-from tests.test_console_auth import make_account, sign_in, text
-from tests.test_console_chain import CHAIN, save
-from tests.test_console_schedules import revision
 from tests.test_directory_files import copy_directory, edit, problems_of
+from tests.support.console import CHAIN, make_account, revision, save, sign_in, text
 
 UPP_FILE = "lines/un-premier-pas.yaml"
 MOBILE = "+33612345678"

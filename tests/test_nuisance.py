@@ -14,7 +14,14 @@ from routing.nuisance import Flag, FlagAction, Throttle, Verdict, screen
 from store.extension import database
 from store.models import AuditEvent, Call, CallerFlag, QueuedCaller
 from tests.conftest import PARIS, PUBLIC_URL, SignedTwilio, at_paris
-from tests.test_console_auth import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
+from tests.support.console import (
+    COORDINATOR_EMAIL,
+    COORDINATOR_PASSWORD,
+    csrf_token,
+    make_account,
+    sign_in,
+    text,
+)
 
 FRANCE_VICTIMES = "+33199000116"
 EVC = "+3225550300"
@@ -190,7 +197,7 @@ def test_a_lower_priority_caller_is_answered_after_callers_who_came_later(live_a
     from routing.queueing import ListenerStatus
     from store.listeners import set_status
     from store.models import Listener
-    from tests.test_queue import add_listener
+    from tests.support.calls import add_listener
 
     clock.now = at_paris(2026, 11, 24, 10, 0)
     make_account(live_app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["ecoute-violences-conjugales"])

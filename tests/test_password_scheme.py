@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from werkzeug.security import check_password_hash
 
 from app import create_app
-from console.accounts import create_account, sign_in
+from console.accounts.records import create_account, sign_in
 from store.coordinator_phone import set_pin as set_phone_pin
 from store.extension import database
 from store.listeners import create_listener

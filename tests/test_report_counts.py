@@ -191,7 +191,7 @@ def test_the_report_indexes_come_and_go_with_their_migration(database_url):
 
 
 def test_a_report_counted_by_one_worker_is_read_by_another_until_new_data_comes(year, database_url, clock):
-    from console.report_cache import remembered
+    from console.reports.cache import remembered
     from store.calls import open_call
     from tests.conftest import make_test_app
 

@@ -1,0 +1,36 @@
+"""The live board of a line: the page (data painted by the server) and the JSON its script polls."""
+
+from __future__ import annotations
+
+from flask import abort, g, jsonify, render_template
+
+from console.accounts.records import scope_allows
+from console.blueprint import db, now, require_scope
+from console.live.board import POLL_SECONDS, board
+from console.overview import visible_lines
+from store.extension import directory
+
+
+def _board(slug: str) -> dict:
+    require_scope("line", slug)
+    moment = now()
+    snapshot = directory.get(db(), moment)
+    line = snapshot.lines_by_slug.get(slug)
+    if line is None:
+        abort(404)
+    return board(db(), snapshot, line, moment)
+
+
+def live_boards():
+    """Every line in the account's scope, each a link to its board."""
+    snapshot = directory.get(db(), now())
+    lines = visible_lines(snapshot, lambda kind, slug: scope_allows(g.account, kind, slug))
+    return render_template("console/live_index.html", lines=lines)
+
+
+def live_board(slug: str):
+    return render_template("console/live_board.html", board=_board(slug), poll_seconds=POLL_SECONDS)
+
+
+def live_board_data(slug: str):
+    return jsonify(_board(slug))

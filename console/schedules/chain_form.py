@@ -1,0 +1,163 @@
+"""The overflow chain editor's form: each rule's conditions and action, to and from the line's file."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from console.schedules.problems import problem_words
+from console.texts import t
+from directory_data.fields import ACTIONS, CLOSED_REASONS
+from store.directory_edits import Problem
+
+STATES = ("", "open", "closed") + tuple(f"closed:{reason}" for reason in CLOSED_REASONS)
+FLAGS = ("no_listener_logged_in", "no_listener_available", "forward_failed")
+THRESHOLDS = ("queue_length", "estimated_wait")
+TIMED = ("forward", "handoff")
+MAX_RULES = 20
+RULE_PATH = re.compile(r"^overflow\[(?P<index>\d+)\](?:\.(?P<key>[a-z_]+))?")
+FIELD_OF_KEY = {"forward": "target", "queue": "target", "timeout": "timeout", "label": "label", "message": "message",
+                "when": "conditions", "handoff": "action"}
+
+
+@dataclass
+class RuleForm:
+    state: str = ""
+    flags: set[str] = field(default_factory=set)
+    thresholds: dict[str, str] = field(default_factory=dict)
+    action: str = "end"
+    target: str = ""
+    timeout: str = ""
+    label: str = ""
+    label_en: str = ""
+    message: str = ""
+    message_en: str = ""
+    errors: dict[str, str] = field(default_factory=dict)  # conditions, target, timeout, label, message, rule
+
+
+@dataclass
+class ChainForm:
+    rules: list[RuleForm]
+    general: list[str] = field(default_factory=list)
+    focus: str = ""  # the button to give the focus back to after a move
+    notice: str = ""  # what the move did, said to screen readers too; the draft is not saved yet
+
+
+def chain_form(raw: Mapping[str, Any]) -> ChainForm:
+    return ChainForm([_rule_form(rule) for rule in raw.get("overflow") or ()])
+
+
+def _rule_form(rule: Mapping[str, Any]) -> RuleForm:
+    when = rule.get("when", [])
+    form = RuleForm()
+    for condition in [when] if isinstance(when, str) else list(when):
+        name, _, threshold = str(condition).partition(">=")
+        if threshold:
+            form.thresholds[name] = threshold
+        elif name in FLAGS:
+            form.flags.add(name)
+        elif name in STATES:
+            form.state = name
+    form.action = next((key for key in rule if key in ACTIONS), "end")
+    argument = rule.get(form.action)
+    if form.action in ("forward", "queue"):
+        form.target = "" if argument is True else str(argument or "")
+    elif form.action == "message":
+        form.message = argument.get("fr", "") if isinstance(argument, dict) else str(argument or "")
+        form.message_en = argument.get("en", "") if isinstance(argument, dict) else ""
+    form.timeout = str(rule.get("timeout", ""))
+    label = rule.get("label") or ""
+    form.label = label.get("fr", "") if isinstance(label, dict) else str(label)
+    form.label_en = label.get("en", "") if isinstance(label, dict) else ""
+    return form
+
+
+def read_chain(values) -> ChainForm:
+    """The rules as typed, then the button's move applied (up, down, remove, add): nothing is saved yet."""
+    count = min(values.get("rules", 0, type=int) or 0, MAX_RULES)
+    rules = [_read_rule(values, index) for index in range(count)]
+    form = ChainForm(rules)
+    operation, _, which = values.get("op", "save").partition("-")
+    index = int(which) if which.isdigit() and int(which) < len(rules) else None
+    if operation == "up" and index:
+        rules[index - 1], rules[index] = rules[index], rules[index - 1]
+        form.focus = f"up-{index - 1}" if index - 1 else f"down-{index - 1}"
+        form.notice = "chain.moved"
+    elif operation == "down" and index is not None and index + 1 < len(rules):
+        rules[index], rules[index + 1] = rules[index + 1], rules[index]
+        form.focus = f"down-{index + 1}" if index + 2 < len(rules) else f"up-{index + 1}"
+        form.notice = "chain.moved"
+    elif operation == "remove" and index is not None:
+        del rules[index]
+        form.focus, form.notice = "add", "chain.removed"
+    elif operation == "add" and len(rules) < MAX_RULES:
+        rules.append(RuleForm())
+        form.focus, form.notice = f"action-{len(rules) - 1}", "chain.added"
+    return form
+
+
+def _read_rule(values, index: int) -> RuleForm:
+    def value(name: str, size: int = 200) -> str:
+        return values.get(f"rule-{index}-{name}", "").strip()[:size]
+
+    state = value("state", 40)
+    action = value("action", 20)
+    return RuleForm(
+        state=state if state in STATES else "",
+        flags={flag for flag in FLAGS if values.get(f"rule-{index}-{flag}") == "yes"},
+        thresholds={name: value(name, 6) for name in THRESHOLDS if value(name, 6)},
+        action=action if action in ACTIONS else "end",
+        target=value("target", 64), timeout=value("timeout", 6), label=value("label", 120), label_en=value("label_en", 120),
+        message=value("message", 500), message_en=value("message_en", 500),
+    )
+
+
+def raw_chain(form: ChainForm) -> list[dict[str, Any]] | None:
+    """The chain as its file would say it; None when a field is not even a value the file could hold."""
+    rules = []
+    for rule in form.rules:
+        when = ([rule.state] if rule.state else []) + sorted(rule.flags)
+        for name, typed in sorted(rule.thresholds.items()):
+            if typed.isdigit():
+                when.append(f"{name}>={int(typed)}")
+            else:
+                rule.errors["conditions"] = t("chain.threshold_invalid")
+        raw: dict[str, Any] = {}
+        if when:
+            raw["when"] = when[0] if len(when) == 1 else when
+        if rule.action == "queue":
+            raw["queue"] = rule.target or True
+        elif rule.action == "forward":
+            raw["forward"] = rule.target
+            if not rule.target:
+                rule.errors["target"] = t("chain.target_missing")
+        elif rule.action == "handoff":
+            raw["handoff"] = "department"
+        elif rule.action == "message":
+            raw["message"] = {"fr": rule.message, "en": rule.message_en} if rule.message_en else rule.message
+            if not rule.message:
+                rule.errors["message"] = t("chain.message_missing")
+        else:
+            raw[rule.action] = True
+        if rule.action in TIMED and rule.timeout:
+            if rule.timeout.isdigit():
+                raw["timeout"] = int(rule.timeout)
+            else:
+                rule.errors["timeout"] = t("chain.timeout_invalid")
+        if rule.action == "forward" and rule.label:
+            raw["label"] = {"fr": rule.label, "en": rule.label_en} if rule.label_en else rule.label
+        rules.append(raw)
+    return None if any(rule.errors for rule in form.rules) else rules
+
+
+def place_chain_problems(form: ChainForm, problems: list[Problem]) -> None:
+    for problem in problems:
+        found = RULE_PATH.match(problem.path)
+        words = problem_words(problem)
+        if found and int(found["index"]) < len(form.rules):
+            rule = form.rules[int(found["index"])]
+            key = FIELD_OF_KEY.get(found["key"] or "", "rule")
+            rule.errors[key] = f"{rule.errors[key]} {words}" if key in rule.errors else words
+        else:
+            form.general.append(words)

@@ -1,0 +1,37 @@
+"""In a real browser: a coordinator closes their line now with a reason, sees it closed, then lifts it."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account, sign_in_page
+
+
+
+def test_a_coordinator_closes_their_line_now_and_lifts_the_decision(app, live_server, page, artifacts_dir):
+    make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["un-premier-pas"],
+                 name="Camille Coordination")
+    sign_in_page(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    page.get_by_role("link", name="Un premier pas, Val-de-Marne").click()
+    status = page.locator("main > p.status")
+    expect(status).to_contain_text("Ouverte")
+
+    page.get_by_role("button", name="Fermer maintenant").click()  # no reason yet
+    expect(page.locator("#reason-error")).to_have_text("Indiquez la raison de cette décision.")
+    expect(page.get_by_label("Raison (obligatoire, annoncée aux appelants)")).to_have_attribute("aria-invalid", "true")
+
+    page.get_by_label("Raison (obligatoire, annoncée aux appelants)").fill("formation de l'équipe")
+    page.get_by_role("button", name="Fermer maintenant").click()
+    expect(page.get_by_role("status")).to_have_text("La ligne est fermée par décision d'un coordinateur.")
+    expect(status).to_contain_text("Fermée")
+    expect(status).to_contain_text("Fermée par décision d'un coordinateur : formation de l'équipe")
+    expect(status).to_contain_text("rouvre demain à 09:00")  # the decision lasts until 17:00, then night
+    decision = page.locator(".active-overrides li")
+    expect(decision).to_contain_text("Fermée par décision d'un coordinateur : formation de l'équipe")
+    expect(decision).to_contain_text("prend fin au prochain changement d'horaire")
+    page.screenshot(path=str(artifacts_dir / "console-close-now.png"), full_page=True)
+
+    decision.get_by_role("button", name="Lever").click()
+    expect(page.get_by_role("status")).to_contain_text("La décision est levée")
+    expect(status).to_contain_text("Ouverte selon les horaires habituels")
+    expect(page.locator(".active-overrides li")).to_have_count(0)
