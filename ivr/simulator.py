@@ -122,7 +122,8 @@ class CallSimulator:
             elif tag == "Pause":
                 self.transcript.add("silence", f"{verb.get('length', '1')} s")
             elif tag == "Play":
-                self.transcript.add("music", _play_words(verb), "music")
+                text, code, params = _play_words(verb)
+                self.transcript.add("music", text, code, **params)
             elif tag == "Gather":
                 following = self.gather(verb)
                 if following is not False:
@@ -179,7 +180,8 @@ class CallSimulator:
             if child.tag == "Say":
                 self.transcript.add("say", (child.text or "").strip())
             elif child.tag == "Play":
-                self.transcript.add("music", _play_words(child), "music")
+                text, code, params = _play_words(child)
+                self.transcript.add("music", text, code, **params)
             elif child.tag == "Pause":
                 self.transcript.add("silence", f"{child.get('length', '1')} s")
 
@@ -210,12 +212,14 @@ class CallSimulator:
         return None
 
 
-def _play_words(verb: ET.Element) -> str:
-    """A <Play> as a line of the transcript: the engine's hold music by name, another file by its address."""
+def _play_words(verb: ET.Element) -> tuple[str, str, dict]:
+    """A <Play> as a line of the transcript (text, code, parameters): the engine's hold music by its length,
+    another file by its address."""
     from ivr.hold_music import CLIP_SECONDS
 
     loops = int(verb.get("loop", "1") or 1)
     url = (verb.text or "").strip()
     if url.endswith("/media/hold-music.wav"):
-        return f"hold music, {int(CLIP_SECONDS * loops)} s"
-    return f"{url} (played {loops} time{'s' if loops > 1 else ''})"
+        seconds = int(CLIP_SECONDS * loops)
+        return f"hold music, {seconds} s", "music", {"seconds": seconds}
+    return f"{url} (played {loops} time{'s' if loops > 1 else ''})", "music_file", {"url": url, "loops": loops}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from console.blueprint import guard
-from console.schedules import chain_views, hours_views, preview_views
+from console.schedules import callers_views, chain_views, hours_views, preview_views
 from console.schedules.hours_views import KINDS
 
 schedules = guard(Blueprint("schedules", __name__, url_prefix="/console", template_folder="templates"))
@@ -25,3 +25,5 @@ schedules.add_url_rule("/lines/<slug>/chain", view_func=chain_views.chain_editor
 schedules.add_url_rule("/lines/<slug>/chain", view_func=chain_views.save_chain, methods=["POST"])
 schedules.add_url_rule("/lines/<slug>/export.yaml", view_func=chain_views.export_line_file)
 schedules.add_url_rule("/lines/<slug>/preview", view_func=preview_views.route_preview, methods=["GET", "POST"])
+schedules.add_url_rule("/lines/<slug>/callers-hear", view_func=callers_views.callers_hear)
+schedules.add_url_rule("/lines/<slug>/hold-music", view_func=callers_views.save_hold_music, methods=["POST"])
