@@ -93,6 +93,10 @@ def rule(action: str, when=(), **options) -> dict:
     doc = {"when": list(when), "action": action, **options}
     if action in ("forward", "handoff"):
         doc.setdefault("timeout", 30 if action == "forward" else 25)
+    if action == "forward" and str(doc.get("target", "")).startswith("+"):
+        # A forward to a number is named to callers in each of the line's languages (the loader requires it).
+        label = doc.get("label")
+        doc["label"] = {"fr": label or "l'équipe d'écoute", "en": "the listening team"}
     if action == "handoff":
         doc.setdefault("target", "department")
     return doc
@@ -150,7 +154,9 @@ def line_documents(seeds: list[dict], rng: random.Random) -> list[dict]:
         doc["closures"] = closures(rng, doc["timezone"])
         kind = rng.randrange(6)
         rescue = "be-107" if belgian else "fr-3919"
-        doc["overflow"] = chain(kind, f"+3319991{i:04d}" if not belgian else f"+3226{i:06d}", rescue, doc["id"])
+        room = f"+3319991{i:04d}" if not belgian else f"+3226{i:06d}"
+        doc["overflow"] = chain(kind, room, rescue, doc["id"])
+        doc["forward_numbers"] = [room]  # a listening room's number is approved for its line, as an admin would
         doc["handoff_network"] = NETWORK if kind in (1, 3, 5) else None
         doc["emergency_fallback"] = None if i % 7 == 0 else f"+3319992{i:04d}"
         doc["after_hours_email"] = f"ecoute-{i}@example.org"

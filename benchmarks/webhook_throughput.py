@@ -1,7 +1,8 @@
 """Throughput and latency of the incoming-call webhook under gunicorn, against a bare Flask floor.
 
 What is measured
-    The same gunicorn set-up (2 workers, sync by default; ``--worker-class gthread --threads N`` to compare)
+    The same gunicorn set-up (2 workers, sync by default; ``--worker-class gthread --threads N`` to compare,
+    ``--worker-class shipped --threads N`` for gunicorn.conf.py's serving.WholeRequestThreadWorker)
     on 127.0.0.1 serves, one after the other:
 
     * ``bare``: benchmarks/bare_app.py, one endpoint answering a constant TwiML string;
@@ -227,6 +228,11 @@ def answers(port: int) -> bool:
         connection.close()
 
 
+# The worker class production serves the webhooks with (gunicorn.conf.py): threads that read a whole request
+# before a thread takes it, so a slow client holds no thread.
+SHIPPED_WORKER = "serving.WholeRequestThreadWorker"
+
+
 def start_gunicorn(target: str, env: dict[str, str], args, log: Path) -> Server:
     port = free_port()
     # An empty config file: gunicorn would otherwise load the production gunicorn.conf.py from the working
@@ -237,14 +243,14 @@ def start_gunicorn(target: str, env: dict[str, str], args, log: Path) -> Server:
         sys.executable, "-m", "gunicorn",
         "--config", str(config),
         "--workers", "2",
-        "--worker-class", args.worker_class,
+        "--worker-class", SHIPPED_WORKER if args.worker_class == "shipped" else args.worker_class,
         "--bind", f"127.0.0.1:{port}",
         "--chdir", str(ROOT),
         "--error-logfile", "-",
         "--log-level", "warning",
         "--timeout", "30",
     ]  # fmt: skip
-    if args.worker_class == "gthread":
+    if args.worker_class in ("gthread", "shipped"):
         command += ["--threads", str(args.threads)]
     command.append(target)
     with log.open("ab") as output:  # gunicorn's and the app's logs (the app logs to stderr)
@@ -537,7 +543,8 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=60000, help="cap on measured requests per app")
     parser.add_argument("--connections", type=int, default=4, help="concurrent client connections (default 4)")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
-    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    parser.add_argument("--worker-class", choices=("sync", "gthread", "shipped"), default="sync",
+                        help=f"shipped: gunicorn.conf.py's {SHIPPED_WORKER} (threads: --threads)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
     parser.add_argument("--clock", choices=("mixed", "real"), default="mixed")
     parser.add_argument("--database-url", help="postgresql+psycopg://root@127.0.0.1:5432/<any>: use PostgreSQL")
@@ -573,14 +580,12 @@ def main() -> None:
         env.update({"HELPLINE_ENV": "production", "HELPLINE_DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1"})
         needle = fallback_needle()
         warm_count = max(200, int(args.warmup * 8000))
-        warm = signed_requests(settings_["TWILIO_AUTH_TOKEN"], warm_count, "w")
-        main_pairs = signed_requests(settings_["TWILIO_AUTH_TOKEN"], args.max_requests, "m")
-        paced_pairs = signed_requests(settings_["TWILIO_AUTH_TOKEN"], int(args.pace * args.pace_seconds), "p")
+        counts = {"w": warm_count, "m": args.max_requests, "p": int(args.pace * args.pace_seconds)}
         real_target = "app:create_app()" if args.clock == "real" else "benchmarks.clocked_app:create()"
 
         import gunicorn
 
-        workers = f"2 {args.worker_class} workers" + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+        workers = f"2 {args.worker_class} workers" + (f" x {args.threads} threads" if args.worker_class != "sync" else "")
         client = (f"wrk, 1 thread, {args.connections} connections" if args.client == "wrk"
                   else f"python http.client, {args.connections} threads in 1 process")
         print(f"webhook_throughput: gunicorn {gunicorn.__version__}, {workers}, 127.0.0.1; {os.cpu_count()} CPUs")
@@ -600,6 +605,10 @@ def main() -> None:
         for name, target in apps:
             if args.only and args.only != name:
                 continue
+            # Requests of its own for each app: the floor records its CallSids in the same database, and the
+            # engine answers a CallSid already recorded for no line as another line's call (the apology).
+            warm, main_pairs, paced_pairs = (signed_requests(settings_["TWILIO_AUTH_TOKEN"], count, name + kind)
+                                             for kind, count in counts.items())
             result, server_cpu, failures, other, db_cpu, paced_p99, paced_errors, worker_rss = measure(
                 name, target, env, args, work, needle, warm, main_pairs, paced_pairs)
             results[name], paced[name], rss[name] = result, paced_p99, worker_rss

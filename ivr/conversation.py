@@ -19,6 +19,7 @@ from ivr.twiml import say_language
 from routing.chain import Decision, Step, StepKind, decide
 from routing.model import ActionKind, Line, LiveState
 from schedules import status_at
+from schedules.holiday_calendar import holiday_name
 from store import calls
 from store.snapshot import Snapshot
 from store.models import Call
@@ -235,7 +236,10 @@ def _announce_closed_if_due(turn: Turn, decision: Decision) -> None:
     turn.state = turn.state.but(closed_announced=True)
     if turn.line.after_hours_email and turn.line.email.on_after_hours_call:
         calls.queue_email(turn.session, turn.call, turn.now, "after_hours_call")
-    turn.say_prompt("closed", reason=status.reason.value, detail=status.detail, reopens=status.reopens_at)
+    detail = status.detail
+    if status.holiday_date is not None and turn.line.schedule.holidays is not None:  # "Christmas Day", not "Noël"
+        detail = holiday_name(turn.line.schedule.holidays, status.holiday_date, turn.language) or detail
+    turn.say_prompt("closed", reason=status.reason.value, detail=detail, reopens=status.reopens_at)
     turn.say_text(turn.line.closed_message)
     if turn.line.after_hours_email:
         turn.say_prompt("email", email=turn.line.after_hours_email)

@@ -11,12 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from routing.metrics import LEFT_KINDS, OUTCOME_KINDS, QueueStats, Thresholds
 from store.metrics import CLOCK_SKEW, pool_thresholds
 from store.models import QueueEvent
+from store.report_queue_callers import boundary_callers, summed_callers
 from store.report_sql import bucket, bucket_seconds, bucket_start, whole_seconds_between
 from store.snapshot import Snapshot
 
@@ -67,13 +68,16 @@ class QueueFigures:
 def _per_caller(session: Session, line_id: int, start, end):
     """One row per caller who joined the line's queues in [start, end), as routing.metrics.caller_records.
 
+    Most callers come summed up already (report_queue_caller, kept by triggers); those near the period's
+    bounds are added up from their events here.
+
     Plain aggregates per caller give the figures when the caller has one `joined` and at most one outcome, as
     the engine writes them; the few callers with more (a replayed webhook) get their first `joined` and first
     outcome, by instant then id, from a window query over their events alone: sorting every event of the
     year for them cost seconds."""
     joined = select(QueueEvent.queued_caller_id).where(
         QueueEvent.kind == "joined", QueueEvent.at >= start, QueueEvent.at < end,
-        QueueEvent.queued_caller_id.is_not(None), QueueEvent.line_id == line_id)
+        QueueEvent.queued_caller_id.in_(boundary_callers(line_id, start, end)), QueueEvent.line_id == line_id)
     events = select(
         QueueEvent.queued_caller_id.label("caller"), QueueEvent.id, QueueEvent.at, QueueEvent.kind,
         QueueEvent.wait_seconds.label("wait"), QueueEvent.pool,
@@ -118,10 +122,11 @@ def _per_caller(session: Session, line_id: int, start, end):
     elapsed = whole_seconds_between(session, callers.c.joined_at, callers.c.outcome_at)
     wait = case((callers.c.outcomes == 0, None), (outcome_wait.is_not(None), outcome_wait), (elapsed < 0, 0),
                 else_=elapsed)
-    return select(
+    read_one_by_one = select(
         callers.c.joined_at, pool.label("pool"), outcome.label("outcome"), wait.label("wait"),
         callers.c.talks, callers.c.talk_total, callers.c.offers, callers.c.missed,
-    ).select_from(callers).outerjoin(firsts, firsts.c.caller == callers.c.caller).subquery()
+    ).select_from(callers).outerjoin(firsts, firsts.c.caller == callers.c.caller)
+    return union_all(summed_callers(session, line_id, start, end), read_one_by_one).subquery()
 
 
 def _threshold(pool_column, per_pool: dict[str, Thresholds], default: int, attribute: str):
@@ -146,10 +151,14 @@ def queue_figures(session: Session, snapshot: Snapshot, line_id: int, start, end
         func.sum(callers.c.missed),
     ).group_by(slot, callers.c.outcome))
     overall, by_hour, by_slot = _Tally(), defaultdict(_Tally), defaultdict(_Tally)
+    local_of: dict[int, tuple[int, int]] = {}  # a bucket's local (weekday, hour), worked out once
     for number, outcome, *sums in rows:
-        local = bucket_start(number, size).astimezone(zone)
+        if number not in local_of:
+            local = bucket_start(number, size).astimezone(zone)
+            local_of[number] = local.weekday(), local.hour
+        weekday, hour = local_of[number]
         sums = [int(value) if value is not None else None for value in sums]
-        for tally in (overall, by_hour[local.hour], by_slot[local.weekday(), local.hour]):
+        for tally in (overall, by_hour[hour], by_slot[weekday, hour]):
             tally.add(outcome, *sums)
     hours = {hour: by_hour[hour].stats() if hour in by_hour else QueueStats() for hour in range(24)}
     return QueueFigures(overall.stats(), hours, {key: by_slot[key].stats() for key in sorted(by_slot)})

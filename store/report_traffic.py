@@ -19,7 +19,9 @@ from routing.traffic import (
     CallRecord,
 )
 from store.models import Call, CallEvent
-from store.report_sql import bucket, bucket_seconds, bucket_start
+from store.report_hours import hourly_pass, whole_hours
+from store.report_line_kept import first_time_calls, forward_rows
+from store.report_sql import HOUR, bucket, bucket_seconds, bucket_start
 
 FORWARD_PREFIX = "forward to "
 
@@ -39,15 +41,23 @@ class TrafficCounts:
 def count_traffic(session: Session, where: list, period, gives_email: bool | None,
                   line_id: int | None = None) -> TrafficCounts:
     """``where``: the conditions on Call that pick the report's calls (period included); ``line_id`` when
-    they are all of one line's calls in the period (a line's report), which makes first calls cheaper to find."""
-    counts = _one_pass(session, where, period, gives_email)
+    they are exactly one line's calls in the period (a line's report: line_where), which lets the line's hourly
+    totals stand for its calls and makes first calls cheaper to find."""
+    counts = _one_pass(session, where, period, gives_email, line_id)
     callers = _callers(session, where, counts.pop("kinds"), line_id, period)
-    return TrafficCounts(**counts, forwards=_forwards(session, where), callers=callers)
+    if line_id is None:
+        forwards = session.execute(_forwards_query(where))
+    else:
+        forwards = forward_rows(session, line_id, period.start, period.end)
+    return TrafficCounts(**counts, forwards=_forwards(forwards), callers=callers)
 
 
-def _one_pass(session: Session, where: list, period, gives_email: bool | None) -> dict:
-    """Calls per UTC bucket, outcome and closed reason, with the kinds of callers: one scan of the calls."""
+def _one_pass(session: Session, where: list, period, gives_email: bool | None, line_id: int | None) -> dict:
+    """Calls per UTC bucket, outcome and closed reason, with the kinds of callers: a line's hourly totals when
+    its zone keeps whole-hour offsets (report_hour), else one scan of the calls."""
     size = bucket_seconds(period.zone, period.start, period.end)
+    if line_id is not None and size == HOUR and whole_hours(period.start, period.end):
+        return hourly_pass(session, line_id, period, gives_email)
     slot = bucket(session, Call.started_at, size)
     rows = session.execute(select(
         slot, Call.outcome, Call.closed_reason, func.count(),
@@ -60,6 +70,7 @@ def _one_pass(session: Session, where: list, period, gives_email: bool | None) -
     closed: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     local_of: dict[int, tuple[int, int]] = {}
+    judged: dict[tuple, tuple[bool, str, bool]] = {}
     email = 0
     for number, outcome, reason, calls, withheld, not_kept in rows:
         if number not in local_of:
@@ -67,13 +78,17 @@ def _one_pass(session: Session, where: list, period, gives_email: bool | None) -
             local_of[number] = local.weekday(), local.hour
         weekday, hour = local_of[number]
         grid[weekday][hour] += calls
-        record = CallRecord(None, outcome, reason, "")  # the same rules as a single call's
-        if record.wanted_a_listener_while_open:
+        if (outcome, reason) not in judged:  # the same rules as a single call's, judged once per pair
+            record = CallRecord(None, outcome, reason, "")
+            judged[outcome, reason] = (record.wanted_a_listener_while_open, record.outcome_group,
+                                       gives_email is not None and record.heard_after_hours_email(gives_email))
+        wants, group, heard_email = judged[outcome, reason]
+        if wants:
             wanted[weekday, hour] = wanted.get((weekday, hour), 0) + calls
-        outcomes[record.outcome_group] += calls
+        outcomes[group] += calls
         if reason:
             closed[reason] += calls
-        if gives_email is not None and record.heard_after_hours_email(gives_email):
+        if heard_email:
             email += calls
         kinds["all"] += calls
         kinds["withheld"] += int(withheld)
@@ -84,17 +99,20 @@ def _one_pass(session: Session, where: list, period, gives_email: bool | None) -
             "after_hours_email": None if gives_email is None else email, "kinds": kinds}
 
 
-def _forwards(session: Session, where: list) -> dict[str, int]:
-    """Answered forwards per target (each call's last "forward to X" step), most frequent first; a tie goes to
-    the target forwarded to first. A forwarded call without such a step counts as "?"."""
+def _forwards_query(where: list):
+    """(last "forward to" step's text, calls, first call's instant) of the forwarded calls ``where`` picks."""
     forwarded = and_(*where, Call.outcome == "forwarded")
     last = (select(CallEvent.call_id, func.max(CallEvent.id).label("step"))
             .join(Call, Call.id == CallEvent.call_id).where(forwarded, CallEvent.kind == "forward")
             .group_by(CallEvent.call_id).subquery())
-    rows = session.execute(
-        select(CallEvent.detail, func.count(), func.min(Call.started_at)).select_from(Call)
-        .outerjoin(last, last.c.call_id == Call.id).outerjoin(CallEvent, CallEvent.id == last.c.step)
-        .where(forwarded).group_by(CallEvent.detail))
+    return (select(CallEvent.detail, func.count(), func.min(Call.started_at)).select_from(Call)
+            .outerjoin(last, last.c.call_id == Call.id).outerjoin(CallEvent, CallEvent.id == last.c.step)
+            .where(forwarded).group_by(CallEvent.detail))
+
+
+def _forwards(rows) -> dict[str, int]:
+    """Answered forwards per target (each call's last "forward to X" step), most frequent first; a tie goes to
+    the target forwarded to first. A forwarded call without such a step counts as "?"."""
     merged: dict[str, list] = {}
     for detail, count, first in rows:  # no step, and a step naming no target, both count as "?"
         target = (detail or "").removeprefix(FORWARD_PREFIX) or "?"
@@ -111,14 +129,8 @@ def _callers(session: Session, where: list, kinds: Counter, line_id: int | None,
     known = kinds["all"] - kinds["withheld"] - kinds["not_kept"]
     if line_id is not None:
         # Every call of the line in the period is counted: a number's first call in the period is its first
-        # ever unless the number called the line before the period began.
-        numbers = select(Call.caller_hash).where(*where, hashed).group_by(Call.caller_hash).subquery()
-        returning = select(Call.caller_hash).where(
-            Call.line_id == line_id, Call.started_at < period.start,
-            Call.caller_hash.in_(select(numbers.c.caller_hash))).group_by(Call.caller_hash).subquery()
-        first_time = session.execute(select(
-            select(func.count()).select_from(numbers).scalar_subquery()
-            - select(func.count()).select_from(returning).scalar_subquery())).scalar_one()
+        # ever unless the number called the line before the period began (each number's first call is kept).
+        first_time = first_time_calls(session, line_id, period.start, period.end)
     else:
         firsts = (select(Call.line_id, Call.caller_hash, func.min(Call.started_at).label("first"))
                   .where(*where, hashed).group_by(Call.line_id, Call.caller_hash).subquery())

@@ -9,9 +9,6 @@ from sqlalchemy.exc import OperationalError
 from store import db
 from store.db import make_engine
 
-pytestmark = pytest.mark.postgresql_only
-
-
 @pytest.fixture
 def engine(database_url):
     if not database_url.startswith("postgresql"):

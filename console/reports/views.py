@@ -147,19 +147,23 @@ def line_report_chart(slug: str, name: str):
     _, _, report, _ = _line_figures(slug)
     if report is None:
         abort(400)
+    return _chart(_kept(("line", slug, name, report), lambda: _line_chart(name, report)))
+
+
+def _line_chart(name: str, report) -> bytes:
     if name in TRAFFIC_TABLES:
-        return _chart(_traffic_chart(name, report.traffic))
+        return _traffic_chart(name, report.traffic)
     if name == "coverage":
         legend = [t("line.closed_all_day"), t("gap.nobody"), t("gap.short"), t("gap.covered")]
-        return _chart(_charts().coverage(report.slots, weekday_names(), legend, t("reports.coverage")))
+        return _charts().coverage(report.slots, weekday_names(), legend, t("reports.coverage"))
     hours = [hour for hour, stats in report.queue_by_hour.items() if stats.offered]
     by_hour = report.queue_by_hour
     labels = [t("reports.answered_within", seconds=report.thresholds.service_level_seconds),
               t("reports.answered_late", seconds=report.thresholds.service_level_seconds), t("reports.abandoned")]
-    return _chart(_charts().service(
+    return _charts().service(
         [f"{hour:02d}" for hour in hours], [by_hour[hour].answered_within for hour in hours],
         [by_hour[hour].answered - by_hour[hour].answered_within for hour in hours],
-        [by_hour[hour].abandoned for hour in hours], labels, t("reports.service_by_hour")))
+        [by_hour[hour].abandoned for hour in hours], labels, t("reports.service_by_hour"))
 
 
 def centre_report_chart(slug: str, name: str):
@@ -168,7 +172,17 @@ def centre_report_chart(slug: str, name: str):
     _, _, report, _ = _centre_figures(slug)
     if report is None:
         abort(400)
-    return _chart(_traffic_chart(name, report))
+    return _chart(_kept(("centre", slug, name, report), lambda: _traffic_chart(name, report)))
+
+
+def _kept(key: tuple, draw) -> bytes:
+    """A chart drawn once for the same figures and language, by whichever worker, and read back by the others:
+    drawing a chart takes matplotlib 0.5-3 s, reading one a query."""
+    def drawn() -> str:
+        _done_reading()  # the cache's reading began a transaction: let go of it while matplotlib draws
+        return draw().decode()
+
+    return remembered(db(), ("svg", *key, current_language()), drawn, now()).encode()
 
 
 def _traffic_chart(name: str, traffic: TrafficReport) -> bytes:
