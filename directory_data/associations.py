@@ -29,15 +29,8 @@ def canonical_association(raw: Any, path: str, problems: Problems) -> dict[str, 
     for key in raw:
         if key not in ASSOCIATION_KEYS:
             problems.add(f"{prefix}{key}", "unknown_setting")
-    slug = raw.get("id")
-    if not isinstance(slug, str) or not SLUG.match(slug):
-        problems.add(f"{prefix}id", "slug")
-        slug = "?"
-    name = " ".join(str(raw.get("name") or "").split())
-    if not name:
-        problems.add(f"{prefix}name", "association_name")
-    elif len(name) > MAX_TEXT:
-        problems.add(f"{prefix}name", "too_long", most=MAX_TEXT)
+    slug = _association_slug(raw.get("id"), prefix, problems)
+    name = _association_name(raw.get("name"), prefix, problems)
     code = str(raw.get("department") or "")
     department = load_departments().get(code)
     if department is None:
@@ -51,12 +44,7 @@ def canonical_association(raw: Any, path: str, problems: Problems) -> dict[str, 
     if not hours:
         problems.add(f"{prefix}hours", "association_hours")
     holidays = raw.get("holidays", {"country": country, "closes": True})
-    topics = raw.get("topics") or []
-    if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
-        problems.add(f"{prefix}topics", "topics_shape")
-        topics = []
-    if len(topics) > MAX_TOPICS:
-        problems.add(f"{prefix}topics", "topics_count", most=MAX_TOPICS)
+    topics = _association_topics(raw.get("topics"), prefix, problems)
     return {
         "id": slug,
         "name": name,
@@ -69,6 +57,35 @@ def canonical_association(raw: Any, path: str, problems: Problems) -> dict[str, 
         "topics": [" ".join(t.split())[:60] for t in topics],
         "fictitious": raw.get("fictitious", False) is True,
     }
+
+
+def _association_slug(slug: Any, prefix: str, problems: Problems) -> str:
+    """The association's id when it is a slug, "?" (reported) otherwise."""
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        problems.add(f"{prefix}id", "slug")
+        return "?"
+    return slug
+
+
+def _association_name(raw_name: Any, prefix: str, problems: Problems) -> str:
+    """The association's name with its spaces tidied; an empty or overlong one is reported."""
+    name = " ".join(str(raw_name or "").split())
+    if not name:
+        problems.add(f"{prefix}name", "association_name")
+    elif len(name) > MAX_TEXT:
+        problems.add(f"{prefix}name", "too_long", most=MAX_TEXT)
+    return name
+
+
+def _association_topics(raw_topics: Any, prefix: str, problems: Problems) -> list[str]:
+    """The topics as written: a list of non-blank texts (none when it is not one), at most MAX_TOPICS."""
+    topics = raw_topics or []
+    if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
+        problems.add(f"{prefix}topics", "topics_shape")
+        topics = []
+    if len(topics) > MAX_TOPICS:
+        problems.add(f"{prefix}topics", "topics_count", most=MAX_TOPICS)
+    return topics
 
 
 def read_associations(path: Path, shown: str, problems: list[Problem]) -> list[dict[str, Any]]:

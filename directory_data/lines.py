@@ -67,16 +67,8 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         if key not in LINE_KEYS:
             problems.add(str(key), "unknown_setting")
     slug = _slug(raw.get("id"), problems)
-    country = raw.get("country")
-    if country not in ("FR", "BE"):
-        problems.add("country", "country")
-        country = "FR"
-    elif country not in safety_countries():
-        problems.add("country", "country_without_safety", value=country, choices=", ".join(sorted(safety_countries())))
-    languages = raw.get("languages") or ["fr"]
-    if not isinstance(languages, list):
-        problems.add("languages", "languages_list")
-        languages = ["fr"]
+    country = _country(raw.get("country"), problems)
+    languages = _languages(raw.get("languages"), problems)
     doc: dict[str, Any] = {
         "id": slug,
         "name": check_required_text(raw, "name", problems),
@@ -177,6 +169,25 @@ def check_menu(value: Any, problems: Problems) -> dict[str, Any] | None:
     }
 
 
+def _country(country: Any, problems: Problems) -> str:
+    """The line's country, FR or BE (FR when it is neither); one without safety numbers is reported."""
+    if country not in ("FR", "BE"):
+        problems.add("country", "country")
+        return "FR"
+    if country not in safety_countries():
+        problems.add("country", "country_without_safety", value=country, choices=", ".join(sorted(safety_countries())))
+    return country
+
+
+def _languages(languages: Any, problems: Problems) -> list:
+    """The languages the line offers as written, French alone when absent or not a list."""
+    languages = languages or ["fr"]
+    if not isinstance(languages, list):
+        problems.add("languages", "languages_list")
+        return ["fr"]
+    return languages
+
+
 def check_overflow(value: Any, country: str, problems: Problems) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not value:
         problems.add("overflow", "no_rule")
@@ -194,6 +205,19 @@ def check_overflow(value: Any, country: str, problems: Problems) -> list[dict[st
 
 
 def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, Any] | None:
+    """One overflow rule made canonical: its single action, its conditions and that action's settings."""
+    action = _single_action(raw, path, problems)
+    if action is None:
+        return None
+    _check_misplaced_settings(raw, action, path, problems)
+    rule: dict[str, Any] = {"when": _conditions(raw.get("when", []), path, problems), "action": action}
+    check_action = _ACTION_CHECKS.get(action, _check_flag_action)
+    check_action(rule, raw, country, path, problems)
+    return rule
+
+
+def _single_action(raw: dict, path: str, problems: Problems) -> str | None:
+    """The rule's one action key, after reporting unknown keys; None when there is not exactly one."""
     actions = [key for key in raw if key in ACTIONS]
     unknown = [key for key in raw if key not in ACTIONS and key not in ("when", "timeout", "label")]
     for key in unknown:
@@ -201,53 +225,96 @@ def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, A
     if len(actions) != 1:
         problems.add(path, "rule_actions", choices=", ".join(ACTIONS))
         return None
-    action = actions[0]
+    return actions[0]
+
+
+def _check_misplaced_settings(raw: dict, action: str, path: str, problems: Problems) -> None:
+    """Report a timeout or label that the rule's action would ignore."""
     # Silently ignoring these would let someone believe a message or a queue gives up after N seconds.
     if "timeout" in raw and action not in ("forward", "handoff") and not (
             action == "association" and raw.get("association") == "handoff"):
         problems.add(f"{path}.timeout", "timeout_without_ring")
     if "label" in raw and action != "forward":
         problems.add(f"{path}.label", "label_without_forward")
-    when = raw.get("when", [])
+
+
+def _conditions(when: Any, path: str, problems: Problems) -> list[str]:
+    """The rule's valid `when` conditions, spaces removed; a single string counts as a list of one."""
     when = [when] if isinstance(when, str) else when
     if not isinstance(when, list):
         problems.add(f"{path}.when", "when_shape")
         when = []
     conditions = [c for i, c in enumerate(when) if _condition_ok(c, f"{path}.when[{i}]", problems)]
-    rule: dict[str, Any] = {"when": [str(c).replace(" ", "") for c in conditions], "action": action}
+    return [str(c).replace(" ", "") for c in conditions]
+
+
+def _ring_timeout(raw: dict, default: int, path: str, problems: Problems) -> int:
+    """How long a ringing action rings before the next rule, within 5–120 seconds."""
+    return check_int(raw.get("timeout", default), f"{path}.timeout", problems, 5, 120)
+
+
+def _check_forward(rule: dict, raw: dict, country: str, path: str, problems: Problems) -> None:
+    """`forward: <number or line>`: its target, ring timeout and the label callers hear."""
+    rule["target"] = check_target(raw["forward"], country, f"{path}.forward", problems)
+    rule["timeout"] = _ring_timeout(raw, 20, path, problems)
+    if raw.get("label"):
+        rule["label"] = check_localized(raw["label"], f"{path}.label", problems)
+    elif rule["target"] and rule["target"].startswith("+"):
+        # Callers hear "Nous vous mettons en relation avec <label>": a number needs words, with their article.
+        problems.add(f"{path}.label", "forward_label")
+
+
+def _check_handoff(rule: dict, raw: dict, country: str, path: str, problems: Problems) -> None:
+    """`handoff: department`: the only target there is, and its ring timeout."""
+    if raw["handoff"] != "department":
+        problems.add(f"{path}.handoff", "handoff_target")
+    rule["target"] = "department"
+    rule["timeout"] = _ring_timeout(raw, 25, path, problems)
+
+
+def _check_queue(rule: dict, raw: dict, country: str, path: str, problems: Problems) -> None:
+    """`queue: true` or `queue: <pool>`: the pool's name must be a slug."""
+    argument = raw["queue"]
+    if argument is not True and not (isinstance(argument, str) and SLUG.match(argument)):
+        problems.add(f"{path}.queue", "pool_name")
+    rule["target"] = argument if isinstance(argument, str) else None
+
+
+def _check_association(rule: dict, raw: dict, country: str, path: str, problems: Problems) -> None:
+    """`association: read|handoff`: read out or ring the nearest local association."""
+    # The nearest local association (directory_data/associations.yaml), once the département is known.
+    argument = raw["association"]
+    if argument not in ("read", "handoff"):
+        problems.add(f"{path}.association", "association_mode")
+    rule["target"] = argument if argument in ("read", "handoff") else "read"
+    if rule["target"] == "handoff":
+        rule["timeout"] = _ring_timeout(raw, 25, path, problems)
+
+
+def _check_message(rule: dict, raw: dict, country: str, path: str, problems: Problems) -> None:
+    """`message: <prompt name>` or a localized text to speak."""
+    argument = raw["message"]
+    if isinstance(argument, str) and argument.isidentifier():
+        rule["prompt"] = argument
+    else:
+        rule["text"] = check_localized(argument, f"{path}.message", problems, required=True)
+
+
+def _check_flag_action(rule: dict, raw: dict, country: str, path: str, problems: Problems) -> None:
+    """Actions without a setting are written `<action>: true` (`end: politely` too)."""
+    action = rule["action"]
     argument = raw[action]
-    if action == "forward":
-        rule["target"] = check_target(argument, country, f"{path}.forward", problems)
-        rule["timeout"] = check_int(raw.get("timeout", 20), f"{path}.timeout", problems, 5, 120)
-        if raw.get("label"):
-            rule["label"] = check_localized(raw["label"], f"{path}.label", problems)
-        elif rule["target"] and rule["target"].startswith("+"):
-            # Callers hear "Nous vous mettons en relation avec <label>": a number needs words, with their article.
-            problems.add(f"{path}.label", "forward_label")
-    elif action == "handoff":
-        if argument != "department":
-            problems.add(f"{path}.handoff", "handoff_target")
-        rule["target"] = "department"
-        rule["timeout"] = check_int(raw.get("timeout", 25), f"{path}.timeout", problems, 5, 120)
-    elif action == "queue":
-        if argument is not True and not (isinstance(argument, str) and SLUG.match(argument)):
-            problems.add(f"{path}.queue", "pool_name")
-        rule["target"] = argument if isinstance(argument, str) else None
-    elif action == "association":
-        # The nearest local association (directory_data/associations.yaml), once the département is known.
-        if argument not in ("read", "handoff"):
-            problems.add(f"{path}.association", "association_mode")
-        rule["target"] = argument if argument in ("read", "handoff") else "read"
-        if rule["target"] == "handoff":
-            rule["timeout"] = check_int(raw.get("timeout", 25), f"{path}.timeout", problems, 5, 120)
-    elif action == "message":
-        if isinstance(argument, str) and argument.isidentifier():
-            rule["prompt"] = argument
-        else:
-            rule["text"] = check_localized(argument, f"{path}.message", problems, required=True)
-    elif argument is not True and not (action == "end" and argument == "politely"):
+    if argument is not True and not (action == "end" and argument == "politely"):
         problems.add(f"{path}.{action}", "write_true")
-    return rule
+
+
+_ACTION_CHECKS = {
+    "forward": _check_forward,
+    "handoff": _check_handoff,
+    "queue": _check_queue,
+    "association": _check_association,
+    "message": _check_message,
+}
 
 
 def _condition_ok(condition: Any, path: str, problems: Problems) -> bool:

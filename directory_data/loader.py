@@ -125,8 +125,6 @@ def validate_documents(
     """Checks across documents: unique ids and numbers, known départements, working chains, no loops.
 
     Lines whose file is in ``broken`` are only checked for clashes: their chain cannot be built yet."""
-    problems: list[Problem] = []
-    departments = load_departments()
 
     def source(doc: dict[str, Any]) -> str:
         return doc.get("source_file") or f"{doc['id']}.yaml"
@@ -134,6 +132,25 @@ def validate_documents(
     def where(doc: dict[str, Any]) -> str:
         return f"{lines_dir}/{source(doc)}"
 
+    problems = _line_clashes(lines, where) + _centre_clashes(centres, centres_file)
+    networks = {doc["network"] for doc in centres}
+    buildable = [doc for doc in lines if source(doc) not in broken]
+    built = []
+    for doc in buildable:
+        line = build_line(doc)
+        problems.extend(_line_problems(doc, line, networks, centres_complete, where(doc)))
+        built.append(line)
+    if centres_complete:
+        problems.extend(_unapproved_forwards(lines, centres, where))
+    by_slug = {doc["id"]: doc for doc in buildable}
+    for problem in forwarding_loops(built):
+        problems.append(Problem(where(by_slug[problem.line]), problem.key_path(), problem.code, **problem.values))
+    return problems
+
+
+def _line_clashes(lines: list[dict[str, Any]], where) -> list[Problem]:
+    """Two lines with the same id, or one number answered by two lines."""
+    problems = []
     seen_lines: dict[str, str] = {}
     owners: dict[str, str] = {}
     for doc in lines:
@@ -144,7 +161,13 @@ def validate_documents(
             if number in owners and owners[number] != doc["id"]:
                 problems.append(Problem(where(doc), f"numbers[{index}]", "number_taken", value=number, owner=owners[number]))
             owners[number] = doc["id"]
+    return problems
 
+
+def _centre_clashes(centres: list[dict[str, Any]], centres_file: str) -> list[Problem]:
+    """Two centres with the same id, unknown départements, a département served twice in one network."""
+    departments = load_departments()
+    problems = []
     served: dict[tuple[str, str], str] = {}
     seen_centres: set[str] = set()
     for index, doc in enumerate(centres):
@@ -160,27 +183,20 @@ def validate_documents(
                 problems.append(Problem(centres_file, f"{path}.departments[{d_index}]", "department_served", value=code,
                                         owner=served[key]))
             served[key] = doc["id"]
+    return problems
 
-    networks = {doc["network"] for doc in centres}
-    built = []
-    for doc in lines:
-        if source(doc) in broken:
-            continue
-        hands_off = any(rule["action"] == "handoff" for rule in doc["overflow"])
-        if hands_off and centres_complete and (doc.get("handoff_network") or doc["id"]) not in networks:
-            problems.append(Problem(where(doc), "handoff_network", "no_centre", value=doc.get("handoff_network") or doc["id"]))
-        for window in (doc.get("callback") or {}).get("windows") or ():
-            if not window_meets_hours(window, doc["hours"]):  # a caller choosing it would never be called back
-                problems.append(Problem(where(doc), "callback.windows", "callback_window", value=window_words(window)))
-        line = build_line(doc)
-        built.append(line)
-        for problem in chain_problems(line):
-            problems.append(Problem(where(doc), problem.key_path(), problem.code, **problem.values))
-    if centres_complete:
-        problems.extend(_unapproved_forwards(lines, centres, where))
-    by_slug = {doc["id"]: doc for doc in lines if source(doc) not in broken}
-    for problem in forwarding_loops(built):
-        problems.append(Problem(where(by_slug[problem.line]), problem.key_path(), problem.code, **problem.values))
+
+def _line_problems(doc: dict[str, Any], line, networks: set[str], centres_complete: bool, file: str) -> list[Problem]:
+    """One buildable line: a hand-off with no centre, callback windows outside hours, a chain that cannot work."""
+    problems = []
+    hands_off = any(rule["action"] == "handoff" for rule in doc["overflow"])
+    if hands_off and centres_complete and (doc.get("handoff_network") or doc["id"]) not in networks:
+        problems.append(Problem(file, "handoff_network", "no_centre", value=doc.get("handoff_network") or doc["id"]))
+    for window in (doc.get("callback") or {}).get("windows") or ():
+        if not window_meets_hours(window, doc["hours"]):  # a caller choosing it would never be called back
+            problems.append(Problem(file, "callback.windows", "callback_window", value=window_words(window)))
+    for problem in chain_problems(line):
+        problems.append(Problem(file, problem.key_path(), problem.code, **problem.values))
     return problems
 
 

@@ -155,87 +155,142 @@ def _undo(scenario: Scenario) -> None:
 
 def scenarios(line: Line, language: str, centres=None) -> list[Scenario]:
     """Every path worth hearing on ``line``, derived from its own settings (and the centres it hands off to)."""
-    tz = ZoneInfo(line.schedule.timezone)
-    day = lambda offset, hh, mm=0: datetime.combine(REFERENCE_MONDAY + timedelta(days=offset), time(hh, mm), tz)  # noqa: E731
-    open_at = _first_open(line, [day(1, h, m) for h in range(6, 23) for m in (0, 30)]) or day(1, 10)
-    offset_open = lambda offset: open_at + timedelta(days=offset - 1)  # noqa: E731
-    menu = _menu_answer(line)
-    found: list[Scenario] = []
+    week = _Week(line)
+    _open_scenarios(week)
+    _closed_scenarios(week)
+    if line.handoff_network:
+        _handoff_scenarios(week)
+    if _has(line, ActionKind.ASSOCIATION):
+        _association_scenarios(week)
+    if _has(line, ActionKind.CALLBACK):
+        _callback_scenarios(week, centres)
+    if line.menu is not None:
+        _menu_scenarios(week)
+    week.add("Appelant signalé par un coordinateur", "Caller flagged by a coordinator", week.open_at,
+             caller=FLAGGED_CALLER, setup="flag")
+    return week.found
 
-    def add(fr: str, en: str, at: datetime, presses: tuple[str, ...] = (), **settings) -> None:
-        found.append(Scenario({"fr": fr, "en": en}, at, menu + presses, **settings))
 
-    add("Ouvert, un écoutant libre répond", "Open, a free listener answers", open_at, staffing="available",
-        queue_result="bridged")
-    add("Ouvert, aucun écoutant connecté", "Open, no listener logged in", open_at)
-    queue = line.queue
+class _Week:
+    """The reference week of one line, and the scenarios gathered in it so far, in the order they are heard."""
+
+    def __init__(self, line: Line) -> None:
+        self.line = line
+        self.tz = ZoneInfo(line.schedule.timezone)
+        self.open_at = _first_open(line, [self.day(1, h, m) for h in range(6, 23) for m in (0, 30)]) or self.day(1, 10)
+        self.night = self.day(1, 23, 30)
+        self.menu = _menu_answer(line)
+        self.found: list[Scenario] = []
+
+    def day(self, offset: int, hh: int, mm: int = 0) -> datetime:
+        """``hh:mm`` local time, ``offset`` days after the reference Monday."""
+        return datetime.combine(REFERENCE_MONDAY + timedelta(days=offset), time(hh, mm), self.tz)
+
+    def open_on(self, offset: int) -> datetime:
+        """The Tuesday's open moment, moved to ``offset`` days after the reference Monday."""
+        return self.open_at + timedelta(days=offset - 1)
+
+    def add(self, fr: str, en: str, at: datetime, presses: tuple[str, ...] = (), **settings) -> None:
+        """A scenario of a caller who first goes through the menu, then presses ``presses``."""
+        self.found.append(Scenario({"fr": fr, "en": en}, at, self.menu + presses, **settings))
+
+
+def _open_scenarios(week: _Week) -> None:
+    """While the line is open: answered, nobody there, the queue's waits, each forward failing in each way."""
+    line, open_at = week.line, week.open_at
+    week.add("Ouvert, un écoutant libre répond", "Open, a free listener answers", open_at, staffing="available",
+             queue_result="bridged")
+    week.add("Ouvert, aucun écoutant connecté", "Open, no listener logged in", open_at)
     if _has(line, ActionKind.QUEUE):
-        every = queue.announce_every
-        add("Ouvert, tous les écoutants en ligne : l'appelant attend puis est pris",
-            "Open, every listener busy: the caller waits, then is answered", open_at, staffing="busy",
-            waits=(0, every, 2 * every), queue_result="bridged")
-        add(f"Ouvert, attente au-delà de {queue.max_wait} s : l'appel passe à la suite",
-            f"Open, waiting past {queue.max_wait} s: the call moves on", open_at, staffing="busy",
-            waits=(0, queue.max_wait + 1))
-        add("Ouvert, l'appelant raccroche pendant l'attente", "Open, the caller hangs up while waiting", open_at,
-            staffing="busy", queue_result="hangup")
+        _queue_scenarios(week)
     forwards = _forwards(line)
     for index, (number, words) in enumerate(forwards):
         earlier = {n: "no-answer" for n, _ in forwards[:index]}  # a later forward is dialled when these fail
         for outcome, fr, en in (("busy", "occupé", "busy"), ("no-answer", "pas de réponse", "no answer"),
                                 ("failed", "échec de l'appel", "the call fails")):
-            add(f"Ouvert, transfert vers {words['fr']} : {fr}", f"Open, forward to {words['en']}: {en}", open_at,
-                outcomes={**earlier, number: outcome})
-    add("Ouvert, aucun transfert ne répond", "Open, no forward answers", open_at, default_outcome="no-answer")
-    night = day(1, 23, 30)
-    for at, fr, en in ((night, "Nuit", "Night"), (day(5, 11), "Samedi", "Saturday"), (day(6, 15), "Dimanche", "Sunday")):
-        add(fr, en, at)
-    holiday = _next_holiday(line, tz)
+            week.add(f"Ouvert, transfert vers {words['fr']} : {fr}", f"Open, forward to {words['en']}: {en}", open_at,
+                     outcomes={**earlier, number: outcome})
+    week.add("Ouvert, aucun transfert ne répond", "Open, no forward answers", open_at, default_outcome="no-answer")
+
+
+def _queue_scenarios(week: _Week) -> None:
+    """Every listener busy: the caller waits and is answered, waits too long, or hangs up."""
+    queue, open_at = week.line.queue, week.open_at
+    every = queue.announce_every
+    week.add("Ouvert, tous les écoutants en ligne : l'appelant attend puis est pris",
+             "Open, every listener busy: the caller waits, then is answered", open_at, staffing="busy",
+             waits=(0, every, 2 * every), queue_result="bridged")
+    week.add(f"Ouvert, attente au-delà de {queue.max_wait} s : l'appel passe à la suite",
+             f"Open, waiting past {queue.max_wait} s: the call moves on", open_at, staffing="busy",
+             waits=(0, queue.max_wait + 1))
+    week.add("Ouvert, l'appelant raccroche pendant l'attente", "Open, the caller hangs up while waiting", open_at,
+             staffing="busy", queue_result="hangup")
+
+
+def _closed_scenarios(week: _Week) -> None:
+    """Night, weekend, the next public holiday, a dated closure, a coordinator's decision, closed-time forwards."""
+    for at, fr, en in ((week.night, "Nuit", "Night"), (week.day(5, 11), "Samedi", "Saturday"),
+                       (week.day(6, 15), "Dimanche", "Sunday")):
+        week.add(fr, en, at)
+    holiday = _next_holiday(week.line, week.tz)
     if holiday is not None:
-        add(f"Jour férié : {holiday[1]}", f"Public holiday: {holiday[1]}", datetime.combine(holiday[0], open_at.timetz()))
-    add("Fermeture exceptionnelle datée", "Dated closure", offset_open(2), setup="closure")
-    add("Fermé par un coordinateur", "Closed by a coordinator", offset_open(3), setup="override")
-    for number, words in _forwards(line, closed=True):
-        add(f"Fermé, transfert vers {words['fr']} : occupé", f"Closed, forward to {words['en']}: busy", night,
-            outcomes={number: "busy"})
-    if line.handoff_network:
-        for code, fr, en in (("94300#", "code postal de métropole (94)", "mainland postal code (94)"),
-                             ("20000#", "code postal de Corse-du-Sud (2A)", "Corse-du-Sud postal code (2A)"),
-                             ("97400#", "code postal de La Réunion (974)", "La Réunion postal code (974)"),
-                             ("01000#", "département sans centre (01)", "département without a centre (01)"),
-                             ("123#", "code postal invalide", "invalid postal code"), ("#", "sans code postal", "no postal code")):
-            add(f"Ouvert, {fr}", f"Open, {en}", open_at, (code,))
-        add("Ouvert, centre du 94 fermé, d'autres ouverts", "Open, the 94 centre closed, others open", day(1, 17, 15),
-            ("94300#",))
-        add("Ouvert, tous les centres fermés : le code postal n'est pas demandé",
-            "Open, every centre closed: no postal code asked", day(5, 10))
-        add("Ouvert, le centre du 94 ne répond pas", "Open, the 94 centre does not answer", open_at, ("94300#",),
-            default_outcome="no-answer")
-    if _has(line, ActionKind.ASSOCIATION):
-        for code, fr, en in (("94300#", "94", "94"), ("20000#", "2A", "2A"), ("97400#", "974", "974"), ("#", "aucun", "none")):
-            add(f"Fermé, association locale, code postal {fr}", f"Closed, local association, postal code {en}",
-                night, (code,))
-    if _has(line, ActionKind.CALLBACK):
-        # The postal code is asked only while a centre of the network is open (routing.chain).
-        network = line.handoff_network or line.slug
-        lead = ("#",) if line.handoff_network and network_has_open_centre(centres or {}, network, night) else ()
-        add("Fermé, rappel proposé et accepté", "Closed, callback offered and accepted", night,
-            lead + ("1", "1", "1", "2"), caller=CALLBACK_CALLER)
-        add("Fermé, rappel proposé, numéro masqué : l'appelant le tape", "Closed, callback, withheld number typed",
-            night, lead + ("1", TYPED_NUMBER, "1", "1", "2"))
-        add("Fermé, rappel refusé", "Closed, callback refused", night, lead + ("2",))
-        add("Fermé, rappel sans réponse", "Closed, callback offer not answered", night, lead + (NO_KEY, NO_KEY))
-    if line.menu is not None:
-        found.append(Scenario({"fr": "Menu : touche invalide", "en": "Menu: invalid key"}, open_at, ("5", "5", "5")))
-        found.append(Scenario({"fr": "Menu : aucune touche", "en": "Menu: no key"}, open_at, (NO_KEY, NO_KEY, NO_KEY)))
-        for option in line.menu.options:
-            found.append(Scenario({"fr": f"Menu : touche {option.digit}", "en": f"Menu: key {option.digit}"},
-                                  open_at, (option.digit,), staffing="available", queue_result="bridged"))
-        if line.quick_exit_key:
-            found.append(Scenario({"fr": "Sortie rapide", "en": "Quick exit"}, open_at, (line.quick_exit_key,)))
-    add("Appelant signalé par un coordinateur", "Caller flagged by a coordinator", open_at, caller=FLAGGED_CALLER,
-        setup="flag")
-    return found
+        week.add(f"Jour férié : {holiday[1]}", f"Public holiday: {holiday[1]}",
+                 datetime.combine(holiday[0], week.open_at.timetz()))
+    week.add("Fermeture exceptionnelle datée", "Dated closure", week.open_on(2), setup="closure")
+    week.add("Fermé par un coordinateur", "Closed by a coordinator", week.open_on(3), setup="override")
+    for number, words in _forwards(week.line, closed=True):
+        week.add(f"Fermé, transfert vers {words['fr']} : occupé", f"Closed, forward to {words['en']}: busy",
+                 week.night, outcomes={number: "busy"})
+
+
+def _handoff_scenarios(week: _Week) -> None:
+    """The hand-off to a département's centre: postal codes of each kind, centres closed or not answering."""
+    open_at = week.open_at
+    for code, fr, en in (("94300#", "code postal de métropole (94)", "mainland postal code (94)"),
+                         ("20000#", "code postal de Corse-du-Sud (2A)", "Corse-du-Sud postal code (2A)"),
+                         ("97400#", "code postal de La Réunion (974)", "La Réunion postal code (974)"),
+                         ("01000#", "département sans centre (01)", "département without a centre (01)"),
+                         ("123#", "code postal invalide", "invalid postal code"), ("#", "sans code postal", "no postal code")):
+        week.add(f"Ouvert, {fr}", f"Open, {en}", open_at, (code,))
+    week.add("Ouvert, centre du 94 fermé, d'autres ouverts", "Open, the 94 centre closed, others open",
+             week.day(1, 17, 15), ("94300#",))
+    week.add("Ouvert, tous les centres fermés : le code postal n'est pas demandé",
+             "Open, every centre closed: no postal code asked", week.day(5, 10))
+    week.add("Ouvert, le centre du 94 ne répond pas", "Open, the 94 centre does not answer", open_at, ("94300#",),
+             default_outcome="no-answer")
+
+
+def _association_scenarios(week: _Week) -> None:
+    """The nearest local association, read out at night for postal codes of each kind."""
+    for code, fr, en in (("94300#", "94", "94"), ("20000#", "2A", "2A"), ("97400#", "974", "974"), ("#", "aucun", "none")):
+        week.add(f"Fermé, association locale, code postal {fr}", f"Closed, local association, postal code {en}",
+                 week.night, (code,))
+
+
+def _callback_scenarios(week: _Week, centres) -> None:
+    """The callback offer at night: accepted, with a withheld number typed, refused, not answered."""
+    line, night = week.line, week.night
+    # The postal code is asked only while a centre of the network is open (routing.chain).
+    network = line.handoff_network or line.slug
+    lead = ("#",) if line.handoff_network and network_has_open_centre(centres or {}, network, night) else ()
+    week.add("Fermé, rappel proposé et accepté", "Closed, callback offered and accepted", night,
+             lead + ("1", "1", "1", "2"), caller=CALLBACK_CALLER)
+    week.add("Fermé, rappel proposé, numéro masqué : l'appelant le tape", "Closed, callback, withheld number typed",
+             night, lead + ("1", TYPED_NUMBER, "1", "1", "2"))
+    week.add("Fermé, rappel refusé", "Closed, callback refused", night, lead + ("2",))
+    week.add("Fermé, rappel sans réponse", "Closed, callback offer not answered", night, lead + (NO_KEY, NO_KEY))
+
+
+def _menu_scenarios(week: _Week) -> None:
+    """The menu itself (pressed from its start): wrong keys, silence, each option, the quick exit."""
+    menu, open_at, found = week.line.menu, week.open_at, week.found
+    found.append(Scenario({"fr": "Menu : touche invalide", "en": "Menu: invalid key"}, open_at, ("5", "5", "5")))
+    found.append(Scenario({"fr": "Menu : aucune touche", "en": "Menu: no key"}, open_at, (NO_KEY, NO_KEY, NO_KEY)))
+    for option in menu.options:
+        found.append(Scenario({"fr": f"Menu : touche {option.digit}", "en": f"Menu: key {option.digit}"},
+                              open_at, (option.digit,), staffing="available", queue_result="bridged"))
+    if week.line.quick_exit_key:
+        found.append(Scenario({"fr": "Sortie rapide", "en": "Quick exit"}, open_at, (week.line.quick_exit_key,)))
 
 
 def _first_open(line: Line, moments: list[datetime]) -> datetime | None:

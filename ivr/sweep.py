@@ -61,68 +61,34 @@ def sweep(app: Flask) -> SweepReport:
     return report
 
 
+@dataclass
+class _Pass:
+    """What one pass knows and has decided: the report, and the calls to hang up or redirect once committed."""
+
+    now: object
+    snapshot: object
+    after_outage: bool
+    report: SweepReport = field(default_factory=SweepReport)
+    to_hang_up: list[str | None] = field(default_factory=list)
+    to_redirect: list[tuple[str, str]] = field(default_factory=list)
+
+    def queue_of(self, pool: str):
+        """The queue settings of the line serving ``pool`` (the defaults when no line serves it any more)."""
+        line = self.snapshot.line_for_pool(pool)
+        return line.queue if line else _defaults()
+
+
 def _sweep(app: Flask, after_outage: bool) -> SweepReport:
     """Repair in three steps, so no transaction is ever held open while Twilio is asked anything:
     local repairs (committed), questions to Twilio (no session), then what the answers call for."""
-    report = SweepReport()
     dispatcher = app.extensions["dispatcher"]
-    to_hang_up: list[str | None] = []
-    to_redirect: list[tuple[str, str]] = []
     with app.app_context():
         now = app.config["CLOCK"]()
         with database.session() as session:
-            snapshot = directory.get(session, now)
-            report.wrapups_ended = len(end_wrapups(session, now))
-            report.shift_changes = len(apply_shifts(session, now))
-            for offer in offers.expired_offers(session, now):
-                line = snapshot.line_for_pool(offer.pool)
-                # Missed only if the phone rang: an offer never dialled (Twilio slow to answer the dispatcher,
-                # a dispatch thread cut short) is no fault of the listener's.
-                offers.release_offer(session, offer, now, line.queue if line else _defaults(),
-                                     missed=offer.call_sid is not None, why="offer expired with no news from Twilio")
-                to_hang_up.append(offer.call_sid)
-                report.offers_expired += 1
-            for attempt in expired_attempts(session, now):
-                line = snapshot.line_for_pool(_request_pool(session, attempt))
-                release_attempt(session, attempt, now, line.queue if line else _defaults(), missed=True,
-                                why="callback offer expired with no news from Twilio")
-                to_hang_up.append(attempt.listener_call_sid)
-                report.offers_expired += 1
-            for listener in offers.orphaned_listeners(session):
-                set_status(session, listener, ListenerStatus.AVAILABLE, now, "no call under way (repaired)")
-                report.listeners_freed += 1
-            for caller in offers.stranded_callers(session):
-                caller.status, caller.offered_to = "waiting", None  # offered, but no phone rings for them
-            if after_outage:
-                old_conversations = [(o.id, o.call_sid) for o in offers.open_conversations(session, now)]
-            else:
-                old_conversations = [(o.id, o.call_sid) for o in offers.open_conversations(
-                    session, now - RECHECK_CONVERSATION_EVERY) if _due_for_a_check(now - o.created_at,
-                                                                                   RECHECK_CONVERSATION_EVERY)]
-            suspects = []
-            for caller in offers.waiting_callers(session):
-                line = snapshot.line_for_pool(caller.pool)
-                if line is None:
-                    continue
-                if offers.waited(caller, now) >= line.queue.max_wait + MAX_WAIT_GRACE.total_seconds() \
-                        and not offers.being_bridged(session, caller):
-                    # Their wait document should have ended the wait at the limit and was not fetched in time
-                    # (Twilio slow, a sound longer than planned): moved on through the REST API instead.
-                    caller.status = "left_max_wait"
-                    offers.record_event(session, caller, caller.pool, now, caller.status, None,
-                                        offers.waited(caller, now), "moved on by the sweep")
-                    _, ringing = offers.caller_left(session, caller.call_sid, "leave", now, line.queue)
-                    to_hang_up.extend(offer.call_sid for offer in ringing)
-                    to_redirect.append((caller.call_sid, f"/voice/route?{caller.resume_query}"))
-                    report.callers_moved_on += 1
-                elif after_outage or offers.not_heard_from(caller, now, line.queue):
-                    suspects.append((caller.call_sid, caller.pool))
-                elif pool_state(session, caller.pool, now).logged_in == 0:
-                    caller.status = "moved_on"
-                    offers.record_event(session, caller, caller.pool, now, "moved_on", None,
-                                        offers.waited(caller, now), "nobody logged in any more")
-                    to_redirect.append((caller.call_sid, f"/voice/route?{caller.resume_query}"))
-                    report.callers_moved_on += 1
+            state = _Pass(now, directory.get(session, now), after_outage)
+            _repair_locally(session, state)
+            old_conversations = _conversations_to_check(session, now, after_outage)
+            suspects = _check_waiting_callers(session, state)
             session.commit()
 
         ended_conversations = [oid for oid, sid in old_conversations if dispatcher.call_has_ended(sid)]
@@ -130,29 +96,112 @@ def _sweep(app: Flask, after_outage: bool) -> SweepReport:
 
         if ended_conversations or lost_callers:
             with database.session() as session:
-                for offer_id in ended_conversations:
-                    offer = session.get(offers.Offer, offer_id)
-                    line = snapshot.line_for_pool(offer.pool)
-                    offers.locked(session, offers.QueuedCaller, offer.queued_caller_id)
-                    offers.listener_leg_ended(session, offers.locked(session, offers.Offer, offer_id), now,
-                                              line.queue if line else _defaults(), "completed", None)
-                    report.conversations_closed += 1
-                for call_sid, pool in lost_callers:
-                    line = snapshot.line_for_pool(pool)
-                    _, ringing = offers.caller_left(session, call_sid, "hangup", now, line.queue if line else _defaults())
-                    to_hang_up.extend(offer.call_sid for offer in ringing)  # no phone rings on for them
-                    report.callers_lost += 1
+                _close_ended_calls(session, state, ended_conversations, lost_callers)
                 session.commit()
         with database.session() as session:
             pools = offers.pools_with_waiting_callers(session)
+    _tell_twilio(dispatcher, state, pools)
+    return state.report
+
+
+def _repair_locally(session, state: _Pass) -> None:
+    """Wrap-ups and shifts that are over, offers nobody answered, listeners and callers left in a wrong state."""
+    now, report = state.now, state.report
+    report.wrapups_ended = len(end_wrapups(session, now))
+    report.shift_changes = len(apply_shifts(session, now))
+    for offer in offers.expired_offers(session, now):
+        # Missed only if the phone rang: an offer never dialled (Twilio slow to answer the dispatcher,
+        # a dispatch thread cut short) is no fault of the listener's.
+        offers.release_offer(session, offer, now, state.queue_of(offer.pool),
+                             missed=offer.call_sid is not None, why="offer expired with no news from Twilio")
+        state.to_hang_up.append(offer.call_sid)
+        report.offers_expired += 1
+    for attempt in expired_attempts(session, now):
+        release_attempt(session, attempt, now, state.queue_of(_request_pool(session, attempt)), missed=True,
+                        why="callback offer expired with no news from Twilio")
+        state.to_hang_up.append(attempt.listener_call_sid)
+        report.offers_expired += 1
+    for listener in offers.orphaned_listeners(session):
+        set_status(session, listener, ListenerStatus.AVAILABLE, now, "no call under way (repaired)")
+        report.listeners_freed += 1
+    for caller in offers.stranded_callers(session):
+        caller.status, caller.offered_to = "waiting", None  # offered, but no phone rings for them
+
+
+def _conversations_to_check(session, now, after_outage: bool) -> list[tuple[int, str]]:
+    """The open conversations to ask Twilio about: all of them after an outage, else those due for a check."""
+    if after_outage:
+        return [(o.id, o.call_sid) for o in offers.open_conversations(session, now)]
+    return [(o.id, o.call_sid) for o in offers.open_conversations(session, now - RECHECK_CONVERSATION_EVERY)
+            if _due_for_a_check(now - o.created_at, RECHECK_CONVERSATION_EVERY)]
+
+
+def _check_waiting_callers(session, state: _Pass) -> list[tuple[str, str]]:
+    """Move on callers past their longest wait or left with nobody logged in; return those to ask Twilio about."""
+    suspects = []
+    for caller in offers.waiting_callers(session):
+        line = state.snapshot.line_for_pool(caller.pool)
+        if line is None:
+            continue
+        if offers.waited(caller, state.now) >= line.queue.max_wait + MAX_WAIT_GRACE.total_seconds() \
+                and not offers.being_bridged(session, caller):
+            _move_on_past_max_wait(session, state, caller, line.queue)
+        elif state.after_outage or offers.not_heard_from(caller, state.now, line.queue):
+            suspects.append((caller.call_sid, caller.pool))
+        elif pool_state(session, caller.pool, state.now).logged_in == 0:
+            _move_on_nobody_logged_in(session, state, caller)
+    return suspects
+
+
+def _move_on_past_max_wait(session, state: _Pass, caller, queue) -> None:
+    """The caller has waited past the line's longest wait: they leave the queue and go on along the chain."""
+    # Their wait document should have ended the wait at the limit and was not fetched in time
+    # (Twilio slow, a sound longer than planned): moved on through the REST API instead.
+    now = state.now
+    caller.status = "left_max_wait"
+    offers.record_event(session, caller, caller.pool, now, caller.status, None,
+                        offers.waited(caller, now), "moved on by the sweep")
+    _, ringing = offers.caller_left(session, caller.call_sid, "leave", now, queue)
+    state.to_hang_up.extend(offer.call_sid for offer in ringing)
+    state.to_redirect.append((caller.call_sid, f"/voice/route?{caller.resume_query}"))
+    state.report.callers_moved_on += 1
+
+
+def _move_on_nobody_logged_in(session, state: _Pass, caller) -> None:
+    """Nobody is left to answer this pool: the caller goes on along the line's chain."""
+    now = state.now
+    caller.status = "moved_on"
+    offers.record_event(session, caller, caller.pool, now, "moved_on", None,
+                        offers.waited(caller, now), "nobody logged in any more")
+    state.to_redirect.append((caller.call_sid, f"/voice/route?{caller.resume_query}"))
+    state.report.callers_moved_on += 1
+
+
+def _close_ended_calls(session, state: _Pass, ended_conversations: list[int],
+                       lost_callers: list[tuple[str, str]]) -> None:
+    """What Twilio said has ended: conversations closed (their listener freed), waiting callers gone."""
+    for offer_id in ended_conversations:
+        offer = session.get(offers.Offer, offer_id)
+        queue = state.queue_of(offer.pool)
+        offers.locked(session, offers.QueuedCaller, offer.queued_caller_id)
+        offers.listener_leg_ended(session, offers.locked(session, offers.Offer, offer_id), state.now,
+                                  queue, "completed", None)
+        state.report.conversations_closed += 1
+    for call_sid, pool in lost_callers:
+        _, ringing = offers.caller_left(session, call_sid, "hangup", state.now, state.queue_of(pool))
+        state.to_hang_up.extend(offer.call_sid for offer in ringing)  # no phone rings on for them
+        state.report.callers_lost += 1
+
+
+def _tell_twilio(dispatcher, state: _Pass, pools: list[str]) -> None:
+    """Once every transaction is over: redirect the callers moved on, hang up stale legs, dispatch the pools."""
     base = dispatcher.public_url()
-    for call_sid, path in to_redirect:
+    for call_sid, path in state.to_redirect:
         dispatcher.redirect(call_sid, base + path)
-    dispatcher.hang_up(to_hang_up)
+    dispatcher.hang_up(state.to_hang_up)
     for pool in pools:
         dispatcher.dispatch(pool)
-        report.pools_dispatched.append(pool)
-    return report
+        state.report.pools_dispatched.append(pool)
 
 
 def _due_for_a_check(age: timedelta, every: timedelta) -> bool:

@@ -97,10 +97,9 @@ def listener_wrapup(session, now, offer, caller, listener, line, after):
     response = VoiceResponse()
     call_line = _call_line(session, now, caller, line)
     language = _language(listener, call_line)
-    plays = request.args.get("p", "")
-    plays = int(plays) if plays.isascii() and plays.isdigit() and len(plays) < 3 else MAX_PLAYS
+    plays = _plays_so_far()
     key = field("Digits")[:1]
-    call = session.get(Call, caller.call_id) if caller is not None and caller.call_id is not None else None
+    call = _call_of(session, caller)
     if call is None or offer.status != "ended" or (offer.call_sid and field("CallSid") != offer.call_sid):
         say(response, prompts.render("listener_caller_gone", language, call_line.country), language, call_line)
         response.hangup()
@@ -124,3 +123,14 @@ def listener_wrapup(session, now, offer, caller, listener, line, after):
     say(response, prompts.render("wrapup_next", language, call_line.country, seconds=seconds), language, call_line)
     response.hangup()
     return response
+
+
+def _plays_so_far() -> int:
+    """How many times the list was played, from the URL (as many as allowed when it is not a small number)."""
+    plays = request.args.get("p", "")
+    return int(plays) if plays.isascii() and plays.isdigit() and len(plays) < 3 else MAX_PLAYS
+
+
+def _call_of(session, caller) -> Call | None:
+    """The call the listener just answered, if the queue still knows it."""
+    return session.get(Call, caller.call_id) if caller is not None and caller.call_id is not None else None

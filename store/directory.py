@@ -72,29 +72,13 @@ def load_documents(session: Session, files: DirectoryFiles, prune: bool = False,
     centre_writes, gone_centres = _sort_out("centre", centres, files.centres, _centre_unchanged, prune, report)
     if not prune:
         _refuse_clashes_with_kept(files, gone_lines, gone_centres)
-    before = {("line", row.slug): row_text("line", row) for row, _ in line_writes if row is not None}
-    before.update({("centre", row.slug): row_text("centre", row) for row, _ in centre_writes if row is not None})
-    # Free every number and département that may move before writing any: a line written early in the
-    # load may take over a number that a line written later (or a pruned one) gives up.
-    for row, _ in line_writes:
-        if row is not None:
-            row.numbers.clear()
-    for row, _ in centre_writes:
-        if row is not None:
-            row.departments.clear()
+    before = _texts_before(line_writes, centre_writes)
+    _free_what_may_move(line_writes, centre_writes)
     for row in (gone_lines + gone_centres) if prune else ():
         session.delete(row)
     session.flush()
-    for row, doc in line_writes:
-        if row is None:
-            row = LineRow(slug=doc["id"], schedule=ScheduleRow(timezone=doc["timezone"]))
-            session.add(row)
-        _write_line(session, row, doc)
-    for row, doc in centre_writes:
-        if row is None:
-            row = CentreRow(slug=doc["id"], schedule=ScheduleRow(timezone=doc["timezone"]))
-            session.add(row)
-        _write_centre(session, row, doc)
+    _write_rows(session, LineRow, line_writes, _write_line)
+    _write_rows(session, CentreRow, centre_writes, _write_centre)
     load_associations(session, files.associations, prune, report)
     load_service_numbers(session, files.service_numbers, prune, report)
     if report.created or report.updated or report.removed:
@@ -103,6 +87,33 @@ def load_documents(session: Session, files: DirectoryFiles, prune: bool = False,
     _note_versions(session, line_writes, centre_writes, gone_lines + gone_centres if prune else [], before,
                    lines, centres, change, now)
     return report
+
+
+def _texts_before(line_writes: list, centre_writes: list) -> dict[tuple[str, str], str]:
+    """The text of each existing line and centre about to be rewritten, for its version history."""
+    before = {("line", row.slug): row_text("line", row) for row, _ in line_writes if row is not None}
+    before.update({("centre", row.slug): row_text("centre", row) for row, _ in centre_writes if row is not None})
+    return before
+
+
+def _free_what_may_move(line_writes: list, centre_writes: list) -> None:
+    """Free every number and département that may move before writing any: a line written early in the
+    load may take over a number that a line written later (or a pruned one) gives up."""
+    for row, _ in line_writes:
+        if row is not None:
+            row.numbers.clear()
+    for row, _ in centre_writes:
+        if row is not None:
+            row.departments.clear()
+
+
+def _write_rows(session: Session, model: type[LineRow] | type[CentreRow], writes: list, write) -> None:
+    """Write each document onto its row, making the row (and its schedule) for a new one."""
+    for row, doc in writes:
+        if row is None:
+            row = model(slug=doc["id"], schedule=ScheduleRow(timezone=doc["timezone"]))
+            session.add(row)
+        write(session, row, doc)
 
 
 def _kind(row: LineRow | CentreRow) -> str:

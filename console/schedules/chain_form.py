@@ -115,40 +115,70 @@ def _read_rule(values, index: int) -> RuleForm:
 
 def raw_chain(form: ChainForm) -> list[dict[str, Any]] | None:
     """The chain as its file would say it; None when a field is not even a value the file could hold."""
-    rules = []
-    for rule in form.rules:
-        when = ([rule.state] if rule.state else []) + sorted(rule.flags)
-        for name, typed in sorted(rule.thresholds.items()):
-            if typed.isdigit():
-                when.append(f"{name}>={int(typed)}")
-            else:
-                rule.errors["conditions"] = t("chain.threshold_invalid")
-        raw: dict[str, Any] = {}
-        if when:
-            raw["when"] = when[0] if len(when) == 1 else when
-        if rule.action == "queue":
-            raw["queue"] = rule.target or True
-        elif rule.action == "forward":
-            raw["forward"] = rule.target
-            if not rule.target:
-                rule.errors["target"] = t("chain.target_missing")
-        elif rule.action == "handoff":
-            raw["handoff"] = "department"
-        elif rule.action == "message":
-            raw["message"] = {"fr": rule.message, "en": rule.message_en} if rule.message_en else rule.message
-            if not rule.message:
-                rule.errors["message"] = t("chain.message_missing")
-        else:
-            raw[rule.action] = True
-        if rule.action in TIMED and rule.timeout:
-            if rule.timeout.isdigit():
-                raw["timeout"] = int(rule.timeout)
-            else:
-                rule.errors["timeout"] = t("chain.timeout_invalid")
-        if rule.action == "forward" and rule.label:
-            raw["label"] = {"fr": rule.label, "en": rule.label_en} if rule.label_en else rule.label
-        rules.append(raw)
+    rules = [_raw_rule(rule) for rule in form.rules]
     return None if any(rule.errors for rule in form.rules) else rules
+
+
+def _raw_rule(rule: RuleForm) -> dict[str, Any]:
+    """One rule of the form as its file would say it; fields the file could not hold go to ``rule.errors``."""
+    raw: dict[str, Any] = {}
+    when = _raw_conditions(rule)
+    if when:
+        raw["when"] = when[0] if len(when) == 1 else when
+    _RAW_ACTIONS.get(rule.action, _raw_flag_action)(rule, raw)
+    if rule.action in TIMED and rule.timeout:
+        if rule.timeout.isdigit():
+            raw["timeout"] = int(rule.timeout)
+        else:
+            rule.errors["timeout"] = t("chain.timeout_invalid")
+    if rule.action == "forward" and rule.label:
+        raw["label"] = _localized(rule.label, rule.label_en)
+    return raw
+
+
+def _raw_conditions(rule: RuleForm) -> list[str]:
+    """The state, then the flags, then the thresholds (`name>=N`); a threshold that is not a number is an error."""
+    when = ([rule.state] if rule.state else []) + sorted(rule.flags)
+    for name, typed in sorted(rule.thresholds.items()):
+        if typed.isdigit():
+            when.append(f"{name}>={int(typed)}")
+        else:
+            rule.errors["conditions"] = t("chain.threshold_invalid")
+    return when
+
+
+def _localized(french: str, english: str) -> str | dict[str, str]:
+    """A text as the file writes it: plain French, or both languages when there is an English one."""
+    return {"fr": french, "en": english} if english else french
+
+
+def _raw_queue(rule: RuleForm, raw: dict[str, Any]) -> None:
+    raw["queue"] = rule.target or True
+
+
+def _raw_forward(rule: RuleForm, raw: dict[str, Any]) -> None:
+    raw["forward"] = rule.target
+    if not rule.target:
+        rule.errors["target"] = t("chain.target_missing")
+
+
+def _raw_handoff(rule: RuleForm, raw: dict[str, Any]) -> None:
+    raw["handoff"] = "department"
+
+
+def _raw_message(rule: RuleForm, raw: dict[str, Any]) -> None:
+    raw["message"] = _localized(rule.message, rule.message_en)
+    if not rule.message:
+        rule.errors["message"] = t("chain.message_missing")
+
+
+def _raw_flag_action(rule: RuleForm, raw: dict[str, Any]) -> None:
+    """Actions without a setting are written `<action>: true`."""
+    raw[rule.action] = True
+
+
+# How each action kind writes its own key (and reports its missing field).
+_RAW_ACTIONS = {"queue": _raw_queue, "forward": _raw_forward, "handoff": _raw_handoff, "message": _raw_message}
 
 
 def place_chain_problems(form: ChainForm, problems: list[Problem]) -> None:
