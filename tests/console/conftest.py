@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.support.live_server import served
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No sandbox: tests run as root in containers; the rest keeps chromium from calling home (no network here).
@@ -37,13 +37,8 @@ def browser(chromium):
 @pytest.fixture
 def live_server(app):
     """The test app (shipped directory, settable clock) behind werkzeug's real HTTP server, in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="console-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with served(app, "console-live-server") as base:
+        yield base
 
 
 @pytest.fixture

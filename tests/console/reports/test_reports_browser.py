@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from tests.support.console import ADMIN_EMAIL, ADMIN_PASSWORD, make_account, sign_in_page
+from tests.support.live_server import served
 
 REPORT = "/console/reports/lines/ecoute-violences-conjugales?from=2026-11-02&to=2026-11-29"
 CHARTS = ("Appels par jour de la semaine et par heure", "Niveau de service par heure d'arrivée en file",
@@ -34,13 +33,8 @@ COLOURED_PIXELS = """(img) => {
 
 @pytest.fixture
 def report_server(evc_month):  # noqa: F811
-    server = make_server("127.0.0.1", 0, evc_month, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="reports-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with served(evc_month, "reports-live-server") as base:
+        yield base
 
 
 def test_the_report_shows_drawn_charts_beside_their_tables_and_downloads_csv(evc_month, report_server, page,  # noqa: F811

@@ -4,12 +4,10 @@ a coordinator adds a listener and is refused another line's board."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from console.accounts.records import create_account
 from routing.queueing import ListenerStatus
@@ -19,6 +17,7 @@ from store.models import Listener
 from tests.conftest import SignedTwilio, at_brussels
 from tests.support.calls import Caller
 from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, make_account, sign_in_page
+from tests.support.live_server import served
 
 EVC = "ecoute-violences-conjugales"
 POLL_WAIT = 20_000  # ms: the board polls every 5 s, and the machine is shared
@@ -37,13 +36,8 @@ def add_listener(app, name, phone, status, pool) -> int:
 def calling_server(live_app, clock):
     """The app that queues callers and dials listeners (through the loopback Twilio server), served over HTTP."""
     clock.now = at_brussels(2026, 11, 24, 10, 0)
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-board-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with served(live_app, "live-board-server") as base:
+        yield base
 
 
 def test_the_live_board_shows_a_caller_arrive_and_leave_without_reloading(live_app, calling_server, page,
