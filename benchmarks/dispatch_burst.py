@@ -78,7 +78,7 @@ for entry in (str(ROOT), str(BENCH)):
         sys.path.insert(0, entry)
 
 DEFAULT_URL = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
-MEASURED_CODE = ("store/dispatch.py", "store/listeners.py", "store/callbacks.py", "store/models.py", "store/db.py",
+MEASURED_CODE = ("store/dispatch.py", "store/listeners.py", "store/callbacks.py", "store/models", "store/db.py",
                  "store/migrations", "routing/queueing.py")
 LOOPBACK_NAMES = {"localhost", "ip6-localhost", "ip6-loopback"}
 
