@@ -207,7 +207,8 @@ def _tell_twilio(dispatcher, state: _Pass, pools: list[str]) -> None:
     for call_sid, path in state.to_redirect:
         dispatcher.redirect(call_sid, base + path)
     dispatcher.hang_up(state.to_hang_up)
-    call_control.bring_back_held_callers(state.now)  # the hold's time limit, whoever forgot to resume
+    with dispatcher.app.app_context():
+        call_control.bring_back_held_callers(state.now)  # the hold's time limit, whoever forgot to resume
     for pool in pools:
         dispatcher.dispatch(pool)
         state.report.pools_dispatched.append(pool)
