@@ -126,9 +126,11 @@ def listener_after(session, now, offer, caller, listener, line, after):
     """The listener's <Dial><Conference> ended: * pressed (the menu), the call over (wrap-up), or their line gone."""
     conversation = _conversation_of(session, offer)
     if conversation is not None and conversation.status in conversations.LIVE:
-        if field("CallStatus") in CALL_ENDED:
+        if field("CallStatus") in CALL_ENDED:  # their line dropped: the talk is counted, then the caller requeued
+            response = call_over(session, now, offer, caller, listener, line, after)
             after.extend(listener_dropped(session, conversation, now))
-        elif _caller_still_there(conversation):
+            return response
+        if _caller_still_there(conversation):
             if conversation.status == "live":
                 return keypad.open_menu(session, now, conversation, offer, line, after)
             return listener_join(conversation, offer, line)  # * before the caller was in: wait for them again
@@ -192,11 +194,11 @@ def listener_status(session, now, offer, caller, listener, line, after):
     status = field("CallStatus")
     if status in CALL_ENDED:
         conversation = _conversation_of(session, offer)
-        if conversation is not None and conversation.status in conversations.LIVE:
-            after.extend(listener_dropped(session, conversation, now))
         duration = field("CallDuration")
         offers.listener_leg_ended(session, offer, now, line.queue, status,
                                   int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None)
+        if conversation is not None and conversation.status in conversations.LIVE:
+            after.extend(listener_dropped(session, conversation, now))
         wrapup.leg_over(session, now, offer, caller, listener, line)
         app = current_app._get_current_object()
         after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))

@@ -146,6 +146,14 @@ def bridge(tw, caller: Caller, dial_document, leg: "ListenerLeg") -> ET.Element:
     return joined
 
 
+def caller_hangs_up(tw, rest, caller: Caller):
+    """The caller hangs up during the conversation: they leave the conference (which ends with them: the caller is
+    its anchor), its status callbacks are delivered, then the caller's own status callback."""
+    rest.hang_up(caller.sid)
+    deliver(tw, rest)
+    return tw.post("/voice/status", caller.params(CallStatus="completed"))
+
+
 def deliver(tw, rest) -> list:
     """Post the conference status callbacks Twilio has due, signed, in the order they happened."""
     answers = []
