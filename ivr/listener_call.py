@@ -9,11 +9,11 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import keypad, prompts, wrapup
-from ivr.conference import listener_dropped, listener_join
+from ivr.conference import listener_dropped, listener_join, move_caller_in
 from ivr.listener_leg import leg_spoken_to, not_taken, whisper
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
-from ivr.twiml import field, never_fail, public, row_id, say, twiml
+from ivr.twiml import field, never_fail, row_id, say, twiml
 from store import conference as conversations
 from store import dispatch as offers
 from store.calls import CALL_ENDED
@@ -101,10 +101,9 @@ def listener_accept(session, now, offer, caller, listener, line, after):
     for other in others:
         offers.release_offer(session, other, now, line.queue, missed=False, why="another listener took the call")
     conversation = conversations.start_conversation(session, offer, caller, now)
-    dispatcher = current_app.extensions["dispatcher"]
-    caller_url, caller_sid = public(f"/voice/conference/caller?cv={conversation.id}"), caller.call_sid
+    dispatcher, conversation_id = current_app.extensions["dispatcher"], conversation.id
     after.append(lambda: dispatcher.hang_up([o.call_sid for o in others]))
-    after.append(lambda: dispatcher.redirect(caller_sid, caller_url))
+    after.append(lambda: move_caller_in(conversation_id))
     return listener_join(conversation, offer, line)
 
 
