@@ -31,7 +31,18 @@ def _conversation_from_url(session, lock: bool = True) -> Conversation | None:
     conversation_id = row_id(request.args.get("cv"))
     if conversation_id is None:
         return None
-    return records.locked_conversation(session, conversation_id) if lock else session.get(Conversation, conversation_id)
+    return locked_in_order(session, conversation_id) if lock else session.get(Conversation, conversation_id)
+
+
+def locked_in_order(session, conversation_id: int) -> Conversation | None:
+    """The conversation under its row lock, taken after the caller's and the offer's: one lock order everywhere
+    (caller, offer, listener, then conversation), as the listener's webhooks take them."""
+    found = session.get(Conversation, conversation_id)
+    if found is None:
+        return None
+    offers.locked(session, QueuedCaller, found.queued_caller_id)
+    offers.locked(session, Offer, found.offer_id)
+    return records.locked_conversation(session, conversation_id)
 
 
 def _line(session, conversation: Conversation | None, now: datetime):
@@ -69,7 +80,7 @@ def move_caller_in(conversation_id: int) -> None:
     if not dispatcher.call_has_ended(conversation.caller_sid):
         return
     with database.session() as session:
-        conversation = records.locked_conversation(session, conversation_id)
+        conversation = locked_in_order(session, conversation_id)
         if conversation is None or conversation.status != "connecting":
             return
         records.close(session, conversation, current_app.config["CLOCK"](), "ended", "caller")
@@ -152,7 +163,7 @@ def conference_join(turn) -> VoiceResponse | None:
     conversation = records.live_conversation_for_caller(turn.session, turn.call.sid)
     if conversation is None:
         return None
-    conversation = records.locked_conversation(turn.session, conversation.id)
+    conversation = locked_in_order(turn.session, conversation.id)
     tasks: list = []
     document = join_document(turn.session, conversation, turn.call.sid, turn.now, tasks)
     turn.after_commit.extend(tasks)
