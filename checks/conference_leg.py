@@ -47,6 +47,8 @@ class InConference:
         interruptions propagate, after the leg has left)."""
         rooms, world = self.em.conferences, self.em.world
         conference = conference or rooms.by_name(name, create=True)
+        if self.name == "caller" and not self.conference_steps and self.outcome.hangup_at is None:
+            self.conference_steps = [(TALK_SECONDS, "hangup")]  # a caller talks a minute, then hangs up
         participant = self._participant(conference, attrs, via_api)
         rooms.set_callback(conference, attrs.get("statusCallback"), attrs.get("statusCallbackMethod") or "POST",
                            attrs.get("statusCallbackEvent") or "")
@@ -103,23 +105,40 @@ class InConference:
         return self._dial_done(dial, url, joined)
 
     def _dial_done(self, dial: ET.Element, url: str, since: float, extra: dict[str, str] | None = None):
-        self._event("dial-result", "completed")
+        self._event("dial-result", (extra or {}).get("DialCallStatus", "completed"))
         if not dial.get("action"):
             return None
         target = urllib.parse.urljoin(url, dial.get("action"))
         params = {"DialCallStatus": "completed", "DialCallDuration": str(int(self.t - since)), **(extra or {})}
         return self.fetch(target, params, dial.get("method", "POST")), target
 
+    def after_talk(self, queue_action=lambda: None) -> None:
+        """The caller hung up after talking: its webhooks and the other legs' in the order the outcome chooses
+        (Twilio guarantees none): "dial-action" lets the legs freed at this instant run first."""
+        for name in self.outcome.after_talk:
+            if name == "queue-action":
+                queue_action()
+            elif name == "caller-status":
+                self.send_status_callback()
+            else:
+                self.em.world.sleep(self, 0.0)
+
     # --- queues ---------------------------------------------------------------------------------------------------
 
     def dial_queue(self, dial: ET.Element, noun: ET.Element, url: str):
         """``<Dial><Queue>`` on a listener's leg: the first caller waiting in that queue is bridged."""
         name, world = (noun.text or "").strip(), self.em.world
-        waiting = self.em.queues.get(name) or []
-        if not waiting:
-            self._event("dial-result", "queue empty")
-            return self._dial_done(dial, url, self.t) if dial.get("action") else None
-        caller = waiting[0]
+        if name not in self.em.queues:  # Twilio: "If the queue does not exist, Dial will post an error status"
+            self._event("dial-result", "failed: no such queue")
+            return self._dial_done(dial, url, self.t, {"DialCallStatus": "failed"}) if dial.get("action") else None
+        waited = 0.0
+        while not self.em.queues[name] and waited < float(dial.get("timeout", "30") or 30):
+            self._hear(1.0, "silence", f"waiting for a caller in {name}")  # "Dial will wait until the next
+            waited += 1.0                                                  # person joins the queue"
+        if not self.em.queues[name]:
+            self._event("dial-result", "no-answer: the queue stayed empty")
+            return self._dial_done(dial, url, self.t, {"DialCallStatus": "no-answer"}) if dial.get("action") else None
+        caller = self.em.queues[name][0]
         room = Conference(new_sid("CF"), f"bridge {name}", hidden=True, created=world.now)
         self.em.conferences.all.append(room)
         queue_url = urllib.parse.urljoin(url, noun.get("url")) if noun.get("url") else ""
@@ -145,17 +164,14 @@ class InConference:
                     self.sound(verb)
                 elif verb.tag != "Redirect":
                     self.record.problems.append(f"<{verb.tag}> in a <Queue url> document")
-        if not self.conference_steps and self.outcome.hangup_at is None:
-            self.conference_steps = [(TALK_SECONDS, "hangup")]
         params = {"QueueResult": "bridged", "QueueSid": queue_sid, "QueueTime": str(int(waited))}
         try:
             self.join_conference(details["room"].friendly_name, {"endConferenceOnExit": TRUE},
                                  conference=details["room"])
         except CallEnded:
             self.status = "completed"
-            if enqueue.get("action"):
-                self.fetch(urllib.parse.urljoin(enqueue_url, enqueue.get("action")), params,
-                           enqueue.get("method", "POST"))
+            self.after_talk(lambda: enqueue.get("action") and self.fetch(
+                urllib.parse.urljoin(enqueue_url, enqueue.get("action")), params, enqueue.get("method", "POST")))
             raise CallEnded("caller hung up after talking with a listener") from None
         if not enqueue.get("action"):
             return None

@@ -208,6 +208,8 @@ class _Call(SoundAndKeys, DialAndQueue, InConference, InWorld):
             self.record.ended_by = "end of document"
         except CallEnded as ended:
             self.record.ended_by = ended.reason
+            if self.em.world is not None and ended.reason == "caller hung up":
+                self.after_talk()  # from a conference: no queue action, the other legs' turn as chosen
         self._event("hangup", self.record.ended_by)
         self.record.seconds = self.t
         self.status = "completed"

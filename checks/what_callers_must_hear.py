@@ -286,7 +286,7 @@ def check_max_wait(scenario: Scenario, record: CallRecord) -> list[str]:
     announcement cadence (issue 12, item 7), and the chain goes on."""
     limit = (_line_file(scenario.line).get("queue") or {}).get("max_wait")
     enqueued = next((e.at for e in record.events if e.kind == "enqueue"), None)
-    if not limit or enqueued is None or any(e.kind == "bridged" for e in record.events):
+    if not limit or enqueued is None or any(e.kind in ("bridged", "conference") for e in record.events):
         return []
     left = next((e for e in record.events if e.kind == "queue-end"), None)
     if left is None or left.detail != "leave":
@@ -311,7 +311,7 @@ def check_listener_side(scenario: Scenario, record: CallRecord) -> list[str]:
                 for text in record.listener for what in _french_slips(text)]
     if not scenario.answered:
         return findings
-    if not any(e.kind == "bridged" for e in record.events):
+    if not any(e.kind in ("bridged", "conference") for e in record.events):
         return findings + ["a listener was free and answered, but the caller was never put through"]
     gone = [text for text in record.listener if re.search(r"n'est plus en ligne|no longer on the line", text, re.I)]
     if gone:
