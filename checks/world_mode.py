@@ -29,10 +29,12 @@ class Party:
 
 
 class WorldMode:
-    def __init__(self, emulator, rest, phonebook: dict[str, Party] | None = None) -> None:
+    def __init__(self, emulator, rest, phonebook: dict[str, Party] | None = None,
+                 default_party: Party | None = None) -> None:
         self.em = emulator
         self.rest = rest
         self.phonebook = phonebook or {}
+        self.default_party = default_party  # whoever answers a number not in the phonebook
         self.world = World(emulator.advance)
         self.conferences = Conferences(self.world, self.notify, new_sid)
         self.legs: dict = {}  # call SID -> leg, every leg placed or received
@@ -49,7 +51,7 @@ class WorldMode:
         from checks.twilio_emulator import _Call
 
         to, caller = str(form.get("To", "")), str(form.get("From", ""))
-        party = self.phonebook.get(to) or Party(to)
+        party = self.phonebook.get(to) or self.default_party or Party(to)
         leg = _Call(self.em, to, caller, party.outcome, "FR", direction="outbound-api", name=party.name)
         leg.sid = leg.base["CallSid"] = new_sid("CA")
         leg.base.pop("Caller", None)

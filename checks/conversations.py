@@ -1,0 +1,72 @@
+"""The conversation situations of issue 14, played through world mode: who answers, what each presses and when.
+
+Every situation is a call to France Victimes (116 006) on a Tuesday afternoon (open, a listener free) that the
+listener takes; what follows is the listener's keypad (``*`` then the spoken menu), a listener's phone that drops,
+a third party who answers or not. The keys are given by the menu's words, as a listener would press them, so a
+menu that reorders its options is still answered sensibly. What must be heard is written here from the issue,
+not from the engine's prompts' keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checks.call_record import Outcome
+from checks.world_mode import Party
+
+LINE = "france-victimes"
+AT = (2026, 11, 24, 14, 0)  # a Tuesday, 14:00 in Paris: open
+LISTENER_A, LISTENER_B = "+33612000001", "+33612000011"
+TAKE = r"prendre l'appel|take the call"
+CLASSIFY = r"classer|classify"
+MENU = r"L'appelant est en attente avec de la musique|The caller is on hold with music"
+TRANSFER_MENU = r"^Transfert\.|^Transfer\."
+TRANSFER_PROGRESS = r"^Transfert vers|^Transfer to"
+
+
+def listener(name: str = "listener", ring: float = 15.0, steps=(), **answers: list[str]) -> Party:
+    """A listener who takes the call (1), classifies it (1) afterwards, and answers ``answers`` (pattern -> keys,
+    in the order asked) in between; ``steps``: (seconds after joining the conference, key or "hangup")."""
+    keyed = {TAKE: ["1"] * 4}
+    keyed.update({pattern: list(keys) for pattern, keys in answers.items()})
+    keyed[CLASSIFY] = ["1"] * 4
+    return Party(name, ring=ring, outcome=Outcome(answers=keyed, in_conference=list(steps)))
+
+
+@dataclass
+class Situation:
+    label: str
+    phonebook: dict[str, Party]
+    hangup_at: float  # when the caller hangs up, seconds into the call
+    default_party: Party = field(default_factory=lambda: Party("third party", ring=8.0))
+    # (seconds into the call, helpline command args): what a coordinator does meanwhile (a listener logs in…)
+    commands: list[tuple[float, tuple[str, ...]]] = field(default_factory=list)
+    available: tuple[str, ...] = (LISTENER_A,)
+    expect_said: tuple[str, ...] = ()  # what the caller must hear said (regular expressions)
+    expect_parties: tuple[str, ...] = ("listener",)  # who the caller must hear at some point
+    listener_expect_said: tuple[str, ...] = ()  # what the (first) listener must hear
+    listener_ends_call: bool = False  # the listener ends the call: the engine may say goodbye and hang up
+
+
+SITUATIONS = [
+    Situation("a bridged call in a conference: they talk, the caller hangs up",
+              {LISTENER_A: listener()}, hangup_at=150.0),
+    Situation("the listener holds the caller from the keypad (* 1), then takes them back (* 1)",
+              {LISTENER_A: listener(steps=[(30.0, "*"), (40.0, "*")], **{MENU: ["1", "1"]})}, hangup_at=220.0,
+              expect_said=(r"écoutant revient|listener will be back",)),
+    Situation("the listener's phone drops mid-call: the caller is offered to the next listener",
+              {LISTENER_A: listener(steps=[(30.0, "hangup")]), LISTENER_B: listener("second listener", ring=10.0)},
+              hangup_at=260.0, commands=[(60.0, ("listeners", "status", "Emulated listener B", "available"))],
+              expect_said=(r"coupée|was cut",), expect_parties=("listener", "second listener")),
+    Situation("a warm transfer the third party answers: the listener leaves the caller with them (* 4 1, * 4 1)",
+              {LISTENER_A: listener(steps=[(30.0, "*"), (25.0, "*")], **{MENU: ["4", "4"], TRANSFER_MENU: ["1"],
+                                                                        TRANSFER_PROGRESS: ["1"]})},
+              hangup_at=260.0, expect_parties=("listener", "third party"),
+              listener_expect_said=(r"Transfert effectué|Transfer done|transferred",)),
+    Situation("a warm transfer nobody answers: the caller is back with the listener, told nothing alarming",
+              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
+              hangup_at=260.0, default_party=Party("third party", answer="no-answer"),
+              listener_expect_said=(r"n'a pas répondu|did not answer|n'a pas abouti",)),
+    Situation("the listener ends the call from the keypad (* 9): the caller is told goodbye, then hangs up",
+              {LISTENER_A: listener(steps=[(40.0, "*")], **{MENU: ["9"]})}, hangup_at=400.0,
+              listener_ends_call=True, expect_said=(r"Au revoir|Goodbye",)),
+]

@@ -1,0 +1,120 @@
+"""Play issue 14's conversation situations against the engine through the independent emulator's world mode.
+
+    .venv/bin/python -m checks.hear_conversations           # a report per check; exit status 1 if any is wrong
+    .venv/bin/python -m checks.hear_conversations --show    # and what each party heard, instant by instant
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from checks.app_under_test import ACCOUNT_SID, ServedApp
+from checks.call_record import Outcome
+from checks.conversation_checks import CONVERSATION_CHECKS, Played
+from checks.conversations import LINE, LISTENER_A, LISTENER_B, SITUATIONS, Situation, AT
+from checks.scenarios import LINES
+from checks.twilio_emulator import TwilioEmulator
+from checks.twilio_rest import TwilioRest
+from checks.world_mode import WorldMode
+
+NAMES = {LISTENER_A: "Emulated listener A", LISTENER_B: "Emulated listener B"}
+CALLER = "+33698765432"
+
+
+def play_situations(situations: list[Situation] = SITUATIONS, database_url: str | None = None) -> list[tuple]:
+    """[(situation, played, findings by check)]"""
+    out = []
+    with TwilioRest(ACCOUNT_SID) as rest, ServedApp(database_url, rest.base_url) as served:
+        for number, name in NAMES.items():
+            served.cli("listeners", "add", "--name", name, "--phone", number, "--pool", LINE, "--pin", "48213")
+        for index, situation in enumerate(situations):
+            played = _play(served, rest, situation, f"+336987{index:05d}")
+            findings = {name: check(played) for name, check in CONVERSATION_CHECKS.items()}
+            findings["what the situation promises is heard"] = expectations(situation, played)
+            out.append((situation, played, findings))
+            served.clock.advance(3600)  # past any wrap-up and hold limit: the next situation starts afresh
+            for number, name in NAMES.items():
+                served.cli("listeners", "status", name, "offline")
+    return out
+
+
+def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str) -> Played:
+    for number, name in NAMES.items():
+        served.cli("listeners", "status", name, "available" if number in situation.available else "offline")
+    served.clock.set(datetime(*AT, tzinfo=ZoneInfo("Europe/Paris")))
+    emulator = TwilioEmulator(served.base_url, served.auth_token, ACCOUNT_SID, advance=served.clock.advance,
+                              rest=rest)
+    mode = WorldMode(emulator, rest, situation.phonebook, default_party=situation.default_party)
+    for at, args in situation.commands:
+        mode.world.at(at, lambda args=args: served.cli(*args))
+    try:
+        emulator.call(LINES[LINE].number, caller, Outcome(hangup_at=situation.hangup_at))
+    finally:
+        rest.world_side = None
+    problems = mode.problems + mode.world.errors
+    problems += [f"REST request not emulated (answered 404): {r}" for r in rest.take_unknown()]
+    return Played(situation.label, caller, mode.world.legs, mode.callbacks, problems,
+                  listener_numbers=frozenset(NAMES), listener_ends_call=situation.listener_ends_call)
+
+
+def expectations(situation: Situation, played: Played) -> list[str]:
+    said = [h.text for h in played.caller.record.says()]
+    findings = [f"the caller never hears « {pattern} »" for pattern in situation.expect_said
+                if not any(re.search(pattern, text) for text in said)]
+    heard = {p for h in played.caller.record.heard for p in h.parties}
+    findings += [f"the caller never hears the {name}" for name in situation.expect_parties if name not in heard]
+    first = next((leg for leg in played.legs[1:] if leg.name == "listener"), None)
+    listener_said = [h.text for h in first.record.says()] if first else []
+    findings += [f"the listener never hears « {pattern} »" for pattern in situation.listener_expect_said
+                 if not any(re.search(pattern, text) for text in listener_said)]
+    return findings
+
+
+def timeline(played: Played) -> str:
+    lines = [f"--- {played.label}"]
+    origin = played.caller.t0
+    for leg in played.legs:
+        lines.append(f"  [{leg.name}] {leg.base.get('To', '')} — ended: {leg.record.ended_by}")
+        entries = [(leg.t0 - origin + h.start, f"{h.kind:<8}{h.text[:110]} {h.seconds:.0f} s") for h in leg.record.heard]
+        entries += [(leg.t0 - origin + e.at, f"{e.kind:<8}{e.detail[:110]}") for e in leg.record.events
+                    if e.kind not in ("question",)]
+        lines += [f"    {at:7.1f}s  {text}" for at, text in sorted(entries, key=lambda item: item[0])]
+    return "\n".join(lines)
+
+
+def report(results: list[tuple]) -> tuple[str, bool]:
+    names = list(results[0][2]) if results else []
+    out, ok = [f"Independent emulator: {len(results)} conversation situations"], True
+    for name in names:
+        wrong = [(s, f[name]) for s, _, f in results if f[name]]
+        out.append(f"{'FAIL' if wrong else 'ok  '}  {name}: {len(wrong)} of {len(results)} situations wrong")
+        ok = ok and not wrong
+        for situation, findings in wrong:
+            out.append(f"    {situation.label}")
+            out.extend(f"      - {finding}" for finding in findings)
+    return "\n".join(out), ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show", action="store_true", help="print what every party heard")
+    parser.add_argument("--database-url", help="SQLAlchemy URL of an empty database (default: a temporary SQLite)")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    results = play_situations(database_url=args.database_url)
+    if args.show:
+        for _, played, _ in results:
+            print(timeline(played))
+    text, ok = report(results)
+    print(text)
+    print(f"\n{len(results)} situations in {time.monotonic() - started:.1f} s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
