@@ -45,6 +45,7 @@ class Situation:
     expect_parties: tuple[str, ...] = ("listener",)  # who the caller must hear at some point
     listener_expect_said: tuple[str, ...] = ()  # what the (first) listener must hear
     listener_ends_call: bool = False  # the listener ends the call: the engine may say goodbye and hang up
+    needs: str = ""  # the branch of issue 14 the situation needs in the engine ("transfer"), "" for the conference
 
 
 SITUATIONS = [
@@ -61,11 +62,11 @@ SITUATIONS = [
               {LISTENER_A: listener(steps=[(30.0, "*"), (25.0, "*")], **{MENU: ["4", "4"], TRANSFER_MENU: ["1"],
                                                                         TRANSFER_PROGRESS: ["1"]})},
               hangup_at=260.0, expect_parties=("listener", "third party"),
-              listener_expect_said=(r"Transfert effectué|Transfer done|transferred",)),
+              listener_expect_said=(r"Transfert effectué|Transfer done|transferred",), needs="transfer"),
     Situation("a warm transfer nobody answers: the caller is back with the listener, told nothing alarming",
               {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
               hangup_at=260.0, default_party=Party("third party", answer="no-answer"),
-              listener_expect_said=(r"n'a pas répondu|did not answer|n'a pas abouti",)),
+              listener_expect_said=(r"n'a pas répondu|did not answer|n'a pas abouti",), needs="transfer"),
     Situation("the listener ends the call from the keypad (* 9): the caller is told goodbye, then hangs up",
               {LISTENER_A: listener(steps=[(40.0, "*")], **{MENU: ["9"]})}, hangup_at=400.0,
               listener_ends_call=True, expect_said=(r"Au revoir|Goodbye",)),

@@ -103,10 +103,12 @@ def report(results: list[tuple]) -> tuple[str, bool]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print what every party heard")
+    parser.add_argument("--only", choices=["conference", "transfer"], help="only the situations this needs")
     parser.add_argument("--database-url", help="SQLAlchemy URL of an empty database (default: a temporary SQLite)")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    results = play_situations(database_url=args.database_url)
+    chosen = [s for s in SITUATIONS if not args.only or (s.needs or "conference") == args.only]
+    results = play_situations(chosen, database_url=args.database_url)
     if args.show:
         for _, played, _ in results:
             print(timeline(played))

@@ -9,6 +9,7 @@ from checks.call_record import CallRecord, Event, Heard
 from checks.conversation_checks import (Played, caller_number_forms, check_caller_never_dropped,
                                         check_caller_never_hears_a_coach, check_listener_on_one_call,
                                         check_no_caller_number_to_others, check_no_silence_once_connected)
+from checks.conversations import SITUATIONS
 from checks.hear_conversations import play_situations, report
 
 CALLER = "+33698765432"
@@ -77,5 +78,6 @@ def test_the_caller_s_number_in_any_form_sent_to_a_third_party_is_found():
 
 
 def test_every_conversation_situation_sounds_right_to_an_independent_twilio(database_url):
-    text, ok = report(play_situations(database_url=database_url))
+    # The transfer situations join this test when the transfer branch is merged (checks/README.md).
+    text, ok = report(play_situations([s for s in SITUATIONS if not s.needs], database_url=database_url))
     assert ok, "\n" + text
