@@ -45,6 +45,9 @@ class Situation:
     expect_parties: tuple[str, ...] = ("listener",)  # who the caller must hear at some point
     listener_expect_said: tuple[str, ...] = ()  # what the (first) listener must hear
     listener_ends_call: bool = False  # the listener ends the call: the engine may say goodbye and hang up
+    rest_down: tuple[float, float] | None = None  # Twilio's REST API answers 503 between these instants
+    unheard_by_caller: frozenset = frozenset({"supervisor"})  # who the caller must never hear
+    listener_back_between: tuple[float, float] | None = None  # the caller hears the listener again in this span
     needs: str = ""  # the branch of issue 14 the situation needs in the engine ("transfer"), "" for the conference
 
 
@@ -67,6 +70,15 @@ SITUATIONS = [
               {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
               hangup_at=260.0, default_party=Party("third party", answer="no-answer"),
               listener_expect_said=(r"n'a pas répondu|did not answer|n'a pas abouti",), needs="transfer"),
+    Situation("a binôme called in from the keypad (* 2) joins muted: the caller hears only the first listener",
+              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["2"]}),
+               LISTENER_B: listener("second listener", ring=10.0)},
+              hangup_at=200.0, commands=[(60.0, ("listeners", "status", "Emulated listener B", "available"))],
+              unheard_by_caller=frozenset({"supervisor", "second listener"})),
+    Situation("Twilio's REST API fails when the listener takes the caller back: the hold's time limit does it",
+              {LISTENER_A: listener(steps=[(30.0, "*"), (20.0, "*")], **{MENU: ["1", "1"]})},
+              hangup_at=340.0, rest_down=(100.0, 200.0), listener_back_between=(200.0, 290.0),
+              expect_said=(r"écoutant revient|listener will be back",)),
     Situation("the listener ends the call from the keypad (* 9): the caller is told goodbye, then hangs up",
               {LISTENER_A: listener(steps=[(40.0, "*")], **{MENU: ["9"]})}, hangup_at=400.0,
               listener_ends_call=True, expect_said=(r"Au revoir|Goodbye",)),

@@ -23,7 +23,7 @@ from checks.twilio_rest import TwilioRest
 from checks.world_mode import WorldMode
 
 NAMES = {LISTENER_A: "Emulated listener A", LISTENER_B: "Emulated listener B"}
-CALLER = "+33698765432"
+SWEEP_SECONDS = 15.0
 
 
 def play_situations(situations: list[Situation] = SITUATIONS, database_url: str | None = None) -> list[tuple]:
@@ -52,14 +52,29 @@ def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str
     mode = WorldMode(emulator, rest, situation.phonebook, default_party=situation.default_party)
     for at, args in situation.commands:
         mode.world.at(at, lambda args=args: served.cli(*args))
+    _sweep_every(mode, served, SWEEP_SECONDS)
+    if situation.rest_down:
+        start, end = situation.rest_down
+        rest.is_down = lambda: start <= mode.world.now < end
     try:
         emulator.call(LINES[LINE].number, caller, Outcome(hangup_at=situation.hangup_at))
     finally:
-        rest.world_side = None
+        rest.world_side, rest.is_down = None, lambda: False
     problems = mode.problems + mode.world.errors
     problems += [f"REST request not emulated (answered 404): {r}" for r in rest.take_unknown()]
     return Played(situation.label, caller, mode.world.legs, mode.callbacks, problems,
-                  listener_numbers=frozenset(NAMES), listener_ends_call=situation.listener_ends_call)
+                  unheard_by_caller=situation.unheard_by_caller, listener_numbers=frozenset(NAMES),
+                  listener_ends_call=situation.listener_ends_call)
+
+
+def _sweep_every(mode: WorldMode, served: ServedApp, seconds: float) -> None:
+    """The scheduler's queue sweep (README: every 15 s), for as long as a leg is live."""
+    def sweep() -> None:
+        served.cli("sweep")
+        if any(not getattr(leg, "finished", False) for leg in mode.world.legs):
+            mode.world.at(mode.world.now + seconds, sweep)
+
+    mode.world.at(seconds, sweep)
 
 
 def expectations(situation: Situation, played: Played) -> list[str]:
@@ -72,6 +87,10 @@ def expectations(situation: Situation, played: Played) -> list[str]:
     listener_said = [h.text for h in first.record.says()] if first else []
     findings += [f"the listener never hears « {pattern} »" for pattern in situation.listener_expect_said
                  if not any(re.search(pattern, text) for text in listener_said)]
+    if situation.listener_back_between:
+        low, high = situation.listener_back_between
+        if not any("listener" in h.parties and low <= h.start <= high for h in played.caller.record.heard):
+            findings.append(f"the caller is not back with the listener between {low:.0f} s and {high:.0f} s")
     return findings
 
 

@@ -28,7 +28,9 @@ class TwilioRest:
         self.statuses: dict[str, str] = {}  # call SID -> status, for lookups ("is that caller still there?")
         self.requests: list[str] = []  # "METHOD path", for the report
         self.unknown: list[str] = []
+        self.refused: list[str] = []  # requests answered 503 while down
         self.world_side = None  # checks.world_rest.WorldRest in world mode: live calls, conferences, members
+        self.is_down = lambda: False  # a fault to play: while true, every request is answered 503
 
     def __enter__(self) -> "TwilioRest":
         rest = self
@@ -86,6 +88,9 @@ class TwilioRest:
                 self.unknown.append(f"{method} {path}")
                 return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
             rest = match["rest"]
+            if self.is_down():
+                self.refused.append(f"{method} {path}")
+                return 503, {"code": 20503, "message": "Service unavailable", "status": 503}
             if self.world_side is not None:
                 self.lock.release()  # the world side takes the world's lock; statuses are set under this one
                 try:

@@ -27,6 +27,8 @@ class InWorld:
     def live(self) -> None:
         """World mode: the leg's thread, from the instant it is answered."""
         self.t0, self.answered = self.em.world.now, True
+        if getattr(self, "on_answer", None) is not None:
+            self.on_answer()
         self.run()
 
     def first_document(self):

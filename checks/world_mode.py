@@ -60,7 +60,10 @@ class WorldMode:
         leg.direct = direct
         leg.placed_form = dict(form)
         leg.answered = False
+        leg.on_answer = lambda: self._progress(leg, "answered", "in-progress")
         self.legs[leg.sid] = leg
+        self._progress(leg, "initiated", "initiated")
+        self._progress(leg, "ringing", "ringing")
         self.rest.set_status(leg.sid, "ringing")
         timeout = float(form.get("Timeout") or 60)
         if party.answer == "completed" and party.ring < timeout:
@@ -70,6 +73,17 @@ class WorldMode:
             status = party.answer if party.answer in ("busy", "failed") else "no-answer"
             self.world.at(self.world.now + after, lambda: self._not_answered(leg, status))
         return leg
+
+    def _progress(self, leg, event: str, status: str) -> None:
+        """Call progress events (``StatusCallbackEvent``: initiated ringing answered completed; by default only
+        completed), sent on their own to the call's ``StatusCallback``."""
+        wanted = leg.placed_form.get("StatusCallbackEvent") or []
+        wanted = wanted.replace(",", " ").split() if isinstance(wanted, str) else wanted
+        if event not in wanted or not leg.status_url[0]:
+            return
+        params = dict(leg.base, CallStatus=status, CallbackSource="call-progress-events",
+                      Timestamp=email.utils.formatdate(self.world.now, usegmt=True))
+        self.world.at(self.world.now, lambda: self._send(leg.status_url[0], params, leg.status_url[1]))
 
     def _not_answered(self, leg, status: str) -> None:
         if self.rest.statuses.get(leg.sid) == "canceled":
