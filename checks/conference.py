@@ -195,26 +195,36 @@ def _what_heard(me: Participant, started: bool, state: dict[str, Participant]) -
 
 
 def _with_announcements(conference: Conference, call_sid: str, heard: list[Heard]) -> list[Heard]:
-    """An announcement (announceUrl) is heard over silence: it fills the silence it falls in."""
+    """An announcement (announceUrl) is heard over whatever the participant hears then (it is what they notice):
+    kept only while the participant is in the conference."""
     for at, target, music in conference.announcements:
         if target not in ("", call_sid):
             continue
         for piece_at, seconds, kind, text in spread(music, at, at + music.seconds):
             heard = _overlay(heard, Heard(piece_at, seconds, kind, text))
-    return heard
+    merged: list[Heard] = []
+    for h in heard:  # one sentence cut by a change under it is still one sentence heard
+        last = merged[-1] if merged else None
+        if last and h.kind == "say" and (last.kind, last.text) == ("say", h.text) \
+                and abs(last.start + last.seconds - h.start) < 1e-6:
+            merged[-1] = replace(last, seconds=last.seconds + h.seconds,
+                                 parties=tuple(sorted(set(last.parties) | set(h.parties))))
+        else:
+            merged.append(h)
+    return merged
 
 
 def _overlay(heard: list[Heard], piece: Heard) -> list[Heard]:
     out = []
     for h in heard:
         end, piece_end = h.start + h.seconds, piece.start + piece.seconds
-        if h.kind != "silence" or piece_end <= h.start or piece.start >= end:
+        if piece_end <= h.start or piece.start >= end:
             out.append(h)
             continue
         if piece.start > h.start:
             out.append(replace(h, seconds=piece.start - h.start))
-        out.append(replace(piece, start=max(piece.start, h.start), seconds=min(piece_end, end) - max(piece.start,
-                                                                                                   h.start)))
+        out.append(replace(piece, start=max(piece.start, h.start), parties=h.parties,
+                           seconds=min(piece_end, end) - max(piece.start, h.start)))
         if piece_end < end:
             out.append(replace(h, start=piece_end, seconds=end - piece_end))
     return out
