@@ -21,8 +21,10 @@ class Played:
     callbacks: list[dict[str, str]] = field(default_factory=list)  # conference status callbacks sent
     problems: list[str] = field(default_factory=list)  # the world's own: failed webhooks, REST not emulated
     unheard_by_caller: frozenset = frozenset({"supervisor"})  # names the caller must never hear
+    unheard_until: float = float("inf")  # ... until then (a supervisor who joins is heard from that instant)
     listener_numbers: frozenset = frozenset()
     listener_ends_call: bool = False  # the listener ended it (keypad 9, desk): a goodbye and <Hangup> are right
+    pages: list[tuple[str, str]] = field(default_factory=list)  # console pages a coordinator saw meanwhile
 
     @property
     def caller(self):
@@ -43,7 +45,8 @@ def check_protocol(played: Played) -> list[str]:
 def check_caller_never_hears_a_coach(played: Played) -> list[str]:
     """A supervisor who listens or whispers is heard by nobody but (whispering) the listener."""
     return [f"at {h.start:.0f} s the caller hears {', '.join(sorted(set(h.parties) & played.unheard_by_caller))}"
-            for h in played.caller.record.heard if set(h.parties) & played.unheard_by_caller][:3]
+            for h in played.caller.record.heard
+            if set(h.parties) & played.unheard_by_caller and h.start < played.unheard_until - 0.01][:3]
 
 
 def check_no_silence_once_connected(played: Played) -> list[str]:
@@ -110,7 +113,7 @@ def caller_number_forms(number: str) -> list[str]:
 
 def check_no_caller_number_to_others(played: Played) -> list[str]:
     """Nothing a listener, supervisor or third party is sent shows the caller's number: their documents, what the
-    engine had Twilio show as the calling number, the conference's name."""
+    engine had Twilio show as the calling number, the console pages a coordinator saw, the conference's name."""
     forms = caller_number_forms(played.caller_number)
     findings = []
     for leg in played.legs[1:]:
@@ -120,6 +123,10 @@ def check_no_caller_number_to_others(played: Played) -> list[str]:
             if any(form in text for form in forms):
                 findings.append(f"{leg.name}'s leg: {what} holds the caller's number")
                 break
+    for path, page in played.pages:
+        if any(form in page for form in forms):
+            findings.append(f"the console page {path} shows the caller's number")
+            break
     for callback in played.callbacks:
         if any(form in callback.get("FriendlyName", "") for form in forms):
             findings.append("the conference is named with the caller's number")
@@ -133,5 +140,5 @@ CONVERSATION_CHECKS = {
     "never over 5 s of silence for the caller once connected (music counts)": check_no_silence_once_connected,
     "the caller's call ends only when the caller hangs up": check_caller_never_dropped,
     "a listener is never on two calls": check_listener_on_one_call,
-    "no caller number in anything a listener or third party is sent": check_no_caller_number_to_others,
+    "no caller number in anything a listener, supervisor or third party is sent": check_no_caller_number_to_others,
 }

@@ -16,6 +16,7 @@ from checks.world_mode import Party
 LINE = "france-victimes"
 AT = (2026, 11, 24, 14, 0)  # a Tuesday, 14:00 in Paris: open
 LISTENER_A, LISTENER_B = "+33612000001", "+33612000011"
+SUPERVISOR, SECOND_SUPERVISOR = "+33612000091", "+33612000092"
 TAKE = r"prendre l'appel|take the call"
 CLASSIFY = r"classer|classify"
 MENU = r"L'appelant est en attente avec de la musique|The caller is on hold with music"
@@ -48,6 +49,10 @@ class Situation:
     rest_down: tuple[float, float] | None = None  # Twilio's REST API answers 503 between these instants
     unheard_by_caller: frozenset = frozenset({"supervisor"})  # who the caller must never hear
     listener_back_between: tuple[float, float] | None = None  # the caller hears the listener again in this span
+    # (seconds into the call, coordinator 0 or 1, mode listen|whisper|join, phone): supervisors at the desk
+    desk: list[tuple[float, int, str, str]] = field(default_factory=list)
+    caller_may_hear_supervisor_from: float | None = None  # after a "join"; before it, never
+    listener_expect_parties: tuple[str, ...] = ()  # who the (first) listener must hear at some point
     needs: str = ""  # the branch of issue 14 the situation needs in the engine ("transfer"), "" for the conference
 
 
@@ -79,6 +84,18 @@ SITUATIONS = [
               {LISTENER_A: listener(steps=[(30.0, "*"), (20.0, "*")], **{MENU: ["1", "1"]})},
               hangup_at=340.0, rest_down=(100.0, 200.0), listener_back_between=(200.0, 290.0),
               expect_said=(r"écoutant revient|listener will be back",)),
+    Situation("a supervisor whispers from the desk: heard by the listener only",
+              {LISTENER_A: listener(), SUPERVISOR: Party("supervisor", ring=6.0)}, hangup_at=200.0,
+              desk=[(70.0, 0, "whisper", SUPERVISOR)], listener_expect_parties=("supervisor",), needs="desk"),
+    Situation("a supervisor listens, then joins: the caller hears them only once they join",
+              {LISTENER_A: listener(), SUPERVISOR: Party("supervisor", ring=6.0)}, hangup_at=220.0,
+              desk=[(70.0, 0, "listen", SUPERVISOR), (130.0, 0, "join", SUPERVISOR)],
+              caller_may_hear_supervisor_from=130.0, expect_parties=("listener", "supervisor"), needs="desk"),
+    Situation("two supervisors press join at the same instant: one is called, the other told someone is on it",
+              {LISTENER_A: listener(), SUPERVISOR: Party("supervisor", ring=6.0),
+               SECOND_SUPERVISOR: Party("second supervisor", ring=6.0)}, hangup_at=200.0,
+              desk=[(70.0, 0, "join", SUPERVISOR), (70.0, 1, "join", SECOND_SUPERVISOR)],
+              caller_may_hear_supervisor_from=70.0, needs="desk"),
     Situation("the listener ends the call from the keypad (* 9): the caller is told goodbye, then hangs up",
               {LISTENER_A: listener(steps=[(40.0, "*")], **{MENU: ["9"]})}, hangup_at=400.0,
               listener_ends_call=True, expect_said=(r"Au revoir|Goodbye",)),

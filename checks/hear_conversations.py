@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from checks.app_under_test import ACCOUNT_SID, ServedApp
 from checks.call_record import Outcome
 from checks.conversation_checks import CONVERSATION_CHECKS, Played
-from checks.conversations import LINE, LISTENER_A, LISTENER_B, SITUATIONS, Situation, AT
+from checks.conversations import AT, LINE, LISTENER_A, LISTENER_B, SITUATIONS, Situation
+from checks.desk_actor import DeskActor
 from checks.scenarios import LINES
 from checks.twilio_emulator import TwilioEmulator
 from checks.twilio_rest import TwilioRest
@@ -24,6 +25,8 @@ from checks.world_mode import WorldMode
 
 NAMES = {LISTENER_A: "Emulated listener A", LISTENER_B: "Emulated listener B"}
 SWEEP_SECONDS = 15.0
+COORDINATORS = ("camille@example.org", "dominique@example.org")
+PASSWORD = "un mot de passe assez long pour la console 42"
 
 
 def play_situations(situations: list[Situation] = SITUATIONS, database_url: str | None = None) -> list[tuple]:
@@ -32,6 +35,10 @@ def play_situations(situations: list[Situation] = SITUATIONS, database_url: str 
     with TwilioRest(ACCOUNT_SID) as rest, ServedApp(database_url, rest.base_url) as served:
         for number, name in NAMES.items():
             served.cli("listeners", "add", "--name", name, "--phone", number, "--pool", LINE, "--pin", "48213")
+        if any(s.desk for s in situations):
+            for email in COORDINATORS:
+                served.cli("accounts", "add", "--email", email, "--name", email.split("@")[0], "--role",
+                           "coordinator", "--line", LINE, input=f"{PASSWORD}\n{PASSWORD}\n")
         for index, situation in enumerate(situations):
             played = _play(served, rest, situation, f"+336987{index:05d}")
             findings = {name: check(played) for name, check in CONVERSATION_CHECKS.items()}
@@ -53,6 +60,11 @@ def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str
     for at, args in situation.commands:
         mode.world.at(at, lambda args=args: served.cli(*args))
     _sweep_every(mode, served, SWEEP_SECONDS)
+    actors = [DeskActor(served.base_url) for _ in COORDINATORS] if situation.desk else []
+    for actor, email in zip(actors, COORDINATORS):
+        actor.sign_in(email, PASSWORD)
+    for at, who, how, phone in situation.desk:
+        mode.world.at(at, lambda who=who, how=how, phone=phone: actors[who].supervise(how, phone))
     if situation.rest_down:
         start, end = situation.rest_down
         rest.is_down = lambda: start <= mode.world.now < end
@@ -62,9 +74,12 @@ def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str
         rest.world_side, rest.is_down = None, lambda: False
     problems = mode.problems + mode.world.errors
     problems += [f"REST request not emulated (answered 404): {r}" for r in rest.take_unknown()]
+    problems += [f"desk: {problem}" for actor in actors for problem in actor.problems]
     return Played(situation.label, caller, mode.world.legs, mode.callbacks, problems,
                   unheard_by_caller=situation.unheard_by_caller, listener_numbers=frozenset(NAMES),
-                  listener_ends_call=situation.listener_ends_call)
+                  listener_ends_call=situation.listener_ends_call,
+                  unheard_until=situation.caller_may_hear_supervisor_from or float("inf"),
+                  pages=[page for actor in actors for page in actor.pages])
 
 
 def _sweep_every(mode: WorldMode, served: ServedApp, seconds: float) -> None:
@@ -87,6 +102,12 @@ def expectations(situation: Situation, played: Played) -> list[str]:
     listener_said = [h.text for h in first.record.says()] if first else []
     findings += [f"the listener never hears « {pattern} »" for pattern in situation.listener_expect_said
                  if not any(re.search(pattern, text) for text in listener_said)]
+    findings += [f"the listener never hears the {name}" for name in situation.listener_expect_parties
+                 if first is None or name not in {p for h in first.record.heard for p in h.parties}]
+    supervisors = sorted((leg.t0, leg.t0 + leg.record.seconds) for leg in played.legs[1:]
+                         if "supervisor" in leg.name and getattr(leg, "answered", False))
+    findings += [f"two supervisors on the call at once from {b[0]:.0f} s" for a, b in zip(supervisors, supervisors[1:])
+                 if b[0] < a[1] - 0.01]
     if situation.listener_back_between:
         low, high = situation.listener_back_between
         if not any("listener" in h.parties and low <= h.start <= high for h in played.caller.record.heard):
@@ -122,7 +143,7 @@ def report(results: list[tuple]) -> tuple[str, bool]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print what every party heard")
-    parser.add_argument("--only", choices=["conference", "transfer"], help="only the situations this needs")
+    parser.add_argument("--only", choices=["conference", "transfer", "desk"], help="only the situations this needs")
     parser.add_argument("--database-url", help="SQLAlchemy URL of an empty database (default: a temporary SQLite)")
     args = parser.parse_args(argv)
     started = time.monotonic()
