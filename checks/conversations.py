@@ -75,6 +75,15 @@ SITUATIONS = [
               {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
               hangup_at=260.0, default_party=Party("third party", answer="no-answer"),
               listener_expect_said=(r"n'a pas répondu|did not answer|n'a pas abouti",), needs="transfer"),
+    Situation("the listener's phone drops while talking to the third party: the caller is put through to them",
+              {LISTENER_A: listener(steps=[(30.0, "*"), (15.0, "hangup")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
+              hangup_at=260.0, expect_parties=("listener", "third party"), needs="transfer"),
+    # Freed: every leg ends (a leg left in a conference would be reported: "stayed 4 hours in a conference"), and
+    # the listener is told the call is over before the wrap-up.
+    Situation("the caller hangs up during a warm transfer: the listener and the third party are freed",
+              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
+              hangup_at=135.0, listener_expect_said=(r"raccroché|hung up|Fin de l'appel|call has ended",),
+              needs="transfer"),
     Situation("a binôme called in from the keypad (* 2) joins muted: the caller hears only the first listener",
               {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["2"]}),
                LISTENER_B: listener("second listener", ring=10.0)},
