@@ -93,26 +93,42 @@ def _sweep_every(mode: WorldMode, served: ServedApp, seconds: float) -> None:
 
 
 def expectations(situation: Situation, played: Played) -> list[str]:
+    first = next((leg for leg in played.legs[1:] if leg.name == "listener"), None)
+    return _said(situation, played, first) + _parties(situation, played, first) + _supervisors(played) + \
+        _back_with_listener(situation, played)
+
+
+def _said(situation: Situation, played: Played, first) -> list[str]:
     said = [h.text for h in played.caller.record.says()]
     findings = [f"the caller never hears « {pattern} »" for pattern in situation.expect_said
                 if not any(re.search(pattern, text) for text in said)]
-    heard = {p for h in played.caller.record.heard for p in h.parties}
-    findings += [f"the caller never hears the {name}" for name in situation.expect_parties if name not in heard]
-    first = next((leg for leg in played.legs[1:] if leg.name == "listener"), None)
     listener_said = [h.text for h in first.record.says()] if first else []
-    findings += [f"the listener never hears « {pattern} »" for pattern in situation.listener_expect_said
-                 if not any(re.search(pattern, text) for text in listener_said)]
-    findings += [f"the listener never hears the {name}" for name in situation.listener_expect_parties
-                 if first is None or name not in {p for h in first.record.heard for p in h.parties}]
+    return findings + [f"the listener never hears « {pattern} »" for pattern in situation.listener_expect_said
+                       if not any(re.search(pattern, text) for text in listener_said)]
+
+
+def _parties(situation: Situation, played: Played, first) -> list[str]:
+    heard = {p for h in played.caller.record.heard for p in h.parties}
+    findings = [f"the caller never hears the {name}" for name in situation.expect_parties if name not in heard]
+    by_listener = {p for h in first.record.heard for p in h.parties} if first else set()
+    return findings + [f"the listener never hears the {name}" for name in situation.listener_expect_parties
+                       if name not in by_listener]
+
+
+def _supervisors(played: Played) -> list[str]:
     supervisors = sorted((leg.t0, leg.t0 + leg.record.seconds) for leg in played.legs[1:]
                          if "supervisor" in leg.name and getattr(leg, "answered", False))
-    findings += [f"two supervisors on the call at once from {b[0]:.0f} s" for a, b in zip(supervisors, supervisors[1:])
-                 if b[0] < a[1] - 0.01]
-    if situation.listener_back_between:
-        low, high = situation.listener_back_between
-        if not any("listener" in h.parties and low <= h.start <= high for h in played.caller.record.heard):
-            findings.append(f"the caller is not back with the listener between {low:.0f} s and {high:.0f} s")
-    return findings
+    return [f"two supervisors on the call at once from {b[0]:.0f} s" for a, b in zip(supervisors, supervisors[1:])
+            if b[0] < a[1] - 0.01]
+
+
+def _back_with_listener(situation: Situation, played: Played) -> list[str]:
+    if not situation.listener_back_between:
+        return []
+    low, high = situation.listener_back_between
+    if any("listener" in h.parties and low <= h.start <= high for h in played.caller.record.heard):
+        return []
+    return [f"the caller is not back with the listener between {low:.0f} s and {high:.0f} s"]
 
 
 def timeline(played: Played) -> str:
