@@ -106,6 +106,7 @@ class TwilioEmulator:
             self.world.at(leg.t0 + leg.outcome.hangup_at,
                           lambda: self.world.interrupt(leg, Interrupted("hangup", reason="caller hung up")))
         self.world.run()
+        self.world.close()
         return leg.record
 
 

@@ -71,6 +71,9 @@ class World:
 
     def _live(self, leg) -> None:
         leg.go.wait()
+        if getattr(leg, "closed", False):  # never answered (canceled, or the world ended first)
+            return
+        leg.had_a_turn = True
         try:
             leg.live()
         except Exception as error:  # noqa: BLE001 — reported, never lost in a thread
@@ -96,6 +99,13 @@ class World:
             if not self._yielded.wait(TURN_WALL_SECONDS):
                 self.errors.append("a leg kept its turn over a minute of real time: the world stopped")
                 return
+
+    def close(self) -> None:
+        """After ``run``: the threads of legs that never got a turn (a call canceled while ringing) end too."""
+        for leg in self.legs:
+            if not getattr(leg, "had_a_turn", False):
+                leg.closed = True
+                leg.go.set()
 
     def _next_entry(self) -> _Entry | None:
         while self._heap:
