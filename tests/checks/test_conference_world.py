@@ -87,7 +87,11 @@ class HelplineDouble:
 
     def doc_incoming(self, form):
         self.calls["caller"] = form["CallSid"]
-        return '<Say>Bonjour.</Say><Enqueue waitUrl="/wait" action="/after-queue">q</Enqueue>'
+        if self.options.get("offer_at_once"):  # the listener is called before the caller reaches the queue
+            self.calls["offered"] = "yes"
+            self.rest("Calls.json", {"To": LISTENER, "From": "+33199000116", "Url": self.base + "/listener"})
+        greeting = "Bonjour. " * int(self.options.get("long_greeting", 1))
+        return f'<Say>{greeting.strip()}</Say><Enqueue waitUrl="/wait" action="/after-queue">q</Enqueue>'
 
     def doc_wait(self, form):
         if not self.calls.get("offered"):
@@ -124,8 +128,18 @@ class HelplineDouble:
                 f' beep="false">{ROOM}</Conference></Dial>')
 
     def doc_listener_accept(self, form):
+        if self.options.get("queue_bridge"):
+            return '<Dial action="/listener-after"><Queue url="/connecting">q</Queue></Dial>'
         self.rest(f"Calls/{self.calls['caller']}.json", {"Url": self.base + "/caller-conference"})
         return self.listener_dial()
+
+    def doc_connecting(self, form):
+        self.calls["dequeued_by"] = form.get("DequeingCallSid", "")
+        return "<Say>Un écoutant prend votre appel.</Say>"
+
+    def doc_listener_after(self, form):
+        self.calls["listener_dial_status"] = form.get("DialCallStatus", "")
+        return "<Say>Fin de l'appel.</Say>"
 
     def doc_listener_menu(self, form):
         if self.options.get("hold_on_star"):
@@ -248,3 +262,26 @@ def test_a_coaching_supervisor_is_heard_by_the_listener_only(double):
     heard = {p for h in supervisor_leg.record.heard for p in h.parties}
     assert heard == {"caller", "listener"}, "a coach hears everyone"
     assert supervisor_leg.record.ended_by == "supervisor hung up"
+
+
+def test_a_listener_s_dial_queue_bridges_the_first_caller_after_the_queue_url_document(double):
+    helpline, rest = double
+    helpline.options["queue_bridge"] = True
+    listener = Party("listener", outcome=Outcome(answers={"Un appel": ["1"]}))
+    record, mode = _play(helpline, rest, Outcome(), {LISTENER: listener})
+    assert [h.text for h in record.says()] == ["Bonjour.", "Un écoutant prend votre appel."]
+    assert [h.parties for h in record.heard if h.kind == "talk"] == [("listener",)]
+    assert helpline.calls["dequeued_by"] == helpline.calls["listener"]
+    assert helpline.calls["listener_dial_status"] == "completed"
+    bridged = next(form for path, form in helpline.seen if path == "after-queue" and "QueueResult" in form)
+    assert bridged["QueueResult"] == "bridged"
+    assert record.ended_by == "caller hung up after talking with a listener"
+
+
+def test_a_listener_who_dials_a_queue_the_caller_has_not_reached_yet_gets_an_error_status(double):
+    helpline, rest = double
+    helpline.options.update(queue_bridge=True, offer_at_once=True, long_greeting=12)  # 12 × "Bonjour." ≈ 6 s
+    listener = Party("listener", ring=1.0, outcome=Outcome(answers={"Un appel": ["1"]}))
+    record, _ = _play(helpline, rest, Outcome(hangup_at=60.0), {LISTENER: listener})
+    assert helpline.calls["listener_dial_status"] == "failed"
+    assert not any(h.kind == "talk" for h in record.heard)
