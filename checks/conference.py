@@ -43,6 +43,7 @@ class Participant:
     wait_music: Music = field(default_factory=default_music)
     hold_music: Music = field(default_factory=default_music)
     since: float = 0.0  # when its current music began (it loops from there)
+    beep: str = "true"  # true, false, onEnter, onExit: the others hear a beep as this participant comes or goes
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Conference:
     # (at, started, participants copy): the state after each change, for who-hears-whom afterwards
     log: list[tuple[float, bool, dict[str, Participant]]] = field(default_factory=list)
     announcements: list[tuple[float, str, Music]] = field(default_factory=list)  # (at, call SID or "", music)
+    beeps: list[tuple[float, str, str]] = field(default_factory=list)  # (at, call SID, name) of who came or went
     callback: tuple[str, str, frozenset] | None = None  # url, method, events
     sequence: int = 0
     ended_by: str = ""
@@ -101,6 +103,8 @@ class Conferences:
         with self.world.lock:
             participant.since = self.world.now
             conference.participants[participant.call_sid] = participant
+            if participant.beep.lower() in ("true", "onenter"):
+                conference.beeps.append((self.world.now, participant.call_sid, participant.name))
             starting = not conference.started and participant.start_on_enter
             if starting:
                 conference.status = "in-progress"
@@ -132,6 +136,8 @@ class Conferences:
         with self.world.lock:
             if conference.participants.pop(participant.call_sid, None) is None:
                 return
+            if participant.beep.lower() in ("true", "onexit"):
+                conference.beeps.append((self.world.now, participant.call_sid, participant.name))
             self._snapshot(conference)
             self.notify(conference, "participant-leave", participant, ReasonParticipantLeft=reason)
             if conference.status == "completed":
@@ -180,7 +186,7 @@ def heard_by(conference: Conference, call_sid: str, start: float, end: float) ->
             heard.append(Heard(low, high - low, "talk", "conference with " + ", ".join(what[1]), parties=what[1]))
         else:
             heard.append(Heard(low, high - low, "silence", "alone or nobody audible in the conference"))
-    return _with_announcements(conference, call_sid, heard)
+    return _with_beeps(conference, call_sid, _with_announcements(conference, call_sid, heard))
 
 
 def _what_heard(me: Participant, started: bool, state: dict[str, Participant]) -> tuple:
@@ -192,6 +198,19 @@ def _what_heard(me: Participant, started: bool, state: dict[str, Participant]) -
                            if sid != me.call_sid and not p.hold and not p.muted
                            and (not p.coaching or p.call_sid_to_coach == me.call_sid)))
     return ("talk", audible) if audible else ("silence",)
+
+
+BEEP_SECONDS = 0.5
+
+
+def _with_beeps(conference: Conference, call_sid: str, heard: list[Heard]) -> list[Heard]:
+    """``beep``: the others hear a tone when a participant joins or leaves (not the one who does): who it was is in
+    ``parties``, so a beep betraying a supervisor who only listens is heard as that supervisor."""
+    for at, sid, name in conference.beeps:
+        hearing = [h for h in heard if h.start <= at < h.start + h.seconds and h.kind in ("talk", "silence")]
+        if sid != call_sid and hearing:
+            heard = _overlay(heard, Heard(at, BEEP_SECONDS, "tone", f"beep: {name} came or went", parties=(name,)))
+    return heard
 
 
 def _with_announcements(conference: Conference, call_sid: str, heard: list[Heard]) -> list[Heard]:
@@ -223,7 +242,7 @@ def _overlay(heard: list[Heard], piece: Heard) -> list[Heard]:
             continue
         if piece.start > h.start:
             out.append(replace(h, seconds=piece.start - h.start))
-        out.append(replace(piece, start=max(piece.start, h.start), parties=h.parties,
+        out.append(replace(piece, start=max(piece.start, h.start), parties=piece.parties or h.parties,
                            seconds=min(piece_end, end) - max(piece.start, h.start)))
         if piece_end < end:
             out.append(replace(h, start=piece_end, seconds=end - piece_end))

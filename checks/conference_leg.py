@@ -32,7 +32,8 @@ class InConference:
             muted=(attrs.get("muted") or "").lower() == TRUE, start_on_enter=start_on_enter,
             end_on_exit=(attrs.get("endConferenceOnExit") or "").lower() == TRUE,
             coaching=bool(attrs.get("coach")) or (attrs.get("coaching") or "").lower() == TRUE,
-            call_sid_to_coach=attrs.get("coach") or attrs.get("callSidToCoach") or "", via_api=via_api)
+            call_sid_to_coach=attrs.get("coach") or attrs.get("callSidToCoach") or "", via_api=via_api,
+            beep=attrs.get("beep") or "true")
         if not conference.started and not start_on_enter:
             wait = fetch_music(self.em.auth_token, attrs.get("waitUrl"), attrs.get("waitMethod") or "POST",
                                dict(self.base, CallStatus="in-progress"))

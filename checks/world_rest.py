@@ -19,7 +19,7 @@ PARTICIPANT_ATTRIBUTES = {"Muted": "muted", "Coaching": "coaching", "CallSidToCo
                           "StartConferenceOnEnter": "startConferenceOnEnter", "Label": "label",
                           "EndConferenceOnExit": "endConferenceOnExit", "WaitUrl": "waitUrl", "WaitMethod": "waitMethod",
                           "ConferenceStatusCallback": "statusCallback",
-                          "ConferenceStatusCallbackMethod": "statusCallbackMethod"}
+                          "ConferenceStatusCallbackMethod": "statusCallbackMethod", "Beep": "beep"}
 
 
 def _true(value: str | None) -> bool | None:

@@ -164,6 +164,7 @@ class HelplineDouble:
             self.rest(f"Conferences/{form['ConferenceSid']}/Participants.json",
                       {"From": "+33199000116", "To": SUPERVISOR, "Label": "supervisor", "Coaching": "true",
                        "CallSidToCoach": self.calls["listener"], "EarlyMedia": "false", "Timeout": "20",
+                       "Beep": "true" if self.options.get("supervisor_beeps") else "false",
                        "StatusCallback": self.base + "/listener-status"})
         return ""
 
@@ -285,3 +286,13 @@ def test_a_listener_who_dials_a_queue_the_caller_has_not_reached_yet_gets_an_err
     record, _ = _play(helpline, rest, Outcome(hangup_at=60.0), {LISTENER: listener})
     assert helpline.calls["listener_dial_status"] == "failed"
     assert not any(h.kind == "talk" for h in record.heard)
+
+
+def test_a_supervisor_added_with_twilio_s_default_beep_is_betrayed_to_the_caller_by_the_beep(double):
+    helpline, rest = double
+    helpline.options.update(supervisor=True, supervisor_beeps=True)
+    listener = Party("listener", outcome=Outcome(answers={"Un appel": ["1"]}, in_conference=[(60.0, "hangup")]))
+    supervisor = Party("supervisor", ring=3.0, outcome=Outcome(in_conference=[(20.0, "hangup")]))
+    record, _ = _play(helpline, rest, Outcome(hangup_at=100.0), {LISTENER: listener, SUPERVISOR: supervisor})
+    beeps = [h for h in record.heard if h.kind == "tone"]
+    assert [h.parties for h in beeps] == [("supervisor",), ("supervisor",)]  # came, went (the listener: beep="false")

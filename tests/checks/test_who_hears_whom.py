@@ -21,10 +21,10 @@ def _kinds(heard):
 
 def test_before_it_starts_everyone_hears_the_wait_music_then_the_moderator_starts_it():
     world, rooms, room, sent = _room()
-    caller = Participant("CA1", "caller", start_on_enter=False, wait_music=Music([("play", 10.0, "wait.wav")]))
+    caller = Participant("CA1", "caller", beep="false", start_on_enter=False, wait_music=Music([("play", 10.0, "wait.wav")]))
     rooms.join(room, caller)
     world.now = 25.0
-    rooms.join(room, Participant("CA2", "listener"))
+    rooms.join(room, Participant("CA2", "listener", beep="false"))
     assert _kinds(heard_by(room, "CA1", 0, 40)) == [("play", (), 0, 10), ("play", (), 10, 10), ("play", (), 20, 5),
                                                     ("talk", ("listener",), 25, 15)]
     assert sent == [("participant-join", "caller"), ("conference-start", None), ("participant-join", "listener")]
@@ -32,9 +32,9 @@ def test_before_it_starts_everyone_hears_the_wait_music_then_the_moderator_start
 
 def test_hold_muted_and_coach_decide_who_hears_whom():
     world, rooms, room, _ = _room()
-    caller, listener = Participant("CA1", "caller"), Participant("CA2", "listener")
-    supervisor = Participant("CA3", "supervisor", coaching=True, call_sid_to_coach="CA2")
-    binome = Participant("CA4", "binôme", muted=True)
+    caller, listener = Participant("CA1", "caller", beep="false"), Participant("CA2", "listener", beep="false")
+    supervisor = Participant("CA3", "supervisor", beep="false", coaching=True, call_sid_to_coach="CA2")
+    binome = Participant("CA4", "binôme", beep="false", muted=True)
     for person in (caller, listener, supervisor, binome):
         rooms.join(room, person)
     world.now = 10.0
@@ -54,8 +54,8 @@ def test_hold_muted_and_coach_decide_who_hears_whom():
 
 def test_the_moderator_leaving_ends_it_for_everyone_and_a_lone_participant_hears_silence():
     world, rooms, room, sent = _room()
-    caller = Participant("CA1", "caller", end_on_exit=True)
-    listener = Participant("CA2", "listener")
+    caller = Participant("CA1", "caller", beep="false", end_on_exit=True)
+    listener = Participant("CA2", "listener", beep="false")
     rooms.join(room, listener)
     world.now = 5.0
     rooms.join(room, caller)
@@ -69,8 +69,8 @@ def test_the_moderator_leaving_ends_it_for_everyone_and_a_lone_participant_hears
 
 def test_an_announcement_is_heard_over_the_conversation_by_its_participant_only():
     world, rooms, room, _ = _room()
-    rooms.join(room, Participant("CA1", "caller"))
-    rooms.join(room, Participant("CA2", "listener"))
+    rooms.join(room, Participant("CA1", "caller", beep="false"))
+    rooms.join(room, Participant("CA2", "listener", beep="false"))
     room.announcements.append((10.0, "CA2", Music([("say", 3.0, "Le 3977 n'a pas répondu.")])))
     assert [h.kind for h in heard_by(room, "CA2", 0, 20)] == ["talk", "say", "talk"]
     assert [h.kind for h in heard_by(room, "CA1", 0, 20)] == ["talk"]
@@ -80,3 +80,16 @@ def test_music_that_loops_from_a_verb_played_forever_is_laid_over_any_span():
     music = Music([("say", 2.0, "Bonjour."), ("play", 5.0, "m.wav")], loop_from=1)
     assert spread(music, 100.0, 110.0, offset=1.0) == [(100.0, 1.0, "say", "Bonjour."), (101.0, 5.0, "play", "m.wav"),
                                                        (106.0, 4.0, "play", "m.wav")]
+
+
+def test_twilio_s_default_beep_is_heard_by_the_others_when_someone_comes_or_goes():
+    world, rooms, room, _ = _room()
+    rooms.join(room, Participant("CA1", "caller", beep="false"))
+    world.now = 10.0
+    supervisor = Participant("CA3", "supervisor", muted=True)  # beep not given: Twilio's default, true
+    rooms.join(room, supervisor)
+    world.now = 40.0
+    rooms.leave(room, supervisor, "participant_hung_up")
+    tones = [(h.start, h.parties) for h in heard_by(room, "CA1", 0, 60) if h.kind == "tone"]
+    assert tones == [(10.0, ("supervisor",)), (40.0, ("supervisor",))]
+    assert not [h for h in heard_by(room, "CA3", 10, 40) if h.kind == "tone"], "never one's own beep"
