@@ -17,6 +17,7 @@ LINE = "france-victimes"
 AT = (2026, 11, 24, 14, 0)  # a Tuesday, 14:00 in Paris: open
 LISTENER_A, LISTENER_B = "+33612000001", "+33612000011"
 SUPERVISOR, SECOND_SUPERVISOR = "+33612000091", "+33612000092"
+LISTENER_DESK = 2  # the desk account of listener A (0 and 1: two coordinators of the line)
 TAKE = r"prendre l'appel|take the call"
 CLASSIFY = r"classer|classify"
 MENU = r"L'appelant est en attente avec de la musique|The caller is on hold with music"
@@ -49,7 +50,8 @@ class Situation:
     rest_down: tuple[float, float] | None = None  # Twilio's REST API answers 503 between these instants
     unheard_by_caller: frozenset = frozenset({"supervisor"})  # who the caller must never hear
     listener_back_between: tuple[float, float] | None = None  # the caller hears the listener again in this span
-    # (seconds into the call, coordinator 0 or 1, mode listen|whisper|join, phone): supervisors at the desk
+    # (seconds into the call, who, action, argument) at the console's desk: who is a DESK_ACCOUNTS index (two
+    # coordinators, then listener A); action listen|whisper|join (argument: the phone) or hold|resume|transfer-cold…
     desk: list[tuple[float, int, str, str]] = field(default_factory=list)
     caller_may_hear_supervisor_from: float | None = None  # after a "join"; before it, never
     listener_expect_parties: tuple[str, ...] = ()  # who the (first) listener must hear at some point
@@ -105,6 +107,15 @@ SITUATIONS = [
                SECOND_SUPERVISOR: Party("second supervisor", ring=6.0)}, hangup_at=200.0,
               desk=[(70.0, 0, "join", SUPERVISOR), (70.0, 1, "join", SECOND_SUPERVISOR)],
               caller_may_hear_supervisor_from=70.0, needs="desk"),
+    Situation("the listener holds and resumes from the desk: the caller hears the hold music, then them again",
+              {LISTENER_A: listener()}, hangup_at=220.0, desk=[(70.0, LISTENER_DESK, "hold", ""),
+                                                               (110.0, LISTENER_DESK, "resume", "")],
+              expect_said=(r"écoutant revient|listener will be back",), listener_back_between=(110.0, 125.0),
+              needs="desk"),
+    Situation("a cold transfer from the listener's desk: the caller hears a sentence, then the third party",
+              {LISTENER_A: listener()}, hangup_at=240.0, desk=[(70.0, LISTENER_DESK, "transfer-cold", "")],
+              expect_said=(r"relation avec|connecting you",), expect_parties=("listener", "third party"),
+              needs="desk"),
     Situation("the listener ends the call from the keypad (* 9): the caller is told goodbye, then hangs up",
               {LISTENER_A: listener(steps=[(40.0, "*")], **{MENU: ["9"]})}, hangup_at=400.0,
               listener_ends_call=True, expect_said=(r"Au revoir|Goodbye",)),

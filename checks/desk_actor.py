@@ -1,8 +1,9 @@
-"""A coordinator at the console's desk, as a browser drives it: signs in, reads the live calls, asks to supervise.
+"""The console's desk as a browser drives it: a coordinator supervising a call, a listener acting on their own.
 
-Only the console's public surface: the sign-in form (with its CSRF token), ``/console/desk.json`` (the calls going on
-in the coordinator's lines, each with its reference) and the desk's "supervise" form (mode listen / whisper / join,
-the phone to call). Cookies are kept by hand: the console marks them Secure and the emulator serves over plain
+Only the console's public surface: the sign-in form (with its CSRF token), ``/console/desk.json`` (a coordinator:
+the calls going on in their lines, each with its reference; a listener: their own call) and the desk's forms
+(supervise with mode listen / whisper / join and the phone to call; hold, resume, transfer to a target with mode
+warm or cold). Cookies are kept by hand: the console marks them Secure and the emulator serves over plain
 HTTP on 127.0.0.1, where a browser would keep them too. Every page body is kept for the checks (no caller number)."""
 
 from __future__ import annotations
@@ -65,6 +66,35 @@ class DeskActor:
             self.problems.append(f"GET /console/desk.json: {status}")
             return []
         return json.loads(text).get("calls", [])
+
+    def act(self, action: str, argument: str = "") -> None:
+        """What the situation has this desk do: listen / whisper / join (a coordinator; ``argument`` the phone), or
+        hold / resume / transfer-warm / transfer-cold (a listener, on their own call; a transfer to the first
+        target the page offers)."""
+        if action in ("listen", "whisper", "join"):
+            self.supervise(action, argument)
+        else:
+            self.listener_action(action)
+
+    def listener_action(self, action: str) -> None:
+        status, text, _ = self._request("GET", "/console/desk.json")
+        call = (json.loads(text).get("call") or {}) if status == 200 else {}
+        if not call.get("id"):
+            self.problems.append(f"no call on the listener's desk when asked to {action}")
+            return
+        token = self._token("/console/desk")
+        page = self.pages[-1][1]
+        fields = {"csrf_token": token, "call": str(call["id"])}
+        if action.startswith("transfer-"):
+            target = re.search(r'name="target" value="([^"]+)"', page)
+            if not target:
+                self.problems.append("the listener's desk offers no transfer target")
+                return
+            fields.update(target=target.group(1), mode=action.split("-", 1)[1])
+        path = "/console/desk/transfer" if action.startswith("transfer-") else f"/console/desk/{action}"
+        status, _, _ = self._request("POST", path, fields)
+        if status not in (200, 302, 303):
+            self.problems.append(f"{action} from the listener's desk answered {status}")
 
     def supervise(self, mode: str, phone: str) -> None:
         """The first supervisable call in the coordinator's lines: ask to be called on ``phone`` in ``mode``."""

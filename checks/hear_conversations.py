@@ -26,6 +26,7 @@ from checks.world_mode import WorldMode
 NAMES = {LISTENER_A: "Emulated listener A", LISTENER_B: "Emulated listener B"}
 SWEEP_SECONDS = 15.0
 COORDINATORS = ("camille@example.org", "dominique@example.org")
+DESK_ACCOUNTS = (*COORDINATORS, "ecoutant.a@example.org")  # checks.conversations.LISTENER_DESK is the last
 PASSWORD = "un mot de passe assez long pour la console 42"
 
 
@@ -36,9 +37,7 @@ def play_situations(situations: list[Situation] = SITUATIONS, database_url: str 
         for number, name in NAMES.items():
             served.cli("listeners", "add", "--name", name, "--phone", number, "--pool", LINE, "--pin", "48213")
         if any(s.desk for s in situations):
-            for email in COORDINATORS:
-                served.cli("accounts", "add", "--email", email, "--name", email.split("@")[0], "--role",
-                           "coordinator", "--line", LINE, input=f"{PASSWORD}\n{PASSWORD}\n")
+            _desk_accounts(served)
         for index, situation in enumerate(situations):
             played = _play(served, rest, situation, f"+336987{index:05d}")
             findings = {name: check(played) for name, check in CONVERSATION_CHECKS.items()}
@@ -60,11 +59,11 @@ def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str
     for at, args in situation.commands:
         mode.world.at(at, lambda args=args: served.cli(*args))
     _sweep_every(mode, served, SWEEP_SECONDS)
-    actors = [DeskActor(served.base_url) for _ in COORDINATORS] if situation.desk else []
-    for actor, email in zip(actors, COORDINATORS):
+    actors = [DeskActor(served.base_url) for _ in DESK_ACCOUNTS] if situation.desk else []
+    for actor, email in zip(actors, DESK_ACCOUNTS):
         actor.sign_in(email, PASSWORD)
-    for at, who, how, phone in situation.desk:
-        mode.world.at(at, lambda who=who, how=how, phone=phone: actors[who].supervise(how, phone))
+    for at, who, action, argument in situation.desk:
+        mode.world.at(at, lambda who=who, action=action, argument=argument: actors[who].act(action, argument))
     if situation.rest_down:
         start, end = situation.rest_down
         rest.is_down = lambda: start <= mode.world.now < end
@@ -80,6 +79,17 @@ def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str
                   listener_ends_call=situation.listener_ends_call,
                   unheard_until=situation.caller_may_hear_supervisor_from or float("inf"),
                   pages=[page for actor in actors for page in actor.pages])
+
+
+def _desk_accounts(served: ServedApp) -> None:
+    """Two coordinators of the line, and listener A's own login (``helpline accounts add --role listener``)."""
+    for email in COORDINATORS:
+        served.cli("accounts", "add", "--email", email, "--name", email.split("@")[0], "--role", "coordinator",
+                   "--line", LINE, input=f"{PASSWORD}\n{PASSWORD}\n")
+    listed = served.cli("listeners", "list")
+    found = re.search(r"#(\d+)\s+" + re.escape(NAMES[LISTENER_A]), listed)
+    served.cli("accounts", "add", "--email", DESK_ACCOUNTS[-1], "--name", NAMES[LISTENER_A], "--role", "listener",
+               "--listener", found.group(1) if found else "0", input=f"{PASSWORD}\n{PASSWORD}\n")
 
 
 def _sweep_every(mode: WorldMode, served: ServedApp, seconds: float) -> None:
