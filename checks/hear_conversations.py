@@ -109,7 +109,9 @@ def expectations(situation: Situation, played: Played) -> list[str]:
 
 
 def _said(situation: Situation, played: Played, first) -> list[str]:
-    said = [h.text for h in played.caller.record.says()]
+    """Said to the caller once a listener took the call (the greeting does not count)."""
+    bridged = next((e.at for e in played.caller.record.events if e.kind == "conference"), float("inf"))
+    said = [h.text for h in played.caller.record.says() if h.start >= bridged - 0.01]
     findings = [f"the caller never hears « {pattern} »" for pattern in situation.expect_said
                 if not any(re.search(pattern, text) for text in said)]
     listener_said = [h.text for h in first.record.says()] if first else []
