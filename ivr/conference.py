@@ -29,7 +29,7 @@ from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from store import conference as records
 from store import dispatch as offers
 from store.extension import database
-from store.models import Conversation, Offer, QueuedCaller
+from store.models import Call, Conversation, Offer, QueuedCaller
 
 conference = Blueprint("conference", __name__, url_prefix="/voice/conference")
 HOLD_LOOPS = 3  # the engine's ten-second loop, three times, then the document is fetched again
@@ -139,6 +139,9 @@ def join_document(session, conversation: Conversation | None, call_sid: str, now
     if conversation.status == "connecting":
         conversation.status = "live"
         records.note(session, conversation, now, "conv_bridged")
+        call = session.get(Call, conversation.call_id) if conversation.call_id is not None else None
+        if call is not None:
+            call.outcome = "answered"  # what the reports count, as the Enqueue action's "bridged" did
     language = caller_row.language if caller_row is not None else "fr"
     return caller_join(conversation, line_of(session, conversation, now), language)
 
