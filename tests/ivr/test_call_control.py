@@ -51,6 +51,7 @@ def test_a_binome_joins_muted_listening_then_speaks_when_given_the_floor(qapp, t
     rest.hang_up(caller.sid)
     deliver(tw, rest)
     assert listener(qapp, dominique).status == "wrap_up"
+    assert all(leg.left_at is not None for leg in registry(qapp).values())  # everyone is off the call
     assert "conv_binome_invited" in call_events(qapp) and "conv_floor_given" in call_events(qapp)
 
 
