@@ -2,7 +2,7 @@
 
 The core (this folder's modules) holds what every feature shares: ``blueprint`` (the ``guard()`` that states a
 feature's access rule and protects its pages, sessions, CSRF, the database session of a request), ``texts``
-and translations/ (every word in French and English), ``describe`` and ``overview`` (hours, statuses and
+(every word in French and English, in the account's language, from words/'s catalogues), ``describe`` and ``overview`` (hours, statuses and
 chains in words), ``audit`` (the audit log), ``spreadsheet`` (the one CSV writer), and the layout (templates/console/base.html, static/). The
 `helpline accounts` commands live in commands/ (accounts.py, accounts_phone.py).
 

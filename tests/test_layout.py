@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("commands", "jobs", "console", "ivr", "store", "directory_data", "routing", "schedules", "phones")
+PACKAGES = ("commands", "jobs", "console", "ivr", "store", "words", "directory_data", "routing", "schedules",
+            "phones")
 # Alembic's env.py runs a migration when imported: it is meant to be loaded by Alembic, not imported.
 NOT_MODULES = {"store.migrations.env"}
 # Imported once before forking, so that each child pays only for the project's own modules.
@@ -58,6 +59,8 @@ PURE = "The pure cores import neither Flask nor SQLAlchemy BROKEN"
     ("store/calls.py", "from console import describe", "store is not allowed to import console"),
     ("store/models/calls.py", "from ivr import webhooks", "store is not allowed to import ivr"),
     ("routing/chain.py", "import directory_data.reference", "routing is not allowed to import directory_data"),
+    ("words/status.py", "from flask import g", PURE),
+    ("words/status.py", "from console import texts", "words is not allowed to import console"),
     ("ivr/webhooks.py", "from jobs import tasks", "ivr is not allowed to import jobs"),
     ("console/describe.py", "from jobs import tasks", "console is not allowed to import jobs"),
     ("schedules/hours.py", "import app", "it imports everything BROKEN"),
