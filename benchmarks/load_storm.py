@@ -54,7 +54,7 @@ from benchmarks._storm import (Pacing, Stats, TwilioEmulator, Webhooks, fallback
                                percentile, run_storm)
 from benchmarks._storm_servers import (busy_cpu_seconds, leftovers, process_tree_cpu_seconds,  # noqa: E402
                                        serve_storm, start_gunicorn)
-from benchmarks.webhook_throughput import PostgresDatabase  # noqa: E402
+from benchmarks._webhook_servers import PostgresDatabase  # noqa: E402
 
 BASELINE_REQUEST = ("/voice/incoming", {"CallSid": "CA" + "0" * 32, "From": "+33612345678", "To": "+33199009494"})
 
