@@ -10,6 +10,8 @@ import threading
 import time
 
 from _burst_report import cpu_sample, cpu_shares
+from _dispatch_checks import check_database
+from _dispatch_clock import ThreadCounter, Ticker
 
 def race(url: str, dispatchers: int, processes: bool, config, on_started=lambda: None,
          on_finished=lambda: None) -> list[dict]:
@@ -32,13 +34,13 @@ def race(url: str, dispatchers: int, processes: bool, config, on_started=lambda:
     if not processes:
         engine = make_engine(url)
         factory = make_session_factory(engine)
-        counter = support.ThreadCounter()
+        counter = ThreadCounter()
         barrier = threading.Barrier(dispatchers + 1)
         stop = threading.Event()
         results: list[dict | None] = [None] * dispatchers
 
         def run(number: int) -> None:
-            results[number] = support.Dispatcher(number, factory, support.Ticker(counter), barrier, stop,
+            results[number] = support.Dispatcher(number, factory, Ticker(counter), barrier, stop,
                                                  config).run()
 
         threads = [threading.Thread(target=run, args=(n,), name=f"dispatcher-{n}", daemon=True)
@@ -107,7 +109,6 @@ def race(url: str, dispatchers: int, processes: bool, config, on_started=lambda:
 
 
 def one_run(target, number: int, dispatchers: int, processes: bool, config, callers: int) -> dict:
-    import _dispatch_support as support
     from store.db import make_engine, make_session_factory
 
     url = target.copy(number)
@@ -121,7 +122,7 @@ def one_run(target, number: int, dispatchers: int, processes: bool, config, call
                        on_finished=lambda: marks.update(after=cpu_sample(database)))
         engine = make_engine(url)
         try:
-            checks = support.check_database(make_session_factory(engine), results, callers)
+            checks = check_database(make_session_factory(engine), results, callers)
         finally:
             engine.dispose()
         counters = target.counters(url)

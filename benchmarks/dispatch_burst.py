@@ -25,7 +25,7 @@ What is measured
     database is checked: every caller done with exactly one offer, every offer ended, and per listener no
     two offers whose [claimed, ended] intervals overlap in commit order (offers in id order; the claim and
     the end are stamped from the shared clock while the listener's row lock is held, see
-    benchmarks/_dispatch_support.py), and each listener's status changes form the chain
+    benchmarks/_dispatch_clock.py), and each listener's status changes form the chain
     available -> ringing -> on_call -> wrap_up -> available with one "ringing" per offer.
 
     The same data is also drained by a single dispatcher first (the baseline), and the speed-up of the

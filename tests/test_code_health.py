@@ -64,8 +64,6 @@ LONG_FOR_NOW = {
     "checks/what_callers_must_hear.py": "checks/ is being changed this session by its owner (the independent emulator)",
     "benchmarks/_storm.py": "benchmark support, not the engine: its Twilio emulator is one class of 236 lines, "
                             "not split yet",
-    "benchmarks/_dispatch_support.py": "benchmark support, not the engine: its racing dispatcher is one class of "
-                                       "218 lines, not split yet",
 }
 
 
