@@ -62,8 +62,6 @@ LONG_FOR_NOW = {
                          "(only the dispatch ↔ callbacks cycle was cut here); split once that lands",
     "checks/twilio_emulator.py": "checks/ is being changed this session by its owner (the independent emulator)",
     "checks/what_callers_must_hear.py": "checks/ is being changed this session by its owner (the independent emulator)",
-    "benchmarks/_storm.py": "benchmark support, not the engine: its Twilio emulator is one class of 236 lines, "
-                            "not split yet",
 }
 
 
