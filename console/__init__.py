@@ -9,7 +9,7 @@ chains in words), ``audit`` (the audit log), ``spreadsheet`` (the one CSV writer
 Each feature package (accounts, lines, schedules, history, roster, me, live, reports, operations,
 associations) has its own ``blueprint`` module, with its URL rules and its access rule, its views, forms and templates/ folder; the
 application factory (app.py) registers the blueprints. What must not live here: routes attached by importing
-a module, a feature's views in the core, and imports from a feature package into the core (the one exception
-is ``accounts.records``, the accounts the guard checks). Feature packages may use each other's words and
+a module, a feature's views in the core, and imports from a feature package into the core (the guard checks
+sessions through store/console_sessions.py, not the accounts package). Feature packages may use each other's words and
 forms, never each other's views.
 """
