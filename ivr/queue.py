@@ -20,6 +20,7 @@ from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from routing.queueing import announcement, estimated_wait
 from store import dispatch as offers
 from store.calls import CALL_ENDED
+from store.desk_calls import wrapup_after
 from store.extension import database, directory
 from store.listeners import handle_seconds, pool_state
 from store.models import Listener, Offer, QueuedCaller
@@ -361,7 +362,7 @@ def listener_after(session, now, offer, caller, listener, line, after):
     if talked and wrapup.ask_to_classify(response, session, now, offer, caller, listener, line):
         return response
     if talked:
-        seconds = line.queue.wrapup_seconds(caller.caller_type if caller else None)
+        seconds = wrapup_after(session, line.queue, caller)
         say(response, prompts.render("listener_call_over", line.language, line.country, seconds=seconds),
             line.language, line)
     else:

@@ -1,0 +1,19 @@
+"""The desk's pages and actions under /console/desk: listeners for their own call, coordinators for their lines."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from console.blueprint import EVERYONE, guard
+from console.desk import supervisor_views, views
+
+# Listeners and coordinators both have a desk; every view checks which of them it serves (views.py: the signed-in
+# listener's own call; supervisor_views.py: a line in the account's scope).
+desk = guard(Blueprint("desk", __name__, url_prefix="/console", template_folder="templates"), roles=EVERYONE,
+             passive=("desk_data",))
+
+desk.add_url_rule("/desk", view_func=views.desk_page)
+desk.add_url_rule("/desk.json", view_func=views.desk_data)
+desk.add_url_rule("/desk/help", view_func=views.ask_help, methods=["POST"])
+desk.add_url_rule("/desk/difficult", view_func=views.mark_difficult, methods=["POST"])
+desk.add_url_rule("/desk/calls/<call_ref>/debrief", view_func=supervisor_views.debrief_done, methods=["POST"])

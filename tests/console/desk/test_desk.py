@@ -1,0 +1,144 @@
+"""The listener desk: signed webhooks put a real call in progress, and the listener's own page shows it — the line,
+the wait, the language, who calls, the call's reference — never the caller's number; asking for help alerts the
+line's supervisors (their desk, the line's live board) and nobody else's."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from store.extension import database
+from store.models import Call, CallEvent
+from tests.support.calls import Caller, ListenerLeg, bridge, qapp, rung, tw  # noqa: F401 — fixtures
+from tests.support.console import COORDINATOR_PASSWORD, audit_events, make_account, sign_in, text
+from tests.support.desk import EVC, add_listener, call_in_progress, listener_login, post_form
+
+NOOR_PHONE = "+32470111111"
+DESK = "/console/desk"
+
+
+def call_id(app, sid) -> int:
+    with app.app_context(), database.session() as session:
+        return session.scalar(select(Call.id).where(Call.sid == sid))
+
+
+def call_events(app, sid) -> list[tuple[str, str]]:
+    with app.app_context(), database.session() as session:
+        call = session.scalar(select(Call.id).where(Call.sid == sid))
+        return [(e.kind, e.detail) for e in session.scalars(select(CallEvent).where(CallEvent.call_id == call)
+                                                            .order_by(CallEvent.id)) if e.kind.startswith("desk_")]
+
+
+def coordinator(app, email, lines):
+    make_account(app, email, COORDINATOR_PASSWORD, "coordinator", lines=lines, name=email.split("@")[0])
+    client = app.test_client()
+    sign_in(client, email, COORDINATOR_PASSWORD)
+    return client
+
+
+def secrets_of(caller: Caller) -> list[str]:
+    """The caller's number in every form a page could show it: E.164, national digits, the last digits alone."""
+    digits = caller.number.lstrip("+")
+    return [caller.number, digits, "0" + digits[2:], digits[-7:], caller.sid]
+
+
+def test_the_listener_sees_the_call_in_progress_on_their_desk_and_never_the_callers_number(qapp, tw, rest, clock):
+    noor = add_listener(qapp, "Noor", NOOR_PHONE)
+    desk = listener_login(qapp, noor, "noor@example.org")
+    page = text(desk.get(DESK))
+    assert "Aucun appel en cours." in page and "Votre statut : disponible." in page
+
+    caller = Caller(tw)  # a real call, signed as Twilio signs it: queued, Noor's phone rings
+    clock.now += timedelta(seconds=75)
+    leg = ListenerLeg(tw, rest, rung(rest)[-1])
+    bridge(tw, caller, leg.press("1"), leg)
+    clock.now += timedelta(seconds=130)
+
+    response = desk.get(DESK)
+    page = text(response)
+    reference = f"Appel n° {call_id(qapp, caller.sid)}"
+    assert f"{reference} — en cours" in page
+    for fact in ("Écoute Violences Conjugales", "Attente avant de vous parler", "1 min 15 s", "En communication depuis",
+                 "2 min 10 s", "français", "Département", "non indiqué", "Qui appelle", "Catégorie",
+                 "pas encore classé", "L'appelant·e", "Vous (écoutant·e)", "Demander de l'aide",
+                 "Marquer comme appel difficile"):
+        assert fact in page, fact
+    data = desk.get(f"{DESK}.json")
+    assert data.mimetype == "application/json"
+    assert data.get_json()["call"]["reference"] == reference
+    body = page + data.get_data(as_text=True)
+    for secret in secrets_of(caller) + [leg.sid]:
+        assert secret not in body
+
+
+def test_asking_for_help_alerts_the_lines_supervisors_on_their_desk_and_live_board_only(qapp, tw, rest):
+    noor = add_listener(qapp, "Noor", NOOR_PHONE)
+    desk = listener_login(qapp, noor, "noor@example.org")
+    evc = coordinator(qapp, "evc@example.org", [EVC])
+    upp = coordinator(qapp, "upp@example.org", ["un-premier-pas"])
+    caller = call_in_progress(tw, rest)
+    reference = f"Appel n° {call_id(qapp, caller.sid)}"
+    assert "Aucune demande d'aide." in text(evc.get(DESK))
+    assert reference in text(evc.get(DESK))  # the call going on, under "Appels en cours"
+
+    response = post_form(desk, DESK, "/console/desk/help")
+    assert response.status_code == 302
+    page = text(desk.get(DESK))
+    assert "Les superviseur·es de la ligne sont prévenu·es." in page
+    assert "Demander de l'aide" not in page  # asked once; the alert waits for an answer
+    assert call_events(qapp, caller.sid) == [("desk_help_asked", f"listener {noor}")]
+    assert [e.action for e in audit_events(qapp) if e.action.startswith("desk.")] == ["desk.help_asked"]
+
+    supervision = text(evc.get(DESK))
+    help_section = supervision.split("Demandes d'aide</h2>")[1].split("</section>")[0]
+    assert reference in help_section and "Pris par Noor" in help_section
+    assert "L'écoutant·e demande de l'aide." in help_section
+    board = text(evc.get(f"/console/lines/{EVC}/live"))
+    assert reference in board.split("Demandes d'aide</h3>")[1].split("</section>")[0]
+    polled = evc.get(f"{DESK}.json?line={EVC}").get_json()
+    assert [c["reference"] for c in polled["help"]] == [reference]
+    assert polled["summary"] == "Demandes d'aide : 1 · Appels en cours : 1 · Débriefings à proposer : 0"
+
+    # Another line's coordinator sees nothing of it, and may not poll that line's alerts.
+    assert reference not in text(upp.get(DESK))
+    assert upp.get(f"{DESK}.json?line={EVC}").status_code == 403
+    assert json.loads(upp.get(f"{DESK}.json").get_data(as_text=True))["help"] == []
+    for secret in secrets_of(caller):
+        assert secret not in supervision and secret not in board
+
+
+def test_a_listener_sees_only_their_own_call_and_cannot_act_on_anothers(qapp, tw, rest):
+    noor = add_listener(qapp, "Noor", NOOR_PHONE)
+    caller = call_in_progress(tw, rest)  # Noor takes it
+    sam = add_listener(qapp, "Sam", "+32470222222")
+    noor_desk = listener_login(qapp, noor, "noor@example.org")
+    sam_desk = listener_login(qapp, sam, "sam@example.org")
+    reference = f"Appel n° {call_id(qapp, caller.sid)}"
+    assert reference in text(noor_desk.get(DESK))
+    page = text(sam_desk.get(DESK))
+    assert reference not in page and "Aucun appel en cours." in page
+    assert sam_desk.get(f"{DESK}.json").get_json()["call"] is None
+    assert sam_desk.get(f"{DESK}.json?line={EVC}").get_json()["call"] is None  # no supervisor's view for a listener
+
+    # Sam posts Noor's call (a form copied, a crafted request): refused, nothing recorded.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text(sam_desk.get("/console/me"))).group(1)
+    for action in ("help", "difficult"):
+        response = sam_desk.post(f"{DESK}/{action}", data={"csrf_token": token, "call": str(call_id(qapp, caller.sid))})
+        assert response.status_code == 302
+    assert "Cet appel n'est plus le vôtre" in text(sam_desk.get(DESK))
+    assert call_events(qapp, caller.sid) == []
+    # The supervisors' actions are not a listener's.
+    assert sam_desk.post(f"{DESK}/calls/{call_id(qapp, caller.sid)}/debrief", data={"csrf_token": token}).status_code == 403
+
+
+def test_the_desk_speaks_english_to_an_english_speaking_listener(qapp, tw, rest):
+    noor = add_listener(qapp, "Noor", NOOR_PHONE)
+    desk = listener_login(qapp, noor, "noor@example.org", language="en")
+    assert "No call in progress." in text(desk.get(DESK))
+    caller = call_in_progress(tw, rest)
+    page = text(desk.get(DESK))
+    assert f"Call no. {call_id(qapp, caller.sid)} — in progress" in page
+    assert "Ask for help" in page and "Mark as a difficult call" in page and "Waited before talking to you" in page
