@@ -8,7 +8,7 @@ from console.accounts.records import create_account
 from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, set_status
-from tests.support.calls import Caller, ListenerLeg, bridge, rung
+from tests.support.calls import Caller, ListenerLeg, bridge, path_of, rung, xml
 from tests.support.console import sign_in, text
 
 EVC = "ecoute-violences-conjugales"
@@ -40,9 +40,22 @@ def call_in_progress(tw, rest) -> Caller:
     caller = Caller(tw)
     assert caller.queued
     leg = ListenerLeg(tw, rest, rung(rest)[-1])
-    bridge(tw, caller, leg.press("1"), leg)
-    caller.leg = leg
+    dial = leg.press("1")
+    bridge(tw, caller, dial, leg)
+    caller.leg, caller.dial = leg, dial
     return caller
+
+
+def caller_hangs_up(tw, caller):
+    """The caller hangs up: their Enqueue ends "bridged", the listener's <Dial> ends and Twilio fetches its action
+    (the wrap-up menu, returned)."""
+    caller.queue_result("bridged")
+    return xml(tw.post(path_of(caller.dial.find("Dial").get("action")), caller.leg.params(DialCallStatus="completed")))
+
+
+def press(tw, leg, document, digits):
+    """The listener presses ``digits`` in the menu ``document`` gathers for."""
+    return xml(tw.post(path_of(document.find("Gather").get("action")), leg.params(Digits=digits)))
 
 
 def form_fields(page: str, action: str) -> dict[str, str]:
