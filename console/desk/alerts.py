@@ -29,7 +29,7 @@ def line_alerts(session: Session, snapshot: Snapshot, lines: list[Line], now: da
     ids = [snapshot.line_ids[line.slug] for line in lines if line.slug in snapshot.line_ids]
     calls = []
     for call in live_calls_on_lines(session, ids):
-        view = call_view(call, line_of(snapshot, call.line_id), now, people(call) if people else None)
+        view = call_view(call, line_of(snapshot, call.line_id), now, people(call) if people else None, supervisor=True)
         view["listener"] = call.listener_name
         calls.append(view)
     debriefs = []

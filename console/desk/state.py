@@ -52,8 +52,9 @@ def history(call: DeskCall, zone: ZoneInfo) -> list[dict]:
             for at, kind, detail in call.events if kind.startswith(SHOWN_PREFIXES)]
 
 
-def call_view(call: DeskCall, line: Line | None, now: datetime, people: list[dict] | None = None) -> dict:
-    """One call in words, for the listener on it or a supervisor of its line."""
+def call_view(call: DeskCall, line: Line | None, now: datetime, people: list[dict] | None = None,
+              supervisor: bool = False) -> dict:
+    """One call in words, for the listener on it or (``supervisor``) a supervisor of its line."""
     zone = ZoneInfo(line.schedule.timezone if line else DEFAULT_ZONE)
     talking = int((now - call.answered_at).total_seconds()) if call.answered_at and call.live else None
     return {
@@ -70,16 +71,17 @@ def call_view(call: DeskCall, line: Line | None, now: datetime, people: list[dic
         "category": call.category or t("desk.not_classified"),
         "difficult": call.difficult,
         "help_waiting": call.help_waiting,
-        "people": people if people is not None else default_people(call),
+        "people": people if people is not None else default_people(call, supervisor),
         "history": history(call, zone),
     }
 
 
-def default_people(call: DeskCall) -> list[dict]:
+def default_people(call: DeskCall, supervisor: bool = False) -> list[dict]:
     """Who is on a plain bridged call: the caller and their listener."""
     if not call.live:
         return []
-    return [{"role": "caller", "text": t("desk.person.caller")}, {"role": "listener", "text": t("desk.person.you")}]
+    listener = t("desk.person.listener", name=call.listener_name) if supervisor else t("desk.person.you")
+    return [{"role": "caller", "text": t("desk.person.caller")}, {"role": "listener", "text": listener}]
 
 
 def fingerprint(data: dict) -> str:

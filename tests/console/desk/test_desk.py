@@ -61,7 +61,7 @@ def test_the_listener_sees_the_call_in_progress_on_their_desk_and_never_the_call
     page = text(response)
     reference = f"Appel n° {call_id(qapp, caller.sid)}"
     assert f"{reference} — en cours" in page
-    for fact in ("Écoute Violences Conjugales", "Attente avant de vous parler", "1 min 15 s", "En communication depuis",
+    for fact in ("Écoute Violences Conjugales", "Attente avant la réponse", "1 min 15 s", "En communication depuis",
                  "2 min 10 s", "français", "Département", "non indiqué", "Qui appelle", "Catégorie",
                  "pas encore classé", "L'appelant·e", "Vous (écoutant·e)", "Demander de l'aide",
                  "Marquer comme appel difficile"):
@@ -95,7 +95,7 @@ def test_asking_for_help_alerts_the_lines_supervisors_on_their_desk_and_live_boa
     supervision = text(evc.get(DESK))
     help_section = supervision.split("Demandes d'aide</h2>")[1].split("</section>")[0]
     assert reference in help_section and "Pris par Noor" in help_section
-    assert "L'écoutant·e demande de l'aide." in help_section
+    assert "L'écoutant·e demande de l'aide." in help_section and "Noor (écoutant·e)" in help_section
     board = text(evc.get(f"/console/lines/{EVC}/live"))
     assert reference in board.split("Demandes d'aide</h3>")[1].split("</section>")[0]
     polled = evc.get(f"{DESK}.json?line={EVC}").get_json()
@@ -141,4 +141,4 @@ def test_the_desk_speaks_english_to_an_english_speaking_listener(qapp, tw, rest)
     caller = call_in_progress(tw, rest)
     page = text(desk.get(DESK))
     assert f"Call no. {call_id(qapp, caller.sid)} — in progress" in page
-    assert "Ask for help" in page and "Mark as a difficult call" in page and "Waited before talking to you" in page
+    assert "Ask for help" in page and "Mark as a difficult call" in page and "Waited before the answer" in page
