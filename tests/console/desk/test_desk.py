@@ -142,3 +142,23 @@ def test_the_desk_speaks_english_to_an_english_speaking_listener(qapp, tw, rest)
     page = text(desk.get(DESK))
     assert f"Call no. {call_id(qapp, caller.sid)} — in progress" in page
     assert "Ask for help" in page and "Mark as a difficult call" in page and "Waited before the answer" in page
+
+
+def test_a_listener_login_made_with_the_accounts_command_opens_the_desk_and_no_coordinators_page(qapp, tw, rest):
+    from app import cli
+
+    noor = add_listener(qapp, "Noor", NOOR_PHONE)
+    password = "Noor's password, long enough"
+    runner = qapp.test_cli_runner()
+    refused = runner.invoke(cli, ["accounts", "add", "--email", "noor@example.org", "--name", "Noor",
+                                  "--role", "listener"], input=f"{password}\n{password}\n")
+    assert refused.exit_code != 0 and "--listener ID" in refused.output
+    made = runner.invoke(cli, ["accounts", "add", "--email", "noor@example.org", "--name", "Noor", "--role",
+                               "listener", "--listener", str(noor)], input=f"{password}\n{password}\n")
+    assert made.exit_code == 0, made.output
+    desk = qapp.test_client()
+    sign_in(desk, "noor@example.org", password)
+    caller = call_in_progress(tw, rest)
+    assert f"Appel n° {call_id(qapp, caller.sid)} — en cours" in text(desk.get(DESK))
+    for page in (f"/console/lines/{EVC}/live", "/console/roster", "/console/calls", f"/console/calls/{call_id(qapp, caller.sid)}"):
+        assert desk.get(page).status_code == 403, page
