@@ -12,9 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flask import current_app
+
 from routing.queueing import ListenerStatus, PoolSettings
+from store import conference
 from store.calls import PENDING_EVENTS, record
-from store.models import Call, CallCategory, CallEvent, Listener, Offer, QueuedCaller
+from store.extension import database
+from store.models import Call, CallCategory, CallEvent, ConferenceLeg, Conversation, Listener, Offer, QueuedCaller
 
 HELP_ASKED = "desk_help_asked"
 HELP_ANSWERED = "desk_help_answered"
@@ -47,9 +51,13 @@ class DeskCall:
     difficult: bool
     help_waiting: bool  # help asked and no supervisor has answered yet
     events: tuple[tuple[datetime, str, str], ...]  # (at, kind, detail), oldest first
+    conversation_id: int | None = None  # the conference of a call going on
+    held: bool = False  # the caller is on hold (music)
+    legs: tuple[ConferenceLeg, ...] = ()  # who is on the call now (the conference's registry)
 
 
-def _desk_call(session: Session, offer: Offer, caller: QueuedCaller, live: bool) -> DeskCall:
+def _desk_call(session: Session, offer: Offer, caller: QueuedCaller, live: bool,
+               conversation: Conversation | None = None) -> DeskCall:
     events = tuple(session.execute(select(CallEvent.at, CallEvent.kind, CallEvent.detail)
                                    .where(CallEvent.call_id == caller.call_id).order_by(CallEvent.id)).all())
     kinds = [kind for _, kind, _ in events]
@@ -61,7 +69,10 @@ def _desk_call(session: Session, offer: Offer, caller: QueuedCaller, live: bool)
         listener_name=session.scalar(select(Listener.name).where(Listener.id == offer.listener_id)) or "",
         offer_id=offer.id, live=live, answered_at=answered, ended_at=offer.ended_at, waited_seconds=max(0, waited),
         language=caller.language, department=caller.department, caller_type=caller.caller_type, category=category,
-        difficult=DIFFICULT in kinds, help_waiting=_help_waiting(kinds), events=events)
+        difficult=DIFFICULT in kinds, help_waiting=_help_waiting(kinds), events=events,
+        conversation_id=conversation.id if conversation is not None else None,
+        held=conversation is not None and conversation.held_since is not None,
+        legs=tuple(conference.legs(session, conversation.id)) if conversation is not None else ())
 
 
 def _help_waiting(kinds: list[str]) -> bool:
@@ -70,8 +81,20 @@ def _help_waiting(kinds: list[str]) -> bool:
     return asked > answered
 
 
+def _live_conversation(session: Session, offer: Offer) -> Conversation | None:
+    found = conference.for_offer(session, offer.id)
+    return found if found is not None and found.status in conference.LIVE else None
+
+
 def listener_call(session: Session, listener: Listener) -> DeskCall | None:
-    """The listener's own call: the one they are on, else the one whose wrap-up they are in; nobody else's."""
+    """The listener's own call: the one they are on (as its listener or its binôme), else the one whose wrap-up
+    they are in; nobody else's."""
+    conversation = conference.live_conversation_for_listener(session, listener.id)
+    if conversation is not None and conversation.offer_id is not None:
+        offer = session.get(Offer, conversation.offer_id)
+        caller = session.get(QueuedCaller, conversation.queued_caller_id) if conversation.queued_caller_id else None
+        if offer is not None and caller is not None and caller.call_id is not None:
+            return _desk_call(session, offer, caller, live=True, conversation=conversation)
     row = session.execute(
         select(Offer, QueuedCaller).join(QueuedCaller, QueuedCaller.id == Offer.queued_caller_id)
         .where(Offer.listener_id == listener.id, Offer.status.in_(ON_CALL_OFFERS + ("ended",)),
@@ -81,7 +104,7 @@ def listener_call(session: Session, listener: Listener) -> DeskCall | None:
         return None
     offer, caller = row
     if offer.status in ON_CALL_OFFERS and listener.status == ListenerStatus.ON_CALL.value:
-        return _desk_call(session, offer, caller, live=True)
+        return _desk_call(session, offer, caller, live=True, conversation=_live_conversation(session, offer))
     if offer.status == "ended" and listener.status == ListenerStatus.WRAP_UP.value and caller.status == "done":
         return _desk_call(session, offer, caller, live=False)
     return None
@@ -95,14 +118,17 @@ def live_calls_on_lines(session: Session, line_ids: list[int]) -> list[DeskCall]
         select(Offer, QueuedCaller).join(QueuedCaller, QueuedCaller.id == Offer.queued_caller_id)
         .where(Offer.status == "bridged", QueuedCaller.line_id.in_(line_ids), QueuedCaller.call_id.is_not(None))
         .order_by(Offer.answered_at, Offer.id)).all()
-    return [_desk_call(session, offer, caller, live=True) for offer, caller in rows]
+    return [_desk_call(session, offer, caller, live=True, conversation=_live_conversation(session, offer))
+            for offer, caller in rows]
 
 
 def live_call(session: Session, call_id: int) -> DeskCall | None:
     row = session.execute(
         select(Offer, QueuedCaller).join(QueuedCaller, QueuedCaller.id == Offer.queued_caller_id)
         .where(Offer.status == "bridged", QueuedCaller.call_id == call_id).order_by(Offer.id.desc()).limit(1)).first()
-    return _desk_call(session, *row, live=True) if row is not None else None
+    if row is None:
+        return None
+    return _desk_call(session, *row, live=True, conversation=_live_conversation(session, row[0]))
 
 
 def _already(session: Session, call_id: int, kind: str) -> bool:
@@ -127,6 +153,15 @@ def ask_help(session: Session, call: Call, now: datetime, by: str) -> bool:
 
 def help_answered(session: Session, call: Call, now: datetime, mode: str, by: str) -> None:
     record(session, call, now, HELP_ANSWERED, f"{mode} {by}")
+
+
+def keypad_help(conversation_id: int) -> None:
+    """The listener pressed * then 3 (ivr/keypad.py's help hook): the same alert as the desk's button."""
+    with database.session() as session:
+        found = session.get(Conversation, conversation_id)
+        call = session.get(Call, found.call_id) if found is not None and found.call_id is not None else None
+        if call is not None and ask_help(session, call, current_app.config["CLOCK"](), "keypad"):
+            session.commit()
 
 
 def mark_difficult(session: Session, call: Call, listener: Listener | None, now: datetime, settings: PoolSettings,

@@ -19,7 +19,7 @@ from console.texts import t
 from directory_data.reference import load_departments
 from routing.model import Line
 from store.desk_calls import DeskCall, listener_call
-from store.models import Listener
+from store.models import ConsoleAccount, Listener
 from store.snapshot import Snapshot
 
 POLL_SECONDS = 3
@@ -42,13 +42,16 @@ def department_words(code: str | None) -> str:
 
 def event_words(kind: str, detail: str) -> str:
     """A step of the call in words; a step the desk has no words for yet shows its code, never nothing."""
+    first = detail.split(" ")[0] if detail else ""
+    detail_key = f"desk.detail.{first}"
+    shown = t(detail_key) if first and t(detail_key) != detail_key else first
     key = f"desk.event.{kind}"
-    words = t(key, detail=detail)
-    return kind if words == key else words
+    words = t(key, detail=shown)
+    return kind if words == key else words.replace(" ()", "")
 
 
 def history(call: DeskCall, zone: ZoneInfo) -> list[dict]:
-    return [{"time": clock_time(at.astimezone(zone)), "text": event_words(kind, detail.split(" ")[0] if detail else "")}
+    return [{"time": clock_time(at.astimezone(zone)), "text": event_words(kind, detail)}
             for at, kind, detail in call.events if kind.startswith(SHOWN_PREFIXES)]
 
 
@@ -84,11 +87,49 @@ def default_people(call: DeskCall, supervisor: bool = False) -> list[dict]:
     return [{"role": "caller", "text": t("desk.person.caller")}, {"role": "listener", "text": listener}]
 
 
+def _name(session: Session, model, row_id: int | None) -> str:
+    row = session.get(model, row_id) if row_id is not None else None
+    return row.name if row is not None else ""
+
+
+def _state_words(leg, held: bool) -> str:
+    """What a participant hears or says, in words: the listener knows who hears the caller."""
+    if leg.joined_at is None:
+        return t("desk.state.ringing")
+    if leg.role == "caller":
+        return t("desk.state.on_hold") if held or leg.on_hold else ""
+    if leg.role == "supervisor":
+        return t(f"desk.state.{leg.mode or 'listen'}")
+    return t("desk.state.muted") if leg.muted else ""
+
+
+def people(session: Session, call: DeskCall, me: int | None = None) -> list[dict]:
+    """Who is on the call (the conference's registry), for the listener ``me`` or (None) a supervisor."""
+    if not call.legs:
+        return default_people(call, supervisor=me is None)
+    found = []
+    for leg in call.legs:
+        if leg.role in ("listener", "binome"):
+            text = t("desk.person.you") if leg.listener_id == me else \
+                t(f"desk.person.{leg.role}", name=_name(session, Listener, leg.listener_id))
+        elif leg.role == "supervisor":
+            text = t("desk.person.supervisor", name=_name(session, ConsoleAccount, leg.account_id))
+        elif leg.role == "third_party":
+            text = t("desk.person.third_party", label=leg.label if leg.label != "third_party" else "")
+        else:
+            text = t("desk.person.caller")
+        state = _state_words(leg, call.held)
+        found.append({"id": leg.id, "role": leg.role, "text": f"{text} — {state}" if state else text,
+                      "muted": leg.muted, "joined": leg.joined_at is not None})
+    return found
+
+
 def fingerprint(data: dict) -> str:
     """Changes when the page's forms or lists would change (not with the seconds ticking)."""
     call = data.get("call")
     shape = None if call is None else [call["id"], call["live"], call["difficult"], call["help_waiting"],
-                                       call["people"], len(call["history"]), call.get("wrapup_until")]
+                                       call["people"], len(call["history"]), call.get("wrapup_until"),
+                                       call.get("held"), call.get("controls")]
     return hashlib.sha256(json.dumps([data["status"], shape], default=str).encode()).hexdigest()[:16]
 
 
@@ -99,7 +140,10 @@ def listener_desk(session: Session, snapshot: Snapshot, listener: Listener, now:
     if call is None:
         data["summary"] = t("desk.no_call")
     else:
-        data["call"] = call_view(call, line, now)
+        data["call"] = call_view(call, line, now, people(session, call, me=listener.id))
+        # The conference's controls are the main listener's (a binôme listens, asks for help, marks it difficult).
+        data["call"]["controls"] = call.conversation_id is not None and call.listener_id == listener.id
+        data["call"]["held"] = call.held
         if not call.live and listener.wrapup_until is not None:
             zone = ZoneInfo(line.schedule.timezone if line else DEFAULT_ZONE)
             data["call"]["wrapup_until"] = clock_time(listener.wrapup_until.astimezone(zone))

@@ -15,7 +15,7 @@ from store.extension import directory
 from store.models import Call, Listener
 
 
-def _own_listener(for_update: bool = False) -> Listener:
+def own_listener(for_update: bool = False) -> Listener:
     """The signed-in listener's own record; any other account has no listener desk."""
     if g.account.role != "listener" or g.account.listener_id is None:
         abort(403)
@@ -31,7 +31,7 @@ def desk_page():
     if g.account.listener_id is None or db().get(Listener, g.account.listener_id) is None:
         return render_template("console/desk.html", desk=None, poll_seconds=POLL_SECONDS)
     moment = now()
-    desk = listener_desk(db(), directory.get(db(), moment), _own_listener(), moment)
+    desk = listener_desk(db(), directory.get(db(), moment), own_listener(), moment)
     return render_template("console/desk.html", desk=desk, poll_seconds=POLL_SECONDS)
 
 
@@ -39,10 +39,10 @@ def desk_data():
     if g.account.role != "listener":
         return supervisor_views.supervisor_data()
     moment = now()
-    return jsonify(listener_desk(db(), directory.get(db(), moment), _own_listener(), moment))
+    return jsonify(listener_desk(db(), directory.get(db(), moment), own_listener(), moment))
 
 
-def _posted_call(listener: Listener, live_only: bool) -> DeskCall | None:
+def posted_call(listener: Listener, live_only: bool) -> DeskCall | None:
     """The call the form was about, if it is still the listener's: a page left open must not act on the next call."""
     call = listener_call(db(), listener)
     if call is None or request.form.get("call", "") != str(call.call_id) or (live_only and not call.live):
@@ -53,8 +53,8 @@ def _posted_call(listener: Listener, live_only: bool) -> DeskCall | None:
 
 def ask_help():
     """Alert the supervisors of the call's line: on their desks and on the line's live board."""
-    listener = _own_listener()
-    call = _posted_call(listener, live_only=True)
+    listener = own_listener()
+    call = posted_call(listener, live_only=True)
     if call is not None:
         moment = now()
         line = line_of(directory.get(db(), moment), call.line_id)
@@ -69,8 +69,8 @@ def ask_help():
 
 def mark_difficult():
     """A difficult call: the listener's wrap-up becomes the line's longer one, and the coordinators are told."""
-    listener = _own_listener(for_update=True)
-    call = _posted_call(listener, live_only=False)
+    listener = own_listener(for_update=True)
+    call = posted_call(listener, live_only=False)
     if call is not None:
         moment = now()
         snapshot = directory.get(db(), moment)

@@ -6,7 +6,7 @@ from flask import abort, g, jsonify, render_template, url_for
 
 from console.accounts.records import scope_allows
 from console.blueprint import db, now, require_scope
-from console.desk.alerts import line_alerts
+from console.desk.alerts import line_alerts, supervisor_phone
 from console.live.board import POLL_SECONDS, board
 from console.overview import visible_lines
 from store.extension import directory
@@ -36,7 +36,7 @@ def live_board(slug: str):
     # The listeners' alerts of this line (help asked, debriefs due), as on the supervisors' desk.
     alerts = line_alerts(db(), snapshot, [snapshot.lines_by_slug[slug]], moment)
     return render_template("console/live_board.html", board=board, poll_seconds=POLL_SECONDS, alerts=alerts,
-                           alerts_source=url_for("desk.desk_data", line=slug))
+                           alerts_source=url_for("desk.desk_data", line=slug), my_phone=supervisor_phone(db(), g.account))
 
 
 def live_board_data(slug: str):

@@ -8,7 +8,7 @@ from console.accounts.records import create_account
 from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, set_status
-from tests.support.calls import Caller, ListenerLeg, bridge, path_of, rung, xml
+from tests.support.calls import Caller, ListenerLeg, bridge, deliver, dial_ended, path_of, rung, xml
 from tests.support.console import sign_in, text
 
 EVC = "ecoute-violences-conjugales"
@@ -46,11 +46,12 @@ def call_in_progress(tw, rest) -> Caller:
     return caller
 
 
-def caller_hangs_up(tw, caller):
-    """The caller hangs up: their Enqueue ends "bridged", the listener's <Dial> ends and Twilio fetches its action
-    (the wrap-up menu, returned)."""
-    caller.queue_result("bridged")
-    return xml(tw.post(path_of(caller.dial.find("Dial").get("action")), caller.leg.params(DialCallStatus="completed")))
+def caller_hangs_up(tw, rest, caller):
+    """The caller hangs up: the conference ends with them (its status callbacks delivered), the listener's <Dial>
+    ends and Twilio fetches its action (the wrap-up menu, returned)."""
+    rest.hang_up(caller.sid)
+    deliver(tw, rest)
+    return dial_ended(tw, rest, caller.leg, caller.dial)
 
 
 def press(tw, leg, document, digits):
@@ -60,7 +61,7 @@ def press(tw, leg, document, digits):
 
 def form_fields(page: str, action: str) -> dict[str, str]:
     """The hidden fields of the page's form that posts to ``action`` (its CSRF token, the call it is about)."""
-    form = re.search(rf'<form method="post" action="{re.escape(action)}">(.*?)</form>', page, re.S)
+    form = re.search(rf'<form method="post" action="{re.escape(action)}"[^>]*>(.*?)</form>', page, re.S)
     assert form, f"no form posting to {action}"
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)))
 

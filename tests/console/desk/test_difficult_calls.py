@@ -63,7 +63,7 @@ def test_a_call_marked_difficult_during_the_conversation_gets_the_lines_longer_w
 
     clock.now += timedelta(minutes=6)
     ended_at = clock.now
-    menu = caller_hangs_up(tw, caller)
+    menu = caller_hangs_up(tw, rest, caller)
     clock.now += timedelta(seconds=20)
     done = press(tw, caller.leg, menu, "1")  # classified on the keypad, as after any call
     assert f"Vous avez encore {DIFFICULT_WRAPUP - 20} secondes avant le prochain appel." in said(done)
@@ -80,7 +80,7 @@ def test_marking_a_call_difficult_during_its_wrap_up_lengthens_the_wrap_up_at_on
     caller = call_in_progress(tw, rest)
     clock.now += timedelta(minutes=4)
     ended_at = clock.now
-    press(tw, caller.leg, caller_hangs_up(tw, caller), "0")  # not classified: the usual wrap-up
+    press(tw, caller.leg, caller_hangs_up(tw, rest, caller), "0")  # not classified: the usual wrap-up
     assert listener(qapp, noor).wrapup_until == ended_at + timedelta(seconds=USUAL_WRAPUP)
     page = text(desk.get(DESK))
     assert "terminé, fin d'appel jusqu'à 10:05" in page and "Demander de l'aide" not in page
@@ -92,7 +92,8 @@ def test_marking_a_call_difficult_during_its_wrap_up_lengthens_the_wrap_up_at_on
     assert "terminé, fin d'appel jusqu'à 10:14" in text(desk.get(DESK))
     # Once the wrap-up is over the desk has no call any more: nothing to mark twice.
     clock.now = ended_at + timedelta(seconds=DIFFICULT_WRAPUP + 20)
-    sweep(qapp)
+    with qapp.app_context():
+        sweep(qapp)
     assert "Aucun appel en cours." in text(desk.get(DESK))
 
 
@@ -116,7 +117,7 @@ def test_the_coordinator_sees_the_difficult_call_on_the_live_board_and_marks_the
                     data={"csrf_token": "x"}).status_code in (400, 403)
 
     clock.now += timedelta(minutes=30)  # the call ended long ago: the debrief is still due
-    press(tw, caller.leg, caller_hangs_up(tw, caller), "0")
+    press(tw, caller.leg, caller_hangs_up(tw, rest, caller), "0")
     assert reference in debriefs_section(text(evc.get(BOARD)))
     response = post_form(evc, BOARD, f"/console/desk/calls/{call_id(qapp, caller.sid)}/debrief")
     assert response.status_code == 302 and response.headers["Location"].endswith(BOARD)
