@@ -10,16 +10,17 @@ article, as callers hear it after "Je vous mets en relation avec" ("le 107, Tél
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable, Mapping
 
-from routing.model import Centre, Line, Localized, TransferNumber
+from routing.model import ActionKind, Centre, Line, Localized, TransferNumber
 from routing.orientation import AssociationDirectory
 from routing.reference import Department, Service
 from schedules import status_at
 
 MAX_TARGETS = 9  # one key each on the listener's keypad
+RING_SECONDS = 30  # how long a third party's phone rings, unless the line's chain rings that number for longer or less
 __all__ = ["MAX_TARGETS", "TargetKind", "TransferContext", "TransferNumber", "TransferTarget", "find_target",
            "spoken_service", "transfer_targets"]
 
@@ -39,6 +40,7 @@ class TransferTarget:
     number: str  # E.164, dialled with the line's number as caller ID
     label: Localized  # "le centre du département 94, Val-de-Marne"
     department: str | None = None  # the centre's département, for the third party's whisper
+    ring_seconds: int = RING_SECONDS
 
     def describe(self) -> str:
         """For call events: the key, never more (the key of a free number is the coordinator's, not a caller's)."""
@@ -74,8 +76,18 @@ def transfer_targets(line: Line, department: str | None, now: datetime, context:
         if target.number in own or target.number in seen:
             continue
         seen.add(target.number)
-        targets.append(target)
+        targets.append(replace(target, ring_seconds=_ring_seconds(line, target)))
     return tuple(targets[:MAX_TARGETS])
+
+
+def _ring_seconds(line: Line, target: TransferTarget) -> int:
+    """As long as the line's own chain rings that place (its hand-off, a forward to that number), else RING_SECONDS."""
+    for rule in line.rules:
+        action = rule.action
+        if (target.kind is TargetKind.CENTRE and action.kind is ActionKind.HANDOFF) or \
+                (action.kind is ActionKind.FORWARD and action.number == target.number):
+            return action.timeout
+    return RING_SECONDS
 
 
 def find_target(targets: Iterable[TransferTarget], key: str) -> TransferTarget | None:

@@ -47,6 +47,8 @@ def test_3977_caller_from_94_can_be_put_through_to_their_centre_and_association_
                                  "l'association Aide aux victimes du Val-de-Marne (association fictive)"]
     assert labels(found, "en")[0] == "the centre for département 94, Val-de-Marne"
     assert found[0].number == "+33199000094" and found[0].department == "94"
+    assert found[0].ring_seconds == 25  # as long as the line's own hand-off rings the centre
+    assert {t.ring_seconds for t in found[1:]} == {30}
     # Then the other French lines open now, the 3919 (the line names it), and the coordinator's interpreter.
     assert labels(found)[2:] == ["la ligne France Victimes 116 006", "la ligne Un premier pas, Val-de-Marne", "le 39 19, Violences Femmes Info",
                                  "le service d'interprétariat"]
@@ -82,7 +84,7 @@ def test_ecoute_violences_conjugales_offers_the_107_and_its_interpreter_only(dir
     # No Belgian line but itself, no association in Belgium, and the 112 has no number a call can be put through to.
     assert [t.key for t in found] == ["service:be-107", "number:+3225550399"]
     assert labels(found) == ["le 107, Télé-Accueil", "le service d'interprétariat"]
-    assert found[0].number == "+3225550107"
+    assert found[0].number == "+3225550107" and found[0].ring_seconds == 30  # as the after-hours forward rings it
 
 
 def test_un_premier_pas_offers_the_3919_but_not_the_115_which_cannot_be_dialled(directory):
