@@ -23,6 +23,8 @@ class Transfer(Base):
     third_party_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     target_key: Mapped[str] = mapped_column(String(80))
     target_kind: Mapped[str] = mapped_column(String(16))
+    label_fr: Mapped[str] = mapped_column(String(200))  # the target as said, article included (no caller data)
+    label_en: Mapped[str] = mapped_column(String(200))
     mode: Mapped[str] = mapped_column(String(8))  # warm | cold
     # dialling → talking (warm: the listener with the third party, the caller on hold) → together | completed;
     # or returned (the caller back with the listener) | caller_gone

@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column('third_party_sid', sa.String(length=64), nullable=True),
         sa.Column('target_key', sa.String(length=80), nullable=False),
         sa.Column('target_kind', sa.String(length=16), nullable=False),
+        sa.Column('label_fr', sa.String(length=200), nullable=False),
+        sa.Column('label_en', sa.String(length=200), nullable=False),
         sa.Column('mode', sa.String(length=8), nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),
         sa.Column('started_at', store.models.UTCDateTime(timezone=True), nullable=False),
