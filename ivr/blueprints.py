@@ -7,18 +7,20 @@ from flask import Flask
 from ivr.callback_dial import callback_dial
 from ivr.callbacks import callback, offer_callback
 from ivr.conversation import HOLDING_STEPS, HoldingSteps
+from ivr.conference import conference, conference_join
 from ivr.coordinator import coordinator
 from ivr.health import health
 from ivr.hold_music import hold_music
 from ivr.orientation import orientation_blueprint, play_association_step
 from ivr.presence import presence
+from ivr.listener_call import listener_call
 from ivr.queue import enqueue, queue
 from ivr.webhooks import voice
 
 
 def register_ivr(app: Flask) -> None:
     app.extensions[HOLDING_STEPS] = HoldingSteps(association=play_association_step, enqueue=enqueue,
-                                                 offer_callback=offer_callback)
-    for blueprint in (health, voice, coordinator, orientation_blueprint, queue, callback, callback_dial, presence,
-                      hold_music):
+                                                 offer_callback=offer_callback, conference_join=conference_join)
+    for blueprint in (health, voice, coordinator, orientation_blueprint, queue, listener_call, conference, callback,
+                      callback_dial, presence, hold_music):
         app.register_blueprint(blueprint)

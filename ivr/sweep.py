@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from flask import Flask
 
+from ivr import call_control
 from routing.queueing import ListenerStatus
+from store import conference as conversations
 from store import dispatch as offers
 from store.callbacks import expired_attempts, release_attempt
 from store.extension import database, directory
@@ -126,6 +128,12 @@ def _repair_locally(session, state: _Pass) -> None:
         report.listeners_freed += 1
     for caller in offers.stranded_callers(session):
         caller.status, caller.offered_to = "waiting", None  # offered, but no phone rings for them
+    # Conversations: a caller whose listener's line dropped is moved back to the queue (the REST request may have
+    # failed), and one a listener took but who never reached the conference is moved there again.
+    for conversation in conversations.still_dropping(session):
+        state.to_redirect.append((conversation.caller_sid, f"/voice/conference/requeue?cv={conversation.id}"))
+    for conversation in conversations.stuck_connecting(session, now):
+        state.to_redirect.append((conversation.caller_sid, f"/voice/conference/caller?cv={conversation.id}"))
 
 
 def _conversations_to_check(session, now, after_outage: bool) -> list[tuple[int, str]]:
@@ -199,6 +207,7 @@ def _tell_twilio(dispatcher, state: _Pass, pools: list[str]) -> None:
     for call_sid, path in state.to_redirect:
         dispatcher.redirect(call_sid, base + path)
     dispatcher.hang_up(state.to_hang_up)
+    call_control.bring_back_held_callers(state.now)  # the hold's time limit, whoever forgot to resume
     for pool in pools:
         dispatcher.dispatch(pool)
         state.report.pools_dispatched.append(pool)

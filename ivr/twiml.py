@@ -86,7 +86,10 @@ FALLBACK_KINDS = (CALLER, LEAVE, SILENT, LISTENER)
 FALLBACK_BY_PATH = (
     ("/voice/queue/wait", LEAVE),
     ("/voice/queue/key", LEAVE),
-    ("/voice/queue/bridging", SILENT),
+    ("/voice/conference/events", SILENT),
+    ("/voice/conference/participant-status", SILENT),
+    ("/voice/conference/wait", SILENT),
+    ("/voice/conference/hold", SILENT),
     ("/voice/whisper", SILENT),
     ("/voice/status", SILENT),
     ("/voice/callback/answered", SILENT),

@@ -331,7 +331,8 @@ def expired_offers(session: Session, now: datetime) -> list[Offer]:
 
 
 def orphaned_listeners(session: Session) -> list[Listener]:
-    """Listeners marked ringing or on a call with no offer under way to explain it."""
+    """Listeners marked ringing or on a call with no offer under way to explain it (nor a binôme's leg)."""
+    from store.conference import listeners_in_conferences
     from store.models import CallbackAttempt
 
     live = select(Offer.listener_id).where(Offer.status.in_(LIVE_OFFERS + ("bridged",)))
@@ -340,7 +341,8 @@ def orphaned_listeners(session: Session) -> list[Listener]:
         CallbackAttempt.listener_id.is_not(None))
     return list(session.scalars(select(Listener).where(
         Listener.status.in_((ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)),
-        Listener.id.not_in(live), Listener.id.not_in(calling_back)).with_for_update(skip_locked=True)))
+        Listener.id.not_in(live), Listener.id.not_in(calling_back), Listener.id.not_in(listeners_in_conferences()))
+        .with_for_update(skip_locked=True)))
 
 
 def open_conversations(session: Session, older_than: datetime) -> list[Offer]:

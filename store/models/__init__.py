@@ -11,6 +11,7 @@ from store.models.audit import AuditEvent
 from store.models.base import Base, UTCDateTime
 from store.models.callbacks import CallbackAttempt, CallbackRequest
 from store.models.calls import Call, CallCategory, CallerFlag, CallEvent, EmailOutbox
+from store.models.conversation import ConferenceLeg, Conversation
 from store.models.directory import (
     AssociationRow,
     CentreDepartment,
@@ -77,6 +78,8 @@ __all__ = [
     "ConsoleSession",
     "ConsoleLoginThrottle",
     "AuditEvent",
+    "Conversation",
+    "ConferenceLeg",
     "ReportCache",
     "ReportHour",
     "ReportQueueCaller",
