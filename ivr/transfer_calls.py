@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from directory_data.reference import load_departments
-from ivr import call_control, prompts
+from ivr import call_control, prompts, transfers
 from ivr.security import twilio_only
 from ivr.twiml import SILENT, field, never_fail, public, row_id, say, twiml
 from store import conference as conversations
@@ -72,7 +72,7 @@ def third_party_answered(session, conversation: Conversation, transfer: Transfer
     if transfer.mode == "cold":
         records.finish(session, transfer, now, "completed", "cold")
         tasks += [lambda: call_control.resume(conversation_id, by="transfer", now=now),
-                  lambda: call_control.release_listener(conversation_id, why="transfer", now=now)]
+                  lambda: transfers.release_listener(conversation_id, "cold transfer", now)]
     return tasks
 
 
@@ -218,8 +218,7 @@ def listener_left(session, conversation: Conversation, now: datetime) -> list | 
     conversation_id, leg_id = conversation.id, transfer.leg_id
     if transfer.status in ("talking", "together"):
         records.finish(session, transfer, now, "completed", "listener-dropped")
-        conversations.note(session, conversation, now, "conv_listener_released", "listener dropped mid-transfer")
-        conversation.listener_released = True
+        transfers.release_records(session, conversation, now, "listener's line dropped mid-transfer")
         return [lambda: call_control.resume(conversation_id, by="transfer", now=now)]
     records.finish(session, transfer, now, "returned", "listener-dropped")
     return [lambda: call_control.remove(conversation_id, leg_id, now=now)] if leg_id is not None else []

@@ -3,7 +3,7 @@ during a transfer, * then 4 offers to leave the caller with the third party, tal
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import call_control, keypad, prompts, transfers
@@ -31,19 +31,23 @@ def _menu(action: str) -> tuple[VoiceResponse, Gather]:
     return response, gather
 
 
-def transfer_menu(session, now, conversation, offer, listener, line, after) -> VoiceResponse:
+def transfer_menu(session, conversation, listener, line) -> VoiceResponse:
     """The `*` menu's 4 (ivr.keypad's hook): the targets, or what to do with the transfer under way."""
+    now = current_app.config["CLOCK"]()
+    here = f"/voice/listener/transfer?offer={conversation.offer_id}"
     transfer = records.active_transfer(session, conversation.id)
     if transfer is not None:
         text = prompts.render("transfer_progress_menu", line.language, line.country, label=_label(transfer, line))
-        action = public(f"/voice/listener/transfer?offer={offer.id}&step=progress")
+        action = public(f"{here}&step=progress")
     else:
         found = transfers.targets_for(session, conversation, now)
-        if not found:
-            return keypad.back_to_caller(conversation, offer, line, after, now, "transfer_no_target")
+        if not found:  # back to the caller, through the route that can take them off the menu's hold
+            response = VoiceResponse()
+            response.redirect(public(f"{here}&step=none"), method="POST")
+            return response
         choices = [{"key": index, "label": target.label.get(line.language)} for index, target in enumerate(found, 1)]
         text = prompts.render("transfer_menu", line.language, line.country, targets=choices)
-        action = public(f"/voice/listener/transfer?offer={offer.id}")
+        action = public(here)
     response, gather = _menu(action)
     say(gather, text, line.language, line)
     return response
@@ -58,6 +62,8 @@ def transfer_choice(session, now, offer, caller, listener, line, after) -> Voice
         response.redirect(public(f"/voice/listener/over?offer={offer.id}"), method="POST")
         return response
     key = field("Digits")[:1]
+    if request.args.get("step") == "none":
+        return keypad.back_to_caller(conversation, offer, line, after, now, "transfer_no_target")
     if request.args.get("step") == "progress":
         return _progress_choice(session, now, conversation, offer, caller, listener, line, after, key)
     targets = transfers.targets_for(session, conversation, now)
@@ -98,8 +104,7 @@ def _progress_choice(session, now, conversation, offer, caller, listener, line, 
         return listener_join(conversation, offer, line, prompts.render("transfer_together", line.language))
     # 1: the listener leaves; the caller comes off hold with the third party, the listener goes to wrap-up.
     records.finish(session, transfer, now, "completed", "left")
-    conversation.listener_released = True
-    conversations.note(session, conversation, now, "conv_listener_released", "transfer")
+    transfers.release_records(session, conversation, now, "transfer")
     response = call_over(session, now, offer, caller, listener, line, after)
     done = VoiceResponse()
     say(done, prompts.render("transfer_done", line.language, line.country, label=label), line.language, line)

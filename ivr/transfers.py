@@ -140,7 +140,7 @@ def dial_plan(transfer: Transfer, target: TransferTarget) -> Callable[[], Transf
     def dial() -> TransferOutcome:
         now = app.config["CLOCK"]()
         held = call_control.hold(conversation_id, by="transfer", now=now,
-                                 hold_url=public(f"/voice/transfer/hold?tr={transfer_id}") if mode == "cold" else None)
+                                 music_url=public(f"/voice/transfer/hold?tr={transfer_id}") if mode == "cold" else None)
         if not held.ok:
             _give_up(transfer_id, now, "rest-failed", resume_caller=False)
             return TransferOutcome(False, "twilio_failed", transfer_id)
@@ -199,8 +199,7 @@ def complete_transfer(call_id: int, *, now: datetime | None = None, together: bo
     if together:
         finish(transfer_id, now, "together", "together")
         return TransferOutcome(True, "together", transfer_id)
-    released = call_control.release_listener(conversation_id, why="transfer", now=now)
-    if not released.ok:  # the caller is off hold with both: a three-way call, which the listener may leave later
+    if not release_listener(conversation_id, "transfer", now):  # the caller is off hold with both: a three-way call, which the listener may leave later
         finish(transfer_id, now, "together", "together")
         return TransferOutcome(False, "twilio_failed", transfer_id)
     finish(transfer_id, now, "completed", "left")
@@ -221,6 +220,34 @@ def cancel_transfer(call_id: int, *, now: datetime | None = None) -> TransferOut
         call_control.remove(conversation_id, leg_id, now=now)  # a refusal: the leg ends when its ring time does
     resumed = call_control.resume(conversation_id, by="transfer", now=now)
     return TransferOutcome(resumed.ok, "cancelled" if resumed.ok else "twilio_failed", transfer_id)
+
+
+def release_records(session, conversation: Conversation, now: datetime, why: str) -> tuple[str | None, int | None]:
+    """The listener leaves while the call goes on (the caller with the third party): the conversation no longer
+    belongs to their offer — so their leg's end, or its *, is their wrap-up, never the caller's requeue — and their
+    leg is gone. Returns that leg's call sid and the offer, for the redirect out of the conference."""
+    offer_id = conversation.offer_id
+    present = [leg for leg in conversations.legs(session, conversation.id) if leg.role == "listener"]
+    for leg in present:
+        call_control.leg_gone(session, leg, now)
+    conversation.offer_id = conversation.listener_id = None
+    conversations.note(session, conversation, now, "conv_listener_released", why)
+    return (present[0].call_sid if present else None), offer_id
+
+
+def release_listener(conversation_id: int, why: str, now: datetime) -> bool:
+    """The listener's leg is taken out of the conference to their wrap-up (Twilio redirects it). False when Twilio
+    refused: they are still on the call, three together, and leave it by hanging up or with * (both wrap up)."""
+    with database.session() as session:
+        conversation = conversations.locked_conversation(session, conversation_id)
+        if conversation is None or conversation.status not in conversations.LIVE:
+            return False
+        in_menu = conversation.in_menu
+        call_sid, offer_id = release_records(session, conversation, now, why)
+        session.commit()
+    if in_menu or call_sid is None or offer_id is None:
+        return True  # not in the conference: the menu's own answer takes them to wrap-up
+    return current_app.extensions["dispatcher"].redirect(call_sid, public(f"/voice/listener/over?offer={offer_id}"))
 
 
 def finish(transfer_id: int, now: datetime, status: str, outcome: str) -> None:

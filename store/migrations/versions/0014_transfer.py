@@ -1,7 +1,7 @@
 """transfer: a call in progress put through to a third party, warm or cold (issue 14 §2)
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 20:10:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import store.models
 
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
