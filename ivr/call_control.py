@@ -85,8 +85,9 @@ def _locked(session, conversation_id: int) -> Conversation | None:
 # --- hold and resume ---------------------------------------------------------------------------------------
 
 
-def hold(conversation_id: int, by: str = "desk", now: datetime | None = None) -> Outcome:
-    """The caller hears the line's hold music (never silence) until resumed, or until HOLD_LIMIT_SECONDS."""
+def hold(conversation_id: int, by: str = "desk", now: datetime | None = None, music_url: str | None = None) -> Outcome:
+    """The caller hears the line's hold music (never silence) until resumed, or until HOLD_LIMIT_SECONDS; a cold
+    transfer gives its own ``music_url`` (its one sentence, then this music)."""
     now = _now(now)
     with database.session() as session:
         conversation = _locked(session, conversation_id)
@@ -97,7 +98,7 @@ def hold(conversation_id: int, by: str = "desk", now: datetime | None = None) ->
         caller_sid = conversation.caller_sid
         session.commit()
     if _rest(lambda: _participant(conversation, caller_sid).update(
-            hold=True, hold_url=hold_url(conversation_id), hold_method="POST")):
+            hold=True, hold_url=music_url or hold_url(conversation_id), hold_method="POST")):
         with database.session() as session:
             conversation = records.locked_conversation(session, conversation_id)
             records.note(session, conversation, now, "conv_hold", by)

@@ -23,6 +23,11 @@ from store.extension import database, directory
 from store.models import ConferenceLeg, Conversation, Offer, QueuedCaller
 
 conference = Blueprint("conference", __name__, url_prefix="/voice/conference")
+# app.extensions hooks (the transfer feature's): fn(session, conversation, now) called when the main listener's line
+# drops (a list of tasks = the caller is taken care of, do not requeue; None = requeue as usual), and when the
+# conference ends (a list of tasks to run once committed).
+LISTENER_LEFT_HOOKS = "ivr.listener_left"
+ENDED_HOOKS = "ivr.conversation_ended"
 REQUEUED_PRIORITY = 1000  # a caller whose listener's line dropped is offered before anyone else
 HOLD_LOOPS = 3  # the engine's ten-second loop, three times, then the document is fetched again
 
@@ -256,6 +261,10 @@ def listener_dropped(session, conversation: Conversation, now: datetime) -> list
     if conversation.status == "connecting":
         return send_back_to_queue(session, conversation, now, "listener's line dropped before the caller joined")
     records.note(session, conversation, now, "conv_listener_dropped")
+    for hook in current_app.extensions.get(LISTENER_LEFT_HOOKS, ()):
+        taken_over = hook(session, conversation, now)  # a transfer under way may put the caller through instead
+        if taken_over is not None:
+            return taken_over
     tasks = send_back_to_queue(session, conversation, now, "listener's line dropped", status="dropping")
     url, sid = public(f"/voice/conference/requeue?cv={conversation.id}"), conversation.caller_sid
     dispatcher = current_app.extensions["dispatcher"]
@@ -312,7 +321,7 @@ def _apply(session, conversation: Conversation, leg: ConferenceLeg | None, event
             records.note(session, conversation, now, "conv_ended", "caller")
         for other in present:
             leg_gone(session, other, now)
-        return []
+        return [task for hook in current_app.extensions.get(ENDED_HOOKS, ()) for task in hook(session, conversation, now)]
     if leg is None:
         return []
     flags = {"Muted": "muted", "Hold": "on_hold", "Coaching": "coaching"}

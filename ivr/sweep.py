@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from ivr import call_control
+from ivr import call_control, transfers
 from routing.queueing import ListenerStatus
 from store import conference as conversations
 from store import dispatch as offers
@@ -207,6 +207,7 @@ def _tell_twilio(dispatcher, state: _Pass, pools: list[str]) -> None:
     for call_sid, path in state.to_redirect:
         dispatcher.redirect(call_sid, base + path)
     dispatcher.hang_up(state.to_hang_up)
+    transfers.expire_transfers(state.now)  # a third party nobody heard about within its ring time: the caller back
     call_control.bring_back_held_callers(state.now)  # the hold's time limit, whoever forgot to resume
     for pool in pools:
         dispatcher.dispatch(pool)

@@ -87,6 +87,7 @@ FALLBACK_BY_PATH = (
     ("/voice/queue/wait", LEAVE),
     ("/voice/queue/key", LEAVE),
     ("/voice/conference/events", SILENT),
+    ("/voice/transfer", SILENT),  # a transfer's status callback, whisper, hold sentence, word to the listener
     ("/voice/conference/participant-status", SILENT),
     ("/voice/conference/wait", SILENT),
     ("/voice/conference/hold", SILENT),
