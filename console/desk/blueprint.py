@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from console.blueprint import EVERYONE, guard
-from console.desk import control_views, supervisor_views, views
+from console.desk import control_views, supervisor_views, transfer_views, views
 from store.desk_calls import keypad_help
 
 # Listeners and coordinators both have a desk; every view checks which of them it serves (views.py: the signed-in
@@ -23,6 +23,9 @@ desk.add_url_rule("/desk/binome", view_func=control_views.invite_binome, methods
 desk.add_url_rule("/desk/floor", view_func=control_views.give_floor, methods=["POST"])
 desk.add_url_rule("/desk/remove", view_func=control_views.remove, methods=["POST"])
 desk.add_url_rule("/desk/end", view_func=control_views.end, methods=["POST"])
+desk.add_url_rule("/desk/transfer", view_func=transfer_views.start_transfer, methods=["POST"])
+desk.add_url_rule("/desk/transfer/complete", view_func=transfer_views.complete_transfer, methods=["POST"])
+desk.add_url_rule("/desk/transfer/cancel", view_func=transfer_views.cancel_transfer, methods=["POST"])
 desk.add_url_rule("/desk/calls/<call_ref>/supervise", view_func=supervisor_views.supervise, methods=["POST"])
 desk.add_url_rule("/desk/calls/<call_ref>/debrief", view_func=supervisor_views.debrief_done, methods=["POST"])
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from console.describe import clock_time
 from console.roster.words import language_label, skill_label, status_label, wait_words
+from console.desk.transfer_state import transfer_view
 from console.texts import t
 from directory_data.reference import load_departments
 from routing.model import Line
@@ -129,7 +130,7 @@ def fingerprint(data: dict) -> str:
     call = data.get("call")
     shape = None if call is None else [call["id"], call["live"], call["difficult"], call["help_waiting"],
                                        call["people"], len(call["history"]), call.get("wrapup_until"),
-                                       call.get("held"), call.get("controls")]
+                                       call.get("held"), call.get("controls"), call.get("transfer")]
     return hashlib.sha256(json.dumps([data["status"], shape], default=str).encode()).hexdigest()[:16]
 
 
@@ -144,6 +145,8 @@ def listener_desk(session: Session, snapshot: Snapshot, listener: Listener, now:
         # The conference's controls are the main listener's (a binôme listens, asks for help, marks it difficult).
         data["call"]["controls"] = call.conversation_id is not None and call.listener_id == listener.id
         data["call"]["held"] = call.held
+        data["call"]["transfer"] = transfer_view(session, call.conversation_id, now) if data["call"]["controls"] \
+            else None
         if not call.live and listener.wrapup_until is not None:
             zone = ZoneInfo(line.schedule.timezone if line else DEFAULT_ZONE)
             data["call"]["wrapup_until"] = clock_time(listener.wrapup_until.astimezone(zone))
