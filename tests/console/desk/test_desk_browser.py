@@ -8,10 +8,11 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.conftest import SignedTwilio, at_brussels
-from tests.support.calls import Caller, ListenerLeg, bridge, rung
+from tests.support.calls import Caller, ListenerLeg, bridge, deliver, rung
 from tests.support.console import COORDINATOR_PASSWORD, make_account, sign_in_page
 from tests.support.desk import EVC, LISTENER_PASSWORD, add_listener, listener_login
 from tests.support.live_server import served
+from tests.support.twilio_conference import HOLD_MUSIC
 
 POLL_WAIT = 20_000  # ms: the desk polls every 3 s, and the machine is shared
 PHONE = {"width": 360, "height": 740}
@@ -91,6 +92,35 @@ def test_a_listener_follows_their_call_on_the_phone_sized_desk_and_asks_for_help
     expect(page.get_by_role("region", name="Demandes d'aide")).to_contain_text("Écoute Violences Conjugales")
     assert_accessible(page)
     page.screenshot(path=str(artifacts_dir / "console-desk-supervision.png"), full_page=True)
+
+    # The coordinator whispers from the line's live board: the listener's desk shows it without reloading.
+    page.goto(f"{calling_server}/console/lines/{EVC}/live")
+    alerts = page.get_by_role("region", name="Demandes d'aide")
+    alerts.get_by_label("Votre numéro (la ligne vous appelle)").fill("0470 99 99 99")
+    alerts.get_by_role("button", name="Souffler à l'écoutant·e").click()
+    expect(page.locator(".notice")).to_contain_text("seul·e l'écoutant·e vous entendra")
+    supervisor = next(sid for sid in rung(rest) if rest.calls[sid]["to"] == "+32470999999")
+    rest.answer_participant(supervisor)
+    deliver(tw, rest)
+    assert supervisor not in rest.hears(caller.sid)  # the caller never hears a whisper
+    on_the_call = phone.get_by_role("region", name="Sur l'appel")
+    expect(on_the_call).to_contain_text("Coordination EVC (superviseur·e) — parle à l'écoutant·e seulement",
+                                        timeout=POLL_WAIT)
+    expect(phone.locator(".desk-history")).to_contain_text("Un·e superviseur·e répond (souffle à l'écoutant·e)")
+    assert phone.evaluate("window.deskNeverReloaded") is None  # (the help POST loaded the page once)
+    phone.evaluate("window.deskNeverReloaded = true")
+
+    # Hold from the keyboard: the caller hears the line's music, the button becomes "take the caller back".
+    phone.get_by_role("button", name="Mettre en attente").focus()
+    phone.keyboard.press("Enter")
+    expect(phone.locator(".notice")).to_have_text("L'appelant·e est en attente, avec la musique de la ligne.")
+    deliver(tw, rest)
+    assert rest.hears(caller.sid) == {HOLD_MUSIC}
+    expect(phone.get_by_role("button", name="Reprendre l'appelant·e")).to_be_visible()
+    expect(phone.get_by_role("group", name="Transférer l'appelant·e vers")).to_contain_text("le 107, Télé-Accueil")
+    assert_fits_the_width(phone)
+    assert_accessible(phone)
+    phone.screenshot(path=str(artifacts_dir / "console-desk-supervised.png"), full_page=True)
 
     # The listener marks the call difficult with the keyboard: the coordinator's desk shows the debrief to offer.
     phone.get_by_role("button", name="Marquer comme appel difficile").focus()
