@@ -152,5 +152,8 @@ def listener_desk(session: Session, snapshot: Snapshot, listener: Listener, now:
             data["call"]["wrapup_until"] = clock_time(listener.wrapup_until.astimezone(zone))
         data["summary"] = t("desk.summary_live" if call.live else "desk.summary_ended", line=data["call"]["line"])
     data["latest"] = data["call"]["history"][-1]["text"] if data["call"] and data["call"]["history"] else ""
+    if data["latest"]:
+        # The summary is the page's one live region: a screen reader hears each change of the call as it comes.
+        data["summary"] = t("desk.summary_with_change", summary=data["summary"], change=data["latest"])
     data["fingerprint"] = fingerprint(data)
     return data

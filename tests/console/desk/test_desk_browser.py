@@ -62,7 +62,7 @@ def test_a_listener_follows_their_call_on_the_phone_sized_desk_and_asks_for_help
     bridge(tw, caller, leg.press("1"), leg)
 
     expect(phone.locator("#call-title")).to_contain_text("— en cours", timeout=POLL_WAIT)
-    expect(phone.locator("#desk-summary")).to_have_text("Appel en cours · Écoute Violences Conjugales")
+    expect(phone.locator("#desk-summary")).to_have_text("Appel en cours · Écoute Violences Conjugales · Mise en relation")
     expect(phone.locator(".desk-facts")).to_contain_text("français")
     expect(phone.get_by_role("region", name="Sur l'appel")).to_contain_text("Vous (écoutant·e)")
     assert phone.evaluate("window.deskNeverReloaded") is True  # painted in place
@@ -107,6 +107,7 @@ def test_a_listener_follows_their_call_on_the_phone_sized_desk_and_asks_for_help
     expect(on_the_call).to_contain_text("Coordination EVC (superviseur·e) — parle à l'écoutant·e seulement",
                                         timeout=POLL_WAIT)
     expect(phone.locator(".desk-history")).to_contain_text("Un·e superviseur·e répond (souffle à l'écoutant·e)")
+    expect(phone.locator("#desk-summary")).to_contain_text("Un·e superviseur·e répond")  # read out as it changes
     assert phone.evaluate("window.deskNeverReloaded") is None  # (the help POST loaded the page once)
     phone.evaluate("window.deskNeverReloaded = true")
 
