@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app, url_for
 from sqlalchemy.orm import Session
 
 from console.describe import clock_time
@@ -24,6 +25,7 @@ from store.models import ConsoleAccount, Listener
 from store.snapshot import Snapshot
 
 POLL_SECONDS = 3
+RELAY = "cases.relay_form"
 DEFAULT_ZONE = "Europe/Paris"
 # The steps of a call the desk tells (the routing before the answer is the call page's business).
 SHOWN_PREFIXES = ("conv_", "transfer_", "desk_")
@@ -146,6 +148,9 @@ def listener_desk(session: Session, snapshot: Snapshot, listener: Listener, now:
         data["call"]["controls"] = call.conversation_id is not None and call.listener_id == listener.id
         data["call"]["held"] = call.held
         data["call"]["transfer"] = transfer_view(session, call.conversation_id, now) if data["call"]["controls"] \
+            else None
+        # Handing the situation to a centre (issue 14 §3) is the `cases` feature's form, when the console has it.
+        data["call"]["relay_url"] = url_for(RELAY, call_ref=call.call_id) if RELAY in current_app.view_functions \
             else None
         if not call.live and listener.wrapup_until is not None:
             zone = ZoneInfo(line.schedule.timezone if line else DEFAULT_ZONE)
