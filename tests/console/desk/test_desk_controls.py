@@ -158,3 +158,19 @@ def test_help_asked_on_the_keypad_alerts_the_supervisors_like_the_desks_button(q
     help_section = text(evc.get(DESK)).split("Demandes d'aide</h2>")[1].split("</section>")[0]
     assert f"Appel n° {call_id(qapp, caller.sid)}" in help_section
     del noor
+
+
+def test_a_coordinator_of_another_line_cannot_listen_to_the_call_nor_see_it(qapp, tw, rest):
+    noor = add_listener(qapp, "Noor", "+32470111111")
+    desk = listener_login(qapp, noor, "noor@example.org")
+    upp = coordinator(qapp, "upp@example.org", ["un-premier-pas"], "Lou")
+    caller = call_in_progress(tw, rest)
+    post_form(desk, DESK, "/console/desk/help")
+    page = text(upp.get(DESK))
+    assert f"Appel n° {call_id(qapp, caller.sid)}" not in page and "Aucune demande d'aide." in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    before = set(rest.calls)
+    refused = upp.post(f"{DESK}/calls/{call_id(qapp, caller.sid)}/supervise",
+                       data={"csrf_token": token, "mode": "listen", "phone": "+33612345678"})
+    assert refused.status_code == 403 and set(rest.calls) == before  # no phone rang
+    assert "desk_help_answered" not in kinds(qapp, caller.sid)
