@@ -31,7 +31,8 @@
       return null;
     }
     var form = active.form;
-    return {action: form ? form.getAttribute("action") : null, name: active.name, value: active.value,
+    var leg = form && form.elements.leg ? form.elements.leg.value : null; // one form per participant
+    return {action: form ? form.getAttribute("action") : null, leg: leg, name: active.name, value: active.value,
             id: active.id};
   }
 
@@ -42,7 +43,8 @@
     var target = key.id ? document.getElementById(key.id) : null;
     if (!target && key.action) {
       Array.prototype.forEach.call(region.querySelectorAll("form"), function (form) {
-        if (!target && form.getAttribute("action") === key.action) {
+        var leg = form.elements.leg ? form.elements.leg.value : null;
+        if (!target && form.getAttribute("action") === key.action && leg === key.leg) {
           target = Array.prototype.find.call(form.elements, function (field) {
             return field.name === key.name && field.value === key.value;
           }) || null;
