@@ -102,7 +102,8 @@ def _sweep(app: Flask, after_outage: bool) -> SweepReport:
                 session.commit()
         with database.session() as session:
             pools = offers.pools_with_waiting_callers(session)
-    _tell_twilio(dispatcher, state, pools)
+    with app.app_context():  # the hold's time limit and the transfers' read the database (no transaction held)
+        _tell_twilio(dispatcher, state, pools)
     return state.report
 
 
