@@ -102,8 +102,7 @@ def _sweep(app: Flask, after_outage: bool) -> SweepReport:
                 session.commit()
         with database.session() as session:
             pools = offers.pools_with_waiting_callers(session)
-    with app.app_context():  # the hold's time limit and the transfers' read the database (no transaction held)
-        _tell_twilio(dispatcher, state, pools)
+    _tell_twilio(dispatcher, state, pools)
     return state.report
 
 
@@ -208,8 +207,9 @@ def _tell_twilio(dispatcher, state: _Pass, pools: list[str]) -> None:
     for call_sid, path in state.to_redirect:
         dispatcher.redirect(call_sid, base + path)
     dispatcher.hang_up(state.to_hang_up)
-    transfers.expire_transfers(state.now)  # a third party nobody heard about within its ring time: the caller back
-    call_control.bring_back_held_callers(state.now)  # the hold's time limit, whoever forgot to resume
+    with dispatcher.app.app_context():
+        transfers.expire_transfers(state.now)  # a third party nobody heard about within its ring time: caller back
+        call_control.bring_back_held_callers(state.now)  # the hold's time limit, whoever forgot to resume
     for pool in pools:
         dispatcher.dispatch(pool)
         state.report.pools_dispatched.append(pool)
