@@ -43,12 +43,17 @@ SILENT_ENDPOINTS = [
     ("/voice/status", None),
     ("/voice/listener/status", {"offer": "1"}),
     ("/voice/callback/listener-status", {"attempt": "1"}),
+    ("/voice/transfer/status", {"tr": "1"}),
+    ("/voice/transfer/whisper", {"tr": "1"}),
+    ("/voice/transfer/hold", {"tr": "1"}),
+    ("/voice/transfer/told", {"tr": "1"}),
 ]
 LISTENER_ENDPOINTS = [
     ("/voice/listener/offer", {"offer": "1"}),
     ("/voice/listener/accept", {"offer": "1"}),
     ("/voice/listener/after", {"offer": "1"}),
     ("/voice/listener/wrapup", {"offer": "1"}),
+    ("/voice/listener/transfer", {"offer": "1"}),
     ("/voice/callback/listener", {"attempt": "1"}),
     ("/voice/callback/accept", {"attempt": "1"}),
     ("/voice/callback/dialled", {"attempt": "1"}),
