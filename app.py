@@ -86,12 +86,13 @@ def _register_blueprints(app: Flask) -> None:
     from console.reports.blueprint import reports
     from console.roster.blueprint import roster
     from console.schedules.blueprint import schedules
+    from console.transfers.blueprint import transfers
     from ivr.blueprints import register_ivr
 
     register_ivr(app)
     # The console: its layout, then one blueprint per feature, each guarded by its own access rule.
     for blueprint in (console, accounts, lines, schedules, history, roster, me, live, reports,
-                      operations, associations, desk):
+                      operations, associations, transfers, desk):
         app.register_blueprint(blueprint)
 
 

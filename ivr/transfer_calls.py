@@ -211,26 +211,28 @@ def told():
 
 def listener_left(session, conversation: Conversation, now: datetime) -> list | None:
     """The main listener's line dropped mid-transfer. The third party had answered: the caller is put through to
-    them (a list of tasks: do not requeue). Still ringing: that call is stopped and the caller requeued (None)."""
+    them (a list of tasks: do not requeue). Still ringing: None, the caller is requeued as usual — which ends the
+    conference, and ``conversation_ended`` stops that phone."""
     transfer = records.active_transfer(session, conversation.id)
-    if transfer is None:
+    if transfer is None or transfer.status not in ("talking", "together"):
         return None
-    conversation_id, leg_id = conversation.id, transfer.leg_id
-    if transfer.status in ("talking", "together"):
-        records.finish(session, transfer, now, "completed", "listener-dropped")
-        transfers.release_records(session, conversation, now, "listener's line dropped mid-transfer")
-        return [lambda: call_control.resume(conversation_id, by="transfer", now=now)]
-    records.finish(session, transfer, now, "returned", "listener-dropped")
-    return [lambda: call_control.remove(conversation_id, leg_id, now=now)] if leg_id is not None else []
+    conversation_id = conversation.id
+    records.finish(session, transfer, now, "completed", "listener-dropped")
+    transfers.release_records(session, conversation, now, "listener's line dropped mid-transfer")
+    return [lambda: call_control.resume(conversation_id, by="transfer", now=now)]
 
 
 def conversation_ended(session, conversation: Conversation, now: datetime) -> list:
-    """The caller hung up (the conference is over): a third party still ringing is stopped."""
+    """The conference is over (the caller hung up, or was sent back to the queue when their listener's line
+    dropped): a third party still ringing is stopped."""
     transfer = records.active_transfer(session, conversation.id)
     if transfer is None:
         return []
     ringing = transfer.status == "dialling"
-    records.finish(session, transfer, now, "caller_gone", "caller hung up")
+    if conversation.status in ("dropping", "requeued"):
+        records.finish(session, transfer, now, "returned", "listener-dropped")
+    else:
+        records.finish(session, transfer, now, "caller_gone", "caller hung up")
     sid = transfer.third_party_sid
     client = current_app.extensions["dispatcher"].client
     return [lambda: _cancel(client, sid)] if ringing and sid else []

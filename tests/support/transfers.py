@@ -149,6 +149,11 @@ class Scene:
         url = self.rest.calls[self.leg.sid]["redirects"][-1]
         return xml(self.tw.post(path_of(url), self.leg.params(CallStatus="in-progress")))
 
+    def stopped(self, sid: str) -> bool:
+        """Whether the engine asked Twilio to stop that call's ringing (calls(sid).update(status=canceled))."""
+        return any(r.method == "POST" and r.path.endswith(f"/Calls/{sid}.json") and r.params.get("Status") == "canceled"
+                   for r in self.rest.requests)
+
     def hung_up_with(self, sid: str) -> str:
         """The words of the TwiML the engine replaced a call's document with (calls(sid).update(twiml=…))."""
         twiml = self.rest.calls[sid]["params"].get("Twiml", "")
