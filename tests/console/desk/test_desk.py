@@ -162,3 +162,25 @@ def test_a_listener_login_made_with_the_accounts_command_opens_the_desk_and_no_c
     assert f"Appel n° {call_id(qapp, caller.sid)} — en cours" in text(desk.get(DESK))
     for page in (f"/console/lines/{EVC}/live", "/console/roster", "/console/calls", f"/console/calls/{call_id(qapp, caller.sid)}"):
         assert desk.get(page).status_code == 403, page
+
+
+def test_the_desk_names_the_departement_a_3977_caller_gave_and_who_calls(live_app, rest, clock):
+    """A 3977 caller types La Réunion's postal code while its centre is closed: the national platform answers, and
+    the listener's desk says which département (the postal code itself is not kept, only what it resolves to)."""
+    from tests.conftest import SignedTwilio, at_paris
+    from tests.support.calls import path_of, xml
+
+    clock.now = at_paris(2026, 11, 24, 14, 0)  # 17:00 in La Réunion: its centre has closed
+    noor = add_listener(live_app, "Noor", "+33611111111", pools=("3977",))
+    desk = listener_login(live_app, noor, "noor@example.org")
+    tw = SignedTwilio(live_app.test_client())
+    caller = Caller(tw, to="+33199003977")
+    asked = caller.document.find("Gather")
+    assert asked is not None and asked.get("finishOnKey") == "#"
+    queued_document = xml(tw.post(path_of(asked.get("action")), caller.params(Digits="97411")))
+    assert queued_document.find("Enqueue") is not None
+    leg = ListenerLeg(tw, rest, rung(rest)[-1])
+    bridge(tw, caller, leg.press("1"), leg)
+    page = text(desk.get(DESK))
+    assert "Département" in page and "974 — La Réunion" in page and "3977" in page
+    assert "97411" not in page and caller.number[1:] not in page
