@@ -112,3 +112,21 @@ def test_hold_plays_the_line_s_music_to_the_caller_and_resume_brings_them_back(q
     assert rest.hears(caller.sid) == {leg.sid} and rest.hears(leg.sid) == {caller.sid}
     assert conversation(qapp).hold_seconds == 40
     assert "conv_hold" in call_events(qapp) and "conv_resume" in call_events(qapp)
+
+
+def test_a_listener_dropping_while_the_rest_api_is_down_is_repaired_by_the_sweep(qapp, tw, rest, clock):
+    from ivr.sweep import sweep
+
+    _, caller, leg, _, _ = connected(qapp, tw, rest, clock)
+    rest.down = True
+    rest.hang_up(leg.sid)
+    deliver(tw, rest)
+    assert leg.status("completed", 60).status_code == 200  # the engine cannot move the caller: Twilio is down
+    assert len(rest.inbound[caller.sid]["redirects"]) == 1  # still only the move into the conference
+    assert queued(qapp, caller.sid).status == "waiting"  # but they are at the head of the queue already
+    rest.down = False
+    clock.now += timedelta(seconds=15)
+    sweep(qapp)  # the next pass moves them out of the conference
+    back = caller.follow_redirect(rest)
+    assert back.find("Enqueue") is not None and "un autre écoutant" in said(back)
+    assert conversation(qapp).status == "requeued"
