@@ -36,7 +36,18 @@ def _conversation_from_url(session, lock: bool = True) -> Conversation | None:
     conversation_id = row_id(request.args.get("cv"))
     if conversation_id is None:
         return None
-    return records.locked_conversation(session, conversation_id) if lock else session.get(Conversation, conversation_id)
+    return locked_in_order(session, conversation_id) if lock else session.get(Conversation, conversation_id)
+
+
+def locked_in_order(session, conversation_id: int) -> Conversation | None:
+    """The conversation under its row lock, taken after the caller's and the offer's: one lock order everywhere
+    (caller, offer, listener, then conversation), as the listener's webhooks take them."""
+    found = session.get(Conversation, conversation_id)
+    if found is None:
+        return None
+    offers.locked(session, QueuedCaller, found.queued_caller_id)
+    offers.locked(session, Offer, found.offer_id)
+    return records.locked_conversation(session, conversation_id)
 
 
 def _line(session, conversation: Conversation | None, now: datetime):
@@ -57,6 +68,30 @@ def caller_join(conversation: Conversation, line, language: str) -> VoiceRespons
                     status_callback_event=EVENTS, participant_label="caller")
     response.append(dial)
     return response
+
+
+def move_caller_in(conversation_id: int) -> None:
+    """Move the caller out of their queue into the conference (REST). If Twilio says their call is already over (a
+    hang-up lost while the database was down), the listener waiting in the conference is told at once; if Twilio
+    cannot be reached, the caller's next wait document leaves the queue for the conference instead."""
+    dispatcher = current_app.extensions["dispatcher"]
+    with database.session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        offer = session.get(Offer, conversation.offer_id) if conversation and conversation.offer_id else None
+    if conversation is None or conversation.status != "connecting":
+        return
+    if dispatcher.redirect(conversation.caller_sid, public(f"/voice/conference/caller?cv={conversation_id}")):
+        return
+    if not dispatcher.call_has_ended(conversation.caller_sid):
+        return
+    with database.session() as session:
+        conversation = locked_in_order(session, conversation_id)
+        if conversation is None or conversation.status != "connecting":
+            return
+        records.close(session, conversation, current_app.config["CLOCK"](), "ended", "caller")
+        session.commit()
+    if offer is not None and offer.call_sid:
+        dispatcher.redirect(offer.call_sid, public(f"/voice/listener/over?offer={offer.id}"))
 
 
 def listener_join(conversation: Conversation, offer: Offer, line, speak: str | None = None) -> VoiceResponse:
@@ -133,7 +168,7 @@ def conference_join(turn) -> VoiceResponse | None:
     conversation = records.live_conversation_for_caller(turn.session, turn.call.sid)
     if conversation is None:
         return None
-    conversation = records.locked_conversation(turn.session, conversation.id)
+    conversation = locked_in_order(turn.session, conversation.id)
     tasks: list = []
     document = join_document(turn.session, conversation, turn.call.sid, turn.now, tasks)
     turn.after_commit.extend(tasks)
@@ -142,7 +177,7 @@ def conference_join(turn) -> VoiceResponse | None:
 
 @conference.route("/wait", methods=("GET", "POST"))
 @twilio_only
-@never_fail("silent")
+@never_fail("music")
 def wait():
     """The conference's waitUrl: music (and, for the listener, that the caller is being connected)."""
     now = current_app.config["CLOCK"]()
@@ -159,7 +194,7 @@ def wait():
 
 @conference.route("/hold", methods=("GET", "POST"))
 @twilio_only
-@never_fail("silent")
+@never_fail("music")
 def hold_music_document():
     """The holdUrl: the line's music, again and again; past the hold limit, a word to the caller and another try
     to bring them back (the desk may be closed, or the REST API was down when they were resumed)."""

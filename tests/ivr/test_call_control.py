@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from ivr import call_control
 from ivr.sweep import sweep
-from tests.ivr.test_conference import call_events, connected, conversation, registry, said
 from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     Caller,
     ListenerLeg,
@@ -23,6 +22,7 @@ from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     tw,
     xml,
 )
+from tests.support.conversation import call_events, connected, conversation, registry, said
 from tests.support.twilio_conference import HOLD_MUSIC
 
 SUPERVISOR = "+32470999999"
