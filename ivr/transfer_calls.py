@@ -11,7 +11,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from directory_data.reference import load_departments
 from ivr import call_control, prompts, transfers
 from ivr.security import twilio_only
-from ivr.twiml import SILENT, field, never_fail, public, row_id, say, twiml
+from ivr.twiml import MUSIC, SILENT, field, never_fail, public, row_id, say, twiml
 from store import conference as conversations
 from store import transfers as records
 from store.calls import CALL_ENDED
@@ -174,7 +174,7 @@ def whisper():
 
 @transfer_calls.route("/hold", methods=("GET", "POST"))
 @twilio_only
-@never_fail(SILENT)
+@never_fail(MUSIC)
 def hold():
     """A cold transfer's holdUrl: the caller hears the one sentence, then the conference's hold music."""
 

@@ -67,11 +67,13 @@ def finish(session: Session, transfer: Transfer, now: datetime, status: str, out
     ``returned`` (the caller back with the listener) or ``caller_gone``; a call event says which and why."""
     if transfer.status not in ACTIVE:
         return
+    counted = transfer.status == "together"  # already counted as completed when the three were brought together
     transfer.status, transfer.outcome = status, outcome[:32]
     if status != "together":
         transfer.ended_at = now
     kind = {"completed": COMPLETED, "together": COMPLETED, "returned": RETURNED}.get(status, CALLER_GONE)
-    note(session, transfer, now, kind, outcome)
+    if not (counted and kind == COMPLETED):
+        note(session, transfer, now, kind, outcome)
 
 
 def third_party_left(transfer: Transfer, now: datetime) -> None:

@@ -46,7 +46,6 @@ SILENT_ENDPOINTS = [
     ("/voice/callback/listener-status", {"attempt": "1"}),
     ("/voice/transfer/status", {"tr": "1"}),
     ("/voice/transfer/whisper", {"tr": "1"}),
-    ("/voice/transfer/hold", {"tr": "1"}),
     ("/voice/transfer/told", {"tr": "1"}),
 ]
 LISTENER_ENDPOINTS = [
@@ -92,6 +91,7 @@ CALLER_ENDPOINTS = [
 MUSIC_ENDPOINTS = [
     ("/voice/conference/hold", {"cv": "1"}),
     ("/voice/conference/wait", {"cv": "1"}),
+    ("/voice/transfer/hold", {"tr": "1"}),
 ]
 ALL_ENDPOINTS = (
     [(path, query, LEAVE) for path, query in LEAVE_ENDPOINTS]

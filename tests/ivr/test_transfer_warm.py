@@ -104,3 +104,16 @@ def test_a_transfer_goes_only_where_the_directory_or_the_coordinator_says(qapp, 
     assert scene.api("start_transfer", scene.call_id, f"number:{INTERPRETER}").code == "already_transferring"
     assert scene.api("start_transfer", 999999, "service:be-107").code == "no_call"
     assert [call["to"] for call in rest.calls.values() if call["params"].get("Label")] == [THE_107]
+
+
+def test_leaving_a_three_way_call_counts_the_transfer_once(qapp, tw, rest, clock):
+    scene = Scene(qapp, tw, rest, clock)
+    caller = scene.caller.sid
+    scene.api("start_transfer", scene.call_id, "service:be-107", "warm")
+    scene.answer_third_party()
+    third = scene.third_party()
+    scene.api("complete_transfer", scene.call_id, together=True)
+    assert scene.api("complete_transfer", scene.call_id).code == "done"  # Camille leaves the three-way call
+    assert rest.hears(caller) == {third} and rest.conference_of(scene.leg.sid) is None
+    assert [e for e in scene.events() if e.startswith("transfer_completed")] == ["transfer_completed together"]
+    assert scene.transfer().status == "completed" and scene.transfer().outcome == "left"
