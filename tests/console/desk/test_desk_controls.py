@@ -174,3 +174,18 @@ def test_a_coordinator_of_another_line_cannot_listen_to_the_call_nor_see_it(qapp
                        data={"csrf_token": token, "mode": "listen", "phone": "+33612345678"})
     assert refused.status_code == 403 and set(rest.calls) == before  # no phone rang
     assert "desk_help_answered" not in kinds(qapp, caller.sid)
+
+
+def test_the_supervisors_desk_speaks_english_to_an_english_speaking_coordinator(qapp, tw, rest):
+    noor = add_listener(qapp, "Noor", "+32470111111")
+    desk = listener_login(qapp, noor, "noor@example.org")
+    make_account(qapp, "evc@example.org", COORDINATOR_PASSWORD, "coordinator", lines=[EVC], name="Camille",
+                 language="en")
+    evc = qapp.test_client()
+    sign_in(evc, "evc@example.org", COORDINATOR_PASSWORD)
+    caller = call_in_progress(tw, rest)
+    post_form(desk, DESK, "/console/desk/help")
+    page = text(evc.get(DESK))
+    assert "Call supervision" in page and "The listener asks for help." in page
+    assert f"Whisper to the listener (Call no. {call_id(qapp, caller.sid)})" in page
+    assert "Noor (listener)" in page and "Debriefs to offer: 0" in page
