@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from console.describe import clock_time
 from console.roster.words import language_label, skill_label, status_label, wait_words
 from console.desk.transfer_state import transfer_view
-from console.texts import t
+from console.texts import current_language, t
 from directory_data.reference import load_departments
 from routing.model import Line
 from store.desk_calls import DeskCall, listener_call
@@ -149,6 +149,8 @@ def listener_desk(session: Session, snapshot: Snapshot, listener: Listener, now:
         data["call"]["held"] = call.held
         data["call"]["transfer"] = transfer_view(session, call.conversation_id, now) if data["call"]["controls"] \
             else None
+        data["call"]["categories"] = [{"slug": c.slug, "label": c.label.get(current_language())}
+                                      for c in (line.categories if line else ())]
         # Handing the situation to a centre (issue 14 §3) is the `cases` feature's form, when the console has it.
         data["call"]["relay_url"] = url_for(RELAY, call_ref=call.call_id) if RELAY in current_app.view_functions \
             else None

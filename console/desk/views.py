@@ -8,6 +8,7 @@ from console.audit import record
 from console.blueprint import db, now
 from console.desk import supervisor_views
 from console.desk.state import POLL_SECONDS, line_of, listener_desk
+from store.categories import classify
 from store.desk_calls import DeskCall, listener_call
 from store.desk_calls import ask_help as record_help
 from store.desk_calls import mark_difficult as record_difficult
@@ -85,4 +86,22 @@ def mark_difficult():
                    {"call": call.call_id}, now=moment)
         db().commit()
         flash("desk.difficult_marked" if marked else "desk.difficult_already")
+    return redirect(url_for("desk.desk_page"))
+
+
+def classify_call():
+    """The listener gives their call a category (as on the keypad after it), from the line's list."""
+    listener = own_listener()
+    call = posted_call(listener, live_only=False)
+    if call is not None:
+        moment = now()
+        line = line_of(directory.get(db(), moment), call.line_id)
+        chosen = next((c for c in line.categories if c.slug == request.form.get("category", "")), None) if line else None
+        if chosen is None:
+            abort(400)
+        before, _ = classify(db(), db().get(Call, call.call_id), chosen, moment, "console", listener_id=listener.id)
+        record(db(), g.account, "desk.classify", ("line", line.slug), {"category": before},
+               {"category": chosen.label.fr, "call": call.call_id}, now=moment)
+        db().commit()
+        flash("desk.classified")
     return redirect(url_for("desk.desk_page"))

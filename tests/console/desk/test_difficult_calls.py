@@ -128,3 +128,21 @@ def test_the_coordinator_sees_the_difficult_call_on_the_live_board_and_marks_the
                                             ("desk_debrief_done", "evc@example.org")]
     audited = [(e.action, e.account_email) for e in audit_events(qapp) if e.action.startswith("desk.")]
     assert audited == [("desk.difficult", "noor@example.org"), ("desk.debrief_done", "evc@example.org")]
+
+
+def test_the_listener_classifies_the_call_from_the_desk_during_its_wrap_up(qapp, tw, rest, clock):
+    from store.models import CallCategory
+
+    noor = add_listener(qapp, "Noor", "+32470111111")
+    desk = listener_login(qapp, noor, "noor@example.org")
+    caller = call_in_progress(tw, rest)
+    clock.now += timedelta(minutes=3)
+    press(tw, caller.leg, caller_hangs_up(tw, rest, caller), "0")  # skipped on the keypad
+    assert "pas encore classé" in text(desk.get(DESK))
+    post_form(desk, DESK, "/console/desk/category", category="professionnel")
+    page = text(desk.get(DESK))
+    assert "Appel classé." in page and "<dd>Professionnel</dd>" in page
+    with qapp.app_context(), database.session() as session:
+        row = session.scalar(select(CallCategory).where(CallCategory.call_id == call_id(qapp, caller.sid)))
+        assert (row.category, row.via, row.listener_id) == ("professionnel", "console", noor)
+    assert post_form(desk, DESK, "/console/desk/category", category="not-a-category").status_code == 400
