@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.accounts.blueprint import accounts
     from console.associations.blueprint import associations
     from console.blueprint import console
+    from console.desk.blueprint import desk
     from console.history.blueprint import history
     from console.lines.blueprint import lines
     from console.live.blueprint import live
@@ -85,12 +86,13 @@ def _register_blueprints(app: Flask) -> None:
     from console.reports.blueprint import reports
     from console.roster.blueprint import roster
     from console.schedules.blueprint import schedules
+    from console.transfers.blueprint import transfers
     from ivr.blueprints import register_ivr
 
     register_ivr(app)
     # The console: its layout, then one blueprint per feature, each guarded by its own access rule.
     for blueprint in (console, accounts, lines, schedules, history, roster, me, live, reports,
-                      operations, associations):
+                      operations, associations, transfers, desk):
         app.register_blueprint(blueprint)
 
 

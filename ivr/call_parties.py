@@ -11,6 +11,7 @@ from ivr.call_rest import EVENTS, MODES, Outcome, events_url, live_conversation,
 from ivr.twiml import public
 from routing.queueing import ListenerStatus
 from store import conference as records
+from store.desk_calls import is_difficult
 from store.extension import database, directory
 from store.listeners import phone_free, set_status
 from store.models import ConferenceLeg, Conversation, Listener, ListenerPool
@@ -143,7 +144,8 @@ def leg_gone(session, leg: ConferenceLeg, now: datetime, joined: bool | None = N
     if was_on:
         conversation = session.get(Conversation, leg.conversation_id)
         line = directory.get(session, now).line_for_pool(conversation.pool)
-        seconds = line.queue.wrapup_seconds(None) if line is not None else 60
+        # The binôme heard the same call: a call marked difficult gives them the longer wrap-up too.
+        seconds = line.queue.wrapup_after(None, is_difficult(session, conversation.call_id)) if line is not None else 60
         set_status(session, listener, ListenerStatus.WRAP_UP, now, "binôme call over")
         listener.wrapup_until = listener.idle_since = now + timedelta(seconds=seconds)
     else:

@@ -17,6 +17,7 @@ from ivr.twiml import field, never_fail, row_id, say, twiml
 from store import conference as conversations
 from store import dispatch as offers
 from store.calls import CALL_ENDED
+from store.desk_calls import wrapup_after
 from store.extension import database, directory
 from store.models import Listener, Offer, QueuedCaller
 
@@ -174,7 +175,7 @@ def call_over(session, now, offer, caller, listener, line, after) -> VoiceRespon
     if talked and wrapup.ask_to_classify(response, session, now, offer, caller, listener, line):
         return response
     if talked:
-        seconds = line.queue.wrapup_seconds(caller.caller_type if caller else None)
+        seconds = wrapup_after(session, line.queue, caller)  # longer after a call marked difficult
         say(response, prompts.render("listener_call_over", line.language, line.country, seconds=seconds),
             line.language, line)
     else:

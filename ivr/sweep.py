@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from ivr import call_control
+from ivr import call_control, transfers
 from ivr.conference import move_caller_in
 from routing.queueing import ListenerStatus
 from store import conference as conversations
@@ -214,6 +214,7 @@ def _tell_twilio(dispatcher, state: _Pass, pools: list[str]) -> None:
         dispatcher.redirect(call_sid, base + path)
     dispatcher.hang_up(state.to_hang_up)
     with dispatcher.app.app_context():
+        transfers.expire_transfers(state.now)  # a third party nobody heard about within its ring time: the caller back
         call_control.bring_back_held_callers(state.now)  # the hold's time limit, whoever forgot to resume
         for conversation_id in state.connecting:
             move_caller_in(conversation_id)

@@ -88,6 +88,8 @@ FALLBACK_BY_PATH = (
     ("/voice/queue/wait", LEAVE),
     ("/voice/queue/key", LEAVE),
     ("/voice/conference/events", SILENT),
+    ("/voice/transfer/hold", MUSIC),  # a cold transfer's sentence, then the hold music
+    ("/voice/transfer", SILENT),  # a transfer's status callback, whisper, word to the listener
     ("/voice/conference/participant-status", SILENT),
     ("/voice/conference/wait", MUSIC),
     ("/voice/conference/hold", MUSIC),

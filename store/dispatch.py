@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from routing.queueing import Candidate, ListenerStatus, PoolSettings, WaitingCaller, match
 from store.callbacks import due_requests, start_attempt
+from store.desk_calls import wrapup_after
 from store.listeners import phone_free, set_status
 from store.models import CallbackRequest, Listener, ListenerPool, Offer, QueuedCaller, QueueEvent
 from store.ringing import OFFER_GRACE_SECONDS, free_ringing_listener, locked
@@ -263,7 +264,7 @@ def listener_leg_ended(session: Session, offer: Offer, now: datetime, settings: 
             caller.ended_at = now
     if listener is not None and listener.status == ListenerStatus.ON_CALL.value:
         if talked:
-            wrapup = settings.wrapup_seconds(caller.caller_type if caller else None)
+            wrapup = wrapup_after(session, settings, caller)  # longer after a call marked difficult
             set_status(session, listener, ListenerStatus.WRAP_UP, now, "call ended")
             listener.wrapup_until = now + timedelta(seconds=wrapup)
             listener.idle_since = now + timedelta(seconds=wrapup)

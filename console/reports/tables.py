@@ -1,4 +1,5 @@
-"""A report's figures as labelled tables: the one source the page's tables, its charts and the CSV files share."""
+"""A report's figures as labelled tables: the one source the page's tables, its charts and the CSV files share
+(the conversations' figures of issue 14 §4 too: hold, binômes, supervisors, difficult calls, transfers by target)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from console.texts import WEEKDAYS, current_language, t
 from routing.metrics import QueueStats
+from store.report_conversation import SUPERVISE_MODES, ConversationFigures, TransferFigures
 from store.reports import LineReport, TrafficReport
 
 # How a column's raw values are written: whole numbers, percentages (0–1 kept raw), seconds, text.
@@ -124,6 +126,35 @@ def coverage_table(report: LineReport) -> Table:
     return Table("coverage", t("reports.coverage_caption"), columns, rows, chart=True)
 
 
+def conversation_table(figures: ConversationFigures) -> Table:
+    calls = figures.calls
+    rows = [
+        [t("reports.conv_calls"), calls.get("conversations", 0), INT],
+        [t("reports.conv_held"), calls.get("held", 0), INT],
+        [t("reports.conv_hold_total"), figures.hold_seconds, SECONDS],
+        [t("reports.conv_hold_average"), figures.average_hold, SECONDS],
+        [t("reports.conv_binome"), calls.get("binome", 0), INT],
+        *[[t(f"reports.conv_supervisor_{mode}"), figures.supervisor.get(mode, 0), INT] for mode in SUPERVISE_MODES],
+        [t("reports.conv_help"), calls.get("help", 0), INT],
+        [t("reports.conv_difficult"), calls.get("difficult", 0), INT],
+        [t("reports.conv_debriefs"), calls.get("debriefs", 0), INT],
+    ]
+    return Table("conversation", t("reports.conversation"), [Column(t("reports.metric"), TEXT),
+                                                             Column(t("reports.value"))],
+                 [[label, (value, kind)] for label, value, kind in rows])
+
+
+def transfers_table(transfers: list[TransferFigures], key: str = "transfers", caption: str | None = None) -> Table:
+    """Transfers by target: started, answered by the third party, completed, returned to the listener."""
+    english = current_language() == "en"
+    columns = [Column(t("reports.transfer_target"), TEXT), Column(t("reports.transfer_started")),
+               Column(t("reports.transfer_answered")), Column(t("reports.transfer_completed")),
+               Column(t("reports.transfer_returned")), Column(t("reports.transfer_caller_gone"))]
+    rows = [[figures.label_en if english else figures.label_fr, figures.started, figures.answered, figures.completed,
+             figures.returned, figures.caller_gone] for figures in transfers]
+    return Table(key, caption or t("reports.transfers"), columns, rows)
+
+
 def gap_counts(report: LineReport) -> dict[str, int]:
     gaps = [slot.gap for slot in report.slots]
     return {"nobody": gaps.count("nobody"), "short": gaps.count("short")}
@@ -132,7 +163,8 @@ def gap_counts(report: LineReport) -> dict[str, int]:
 def line_tables(report: LineReport) -> dict[str, Table]:
     tables = [summary_table(report), heatmap_table(report.traffic), service_table(report),
               outcomes_table(report.traffic), closed_table(report.traffic), forwards_table(report.traffic),
-              callers_table(report.traffic), coverage_table(report)]
+              callers_table(report.traffic), conversation_table(report.conversation),
+              transfers_table(report.conversation.transfers), coverage_table(report)]
     return {table.key: table for table in tables}
 
 
@@ -142,5 +174,6 @@ def centre_tables(traffic: TrafficReport) -> dict[str, Table]:
                     [[t("reports.handed_calls"), (traffic.calls, INT)],
                      [t("reports.handed_answered"), (answered, INT)],
                      [t("reports.share"), (_share(answered, traffic.calls), PERCENT)]])
-    tables = [summary, heatmap_table(traffic), outcomes_table(traffic), callers_table(traffic)]
+    tables = [summary, heatmap_table(traffic), outcomes_table(traffic), callers_table(traffic),
+              transfers_table(traffic.transfers_in, caption=t("reports.transfers_in"))]
     return {table.key: table for table in tables}

@@ -34,6 +34,7 @@ from store.models.listeners import (
     ListenerStatusChange,
 )
 from store.models.queue import Offer, QueuedCaller, QueueEvent
+from store.models.transfers import Transfer
 from store.models.reports import (
     ReportCache,
     ReportCallerFirst,
@@ -84,4 +85,5 @@ __all__ = [
     "ReportQueueCaller",
     "ReportCallForward",
     "ReportCallerFirst",
+    "Transfer",
 ]

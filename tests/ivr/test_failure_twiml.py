@@ -44,6 +44,9 @@ SILENT_ENDPOINTS = [
     ("/voice/status", None),
     ("/voice/listener/status", {"offer": "1"}),
     ("/voice/callback/listener-status", {"attempt": "1"}),
+    ("/voice/transfer/status", {"tr": "1"}),
+    ("/voice/transfer/whisper", {"tr": "1"}),
+    ("/voice/transfer/told", {"tr": "1"}),
 ]
 LISTENER_ENDPOINTS = [
     ("/voice/listener/offer", {"offer": "1"}),
@@ -52,6 +55,7 @@ LISTENER_ENDPOINTS = [
     ("/voice/listener/wrapup", {"offer": "1"}),
     ("/voice/listener/menu", {"offer": "1"}),
     ("/voice/listener/over", {"offer": "1"}),
+    ("/voice/listener/transfer", {"offer": "1"}),
     ("/voice/callback/listener", {"attempt": "1"}),
     ("/voice/callback/accept", {"attempt": "1"}),
     ("/voice/callback/dialled", {"attempt": "1"}),
@@ -87,6 +91,7 @@ CALLER_ENDPOINTS = [
 MUSIC_ENDPOINTS = [
     ("/voice/conference/hold", {"cv": "1"}),
     ("/voice/conference/wait", {"cv": "1"}),
+    ("/voice/transfer/hold", {"tr": "1"}),
 ]
 ALL_ENDPOINTS = (
     [(path, query, LEAVE) for path, query in LEAVE_ENDPOINTS]

@@ -176,7 +176,8 @@ def test_the_board_page_paints_its_data_without_javascript_and_loads_its_script_
     assert "Noor" in page and f'data-source="{BOARD}.json"' in page
     assert '<dd data-field="offered">1</dd>' in page  # a caller who joined this very second counts already
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
-    assert scripts == [(' src="/console/static/live_board.js" defer', "")]  # no inline script
+    # No inline script: the board's own, and the desk's for the listeners' alerts it shows (console/desk).
+    assert scripts == [(' src="/console/static/desk.js" defer', ""), (' src="/console/static/live_board.js" defer', "")]
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert 'style="' not in page
     script = evc_coordinator.get("/console/static/live_board.js")
