@@ -29,7 +29,8 @@ def caller_number(call_sid: str, recorded_hash: str | None, withheld: bool) -> s
         raise NumberUnavailable("withheld")
     dispatcher = current_app.extensions["dispatcher"]
     try:
-        raw = dispatcher.client.calls(call_sid).fetch().from_
+        # The twilio library names the call's ``from`` field ``_from`` (``from`` is a Python keyword).
+        raw = dispatcher.client.calls(call_sid).fetch()._from
     except Exception as error:  # noqa: BLE001 — Twilio down, or the call unknown to it
         log.warning("could not read a relayed call's number from Twilio: %s", type(error).__name__)
         raise NumberUnavailable("twilio") from error

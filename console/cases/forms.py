@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -11,6 +12,7 @@ from routing.model import Line
 from store.cases import CALLER_ROLES, FREQUENCY, MAX_NOTE, MAX_PEOPLE, PEOPLE_ROLES, SINCE, CaseFacts, Person
 
 MAX_LINK = 80
+DEPARTMENT = re.compile(r"^(\d{2}|2[AB]|97[1-6])$")  # a French département code as the caller gives it
 PEOPLE_ROWS = 4  # empty rows the form offers; a row left empty is ignored
 
 
@@ -36,6 +38,7 @@ class RelayForm:
     summary: str = ""
     consent: str = ""  # "yes": the caller agreed that their number goes with the case; "no": they will call back
     window: str = "asap"
+    department: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     def rows(self) -> list[tuple[str, str]]:
@@ -63,13 +66,15 @@ def read_relay(values: Mapping[str, str], line: Line, targets: list[Target]) -> 
         since=values.get("since", "unknown"), frequency=values.get("frequency", "unknown"),
         category=values.get("category", ""), people=_people(values),
         summary=values.get("summary", "").strip(), consent=values.get("consent", ""),
-        window=values.get("window", "asap"),
+        window=values.get("window", "asap"), department=values.get("department", "").strip().upper()[:3],
     )
     chosen = next((target for target in targets if target.key == form.target), None)
     if chosen is None:
         form.errors["target"] = t("case.error.target")
     if form.caller_role not in CALLER_ROLES:
         form.errors["caller_role"] = t("case.error.caller_role")
+    if form.department and not DEPARTMENT.match(form.department):
+        form.errors["department"] = t("case.error.department")
     if form.since not in SINCE:
         form.since = "unknown"
     if form.frequency not in FREQUENCY:

@@ -39,7 +39,8 @@ def relay_form(call_ref: str):
     targets = targets_for(line, call.department)
     if request.method == "GET":
         classified = category_of(db(), call.id)
-        form = RelayForm(target=targets[0].key if targets else "", category=classified.category if classified else "")
+        form = RelayForm(target=targets[0].key if targets else "", category=classified.category if classified else "",
+                         department=call.department or "")
         return _relay_page(call, line, form)
     form, facts = read_relay(request.form, line, targets)
     if facts is None:
@@ -53,7 +54,7 @@ def relay_form(call_ref: str):
             return _relay_page(call, line, form, 409)
     moment = now()
     case = open_case(db(), current_app.config, facts=facts, line_id=call.line_id, call_id=call.id,
-                     department=call.department, language=call.language or line.language, number=number,
+                     department=form.department or call.department, language=call.language or line.language, number=number,
                      account=g.account, now=moment)
     # The audit says what was relayed where and whether a number went with it, never the number.
     record(db(), g.account, "case.relay", (facts.target_kind, facts.target_slug), None,
