@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, request
 from sqlalchemy import select
 
 from console.blueprint import db, now
@@ -91,7 +91,12 @@ def may_manage(case: CaseFile) -> bool:
 
 def audit_read(action: str, target: tuple[str, str] | None, detail: str) -> None:
     """Every read of a case is in the audit log before it is shown; written in its own short transaction (a page
-    that reads keeps its read-only session, which never holds SQLite's write lock)."""
+    that reads keeps its read-only session, which never holds SQLite's write lock). A form shown again after a
+    POST writes it in the request's own transaction, which already holds that lock."""
+    if request.method not in ("GET", "HEAD"):
+        record(db(), g.account, action, target, detail=detail, now=now())
+        db().commit()
+        return
     with database.session() as session:
         record(session, g.account, action, target, detail=detail, now=current_app.config["CLOCK"]())
         session.commit()
