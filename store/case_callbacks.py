@@ -17,7 +17,7 @@ from store.cases import add_step
 from store.dispatch import locked
 from store.models import CallbackAttempt, CallbackRequest, CaseFile, ConsoleAccount, Listener
 
-BUSY = (ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value, ListenerStatus.WRAP_UP.value)
+BUSY = (ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)
 
 
 class CaseCallbackRefused(Exception):
@@ -38,7 +38,9 @@ def referent_listener(session: Session, account: ConsoleAccount, now: datetime) 
     if listener is None or not listener.active:
         raise CaseCallbackRefused("no_phone")
     live = listener.leg_live_until is not None and listener.leg_live_until > now
-    if listener.status in BUSY or live:
+    # A wrap-up that is over counts as over, whether or not the sweep has ended it yet.
+    wrapping_up = listener.status == ListenerStatus.WRAP_UP.value and (listener.wrapup_until or now) > now
+    if listener.status in BUSY or live or wrapping_up:
         raise CaseCallbackRefused("busy")
     return listener
 
