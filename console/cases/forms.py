@@ -69,26 +69,10 @@ def read_relay(values: Mapping[str, str], line: Line, targets: list[Target]) -> 
         window=values.get("window", "asap"), department=values.get("department", "").strip().upper()[:3],
     )
     chosen = next((target for target in targets if target.key == form.target), None)
-    if chosen is None:
-        form.errors["target"] = t("case.error.target")
-    if form.caller_role not in CALLER_ROLES:
-        form.errors["caller_role"] = t("case.error.caller_role")
-    if form.department and not DEPARTMENT.match(form.department):
-        form.errors["department"] = t("case.error.department")
-    if form.since not in SINCE:
-        form.since = "unknown"
-    if form.frequency not in FREQUENCY:
-        form.frequency = "unknown"
-    if form.category and form.category not in {c.slug for c in line.categories}:
-        form.errors["category"] = t("case.error.category")
-    if any(who not in PEOPLE_ROLES for who, _ in form.people):
-        form.errors["people"] = t("case.error.people")
-    if len(form.summary) > MAX_NOTE:
-        form.errors["summary"] = t("case.error.too_long", n=MAX_NOTE)
-    if form.consent not in ("yes", "no"):
-        form.errors["consent"] = t("case.error.consent")
-    if form.window not in windows(line):
-        form.window = "asap"
+    form.since = form.since if form.since in SINCE else "unknown"
+    form.frequency = form.frequency if form.frequency in FREQUENCY else "unknown"
+    form.window = form.window if form.window in windows(line) else "asap"
+    form.errors = _problems(form, line, chosen)
     if form.errors or chosen is None:
         return form, None
     return form, CaseFacts(
@@ -97,6 +81,23 @@ def read_relay(values: Mapping[str, str], line: Line, targets: list[Target]) -> 
         people=tuple(Person(who, link) for who, link in form.people), summary=form.summary,
         callback_window=form.window,
     )
+
+
+def _problems(form: RelayForm, line: Line, chosen: Target | None) -> dict[str, str]:
+    """Each field's problem in the reader's words; none for a form that can be relayed."""
+    checks = {
+        "target": (chosen is None, "case.error.target"),
+        "department": (bool(form.department) and not DEPARTMENT.match(form.department), "case.error.department"),
+        "caller_role": (form.caller_role not in CALLER_ROLES, "case.error.caller_role"),
+        "category": (bool(form.category) and form.category not in {c.slug for c in line.categories},
+                     "case.error.category"),
+        "people": (any(who not in PEOPLE_ROLES for who, _ in form.people), "case.error.people"),
+        "consent": (form.consent not in ("yes", "no"), "case.error.consent"),
+    }
+    problems = {name: t(key) for name, (wrong, key) in checks.items() if wrong}
+    if len(form.summary) > MAX_NOTE:
+        problems["summary"] = t("case.error.too_long", n=MAX_NOTE)
+    return problems
 
 
 def read_note(values: Mapping[str, str]) -> tuple[str, str | None]:
