@@ -58,7 +58,9 @@ def test_without_consent_the_case_says_the_caller_will_call_back_and_no_number_i
     assert DIGITS not in caplog.text
 
 
-def test_with_consent_the_number_comes_from_the_call_itself_encrypted_with_who_recorded_it(live_app, clock, rest):
+def test_with_consent_the_number_comes_from_the_call_itself_encrypted_with_who_recorded_it(live_app, clock, rest,
+                                                                                          caplog):
+    caplog.set_level(logging.DEBUG)
     call_id, sid = national_call(live_app, clock, EVENING)
     rest.add_inbound_call(sid, from_number=CALLER)
     client = signed_in_platform(live_app)
@@ -77,6 +79,7 @@ def test_with_consent_the_number_comes_from_the_call_itself_encrypted_with_who_r
         assert steps == [("relayed", PLATFORM), ("consent", PLATFORM)]
     assert not [value for value in every_stored_text(live_app, decrypt=False) if DIGITS in value], "stored in clear"
     assert [value for value in every_stored_text(live_app) if DIGITS in value] == [CALLER]  # the encrypted one
+    assert DIGITS not in caplog.text
 
 
 def test_a_number_twilio_gives_that_is_not_the_calls_is_never_attached(live_app, clock, rest):
