@@ -16,6 +16,7 @@ from store.models import Call, CaseFile
 from tests.support.console import make_account
 
 NATIONAL = "+33199003977"
+FRANCE_VICTIMES = "+33199000116"
 CALLER = "+33612345678"
 PASSWORD = "a long enough password"
 PLATFORM = "plateforme@3977.example.org"
@@ -24,10 +25,11 @@ REFERENT_75 = "referent75@3977.example.org"
 REFERENT_PHONE = "+33611223344"
 
 
-def national_call(app, clock, at: datetime, caller: str = CALLER, presses=("94300#",)) -> tuple[int, str]:
-    """A caller of the 3977 gives their postal code; returns the call's id and its Twilio SID."""
+def national_call(app, clock, at: datetime, caller: str = CALLER, presses=("94300#",),
+                  to: str = NATIONAL) -> tuple[int, str]:
+    """A caller of the 3977 (or ``to``) gives their postal code; returns the call's id and its Twilio SID."""
     clock.now = at
-    simulator = CallSimulator(app, to=NATIONAL, caller=caller, presses=list(presses), clock=clock)
+    simulator = CallSimulator(app, to=to, caller=caller, presses=list(presses), clock=clock)
     with app.app_context():
         sid = simulator.run().call_sid
         with database.session() as session:

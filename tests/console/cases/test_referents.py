@@ -8,8 +8,8 @@ from sqlalchemy import select
 from store.extension import database
 from store.models import AuditEvent, CaseNote
 from tests.conftest import at_paris
-from tests.support.cases import (PASSWORD, PLATFORM, REFERENT_75, REFERENT_94, case_ids, national_call,
-                                 platform_coordinator, referent, relay_fields)
+from tests.support.cases import (FRANCE_VICTIMES, PASSWORD, PLATFORM, REFERENT_75, REFERENT_94, case_ids,
+                                 national_call, platform_coordinator, referent, relay_fields)
 from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text, words
 
 EVENING = at_paris(2026, 11, 24, 17, 15)
@@ -122,3 +122,29 @@ def test_the_case_reads_in_english_for_an_english_account(live_app, clock):
     page = text(client.get(f"/console/cases/{case_id}"))
     assert f"Case no. {case_id}" in page and "The caller will call back (no number kept)" in page
     assert "A relative" in page and "Relayed to the centre" in page
+
+
+def test_116_006_relays_to_the_local_association_whose_referents_alone_follow_the_case(live_app, clock):
+    """08VICTIMES orients to the local association (seed 000): its relay targets are associations, not centres."""
+    call_id, _ = national_call(live_app, clock, at_paris(2026, 11, 24, 10, 0), presses=("-",), to=FRANCE_VICTIMES)
+    make_account(live_app, email="fv@example.org", password=PASSWORD, role="coordinator", lines=("france-victimes",),
+                 name="France Victimes")
+    client = signed_in(live_app, "fv@example.org")
+    path = f"/console/cases/relay/{call_id}"
+    page = text(client.get(path))
+    assert 'value="association:avf-94"' in page and 'value="centre:' not in page
+    fields = {**relay_fields(target="association:avf-94", category="", department="94"),
+              "csrf_token": csrf_token(client, path)}
+    assert client.post(path, data=fields).status_code == 302
+    case_id = case_ids(live_app)[-1]
+    make_account(live_app, email="avf94@example.org", password=PASSWORD, role="referent", name="AVF 94")
+    with live_app.app_context(), database.session() as session:
+        from store.models import ConsoleAccount, ConsoleAccountScope
+
+        account = session.scalar(select(ConsoleAccount).where(ConsoleAccount.email == "avf94@example.org"))
+        account.scopes.append(ConsoleAccountScope(kind="association", slug="avf-94"))
+        session.commit()
+    association = signed_in(live_app, "avf94@example.org")
+    assert "Aide aux victimes du Val-de-Marne" in text(association.get(f"/console/cases/{case_id}"))
+    referent(live_app, REFERENT_94, "3977-94", phone=None)
+    assert signed_in(live_app, REFERENT_94).get(f"/console/cases/{case_id}").status_code == 404
