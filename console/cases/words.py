@@ -76,6 +76,13 @@ def category_words(case: CaseFile, line: Line | None) -> str:
     return found.label.get(current_language()) if found else case.category
 
 
+def _outcome(code: str) -> str:
+    """A call-back's outcome in words (no_answer, busy, machine…); anything else as recorded."""
+    key = f"case.outcome.{code}"
+    words = t(key)
+    return code if words == key else words
+
+
 def case_row(case: CaseFile, line: Line | None, target: str) -> CaseRow:
     return CaseRow(
         id=case.id, relayed=when(case.relayed_at, line), line_name=line.name if line else "—", target=target,
@@ -87,7 +94,7 @@ def case_row(case: CaseFile, line: Line | None, target: str) -> CaseRow:
 
 def case_view(session: Session, config: Mapping[str, Any], case: CaseFile, line: Line | None,
               target: str) -> CaseView:
-    steps = [StepView(when(step.at, line), t(f"case.step.{step.kind}", detail=step.detail), step.by or "—")
+    steps = [StepView(when(step.at, line), t(f"case.step.{step.kind}", detail=_outcome(step.detail)), step.by or "—")
              for step in timeline(session, case)]
     state = callback_state(session, case)
     return CaseView(

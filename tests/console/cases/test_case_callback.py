@@ -88,7 +88,7 @@ def test_a_caller_not_reached_can_be_tried_again_and_a_machine_is_hung_up_on(liv
     xml(leg.tw.post(path_of(dial.get("action")), leg.params(DialCallStatus="completed")))
     leg.status("completed")
     page = words(client.get(f"/console/cases/{case_id}"))
-    assert "Appelant non joint (machine)" in page and "Rappel en cours ou à refaire." in page
+    assert "Appelant non joint (répondeur, raccroché sans message)" in page and "Rappel en cours ou à refaire." in page
     with live_app.app_context(), database.session() as session:
         request = session.scalar(select(CallbackRequest))
         assert (request.status, request.attempts) == ("pending", 1)
