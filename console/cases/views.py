@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from console.audit import record
 from console.blueprint import db, now
@@ -53,9 +54,13 @@ def relay_form(call_ref: str):
             form.errors["consent"] = t(f"case.number.{problem.code}")
             return _relay_page(call, line, form, 409)
     moment = now()
-    case = open_case(db(), current_app.config, facts=facts, line_id=call.line_id, call_id=call.id,
-                     department=form.department or call.department, language=call.language or line.language, number=number,
-                     account=g.account, now=moment)
+    try:
+        case = open_case(db(), current_app.config, facts=facts, line_id=call.line_id, call_id=call.id,
+                         department=form.department or call.department, language=call.language or line.language,
+                         number=number, account=g.account, now=moment)
+    except IntegrityError:  # relayed a moment ago from another page: that case stands
+        db().rollback()
+        return relay_form(call_ref)
     # The audit says what was relayed where and whether a number went with it, never the number.
     record(db(), g.account, "case.relay", (facts.target_kind, facts.target_slug), None,
            {"call": call.id, "caller_role": facts.caller_role, "number_attached": number is not None}, now=moment,

@@ -21,7 +21,8 @@ class CaseFile(Base):
     __tablename__ = "case_file"
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"), index=True)
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"), index=True)
+    # A call is relayed once (a second relay of the same call finds the first case).
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"), index=True, unique=True)
     target_kind: Mapped[str] = mapped_column(String(16))  # centre | association
     target_slug: Mapped[str] = mapped_column(String(64))
     department: Mapped[str | None] = mapped_column(String(8))

@@ -52,7 +52,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_file'))
     )
     with op.batch_alter_table('case_file', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_case_file_call_id'), ['call_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_file_call_id'), ['call_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_case_file_line_id'), ['line_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_file_number_hash'), ['number_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_file_relayed_at'), ['relayed_at'], unique=False)
