@@ -77,8 +77,8 @@ def open_case(session: Session, config: Mapping[str, Any], *, facts: CaseFacts, 
     session.add(case)
     session.flush()
     add_step(session, case, "relayed", account.email, now, facts.target_slug)
-    if kept:
-        add_step(session, case, "consent", account.email, now)
+    # The caller's choice, recorded by the listener either way, with who and when.
+    add_step(session, case, "consent" if kept else "no_number", account.email, now)
     return case
 
 

@@ -13,7 +13,7 @@ from store.models import AuditEvent, CaseFile, CaseStep
 from tests.conftest import at_paris
 from tests.support.cases import (CALLER, PASSWORD, PLATFORM, case_ids, every_stored_text, national_call,
                                  platform_coordinator, relay_fields)
-from tests.support.console import csrf_token, sign_in, text
+from tests.support.console import csrf_token, sign_in, text, words
 
 EVENING = at_paris(2026, 11, 24, 17, 15)  # the Val-de-Marne centre has closed: the national platform answers
 DIGITS = CALLER[3:]  # 612345678, however it might be written
@@ -51,6 +51,8 @@ def test_without_consent_the_case_says_the_caller_will_call_back_and_no_number_i
     assert "L'appelant rappellera (aucun numéro conservé)" in page
     assert "Le fils retire de l'argent sur le compte de sa mère." in page
     assert "Rappeler maintenant" not in page
+    assert f"2026-11-24 17:15 L'appelant n'a pas laissé de numéro : il rappellera ({PLATFORM})" in words(
+        client.get(answer.headers["Location"]))
     with live_app.app_context(), database.session() as session:
         case = session.scalar(select(CaseFile))
         assert (case.consent, case.number_encrypted, case.number_hash, case.consent_by) == (False, None, None, None)
