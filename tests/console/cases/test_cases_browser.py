@@ -50,6 +50,8 @@ def test_the_platform_relays_and_a_referent_reads_and_annotates_the_case_on_a_ph
     page.get_by_label("Depuis quand").select_option(label="Quelques mois")
     page.get_by_label("Notes de l'écoutant").fill("Le fils retire de l'argent sur le compte de sa mère.")
     page.get_by_label("Non : l'appelant rappellera, aucun numéro n'est conservé").check()
+    fits_the_screen(page)
+    page.screenshot(path=str(artifacts_dir / "console-relay-form-360.png"), full_page=True)
     page.get_by_role("button", name="Transmettre le dossier").click()
     expect(page.get_by_role("status")).to_have_text(
         "Le dossier est transmis au centre, sans numéro : l'appelant rappellera.")
