@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from routing.queueing import ListenerStatus, PoolSettings
-from store.callbacks import OPEN, start_attempt
+from store.callbacks import CASE_POOL_PREFIX, OPEN, start_attempt
 from store.cases import add_step
 from store.dispatch import locked
 from store.models import CallbackAttempt, CallbackRequest, CaseFile, ConsoleAccount, Listener
@@ -29,7 +29,7 @@ class CaseCallbackRefused(Exception):
 
 
 def case_pool(case: CaseFile) -> str:
-    return f"case-{case.id}"
+    return f"{CASE_POOL_PREFIX}{case.id}"
 
 
 def referent_listener(session: Session, account: ConsoleAccount, now: datetime) -> Listener:

@@ -3,8 +3,11 @@ the caller is dialled showing the line's number (machines hung up on), within th
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from store.callbacks import pools_with_due_callbacks
 from store.extension import database
 from store.models import CallbackRequest, CaseFile
 from tests.conftest import SignedTwilio, at_paris
@@ -92,6 +95,8 @@ def test_a_caller_not_reached_can_be_tried_again_and_a_machine_is_hung_up_on(liv
     with live_app.app_context(), database.session() as session:
         request = session.scalar(select(CallbackRequest))
         assert (request.status, request.attempts) == ("pending", 1)
+        # The scheduler's due callbacks leave it alone: only the referent rings again, never another listener.
+        assert pools_with_due_callbacks(session, clock.now + timedelta(days=1)) == []
     call_back(client, case_id)  # still in the wrap-up after that call
     assert "Votre téléphone est déjà en communication." in text(client.get(f"/console/cases/{case_id}"))
     # Wrap-up done, the referent tries again: the same request, its count kept.
