@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from routing.queueing import ListenerStatus, PoolSettings
 from store.callbacks import CASE_POOL_PREFIX, OPEN, start_attempt
 from store.cases import add_step
-from store.dispatch import locked
+from store.ringing import locked
 from store.models import CallbackAttempt, CallbackRequest, CaseFile, ConsoleAccount, Listener
 
 BUSY = (ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)
