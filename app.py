@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.accounts.blueprint import accounts
     from console.associations.blueprint import associations
     from console.blueprint import console
+    from console.cases.blueprint import cases
     from console.desk.blueprint import desk
     from console.history.blueprint import history
     from console.lines.blueprint import lines
@@ -92,7 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     register_ivr(app)
     # The console: its layout, then one blueprint per feature, each guarded by its own access rule.
     for blueprint in (console, accounts, lines, schedules, history, roster, me, live, reports,
-                      operations, associations, transfers, desk):
+                      operations, associations, transfers, desk, cases):
         app.register_blueprint(blueprint)
 
 

@@ -32,9 +32,12 @@ csrf = CSRFProtect()
 STAFF = frozenset({"admin", "coordinator"})
 LISTENERS = frozenset({"listener"})
 EVERYONE = STAFF | LISTENERS
+# A centre's referents (issue 14 §3) open the cases relayed to their centre and nothing else.
+REFERENTS = frozenset({"referent"})
 # Where a listener lands when they open the console's home page (the dashboard is for coordinators).
 HOME = "lines.dashboard"
 LISTENER_HOME = "me.my_page"
+ROLE_HOMES = {"listener": LISTENER_HOME, "referent": "cases.case_list_page"}
 IDLE_TIMEOUT = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(hours=8)
 MIN_SECRET_KEY_LENGTH = 32
@@ -113,8 +116,8 @@ def _guard(roles: frozenset[str], public: frozenset[str], passive: frozenset[str
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
     if g.account is not None and g.account.role not in roles and request.endpoint not in public:
-        if request.endpoint == HOME and g.account.role == "listener":
-            return redirect(url_for(LISTENER_HOME))
+        if request.endpoint == HOME and g.account.role in ROLE_HOMES:
+            return redirect(url_for(ROLE_HOMES[g.account.role]))
         abort(403)
     return None
 

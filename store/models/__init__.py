@@ -10,6 +10,7 @@ from store.models.accounts import (
 from store.models.audit import AuditEvent
 from store.models.base import Base, UTCDateTime
 from store.models.callbacks import CallbackAttempt, CallbackRequest
+from store.models.cases import CaseFile, CaseNote, CaseStep
 from store.models.calls import Call, CallCategory, CallerFlag, CallEvent, EmailOutbox
 from store.models.conversation import ConferenceLeg, Conversation
 from store.models.directory import (
@@ -73,6 +74,9 @@ __all__ = [
     "QueueEvent",
     "CallbackRequest",
     "CallbackAttempt",
+    "CaseFile",
+    "CaseNote",
+    "CaseStep",
     "ConsoleAccount",
     "ConsoleAccountScope",
     "ConsoleSession",

@@ -92,10 +92,13 @@ class TwilioTestServer(Conferences):
         self.queues[sid] = {"sid": sid, "friendly_name": friendly_name, "current_size": current_size}
         return sid
 
-    def add_inbound_call(self, sid: str, status: str = "in-progress") -> None:
-        """A call someone placed to the line (a caller's leg), as Twilio knows it: GET answers its status."""
+    def add_inbound_call(self, sid: str, status: str = "in-progress", from_number: str | None = None) -> None:
+        """A call someone placed to the line (a caller's leg), as Twilio knows it: GET answers its status (and its
+        ``from``, the caller's number, when given)."""
         self.calls[sid] = {"sid": sid, "account_sid": self.account_sid, "status": status, "direction": "inbound",
                            "params": {}}
+        if from_number is not None:
+            self.calls[sid]["from"] = from_number
 
     def route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, dict | None]:
         conferences = f"/2010-04-01/Accounts/{self.account_sid}/Conferences"
