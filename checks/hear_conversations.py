@@ -114,6 +114,8 @@ def _said(situation: Situation, played: Played, first) -> list[str]:
     said = [h.text for h in played.caller.record.says() if h.start >= bridged - 0.01]
     findings = [f"the caller never hears « {pattern} »" for pattern in situation.expect_said
                 if not any(re.search(pattern, text) for text in said)]
+    findings += [f"the caller is told « {text} »" for pattern in situation.never_said for text in said
+                 if re.search(pattern, text)]
     listener_said = [h.text for h in first.record.says()] if first else []
     return findings + [f"the listener never hears « {pattern} »" for pattern in situation.listener_expect_said
                        if not any(re.search(pattern, text) for text in listener_said)]
