@@ -150,10 +150,12 @@ def timeline(played: Played) -> str:
     origin = played.caller.t0
     for leg in played.legs:
         lines.append(f"  [{leg.name}] {leg.base.get('To', '')} — ended: {leg.record.ended_by}")
-        entries = [(leg.t0 - origin + h.start, f"{h.kind:<8}{h.text[:110]} {h.seconds:.0f} s") for h in leg.record.heard]
-        entries += [(leg.t0 - origin + e.at, f"{e.kind:<8}{e.detail[:110]}") for e in leg.record.events
+        # At one instant, what happened (a key, a redirect) comes before what it made the leg hear.
+        entries = [(leg.t0 - origin + h.start, 1, f"{h.kind:<12}{h.text[:110]} ({h.seconds:.0f} s)")
+                   for h in leg.record.heard]
+        entries += [(leg.t0 - origin + e.at, 0, f"{e.kind:<12}{e.detail[:110]}") for e in leg.record.events
                     if e.kind not in ("question",)]
-        lines += [f"    {at:7.1f}s  {text}" for at, text in sorted(entries, key=lambda item: item[0])]
+        lines += [f"    {at:7.1f}s  {text}" for at, _, text in sorted(entries, key=lambda item: item[:2])]
     return "\n".join(lines)
 
 
