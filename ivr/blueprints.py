@@ -8,6 +8,8 @@ from ivr.callback_dial import callback_dial
 from ivr.callbacks import callback, offer_callback
 from ivr.conversation import HOLDING_STEPS, HoldingSteps
 from ivr.conference import conference, conference_join
+from ivr.conference_events import conference_events
+from ivr.conference_requeue import conference_requeue
 from ivr.coordinator import coordinator
 from ivr.health import health
 from ivr.hold_music import hold_music
@@ -21,6 +23,6 @@ from ivr.webhooks import voice
 def register_ivr(app: Flask) -> None:
     app.extensions[HOLDING_STEPS] = HoldingSteps(association=play_association_step, enqueue=enqueue,
                                                  offer_callback=offer_callback, conference_join=conference_join)
-    for blueprint in (health, voice, coordinator, orientation_blueprint, queue, listener_call, conference, callback,
-                      callback_dial, presence, hold_music):
+    for blueprint in (health, voice, coordinator, orientation_blueprint, queue, listener_call, conference,
+                      conference_requeue, conference_events, callback, callback_dial, presence, hold_music):
         app.register_blueprint(blueprint)

@@ -27,16 +27,19 @@ def open_menu(session, now, conversation, offer, line, after) -> VoiceResponse:
     """The listener pressed *: the caller goes on hold (unless already) and the listener hears the menu."""
     conversation.in_menu = True
     conversation_id = conversation.id
-    if conversation.held_since is None:
+    held_before = conversation.held_since is not None
+    if not held_before:
         after.append(lambda: call_control.hold(conversation_id, by="menu", now=now))
-    return menu_document(offer, line)
+    return menu_document(offer, line, held_before)
 
 
-def menu_document(offer, line) -> VoiceResponse:
+def menu_document(offer, line, held_before: bool) -> VoiceResponse:
+    """The menu, its key 1 named for what it will do: keep the caller on hold, or take them back."""
     response = VoiceResponse()
     gather = Gather(num_digits=1, timeout=MENU_TIMEOUT, action=public(f"/voice/listener/menu?offer={offer.id}"),
                     action_on_empty_result=True)
-    say(gather, prompts.render("conf_menu", line.language, line.country), line.language, line)
+    say(gather, prompts.render("conf_menu", line.language, line.country, held_before=held_before), line.language,
+        line)
     response.append(gather)
     response.redirect(public(f"/voice/listener/menu?offer={offer.id}"), method="POST")
     return response

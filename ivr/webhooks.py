@@ -229,7 +229,10 @@ def _out_of_the_queue(session, call_sid: str, now) -> list:
 
     caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == call_sid,
                                                       QueuedCaller.status.in_(WAITING)))
-    if caller is None or accepted_offer(session, caller) is not None:
+    if caller is None:
+        return []
+    taken = conference.live_conversation_for_caller(session, call_sid)
+    if accepted_offer(session, caller) is not None and (taken is None or taken.status != "connecting"):
         return []  # a listener took them (pressed 1): only the listener's Dial can tell whether they talked
     pool = caller.pool
     line = directory.get(session, now).line_for_pool(pool)

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from ivr import call_control
 from ivr.sweep import sweep
-from tests.ivr.test_conference import call_events, connected, conversation, registry, said
 from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     Caller,
     ListenerLeg,
@@ -23,6 +22,7 @@ from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     tw,
     xml,
 )
+from tests.support.conversation import call_events, connected, conversation, registry, said
 from tests.support.twilio_conference import HOLD_MUSIC
 
 SUPERVISOR = "+32470999999"
@@ -51,6 +51,7 @@ def test_a_binome_joins_muted_listening_then_speaks_when_given_the_floor(qapp, t
     rest.hang_up(caller.sid)
     deliver(tw, rest)
     assert listener(qapp, dominique).status == "wrap_up"
+    assert all(leg.left_at is not None for leg in registry(qapp).values())  # everyone is off the call
     assert "conv_binome_invited" in call_events(qapp) and "conv_floor_given" in call_events(qapp)
 
 
@@ -196,3 +197,35 @@ def test_the_keypad_9_ends_the_call_the_caller_hears_goodbye_and_the_listener_wr
     assert wrap.find("Gather") is not None or "Fin de l'appel" in said(wrap)
     assert listener(qapp, camille).status == "wrap_up"
     assert conversation(qapp).ended_by == "keypad"
+
+
+def test_star_1_keeps_the_caller_on_hold_and_star_1_again_takes_them_back(qapp, tw, rest, clock):
+    _, caller, leg, dial, _ = connected(qapp, tw, rest, clock)
+
+    def star():
+        rest.leave_conference(leg.sid, "hangup-on-star")
+        deliver(tw, rest)
+        menu = dial_ended(tw, rest, leg, dial_now[0])
+        deliver(tw, rest)
+        return menu
+
+    def press(menu, digits):
+        back = xml(tw.post(path_of(menu.find("Gather").get("action")), leg.params(Digits=digits,
+                                                                                 CallStatus="in-progress")))
+        rest.join(leg.sid, back.find("Dial"))
+        deliver(tw, rest)
+        dial_now[0] = back
+        return back
+
+    dial_now = [dial]
+    menu = star()
+    assert "Pour le garder en attente, tapez 1." in said(menu)
+    kept = press(menu, "1")
+    assert "L'appelant reste en attente" in said(kept)
+    clock.now += timedelta(seconds=25)
+    assert rest.hears(caller.sid) == {HOLD_MUSIC} and rest.hears(leg.sid) == set()  # back in the call, caller held
+    menu = star()
+    assert "Pour le reprendre, tapez 1." in said(menu)
+    press(menu, "1")
+    assert rest.hears(caller.sid) == {leg.sid} and rest.hears(leg.sid) == {caller.sid}
+    assert conversation(qapp).hold_seconds == 25 and conversation(qapp).held_since is None

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from store.extension import database
-from store.models import CallEvent, ConferenceLeg, Conversation
 from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     Caller,
     ListenerLeg,
@@ -23,37 +19,8 @@ from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     tw,
     xml,
 )
+from tests.support.conversation import call_events, connected, conversation, registry, said
 from tests.support.twilio_conference import HOLD_MUSIC
-
-
-def said(document) -> str:
-    return " ".join((s.text or "") for s in document.iter("Say"))
-
-
-def conversation(app) -> Conversation:
-    with app.app_context(), database.session() as session:
-        return session.scalars(select(Conversation).order_by(Conversation.id.desc())).first()
-
-
-def registry(app) -> dict[str, ConferenceLeg]:
-    with app.app_context(), database.session() as session:
-        return {leg.role: leg for leg in session.scalars(select(ConferenceLeg).order_by(ConferenceLeg.id))}
-
-
-def call_events(app) -> list[str]:
-    with app.app_context(), database.session() as session:
-        return [e.kind for e in session.scalars(select(CallEvent).order_by(CallEvent.id)) if e.kind.startswith("conv_")]
-
-
-def connected(qapp, tw, rest, clock):
-    """Camille takes a caller: both in the conference."""
-    camille = add_listener(qapp, "Camille", "+32470111111")
-    caller = Caller(tw)
-    leg = ListenerLeg(tw, rest, rung(rest)[0])
-    clock.now += timedelta(seconds=5)
-    dial = leg.press("1")
-    joined = bridge(tw, caller, dial, leg)
-    return camille, caller, leg, dial, joined
 
 
 def test_pressing_1_moves_the_caller_into_a_conference_named_without_any_number(qapp, tw, rest, clock):
@@ -145,3 +112,21 @@ def test_hold_plays_the_line_s_music_to_the_caller_and_resume_brings_them_back(q
     assert rest.hears(caller.sid) == {leg.sid} and rest.hears(leg.sid) == {caller.sid}
     assert conversation(qapp).hold_seconds == 40
     assert "conv_hold" in call_events(qapp) and "conv_resume" in call_events(qapp)
+
+
+def test_a_listener_dropping_while_the_rest_api_is_down_is_repaired_by_the_sweep(qapp, tw, rest, clock):
+    from ivr.sweep import sweep
+
+    _, caller, leg, _, _ = connected(qapp, tw, rest, clock)
+    rest.down = True
+    rest.hang_up(leg.sid)
+    deliver(tw, rest)
+    assert leg.status("completed", 60).status_code == 200  # the engine cannot move the caller: Twilio is down
+    assert len(rest.inbound[caller.sid]["redirects"]) == 1  # still only the move into the conference
+    assert queued(qapp, caller.sid).status == "waiting"  # but they are at the head of the queue already
+    rest.down = False
+    clock.now += timedelta(seconds=15)
+    sweep(qapp)  # the next pass moves them out of the conference
+    back = caller.follow_redirect(rest)
+    assert back.find("Enqueue") is not None and "un autre écoutant" in said(back)
+    assert conversation(qapp).status == "requeued"

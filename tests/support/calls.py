@@ -102,9 +102,7 @@ class Caller:
         return xml(self.tw.post(path_of(self.enqueue.get("action")), self.params(QueueResult=result)))
 
     def follow_redirect(self, rest) -> ET.Element:
-        """The engine moved this call with ``calls(sid).update(url=…)``: Twilio fetches that URL on the caller's leg."""
-        url = (rest.inbound.get(self.sid) or rest.calls[self.sid])["redirects"][-1]
-        return xml(self.tw.post(path_of(url), self.params()))
+        return follow_redirect(self.tw, rest, self)
 
 
 class ListenerLeg:
@@ -133,17 +131,31 @@ class ListenerLeg:
         return self.tw.post(path_of(self.call["params"]["StatusCallback"]), self.params(**extra))
 
 
+def follow_redirect(tw, rest, caller) -> ET.Element:
+    """The engine moved this call with ``calls(sid).update(url=…)``: Twilio fetches that URL on the caller's leg."""
+    url = (rest.inbound.get(caller.sid) or rest.calls[caller.sid])["redirects"][-1]
+    return xml(tw.post(path_of(url), caller.params()))
+
+
 def bridge(tw, caller: Caller, dial_document, leg: "ListenerLeg") -> ET.Element:
     """Twilio plays the listener's ``<Dial><Conference>`` (they join and wait), and the caller's leg, moved out of
     its queue by the REST API, fetches the URL it was redirected to and joins the same conference; the conference's
     status callbacks are delivered. Returns the caller's document."""
     rest = leg.rest
     rest.join(leg.sid, dial_document.find("Dial"))
-    joined = caller.follow_redirect(rest)
+    joined = follow_redirect(tw, rest, caller)
     if joined.find("Dial/Conference") is not None:
         rest.join(caller.sid, joined.find("Dial"))
     deliver(tw, rest)
     return joined
+
+
+def caller_hangs_up(tw, rest, caller: Caller):
+    """The caller hangs up during the conversation: they leave the conference (which ends with them: the caller is
+    its anchor), its status callbacks are delivered, then the caller's own status callback."""
+    rest.hang_up(caller.sid)
+    deliver(tw, rest)
+    return tw.post("/voice/status", caller.params(CallStatus="completed"))
 
 
 def deliver(tw, rest) -> list:

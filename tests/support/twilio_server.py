@@ -147,7 +147,7 @@ class TwilioTestServer(Conferences):
                 if params.get("Status"):
                     call["status"] = params["Status"]
                     if params["Status"] in ("completed", "canceled"):
-                        self.hang_up(sid)
+                        self.leave_conference(sid, "hangup")
             return 200, {k: v for k, v in call.items() if k != "params"}
         return 404, {"code": 20404, "message": f"no route {method} {path}", "status": 404}
 
