@@ -110,6 +110,7 @@ class Conferences:
                 conference.status = "in-progress"
                 for other in conference.participants.values():
                     other.since = self.world.now
+                    other.wait_music.active = False
             self._snapshot(conference)
             if starting:
                 self.notify(conference, "conference-start", None)
@@ -119,6 +120,8 @@ class Conferences:
         """A REST update (hold, muted, coaching…): the change is heard from this instant."""
         with self.world.lock:
             before = replace(participant)
+            if "hold" in changes and not changes["hold"]:
+                participant.hold_music.active = False  # its next <Redirect> is not fetched any more
             for key, value in changes.items():
                 setattr(participant, key, value)
             if participant.hold != before.hold:
@@ -136,6 +139,7 @@ class Conferences:
         with self.world.lock:
             if conference.participants.pop(participant.call_sid, None) is None:
                 return
+            participant.hold_music.active = participant.wait_music.active = False
             if participant.beep.lower() in ("true", "onexit"):
                 conference.beeps.append((self.world.now, participant.call_sid, participant.name))
             self._snapshot(conference)

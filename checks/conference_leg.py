@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 from checks.call_record import TALK_SECONDS
 from checks.conference import Conference, Participant, heard_by
-from checks.hold_music import fetch_music
+from checks.hold_music import fetch_music, keep_playing
 from checks.sids import CallEnded, new_sid
 from checks.world import Interrupted
 
@@ -39,6 +39,9 @@ class InConference:
                                dict(self.base, CallStatus="in-progress"))
             self.record.problems.extend(wait.problems)
             self.record.documents.extend(wait.documents)
+            wait.problems, wait.documents = self.record.problems, self.record.documents  # and the next ones'
+            keep_playing(self.em.world, self.em.auth_token, wait, dict(self.base, CallStatus="in-progress"),
+                         self.em.world.now)
             participant.wait_music = wait
         return participant
 

@@ -35,6 +35,33 @@ def _caller_timeline(played: Played) -> list:
     return sorted(played.caller.record.heard, key=lambda h: h.start)
 
 
+# --- questions a check can ask of any leg's timeline (its own clock: seconds since that leg was answered) ---------
+
+def heard_between(record, start: float, end: float) -> list:
+    """What the leg heard between two instants: the stretches that overlap them."""
+    return [h for h in sorted(record.heard, key=lambda h: h.start) if h.start < end and h.start + h.seconds > start]
+
+
+def ever_heard(record, name: str) -> bool:
+    """Whether the leg ever heard that party (a conference participant's name: "listener", "supervisor"…)."""
+    return any(name in h.parties for h in record.heard)
+
+
+def longest_silence(record, since: float = 0.0) -> tuple[float, float]:
+    """(seconds, from when) of the longest run of silence after ``since``: music, speech and talk break it."""
+    best, run, start = (0.0, since), 0.0, since
+    for heard in sorted(record.heard, key=lambda h: h.start):
+        if heard.start + heard.seconds <= since:
+            continue
+        if heard.kind in SOUND:
+            run = 0.0
+            continue
+        start = heard.start if run == 0 else start
+        run += heard.seconds
+        best = max(best, (run, start))
+    return best
+
+
 def check_protocol(played: Played) -> list[str]:
     findings = list(played.problems)
     for leg in played.legs:

@@ -43,7 +43,8 @@ class Situation:
     # (seconds into the call, helpline command args): what a coordinator does meanwhile (a listener logs in…)
     commands: list[tuple[float, tuple[str, ...]]] = field(default_factory=list)
     available: tuple[str, ...] = (LISTENER_A,)
-    expect_said: tuple[str, ...] = ()  # what the caller must hear said (regular expressions)
+    expect_said: tuple[str, ...] = ()  # what the caller must hear said once a listener took the call (regexes)
+    never_said: tuple[str, ...] = ()  # what the caller must not be told then (a promise the situation breaks)
     expect_parties: tuple[str, ...] = ("listener",)  # who the caller must hear at some point
     listener_expect_said: tuple[str, ...] = ()  # what the (first) listener must hear
     listener_ends_call: bool = False  # the listener ends the call: the engine may say goodbye and hang up
@@ -115,6 +116,7 @@ SITUATIONS = [
     Situation("a cold transfer from the listener's desk: the caller hears a sentence, then the third party",
               {LISTENER_A: listener()}, hangup_at=240.0, desk=[(70.0, LISTENER_DESK, "transfer-cold", "")],
               expect_said=(r"Je vous mets en relation avec|connecting you to",),
+              never_said=(r"écoutant revient|listener will be back",),  # cold: the listener is not coming back
               expect_parties=("listener", "third party"),
               needs="desk"),
     Situation("the listener ends the call from the keypad (* 9): the caller is told goodbye, then hangs up",

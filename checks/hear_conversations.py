@@ -114,6 +114,8 @@ def _said(situation: Situation, played: Played, first) -> list[str]:
     said = [h.text for h in played.caller.record.says() if h.start >= bridged - 0.01]
     findings = [f"the caller never hears « {pattern} »" for pattern in situation.expect_said
                 if not any(re.search(pattern, text) for text in said)]
+    findings += [f"the caller is told « {text} »" for pattern in situation.never_said for text in said
+                 if re.search(pattern, text)]
     listener_said = [h.text for h in first.record.says()] if first else []
     return findings + [f"the listener never hears « {pattern} »" for pattern in situation.listener_expect_said
                        if not any(re.search(pattern, text) for text in listener_said)]
@@ -148,10 +150,12 @@ def timeline(played: Played) -> str:
     origin = played.caller.t0
     for leg in played.legs:
         lines.append(f"  [{leg.name}] {leg.base.get('To', '')} — ended: {leg.record.ended_by}")
-        entries = [(leg.t0 - origin + h.start, f"{h.kind:<8}{h.text[:110]} {h.seconds:.0f} s") for h in leg.record.heard]
-        entries += [(leg.t0 - origin + e.at, f"{e.kind:<8}{e.detail[:110]}") for e in leg.record.events
+        # At one instant, what happened (a key, a redirect) comes before what it made the leg hear.
+        entries = [(leg.t0 - origin + h.start, 1, f"{h.kind:<12}{h.text[:110]} ({h.seconds:.0f} s)")
+                   for h in leg.record.heard]
+        entries += [(leg.t0 - origin + e.at, 0, f"{e.kind:<12}{e.detail[:110]}") for e in leg.record.events
                     if e.kind not in ("question",)]
-        lines += [f"    {at:7.1f}s  {text}" for at, text in sorted(entries, key=lambda item: item[0])]
+        lines += [f"    {at:7.1f}s  {text}" for at, _, text in sorted(entries, key=lambda item: item[:2])]
     return "\n".join(lines)
 
 

@@ -16,17 +16,22 @@ from checks.twilio_http import media_heard, signed_request
 
 DEFAULT_MUSIC = "Twilio default hold music"
 MUSIC_VERBS = {"Play", "Say", "Pause", "Redirect"}
-MAX_REDIRECTS = 3
+MAX_FETCHES = 200  # a hold of hours at a document a minute: enough, and a loop of redirects stops
 
 
 @dataclass
 class Music:
-    """One loop of what plays: (kind, seconds, text) pieces, kind say / play / silence; problems found reading it;
-    every document body served, for the checks on what a party's leg was sent."""
+    """What plays, in order: (kind, seconds, text) pieces, kind say / play / silence, then again from ``loop_from``;
+    problems found reading it; every document body served, for the checks on what a party's leg was sent.
+
+    A ``<Redirect>`` is followed when the music reaches it, as Twilio does: ``pending`` holds it until then, and
+    ``keep_playing`` fetches it at that virtual instant (the engine answers with its clock then: "held for 4 s")."""
     pieces: list[tuple[str, float, str]] = field(default_factory=list)
     loop_from: int = 0  # the piece the loop starts again at: a verb with loop="0" plays forever from there
     problems: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
+    pending: tuple[str, str] | None = None  # (url, method) of the <Redirect> the music has not reached yet
+    active: bool = True  # still heard by someone: a redirect reached after the hold or the wait ended is not fetched
 
     @property
     def seconds(self) -> float:
@@ -38,19 +43,37 @@ def default_music() -> Music:
 
 
 def fetch_music(auth_token: str, url: str | None, method: str, params: dict[str, str]) -> Music:
-    """The loop a participant hears from ``url`` (None: Twilio's default music; "": nothing)."""
+    """What a participant hears from ``url`` (None: Twilio's default music; "": nothing), up to a <Redirect>."""
     if url is None:
         return default_music()
     if not url:
         return Music([("silence", 1.0, "empty waitUrl")])
     music = Music()
-    _read(auth_token, url, method or "POST", params, music, 0)
-    if music.seconds <= 0:
+    _read(auth_token, url, method or "POST", params, music)
+    if music.seconds <= 0 and music.pending is None:
         music.pieces.append(("silence", 1.0, f"nothing playable at {urllib.parse.urlsplit(url).path}"))
     return music
 
 
-def _read(auth_token: str, url: str, method: str, params: dict[str, str], music: Music, depth: int) -> None:
+def keep_playing(world, auth_token: str, music: Music, params: dict[str, str], began: float, fetched: int = 0) -> None:
+    """Follow ``music.pending`` when the music reaches it (``began``: when the music started), then the next."""
+    if music.pending is None or fetched >= MAX_FETCHES:
+        return
+
+    def follow() -> None:
+        if not music.active or music.pending is None:
+            return
+        (url, method), music.pending = music.pending, None
+        start = len(music.pieces)
+        _read(auth_token, url, method, params, music)  # sets where the last document loops from
+        if len(music.pieces) == start and music.pending is None:
+            music.pieces.append(("silence", 1.0, f"nothing playable at {urllib.parse.urlsplit(url).path}"))
+        keep_playing(world, auth_token, music, params, began, fetched + 1)
+
+    world.at(began + music.seconds, follow)
+
+
+def _read(auth_token: str, url: str, method: str, params: dict[str, str], music: Music) -> None:
     try:
         status, body = signed_request(auth_token, url, params, method)
     except OSError as error:
@@ -70,20 +93,25 @@ def _read(auth_token: str, url: str, method: str, params: dict[str, str], music:
     except ET.ParseError as error:
         music.problems.append(f"invalid XML from {path}: {error}")
         return
+    start = len(music.pieces)
     for verb in root:
+        if verb.tag == "Redirect":
+            music.pending = (urllib.parse.urljoin(url, (verb.text or "").strip()), verb.get("method", "POST"))
+            return  # fetched when the music gets there; what follows a <Redirect> is never played
         if verb.get("loop") == "0" and verb.tag in ("Say", "Play"):
             music.loop_from = len(music.pieces)
-            _verb(auth_token, url, verb, music, depth, params)
+            _verb(url, verb, music)
             return  # what follows a verb played forever is never heard
-        _verb(auth_token, url, verb, music, depth, params)
+        _verb(url, verb, music)
+    music.loop_from = start  # a document without a <Redirect> loops
 
 
-def _verb(auth_token: str, url: str, verb: ET.Element, music: Music, depth: int, params: dict[str, str]) -> None:
+def _verb(url: str, verb: ET.Element, music: Music) -> None:
     if verb.tag not in MUSIC_VERBS:
         music.problems.append(f"<{verb.tag}> in a wait, hold or announce document (Twilio error 13238)")
         return
     loops = int(verb.get("loop", "1") or 1)
-    loops = 1 if loops == 0 else loops  # loop="0": forever, and the loop repeats anyway
+    loops = 1 if loops == 0 else loops
     if verb.tag == "Say":
         text = " ".join((verb.text or "").split())
         music.pieces.extend([("say", len(text) / SPEECH_CHARS_PER_SECOND, text)] * loops)
@@ -94,11 +122,8 @@ def _verb(auth_token: str, url: str, verb: ET.Element, music: Music, depth: int,
             music.problems.append(f"<Play> of {target}: the file cannot be fetched")
             return
         music.pieces.extend([("play" if heard[1] else "silence", heard[0], target)] * loops)
-    elif verb.tag == "Pause":
+    else:
         music.pieces.append(("silence", float(verb.get("length", "1") or 1), "<Pause>"))
-    elif depth < MAX_REDIRECTS:
-        _read(auth_token, urllib.parse.urljoin(url, (verb.text or "").strip()), verb.get("method", "POST"), params,
-              music, depth + 1)
 
 
 def spread(music: Music, start: float, end: float, offset: float = 0.0) -> list[tuple[float, float, str, str]]:

@@ -94,7 +94,10 @@ class WorldMode:
             self._send(leg.status_url[0], dict(leg.base, CallStatus=status, CallDuration="0"), leg.status_url[1])
 
     def hang_up(self, leg, status: str) -> None:
-        """``Calls(sid).update(status=…)``: a ringing call is canceled, a live one is hung up."""
+        """``Calls(sid).update(status=…)``: a ringing call is canceled (either status), one in progress is hung up
+        by "completed" only."""
+        if getattr(leg, "answered", True) and status == "canceled":
+            return  # Twilio: "canceled" hangs up a queued or ringing call, and does not affect one in progress
         if not getattr(leg, "answered", True):
             leg.finished = True  # it never rings on
             self.rest.set_status(leg.sid, "canceled")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from checks.conference import Conference, Participant
-from checks.hold_music import Music, default_music, fetch_music
+from checks.hold_music import Music, default_music, fetch_music, keep_playing
 from checks.world import Interrupted
 
 NOT_FOUND = (404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
@@ -132,18 +132,25 @@ class WorldRest:
             self._announce(conference, person.call_sid, form["AnnounceUrl"], form.get("AnnounceMethod") or "POST")
 
     def _fill(self, music: Music, person: Participant, url: str, method: str) -> None:
-        fetched = fetch_music(self.mode.em.auth_token, url, method, self.mode.leg_params(person.leg))
+        params = self.mode.leg_params(person.leg)
+        fetched = fetch_music(self.mode.em.auth_token, url, method, params)
         music.pieces.extend(fetched.pieces)
-        music.documents.extend(fetched.documents)
+        music.loop_from, music.pending = fetched.loop_from, fetched.pending
         self.mode.note(person.leg, fetched)
+        if person.leg is not None:  # what the next <Redirect>s serve lands on the leg's record too
+            music.documents, music.problems = person.leg.record.documents, person.leg.record.problems
+        keep_playing(self.mode.world, self.mode.em.auth_token, music, params, self.mode.world.now)
 
     def _announce(self, conference: Conference, call_sid: str, url: str, method: str) -> None:
         music, at = Music(), self.mode.world.now
         conference.announcements.append((at, call_sid, music))
         leg = conference.participants[call_sid].leg if call_sid in conference.participants else None
-        self.mode.world.at(at, lambda: (music.pieces.extend(
-            fetch_music(self.mode.em.auth_token, url, method, self.mode.leg_params(leg)).pieces),
-            self.mode.notify(conference, "announcement-end", None)))
+        def fetch() -> None:
+            fetched = fetch_music(self.mode.em.auth_token, url, method, self.mode.leg_params(leg))
+            music.pieces.extend(fetched.pieces)  # an announcement plays once: a <Redirect> in it is not followed
+            self.mode.notify(conference, "announcement-end", None)
+
+        self.mode.world.at(at, fetch)
 
     def _conference_list(self, form: dict) -> dict:
         rooms = [c for c in self.mode.conferences.all if not c.hidden

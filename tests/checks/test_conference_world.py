@@ -111,7 +111,12 @@ class HelplineDouble:
         return '<Say>Votre écoutant a été coupé, nous vous passons au suivant.</Say><Enqueue waitUrl="/wait">q</Enqueue>'
 
     def doc_hold_music(self, form):
+        if self.options.get("hold_redirects"):
+            return '<Say>Un instant, votre écoutant revient.</Say><Redirect>/hold-again</Redirect>'
         return '<Say>Un instant, votre écoutant revient.</Say><Play loop="0">/media/music.wav</Play>'
+
+    def doc_hold_again(self, form):
+        return '<Play>/media/music.wav</Play><Redirect>/hold-again</Redirect>'
 
     def doc_after_queue(self, form):
         return ""
@@ -296,3 +301,18 @@ def test_a_supervisor_added_with_twilio_s_default_beep_is_betrayed_to_the_caller
     record, _ = _play(helpline, rest, Outcome(hangup_at=100.0), {LISTENER: listener, SUPERVISOR: supervisor})
     beeps = [h for h in record.heard if h.kind == "tone"]
     assert [h.parties for h in beeps] == [("supervisor",), ("supervisor",)]  # came, went (the listener: beep="false")
+
+
+def test_a_redirect_in_the_hold_music_is_followed_when_the_music_reaches_it_and_no_more_once_resumed(double):
+    helpline, rest = double
+    helpline.options.update(hold_on_star=True, hold_redirects=True)
+    listener = Party("listener", outcome=Outcome(answers={"Un appel": ["1"], "Menu": ["1"]},
+                                                 in_conference=[(40.0, "*"), (30.0, "hangup")]))
+    record, _ = _play(helpline, rest, Outcome(hangup_at=200.0), {LISTENER: listener})
+    paths = [path for path, _ in helpline.seen]
+    held = [h for h in record.heard if h.kind in ("say", "play") and h.start >= 48.0 and h.start < 52.0]
+    assert [h.kind for h in held][:2] == ["say", "play"]
+    again = [i for i, path in enumerate(paths) if path == "hold-again"]
+    # Held from 48 s to about 51 s (the menu's key): the sentence (2.3 s), then one document of 8 s of music —
+    # fetched once, when the sentence ended; its own <Redirect>, reached after the resume, is never fetched.
+    assert len(again) == 1 and again[0] < paths.index("listener-menu-key")

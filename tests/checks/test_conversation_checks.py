@@ -8,7 +8,8 @@ from types import SimpleNamespace
 from checks.call_record import CallRecord, Event, Heard
 from checks.conversation_checks import (Played, caller_number_forms, check_caller_never_dropped,
                                         check_caller_never_hears_a_coach, check_listener_on_one_call,
-                                        check_no_caller_number_to_others, check_no_silence_once_connected)
+                                        check_no_caller_number_to_others, check_no_silence_once_connected,
+                                        ever_heard, heard_between, longest_silence)
 from checks.conversations import SITUATIONS
 from checks.hear_conversations import play_situations, report
 
@@ -45,6 +46,16 @@ def test_silence_counts_from_the_queue_on_and_music_or_talk_breaks_it():
     assert check_no_silence_once_connected(_played(_leg("caller", alone, events))) == [
         "7 s of silence from 30 s into the call (enqueue q)"]
     assert check_no_silence_once_connected(_played(_leg("caller", held, events))) == []
+
+
+def test_a_timeline_answers_what_was_heard_when_who_was_ever_heard_and_the_longest_silence():
+    record = _leg("caller", [Heard(0, 10, "play", "music"), Heard(10, 3, "silence", "alone"),
+                             Heard(13, 4, "silence", "alone"), Heard(17, 20, "talk", "", parties=("listener",)),
+                             Heard(37, 2, "silence", "alone")]).record
+    assert [h.start for h in heard_between(record, 12, 20)] == [10, 13, 17]
+    assert ever_heard(record, "listener") and not ever_heard(record, "supervisor")
+    assert longest_silence(record) == (7.0, 10.0)
+    assert longest_silence(record, since=20) == (2.0, 37.0)
 
 
 def test_a_caller_hung_up_on_is_dropped_unless_the_listener_ended_the_call_with_a_goodbye():
