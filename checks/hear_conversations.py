@@ -175,7 +175,7 @@ def report(results: list[tuple]) -> tuple[str, bool]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print what every party heard")
-    parser.add_argument("--only", choices=["conference", "transfer", "desk"], help="only the situations this needs")
+    parser.add_argument("--only", choices=["conference", "transfer", "desk"], help="only the situations of one group: the conference alone, transfers or the desk")
     parser.add_argument("--database-url", help="SQLAlchemy URL of an empty database (default: a temporary SQLite)")
     args = parser.parse_args(argv)
     started = time.monotonic()

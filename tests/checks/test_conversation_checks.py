@@ -89,6 +89,5 @@ def test_the_caller_s_number_in_any_form_sent_to_a_third_party_is_found():
 
 
 def test_every_conversation_situation_sounds_right_to_an_independent_twilio(database_url):
-    # The transfer situations join this test when the transfer branch is merged (checks/README.md).
-    text, ok = report(play_situations([s for s in SITUATIONS if not s.needs], database_url=database_url))
+    text, ok = report(play_situations(SITUATIONS, database_url=database_url))
     assert ok, "\n" + text
