@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from console.accounts.records import open_session, scope_allows, session_is_open
+from console.describe import zone_city
 from console.texts import current_language, t
 from store.extension import database
 from store.models import ConsoleAccount
@@ -174,6 +175,12 @@ def require_admin() -> None:
 @console.app_template_global("t")
 def _t(key: str, **values) -> str:
     return t(key, **values)
+
+
+@console.app_template_filter("city")
+def _city(timezone: str) -> str:
+    """``{{ zone | city }}``: Europe/Brussels as "Bruxelles" (in English "Brussels")."""
+    return zone_city(timezone)
 
 
 def _page_context() -> dict:

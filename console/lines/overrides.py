@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from console.describe import moment_words
+from console.describe import moment_words, zone_city
 from console.overview import StatusView, status_view
 from console.texts import t
 from routing.model import Line
-from schedules import Schedule
+from schedules import Schedule, status_at
 from store.overrides import active_rows, lift_override, place_override
 from store.models import ConsoleAccount, OverrideRow
 
@@ -39,6 +39,10 @@ class OverrideForm:
     reason: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
+    def error_links(self) -> list[tuple[str, str]]:
+        """The errors in the form's order, each with the id of its field, for the summary above the form."""
+        return [(name, self.errors[name]) for name in ("until", "reason") if name in self.errors]
+
 
 @dataclass(frozen=True)
 class ActiveOverride:
@@ -56,6 +60,8 @@ def read_form(values: Mapping[str, str], timezone: str, now: datetime) -> tuple[
                         until=values.get("until", "").strip()[:32], reason=" ".join(values.get("reason", "").split()))
     if form.until_kind not in UNTIL_KINDS:
         form.until_kind = "next_change"
+    if form.until:  # a typed end is the coordinator's choice, whichever button was left chosen
+        form.until_kind = "at"
     if not form.reason:
         form.errors["reason"] = t("override.reason_missing")
     elif len(form.reason) > MAX_REASON:
@@ -96,6 +102,17 @@ def active_overrides(session: Session, schedule_id: int, timezone: str, now: dat
             key, reason=row.reason, until=until, who=row.created_by or "—",
             start=moment_words(row.starts_at.astimezone(zone), now))))
     return views
+
+
+def confirmation(mode: str, until: datetime | None, schedule: Schedule, now: datetime) -> str:
+    """"La ligne est fermée jusqu'au mardi 24 novembre 2026 à 14:00 (heure de Bruxelles).", read from the
+    schedule with the new decision in it, so it says exactly what callers will hear."""
+    zone = ZoneInfo(schedule.timezone)
+    ends = until or status_at(schedule, now).changes_at
+    if ends is None:
+        return t(f"override.created_{mode}")
+    return t(f"override.created_{mode}_until", moment=moment_words(ends.astimezone(zone)),
+             zone=zone_city(schedule.timezone))
 
 
 def status_words(view: StatusView) -> str:

@@ -93,7 +93,7 @@ def test_a_line_page_lists_hours_holidays_and_the_chain_in_french(app, client):
     sign_in(client)
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(client.get("/console/lines/ecoute-violences-conjugales"))))
     assert "lundi 09:00–19:00" in page and "samedi fermé" in page
-    assert "Fuseau horaire : Europe/Brussels" in page
+    assert "Heure de la ligne : heure de Bruxelles" in page
     assert "La ligne est fermée les jours fériés (BE)." in page
     assert "vendredi 25 décembre 2026 Noël" in page and "mercredi 21 juillet 2027 Fête nationale" in page
     assert "lundi 1er novembre 2027 Toussaint" in page

@@ -85,7 +85,7 @@ def test_coverage_flags_open_hours_with_nobody_and_the_advice_follows_erlang_c(e
 def test_the_report_page_shows_charts_beside_tables_and_the_gaps(admin_client):
     page = text(admin_client.get("/console/reports/lines/ecoute-violences-conjugales", query_string=NOVEMBER))
     assert "Rapport : Écoute Violences Conjugales" in page
-    assert "Du lundi 2 novembre 2026 au dimanche 29 novembre 2026 inclus, heure de Europe/Brussels (28 jours)." in page
+    assert "Du lundi 2 novembre 2026 au dimanche 29 novembre 2026 inclus, heure de Bruxelles (28 jours)." in page
     for chart in ("heatmap", "service", "outcomes", "callers", "coverage"):
         assert f'src="/console/reports/lines/ecoute-violences-conjugales/{chart}.svg?from=2026-11-02' in page
     assert '<th scope="row">Transféré (ligne de relais, p. ex. le 107)</th><td>3</td><td>50,0 %</td>' in page

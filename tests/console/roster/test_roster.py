@@ -239,7 +239,7 @@ def test_shifts_are_added_in_the_lines_time_zone_checked_and_removed(app, client
     assert response.status_code == 302
     [shift] = row(app, lou).shifts
     assert (shift.weekday, shift.starts, shift.ends, shift.timezone) == (0, time(22), time(6), "Europe/Paris")
-    assert "lundi 22:00–06:00 le lendemain (Europe/Paris)" in text(client.get(path))
+    assert "lundi 22:00–06:00 le lendemain (heure de Paris)" in text(client.get(path))
     event = audit_events(app)[-1]
     assert (event.action, event.before, event.after) == ("listener.shift_add", {"shifts": []},
                                                          {"shifts": ["mon 22:00-06:00 Europe/Paris"]})

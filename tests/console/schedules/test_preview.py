@@ -57,7 +57,7 @@ def test_the_preview_form_starts_at_the_line_local_time_and_names_each_number_it
     page = text(client.get(EVC_PREVIEW))
     assert "Aperçu du parcours : Écoute Violences Conjugales" in page
     assert 'name="day" value="2026-11-24"' in page and 'name="time" value="10:00"' in page
-    assert "Moment de l'appel (heure de Europe/Brussels)" in page
+    assert "Moment de l'appel (heure de Bruxelles)" in page
     assert '<label for="outcome-0">107 (+3225550107)</label>' in page  # closed: the 107 takes over
     assert '<label for="outcome-1">l\'équipe d\'écoute (+3225550301)</label>' in page  # the listening room
     page = text(client.get(PREVIEW_3977))
