@@ -63,8 +63,16 @@ def chain_form(raw: Mapping[str, Any]) -> ChainForm:
 
 
 def _rule_form(rule: Mapping[str, Any]) -> RuleForm:
-    when = rule.get("when", [])
     form = RuleForm()
+    _conditions_form(rule.get("when", []), form)
+    form.action = next((key for key in rule if key in ACTIONS), "end")
+    _argument_form(form, rule.get(form.action))
+    form.timeout = str(rule.get("timeout", ""))
+    form.label, form.label_en = _both_languages(rule.get("label") or "")
+    return form
+
+
+def _conditions_form(when: Any, form: RuleForm) -> None:
     for condition in [when] if isinstance(when, str) else list(when):
         name, _, threshold = str(condition).partition(">=")
         if threshold:
@@ -73,8 +81,10 @@ def _rule_form(rule: Mapping[str, Any]) -> RuleForm:
             form.flags.add(name)
         elif name in STATES:
             form.state = name
-    form.action = next((key for key in rule if key in ACTIONS), "end")
-    argument = rule.get(form.action)
+
+
+def _argument_form(form: RuleForm, argument: Any) -> None:
+    """The action's setting in the field that picks or types it: a pool, a target, a mode, a message."""
     if form.action == "queue":
         form.pool = "" if argument is True else str(argument or "")
     elif form.action == "forward":
@@ -82,13 +92,14 @@ def _rule_form(rule: Mapping[str, Any]) -> RuleForm:
     elif form.action == "association":
         form.mode = str(argument or "")
     elif form.action == "message":
-        form.message = argument.get("fr", "") if isinstance(argument, dict) else str(argument or "")
-        form.message_en = argument.get("en", "") if isinstance(argument, dict) else ""
-    form.timeout = str(rule.get("timeout", ""))
-    label = rule.get("label") or ""
-    form.label = label.get("fr", "") if isinstance(label, dict) else str(label)
-    form.label_en = label.get("en", "") if isinstance(label, dict) else ""
-    return form
+        form.message, form.message_en = _both_languages(argument or "")
+
+
+def _both_languages(text: Any) -> tuple[str, str]:
+    """(French, English) of a text the file writes plain (French) or as {fr: …, en: …}."""
+    if isinstance(text, dict):
+        return text.get("fr", ""), text.get("en", "")
+    return str(text), ""
 
 
 def read_chain(values) -> ChainForm:

@@ -9,6 +9,7 @@ from store.models.accounts import (
 )
 from store.models.audit import AuditEvent
 from store.models.base import Base, UTCDateTime
+from store.models.health import ServiceHealth
 from store.models.callbacks import CallbackAttempt, CallbackRequest
 from store.models.calls import Call, CallCategory, CallerFlag, CallEvent, EmailOutbox
 from store.models.directory import (
@@ -78,6 +79,7 @@ __all__ = [
     "AuditEvent",
     "ReportCache",
     "ReportHour",
+    "ServiceHealth",
     "ReportQueueCaller",
     "ReportCallForward",
     "ReportCallerFirst",

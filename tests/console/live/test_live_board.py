@@ -177,6 +177,7 @@ def test_the_board_page_paints_its_data_without_javascript_and_loads_its_script_
     assert '<dd data-field="offered">1</dd>' in page  # a caller who joined this very second counts already
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
     assert scripts == [(' src="/console/static/console.js" defer', ""),  # no inline script
+                       (' src="/console/static/live_health.js" defer', ""),
                        (' src="/console/static/live_board.js" defer', "")]
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert 'style="' not in page
