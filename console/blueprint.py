@@ -177,6 +177,17 @@ def _t(key: str, **values) -> str:
     return t(key, **values)
 
 
+@console.app_template_global("tk")
+def _tk(key: str, kind: str, **values) -> str:
+    """``t`` with a centre's own words when the key has them (``hours.intro.centre``): "du centre", not "de la
+    ligne"; a key without a centre variant reads the same for both."""
+    if kind == "centre":
+        words = t(f"{key}.centre", **values)
+        if words != f"{key}.centre":
+            return words
+    return t(key, **values)
+
+
 @console.app_template_filter("city")
 def _city(timezone: str) -> str:
     """``{{ zone | city }}``: Europe/Brussels as "Bruxelles" (in English "Brussels")."""
@@ -184,7 +195,17 @@ def _city(timezone: str) -> str:
 
 
 def _page_context() -> dict:
-    return {"account": g.get("account"), "lang": current_language(), "event_label": _event_label}
+    account = g.get("account")
+    return {"account": account, "lang": current_language(), "event_label": _event_label,
+            "has_lines": _has_lines(account)}
+
+
+def _has_lines(account: ConsoleAccount | None) -> bool:
+    """Whether the menu offers the pages about lines (listeners, live boards, call log…): a coordinator of
+    département centres only would find them empty."""
+    if account is None or account.role == "admin":
+        return True
+    return any(scope.kind == "line" for scope in account.scopes)
 
 
 def _event_label(action: str) -> str:

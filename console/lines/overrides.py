@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from console.describe import moment_words, zone_city
 from console.overview import StatusView, status_view
 from console.texts import t
-from routing.model import Line
+from routing.model import Centre, Line
 from schedules import Schedule, status_at
 from store.overrides import active_rows, lift_override, place_override
 from store.models import ConsoleAccount, OverrideRow
@@ -90,33 +90,39 @@ def _local_moment(typed: str, zone: ZoneInfo) -> datetime | None:
     return None
 
 
-def active_overrides(session: Session, schedule_id: int, timezone: str, now: datetime) -> list[ActiveOverride]:
-    """Each decision still in force or to come, in words, for the line page and its "lever" buttons."""
+def active_overrides(session: Session, schedule_id: int, timezone: str, now: datetime,
+                     kind: str = "line") -> list[ActiveOverride]:
+    """Each decision still in force or to come, in words, for the line's or centre's page and its "lever" buttons."""
     zone = ZoneInfo(timezone)
     views = []
     for row in active_rows(session, schedule_id, now):
         until = (t("override.ends_at", moment=moment_words(row.until.astimezone(zone), now)) if row.until
                  else t("override.ends_at_next_change"))
-        key = "override.active_open" if row.mode == "open" else "override.active_closed"
+        key = kind_key("override.active_open" if row.mode == "open" else "override.active_closed", kind)
         views.append(ActiveOverride(row.id, row.mode == "open", t(
             key, reason=row.reason, until=until, who=row.created_by or "—",
             start=moment_words(row.starts_at.astimezone(zone), now))))
     return views
 
 
-def confirmation(mode: str, until: datetime | None, schedule: Schedule, now: datetime) -> str:
+def kind_key(key: str, kind: str) -> str:
+    """The key of the words for a centre (masculine: "Le centre est fermé"), when they differ from a line's."""
+    return f"{key}.centre" if kind == "centre" else key
+
+
+def confirmation(mode: str, until: datetime | None, schedule: Schedule, now: datetime, kind: str = "line") -> str:
     """"La ligne est fermée jusqu'au mardi 24 novembre 2026 à 14:00 (heure de Bruxelles).", read from the
     schedule with the new decision in it, so it says exactly what callers will hear."""
     zone = ZoneInfo(schedule.timezone)
     ends = until or status_at(schedule, now).changes_at
     if ends is None:
-        return t(f"override.created_{mode}")
-    return t(f"override.created_{mode}_until", moment=moment_words(ends.astimezone(zone)),
+        return t(kind_key(f"override.created_{mode}", kind))
+    return t(kind_key(f"override.created_{mode}_until", kind), moment=moment_words(ends.astimezone(zone)),
              zone=zone_city(schedule.timezone))
 
 
-def status_words(view: StatusView) -> str:
-    badge = t("dashboard.open") if view.is_open else t("dashboard.closed")
+def status_words(view: StatusView, kind: str = "line") -> str:
+    badge = t(kind_key("dashboard.open" if view.is_open else "dashboard.closed", kind))
     return f"{badge} {view.reason} — {view.change}"  # "Fermée par décision d'un coordinateur : …"
 
 
@@ -125,14 +131,19 @@ def audit_status_words(schedule: Schedule, now: datetime) -> str:
     return status_words(status_view(schedule, now))
 
 
-def create_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, form: OverrideForm,
-                    until: datetime | None, now: datetime) -> OverrideRow:
+def centre_status_words(schedule: Schedule, now: datetime) -> str:
+    return status_words(status_view(schedule, now), "centre")
+
+
+def create_override(session: Session, account: ConsoleAccount, line: Line | Centre, schedule_id: int,
+                    form: OverrideForm, until: datetime | None, now: datetime, kind: str = "line") -> OverrideRow:
     """Add the override, tell every worker to reload and audit it; the caller commits."""
     return place_override(session, account, line, schedule_id, form.mode, until, form.reason, now,
-                          audit_status_words)
+                          centre_status_words if kind == "centre" else audit_status_words, kind)
 
 
-def delete_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, override_id: int,
-                    now: datetime) -> bool:
+def delete_override(session: Session, account: ConsoleAccount, line: Line | Centre, schedule_id: int,
+                    override_id: int, now: datetime, kind: str = "line") -> bool:
     """Lift one of the line's overrides; False when it is not there (lifted already, or another line's)."""
-    return lift_override(session, account, line, schedule_id, override_id, now, audit_status_words)
+    return lift_override(session, account, line, schedule_id, override_id, now,
+                         centre_status_words if kind == "centre" else audit_status_words, kind)
