@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 import holidays
+from babel import Locale
 
 from console.describe import day_words, moment_words
 from console.schedules.problems import problem_words
@@ -199,20 +200,23 @@ def holiday_rows(raw: Mapping[str, Any], today: date, days: int = 365) -> list[t
     return rows
 
 
-@cache
-def _country_names() -> dict[str, str]:
-    from holidays.registry import COUNTRIES
-
-    return {codes[1]: codes[0] for codes in COUNTRIES.values()}
+def country_name(code: str, language: str | None = None) -> str:
+    """A country's name in the reader's language, from the Unicode CLDR (Babel): "Allemagne", not "Germany"."""
+    return Locale.parse(language or current_language()).territories.get(code, code)
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """France and Belgium first, then every calendar the ``holidays`` package (and so the loader) knows."""
+    """France and Belgium first, then every calendar the ``holidays`` package (and so the loader) knows, in the
+    alphabetical order of their names in the reader's language."""
     supported = holidays.list_supported_countries()
-    names = _country_names()
-    others = sorted(code for code in supported if code not in FIRST_COUNTRIES)
-    return ([(code, t(f"country.{code}")) for code in FIRST_COUNTRIES]
-            + [(code, f"{names.get(code, code)} ({code})") for code in others])
+    others = sorted((code for code in supported if code not in FIRST_COUNTRIES),
+                    key=lambda code: strxfrm_key(country_name(code)))
+    return [(code, f"{country_name(code)} ({code})") for code in FIRST_COUNTRIES + tuple(others)]
+
+
+def strxfrm_key(name: str) -> str:
+    """Sorting key that puts "Égypte" with the E's rather than after Z."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
 def subdivision_choices(country: str) -> list[tuple[str, list[str]]]:

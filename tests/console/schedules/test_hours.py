@@ -247,3 +247,17 @@ def test_a_centre_closure_is_added_to_that_centre_and_audited_as_the_centres_fil
     assert (event.action, event.target_kind, event.target_slug) == ("schedule.closure.add", "centre", "3977-94")
     assert event.after == {"closures": [{"from": "2026-12-24T12:00:00+01:00", "to": "2026-12-24T17:00:00+01:00",
                                          "reason": "réveillon"}]}
+
+
+def test_the_holiday_countries_are_named_in_french_from_the_cldr(app, client):
+    from tests.support.console import make_account, sign_in, text
+
+    make_account(app)
+    sign_in(client)
+    page = text(client.get("/console/lines/un-premier-pas/hours"))
+    names = re.findall(r'<option value="([A-Z]{2})"[^>]*>([^<]+)</option>', page)
+    assert names[:2] == [("FR", "France (FR)"), ("BE", "Belgique (BE)")]
+    assert ("DE", "Allemagne (DE)") in names and ("US", "États-Unis (US)") in names
+    assert not [name for code, name in names if "Germany" in name or "United States" in name]
+    later = [name for _, name in names[2:]]
+    assert later.index("Égypte (EG)") < later.index("Espagne (ES)")  # É sorts with the E's
