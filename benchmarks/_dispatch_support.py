@@ -8,7 +8,7 @@ its own transaction with the offer row locked first as ``offer_turn`` does:
     -> [talk] -> leg ended (listener_leg_ended, wrap-up 0 s: the listener is free again)
 
 ``play="test"`` instead plays dialled..bridged (and the end when there is no talk) in one transaction, as
-tests/test_dispatch_concurrency.py does.
+tests/store/test_dispatch_concurrency.py does.
 
 Order that can be trusted. Every instant given to the app comes from a clock shared by all dispatchers
 (threads or processes) that strictly increases, but it is read *before* the transaction takes its row locks,
@@ -321,7 +321,7 @@ class Dispatcher:
             raise StateError(f"bridge left caller {caller.status if caller else None}, offer {offer.status}")
 
     def _all_to_bridge(self, session, plan: OfferPlan) -> tuple[int, int] | None:
-        """tests/test_dispatch_concurrency.py's play, in one transaction."""
+        """tests/store/test_dispatch_concurrency.py's play, in one transaction."""
         offer_dialled(session, plan.offer_id, leg_sid(plan.offer_id))
         offer = session.get(Offer, plan.offer_id)
         offer.status = "answered"

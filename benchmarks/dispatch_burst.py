@@ -13,7 +13,7 @@ What is measured
     until no caller is waiting or offered. Each one, like ivr/dispatcher.py, calls ``end_wrapups`` and
     ``claim_offers`` (with a callback window, so due callback requests are looked for too; there are none)
     in one transaction and, inside that same transaction, looks for any other live offer
-    for the listeners and callers it has just been given (as tests/test_dispatch_concurrency.py does). It
+    for the listeners and callers it has just been given (as tests/store/test_dispatch_concurrency.py does). It
     then plays each offer it won the way the webhooks do, one transaction each, the offer row locked first:
     dialled, answered, accepted (``accept_offer``), bridged (``caller_bridged``), a talk of ``--talk-ms``
     (conversations overlap: a dispatcher keeps claiming while its callers talk), then the listener's leg

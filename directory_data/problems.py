@@ -139,7 +139,7 @@ ENGLISH: dict[str, str] = {
     "topics_count": "at most {most} topics",
     # an edit in the console
     "stale": "changed by someone else since this page was opened",
-    # words a validator gives without a code (tests/test_directory_problems.py refuses them in directory_data/)
+    # words a validator gives without a code (tests/directory_data/test_directory_problems.py refuses them in directory_data/)
     "unworded": "{text}",
     **CHAIN_MESSAGES,
 }

@@ -83,7 +83,7 @@ def script(app: Flask, slug: str, language: str = "fr") -> str:
     words = "in French" if language == "fr" else "in English"
     out = [f"# What callers hear on {line.name} ({line.display_number}), {words}.",
            f"# Made by `helpline script {slug}{' --lang en' if language == 'en' else ''}`; "
-           "tests/test_caller_scripts.py plays the same calls through the signed webhooks and compares.", ""]
+           "tests/ivr/test_caller_scripts.py plays the same calls through the signed webhooks and compares.", ""]
     for number, heard in enumerate(play_all(app, slug, language), start=1):
         out.append(f"## {number}. {heard.title} — {heard.when}")
         out += [f"  {MARKS.get(e.kind, e.kind)}  {e.text}" for e in heard.transcript.entries]

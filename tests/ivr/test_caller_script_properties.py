@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import phonenumbers
 import pytest
 
 from directory_data.reference import load_services
+from tests.support.paths import SCRIPTS
 
-SCRIPTS = Path(__file__).resolve().parent / "scripts"
 COUNTRY = {"3977": "FR", "ecoute-violences-conjugales": "BE", "france-victimes": "FR", "un-premier-pas": "FR"}
 DISPLAY = {"3977": "3977", "ecoute-violences-conjugales": "080030030", "france-victimes": "116006",
            "un-premier-pas": "0189119494"}

@@ -11,13 +11,12 @@ what a caller hears fails this test with a readable diff; a reviewed change is c
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
 import pytest
 
 from ivr.scripts import script
+from tests.support.paths import REPO, SCRIPTS
 
-SCRIPTS = Path(__file__).resolve().parent / "scripts"
 LINES = ("3977", "ecoute-violences-conjugales", "france-victimes", "un-premier-pas")
 
 
@@ -40,7 +39,7 @@ def test_every_shipped_line_has_its_reviewed_scripts(shipped_directory):
 
 
 def test_the_readme_quotes_only_sentences_the_scripts_say():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Try a call without Twilio"):readme.index("## The lines shipped in")]
     quoted = [line.strip().removeprefix("says").strip() for line in section.splitlines()
               if line.strip().startswith("says ")]

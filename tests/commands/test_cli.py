@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app import cli
 from store.extension import database
 from store.models import Call
+from tests.support.paths import REPO
 
 
 def invoke(app, *args):
@@ -100,7 +101,7 @@ def test_the_readme_documents_every_setting():
 
     from settings import SETTINGS
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (REPO / "README.md").read_text()
     missing = [variable for variable, _, _ in SETTINGS.values() if f"`{variable}`" not in readme]
     assert missing == []
 
@@ -117,7 +118,7 @@ def test_a_command_without_its_secrets_says_which_to_set_without_a_traceback(tmp
                    if name not in {variable for variable, _, _ in SETTINGS.values()}}
     environment.update(HELPLINE_ENV="production", HELPLINE_INSTANCE_PATH=str(tmp_path))
     result = subprocess.run([sys.executable, "-c", "from app import cli; cli(prog_name='helpline')", "db", "upgrade"],
-                            cwd=Path(__file__).resolve().parent.parent, env=environment, capture_output=True,
+                            cwd=REPO, env=environment, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout

@@ -5,7 +5,7 @@ real outages, not for inputs Twilio may send. Nothing is filtered out of the inp
 
 The webhooks are read from the app's URL map, so a route added under /voice is fuzzed without editing this
 file. HELPLINE_FUZZ_EXAMPLES sets the number of examples per test (the normal suite: 150; the dedicated
-run: ``HELPLINE_FUZZ_EXAMPLES=10000 .venv/bin/python -m pytest tests/test_webhook_fuzz.py``).
+run: ``HELPLINE_FUZZ_EXAMPLES=10000 .venv/bin/python -m pytest tests/ivr/test_webhook_fuzz.py``).
 """
 
 from __future__ import annotations

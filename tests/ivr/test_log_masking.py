@@ -6,11 +6,11 @@ from __future__ import annotations
 import io
 import json
 import logging
-from pathlib import Path
 
 import pytest
 
 from ivr.logs import EngineLogHandler, JsonFormatter, scrub
+from tests.support.paths import REPO
 
 CALL_SID = "CA0123456789abcdef0123456789abcdef"
 ACCOUNT_SID = "AC" + "1" * 32
@@ -119,7 +119,7 @@ def test_the_json_log_keeps_a_schedulers_next_run_and_a_proxys_address():
 def test_the_access_logs_status_size_and_time_survive_the_masking_even_for_a_large_page():
     import runpy
 
-    settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    settings = runpy.run_path(str(REPO / "gunicorn.conf.py"))
     line = settings["access_log_format"] % {"h": "203.0.113.7", "m": "GET", "U": "/console/reports", "s": "200",
                                             "B": "48213", "M": "35"}
     assert scrub(line) == line and "200" in line and "48213" in line

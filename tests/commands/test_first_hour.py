@@ -18,8 +18,8 @@ from store.db import head_revision
 from store.extension import database
 from store.models import Listener
 from tests.conftest import TEST_DATABASE_URL, _postgres_admin_url
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def invoke(app, *args, **kwargs):

@@ -17,8 +17,8 @@ from store.listeners import create_listener
 from store.models import Listener
 from store.scheduler_lock import LOCK_KEY
 from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER, PUBLIC_URL
+from tests.support.paths import REPO as ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_scheduler(app, tmp_path: Path, name: str, poll_seconds: float = 0.2) -> tuple[subprocess.Popen, Path]:

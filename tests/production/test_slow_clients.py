@@ -8,14 +8,13 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER
+from tests.support.paths import REPO as ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:

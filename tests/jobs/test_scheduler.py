@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,6 +27,7 @@ from store.extension import database
 from store.models import LineRow, OverrideRow
 from store.overrides import expire
 from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER, PUBLIC_URL, at_brussels
+from tests.support.paths import REPO
 
 UTC = timezone.utc
 WAIT = 3.0  # seconds: the longest any test here waits for the real clock
@@ -260,7 +260,7 @@ def test_the_scheduler_command_lists_its_jobs_and_stops_cleanly_on_sigterm(app, 
     log = tmp_path / "scheduler.log"
     with log.open("w") as output:
         process = subprocess.Popen([sys.executable, "-c", "from app import cli; cli(['scheduler'])"],
-                                   cwd=Path(__file__).resolve().parent.parent, env=environment,
+                                   cwd=REPO, env=environment,
                                    stdout=output, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 20  # most of it is the interpreter importing the engine

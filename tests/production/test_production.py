@@ -19,8 +19,8 @@ from twilio.request_validator import RequestValidator
 
 from ivr.logs import EngineLogHandler, configure_logging
 from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER, PUBLIC_URL, make_test_app
+from tests.support.paths import REPO as ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CALLER = "+33612345678"
 
 

@@ -9,12 +9,11 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:

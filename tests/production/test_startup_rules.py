@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -17,8 +16,8 @@ from werkzeug.test import Client
 
 from settings import SETTINGS, SettingsError, load_settings
 from tests.conftest import AUTH_TOKEN, CALLBACK_KEY, PEPPER, PUBLIC_URL
+from tests.support.paths import REPO as ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"HELPLINE_ENV": "production", "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "HELPLINE_NUMBER_PEPPER": PEPPER,
         "HELPLINE_CALLBACK_KEY": CALLBACK_KEY, "HELPLINE_PUBLIC_URL": PUBLIC_URL,
         "HELPLINE_SECRET_KEY": "test-secret-key-0123456789abcdef0123456789"}

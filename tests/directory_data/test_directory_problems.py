@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import re
 import shutil
-from pathlib import Path
 from string import Formatter
 
 import pytest
@@ -15,6 +14,7 @@ from directory_data.fields import DATA_DIR
 from directory_data.loader import DirectoryError, read_directory
 from directory_data.problems import ENGLISH, Problem
 from routing.validation import MESSAGES as CHAIN_MESSAGES
+from tests.support.paths import REPO
 
 # The console's problem words that are not a loader's code: how it shows the others.
 CONSOLE_ONLY = {"as_written", "elsewhere"}
@@ -78,7 +78,7 @@ def test_words_given_instead_of_a_code_are_still_said_as_written():
 
 def test_every_validator_of_the_directory_gives_a_code_not_english_words():
     worded = []
-    for path in (Path(__file__).resolve().parent.parent / "directory_data").glob("*.py"):
+    for path in (REPO / "directory_data").glob("*.py"):
         for call in (node for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Call)):
             # problems.add(path, code, ...) and Problem(file, path, code, ...)
             if isinstance(call.func, ast.Attribute) and call.func.attr == "add" and len(call.args) >= 2:
