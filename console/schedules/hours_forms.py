@@ -55,6 +55,16 @@ class HoursForm:
     general: list[str] = field(default_factory=list)
     kept: dict[tuple[str, int], int] = field(default_factory=dict)  # (day, index in the file) → row shown
 
+    def error_links(self) -> list[tuple[str, str]]:
+        """Every refusal for the summary above the form: the field to go to, and the words."""
+        links = [("weekly-title", words) for words in self.general]
+        for day in self.days:
+            links += [(f"shift-{day.code}-{index}-start", t("hours.error_in_shift", day=day.name, n=index + 1,
+                                                            words=row.error))
+                      for index, row in enumerate(day.rows) if row.error]
+        return links + [(name, self.errors[name]) for name in ("holiday_country", "holiday_subdivision")
+                        if name in self.errors]
+
 
 @dataclass
 class ClosureForm:
@@ -62,6 +72,9 @@ class ClosureForm:
     end: str = ""
     reason: str = ""
     errors: dict[str, str] = field(default_factory=dict)  # start, end, reason
+
+    def error_links(self) -> list[tuple[str, str]]:
+        return [(f"closure-{name}", self.errors[name]) for name in ("start", "end", "reason") if name in self.errors]
 
 
 def hours_form(raw: Mapping[str, Any]) -> HoursForm:
