@@ -181,9 +181,9 @@ def _t(key: str, **values) -> str:
 def _tk(key: str, kind: str, **values) -> str:
     """``t`` with a centre's own words when the key has them (``hours.intro.centre``): "du centre", not "de la
     ligne"; a key without a centre variant reads the same for both."""
-    if kind == "centre":
-        words = t(f"{key}.centre", **values)
-        if words != f"{key}.centre":
+    if kind != "line":  # a centre's or an association's own words, when the key has them
+        words = t(f"{key}.{kind}", **values)
+        if words != f"{key}.{kind}":
             return words
     return t(key, **values)
 

@@ -47,8 +47,9 @@ def line_history(plural: str, slug: str):
     kind, row = _target(plural, slug)
     views = version_views(versions_of(db(), kind, slug), row.schedule.timezone)
     city = zone_city(row.schedule.timezone)  # the zone as people say it: "Paris", "La Réunion"
+    back = url_for("lines.line_page" if kind == "line" else "lines.centre_page", slug=row.slug)
     return render_template("history/history.html", kind=kind, plural=plural, row=row, versions=views,
-                           timezone=city)
+                           timezone=city, back_url=back)
 
 
 @_both_kinds("/history/<int:version_id>/restore", methods=["POST"])
