@@ -76,7 +76,8 @@ def test_every_page_an_admin_opens_fits_a_phone_and_passes_axe(app, live_server,
              "/console/roster", "/console/roster/new", f"/console/roster/{listener_id}", "/console/reports/",
              f"/console/reports/lines/{EVC}", "/console/reports/centres/3977-94", "/console/calls",
              f"/console/calls/{call_id}", "/console/flags", "/console/categories/report", "/console/associations",
-             "/console/associations/new", f"/console/associations/{association}", "/console/phone-access",
+             "/console/associations/new", f"/console/associations/{association}",
+             f"/console/associations/{association}/history", "/console/phone-access",
              "/console/audit"]
     assert visit(phone_page, live_server, paths) == []
 

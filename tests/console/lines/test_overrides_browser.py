@@ -55,3 +55,18 @@ def test_typing_an_end_chooses_it_and_the_confirmation_says_until_when(app, live
         "La ligne est fermée jusqu'au mardi 24 novembre 2026 à 15:30 (heure de Paris). "
         "Les appelants l'entendent dès maintenant.")
     expect(page.locator("main > p.status")).to_contain_text("rouvre aujourd'hui à 15:30")
+
+
+def test_a_centres_coordinator_closes_their_centre_until_a_typed_time(app, live_server, page):
+    make_account(app, "centre94@example.org", COORDINATOR_PASSWORD, "coordinator", centres=["3977-94"],
+                 name="Dominique")
+    sign_in_page(page, live_server, "centre94@example.org", COORDINATOR_PASSWORD)
+    page.get_by_role("link", name="Centre d'écoute 3977 du Val-de-Marne", exact=True).click()
+    expect(page.locator("main > p.status")).to_contain_text("Ouvert selon les horaires habituels")
+    page.get_by_label("Date et heure de fin (heure de Paris)").fill("2026-11-24T16:00")
+    page.get_by_label("Raison (obligatoire, annoncée aux appelants)").fill("formation")
+    page.get_by_role("button", name="Fermer maintenant").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Le centre est fermé jusqu'au mardi 24 novembre 2026 à 16:00 (heure de Paris). Les appels que la ligne "
+        "nationale lui passe l'entendent dès maintenant.")
+    expect(page.locator("main > p.status")).to_contain_text("Fermé par décision d'un coordinateur : formation")
