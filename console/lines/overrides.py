@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from console.describe import moment_words, zone_city
 from console.overview import StatusView, status_view
-from console.texts import t
+from console.texts import current_language, t
 from routing.model import Centre, Line
 from schedules import Schedule, status_at
 from store.overrides import active_rows, lift_override, place_override
 from store.models import ConsoleAccount, OverrideRow
+from words.status import status_words as schedule_status_words
 
 MODES = ("closed", "open")
 UNTIL_KINDS = ("next_change", "at")
@@ -122,13 +123,15 @@ def confirmation(mode: str, until: datetime | None, schedule: Schedule, now: dat
 
 
 def status_words(view: StatusView, kind: str = "line") -> str:
+    """A line's or centre's state in one line, its badge in the right gender ("Fermée" / "Fermé")."""
     badge = t(kind_key("dashboard.open" if view.is_open else "dashboard.closed", kind))
-    return f"{badge} {view.reason} — {view.change}"  # "Fermée par décision d'un coordinateur : …"
+    return f"{badge} {view.reason} — {view.change}"  # "Fermé par décision d'un coordinateur : …"
 
 
 def audit_status_words(schedule: Schedule, now: datetime) -> str:
-    """The schedule's state as the audit log keeps it, in the signed-in account's language."""
-    return status_words(status_view(schedule, now))
+    """The schedule's state as the audit log keeps it, in the signed-in account's language (words.status, which
+    the coordinators' phone line uses too)."""
+    return schedule_status_words(schedule, now, current_language())
 
 
 def centre_status_words(schedule: Schedule, now: datetime) -> str:

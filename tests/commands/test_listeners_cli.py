@@ -10,7 +10,8 @@ from sqlalchemy import select
 from app import cli
 from store.extension import database
 from commands.listeners import masked_phone
-from store.listeners import apply_shifts, choose_status, find_by_phone, pin_matches
+from store.listeners import choose_status, find_by_phone, pin_matches
+from store.listener_shifts import apply_shifts
 from store.models import Listener, ListenerShift, ListenerStatusChange, QueuedCaller
 from routing.queueing import ListenerStatus
 from tests.conftest import AUTH_TOKEN, at_paris, make_test_app

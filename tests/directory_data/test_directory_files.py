@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -30,8 +29,8 @@ from store.models import (
     WeeklyShift,
 )
 from tests.conftest import at_paris
+from tests.support.directory_files import UPP, copy_directory, edit, problems_of
 
-UPP = "lines/un-premier-pas.yaml"
 FV = "lines/france-victimes.yaml"
 L3977 = "lines/3977.yaml"
 CENTRES = "centres.yaml"
@@ -40,25 +39,6 @@ EVERYTHING = 22  # 4 lines, 7 centres, 10 local associations and the coordinator
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
-
-
-def copy_directory(tmp_path: Path, name: str = "directory_data") -> Path:
-    root = tmp_path / name
-    shutil.copytree(DATA_DIR, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return root
-
-
-def edit(root: Path, relative: str, old: str, new: str) -> None:
-    path = root / relative
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} should occur once in {relative}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def problems_of(root: Path) -> list[str]:
-    with pytest.raises(DirectoryError) as caught:
-        read_directory(root)
-    return caught.value.problems
 
 
 def load(app, root: Path, prune: bool = False):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from store.extension import database
-from tests.directory_data.test_directory_files import copy_directory, edit, problems_of
+from tests.support.directory_files import copy_directory, edit, problems_of
 from tests.support.console import CHAIN, make_account, revision, save, sign_in, text
 
 UPP_FILE = "lines/un-premier-pas.yaml"

@@ -25,7 +25,7 @@ from store.extension import database, directory
 from store.listeners import check_pin, create_listener, find_by_phone
 from store.models import CallbackAttempt, CallbackRequest, EmailOutbox, LineRow, Listener
 from tests.conftest import PEPPER, TEST_DATABASE_URL, at_paris
-from tests.ivr.test_callbacks import (
+from tests.support.callbacks import (
     CONFIG,
     LINE_3977,
     MOBILE,
@@ -36,7 +36,7 @@ from tests.ivr.test_callbacks import (
     request_callback,
     requests_held,
 )
-from tests.directory_data.test_directory_files import UPP, copy_directory, problems_of
+from tests.support.directory_files import UPP, copy_directory, problems_of
 
 ON_POSTGRESQL = TEST_DATABASE_URL != "sqlite"
 

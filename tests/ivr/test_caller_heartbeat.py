@@ -15,7 +15,7 @@ from store.extension import database, directory
 from store.listeners import set_status
 from store.models import Listener
 # qapp and tw, fixtures: the Belgian line on a Tuesday morning and a signed Twilio client for it.
-from tests.ivr.test_queue import (Caller, ListenerLeg, add_listener, events, listener, path_of,  # noqa: F401,F811
+from tests.support.calls import (Caller, ListenerLeg, add_listener, events, listener, path_of,  # noqa: F401,F811
                               qapp, queued, tw)
 
 POOL = "ecoute-violences-conjugales"
@@ -194,7 +194,7 @@ def test_the_first_sweep_after_a_database_outage_asks_twilio_about_everyone(qapp
     from sqlalchemy.orm import sessionmaker
 
     from store.db import make_engine
-    from tests.ivr.test_queue import bridge
+    from tests.support.calls import bridge
 
     camille = add_listener(qapp, "Camille", CAMILLE)
     add_listener(qapp, "Dominique", "+32470222222", status=ListenerStatus.PAUSED)  # logged in: nobody moved on
@@ -249,7 +249,7 @@ def test_the_end_of_a_call_stops_the_phone_ringing_for_it_when_its_queue_hang_up
 
 
 def test_the_end_of_a_bridged_call_leaves_its_conversation_alone(qapp, tw, rest):
-    from tests.ivr.test_queue import bridge
+    from tests.support.calls import bridge
 
     camille = add_listener(qapp, "Camille", CAMILLE)
     caller = Caller(tw)

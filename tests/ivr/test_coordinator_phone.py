@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
-from ivr.coordinator import next_time_of_day
+from ivr.coordinator_call import next_time_of_day
 from store.coordinator_phone import set_phone, set_pin
 from store.extension import database
 from store.models import AuditEvent, Call, ConsoleAccount, OverrideRow

@@ -20,7 +20,7 @@ from routing.queueing import ListenerStatus
 from store.directory import load_documents
 from store.extension import database
 from tests.conftest import SignedTwilio
-from tests.ivr.test_queue import Caller, ListenerLeg, add_listener, listener, path_of, queued, rung, xml
+from tests.support.calls import Caller, ListenerLeg, add_listener, listener, path_of, queued, rung, xml
 
 HOLD_SECONDS = 0.4  # longer than it takes the second webhook to reach its own first lock
 

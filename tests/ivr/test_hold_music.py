@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ivr.scripts import Scenario, play
+from ivr.scenarios import Scenario
+from ivr.scripts import play
 from store.directory import bump_revision
 from store.extension import database, directory
 from store.models import LineRow

@@ -146,7 +146,8 @@ def test_a_line_that_hands_off_to_the_association_dials_it_and_the_association_h
 ])
 def test_hours_are_said_in_words(hours, french, english):
     from directory_data.build import build_schedule
-    from directory_data.fields import Problems, check_hours
+    from directory_data.fields import Problems
+    from directory_data.opening import check_hours
 
     schedule = build_schedule("Europe/Paris", check_hours(hours, "hours", Problems("x")), None)
     assert spoken_hours(schedule, "fr") == french

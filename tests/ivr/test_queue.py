@@ -14,7 +14,7 @@ from store.extension import database
 from store.listeners import set_status
 from store.models import Listener, ListenerStatusChange, QueueEvent
 from routing.queueing import ListenerStatus
-from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures; others import these from here
+from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     EVC,
     ROOM,
     Caller,

@@ -9,7 +9,7 @@ from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import set_status
 from store.models import Listener, ListenerStatusChange
-from tests.ivr.test_queue import Caller, add_listener, events, listener, qapp, tw  # noqa: F401,F811 — fixtures
+from tests.support.calls import Caller, add_listener, events, listener, qapp, tw  # noqa: F401,F811 — fixtures
 
 POOL = "ecoute-violences-conjugales"
 

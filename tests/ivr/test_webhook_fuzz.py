@@ -18,24 +18,13 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from app import create_app
-from tests.conftest import AUTH_TOKEN, PEPPER, SignedTwilio
+from tests.conftest import SignedTwilio
+from tests.support.voice_paths import PATHS
 
 EXAMPLES = int(os.environ.get("HELPLINE_FUZZ_EXAMPLES", "150"))
 # Every verb and noun Twilio's voice TwiML knows that the engine may use; anything else is not TwiML.
 TWIML_TAGS = {"Response", "Say", "Play", "Pause", "Gather", "Redirect", "Dial", "Number", "Queue", "Enqueue",
               "Leave", "Hangup", "Reject", "Record", "Client", "Conference", "Sip", "Sms", "Message"}
-
-
-def voice_paths() -> list[str]:
-    """Every webhook the app serves, whichever module adds it (read from a throwaway app's URL map)."""
-    app = create_app({"ENVIRONMENT": "development", "DATABASE_URL": "sqlite://", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                      "NUMBER_PEPPER": PEPPER, "LOG_LEVEL": "WARNING"})
-    return sorted({rule.rule for rule in app.url_map.iter_rules()
-                   if rule.rule.startswith("/voice/") and not rule.arguments})
-
-
-PATHS = voice_paths()
 NUMBERS = st.sampled_from(["+3225550300", "+33199003977", "+33199000116", "+33199009494", "anonymous",
                            "+266696687", "", "0612345678", "+33612345678", "client:listener", "sip:x@y"])
 TEXT = st.text(max_size=60)

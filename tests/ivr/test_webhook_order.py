@@ -25,7 +25,7 @@ from sqlalchemy import select
 from store.extension import database
 from store.models import CallbackAttempt, CallbackRequest, Offer, QueueEvent
 from tests.conftest import SignedTwilio, at_brussels
-from tests.ivr.test_queue import Caller, ListenerLeg, add_listener, bridge, listener, path_of, queued, rung, xml
+from tests.support.calls import Caller, ListenerLeg, add_listener, bridge, listener, path_of, queued, rung, xml
 
 TALK = 8 * 60
 
@@ -176,7 +176,7 @@ def test_a_caller_hanging_up_as_the_listener_presses_1_frees_the_listener_in_eit
 @pytest.mark.parametrize("status_first", [True, False])
 def test_a_callback_conversation_is_counted_once_whichever_of_its_last_two_webhooks_comes_first(
         live_app, rest, clock, status_first):
-    from tests.ivr.test_callbacks import MONDAY_MORNING, ListenerPhone, add_referent, dispatch, request_callback
+    from tests.support.callbacks import MONDAY_MORNING, ListenerPhone, add_referent, dispatch, request_callback
 
     request_callback(live_app, clock)
     referent = add_referent(live_app)
@@ -222,7 +222,7 @@ def test_a_listener_pressing_1_as_they_hang_up_misses_the_offer_in_either_order(
 @pytest.mark.parametrize("key_first", [True, False])
 def test_a_listener_pressing_1_for_a_callback_as_they_hang_up_uses_no_try_in_either_order(live_app, rest, clock,
                                                                                          key_first):
-    from tests.ivr.test_callbacks import MONDAY_MORNING, ListenerPhone, add_referent, dispatch, request_callback
+    from tests.support.callbacks import MONDAY_MORNING, ListenerPhone, add_referent, dispatch, request_callback
 
     request_callback(live_app, clock)
     referent = add_referent(live_app)

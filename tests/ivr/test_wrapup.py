@@ -11,7 +11,7 @@ from ivr.sweep import sweep
 from store.extension import database
 from store.models import CallCategory, Call
 from tests.conftest import SignedTwilio, at_brussels
-from tests.ivr.test_queue import Caller, ListenerLeg, add_listener, bridge, listener, path_of, rung, xml
+from tests.support.calls import Caller, ListenerLeg, add_listener, bridge, listener, path_of, rung, xml
 
 POOL_WRAPUP = 60  # the Belgian line's queue: wrapup default
 

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from directory_data.loader import DirectoryFiles
-from jobs.email import backoff, queue_daily_digests, send_pending
+from jobs.digests import queue_daily_digests
+from jobs.email import backoff, send_pending
 from settings import load_settings
 from store.crypto import encrypt_number
 from phones.numbers import number_hash

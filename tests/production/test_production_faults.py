@@ -55,7 +55,7 @@ def test_a_listener_whose_hang_up_was_lost_is_freed_by_the_sweep_within_about_te
 
     from ivr.sweep import sweep
     from tests.conftest import SignedTwilio, at_brussels
-    from tests.ivr.test_queue import Caller, ListenerLeg, add_listener, bridge, listener, rung
+    from tests.support.calls import Caller, ListenerLeg, add_listener, bridge, listener, rung
 
     clock.now = at_brussels(2026, 11, 24, 10, 0)
     tw = SignedTwilio(live_app.test_client())
@@ -85,7 +85,7 @@ def test_a_waiting_caller_whose_hang_up_was_lost_leaves_the_queue_within_about_t
     from ivr.sweep import sweep
     from routing.queueing import ListenerStatus
     from tests.conftest import SignedTwilio, at_brussels
-    from tests.ivr.test_queue import Caller, add_listener, queued
+    from tests.support.calls import Caller, add_listener, queued
 
     clock.now = at_brussels(2026, 11, 24, 10, 0)
     tw = SignedTwilio(live_app.test_client())

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from store.extension import database
 from store.models import Call
 from tests.conftest import PUBLIC_URL, SignedTwilio
-from tests.ivr.test_webhook_fuzz import PATHS
+from tests.support.voice_paths import PATHS
 
 CALL = {"CallSid": "CA" + "a" * 32, "AccountSid": "AC" + "1" * 32, "From": "+33612345678", "To": "+33199009494",
         "CallStatus": "ringing", "Direction": "inbound", "Digits": "1"}

@@ -13,7 +13,7 @@ from store.extension import database, directory
 from store.models import Call, CallEvent, ReportHour
 from store.report_sql import HOUR, bucket
 from store.reports import line_report, line_where
-from tests.store.test_report_counts import PERIODS, call_by_call, year  # noqa: F401 (the fixture)
+from tests.support.report_year import PERIODS, call_by_call
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
