@@ -46,6 +46,7 @@ def test_typing_an_end_chooses_it_and_the_confirmation_says_until_when(app, live
     sign_in_page(page, live_server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     page.get_by_role("link", name="Un premier pas, Val-de-Marne").click()
     expect(page.get_by_label("Jusqu'au prochain changement d'horaire")).to_be_checked()
+    page.wait_for_load_state("load")  # console.js (deferred) listens to the field from then on
     until = page.get_by_label("Date et heure de fin (heure de Paris)")
     until.fill("2026-11-24T15:30")  # the clock's day; nothing else touched
     expect(page.get_by_label("Jusqu'à une date et une heure précises (choisi dès que vous les saisissez)")).to_be_checked()
