@@ -112,7 +112,7 @@ def test_mistakes_are_told_in_french_next_to_their_fields_and_nothing_is_saved(a
     assert field_error(page, "languages") == "Choisissez au moins une langue."
     assert re.search(r'id="name"[^>]*aria-describedby="name-error" aria-invalid="true"', page)
     assert 'aria-describedby="phone-hint phone-error" aria-invalid="true"' in page
-    assert "Le formulaire contient des erreurs" in page
+    assert "Il y a un problème" in page and "Rien n'a été enregistré" in page  # the summary above the form
     assert 'value="12"' in page  # what was typed is given back to correct
 
     missing = text(post(client, "/console/roster/new", name="Lou", pools=UPP, languages="fr"))

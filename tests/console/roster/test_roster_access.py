@@ -131,3 +131,15 @@ def test_the_pin_page_gives_the_presence_lines_number(app, client, coordinator):
     app.config["PRESENCE_NUMBER"] = "01 99 00 07 01"
     page = words(post(client, f"/console/roster/{lou}/pin"))
     assert "L'écoutant appelle la ligne de présence, au 01 99 00 07 01, depuis son téléphone" in page
+
+
+def test_a_refused_listener_form_lists_its_errors_above_it_with_links_and_keeps_what_was_typed(app, client, coordinator):
+    response = post(client, "/console/roster/new", name="", phone="06 12", pools=UPP, languages=[])
+    assert response.status_code == 400
+    page = text(response)
+    summary = re.search(r'<div class="error-summary"[^>]*autofocus[^>]*>(.*?)</div>', page, re.S).group(1)
+    targets = [target for target, _ in re.findall(r'<a href="#([^"]+)">([^<]*)</a>', summary)]
+    assert targets == ["name", "phone", "language-fr"]
+    for target in targets:
+        assert f'id="{target}"' in page
+    assert 'value="06 12"' in page
