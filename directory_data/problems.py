@@ -106,6 +106,7 @@ ENGLISH: dict[str, str] = {
     "when_shape": "must be a condition or a list of conditions",
     "handoff_target": "the only hand-off is to the caller's 'department' centre",
     "pool_name": "must be a pool name, or true for the line's own pool",
+    "unknown_pool": "{value!r} is not a queue of the directory: no listener answers there",
     "association_mode": "must be read (tell the caller its details) or handoff (dial it)",
     "write_true": "write true",
     "not_condition": "{value!r} is not a condition",

@@ -28,6 +28,7 @@ class Table:
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
     chart: bool = False
+    notes: list[str] = field(default_factory=list)  # what each figure counts, under the table
 
 
 def weekday_names() -> tuple[str, ...]:
@@ -53,8 +54,11 @@ def summary_table(report: LineReport) -> Table:
         [t("reports.average_talk"), queue.average_talk, SECONDS],
     ]
     # A summary mixes kinds: each row carries its own, the CSV and the page format it alike.
+    notes = [t("reports.note.queued"), t("reports.note.service_level", seconds=limits.service_level_seconds),
+             t("reports.note.service_level_abandons"),
+             t("reports.note.abandon_rate", seconds=limits.short_abandon_seconds), t("reports.note.durations")]
     return Table("summary", t("reports.summary"), [Column(t("reports.metric"), TEXT), Column(t("reports.value"))],
-                 [[label, (value, kind)] for label, value, kind in rows])
+                 [[label, (value, kind)] for label, value, kind in rows], notes=notes)
 
 
 def heatmap_table(traffic: TrafficReport) -> Table:
@@ -100,7 +104,9 @@ def service_table(report: LineReport) -> Table:
                Column(t("reports.service_level", seconds=seconds), PERCENT),
                Column(t("reports.abandon_rate", seconds=report.thresholds.short_abandon_seconds), PERCENT)]
     rows = [_service_row(f"{hour:02d}h", stats) for hour, stats in report.queue_by_hour.items() if stats.offered]
-    return Table("service", t("reports.service_by_hour"), columns, rows, chart=True)
+    return Table("service", t("reports.service_by_hour"), columns, rows, chart=True,
+                 notes=[t("reports.note.service_level", seconds=seconds),
+                        t("reports.note.abandon_rate", seconds=report.thresholds.short_abandon_seconds)])
 
 
 def _service_row(label: str, stats: QueueStats) -> list[Any]:
@@ -123,7 +129,9 @@ def coverage_table(report: LineReport) -> Table:
                      slot.calls_per_hour, slot.handle_seconds if demand else None,
                      t(f"handle.{slot.handle_source}") if demand else "", slot.advice.listeners,
                      slot.advice.service_level if demand else None, t(f"gap.{slot.gap or 'none'}")])
-    return Table("coverage", t("reports.coverage_caption"), columns, rows, chart=True)
+    notes = [t("reports.note.chart_cells"), t("reports.note.open_minutes"), t("reports.note.scheduled"),
+             t("reports.note.advised"), t("reports.note.handle"), t("reports.note.gap")]
+    return Table("coverage", t("reports.coverage_caption"), columns, rows, chart=True, notes=notes)
 
 
 def conversation_table(figures: ConversationFigures) -> Table:

@@ -21,7 +21,7 @@ from console.reports.tables import (
     outcomes_table,
     weekday_names,
 )
-from console.describe import day_words
+from console.describe import day_words, zone_city
 from console.texts import current_language, t
 from store.extension import directory
 from store.case_reports import line_relays, target_relays
@@ -97,7 +97,7 @@ def _done_reading() -> None:
 
 
 def _period_words(period) -> str:
-    return t("reports.period", first=day_words(period.first), last=day_words(period.last), zone=period.timezone,
+    return t("reports.period", first=day_words(period.first), last=day_words(period.last), zone=zone_city(period.timezone),
              days=period.days)
 
 

@@ -9,6 +9,7 @@ from store.models.accounts import (
 )
 from store.models.audit import AuditEvent
 from store.models.base import Base, UTCDateTime
+from store.models.health import ServiceHealth
 from store.models.callbacks import CallbackAttempt, CallbackRequest
 from store.models.cases import CaseFile, CaseNote, CaseStep
 from store.models.calls import Call, CallCategory, CallerFlag, CallEvent, EmailOutbox
@@ -86,6 +87,7 @@ __all__ = [
     "ConferenceLeg",
     "ReportCache",
     "ReportHour",
+    "ServiceHealth",
     "ReportQueueCaller",
     "ReportCallForward",
     "ReportCallerFirst",
