@@ -179,8 +179,8 @@ def test_the_board_page_paints_its_data_without_javascript_and_loads_its_script_
     # No inline script: the board's own, the desk's for the listeners' alerts it shows (console/desk), the
     # health banner's.
     assert scripts == [(' src="/console/static/console.js" defer', ""),
-                       (' src="/console/static/desk.js" defer', ""),
                        (' src="/console/static/live_health.js" defer', ""),
+                       (' src="/console/static/desk.js" defer', ""),
                        (' src="/console/static/live_board.js" defer', "")]
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert 'style="' not in page
