@@ -175,6 +175,12 @@ def check_target(value: Any, country: str, path: str, problems: Problems) -> str
     return number
 
 
+def published_number(display_number: Any, country: str) -> str | None:
+    """The line's published number (0800 30 030) as it is dialled, when it is a number at all: callers dial it
+    to reach the line, so a forward there rings the line itself as surely as one to its Twilio numbers."""
+    return e164(str(display_number or ""), country or "FR")
+
+
 def check_audio_url(value: Any, path: str, problems: Problems) -> str | None:
     """An absolute http(s) address Twilio can fetch and <Play> (hold music)."""
     if value is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from directory_data.callback_settings import check_callback, check_email_settings, check_retention
 from directory_data.categories import check_categories, check_throttle
-from directory_data.overflow import check_overflow
+from directory_data.overflow import check_overflow, check_self_forwards
 from directory_data.pools import check_queue
 from directory_data.reference import safety_countries
 from directory_data.transfers import check_transfer_numbers
@@ -29,6 +29,7 @@ from directory_data.fields import (
     check_timezone,
     check_voices,
     e164,
+    published_number,
 )
 from directory_data.opening import check_closures, check_holidays, check_hours
 
@@ -105,6 +106,7 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
     }
     doc["transfer_numbers"] = check_transfer_numbers(raw.get("transfer_numbers"), country, doc["numbers"],
                                                      doc["languages"], problems)
+    check_self_forwards(doc["overflow"], published_number(doc["display_number"], country), doc["numbers"], problems)
     if doc["language"] not in doc["languages"]:
         problems.add("languages", "language_missing", value=doc["language"])
     _check_every_language(doc, problems)

@@ -11,7 +11,7 @@ import yaml
 from directory_data.associations import export_association, read_associations, read_service_numbers
 from directory_data.build import build_line
 from directory_data.callback_settings import window_meets_hours, window_words
-from directory_data.fields import DATA_DIR, DirectoryError, Problems
+from directory_data.fields import DATA_DIR, DirectoryError, Problems, published_number
 from directory_data.opening import grouped_hours
 from directory_data.lines import LINE_ORDER, canonical_centre, canonical_line
 from directory_data.problems import Problem
@@ -210,6 +210,8 @@ def _unapproved_forwards(lines: list[dict[str, Any]], centres: list[dict[str, An
     problems = []
     for doc in lines:
         approved = known | set(doc.get("forward_numbers") or ()) | {doc.get("emergency_fallback")}
+        # The line's published number is refused as a self-forward (directory_data/overflow.py), not twice.
+        approved.add(published_number(doc.get("display_number"), doc.get("country") or "FR"))
         for index, rule in enumerate(doc["overflow"]):
             target = rule.get("target")
             if rule.get("action") == "forward" and isinstance(target, str) and target.startswith("+") \

@@ -37,6 +37,17 @@ def check_overflow(value: Any, country: str, problems: Problems) -> list[dict[st
     return rules
 
 
+def check_self_forwards(rules: list[dict[str, Any]], published: str | None, numbers: list[str],
+                        problems: Problems) -> None:
+    """A forward to the line's published number is a self-forward, with the code the chain's own check gives a
+    forward to its Twilio numbers (routing/validation.py, which knows only those, reports that one)."""
+    if not published or published in numbers:
+        return
+    for index, rule in enumerate(rules):
+        if rule["action"] == "forward" and rule.get("target") == published:
+            problems.add(f"overflow[{index}]", "self_forward")
+
+
 def _rule(raw: dict, country: str, path: str, problems: Problems) -> dict[str, Any] | None:
     """One overflow rule made canonical: its single action, its conditions and that action's settings."""
     action = _single_action(raw, path, problems)

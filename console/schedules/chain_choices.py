@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.texts import current_language, t
+from directory_data.fields import published_number
 from directory_data.reference import load_services
-from phones.numbers import e164, shown_from
+from phones.numbers import shown_from
 from routing.model import ActionKind
 from store.directory_edits import Problem
 from store.models import ListenerPool
@@ -45,7 +46,7 @@ def chain_choices(session: Session, snapshot: Snapshot, raw: Mapping[str, Any]) 
 
 def _published(raw: Mapping[str, Any]) -> frozenset[str]:
     """The line's published number (0800 30 030) as it is dialled, when it is a number at all."""
-    number = e164(str(raw.get("display_number") or ""), raw.get("country") or "FR")
+    number = published_number(raw.get("display_number"), raw.get("country") or "FR")
     return frozenset({number}) if number else frozenset()
 
 
@@ -98,16 +99,13 @@ def with_current(choices: list[Choice], current: str) -> list[Choice]:
     return choices + [Choice(current, t("chain.target.unlisted", value=current))]
 
 
-def pick_problems(rules: list[dict[str, Any]], choices: ChainChoices, country: str) -> list[Problem]:
-    """What the pick lists forbid and the loader lets through: a queue nobody knows, a forward to the line's
-    published number (the loader knows only its Twilio numbers as itself)."""
+def pick_problems(rules: list[dict[str, Any]], choices: ChainChoices) -> list[Problem]:
+    """What the pick lists forbid and the loader lets through: a queue nobody knows. (A forward to the line's
+    own numbers, published one included, is the loader's self_forward.)"""
     pools = {choice.value for choice in choices.pools if choice.value}
     problems = []
     for index, rule in enumerate(rules):
         pool = rule.get("queue")
         if isinstance(pool, str) and pool not in pools:
             problems.append(Problem(f"overflow[{index}].queue", "unknown_pool", {"value": pool}))
-        target = rule.get("forward")
-        if isinstance(target, str) and e164(target, country) in choices.own_numbers:
-            problems.append(Problem(f"overflow[{index}]", "self_forward"))
     return problems

@@ -45,22 +45,14 @@ def save_chain(slug: str):
         return _chain_page(as_posted(edit), form)
     rules = raw_chain(form)
     choices = chain_choices(db(), directory.get(db(), now()), edit.raw)
-    picked = pick_problems(rules, choices, edit.raw.get("country") or "FR")
+    picked = pick_problems(rules, choices)
     result = save_edit(db(), as_posted(edit), {**edit.raw, "overflow": rules}, ("overflow",), now())
     if result.problems or picked or any(rule.errors for rule in form.rules):
         db().rollback()
-        place_chain_problems(form, picked + _not_said_twice(result.problems, picked))
+        place_chain_problems(form, picked + result.problems)
         return _chain_page(as_posted(edit), form, 400)
     saved(edit, "chain.update", result, "chain.saved")
     return redirect(url_for("schedules.chain_editor", slug=slug))
-
-
-def _not_said_twice(problems, picked):
-    """The loader's problems but those the pick lists already name (a forward to the line's published number is
-    a self-forward, not also a number nobody approved)."""
-    own = {problem.path for problem in picked if problem.code == "self_forward"}
-    return [problem for problem in problems
-            if not (problem.code == "forward_not_approved" and problem.path.removesuffix(".forward") in own)]
 
 
 def export_line_file(slug: str):

@@ -38,3 +38,26 @@ def test_the_chain_editor_refuses_a_mobile_number_in_french_and_changes_nothing(
     assert revision(app) == before
     # The approved listening-room number and the directory's own numbers still save.
     assert save(client, **{"rule-1-target": "+33 1 99 00 94 95"}).status_code == 302
+
+
+EVC_FILE = "lines/ecoute-violences-conjugales.yaml"
+
+
+def test_the_loader_refuses_a_forward_to_the_lines_published_number_as_the_chain_editor_does(app, tmp_path):
+    from app import cli
+    from store.directory import current_revision
+
+    root = copy_directory(tmp_path)
+    edit(root, EVC_FILE, 'forward: "+3225550301"', 'forward: "0800 30 030"')  # the number on the line's posters
+    with app.app_context(), database.session() as session:
+        before = current_revision(session)
+
+    result = app.test_cli_runner().invoke(cli, args=["directory", "load", "--from", str(root)])
+
+    assert result.exit_code == 1
+    assert "Nothing was loaded: 1 problem(s)" in result.output
+    assert ("directory_data/lines/ecoute-violences-conjugales.yaml: overflow[2]: forwards to the line's own number"
+            in result.output)
+    assert "approved" not in result.output  # said once, as a self-forward, not also as a number nobody approved
+    with app.app_context(), database.session() as session:
+        assert current_revision(session) == before
