@@ -45,7 +45,7 @@ ENGLISH: dict[str, str] = {
     "timezone": "{value!r} is not a time zone (e.g. Europe/Paris)",
     "voices": "must map a language to a Twilio voice, e.g. fr: Polly.Lea",
     "message_missing": "required: the words in French (fr) and optionally English (en)",
-    "words_missing": "has no {value!r} words, and callers of this line may speak {value!r}",
+    "words_missing": "has no words in {language_name}, and callers of this line may speak {language_name}",
     "message_shape": "must give the words in French (fr:) and optionally English (en:)",
     "boolean": "must be true or false",
     "whole_number": "must be a whole number from {low} to {high}",
@@ -153,8 +153,27 @@ ENGLISH: dict[str, str] = {
 }
 
 
+# Codes whose ``value`` is a language code ("en"), said by its name in the reader's language: "in English",
+# "en anglais" (``{language_name}`` in their words; not ``{language}``: the console's t() takes that name).
+LANGUAGE_VALUES = frozenset({"words_missing"})
+
+
+def language_name(code: str, reader: str) -> str:
+    """A language's name as the reader says it (Unicode CLDR, through Babel): "English", "anglais"."""
+    from babel import Locale  # here: the command line's start-up does not pay for Babel's data
+
+    return Locale.parse(reader).languages.get(code) or code
+
+
+def readable_values(code: str, values: dict[str, Any], reader: str) -> dict[str, Any]:
+    """The problem's values as ``reader``'s words need them: a language code gets its name beside it."""
+    if code in LANGUAGE_VALUES and "value" in values:
+        return {**values, "language_name": language_name(str(values["value"]), reader)}
+    return values
+
+
 def english(code: str, values: dict[str, Any]) -> str:
-    return ENGLISH[code].format(**values)
+    return ENGLISH[code].format(**readable_values(code, values, "en"))
 
 
 class Problem(str):

@@ -7,14 +7,15 @@ command line says it, in English, rather than not at all.
 
 from __future__ import annotations
 
-from console.texts import t
+from console.texts import current_language, t
+from directory_data.problems import readable_values
 from store.directory_edits import Problem
 
 
 def problem_words(problem: Problem) -> str:
     """The problem in the account's language, with the other file it is reported in when it is not this one."""
     key = f"problem.{problem.code}"
-    words = t(key, **problem.values)
+    words = t(key, **readable_values(problem.code, problem.values, current_language()))
     if words == key:
         words = t("problem.as_written", message=problem.message)
     return t("problem.elsewhere", where=problem.elsewhere, words=words) if problem.elsewhere else words

@@ -585,7 +585,7 @@ def test_a_forward_to_a_number_needs_words_for_callers_in_every_language(tmp_pat
         read_directory(root)
     root = copy_directory(tmp_path / "french")
     edit(root, L3977, '{fr: "la plateforme nationale", en: "the national team"}', "la plateforme nationale")
-    with pytest.raises(DirectoryError, match=r"overflow\[2\]\.label: has no 'en' words"):
+    with pytest.raises(DirectoryError, match=r"overflow\[2\]\.label: has no words in English, and callers of this line may speak English$"):
         read_directory(root)
 
 

@@ -12,7 +12,7 @@ import pytest
 from console.texts import EN, FR
 from directory_data.fields import DATA_DIR
 from directory_data.loader import DirectoryError, read_directory
-from directory_data.problems import ENGLISH, Problem
+from directory_data.problems import ENGLISH, Problem, readable_values
 from routing.validation import MESSAGES as CHAIN_MESSAGES
 from tests.support.paths import REPO
 
@@ -21,7 +21,10 @@ CONSOLE_ONLY = {"as_written", "elsewhere"}
 
 
 def blanks(text: str) -> set[str]:
-    return {name.split("!")[0] for _, name, _, _ in Formatter().parse(text) if name}
+    """The values the words name; a literal example in braces ("{when: closed, forward: be-107}", said as is by a
+    catalogue's words that take no value) is not one."""
+    return {name for _, name, spec, _ in Formatter().parse(text)
+            if name and name.isidentifier() and not (spec and any(c.isspace() for c in spec))}
 
 
 @pytest.fixture
@@ -69,6 +72,14 @@ def test_the_console_has_words_only_for_codes_that_exist_with_the_same_blanks():
         mismatched = {code: blanks(table[f"problem.{code}"]) for code in codes
                       if not blanks(table[f"problem.{code}"]) <= blanks(ENGLISH[code])}
         assert mismatched == {}
+
+
+def test_a_missing_language_is_named_in_words_in_the_readers_language():
+    assert Problem("f.yaml", "greeting", "words_missing", value="fr") == (
+        "f.yaml: greeting: has no words in French, and callers of this line may speak French")
+    assert readable_values("words_missing", {"value": "en"}, "fr") == {"value": "en", "language_name": "anglais"}
+    assert FR["problem.words_missing"].format(**readable_values("words_missing", {"value": "en"}, "fr")) == (
+        "Il manque le texte en anglais, alors que les appelants de cette ligne peuvent parler anglais.")
 
 
 def test_words_given_instead_of_a_code_are_still_said_as_written():

@@ -47,7 +47,19 @@ def test_the_editor_refuses_what_the_line_s_file_would_and_says_where_in_french(
     shown = text(response)
     assert "Ligne 1 : « 12 » n'est pas un numéro de téléphone." in shown
     assert "Ligne 2 : Le +33199009494 est un numéro de cette ligne." in shown
-    assert "Ligne 3 : Il manque les mots en « en », et les appelants de cette ligne peuvent parler cette langue." in shown
+    assert ("Ligne 3 : Il manque le texte en anglais, alors que les appelants de cette ligne peuvent parler anglais."
+            in shown)
+    assert "« en »" not in shown
     with app.app_context(), database.session() as session:
         assert directory.get(session, app.config["CLOCK"]()).lines_by_slug["un-premier-pas"].transfer_numbers == ()
     assert coordinator.get("/console/lines/france-victimes/transfer-numbers").status_code == 403
+
+
+def test_a_missing_language_is_named_in_words_to_an_english_account_too(app):
+    make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["un-premier-pas"], language="en")
+    client = app.test_client()
+    sign_in(client, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    form = {"csrf_token": csrf_token(client, PAGE), "number_0": "+33199009497", "fr_0": "l'interprète"}
+    response = client.post(PAGE, data=form)
+    assert response.status_code == 400
+    assert "Row 1 : Has no words in English, and callers of this line may speak English." in text(response)
