@@ -14,4 +14,6 @@ associations.add_url_rule("/associations/new", view_func=views.new_association, 
 associations.add_url_rule("/associations/<slug>", view_func=views.edit_association, methods=["GET", "POST"])
 associations.add_url_rule("/associations/<slug>/delete", view_func=views.delete_association, methods=["POST"])
 associations.add_url_rule("/associations/<slug>/history", view_func=views.association_history)
+associations.add_url_rule("/associations/<slug>/history/<int:version_id>/restore",
+                          view_func=views.restore_association_version, methods=["POST"])
 associations.add_url_rule("/phone-access", view_func=phone_views.phone_access, methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import yaml
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from console.associations.forms import (
@@ -18,11 +19,12 @@ from console.describe import zone_city
 from console.history.versions import version_views
 from directory_data.reference import load_departments
 from ivr.orientation import spoken_hours
-from directory_data.associations import build_association
+from directory_data.associations import build_association, canonical_association
+from directory_data.fields import Problems
 from store.associations import association_document, find_association, search_associations, write_association
 from store.directory import bump_revision
 from store.extension import directory
-from store.models import AssociationRow
+from store.models import AssociationRow, DirectoryChange
 from store.revisions import Change, document_text, history, note
 
 def _allowed():
@@ -98,28 +100,66 @@ def delete_association(slug: str):
     return redirect(url_for("associations.associations"))
 
 
-def _saved(action: str, slug: str, before, after) -> None:
-    """Version, audit, tell every worker to rebuild (the IVR orients callers from the snapshot), commit."""
+def _saved(action: str, slug: str, before, after, change: Change | None = None, detail: str = "",
+           only_changed: bool = False) -> None:
+    """Version, audit (``only_changed``: just the values that differ), tell every worker to rebuild (the IVR
+    orients callers from the snapshot), commit."""
     moment = now()
     db().flush()
     bump_revision(db(), moment)
     note(db(), "association", slug, document_text("association", before) if before is not None else None,
-         document_text("association", after), Change(g.account.email, "console"), moment)
-    record(db(), g.account, action, ("association", slug), before, after, now=moment)
+         document_text("association", after), change or Change(g.account.email, "console"), moment)
+    if only_changed:
+        changed = [key for key in after if before.get(key) != after[key]]
+        before, after = {key: before.get(key) for key in changed}, {key: after[key] for key in changed}
+    record(db(), g.account, action, ("association", slug), before, after, detail=detail, now=moment)
     db().commit()
     directory.invalidate()
 
 
 def association_history(slug: str):
-    """Every version of the association as its file says it, who made it and when (read only: no restore yet)."""
+    """Every version of the association as its file says it, who made it and when, each older one restorable."""
+    row = _editable_row(slug)
+    versions = version_views(history(db(), "association", row.slug), HISTORY_ZONE)
+    return render_template("history/history.html", kind="association", plural=None, row=row, versions=versions,
+                           timezone=zone_city(HISTORY_ZONE),
+                           back_url=url_for("associations.edit_association", slug=row.slug),
+                           restore_url=lambda version_id: url_for("associations.restore_association_version",
+                                                                  slug=row.slug, version_id=version_id))
+
+
+def restore_association_version(slug: str, version_id: int):
+    """An older version made current again, checked as the file is: itself a new version (restore), audited."""
+    allowed = _allowed()
+    row = _editable_row(slug)
+    version = db().get(DirectoryChange, version_id)
+    if version is None or (version.target_kind, version.target_slug) != ("association", row.slug) \
+            or not version.document:
+        abort(404)
+    problems = Problems(f"version {version.id}")
+    doc = canonical_association(yaml.safe_load(version.document), "", problems)
+    back = redirect(url_for("associations.association_history", slug=row.slug))
+    # A version from before the association moved to a département outside the account's is not theirs to bring back.
+    if doc is None or problems.found or doc["id"] != row.slug or not may_edit(allowed, doc["department"]):
+        db().rollback()
+        flash("history.restore_refused.association")
+        return back
+    before = association_document(row)
+    write_association(row, doc)
+    _saved("association.restore", row.slug, before, doc, Change(g.account.email, "restore", f"restore:{version.id}"),
+           detail=f"version {version.id}", only_changed=True)
+    flash("history.restored.association")
+    return back
+
+
+def _editable_row(slug: str) -> AssociationRow:
+    """The association, when the account may edit it: the same answer whether it exists or not when it is
+    outside the account's départements."""
     allowed = _allowed()
     row = find_association(db(), slug[:64])
     if row is None or not may_edit(allowed, row.department):
         abort(403 if row is not None or allowed is not None else 404)
-    versions = version_views(history(db(), "association", row.slug), HISTORY_ZONE, restorable=False)
-    return render_template("history/history.html", kind="association", plural=None, row=row, versions=versions,
-                           timezone=zone_city(HISTORY_ZONE),
-                           back_url=url_for("associations.edit_association", slug=row.slug))
+    return row
 
 
 def _scope_error() -> str:

@@ -297,5 +297,5 @@ def test_each_edit_of_an_association_is_a_version_shown_in_its_history(app, clie
     assert "Version 1" in page and "Version 2" in page and "Version 3" in page  # as it was, then two edits
     assert "− number: '+33199005113'" in page and "+ number: '+33199005213'" in page
     assert ADMIN_EMAIL in page and "Retour à l'association" in page and "Chaque version de cette association" in page
-    assert "Restaurer cette version" not in page  # read only for associations
+    assert page.count("Restaurer cette version") == 2  # versions 1 and 2; restoring: tests/console/history/
     assert 'href="/console/associations/avf-13/history"' in text(client.get("/console/associations/avf-13"))
