@@ -49,11 +49,13 @@ def take_turn(handler):
                 return twiml(unknown_number())
             raw_from = field("From")
             withheld = is_withheld(raw_from)
-            call = calls.open_call(
+            opened = calls.open_call_screened(
                 session, sid, now, snapshot.line_ids.get(line.slug),
                 caller_hash(raw_from, current_app.config["NUMBER_PEPPER"]), withheld, state.language,
                 first_webhook=request.endpoint == "voice.incoming",
+                throttle_since=line.throttle.window_start(now) if line.throttle else None,
             )
+            call = opened.call
             if call.line_id != snapshot.line_ids.get(line.slug):
                 return _not_this_lines_call(session, line)
             if state.language not in line.languages:
@@ -68,6 +70,7 @@ def take_turn(handler):
                 call=call,
                 url_for=state_url,
                 caller_withheld=withheld,
+                to_screen=opened.to_screen,
             )
             response = handler(turn)
             session.commit()

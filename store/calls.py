@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import Boolean, Integer, bindparam, event, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from store.models import Call, CallEvent, EmailOutbox
+from store.models import Call, CallEvent, EmailOutbox, UTCDateTime
 
 CALL_ENDED = ("completed", "busy", "no-answer", "failed", "canceled")  # Twilio's final statuses of a call
 CALL_STATUSES = ("queued", "initiated", "ringing", "in-progress", *CALL_ENDED)  # every status Twilio sends
@@ -21,6 +22,21 @@ INSERT_NEW_CALL = {
     name: dialect_insert(Call.__table__).on_conflict_do_nothing(index_elements=["sid"]).returning(Call.__table__.c.id)
     for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
 }
+# The same, saying in the same round trip whether screening has anything to read: a flag in force on the
+# caller's number on this line, or an earlier call of theirs to the line since ``since`` (the throttle's window;
+# None: no throttle). Most calls are from new callers on lines without flags: they then need no screening
+# statement at all. The subqueries see the table as it was before this row (PostgreSQL) or skip it by id.
+OPEN_NEW_CALL = text(
+    "INSERT INTO call (sid, line_id, caller_hash, caller_withheld, started_at, language, status) "
+    "VALUES (:sid, :line_id, :caller_hash, :caller_withheld, :started_at, :language, :status) "
+    "ON CONFLICT (sid) DO NOTHING RETURNING id, "
+    "EXISTS (SELECT 1 FROM caller_flag f WHERE f.line_id = call.line_id AND f.caller_hash = call.caller_hash "
+    "AND f.lifted_at IS NULL AND f.expires_at > call.started_at) "
+    "OR EXISTS (SELECT 1 FROM call earlier WHERE earlier.caller_hash = call.caller_hash "
+    "AND earlier.line_id + 0 = call.line_id AND earlier.id <> call.id AND earlier.started_at >= :since "
+    "AND earlier.started_at <= call.started_at) AS to_screen"
+).bindparams(bindparam("started_at", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime()),
+             bindparam("caller_withheld", type_=Boolean())).columns(id=Integer(), to_screen=Boolean())
 INSERT_EVENTS = insert(CallEvent.__table__)
 
 
@@ -28,7 +44,22 @@ def find_call(session: Session, sid: str) -> Call | None:
     return session.scalar(select(Call).where(Call.sid == sid))
 
 
-def open_call(
+@dataclass
+class OpenedCall:
+    """The call's record, and whether screening may find anything (None: not known, screen as usual)."""
+
+    call: Call
+    to_screen: bool | None = None
+
+
+def open_call(session: Session, sid: str, now: datetime, line_id: int | None, caller_hash: str | None,
+              caller_withheld: bool, language: str | None, first_webhook: bool = False) -> Call:
+    """The call's record, created on its first webhook; a retried first webhook finds the same record."""
+    return open_call_screened(session, sid, now, line_id, caller_hash, caller_withheld, language,
+                              first_webhook).call
+
+
+def open_call_screened(
     session: Session,
     sid: str,
     now: datetime,
@@ -37,24 +68,26 @@ def open_call(
     caller_withheld: bool,
     language: str | None,
     first_webhook: bool = False,
-) -> Call:
-    """The call's record, created on its first webhook; a retried first webhook finds the same record.
+    throttle_since: datetime | None = None,
+) -> OpenedCall:
+    """open_call, and whether screening may find anything.
 
     On the first webhook the record is written straight away, without reading first: one statement on the
-    busiest path of the engine. Later webhooks read it (and write it only if the first one never came).
+    busiest path of the engine, which also tells whether the caller has a flag in force on the line or called
+    it since ``throttle_since`` (the throttle's window start; None when the line has none). Later webhooks
+    read it (and write it only if the first one never came).
     """
-    insert_new = INSERT_NEW_CALL.get(session.get_bind().dialect.name)
-    if first_webhook and insert_new is not None:
+    if first_webhook and session.get_bind().dialect.name in INSERT_NEW_CALL:
         values = {"sid": sid, "line_id": line_id, "caller_hash": caller_hash, "caller_withheld": caller_withheld,
                   "started_at": now, "language": language, "status": "in-progress"}
-        new_id = session.connection().execute(insert_new, values).scalar()
-        if new_id is not None:
+        row = session.connection().execute(OPEN_NEW_CALL, {**values, "since": throttle_since}).first()
+        if row is not None:
             # The row just written, as a loaded ORM object, so later changes (outcome...) are plain updates.
-            call = Call(id=new_id, ended_at=None, duration=None, outcome=None, closed_reason=None,
+            call = Call(id=row.id, ended_at=None, duration=None, outcome=None, closed_reason=None,
                         department=None, caller_type=None, **values)
             make_transient_to_detached(call)
             session.add(call)
-            return call
+            return OpenedCall(call, bool(row.to_screen))
     call = find_call(session, sid)
     if call is None:
         call = Call(
@@ -67,7 +100,7 @@ def open_call(
         )
         session.add(call)
         session.flush()
-    return call
+    return OpenedCall(call)
 
 
 def record(session: Session, call: Call, now: datetime, kind: str, detail: str = "",
