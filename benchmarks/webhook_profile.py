@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.webhook_throughput import (  # noqa: E402
     PATH,
+    backend_cpu_between,
+    postgres_backend_cpu,
     PUBLIC_URL,
     PostgresDatabase,
     prepare_database,
@@ -97,6 +99,31 @@ def follow_ups(twiml: str, params: dict[str, str]) -> list[tuple[str, dict[str, 
     return []
 
 
+def count_incoming(url: str, settings_: dict[str, str], calls: int, work: Path) -> tuple[float, float]:
+    """(round trips, statements) per incoming call of the real app on an already prepared database, in this
+    process (webhook_throughput.py prints them; libpq counts round trips on PostgreSQL, none on SQLite)."""
+    from werkzeug.test import EnvironBuilder
+
+    from app import create_app
+    from benchmarks.clocked_app import INSTANTS, RotatingClock
+    from store.extension import database
+
+    app = create_app({"ENVIRONMENT": "production", "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "CONSOLE": False,
+                      "CLOCK": RotatingClock(INSTANTS), **settings_})
+    with app.app_context():
+        trips = RoundTrips(database.engine, work)
+    sent = said = 0
+    for signature, body in signed_requests(settings_["TWILIO_AUTH_TOKEN"], calls, "count"):
+        environ = EnvironBuilder(path=PATH, method="POST", data=body, content_type="application/x-www-form-urlencoded",
+                                 headers={"X-Twilio-Signature": signature}).get_environ()
+        b"".join(app.wsgi_app(environ, lambda *_: None))
+        round_trips, statements = trips.take()
+        sent, said = sent + round_trips, said + len(statements)
+    with app.app_context():
+        database.engine.dispose()
+    return sent / calls, said / calls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="postgresql+psycopg://root@127.0.0.1:5432/<any>: use PostgreSQL")
@@ -104,6 +131,8 @@ def main() -> None:
     parser.add_argument("--follow", action="store_true", help="also each call's next webhooks and its status")
     parser.add_argument("--profile", choices=("none", "incoming", "all"), default="none")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--compare-triggers", action="store_true",
+                        help="PostgreSQL: the same calls again with the report triggers (migration 0012) disabled")
     args = parser.parse_args()
     if not 10 <= args.calls <= 20_000:
         parser.error("keep it bounded: 10-20,000 calls")
@@ -128,6 +157,7 @@ def main() -> None:
         warm_up(app)
         with app.app_context():
             trips = RoundTrips(database.engine, work)
+            database_engine = database.engine
             database.engine.dispose()  # warm_up's connection was opened before the trace: a traced one replaces it
         validator = RequestValidator(settings_["TWILIO_AUTH_TOKEN"])
         profiler = cProfile.Profile(time.process_time)  # CPU, not the waits on the server
@@ -159,11 +189,7 @@ def main() -> None:
                 raise SystemExit(f"{kind} answered {captured}")
             return answer.decode()
 
-        for signature, body in signed_requests(settings_["TWILIO_AUTH_TOKEN"], args.calls, "profile"):
-            answer = post(PUBLIC_URL + PATH, body, {"X-Twilio-Signature": signature}, PATH)
-            if not args.follow:
-                continue
-            params = dict(parse_qsl(body))
+        def follow(answer: str, params: dict[str, str]) -> None:
             for _ in range(3):
                 nexts = follow_ups(answer, params)
                 if not nexts:
@@ -175,15 +201,35 @@ def main() -> None:
             post(PUBLIC_URL + "/voice/status", urlencode(status), signed(validator, PUBLIC_URL + "/voice/status",
                                                                          status), "/voice/status")
 
-        print(f"webhook_profile: {'PostgreSQL' if postgres else 'SQLite'}, {args.calls} calls "
-              f"(80 % new callers), clock rotating over benchmarks/clocked_app.py's instants")
-        print(f"{'webhook':<22}{'count':>7}{'CPU ms':>9}{'round trips':>13}{'statements':>12}")
-        for kind in counts:
-            n = counts[kind]
-            print(f"{kind:<22}{n:>7}{1000 * cpu[kind] / n:>9.3f}{round_trips[kind] / n:>13.2f}"
-                  f"{sum(statements[kind].values()) / n:>12.2f}")
-            for statement, times in statements[kind].most_common(8):
-                print(f"      {times / n:5.2f}  {statement}")
+        def play(label: str) -> None:
+            cpu.clear(), counts.clear(), round_trips.clear(), statements.clear()
+            server_before = postgres_backend_cpu(url) if postgres else {}
+            for signature, body in signed_requests(settings_["TWILIO_AUTH_TOKEN"], args.calls, "profile" + label):
+                answer = post(PUBLIC_URL + PATH, body, {"X-Twilio-Signature": signature}, PATH)
+                if args.follow:
+                    follow(answer, dict(parse_qsl(body)))
+            server = backend_cpu_between(server_before, postgres_backend_cpu(url)) if postgres else 0.0
+            print(f"webhook_profile: {'PostgreSQL' if postgres else 'SQLite'}, {args.calls} calls "
+                  f"(80 % new callers), clock rotating over benchmarks/clocked_app.py's instants{label}")
+            print(f"{'webhook':<22}{'count':>7}{'CPU ms':>9}{'round trips':>13}{'statements':>12}")
+            for kind in counts:
+                n = counts[kind]
+                print(f"{kind:<22}{n:>7}{1000 * cpu[kind] / n:>9.3f}{round_trips[kind] / n:>13.2f}"
+                      f"{sum(statements[kind].values()) / n:>12.2f}")
+                for statement, times in statements[kind].most_common(8):
+                    print(f"      {times / n:5.2f}  {statement}")
+            if postgres:
+                print(f"PostgreSQL backends' CPU: {1000 * server / sum(counts.values()):.3f} ms per webhook, "
+                      f"{1000 * server / args.calls:.3f} ms per call")
+
+        play("")
+        if args.compare_triggers and postgres:
+            from sqlalchemy import text
+
+            with database_engine.begin() as connection:
+                for table in ("call", "call_event", "queue_event"):
+                    connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+            play(", report triggers disabled")
         if args.profile != "none":
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
