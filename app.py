@@ -73,6 +73,10 @@ def _init_extensions(app: Flask) -> None:
         from console.blueprint import init_console
 
         init_console(app)
+    else:
+        from ivr.twiml import NoSessions
+
+        app.session_interface = NoSessions()  # Twilio keeps no cookie: no session to open on every webhook
 
 
 def _register_blueprints(app: Flask) -> None:

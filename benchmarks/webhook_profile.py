@@ -131,6 +131,7 @@ def main() -> None:
     parser.add_argument("--follow", action="store_true", help="also each call's next webhooks and its status")
     parser.add_argument("--profile", choices=("none", "incoming", "all"), default="none")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--dump", help="write the profile to this file (pstats format)")
     parser.add_argument("--compare-triggers", action="store_true",
                         help="PostgreSQL: the same calls again with the report triggers (migration 0012) disabled")
     args = parser.parse_args()
@@ -153,6 +154,7 @@ def main() -> None:
         from store.extension import database
 
         app = create_app({"ENVIRONMENT": "production", "DATABASE_URL": url, "LOG_LEVEL": "WARNING",
+                          "CONSOLE": False,  # as the webhooks' pool (gunicorn.conf.py)
                           "CLOCK": RotatingClock(INSTANTS), **settings_})
         warm_up(app)
         with app.app_context():
@@ -233,6 +235,8 @@ def main() -> None:
         if args.profile != "none":
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
+            if args.dump:
+                stats.dump_stats(args.dump)
             stats.sort_stats("tottime").print_stats(args.top)
             stats.sort_stats("cumulative").print_stats(args.top)
             print(out.getvalue())
