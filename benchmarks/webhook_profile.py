@@ -99,6 +99,25 @@ def follow_ups(twiml: str, params: dict[str, str]) -> list[tuple[str, dict[str, 
     return []
 
 
+def floor_cpu(url: str, settings_: dict[str, str], calls: int) -> None:
+    """The recorded floor's CPU per call in this process (its own signed calls, same mix, same database)."""
+    from werkzeug.test import EnvironBuilder
+
+    from benchmarks import recorded_app
+
+    os.environ.update({"HELPLINE_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": settings_["TWILIO_AUTH_TOKEN"],
+                       "HELPLINE_PUBLIC_URL": PUBLIC_URL, "HELPLINE_NUMBER_PEPPER": settings_["NUMBER_PEPPER"]})
+    app = recorded_app.create()
+    spent = 0.0
+    for signature, body in signed_requests(settings_["TWILIO_AUTH_TOKEN"], calls, "floor"):
+        environ = EnvironBuilder(path=PATH, method="POST", data=body, content_type="application/x-www-form-urlencoded",
+                                 headers={"X-Twilio-Signature": signature}).get_environ()
+        began = time.process_time()
+        b"".join(app.wsgi_app(environ, lambda *_: None))
+        spent += time.process_time() - began
+    print(f"recorded floor (benchmarks/recorded_app.py), same process: {1000 * spent / calls:.3f} ms CPU per call")
+
+
 def count_incoming(url: str, settings_: dict[str, str], calls: int, work: Path) -> tuple[float, float]:
     """(round trips, statements) per incoming call of the real app on an already prepared database, in this
     process (webhook_throughput.py prints them; libpq counts round trips on PostgreSQL, none on SQLite)."""
@@ -131,6 +150,8 @@ def main() -> None:
     parser.add_argument("--follow", action="store_true", help="also each call's next webhooks and its status")
     parser.add_argument("--profile", choices=("none", "incoming", "all"), default="none")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--floor", action="store_true",
+                        help="then the recorded floor (benchmarks/recorded_app.py) in this process, same calls")
     parser.add_argument("--dump", help="write the profile to this file (pstats format)")
     parser.add_argument("--compare-triggers", action="store_true",
                         help="PostgreSQL: the same calls again with the report triggers (migration 0012) disabled")
@@ -225,6 +246,8 @@ def main() -> None:
                       f"{1000 * server / args.calls:.3f} ms per call")
 
         play("")
+        if args.floor:
+            floor_cpu(url, settings_, args.calls)
         if args.compare_triggers and postgres:
             from sqlalchemy import text
 
