@@ -112,6 +112,9 @@ class History:
                 connection.exec_driver_sql(f"TRUNCATE {', '.join(KEPT_ROWS)}")
                 for statement in _kept_rows_migration().fill_kept_rows("postgresql"):
                     connection.exec_driver_sql(statement)
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                # Fresh statistics for the planner, as autovacuum would give them some minutes later.
+                connection.exec_driver_sql(f"ANALYZE {', '.join(KEPT_BY_TRIGGERS + KEPT_ROWS)}")
         finally:
             with self.engine.begin() as connection:
                 for table in KEPT_BY_TRIGGERS:
