@@ -183,7 +183,7 @@ def trial_instance(environ: Mapping[str, str]) -> bool:
 
 # Each command's module, and its one-line help as `helpline --help` lists it: importing every command (the
 # console, SQLAlchemy, Alembic) took seconds before the list showed; a command is imported when it runs.
-# tests/test_cli.py checks that each line here is the command's own first help line.
+# tests/commands/test_cli.py checks that each line here is the command's own first help line.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "accounts": ("commands.accounts", "accounts_group", "Console accounts: admins, coordinators (scoped to lines or centres) and listeners."),
     "call": ("commands.simulator", "call_command", "Simulate a call to LINE (its id or number) through the real, signed webhooks and print what happens."),

@@ -1,4 +1,5 @@
-"""Dispatchers racing one pool, for benchmarks/dispatch_burst.py: seeding, the race loop, the checks.
+"""Dispatchers racing one pool, for benchmarks/dispatch_burst.py: seeding and the race loop (the clock they share
+in _dispatch_clock.py, each offer's webhook steps in _dispatch_steps.py, the checks in _dispatch_checks.py).
 
 A dispatcher is a loop that, like ivr/dispatcher.py, runs ``end_wrapups`` then ``claim_offers`` in one
 transaction, and then plays every offer it won to its end as the webhooks would (ivr/queue.py), each step
@@ -8,15 +9,9 @@ its own transaction with the offer row locked first as ``offer_turn`` does:
     -> [talk] -> leg ended (listener_leg_ended, wrap-up 0 s: the listener is free again)
 
 ``play="test"`` instead plays dialled..bridged (and the end when there is no talk) in one transaction, as
-tests/test_dispatch_concurrency.py does.
+tests/store/test_dispatch_concurrency.py does.
 
-Order that can be trusted. Every instant given to the app comes from a clock shared by all dispatchers
-(threads or processes) that strictly increases, but it is read *before* the transaction takes its row locks,
-so ``Offer.created_at`` and ``Offer.ended_at`` are not commit order. A second reading of the same counter,
-a "stamp", is taken after ``claim_offers`` (resp. ``listener_leg_ended``) has returned and before the commit,
-i.e. while the listener's row lock is held (FOR UPDATE on PostgreSQL; on SQLite the whole transaction is
-BEGIN IMMEDIATE). Two transactions that lock the same listener are serialised by that lock, so for one
-listener the stamps are in commit order. Offer ids are drawn under the same lock (flush inside the claim).
+Order that can be trusted: see _dispatch_clock.py.
 """
 
 from __future__ import annotations
@@ -25,64 +20,24 @@ import heapq
 import os
 import random
 import signal
-import threading
 import time
-from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from routing.queueing import ListenerStatus, PoolSettings, Strategy
-from store.dispatch import (
-    LIVE_OFFERS,
-    WAITING,
-    OfferPlan,
-    accept_offer,
-    caller_bridged,
-    claim_offers,
-    listener_leg_ended,
-    locked,
-    offer_dialled,
-)
+from store.dispatch import WAITING, OfferPlan, claim_offers
 from store.listeners import create_listener, end_wrapups, set_status
-from store.models import Listener, ListenerStatusChange, Offer, QueuedCaller
+from store.models import Listener, Offer, QueuedCaller
+
+from _dispatch_checks import live_elsewhere
+from _dispatch_clock import START, Ticker
+from _dispatch_steps import StateError, WebhookSteps
 
 POOL = "burst"
-START = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # the shared clock's tick 0
 SEED_AT = START - timedelta(hours=1)  # listeners' presence and callers' arrivals, before the burst
-TICK = timedelta(milliseconds=1)
 PLAY_ATTEMPTS = 3
-
-
-# --- the shared clock ---------------------------------------------------------------------------------------
-
-
-class ThreadCounter:
-    """Same interface as multiprocessing.Value("q") for the thread mode."""
-
-    def __init__(self):
-        self.value = 0
-        self._lock = threading.Lock()
-
-    def get_lock(self):
-        return self._lock
-
-
-class Ticker:
-    """Strictly increasing integers shared by every dispatcher; ``now()`` turns the next one into an instant."""
-
-    def __init__(self, counter):
-        self.counter = counter
-        self.lock = counter.get_lock()
-
-    def stamp(self) -> int:
-        with self.lock:
-            self.counter.value += 1
-            return self.counter.value
-
-    def now(self) -> datetime:
-        return START + self.stamp() * TICK
 
 
 # --- seeding --------------------------------------------------------------------------------------------------
@@ -126,14 +81,6 @@ def _short(error: BaseException) -> str:
     return f"{name}: {first[:220]}"
 
 
-class StateError(RuntimeError):
-    """An offer or a caller was not in the state the step expects (reported as an error)."""
-
-
-def leg_sid(offer_id: int) -> str:
-    return f"CL{offer_id:032d}"
-
-
 class Dispatcher:
     def __init__(self, number: int, session_factory, ticker: Ticker, barrier, stop, config: RaceConfig):
         self.number = number
@@ -143,6 +90,7 @@ class Dispatcher:
         self.stop = stop
         self.config = config
         self.settings = config.settings()
+        self.steps = WebhookSteps(ticker, config.talk_ms, self.settings)
         self.errors: list[str] = []
         self.overlaps: list[str] = []
         self.claims = 0
@@ -245,8 +193,9 @@ class Dispatcher:
     # playing an offer
 
     def _play(self, plan: OfferPlan) -> None:
-        steps = ((self._dial, self._answer, self._accept, self._bridge) if self.config.play == "webhooks"
-                 else (self._all_to_bridge,))
+        play = self.steps
+        steps = (play.dial, play.answer, play.accept, play.bridge) if self.config.play == "webhooks" \
+            else (play.all_to_bridge,)
         for step in steps:
             if not self._transaction(step, plan):
                 self._give_up(plan)
@@ -258,7 +207,7 @@ class Dispatcher:
     def _finish_due(self) -> None:
         while self.pending and self.pending[0][0] <= time.monotonic():
             _, _, plan = heapq.heappop(self.pending)
-            if not self._transaction(self._end, plan):
+            if not self._transaction(self.steps.end, plan):
                 self._give_up(plan)
 
     def _give_up(self, plan: OfferPlan) -> None:
@@ -286,61 +235,6 @@ class Dispatcher:
                 time.sleep(0.01 * (attempt + 1))
         return False
 
-    def _locked_offer(self, session, plan: OfferPlan) -> Offer:
-        """As ivr.queue.offer_turn: one lock order everywhere, the caller, then the offer (then the listener)."""
-        offer = session.get(Offer, plan.offer_id)
-        if offer is None:
-            raise StateError("offer vanished")
-        locked(session, QueuedCaller, offer.queued_caller_id)
-        return locked(session, Offer, offer.id)
-
-    def _dial(self, session, plan: OfferPlan) -> None:
-        offer_dialled(session, plan.offer_id, leg_sid(plan.offer_id))
-
-    def _answer(self, session, plan: OfferPlan) -> None:
-        offer = self._locked_offer(session, plan)
-        caller = session.get(QueuedCaller, offer.queued_caller_id)
-        if offer.status not in ("dialling", "ringing") or caller is None or caller.status not in WAITING:
-            raise StateError(f"answered but offer is {offer.status}, caller {caller.status if caller else None}")
-        offer.status = "answered"
-
-    def _accept(self, session, plan: OfferPlan) -> None:
-        offer = self._locked_offer(session, plan)
-        caller = session.get(QueuedCaller, offer.queued_caller_id)
-        if offer.status != "answered" or caller is None or caller.status not in WAITING:
-            raise StateError(f"pressed 1 but offer is {offer.status}, caller {caller.status if caller else None}")
-        others = accept_offer(session, offer, self.ticker.now())
-        if others:
-            raise StateError(f"other live offers for the same caller: {[o.id for o in others]}")
-
-    def _bridge(self, session, plan: OfferPlan) -> None:
-        caller = caller_bridged(session, plan.caller_sid, leg_sid(plan.offer_id), self.ticker.now())
-        offer = session.get(Offer, plan.offer_id)
-        if caller is None or caller.status != "bridged" or offer.status != "bridged" \
-                or offer.queued_caller_id != caller.id:
-            raise StateError(f"bridge left caller {caller.status if caller else None}, offer {offer.status}")
-
-    def _all_to_bridge(self, session, plan: OfferPlan) -> tuple[int, int] | None:
-        """tests/test_dispatch_concurrency.py's play, in one transaction."""
-        offer_dialled(session, plan.offer_id, leg_sid(plan.offer_id))
-        offer = session.get(Offer, plan.offer_id)
-        offer.status = "answered"
-        accept_offer(session, offer, self.ticker.now())
-        caller_bridged(session, plan.caller_sid, leg_sid(plan.offer_id), self.ticker.now())
-        if not self.config.talk_ms:
-            return self._end_leg(session, offer)
-        return None
-
-    def _end(self, session, plan: OfferPlan) -> tuple[int, int]:
-        return self._end_leg(session, self._locked_offer(session, plan))
-
-    def _end_leg(self, session, offer: Offer) -> tuple[int, int]:
-        talk = max(1, round(self.config.talk_ms / 1000))
-        listener_leg_ended(session, offer, self.ticker.now(), self.settings, "completed", talk)
-        if offer.status != "ended":
-            raise StateError(f"leg ended but offer is {offer.status}")
-        return offer.id, self.ticker.stamp()  # stamped while the listener's row lock is still held
-
     def result(self) -> dict:
         return {
             "number": self.number, "pid": os.getpid(), "started": self.started, "finished": self.finished,
@@ -350,29 +244,6 @@ class Dispatcher:
             "end_stamps": self.end_stamps, "errors": self.errors, "overlaps": self.overlaps,
             "gave_up": self.gave_up, "pending": len(self.pending), "aborted": self.aborted,
         }
-
-
-def live_elsewhere(session, mine: list[Offer]) -> list[str]:
-    """Inside the claiming transaction: any other live offer for a listener or a caller just offered."""
-    if not mine:
-        return []
-    found = set()
-    for key in ("listener_id", "queued_caller_id"):
-        counts = Counter(getattr(o, key) for o in mine)
-        found.update(f"one claim made two offers for {key} {k}" for k, n in counts.items() if n > 1)
-    by_listener = {o.listener_id: o for o in mine}
-    by_caller = {o.queued_caller_id: o for o in mine}
-    others = session.execute(
-        select(Offer.id, Offer.listener_id, Offer.queued_caller_id, Offer.status).where(
-            Offer.id.not_in([o.id for o in mine]), Offer.status.in_(LIVE_OFFERS + ("bridged",)),
-            or_(Offer.listener_id.in_(list(by_listener)), Offer.queued_caller_id.in_(list(by_caller))))
-    ).all()
-    for other in others:
-        for offer in (by_listener.get(other.listener_id), by_caller.get(other.queued_caller_id)):
-            if offer is not None:
-                found.add(f"offer {offer.id} (L{offer.listener_id} C{offer.queued_caller_id}) vs live offer "
-                          f"{other.id} (L{other.listener_id} C{other.queued_caller_id} {other.status})")
-    return sorted(found)
 
 
 def process_main(number, url, counter, barrier, stop, config: RaceConfig, results) -> None:
@@ -392,106 +263,3 @@ def process_main(number, url, counter, barrier, stop, config: RaceConfig, result
     except BaseException as error:  # noqa: BLE001
         result["errors"].append(f"process: {_short(error)}")
         results.put(result)
-
-
-# --- the checks -----------------------------------------------------------------------------------------------
-
-EXPECTED_NEXT = {  # a listener's statuses in this benchmark, in commit order
-    "offline": ("available",),
-    "available": ("ringing",),
-    "ringing": ("on_call",),
-    "on_call": ("wrap_up",),
-    "wrap_up": ("available",),
-}
-
-
-def check_database(session_factory, results: list[dict], callers: int) -> dict:
-    """What the database says once the race is over, joined with the stamps the dispatchers took."""
-    with session_factory() as session:
-        queued = session.execute(select(QueuedCaller.id, QueuedCaller.status).order_by(QueuedCaller.id)).all()
-        offers = session.execute(select(Offer.id, Offer.listener_id, Offer.queued_caller_id, Offer.status,
-                                        Offer.created_at, Offer.ended_at).order_by(Offer.id)).all()
-        changes = session.execute(select(ListenerStatusChange.listener_id, ListenerStatusChange.status,
-                                         ListenerStatusChange.previous).order_by(ListenerStatusChange.id)).all()
-        busy_listeners = session.scalar(select(func.count()).select_from(Listener).where(
-            Listener.status.in_(("ringing", "on_call"))))
-        session.rollback()
-    claim = {o: (l, c, s, at) for r in results for o, l, c, s, at in r.get("claim_stamps", ())}
-    ended = {o: s for r in results for o, s in r.get("end_stamps", ())}
-    report: dict = {"examples": []}
-
-    def note(kind: str, text: str) -> None:
-        report[kind] = report.get(kind, 0) + 1
-        if len(report["examples"]) < 8:
-            report["examples"].append(f"{kind}: {text}")
-
-    for kind in ("callers_not_done", "callers_without_offer", "callers_offered_twice", "offers_not_ended",
-                 "offers_unaccounted", "listener_overlaps", "claim_order_differs_from_id_order",
-                 "status_chain_breaks", "ringing_rows_not_offers", "clock_inversions"):
-        report[kind] = 0
-    report["callers"] = len(queued)
-    if len(queued) != callers:
-        note("callers_not_done", f"{len(queued)} callers in the database, {callers} seeded")
-    for caller_id, status in queued:
-        if status != "done":
-            note("callers_not_done", f"caller {caller_id} is {status}")
-    per_caller = defaultdict(list)
-    per_listener = defaultdict(list)
-    for offer in offers:
-        per_caller[offer.queued_caller_id].append(offer.id)
-        per_listener[offer.listener_id].append(offer)
-        if offer.status != "ended" or offer.ended_at is None:
-            note("offers_not_ended", f"offer {offer.id} is {offer.status}")
-        if offer.id not in claim or offer.id not in ended:
-            note("offers_unaccounted", f"offer {offer.id}: claim stamp {offer.id in claim}, end stamp "
-                                       f"{offer.id in ended}")
-    for caller_id, _ in queued:
-        if caller_id not in per_caller:
-            note("callers_without_offer", f"caller {caller_id}")
-        elif len(per_caller[caller_id]) > 1:
-            note("callers_offered_twice", f"caller {caller_id}: offers {per_caller[caller_id]}")
-    report["offers"] = len(offers)
-    for listener_id, own in per_listener.items():
-        for before, after in zip(own, own[1:]):  # id order: ids are drawn under the listener's row lock
-            if before.id in claim and after.id in claim and claim[before.id][2] > claim[after.id][2]:
-                note("claim_order_differs_from_id_order", f"L{listener_id}: offers {before.id}, {after.id}")
-            end_stamp = ended.get(before.id)
-            if end_stamp is None or after.id not in claim or end_stamp > claim[after.id][2]:
-                note("listener_overlaps", f"L{listener_id}: offer {after.id} claimed (stamp "
-                                          f"{claim.get(after.id, (0, 0, None))[2]}) before offer {before.id} "
-                                          f"ended (stamp {end_stamp})")
-            if before.ended_at is not None and after.created_at < before.ended_at:
-                report["clock_inversions"] += 1  # informational: instants read before the locks
-    last = {}
-    ringing = Counter()
-    for listener_id, status, previous in changes:
-        expected_previous = last.get(listener_id, previous)
-        if previous != expected_previous or status not in EXPECTED_NEXT.get(previous, ()):
-            note("status_chain_breaks", f"L{listener_id}: {previous} -> {status} after {expected_previous}")
-        last[listener_id] = status
-        ringing[listener_id] += status == "ringing"
-    for listener_id in set(ringing) | set(per_listener):
-        if ringing[listener_id] != len(per_listener.get(listener_id, ())):
-            note("ringing_rows_not_offers", f"L{listener_id}: rung {ringing[listener_id]} times, "
-                                            f"{len(per_listener.get(listener_id, ()))} offers")
-    report["listeners_still_busy"] = busy_listeners or 0
-    # Stragglers: callers offered after callers who came later (commit order of the claims), and when.
-    order = sorted((c, s) for _, (l, c, s, at) in claim.items())
-    overtaken = []
-    seen: list[int] = []
-    import bisect
-
-    for _, stamp in reversed(order):  # later callers first
-        overtaken.append(bisect.bisect_left(seen, stamp))
-        bisect.insort(seen, stamp)
-    report["callers_overtaken"] = sum(1 for n in overtaken if n)
-    report["most_overtaken_by"] = max(overtaken, default=0)
-    starts = [r["started"] for r in results if r.get("started")]
-    if starts and claim:
-        t0 = min(starts)
-        waits = sorted(at - t0 for _, (_, _, _, at) in claim.items())
-        report["offer_wait_p50"] = waits[len(waits) // 2]
-        report["offer_wait_max"] = waits[-1]
-    report["double_offers"] = (sum(len(r.get("overlaps", ())) for r in results) + report["callers_offered_twice"]
-                               + report["listener_overlaps"])
-    return report

@@ -16,12 +16,12 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.webhook_throughput import (  # noqa: E402
+from benchmarks._webhook_load import fallback_needle  # noqa: E402
+from benchmarks._webhook_servers import (  # noqa: E402
     PATH,
     PUBLIC_URL,
     PostgresDatabase,
     Server,
-    fallback_needle,
     free_port,
     prepare_database,
     production_settings,

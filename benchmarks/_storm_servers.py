@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks._storm import ACCOUNT_SID, POOLS, ROOT, START, free_port
+from benchmarks._storm_calls import ACCOUNT_SID, POOLS, ROOT, START, free_port
 
 # --- the server side ------------------------------------------------------------------------------------
 
@@ -137,7 +137,7 @@ def serve_storm(emulator, database_url: str, work: Path, listeners: int, workers
     """The server side of a storm, ready to play: the emulator's REST API started, the production settings, the
     database migrated and loaded with ``listeners`` available listeners per pool, gunicorn serving the storm
     app on ``workers`` workers, and the emulator's webhooks pointed at it. Returns the settings and the server."""
-    from benchmarks._storm import Webhooks
+    from benchmarks._storm_calls import Webhooks
 
     port = free_port()
     emulator.rest.start()

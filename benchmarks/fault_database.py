@@ -34,7 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._storm import Stats, TwilioEmulator, fallback_needles, free_port, run_storm  # noqa: E402
+from benchmarks._storm import TwilioEmulator  # noqa: E402
+from benchmarks._storm_calls import Stats, fallback_needles, free_port, run_storm  # noqa: E402
 from benchmarks._storm_servers import SWEEPS, PeriodicSweep, leftovers, run_sweeps, serve_storm  # noqa: E402
 
 POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))

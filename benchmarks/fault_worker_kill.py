@@ -29,10 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._storm import Stats, TwilioEmulator, fallback_needles, run_storm  # noqa: E402
+from benchmarks._storm import TwilioEmulator  # noqa: E402
+from benchmarks._storm_calls import Stats, fallback_needles, run_storm  # noqa: E402
 from benchmarks._storm_servers import (SWEEPS, PeriodicSweep, leftovers, run_sweeps, saved_callbacks,  # noqa: E402
                                        serve_storm)
-from benchmarks.webhook_throughput import PostgresDatabase  # noqa: E402
+from benchmarks._webhook_servers import PostgresDatabase  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -14,7 +14,7 @@ What is played
     to override) on a temporary PostgreSQL database next to ``--database-url``, its clock moved to a Tuesday
     at 10:30 in Paris and running in real time (benchmarks/storm_app.py).
 
-    ``--pace real`` (the default) plays each call as the people on it would (benchmarks/_storm.py, Pacing):
+    ``--pace real`` (the default) plays each call as the people on it would (benchmarks/_storm_calls.py, Pacing):
     prompts spoken at 15 characters a second, pauses in full, keys pressed after the prompt, phones ringing
     3-10 s, 30-120 s conversations, callers hanging up after 1-7 minutes in a queue, the first calls spread
     over 30 s. ``--pace compressed`` plays calls as fast as the engine answers (no speech time, waits cut to
@@ -50,11 +50,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._storm import (Pacing, Stats, TwilioEmulator, Webhooks, fallback_needles, free_port,  # noqa: E402
-                               percentile, run_storm)
+from benchmarks._storm import TwilioEmulator  # noqa: E402
+from benchmarks._storm_calls import (Pacing, Stats, Webhooks, fallback_needles, free_port,  # noqa: E402
+                                     percentile, run_storm)
 from benchmarks._storm_servers import (busy_cpu_seconds, leftovers, process_tree_cpu_seconds,  # noqa: E402
                                        serve_storm, start_gunicorn)
-from benchmarks.webhook_throughput import PostgresDatabase  # noqa: E402
+from benchmarks._webhook_servers import PostgresDatabase  # noqa: E402
 
 BASELINE_REQUEST = ("/voice/incoming", {"CallSid": "CA" + "0" * 32, "From": "+33612345678", "To": "+33199009494"})
 

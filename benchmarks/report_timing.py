@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.history import History  # noqa: E402
-from benchmarks.webhook_throughput import PostgresDatabase, prepare_database, production_settings  # noqa: E402
+from benchmarks._webhook_servers import PostgresDatabase, prepare_database, production_settings  # noqa: E402
 
 LINE, CENTRE = "france-victimes", "3977-75"
 YEAR = {"from": "2025-01-01", "to": "2025-12-31"}

@@ -249,7 +249,8 @@ def sweep_command() -> None:
 def script_command(line_name: str, language: str) -> None:
     """Print what callers hear on LINE, on every path, played in a throwaway copy of the directory."""
     from ivr.sandbox import sandbox
-    from ivr.scripts import REFERENCE_MONDAY, script
+    from ivr.scenarios import REFERENCE_MONDAY
+    from ivr.scripts import script
 
     snapshot = _snapshot()
     line = _find_line(snapshot, line_name)

@@ -16,8 +16,9 @@ from flask import Blueprint, Flask, Response, abort, current_app, flash, g, redi
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from console.accounts.records import open_session, scope_allows, session_is_open
 from console.texts import current_language, t
+from store.accounts import scope_allows
+from store.console_sessions import open_session, session_is_open
 from store.extension import database
 from store.models import ConsoleAccount
 

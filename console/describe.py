@@ -6,58 +6,32 @@ from datetime import date, datetime, time
 
 from console.texts import MONTHS, WEEKDAYS, current_language, t
 from routing.model import ActionKind, Condition, OverflowRule, When
-from schedules import Reason, Schedule, Status
+from schedules import Schedule, Status
+from words import status as schedule_words
+from words.status import CLOSED_REASON_KEYS, clock_time, day_number
 
-CLOSED_REASON_KEYS = {
-    Reason.OVERRIDE_CLOSED: "status.override_closed",
-    Reason.CLOSURE: "status.closure",
-    Reason.HOLIDAY: "status.holiday",
-    Reason.OUTSIDE_HOURS: "status.outside_hours",
-}
-
-
-def clock_time(moment: time | datetime) -> str:
-    return f"{moment.hour:02d}:{moment.minute:02d}"
+__all__ = ["clock_time", "condition_words", "day_words", "moment_words", "rule_words", "status_change",
+           "status_reason", "weekly_hours"]
 
 
 def day_words(day: date, language: str | None = None) -> str:
     language = language or current_language()
-    return t("date.day", language, weekday=WEEKDAYS[language][day.weekday()], day=_day_number(day, language),
+    return t("date.day", language, weekday=WEEKDAYS[language][day.weekday()], day=day_number(day, language),
              month=MONTHS[language][day.month - 1], year=day.year)
 
 
 def moment_words(moment: datetime, now: datetime | None = None, language: str | None = None) -> str:
     """"aujourd'hui à 19:00", "demain à 09:00" or "lundi 30 novembre 2026 à 09:00", in ``moment``'s zone."""
-    language = language or current_language()
-    if now is not None:
-        today = now.astimezone(moment.tzinfo).date()
-        if moment.date() == today:
-            return t("date.today", language, time=clock_time(moment))
-        if moment.date().toordinal() == today.toordinal() + 1:
-            return t("date.tomorrow", language, time=clock_time(moment))
-    return t("date.full", language, weekday=WEEKDAYS[language][moment.weekday()],
-             day=_day_number(moment.date(), language), month=MONTHS[language][moment.month - 1],
-             year=moment.year, time=clock_time(moment))
-
-
-def _day_number(day: date, language: str) -> str:
-    return "1er" if language == "fr" and day.day == 1 else str(day.day)
+    return schedule_words.moment_words(moment, now, language or current_language())
 
 
 def status_reason(status: Status) -> str:
-    """Why the schedule is open or closed, with the closure's, override's or holiday's own words."""
-    if status.is_open:
-        text = t("status.override_open" if status.reason is Reason.OVERRIDE_OPEN else "status.open_hours")
-    else:
-        text = t(CLOSED_REASON_KEYS.get(status.reason, "status.outside_hours"))
-    return t("status.with_detail", reason=text, detail=status.detail) if status.detail else text
+    """Why the schedule is open or closed, in the console's language (words.status)."""
+    return schedule_words.status_reason(status, current_language())
 
 
 def status_change(status: Status, now: datetime) -> str:
-    if status.changes_at is None:
-        return t("status.no_change")
-    key = "status.closes_at" if status.is_open else "status.reopens_at"
-    return t(key, moment=moment_words(status.changes_at, now))
+    return schedule_words.status_change(status, now, current_language())
 
 
 def weekly_hours(schedule: Schedule) -> list[tuple[str, list[str]]]:

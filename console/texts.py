@@ -1,39 +1,18 @@
-"""Every word the console shows, in French (the default) and English, and `t(key)` to pick one.
+"""The console's words in the signed-in account's language: `t(key)` picks one from the catalogues of words/.
 
-The words live in standard gettext catalogues (console/translations/<language>/LC_MESSAGES/console.po), read
-with Babel, so translators can work with their usual PO tools; each msgid is the key the code asks for.
+The catalogues themselves (PO files, day and month names) are in words.catalogue, below the console, so that the
+coordinators' phone line writes the same words in the audit log; here is only how the console picks a language.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from babel.dates import get_day_names, get_month_names
-from babel.messages.pofile import read_po
 from flask import g, has_request_context, request, session
 
-LANGUAGES = ("fr", "en")
-DEFAULT_LANGUAGE = "fr"
+from words.catalogue import DEFAULT_LANGUAGE, EN, FR, LANGUAGES, MONTHS, TEXTS, TRANSLATIONS, WEEKDAYS, text
 
-TRANSLATIONS = Path(__file__).parent / "translations"
-
-
-def _read_catalogue(language: str) -> dict[str, str]:
-    """The console's PO catalogue for a language (console/translations/<language>/LC_MESSAGES/console.po)."""
-    with (TRANSLATIONS / language / "LC_MESSAGES" / "console.po").open("rb") as file:
-        catalogue = read_po(file, locale=language, domain="console")
-    return {message.id: message.string for message in catalogue if message.id and message.string}
-
-
-FR: dict[str, str] = _read_catalogue("fr")
-EN: dict[str, str] = _read_catalogue("en")
-
-TEXTS = {"fr": FR, "en": EN}
-# Day and month names from the Unicode CLDR, as Babel gives them (Monday first).
-WEEKDAYS = {language: tuple(get_day_names("wide", locale=language)[day] for day in range(7))
-            for language in LANGUAGES}
-MONTHS = {language: tuple(get_month_names("wide", locale=language)[month] for month in range(1, 13))
-          for language in LANGUAGES}
+# What the console's modules read from here, as they did before the catalogues moved to words/.
+__all__ = ["DEFAULT_LANGUAGE", "EN", "FR", "LANGUAGES", "MONTHS", "TEXTS", "TRANSLATIONS", "WEEKDAYS",
+           "current_language", "t"]
 
 
 def current_language() -> str:
@@ -50,7 +29,4 @@ def current_language() -> str:
 
 
 def t(key: str, language: str | None = None, **values: object) -> str:
-    language = language or current_language()
-    # A key missing in English falls back to French, and a missing key shows itself rather than crashing.
-    text = TEXTS.get(language, FR).get(key) or FR.get(key) or key
-    return text.format(**values) if values else text
+    return text(key, language or current_language(), **values)

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from directory_data.build import build_schedule
-from directory_data.fields import SLUG, Problems, check_holidays, check_hours, check_timezone, e164, grouped_hours
+from directory_data.fields import SLUG, Problems, check_timezone, e164
+from directory_data.opening import check_holidays, check_hours, grouped_hours
 from directory_data.problems import Problem
 from directory_data.reference import load_departments
 from routing.orientation import Association, AssociationDirectory, regions_of

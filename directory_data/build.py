@@ -6,7 +6,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from directory_data.fields import WEEKDAYS, parse_shift
+from directory_data.opening import WEEKDAYS, parse_shift
 from directory_data.callback_settings import build_callback_settings, build_email_settings
 from directory_data.categories import build_categories, build_throttle
 from directory_data.pools import build_pool_settings

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from directory_data.fields import Problems, check_bool, check_int, parse_shift
+from directory_data.fields import Problems, check_bool, check_int
+from directory_data.opening import parse_shift
 from routing.callbacks import WINDOWS, CallbackSettings, EmailSettings
 
 CALLBACK_NUMBERS = {"max_attempts": (1, 10), "retry_minutes": (5, 1440), "priority": (0, 10), "max_tries": (1, 5),

@@ -11,7 +11,8 @@ import yaml
 from directory_data.associations import export_association, read_associations, read_service_numbers
 from directory_data.build import build_line
 from directory_data.callback_settings import window_meets_hours, window_words
-from directory_data.fields import DATA_DIR, DirectoryError, Problems, grouped_hours
+from directory_data.fields import DATA_DIR, DirectoryError, Problems
+from directory_data.opening import grouped_hours
 from directory_data.lines import LINE_ORDER, canonical_centre, canonical_line
 from directory_data.problems import Problem
 from directory_data.reference import load_departments, load_services

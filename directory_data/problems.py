@@ -3,7 +3,7 @@
 A validator says ``problems.add("hours.mon[0]", "time_range", value="9h-17h")``; the problem reads as the English
 line the command line prints (``lines/upp.yaml: hours.mon[0]: '9h-17h' is not a time range like 09:00-17:00``)
 and keeps its code and values, so that the console says it in French or English from its own catalogue
-(console/translations, keys ``problem.<code>``) without reading the English back.
+(words/translations, keys ``problem.<code>``) without reading the English back.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ ENGLISH: dict[str, str] = {
     "topics_count": "at most {most} topics",
     # an edit in the console
     "stale": "changed by someone else since this page was opened",
-    # words a validator gives without a code (tests/test_directory_problems.py refuses them in directory_data/)
+    # words a validator gives without a code (tests/directory_data/test_directory_problems.py refuses them in directory_data/)
     "unworded": "{text}",
     **CHAIN_MESSAGES,
 }

@@ -1,5 +1,5 @@
-"""Load and validate the département/province and complementary-service reference tables (YAML)."""
-# Over 300 lines: two reference tables (départements, services) read and checked with the same context.
+"""Load and validate the département/province and complementary-service reference tables (YAML); how a table
+is read and its plain values checked: reference_yaml.py."""
 
 from __future__ import annotations
 
@@ -14,6 +14,15 @@ import holidays
 import phonenumbers
 import yaml
 
+from directory_data.reference_yaml import (
+    Context,
+    ReferenceDataError,
+    bool_value,
+    checked_keys,
+    country_value,
+    read_table,
+    text_value,
+)
 from routing.reference import Department, Localized, Service
 
 __all__ = [
@@ -30,7 +39,6 @@ DEPARTMENTS_PATH = _HERE / "departments.yaml"
 SERVICES_PATH = _HERE / "services.yaml"
 PROMPTS_DIR = _HERE / "prompts"
 
-COUNTRIES = frozenset({"FR", "BE"})
 _FR_CODE = re.compile(r"(?:0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-6])")
 _BE_CODE = re.compile(r"[A-Z]{3}")
 _SERVICE_ID = re.compile(r"[a-z]{2}-[0-9a-z][0-9a-z-]*")
@@ -46,81 +54,8 @@ _LOCALIZED_FIELDS = ("name", "spoken", "description", "hours")
 _LANGS = ("fr", "en")
 
 
-class ReferenceDataError(ValueError):
-    """A reference YAML file is unreadable or invalid; the message names file, key path and problem."""
-
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
-        super().__init__(message)
-        self.file = file
-        self.key = key
-
-
-class _Ctx:
-    """Builds ReferenceDataError messages for one file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def error(self, key: str, problem: str) -> ReferenceDataError:
-        return ReferenceDataError(f"{self.path}: {key}: {problem}", file=str(self.path), key=key)
-
-
-def _read_yaml(path: Path, top_key: str) -> tuple[_Ctx, list[Any]]:
-    """Parse ``path`` and return the list under ``top_key``."""
-    ctx = _Ctx(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ctx.error("<file>", f"cannot read file ({exc})") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ctx.error("<file>", f"invalid YAML ({exc})".replace("\n", " ")) from exc
-    if not isinstance(data, dict):
-        raise ctx.error("<root>", f"expected a mapping with a {top_key!r} key, got {type(data).__name__}")
-    extra = sorted(map(str, set(data) - {top_key}))
-    if extra:
-        raise ctx.error("<root>", f"unknown top-level key(s) {extra}; expected only {top_key!r}")
-    items = data.get(top_key)
-    if not isinstance(items, list) or not items:
-        raise ctx.error(top_key, "expected a non-empty list")
-    return ctx, items
-
-
-def _check_keys(ctx: _Ctx, where: str, entry: Any, required: set[str], optional: set[str]) -> dict:
-    if not isinstance(entry, dict):
-        raise ctx.error(where, f"expected a mapping, got {type(entry).__name__}")
-    missing = sorted(required - set(entry))
-    if missing:
-        raise ctx.error(f"{where}.{missing[0]}", "required key is missing")
-    unknown = sorted(map(str, set(entry) - required - optional))
-    if unknown:
-        raise ctx.error(f"{where}.{unknown[0]}", f"unknown key (allowed: {sorted(required | optional)})")
-    return entry
-
-
-def _text(ctx: _Ctx, key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ctx.error(key, f"expected a non-empty string, got {value!r}")
-    if value != value.strip():
-        raise ctx.error(key, f"leading or trailing whitespace in {value!r}")
-    return value
-
-
-def _bool(ctx: _Ctx, key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ctx.error(key, f"expected true or false, got {value!r}")
-    return value
-
-
-def _country(ctx: _Ctx, key: str, value: Any) -> str:
-    if value not in COUNTRIES:
-        raise ctx.error(key, f"expected one of {sorted(COUNTRIES)}, got {value!r}")
-    return value
-
-
-def _timezone(ctx: _Ctx, key: str, value: Any) -> str:
-    _text(ctx, key, value)
+def _timezone(ctx: Context, key: str, value: Any) -> str:
+    text_value(ctx, key, value)
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
@@ -128,7 +63,7 @@ def _timezone(ctx: _Ctx, key: str, value: Any) -> str:
     return value
 
 
-def _holidays_subdivision(ctx: _Ctx, key: str, value: Any, country: str) -> str | None:
+def _holidays_subdivision(ctx: Context, key: str, value: Any, country: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -144,7 +79,7 @@ def _holidays_subdivision(ctx: _Ctx, key: str, value: Any, country: str) -> str 
     return value
 
 
-def _postal_ranges(ctx: _Ctx, key: str, value: Any, country: str) -> tuple[tuple[int, int], ...]:
+def _postal_ranges(ctx: Context, key: str, value: Any, country: str) -> tuple[tuple[int, int], ...]:
     if value is None:
         value = []
     if not isinstance(value, list):
@@ -169,9 +104,9 @@ def _postal_ranges(ctx: _Ctx, key: str, value: Any, country: str) -> tuple[tuple
     return tuple(out)
 
 
-def _parse_department(ctx: _Ctx, where: str, entry: Any) -> Department:
-    entry = _check_keys(ctx, where, entry, _DEPARTMENT_KEYS, _DEPARTMENT_OPTIONAL)
-    country = _country(ctx, f"{where}.country", entry["country"])
+def _parse_department(ctx: Context, where: str, entry: Any) -> Department:
+    entry = checked_keys(ctx, where, entry, _DEPARTMENT_KEYS, _DEPARTMENT_OPTIONAL)
+    country = country_value(ctx, f"{where}.country", entry["country"])
     code = entry["code"]
     if not isinstance(code, str):
         raise ctx.error(f"{where}.code", f"expected a quoted string (e.g. \"01\"), got {code!r}")
@@ -183,20 +118,20 @@ def _parse_department(ctx: _Ctx, where: str, entry: Any) -> Department:
     region = entry.get("region")
     return Department(
         code=code,
-        name=_text(ctx, f"{where}.name", entry["name"]),
+        name=text_value(ctx, f"{where}.name", entry["name"]),
         country=country,
         timezone=_timezone(ctx, f"{where}.timezone", entry["timezone"]),
         holidays_subdivision=_holidays_subdivision(
             ctx, f"{where}.holidays_subdivision", entry["holidays_subdivision"], country
         ),
         postal_ranges=_postal_ranges(ctx, f"{where}.postal_ranges", entry.get("postal_ranges"), country),
-        name_nl=None if name_nl is None else _text(ctx, f"{where}.name_nl", name_nl),
-        region=None if region is None else _text(ctx, f"{where}.region", region),
+        name_nl=None if name_nl is None else text_value(ctx, f"{where}.name_nl", name_nl),
+        region=None if region is None else text_value(ctx, f"{where}.region", region),
     )
 
 
 def _parse_departments(path: Path) -> dict[str, Department]:
-    ctx, items = _read_yaml(path, "departments")
+    ctx, items = read_table(path, "departments")
     out: dict[str, Department] = {}
     owner: list[tuple[int, int, str]] = []  # (lo, hi, code) of every Belgian range seen
     for i, entry in enumerate(items):
@@ -216,7 +151,7 @@ def _parse_departments(path: Path) -> dict[str, Department]:
     return out
 
 
-def _localized(ctx: _Ctx, key: str, value: Any) -> Localized:
+def _localized(ctx: Context, key: str, value: Any) -> Localized:
     if not isinstance(value, dict):
         raise ctx.error(key, f"expected a mapping {{fr: ..., en: ...}}, got {value!r}")
     for lang in _LANGS:
@@ -225,10 +160,10 @@ def _localized(ctx: _Ctx, key: str, value: Any) -> Localized:
     unknown = sorted(map(str, set(value) - set(_LANGS)))
     if unknown:
         raise ctx.error(f"{key}.{unknown[0]}", f"unknown language (allowed: {list(_LANGS)})")
-    return Localized(fr=_text(ctx, f"{key}.fr", value["fr"]), en=_text(ctx, f"{key}.en", value["en"]))
+    return Localized(fr=text_value(ctx, f"{key}.fr", value["fr"]), en=text_value(ctx, f"{key}.en", value["en"]))
 
 
-def _dial_number(ctx: _Ctx, key: str, value: Any, country: str) -> str | None:
+def _dial_number(ctx: Context, key: str, value: Any, country: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.startswith("+"):
@@ -248,20 +183,20 @@ def _dial_number(ctx: _Ctx, key: str, value: Any, country: str) -> str | None:
     return value
 
 
-def _parse_service(ctx: _Ctx, where: str, entry: Any) -> Service:
-    entry = _check_keys(ctx, where, entry, _SERVICE_KEYS, set())
-    sid = _text(ctx, f"{where}.id", entry["id"])
+def _parse_service(ctx: Context, where: str, entry: Any) -> Service:
+    entry = checked_keys(ctx, where, entry, _SERVICE_KEYS, set())
+    sid = text_value(ctx, f"{where}.id", entry["id"])
     if not _SERVICE_ID.fullmatch(sid):
         raise ctx.error(f"{where}.id", f"{sid!r} is not of the form '<country>-<number>' (e.g. 'fr-3919')")
     number = entry["number"]
     if not isinstance(number, str) or not _SHORT_NUMBER.fullmatch(number):
         raise ctx.error(f"{where}.number", f"expected a quoted string of 2-6 digits, got {number!r}")
-    country = _country(ctx, f"{where}.country", entry["country"])
+    country = country_value(ctx, f"{where}.country", entry["country"])
     if not sid.startswith(country.lower() + "-"):
         raise ctx.error(f"{where}.id", f"{sid!r} should start with {country.lower()!r}-")
-    sms_only = _bool(ctx, f"{where}.sms_only", entry["sms_only"])
+    sms_only = bool_value(ctx, f"{where}.sms_only", entry["sms_only"])
     dial = _dial_number(ctx, f"{where}.dial_number", entry["dial_number"], country)
-    fictitious = _bool(ctx, f"{where}.fictitious_dial_number", entry["fictitious_dial_number"])
+    fictitious = bool_value(ctx, f"{where}.fictitious_dial_number", entry["fictitious_dial_number"])
     if fictitious and dial is None:
         raise ctx.error(f"{where}.fictitious_dial_number", "is true but dial_number is null")
     if sms_only and dial is not None:
@@ -278,7 +213,7 @@ def _parse_service(ctx: _Ctx, where: str, entry: Any) -> Service:
 
 
 def _parse_services(path: Path) -> dict[str, Service]:
-    ctx, items = _read_yaml(path, "services")
+    ctx, items = read_table(path, "services")
     out: dict[str, Service] = {}
     for i, entry in enumerate(items):
         where = f"services[{i}]"

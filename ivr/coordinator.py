@@ -5,30 +5,36 @@ caller ID and their PIN, hears every line in their scope in their account's lang
 closes it or forces it open until a time (HHMM, the next such moment in the line's time zone) or until the
 next scheduled change — through the very function the console uses, so the audit log cannot tell them apart.
 """
-# Over 300 lines: the service number's five steps share one signed token, one Speaker and one PIN check.
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, g, request, url_for
-from itsdangerous import BadData, URLSafeTimedSerializer
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
+from ivr.coordinator_call import (
+    Speaker,
+    audit_words,
+    caller_key,
+    counted,
+    next_time_of_day,
+    signed_in_account,
+    step_url,
+    token_serializer,
+)
 from ivr.security import twilio_only
 from ivr.twiml import field, never_fail, twiml
-from phones.numbers import caller_hash, is_withheld
 from routing.model import Line
 from schedules import Schedule, status_at
 from store.accounts import scope_allows
 from store.associations import is_coordinator_number
-from store.coordinator_phone import PHONE_ROLES, check_phone_pin
+from store.coordinator_phone import check_phone_pin
 from store.extension import database, directory
 from store.models import ConsoleAccount, LineRow
 from store.overrides import active_rows, lift_override, place_override, schedule_as_saved
@@ -36,9 +42,6 @@ from store.overrides import active_rows, lift_override, place_override, schedule
 PIN_TRIES = 3  # per call; wrong PINs also count across calls towards the lockout
 MENU_TRIES = 3
 TIMEOUT = 8
-TOKEN_SALT = "helpline.coordinator.pin-entered"
-TOKEN_MAX_AGE = 900  # seconds: one call's worth of decisions, too short to be replayed later
-SAY = {"fr": "fr-FR", "en": "en-GB"}
 
 coordinator = Blueprint("coordinator", __name__, url_prefix="/voice/coordinator")
 
@@ -50,77 +53,12 @@ def service_call(session: Session, to: str) -> Response | None:
     return _ask_pin(Speaker("fr"), 0, "coordinator_welcome")
 
 
-class Speaker:
-    """One TwiML answer spoken in the coordinator's language."""
-
-    def __init__(self, language: str):
-        self.language = language if language in SAY else "fr"
-        self.response = VoiceResponse()
-
-    def say(self, target, key: str, /, **context) -> None:
-        target.say(prompts.render(key, self.language, **context), language=SAY[self.language])
-
-    def end(self, *keys: str):
-        for key in keys:
-            self.say(self.response, key)
-        self.response.hangup()
-        return twiml(self.response)
-
-
-def _audit_words(schedule: Schedule, now: datetime) -> str:
-    """The schedule's state in the console's words, as the audit log keeps it when the console changes it too.
-
-    Imported when a change is made, not with this module: the console's views import the webhooks' modules.
-    (The one console import left in ivr/, declared in pyproject.toml's contracts until the words move below.)"""
-    from console.lines.overrides import audit_status_words
-
-    return audit_status_words(schedule, now)
-
-
-def _url(endpoint: str, **query) -> str:
-    base = current_app.config.get("PUBLIC_URL")
-    return f"{base.rstrip('/') if base else ''}{url_for(f'coordinator.{endpoint}', **query)}"
-
-
-def _count(name: str) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 3 else 0
-
-
-def _caller_key() -> str | None:
-    number = field("From")
-    return None if is_withheld(number) else caller_hash(number, current_app.config["NUMBER_PEPPER"])
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    from ivr.presence import ClockedSigner  # token ages on the app's clock; presence imports this blueprint too
-
-    return URLSafeTimedSerializer(current_app.config["TWILIO_AUTH_TOKEN"], salt=TOKEN_SALT, signer=ClockedSigner)
-
-
-def _signed_in(session: Session) -> ConsoleAccount | None:
-    """The account this call proved with its PIN, still active, still calling from its registered number."""
-    key = _caller_key()
-    account = session.scalar(select(ConsoleAccount).where(ConsoleAccount.phone_hash == key)) if key else None
-    if account is None or not account.active or account.role not in PHONE_ROLES:
-        return None
-    try:
-        data = _serializer().loads((request.args.get("t") or "")[:400], max_age=TOKEN_MAX_AGE)
-    except BadData:
-        return None
-    if not isinstance(data, dict) or not field("CallSid") or data != {"a": account.id, "c": field("CallSid")}:
-        return None
-    # Console words (the audit log's before/after) follow this account's language, as in its console session.
-    g.account = account
-    return account
-
-
 def _ask_pin(speaker: Speaker, tries: int, *before: str):
     gather = speaker.response.gather(input="dtmf", finish_on_key="#", timeout=TIMEOUT,
-                                     action=_url("coordinator_pin", n=tries), method="POST")
+                                     action=step_url("coordinator_pin", n=tries), method="POST")
     for key in before:
         speaker.say(gather, key)
-    speaker.response.redirect(_url("coordinator_pin", n=tries), method="POST")
+    speaker.response.redirect(step_url("coordinator_pin", n=tries), method="POST")
     return twiml(speaker.response)
 
 
@@ -130,15 +68,15 @@ def _ask_pin(speaker: Speaker, tries: int, *before: str):
 def coordinator_pin():
     now = current_app.config["CLOCK"]()
     with database.session() as session:
-        verdict, account = check_phone_pin(session, _caller_key(), field("Digits")[:32], now)
+        verdict, account = check_phone_pin(session, caller_key(), field("Digits")[:32], now)
         session.commit()
         if verdict == "ok":
-            token = _serializer().dumps({"a": account.id, "c": field("CallSid")})
+            token = token_serializer().dumps({"a": account.id, "c": field("CallSid")})
             return _lines_menu(session, account, token, now)
     if verdict == "locked":
         current_app.logger.warning("coordinator phone: PIN locked")
         return Speaker("fr").end("presence_locked")
-    tries = _count("n") + 1
+    tries = counted("n") + 1
     if tries >= PIN_TRIES:
         return Speaker("fr").end("presence_locked")
     return _ask_pin(Speaker("fr"), tries, "presence_wrong_pin", "presence_enter_pin")
@@ -167,13 +105,13 @@ def _lines_menu(session: Session, account: ConsoleAccount, token: str, now: date
     if not lines:
         return speaker.end("coordinator_no_lines")
     gather = speaker.response.gather(input="dtmf", num_digits=len(str(len(lines))), timeout=TIMEOUT,
-                                     action=_url("coordinator_choose", t=token, n=misses), method="POST")
+                                     action=step_url("coordinator_choose", t=token, n=misses), method="POST")
     for key in before:
         speaker.say(gather, key)
     for index, line in enumerate(lines, start=1):
         _state(speaker, gather, index, line, line.schedule, now)
     speaker.say(gather, "coordinator_choose_line")
-    speaker.response.redirect(_url("coordinator_choose", t=token, n=misses), method="POST")
+    speaker.response.redirect(step_url("coordinator_choose", t=token, n=misses), method="POST")
     return twiml(speaker.response)
 
 
@@ -184,14 +122,14 @@ def coordinator_choose():
     now = current_app.config["CLOCK"]()
     token = (request.args.get("t") or "")[:400]
     with database.session() as session:
-        account = _signed_in(session)
+        account = signed_in_account(session)
         if account is None:
             return Speaker("fr").end("presence_goodbye")
         digits = field("Digits")[:4]
         lines = _visible_lines(session, account, now)
         if digits.isascii() and digits.isdigit() and 1 <= int(digits) <= len(lines):
             return _line_menu(session, account, token, lines[int(digits) - 1], now)
-        misses = 0 if digits == "0" else _count("n") + 1
+        misses = 0 if digits == "0" else counted("n") + 1
         if misses >= MENU_TRIES:
             return Speaker(account.language).end("presence_goodbye")
         before = () if digits == "0" else ("menu_invalid" if digits else "menu_no_input",)
@@ -208,7 +146,7 @@ def _line_menu(session: Session, account: ConsoleAccount, token: str, line: Line
     schedule_id = _line_row(session, line.slug)
     schedule = schedule_as_saved(session, line.schedule, schedule_id, now)
     gather = speaker.response.gather(input="dtmf", num_digits=1, timeout=TIMEOUT, method="POST",
-                                     action=_url("coordinator_act", t=token, line=line.slug, n=misses))
+                                     action=step_url("coordinator_act", t=token, line=line.slug, n=misses))
     for key in before:
         speaker.say(gather, key)
     _state(speaker, gather, "", line, schedule, now)
@@ -216,7 +154,7 @@ def _line_menu(session: Session, account: ConsoleAccount, token: str, line: Line
     if active_rows(session, schedule_id, now):
         speaker.say(gather, "coordinator_lift_option")
     speaker.say(gather, "coordinator_back_option")
-    speaker.response.redirect(_url("coordinator_act", t=token, line=line.slug, n=misses), method="POST")
+    speaker.response.redirect(step_url("coordinator_act", t=token, line=line.slug, n=misses), method="POST")
     return twiml(speaker.response)
 
 
@@ -236,7 +174,7 @@ def line_step(handler):
         now = current_app.config["CLOCK"]()
         token = (request.args.get("t") or "")[:400]
         with database.session() as session:
-            account = _signed_in(session)
+            account = signed_in_account(session)
             line = _chosen_line(session, account, now) if account is not None else None
             if account is None or line is None:
                 return Speaker("fr").end("presence_goodbye")
@@ -259,11 +197,11 @@ def coordinator_act(session: Session, account: ConsoleAccount, token: str, line:
     rows = active_rows(session, schedule_id, now)
     if digits == "3" and rows:
         for row in rows:
-            lift_override(session, account, line, schedule_id, row.id, now, _audit_words)
+            lift_override(session, account, line, schedule_id, row.id, now, audit_words(account))
         session.commit()
         directory.invalidate()
         return _after_change(session, account, token, line, now, "coordinator_lifted")
-    misses = _count("n") + 1
+    misses = counted("n") + 1
     if misses >= MENU_TRIES:
         return Speaker(account.language).end("presence_goodbye")
     return _line_menu(session, account, token, line, now, "menu_invalid" if digits else "menu_no_input",
@@ -279,11 +217,11 @@ def _ask_until(account: ConsoleAccount, token: str, line: Line, mode: str, now: 
                misses: int = 0):
     speaker = Speaker(account.language)
     gather = speaker.response.gather(input="dtmf", num_digits=1, timeout=TIMEOUT, method="POST",
-                                     action=_url("coordinator_until", t=token, line=line.slug, m=mode, n=misses))
+                                     action=step_url("coordinator_until", t=token, line=line.slug, m=mode, n=misses))
     for key in before:
         speaker.say(gather, key)
     speaker.say(gather, "coordinator_until", reopens=_next_change(line, now), now=_local(now, line))
-    speaker.response.redirect(_url("coordinator_until", t=token, line=line.slug, m=mode, n=misses), method="POST")
+    speaker.response.redirect(step_url("coordinator_until", t=token, line=line.slug, m=mode, n=misses), method="POST")
     return twiml(speaker.response)
 
 
@@ -301,7 +239,7 @@ def coordinator_until(session: Session, account: ConsoleAccount, token: str, lin
         return _decide(session, account, token, line, _mode(), None, now)
     if digits == "2":
         return _ask_time(account, token, line, _mode())
-    misses = _count("n") + 1
+    misses = counted("n") + 1
     if misses >= MENU_TRIES:
         return Speaker(account.language).end("presence_goodbye")
     return _ask_until(account, token, line, _mode(), now, "menu_invalid" if digits else "menu_no_input",
@@ -311,30 +249,12 @@ def coordinator_until(session: Session, account: ConsoleAccount, token: str, lin
 def _ask_time(account: ConsoleAccount, token: str, line: Line, mode: str, *before: str, misses: int = 0):
     speaker = Speaker(account.language)
     gather = speaker.response.gather(input="dtmf", num_digits=4, timeout=TIMEOUT, method="POST",
-                                     action=_url("coordinator_time", t=token, line=line.slug, m=mode, n=misses))
+                                     action=step_url("coordinator_time", t=token, line=line.slug, m=mode, n=misses))
     for key in before:
         speaker.say(gather, key)
     speaker.say(gather, "coordinator_type_time")
-    speaker.response.redirect(_url("coordinator_time", t=token, line=line.slug, m=mode, n=misses), method="POST")
+    speaker.response.redirect(step_url("coordinator_time", t=token, line=line.slug, m=mode, n=misses), method="POST")
     return twiml(speaker.response)
-
-
-def next_time_of_day(typed: str, timezone: str, now: datetime) -> datetime | None:
-    """"1430" → the next 14:30 in ``timezone`` strictly after ``now`` (today or tomorrow); None when not a time."""
-    if len(typed) != 4 or not typed.isdigit():
-        return None
-    hour, minute = int(typed[:2]), int(typed[2:])
-    if hour > 23 or minute > 59:
-        return None
-    zone = ZoneInfo(timezone)
-    local = now.astimezone(zone)
-    for days in (0, 1, 2):  # two days ahead covers a wall time skipped once by a clock change
-        day = local.date() + timedelta(days=days)
-        candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-        candidate = candidate.astimezone(ZoneInfo("UTC")).astimezone(zone)  # a skipped wall time moves on
-        if candidate > now:
-            return candidate
-    return None
 
 
 @coordinator.route("/time", methods=("GET", "POST"))
@@ -345,7 +265,7 @@ def coordinator_time(session: Session, account: ConsoleAccount, token: str, line
     until = next_time_of_day(field("Digits")[:8], line.schedule.timezone, now)
     if until is not None:
         return _decide(session, account, token, line, _mode(), until, now)
-    misses = _count("n") + 1
+    misses = counted("n") + 1
     if misses >= MENU_TRIES:
         return Speaker(account.language).end("presence_goodbye")
     return _ask_time(account, token, line, _mode(), "coordinator_time_invalid", misses=misses)
@@ -357,7 +277,7 @@ def _decide(session: Session, account: ConsoleAccount, token: str, line: Line, m
     schedule_id = _line_row(session, line.slug)
     # The reason is what callers hear ("Nous sommes actuellement fermés : fermeture exceptionnelle").
     reason = prompts.render(f"coordinator_reason_{mode}", line.language)
-    place_override(session, account, line, schedule_id, mode, until, reason, now, _audit_words)
+    place_override(session, account, line, schedule_id, mode, until, reason, now, audit_words(account))
     session.commit()
     directory.invalidate()  # this worker answers the next call with the change; the others within seconds
     current_app.logger.info("coordinator phone: override %s on line %s by account %s", mode, line.slug, account.id)

@@ -11,7 +11,8 @@ from routing.queueing import ListenerStatus
 from store import dispatch as offers
 from store.callbacks import expired_attempts, release_attempt
 from store.extension import database, directory
-from store.listeners import apply_shifts, end_wrapups, pool_state, set_status
+from store.listener_shifts import apply_shifts
+from store.listeners import end_wrapups, pool_state, set_status
 
 LONGEST_CONVERSATION = timedelta(hours=4)  # past this, ask Twilio whether the call is really still going on
 # Before that, each open conversation is asked about once every 10 minutes of its age (when its age falls in

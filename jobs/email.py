@@ -1,4 +1,4 @@
-"""Sending the email outbox over SMTP, retrying until it goes, and queueing each line's daily digest."""
+"""Sending the email outbox over SMTP, retrying until it goes (each line's daily digest is queued by digests.py)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,21 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from phones.numbers import shown_from
 from routing.model import Line
 from jobs import email_templates as templates
+from jobs.digests import count_day
 from store.extension import database, directory
-from store.models import Call, CallbackRequest, EmailOutbox, LineRow
+from store.models import Call, CallbackRequest, EmailOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,6 @@ BACKOFF_MINUTES = (1, 5, 15, 60)  # then hourly, for ever: an outbox row is neve
 LOUD_AFTER_ATTEMPTS = 48  # about two days of failures: from then on every failure is logged as an error
 # A claimed row is left to its sender this long; if that sender dies, the row comes back after it.
 LEASE = timedelta(minutes=10)
-DIGEST_AFTER = time(8, 0)  # line time: yesterday is over and the morning team reads it
 # Which EmailSettings flag governs each kind. After-hours rows are only written when the line asked for
 # them (its flag, or a notify_email step in its chain), so the sender honours them as they come.
 KIND_FLAGS: dict[str, str | None] = {
@@ -36,7 +35,6 @@ KIND_FLAGS: dict[str, str | None] = {
     "callback_request": "on_callback_request",
     "daily_digest": "daily_digest",
 }
-OPEN_CALLBACKS = ("pending", "offered", "calling")
 
 
 @dataclass
@@ -240,63 +238,3 @@ def _fail(row: EmailOutbox, error: Exception, now: datetime) -> None:
         row.last_error, row.next_attempt_at.isoformat())
 
 
-def count_day(session: Session, line_id: int, line: Line, day: date) -> templates.DayCounts:
-    """One local day of a line, from midnight to midnight in its time zone (23 or 25 hours at DST changes)."""
-    zone = ZoneInfo(line.schedule.timezone)
-    start = datetime.combine(day, time(0), zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone)
-    in_day = (Call.line_id == line_id, Call.started_at >= start, Call.started_at < end)
-    outcomes = dict(session.execute(
-        select(Call.outcome, func.count()).where(*in_day).group_by(Call.outcome)).all())
-    after_hours = session.scalar(select(func.count()).select_from(Call)
-                                 .where(*in_day, Call.closed_reason.is_not(None)))
-    statuses = dict(session.execute(
-        select(CallbackRequest.status, func.count())
-        .where(CallbackRequest.line_id == line_id, CallbackRequest.requested_at >= start,
-               CallbackRequest.requested_at < end)
-        .group_by(CallbackRequest.status)).all())
-    open_all_days = session.scalar(
-        select(func.count()).select_from(CallbackRequest)
-        .where(CallbackRequest.line_id == line_id, CallbackRequest.status.in_(OPEN_CALLBACKS)))
-    return templates.DayCounts(
-        calls=sum(outcomes.values()), answered=outcomes.get("answered", 0),
-        forwarded=outcomes.get("forwarded", 0), handed_off=outcomes.get("handed_off", 0),
-        abandoned=outcomes.get("abandoned", 0), after_hours=after_hours or 0,
-        callbacks=sum(statuses.values()), callbacks_pending=sum(statuses.get(s, 0) for s in OPEN_CALLBACKS),
-        callbacks_reached=statuses.get("reached", 0), callbacks_expired=statuses.get("expired", 0),
-        callbacks_open_all_days=open_all_days or 0,
-    )
-
-
-def queue_daily_digests(app: Flask, now: datetime) -> int:
-    """Queue yesterday's digest for each line that wants one, once its local morning has come.
-
-    Idempotent: a line has at most one digest per local day, however often (and however many schedulers)
-    run this. Days the scheduler did not run at all are not made up for.
-    """
-    queued = 0
-    with app.app_context(), database.session() as session:
-        snapshot = directory.get(session, now)
-        for slug, line in sorted(snapshot.lines_by_slug.items()):
-            if not (line.after_hours_email and line.email.daily_digest):
-                continue
-            local = now.astimezone(ZoneInfo(line.schedule.timezone))
-            if local.time() < DIGEST_AFTER:
-                continue
-            line_id = snapshot.line_ids[slug]
-            day = (local.date() - timedelta(days=1)).isoformat()
-            # Check-then-insert under the line's row lock, so two schedulers cannot both insert (SQLite
-            # serialises whole transactions already). NO KEY UPDATE leaves calls free to reference the line.
-            session.execute(select(LineRow.id).where(LineRow.id == line_id).with_for_update(key_share=True))
-            already = session.scalar(
-                select(EmailOutbox.id)
-                .where(EmailOutbox.line_id == line_id, EmailOutbox.kind == "daily_digest",
-                       EmailOutbox.digest_day == day)
-                .limit(1))
-            if already is None:
-                session.add(EmailOutbox(line_id=line_id, kind="daily_digest", digest_day=day, created_at=now))
-                session.flush()
-                queued += 1
-                logger.info("daily digest of %s for %s queued", slug, day)
-        session.commit()
-    return queued

@@ -51,7 +51,7 @@ def send_emails() -> None:
 
 def queue_digests() -> None:
     """Each line's daily digest; the queueing is idempotent per line and day, so running often is harmless."""
-    from jobs.email import queue_daily_digests
+    from jobs.digests import queue_daily_digests
 
     app = job_app()
     queue_daily_digests(app, app.config["CLOCK"]())

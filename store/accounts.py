@@ -24,7 +24,7 @@ def password_hash_method() -> str:
     """The hashing scheme for a new password or PIN: scrypt, unless the app was built with another PASSWORD_HASH.
 
     Only create_app(config) can change it (it is no environment setting). The tests do, since scrypt made most of
-    the console tests' time; tests/test_password_scheme.py checks that an app built without it uses scrypt."""
+    the console tests' time; tests/production/test_password_scheme.py checks that an app built without it uses scrypt."""
     return current_app.config.get("PASSWORD_HASH", PASSWORD_HASH) if has_app_context() else PASSWORD_HASH
 
 

@@ -12,9 +12,9 @@ from routing.callbacks import CallbackSettings, next_try
 from routing.queueing import ListenerStatus, PoolSettings
 from store.crypto import encrypt_number
 from phones.numbers import number_hash
-from store.dispatch import OFFER_GRACE_SECONDS, free_ringing_listener, locked
 from store.listeners import set_status
 from store.models import CallbackAttempt, CallbackRequest, LineRow, Listener
+from store.ringing import OFFER_GRACE_SECONDS, free_ringing_listener, locked
 
 OPEN = ("pending", "offered", "calling")
 CLOSED_OUTCOMES = {"reached", "cancelled", "wrong_number"}  # nothing more to try

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory_data.fields import WEEKDAYS
+from directory_data.opening import WEEKDAYS
 from directory_data.loader import DirectoryError, DirectoryFiles
 from directory_data.problems import Problem
 from store.associations import load_associations, load_service_numbers

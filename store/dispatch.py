@@ -12,12 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.queueing import Candidate, ListenerStatus, PoolSettings, WaitingCaller, match
+from store.callbacks import due_requests, start_attempt
 from store.listeners import phone_free, set_status
 from store.models import CallbackRequest, Listener, ListenerPool, Offer, QueuedCaller, QueueEvent
+from store.ringing import OFFER_GRACE_SECONDS, free_ringing_listener, locked
 
 LIVE_OFFERS = ("dialling", "ringing", "answered", "accepted")
 WAITING = ("waiting", "offered")
-OFFER_GRACE_SECONDS = 30
 # A live caller's wait document is fetched again as soon as the last one has played: its speech (position, wait,
 # the leave key: 10 to 20 s), then a pause of the queue's announce_every seconds. The margin covers that speech,
 # a slow fetch (Twilio waits up to 15 s for a webhook) and the sweep's 15 s period, with room to spare. Too short
@@ -44,14 +45,6 @@ def not_heard_from(caller: QueuedCaller, now: datetime, settings: PoolSettings) 
     hang-up may have been lost (the database down, a webhook dropped), and only Twilio can tell."""
     last_heard = caller.last_heard_at or caller.enqueued_at
     return now - last_heard > timedelta(seconds=settings.announce_every) + HEARD_FROM_MARGIN
-
-
-def locked(session: Session, model, row_id: int | None):
-    """The row, re-read under a row lock (FOR UPDATE on PostgreSQL): status changes never overwrite a
-    concurrent one (on SQLite every transaction is already exclusive)."""
-    if row_id is None:
-        return None
-    return session.get(model, row_id, with_for_update=True, populate_existing=True)
 
 
 def record_event(session: Session, caller: QueuedCaller | None, pool: str, now: datetime, kind: str,
@@ -93,8 +86,6 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
     ).all()
     callbacks = []
     if callback_window is not None:
-        from store.callbacks import due_requests
-
         callbacks = [r for r in due_requests(session, pool, now) if callback_window(r)]
     if not callers and not callbacks:
         return []
@@ -113,8 +104,6 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
     expires = now + timedelta(seconds=settings.ring_timeout + settings.accept_timeout + OFFER_GRACE_SECONDS)
     for waiting_caller, chosen in match(settings.strategy, waiting, candidates, settings.ring_several):
         if waiting_caller.callback:
-            from store.callbacks import start_attempt
-
             # A callback rings one listener: two people must never dial the same caller back.
             attempt = start_attempt(session, callbacks_by_id[waiting_caller.id], by_id[chosen[0].id], now, settings)
             plans.append(OfferPlan(attempt.id, by_id[chosen[0].id].phone, "", pool, settings.ring_timeout, "callback"))
@@ -147,19 +136,6 @@ def offer_dialled(session: Session, offer_id: int, call_sid: str) -> bool:
     if offer.status == "dialling":
         offer.status = "ringing"
     return offer.status in LIVE_OFFERS
-
-
-def free_ringing_listener(session: Session, listener: Listener | None, now: datetime, settings: PoolSettings,
-                          missed: bool, why: str) -> None:
-    """A listener whose phone rang for nothing is free again, or paused after too many missed offers."""
-    if listener is None or listener.status != ListenerStatus.RINGING.value:
-        return
-    if missed:
-        listener.missed_in_row += 1
-    if missed and listener.missed_in_row >= settings.auto_pause_after:
-        set_status(session, listener, ListenerStatus.PAUSED, now, f"missed {listener.missed_in_row} offers in a row")
-    else:
-        set_status(session, listener, ListenerStatus.AVAILABLE, now, why)
 
 
 def release_offer(session: Session, offer: Offer, now: datetime, settings: PoolSettings, missed: bool,

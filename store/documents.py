@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy import select
 
-from directory_data.fields import WEEKDAYS, format_shift
+from directory_data.opening import WEEKDAYS, format_shift
 from directory_data.loader import DirectoryFiles
 from store.associations import export_associations
 from store.models import CentreRow, LineRow, ScheduleRow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("commands", "jobs", "console", "ivr", "store", "directory_data", "routing", "schedules", "phones")
+PACKAGES = ("commands", "jobs", "console", "ivr", "store", "words", "directory_data", "routing", "schedules",
+            "phones")
 # Alembic's env.py runs a migration when imported: it is meant to be loaded by Alembic, not imported.
 NOT_MODULES = {"store.migrations.env"}
 # Imported once before forking, so that each child pays only for the project's own modules.
@@ -57,6 +59,8 @@ PURE = "The pure cores import neither Flask nor SQLAlchemy BROKEN"
     ("store/calls.py", "from console import describe", "store is not allowed to import console"),
     ("store/models/calls.py", "from ivr import webhooks", "store is not allowed to import ivr"),
     ("routing/chain.py", "import directory_data.reference", "routing is not allowed to import directory_data"),
+    ("words/status.py", "from flask import g", PURE),
+    ("words/status.py", "from console import texts", "words is not allowed to import console"),
     ("ivr/webhooks.py", "from jobs import tasks", "ivr is not allowed to import jobs"),
     ("console/describe.py", "from jobs import tasks", "console is not allowed to import jobs"),
     ("schedules/hours.py", "import app", "it imports everything BROKEN"),
@@ -127,3 +131,38 @@ def test_every_module_imports_on_its_own_in_a_fresh_interpreter():
     assert report["loaded"] == [], "the parent must not have loaded any project module before forking"
     assert report["failures"] == {}, "\n\n".join(f"{name}:\n{error}" for name, error in report["failures"].items())
     assert len(project_modules()) > 100  # the walk found the packages
+
+
+
+def imported_modules(source: str) -> set[str]:
+    """Every module ``source`` imports, at the top or inside a function, as dotted names (``from a import b``
+    gives ``a`` and ``a.b``: b may be a module)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def imported_test_modules(source: str) -> list[str]:
+    """The test modules (``test_*``) among what ``source`` imports: helpers belong in tests/support/, fixtures in a
+    conftest.py."""
+    return sorted(name for name in imported_modules(source) if name.split(".")[-1].startswith("test_"))
+
+
+def test_no_test_module_imports_another():
+    suite = sorted((ROOT / "tests").rglob("*.py"))
+    assert len(suite) > 80  # the walk found the suite
+    found = {str(path.relative_to(ROOT)): names for path in suite
+             if (names := imported_test_modules(path.read_text(encoding="utf-8")))}
+    assert found == {}, "move what they share into tests/support/ (helpers) or a conftest.py (fixtures)"
+
+
+def test_an_import_from_a_test_module_is_caught():
+    source = ("from tests.support.calls import Caller\nfrom tests.ivr import test_queue\n\n"
+              "def late():\n    from tests.store.test_report_counts import PERIODS\n    import tests.test_cli\n")
+    assert imported_test_modules(source) == ["tests.ivr.test_queue", "tests.store.test_report_counts",
+                                             "tests.test_cli"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import secrets
@@ -17,7 +16,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from store.accounts import LOCKOUT, password_hash_method, scope_allows  # noqa: F401 — scope_allows: the console's views import it from here
 from store.accounts import count_failure as _count_failure, locked as _locked, new_throttle as _new_throttle, \
     throttle as _throttle
-from store.models import ConsoleAccount, ConsoleAccountScope, ConsoleLoginThrottle, ConsoleSession
+from store.console_sessions import end_all_sessions
+from store.models import ConsoleAccount, ConsoleAccountScope, ConsoleLoginThrottle
 
 ROLES = ("admin", "coordinator", "listener")
 SCOPE_KINDS = ("line", "centre")
@@ -84,37 +84,6 @@ def set_password(session: Session, account: ConsoleAccount, password: str) -> No
     check_new_password(password)
     account.password_hash = hash_password(password)
     end_all_sessions(session, account.id)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def open_session(session: Session, account: ConsoleAccount, now: datetime) -> str:
-    """A new server-side session; returns the random token for the (signed) cookie, never kept in clear here."""
-    token = secrets.token_urlsafe(32)
-    session.add(ConsoleSession(token_hash=_token_hash(token), account_id=account.id, created_at=now))
-    return token
-
-
-def session_is_open(session: Session, account_id: int, token: str | None) -> bool:
-    if not token or not isinstance(token, str):
-        return False
-    return session.scalar(select(ConsoleSession.id).where(ConsoleSession.token_hash == _token_hash(token),
-                                                          ConsoleSession.account_id == account_id)) is not None
-
-
-def end_session(session: Session, token: str | None) -> None:
-    if token and isinstance(token, str):
-        session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _token_hash(token)))
-
-
-def end_all_sessions(session: Session, account_id: int, older_than: datetime | None = None) -> int:
-    """Every session of the account (or those opened before ``older_than``); returns how many were open."""
-    query = delete(ConsoleSession).where(ConsoleSession.account_id == account_id)
-    if older_than is not None:
-        query = query.where(ConsoleSession.created_at < older_than)
-    return session.execute(query.execution_options(synchronize_session=False)).rowcount
 
 
 @dataclass(frozen=True)

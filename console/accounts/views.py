@@ -7,10 +7,11 @@ import secrets
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from console.accounts.records import EMAIL, end_all_sessions, end_session, sign_in
+from console.accounts.records import EMAIL, sign_in
 from console.audit import audit_page, record
 from console.blueprint import db, now, require_admin, safe_next, start_session
 from console.texts import LANGUAGES, t
+from store.console_sessions import end_all_sessions, end_session
 
 # A browser that signed in to an account keeps a signed cookie naming it: from there, failures elsewhere (by
 # someone who knows the address, or behind the same proxy) never keep the right password out.

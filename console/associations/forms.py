@@ -8,7 +8,8 @@ from typing import Any, Mapping
 from console.accounts.records import scope_allows
 from console.texts import WEEKDAYS as DAY_NAMES, current_language, t
 from directory_data.associations import canonical_association
-from directory_data.fields import WEEKDAYS, Problems
+from directory_data.fields import Problems
+from directory_data.opening import WEEKDAYS
 from directory_data.reference import load_departments
 from store.models import AssociationRow, ConsoleAccount
 from store.snapshot import Snapshot

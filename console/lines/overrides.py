@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from console.describe import moment_words
-from console.overview import StatusView, status_view
-from console.texts import t
+from console.texts import current_language, t
 from routing.model import Line
 from schedules import Schedule
 from store.overrides import active_rows, lift_override, place_override
 from store.models import ConsoleAccount, OverrideRow
+from words.status import status_words as schedule_status_words
 
 MODES = ("closed", "open")
 UNTIL_KINDS = ("next_change", "at")
@@ -98,14 +98,10 @@ def active_overrides(session: Session, schedule_id: int, timezone: str, now: dat
     return views
 
 
-def status_words(view: StatusView) -> str:
-    badge = t("dashboard.open") if view.is_open else t("dashboard.closed")
-    return f"{badge} {view.reason} — {view.change}"  # "Fermée par décision d'un coordinateur : …"
-
-
 def audit_status_words(schedule: Schedule, now: datetime) -> str:
-    """The schedule's state as the audit log keeps it, in the signed-in account's language."""
-    return status_words(status_view(schedule, now))
+    """The schedule's state as the audit log keeps it, in the signed-in account's language (words.status, which
+    the coordinators' phone line uses too)."""
+    return schedule_status_words(schedule, now, current_language())
 
 
 def create_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, form: OverrideForm,

@@ -15,7 +15,7 @@ from console.describe import day_words, moment_words
 from console.schedules.problems import problem_words
 from console.texts import WEEKDAYS as DAY_NAMES
 from console.texts import current_language, t
-from directory_data.fields import WEEKDAYS, weekdays_of
+from directory_data.opening import WEEKDAYS, weekdays_of
 from schedules import HolidayCalendar, upcoming_holidays
 from store.directory_edits import Problem
 

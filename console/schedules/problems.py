@@ -1,7 +1,7 @@
 """The loader's refusals put in the console's words, next to the field they concern.
 
 Each problem comes with its code and values (directory_data/problems.py); the words are the catalogue's
-``problem.<code>`` (console/translations). A code the catalogue has no words for yet is shown as the
+``problem.<code>`` (words/translations). A code the catalogue has no words for yet is shown as the
 command line says it, in English, rather than not at all.
 """
 

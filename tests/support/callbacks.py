@@ -1,0 +1,66 @@
+"""Callers asking to be called back on the 3977 and the referent's phone that calls them: shared by the callback tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from routing.queueing import ListenerStatus
+from store.extension import database
+from store.listeners import create_listener, set_status
+from store.models import CallbackRequest
+from tests.conftest import CALLBACK_KEY, PEPPER, SignedTwilio, at_paris
+from tests.support.calls import path_of
+
+LINE_3977 = "+33199003977"
+MOBILE = "+33612345678"
+SATURDAY_EVENING = at_paris(2026, 11, 28, 20, 0)  # the 3977 platform is closed (open 9h-19h)
+MONDAY_MORNING = at_paris(2026, 11, 30, 10, 0)
+CONFIG = {"CALLBACK_KEY": CALLBACK_KEY, "NUMBER_PEPPER": PEPPER}
+
+
+def requests_held(app) -> list[CallbackRequest]:
+    with app.app_context(), database.session() as session:
+        return list(session.scalars(select(CallbackRequest).order_by(CallbackRequest.id)))
+
+
+def request_callback(app, clock, window_keys=("1", "2")):
+    from ivr.simulator import CallSimulator
+
+    clock.now = SATURDAY_EVENING
+    with app.app_context():
+        CallSimulator(app, LINE_3977, MOBILE, presses=["#", "1", "1", *window_keys], clock=clock).run()
+
+
+def add_referent(app, phone="+33699000001"):
+    with app.app_context(), database.session() as session:
+        now = app.config["CLOCK"]()
+        listener = create_listener(session, "Référent", phone, ["3977"], "1234", now)
+        set_status(session, listener, ListenerStatus.AVAILABLE, now, "chosen by test")
+        session.commit()
+        return listener.id
+
+
+def dispatch(app):
+    from ivr.callbacks import dispatch_due_callbacks
+
+    return dispatch_due_callbacks(app)
+
+
+class ListenerPhone:
+    def __init__(self, app, rest, sid):
+        self.tw = SignedTwilio(app.test_client())
+        self.sid, self.call = sid, rest.calls[sid]
+
+    def post(self, url, **params):
+        import xml.etree.ElementTree as ET
+
+        base = {"CallSid": self.sid, "From": self.call["from"], "To": self.call["to"], "Direction": "outbound-api"}
+        response = self.tw.post(path_of(url), {**base, **params})
+        assert response.status_code == 200
+        return ET.fromstring(response.data)
+
+    def answer(self):
+        return self.post(self.call["params"]["Url"], CallStatus="in-progress")
+
+    def hang_up(self):
+        self.post(self.call["params"]["StatusCallback"], CallStatus="completed", CallDuration="60")
