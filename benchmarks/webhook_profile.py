@@ -33,15 +33,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.webhook_throughput import (  # noqa: E402
+from benchmarks._webhook_load import signed_requests  # noqa: E402
+from benchmarks._webhook_servers import (  # noqa: E402
     PATH,
-    backend_cpu_between,
-    postgres_backend_cpu,
     PUBLIC_URL,
     PostgresDatabase,
+    backend_cpu_between,
+    postgres_backend_cpu,
     prepare_database,
     production_settings,
-    signed_requests,
 )
 
 ACTION = re.compile(r'<(Gather|Dial|Redirect)\b[^>]*?\baction="([^"]+)"|<Redirect[^>]*>([^<]+)</Redirect>')
