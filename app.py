@@ -93,6 +93,8 @@ def _register_console(app: Flask) -> None:
     from console.accounts.blueprint import accounts
     from console.associations.blueprint import associations
     from console.blueprint import console
+    from console.cases.blueprint import cases
+    from console.desk.blueprint import desk
     from console.history.blueprint import history
     from console.lines.blueprint import lines
     from console.live.blueprint import live
@@ -101,10 +103,11 @@ def _register_console(app: Flask) -> None:
     from console.reports.blueprint import reports
     from console.roster.blueprint import roster
     from console.schedules.blueprint import schedules
+    from console.transfers.blueprint import transfers
 
     # The console: its layout, then one blueprint per feature, each guarded by its own access rule.
     for blueprint in (console, accounts, lines, schedules, history, roster, me, live, reports,
-                      operations, associations):
+                      operations, associations, transfers, desk, cases):
         app.register_blueprint(blueprint)
 
 

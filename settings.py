@@ -28,6 +28,8 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
     "LOG_FORMAT": ("HELPLINE_LOG_FORMAT", "text", "text, or json: one JSON object per line for a log collector"),
     "CONSOLE": ("HELPLINE_CONSOLE", True, "serve the coordinators' console from this process (gunicorn.conf.py, "
                 "the webhooks' pool, turns it off: the console has a pool of its own)"),
+    "PRESENCE_NUMBER": ("HELPLINE_PRESENCE_NUMBER", None,
+                        "the presence line's number as listeners dial it, shown with a new PIN in the console"),
     "DIRECTORY_CHECK_SECONDS": ("HELPLINE_DIRECTORY_CHECK_SECONDS", 2.0, "how often a worker checks for edits"),
     "SMTP_HOST": ("HELPLINE_SMTP_HOST", "localhost", "mail server that relays the engine's emails"),
     "SMTP_PORT": ("HELPLINE_SMTP_PORT", 25, "its port (587 with STARTTLS, usually)"),

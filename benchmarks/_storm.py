@@ -1,8 +1,9 @@
 """A call storm over HTTP: callers and listeners played as Twilio would, against gunicorn, with every webhook timed.
 
 Used by load_storm.py and the fault_*.py scripts. The Twilio side is the test REST server of tests/support,
-whose routes are replaced here so that dialling a listener plays that listener's leg (whisper, press 1,
-bridge with the caller waiting in that Twilio queue, talk, hang up) and posts the status callbacks.
+whose routes are replaced here so that dialling a listener plays that listener's leg (whisper, press 1, the
+conference the engine moves the caller into by a REST redirect, talk until the caller hangs up, the Dial action)
+and posts the status callbacks.
 Everything runs on 127.0.0.1 and every loop is bounded in count and time.
 """
 
@@ -46,6 +47,7 @@ class CallerLeg:
     ended: threading.Event = field(default_factory=threading.Event)
     redirect: str | None = None
     wake: threading.Event = field(default_factory=threading.Event)
+    hung_up: threading.Event = field(default_factory=threading.Event)  # the caller's phone is down
     wants_callback: bool = False  # presses the queue's leave key, then asks to be called back
     failed: bool = False  # a webhook of this leg got no TwiML
 
@@ -61,6 +63,7 @@ class TwilioEmulator:
         self.rest.route = self.route  # the handler asks server.route(...)
         self.webhooks: Webhooks | None = None
         self.queues: dict[str, CallerLeg] = {}
+        self.conferences: dict[str, CallerLeg] = {}  # a conference's name: the caller in it
         self.legs: dict[str, CallerLeg] = {}
         self.listener_legs: dict[str, dict] = {}
         self.lock = threading.Lock()
@@ -137,26 +140,8 @@ class TwilioEmulator:
                 return  # the whisper is heard to its end, then 1 is pressed
             document = self.webhooks.post(gather.get("action"), {**base, "CallStatus": "in-progress", "Digits": "1"})
             dial = document.find("Dial") if document is not None else None
-            queue = dial.find("Queue") if dial is not None else None
-            if queue is None:
-                return
-            with self.lock:
-                caller = self.queues.pop((queue.text or "").strip(), None)
-            if caller is not None:
-                self.webhooks.post(queue.get("url"), {"CallSid": caller.sid, "AccountSid": ACCOUNT_SID,
-                                                      "From": caller.caller, "To": caller.to,
-                                                      "DequeingCallSid": sid, "CallStatus": "in-progress"})
-                caller.bridged.set()
-                caller.wake.set()
-                started = time.monotonic()
-                self._spend(random.uniform(*self.pacing.talk))
-                talked = time.monotonic() - started
-                self.stats.count("calls_bridged")
-                caller.ended.set()
-            if dial.get("action"):
-                self.webhooks.post(dial.get("action"), {**base, "CallStatus": "in-progress",
-                                                        "DialCallStatus": "completed",
-                                                        "DialCallDuration": str(int(talked))})
+            if dial is not None and dial.find("Conference") is not None:
+                talked = self._in_conference(base, dial)
         finally:
             if params.get("StatusCallback"):
                 final = "canceled" if leg["status"] == "canceled" else "completed"
@@ -165,6 +150,27 @@ class TwilioEmulator:
                                                               "CallDuration": str(int(talked))})
             else:
                 leg["status"] = "completed"
+
+    def _in_conference(self, base: dict, dial: ET.Element) -> float:
+        """The listener waits in the conference for the caller the engine moves there (REST redirect), talks
+        until the caller hangs up (which ends the conference), then Twilio requests the listener's Dial action."""
+        name = (dial.find("Conference").text or "").strip()
+        deadline, caller = time.monotonic() + 20, None
+        while caller is None and time.monotonic() < deadline and not self.stopping.is_set():
+            with self.lock:
+                caller = self.conferences.get(name)
+            if caller is None:
+                time.sleep(0.05)
+        talked = 0.0
+        if caller is not None:
+            started = time.monotonic()
+            caller.hung_up.wait(self.pacing.talk[1] + 30)
+            talked = time.monotonic() - started
+            self.stats.count("calls_bridged")
+        if dial.get("action"):
+            self.webhooks.post(dial.get("action"), {**base, "CallStatus": "in-progress", "DialCallStatus": "completed",
+                                                    "DialCallDuration": str(int(talked))})
+        return talked
 
     # -- a caller's leg ----------------------------------------------------------------------------------------
 
@@ -188,6 +194,7 @@ class TwilioEmulator:
             self.stats.count("fallback_urls")
             self.webhooks.post("/voice/fallback", self._params(leg))
         leg.status = "completed"
+        leg.hung_up.set()
         self.webhooks.post("/voice/status", self._params(leg, CallStatus="completed",
                                                          CallDuration=str(int(time.monotonic() - leg.started))))
         self.stats.count("calls_finished")
@@ -219,6 +226,12 @@ class TwilioEmulator:
                     return self._fetch(leg, verb.get("action"), self._params(leg, Digits=""))
             elif verb.tag == "Redirect":
                 return self._fetch(leg, (verb.text or "").strip(), self._params(leg))
+            elif verb.tag == "Dial" and verb.find("Conference") is not None:
+                with self.lock:  # in the listener's conference: they talk, then the caller hangs up
+                    self.conferences[(verb.find("Conference").text or "").strip()] = leg
+                leg.bridged.set()
+                self._spend(random.uniform(*self.pacing.talk))
+                return None
             elif verb.tag == "Dial":
                 for number in verb.iter("Number"):
                     if number.get("url"):  # the whisper the receiving side hears
@@ -246,9 +259,7 @@ class TwilioEmulator:
         patience = random.uniform(*self.pacing.queue_patience)
         result = "hangup"
         while not self.stopping.is_set() and not self.hanging_up.is_set():
-            if leg.bridged.is_set():
-                break
-            if leg.redirect:
+            if leg.redirect:  # a listener took this caller: the engine moves them into the conference
                 result = "redirected"
                 break
             waited = str(int(time.monotonic() - entered))
@@ -272,13 +283,7 @@ class TwilioEmulator:
             if time.monotonic() - entered > patience:
                 break  # nobody took the call: the caller gives up and hangs up
         with self.lock:
-            still_waiting = self.queues.get(name) is leg
-            if still_waiting:
-                del self.queues[name]
-        if not still_waiting or leg.bridged.is_set():  # a listener took this caller meanwhile
-            leg.bridged.wait(10)
-            leg.ended.wait(self.pacing.talk[1] + 30)
-            result = "bridged"
+            self.queues.pop(name, None)
         params = self._params(leg, QueueResult=result, QueueTime=str(int(time.monotonic() - entered)))
         if result == "redirected":
             return self._fetch(leg, leg.redirect, self._params(leg))

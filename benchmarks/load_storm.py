@@ -8,8 +8,9 @@ What is played
     line's menus (a key, a postal code), the route, the queue's wait documents (looped as Twilio loops them),
     and the bridge: the engine dials a listener through the REST API, which here is tests/support's Twilio
     server with its routes replaced (benchmarks/_storm.py) so that the listener's leg is played — the phone
-    rings, whisper, press 1, <Dial><Queue> with the caller waiting in that queue, the <Queue url> hook on the
-    caller's leg, the talk, the Dial action, the status callbacks on both legs. ``--listeners`` available
+    rings, whisper, press 1, <Dial><Conference> while the engine moves the caller out of their queue into the same
+    conference (a REST redirect), the talk until the caller hangs up, the Dial action, the status callbacks on
+    both legs. ``--listeners`` available
     listeners per pool (10), their wrap-up cut to 1 s. The app is gunicorn with gunicorn.conf.py (``--workers``
     to override) on a temporary PostgreSQL database next to ``--database-url``, its clock moved to a Tuesday
     at 10:30 in Paris and running in real time (benchmarks/storm_app.py).

@@ -92,12 +92,12 @@ class ServedApp:
         self._thread.start()
         return self
 
-    def cli(self, *args: str) -> str:
+    def cli(self, *args: str, input: str | None = None) -> str:  # noqa: A002 — click's own name for it
         from flask.cli import ScriptInfo
 
         from app import cli
 
-        result = CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: self.app))
+        result = CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: self.app), input=input)
         if result.exit_code != 0:
             raise RuntimeError(f"helpline {' '.join(args)} failed ({result.exit_code}): {result.output}"
                                f"{result.exception!r}")

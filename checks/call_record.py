@@ -26,6 +26,7 @@ class Heard:
     in_gather: bool = False  # a prompt nested in a <Gather> (a question) or the Gather's own wait
     language: str = ""
     voice: str = ""
+    parties: tuple[str, ...] = ()  # in a conference: who this ear hears (each party's name), at this stretch
 
 
 @dataclass
@@ -51,6 +52,9 @@ class Outcome:
     # guarantees none. "queue-action" (the caller's Enqueue action, bridged), "caller-status" (the caller's
     # status callback), "dial-action" (the listener's Dial action, then the rest of the listener's leg).
     after_talk: tuple[str, ...] = ("queue-action", "caller-status", "dial-action")
+    # In a conference (world mode): (seconds after joining, what) — "*" and other keys pressed, "hangup".
+    in_conference: list[tuple[float, str]] = field(default_factory=list)
+    hangup_at: float | None = None  # world mode: the caller hangs up this many seconds into the call, wherever
     max_requests: int = 150
     max_wall_seconds: float = 30.0  # a server that stalls ends the call (and the check) instead of hanging it
 
@@ -63,6 +67,7 @@ class CallRecord:
     whispers: list[str] = field(default_factory=list)  # what the dialled party heard before the bridge
     listener: list[str] = field(default_factory=list)  # what a listener called through the REST API heard
     requests: list[str] = field(default_factory=list)  # paths requested, in order
+    documents: list[str] = field(default_factory=list)  # world mode: every TwiML body this leg was served
     ended_by: str = ""
     seconds: float = 0.0
 

@@ -12,7 +12,7 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from checks.twilio_emulator import new_sid
+from checks.sids import new_sid
 
 ACCOUNT_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<rest>.*)$")
 
@@ -28,6 +28,9 @@ class TwilioRest:
         self.statuses: dict[str, str] = {}  # call SID -> status, for lookups ("is that caller still there?")
         self.requests: list[str] = []  # "METHOD path", for the report
         self.unknown: list[str] = []
+        self.refused: list[str] = []  # requests answered 503 while down
+        self.world_side = None  # checks.world_rest.WorldRest in world mode: live calls, conferences, members
+        self.is_down = lambda: False  # a fault to play: while true, every request is answered 503
 
     def __enter__(self) -> "TwilioRest":
         rest = self
@@ -46,8 +49,15 @@ class TwilioRest:
 
             def _handle(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode())) if length else {}
-                path = urllib.parse.urlsplit(self.path).path
+                body = self.rfile.read(length).decode() if length else ""
+                split = urllib.parse.urlsplit(self.path)
+                # A list (StatusCallbackEvent) comes as the same name repeated; a GET's filters in the query.
+                pairs = urllib.parse.parse_qsl(body, keep_blank_values=True) + urllib.parse.parse_qsl(split.query)
+                form: dict = {}
+                for key, value in pairs:
+                    form[key] = [*form[key], value] if isinstance(form.get(key), list) else (
+                        [form[key], value] if key in form else value)
+                path = split.path
                 status, body = rest.handle(method, path, form)
                 self._answer(status, body)
 
@@ -78,6 +88,17 @@ class TwilioRest:
                 self.unknown.append(f"{method} {path}")
                 return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
             rest = match["rest"]
+            if self.is_down():
+                self.refused.append(f"{method} {path}")
+                return 503, {"code": 20503, "message": "Service unavailable", "status": 503}
+            if self.world_side is not None:
+                self.lock.release()  # the world side takes the world's lock; statuses are set under this one
+                try:
+                    answered = self.world_side.handle(method, rest, form)
+                finally:
+                    self.lock.acquire()
+                if answered is not None:
+                    return answered
             if method == "POST" and rest == "Calls.json":
                 sid = new_sid("CA")
                 self.placed.append(dict(form, Sid=sid))

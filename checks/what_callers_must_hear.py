@@ -7,16 +7,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from pathlib import Path
-
-import yaml
 
 from checks.call_record import CallRecord, Heard
+from checks.french_words import french_slips, unique
+from checks.queue_checks import check_listener_side, check_max_wait, check_queue_silence
 from checks.scenarios import LINES, Scenario
 
-MAX_QUEUED_SILENCE = 5.0
-MAX_WAIT_SLACK = 5.0
-LINE_FILES = Path(__file__).resolve().parent.parent / "directory_data" / "lines"
 MIN_REPEAT_CHARS = 20
 NEAR_REPEAT = 0.75  # share of words in common, in order (difflib), for two sentences to say the same thing
 DANGER_ANY = re.compile(r"\bdanger\b", re.I)
@@ -39,23 +35,12 @@ LISTENER_WILL_ANSWER = re.compile(r"un écoutant va vous répondre|a listener wi
 RAW_VALUES = re.compile(r"\b(None|null|nan|NaN|undefined|True|False)\b|\{|\}|%\(|%s|\$\w|<[a-z]", re.U)
 SNAKE_KEY = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 DOUBLED = re.compile(r"  |\.\.(?!\.)|,,|;;|::|\s[,.]|[,;:]\s*[.,;]|\.\s*,|!!|\?\?")
-# A forward label without its article ("avec 107"), and articles French contracts.
-FRENCH_SLIPS = [
-    (re.compile(r"\b(avec|par) (?=\d)"), "number without its article (« avec le 107 », « par le 3977 »)"),
-    # A common noun needs its article ("avec l'équipe d'écoute"); a proper name does not ("avec Télé-Accueil").
-    (re.compile(r"mettons en relation avec (?!(le|la|les|l'|l’|un|une|votre|vos|notre|nos|ce|cette)\b|[A-ZÀ-Ý])"),
-     "forward label without its article"),
-    (re.compile(r"\b[dD]e le\b|\b[àÀ] le\b|\b[dD]e les\b|\b[àÀ] les\b"), "article not contracted (du, au, des, aux)"),
-    (re.compile(r"\b([Ll]e|[Ll]a|[Dd]e|[Ll]es) \1\b"), "word doubled"),
-    (re.compile(r"\b(le|la|de|que|ce) (?=[aeiouéèêâîô]\w)|\bsi ils?\b", re.I), "missing elision (l', d', qu'...)"),
-    (re.compile(r"\b[LlDdQq]u?[’'] "), "space after an apostrophe"),
-]
 ENGLISH_IN_FRENCH = re.compile(r"\b(the|please|press|you|your|call|we are|closed|listener)\b", re.I)
 FRENCH_IN_ENGLISH = re.compile(r"\b(vous|nous|appelez|tapez|sommes|votre|rouvrons|heures|ligne|écoutants?|plateforme|"
                                r"équipe|écoute|département)\b|\b(la|le|les) [a-zàâçéèêëîïôûù]|\bl'[a-zàâçéèêëîïôûù]",
                                re.I)
 LANGUAGE_OFFER = re.compile(r"For English[^.]*\.?|Pour le français[^.]*\.?|In English[^.]*\.?|En français[^.]*\.?")
-ELISION_EXCEPTIONS = re.compile(r"\b(le|la|de) (huit|onze|oui)\b", re.I)
+
 
 
 def _sentences(text: str) -> list[str]:
@@ -124,7 +109,7 @@ def check_clean_text(scenario: Scenario, record: CallRecord) -> list[str]:
                 findings.append(f"{what} {match.group()!r}: « {text} »")
         if not text.strip():
             findings.append("an empty <Say>")
-    return _unique(findings)
+    return unique(findings)
 
 
 def check_natural_language(scenario: Scenario, record: CallRecord) -> list[str]:
@@ -138,7 +123,7 @@ def check_natural_language(scenario: Scenario, record: CallRecord) -> list[str]:
         if scenario.language == "en" and (not english or heard.start < english[0]):
             continue  # greeted in the line's language until the caller chose English
         if scenario.language == "fr":
-            findings.extend(f"{what}: « {heard.text} »" for what in _french_slips(text))
+            findings.extend(f"{what}: « {heard.text} »" for what in french_slips(text))
             match = ENGLISH_IN_FRENCH.search(text)
             if match:
                 findings.append(f"English word {match.group()!r} on a French call: « {heard.text} »")
@@ -147,17 +132,8 @@ def check_natural_language(scenario: Scenario, record: CallRecord) -> list[str]:
             if match:
                 findings.append(f"French word {match.group()!r} on an English call: « {heard.text} »")
     for whisper in record.whispers:  # what the 107, a centre or the listening room hears first: French lines
-        findings.extend(f"{what} (whispered to the dialled party): « {whisper} »" for what in _french_slips(whisper))
-    return _unique(findings)
-
-
-def _french_slips(text: str) -> list[str]:
-    slips = []
-    for pattern, what in FRENCH_SLIPS:
-        match = pattern.search(text)
-        if match and not (what.startswith("missing elision") and ELISION_EXCEPTIONS.match(text[match.start():])):
-            slips.append(what)
-    return slips
+        findings.extend(f"{what} (whispered to the dialled party): « {whisper} »" for what in french_slips(whisper))
+    return unique(findings)
 
 
 # Amazon Polly voices' own locales (docs.aws.amazon.com/polly: "Voices in Amazon Polly"). Twilio's <Say> docs:
@@ -185,7 +161,7 @@ def check_one_voice(scenario: Scenario, record: CallRecord) -> list[str]:
             findings.append("one call, several voices: " + " / ".join(
                 f"{lang or 'no language'} {voice or 'default voice'} (« {text} »)"
                 for (lang, voice), text in seen.items()))
-    return _unique(findings)[:4]
+    return unique(findings)[:4]
 
 
 def check_truth_first(scenario: Scenario, record: CallRecord) -> list[str]:
@@ -252,22 +228,6 @@ def check_nothing_twice(scenario: Scenario, record: CallRecord) -> list[str]:
     return findings
 
 
-def check_queue_silence(scenario: Scenario, record: CallRecord) -> list[str]:
-    queued = [h for h in record.heard if h.queued]
-    if scenario.staffed and not any(e.kind == "enqueue" for e in record.events):
-        return ["a listener is logged in (paused) but the caller was never queued"]
-    findings, run, run_start = [], 0.0, 0.0
-    for heard in queued + [None]:
-        if heard is not None and heard.kind == "silence":
-            run_start = heard.start if run == 0 else run_start
-            run += heard.seconds
-            continue
-        if run > MAX_QUEUED_SILENCE:
-            findings.append(f"{run:.0f} s of silence while queued, from {run_start:.0f} s into the call")
-        run = 0.0
-    return findings[:3] + ([f"... and {len(findings) - 3} more silences over 5 s"] if len(findings) > 3 else [])
-
-
 def _retry_feedback(heard: Heard, record: CallRecord) -> bool:
     """Whether the next thing said is a question asked before: then this sentence says why it is asked again."""
     says = record.says()
@@ -279,50 +239,6 @@ def _retry_feedback(heard: Heard, record: CallRecord) -> bool:
 
 def _words(sentence: str) -> list[str]:
     return re.findall(r"\w+", sentence.lower())
-
-
-def check_max_wait(scenario: Scenario, record: CallRecord) -> list[str]:
-    """A line whose file sets ``queue.max_wait`` takes the caller out of the queue within 5 s of it, whatever the
-    announcement cadence (issue 12, item 7), and the chain goes on."""
-    limit = (_line_file(scenario.line).get("queue") or {}).get("max_wait")
-    enqueued = next((e.at for e in record.events if e.kind == "enqueue"), None)
-    if not limit or enqueued is None or any(e.kind == "bridged" for e in record.events):
-        return []
-    left = next((e for e in record.events if e.kind == "queue-end"), None)
-    if left is None or left.detail != "leave":
-        waited = (left.at if left else record.seconds) - enqueued
-        return [f"max_wait is {limit} s but the caller was still queued after {waited:.0f} s"] \
-            if waited > limit + MAX_WAIT_SLACK else []
-    waited = left.at - enqueued
-    if waited > limit + MAX_WAIT_SLACK:
-        return [f"max_wait is {limit} s but the caller left the queue after {waited:.0f} s"]
-    return []
-
-
-def _line_file(slug: str) -> dict:
-    """The shipped line file, read as the public YAML it is (directory_data/lines/SLUG.yaml)."""
-    return yaml.safe_load((LINE_FILES / f"{slug}.yaml").read_text(encoding="utf-8"))
-
-
-def check_listener_side(scenario: Scenario, record: CallRecord) -> list[str]:
-    """With a listener free, the caller is put through; after the talk the listener classifies the call,
-    whichever leg's webhooks Twilio sends first; what the listener hears is natural French too."""
-    findings = [f"{what} (heard by the listener): « {text} »"
-                for text in record.listener for what in _french_slips(text)]
-    if not scenario.answered:
-        return findings
-    if not any(e.kind == "bridged" for e in record.events):
-        return findings + ["a listener was free and answered, but the caller was never put through"]
-    gone = [text for text in record.listener if re.search(r"n'est plus en ligne|no longer on the line", text, re.I)]
-    if gone:
-        findings.append(f"after a real conversation the listener hears « {gone[0]} »")
-    if not any(re.search(r"classer|classify", text, re.I) for text in record.listener):
-        findings.append("after the conversation the listener is never asked to classify the call")
-    return _unique(findings)
-
-
-def _unique(findings: list[str]) -> list[str]:
-    return list(dict.fromkeys(findings))
 
 
 CHECKS = {

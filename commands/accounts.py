@@ -11,7 +11,7 @@ from commands.accounts_phone import phone_command
 from console.accounts.records import ROLES, AccountError, check_new_password, create_account, find_account, set_password
 from console.audit import record
 from store.extension import database
-from store.models import CentreRow, ConsoleAccount, LineRow, Listener
+from store.models import AssociationRow, CentreRow, ConsoleAccount, LineRow, Listener
 
 
 @click.group("accounts")
@@ -30,7 +30,8 @@ def _ask_password() -> str:
 
 def _create(**fields) -> None:
     with database.session() as session:
-        _check_targets(session, fields.get("lines", ()), fields.get("centres", ()), fields.get("listener_id"))
+        _check_targets(session, fields.get("lines", ()), fields.get("centres", ()), fields.get("listener_id"),
+                       fields.get("associations", ()))
         # Asked only once everything else is known to be right: a typo is not found after typing it twice.
         fields["password"] = _ask_password()
         try:
@@ -44,11 +45,13 @@ def _create(**fields) -> None:
         click.echo(f"Created {account.role} account #{account.id} for {account.email}")
 
 
-def _check_targets(session, lines, centres, listener_id) -> None:
+def _check_targets(session, lines, centres, listener_id, associations=()) -> None:
     """A misspelt slug would give a coordinator an empty console without a word: refuse it here."""
     known_lines = set(session.scalars(select(LineRow.slug)))
     known_centres = set(session.scalars(select(CentreRow.slug)))
-    for kind, asked, known in (("line", lines, known_lines), ("centre", centres, known_centres)):
+    known_associations = set(session.scalars(select(AssociationRow.slug))) if associations else set()
+    for kind, asked, known in (("line", lines, known_lines), ("centre", centres, known_centres),
+                               ("association", associations, known_associations)):
         unknown = [slug for slug in asked if slug not in known]
         if unknown:
             raise click.ClickException(f"no {kind} {', '.join(unknown)}; known: {', '.join(sorted(known)) or 'none'}")
@@ -72,18 +75,24 @@ def create_admin_command(email: str, name: str, language: str) -> None:
 @click.option("--role", type=click.Choice(ROLES), default="coordinator", show_default=True)
 @click.option("--line", "lines", multiple=True, metavar="SLUG", help="A line they coordinate (repeatable).")
 @click.option("--centre", "centres", multiple=True, metavar="SLUG", help="A centre they coordinate (repeatable).")
-@click.option("--listener", "listener_id", type=int, help="For a listener account: their listener id.")
+@click.option("--association", "associations", multiple=True, metavar="SLUG",
+              help="For a referent: a local association whose relayed cases they follow (repeatable).")
+@click.option("--listener", "listener_id", type=int,
+              help="For a listener account: their listener id; for a referent, the phone they call back from.")
 @click.option("--language", type=click.Choice(("fr", "en")), default="fr", show_default=True)
 @with_appcontext
-def add_command(email, name, role, lines, centres, listener_id, language) -> None:
-    """Create an account; a coordinator sees only the lines and centres given here."""
+def add_command(email, name, role, lines, centres, associations, listener_id, language) -> None:
+    """Create an account; a coordinator sees only the lines and centres given here, a referent the cases relayed
+    to their centres or associations."""
     if role == "coordinator" and not (lines or centres):
         raise click.ClickException("a coordinator needs at least one --line or --centre")
-    if role != "coordinator" and (lines or centres):
+    if role == "referent" and (lines or not (centres or associations)):
+        raise click.ClickException("a referent needs at least one --centre or --association (and no --line)")
+    if role not in ("coordinator", "referent") and (lines or centres or associations):
         raise click.ClickException("only coordinators have lines and centres (admins see everything)")
     if role == "listener" and listener_id is None:
         raise click.ClickException("a listener account needs --listener ID (see `helpline listeners list`)")
-    _create(email=email, name=name, role=role, lines=lines, centres=centres,
+    _create(email=email, name=name, role=role, lines=lines, centres=centres, associations=associations,
             listener_id=listener_id, language=language)
 
 

@@ -119,14 +119,22 @@ def _masked(number: str) -> str:
 @click.option("--press", "presses", multiple=True, help="Keys pressed at each question, in order (e.g. 94000#; - for no key at all, which times out).")
 @click.option("--outcome", "outcomes", multiple=True, help="What a dialled number does: +3225550107=busy.")
 @click.option("--default-outcome", type=click.Choice(DIAL_STATUSES), default="completed", show_default=True)
+@click.option("--listener", is_flag=True, help="A fictitious listener takes the call (in a throwaway copy of the engine).")
+@click.option("--transfer", "transfer", metavar="TARGET", help="The listener then transfers it warm from the keypad "
+              "(* 4), e.g. service:be-107 or centre:3977-94; implies --listener.")
+@click.option("--then", "then", type=click.Choice(("leave", "together", "cancel")), default="leave", show_default=True,
+              help="Once the third party answered: the listener leaves them, stays for three, or cancels.")
 @with_appcontext
-def call_command(line_name, at, caller, presses, outcomes, default_outcome) -> None:
+def call_command(line_name, at, caller, presses, outcomes, default_outcome, listener, transfer, then) -> None:
     """Simulate a call to LINE (its id or number) through the real, signed webhooks and print what happens."""
     snapshot = _snapshot()
     line = _find_line(snapshot, line_name)
     start = _moment(at, line.schedule.timezone)
     caller, keys, dial_outcomes = _caller(caller, line.country), _presses(presses), _outcomes(outcomes, line.country)
     clock = SimulatedClock(start)
+    if listener or transfer:
+        _conversation(line, at, start, clock, caller, keys, dial_outcomes, transfer, then)
+        return
     previous_clock, previous_mode = current_app.config["CLOCK"], current_app.config.get("DISPATCH_MODE")
     current_app.config["CLOCK"] = clock
     current_app.config["DISPATCH_MODE"] = "off"  # a simulated call never rings a real listener
@@ -137,9 +145,7 @@ def call_command(line_name, at, caller, presses, outcomes, default_outcome) -> N
     finally:
         current_app.config["CLOCK"] = previous_clock
         current_app.config["DISPATCH_MODE"] = previous_mode
-    local = start.astimezone(ZoneInfo(line.schedule.timezone))
-    click.echo(f"Call to {line.name} ({line.display_number}) from {_masked(caller)}, {local:%A %Y-%m-%d %H:%M %Z}"
-               f" ({line.schedule.timezone}; {_zone_words(at, line.schedule.timezone)})")
+    _heading(line, at, start, caller)
     for entry in transcript.entries:
         click.echo(f"{MARKS.get(entry.kind, entry.kind)}  {entry.text}")
     click.echo("Why (as recorded for this call):")
@@ -147,6 +153,25 @@ def call_command(line_name, at, caller, presses, outcomes, default_outcome) -> N
         click.echo(f"  {kind:<16} {detail}")
     for number in sorted(set(dial_outcomes) - set(transcript.dialled)):
         click.echo(f"Note: --outcome {number} was never dialled in this call.")
+
+
+def _conversation(line, at, start, clock, caller, keys, dial_outcomes, transfer, then) -> None:
+    from commands.conversation_call import CONVERSATION_MARKS, play_conversation
+
+    transcript, events = play_conversation(line, start, clock, caller, keys, dial_outcomes, transfer, then)
+    _heading(line, at, start, caller)
+    marks = {**MARKS, **CONVERSATION_MARKS}
+    for entry in transcript.entries:
+        click.echo(f"{marks.get(entry.kind, entry.kind)}  {entry.text}")
+    click.echo("Why (as recorded for this call, in a throwaway copy of the engine):")
+    for kind, detail in events:
+        click.echo(f"  {kind:<20} {detail}")
+
+
+def _heading(line, at, start, caller) -> None:
+    local = start.astimezone(ZoneInfo(line.schedule.timezone))
+    click.echo(f"Call to {line.name} ({line.display_number}) from {_masked(caller)}, {local:%A %Y-%m-%d %H:%M %Z}"
+               f" ({line.schedule.timezone}; {_zone_words(at, line.schedule.timezone)})")
 
 
 def _recorded_events(sid: str) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, flash, g, redi
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from console.describe import zone_city
 from console.texts import current_language, t
 from store.accounts import scope_allows
 from store.console_sessions import open_session, session_is_open
@@ -32,9 +33,12 @@ csrf = CSRFProtect()
 STAFF = frozenset({"admin", "coordinator"})
 LISTENERS = frozenset({"listener"})
 EVERYONE = STAFF | LISTENERS
+# A centre's referents (issue 14 §3) open the cases relayed to their centre and nothing else.
+REFERENTS = frozenset({"referent"})
 # Where a listener lands when they open the console's home page (the dashboard is for coordinators).
 HOME = "lines.dashboard"
 LISTENER_HOME = "me.my_page"
+ROLE_HOMES = {"listener": LISTENER_HOME, "referent": "cases.case_list_page"}
 IDLE_TIMEOUT = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(hours=8)
 MIN_SECRET_KEY_LENGTH = 32
@@ -113,8 +117,8 @@ def _guard(roles: frozenset[str], public: frozenset[str], passive: frozenset[str
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
     if g.account is not None and g.account.role not in roles and request.endpoint not in public:
-        if request.endpoint == HOME and g.account.role == "listener":
-            return redirect(url_for(LISTENER_HOME))
+        if request.endpoint == HOME and g.account.role in ROLE_HOMES:
+            return redirect(url_for(ROLE_HOMES[g.account.role]))
         abort(403)
     return None
 
@@ -177,8 +181,35 @@ def _t(key: str, **values) -> str:
     return t(key, **values)
 
 
+@console.app_template_global("tk")
+def _tk(key: str, kind: str, **values) -> str:
+    """``t`` with a centre's own words when the key has them (``hours.intro.centre``): "du centre", not "de la
+    ligne"; a key without a centre variant reads the same for both."""
+    if kind != "line":  # a centre's or an association's own words, when the key has them
+        words = t(f"{key}.{kind}", **values)
+        if words != f"{key}.{kind}":
+            return words
+    return t(key, **values)
+
+
+@console.app_template_filter("city")
+def _city(timezone: str) -> str:
+    """``{{ zone | city }}``: Europe/Brussels as "Bruxelles" (in English "Brussels")."""
+    return zone_city(timezone)
+
+
 def _page_context() -> dict:
-    return {"account": g.get("account"), "lang": current_language(), "event_label": _event_label}
+    account = g.get("account")
+    return {"account": account, "lang": current_language(), "event_label": _event_label,
+            "has_lines": _has_lines(account)}
+
+
+def _has_lines(account: ConsoleAccount | None) -> bool:
+    """Whether the menu offers the pages about lines (listeners, live boards, call log…): a coordinator of
+    département centres only would find them empty."""
+    if account is None or account.role == "admin":
+        return True
+    return any(scope.kind == "line" for scope in account.scopes)
 
 
 def _event_label(action: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from babel.dates import get_timezone_location
+
 from console.texts import MONTHS, WEEKDAYS, current_language, t
 from routing.model import ActionKind, Condition, OverflowRule, When
 from schedules import Schedule, Status
@@ -12,6 +14,14 @@ from words.status import CLOSED_REASON_KEYS, clock_time, day_number
 
 __all__ = ["clock_time", "condition_words", "day_words", "moment_words", "rule_words", "status_change",
            "status_reason", "weekly_hours"]
+
+
+def zone_city(timezone: str, language: str | None = None) -> str:
+    """A time zone as people say it, from the Unicode CLDR: "Bruxelles", "Paris", "La Réunion" (Indian/Reunion)."""
+    try:
+        return get_timezone_location(timezone, locale=language or current_language(), return_city=True)
+    except LookupError:
+        return timezone
 
 
 def day_words(day: date, language: str | None = None) -> str:

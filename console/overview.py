@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from console.describe import day_words, moment_words, rule_words, status_change, status_reason, weekly_hours
-from console.texts import t
+from console.texts import current_language, t
 from routing.model import ActionKind, Centre, Line
 from schedules import OverrideMode, Schedule, status_at, upcoming_holidays
 from store.callbacks import OPEN as OPEN_CALLBACKS
@@ -108,7 +109,8 @@ def line_detail(session: Session, snapshot: Snapshot, line: Line, now: datetime)
     if calendar is None:
         holiday_rule, holidays = t("line.no_holidays"), []
     else:
-        where = calendar.country + (f"-{calendar.subdivision}" if calendar.subdivision else "")
+        where = Locale.parse(current_language()).territories.get(calendar.country, calendar.country) + (
+            f" ({calendar.subdivision})" if calendar.subdivision else "")
         holiday_rule = t("line.holidays_close" if calendar.closes else "line.holidays_stay_open", country=where)
         holidays = [(day_words(day), name) for day, name in upcoming_holidays(calendar, local_today, HOLIDAY_DAYS)]
     return LineDetail(

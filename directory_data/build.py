@@ -11,6 +11,7 @@ from directory_data.callback_settings import build_callback_settings, build_emai
 from directory_data.categories import build_categories, build_throttle
 from directory_data.pools import build_pool_settings
 from directory_data.reference import load_services
+from directory_data.transfers import build_transfer_numbers
 from routing.model import (
     Action,
     ActionKind,
@@ -147,6 +148,7 @@ def build_line(doc: Mapping[str, Any], overrides: Iterable[Override] = ()) -> Li
         categories=build_categories(doc.get("categories")),
         throttle=build_throttle(doc.get("throttle")),
         hold_music=doc.get("hold_music"),
+        transfer_numbers=build_transfer_numbers(doc.get("transfer_numbers")),
     )
 
 

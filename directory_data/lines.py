@@ -10,6 +10,7 @@ from directory_data.categories import check_categories, check_throttle
 from directory_data.overflow import check_overflow
 from directory_data.pools import check_queue
 from directory_data.reference import safety_countries
+from directory_data.transfers import check_transfer_numbers
 from directory_data.fields import (
     SLUG,
     Problems,
@@ -36,14 +37,14 @@ LINE_KEYS = {
     "greeting", "danger_notice", "menu", "quick_exit_key", "hours", "holidays", "closures",
     "alternatives", "closed_message", "emergency_fallback", "after_hours_email", "caller_id",
     "handoff_network", "department_retries", "overflow", "pool", "notes", "queue", "callback", "email",
-    "retention_days", "categories", "throttle", "hold_music", "forward_numbers",
+    "retention_days", "categories", "throttle", "hold_music", "forward_numbers", "transfer_numbers",
 }  # fmt: skip
 # The order settings are written in a line's file, and exported in.
 LINE_ORDER = (
     "id", "name", "country", "numbers", "display_number", "timezone", "language", "languages", "voices",
     "greeting", "danger_notice", "quick_exit_key", "menu", "hours", "holidays", "closures", "after_hours_email",
     "alternatives", "closed_message", "caller_id", "handoff_network", "department_retries",
-    "emergency_fallback", "forward_numbers", "pool", "hold_music", "queue", "callback", "email", "retention_days",
+    "emergency_fallback", "forward_numbers", "transfer_numbers", "pool", "hold_music", "queue", "callback", "email", "retention_days",
     "categories", "throttle", "notes", "overflow",
 )  # fmt: skip
 CENTRE_KEYS = {"id", "name", "network", "departments", "number", "display_number", "timezone", "hours",
@@ -85,6 +86,8 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         # Numbers outside the directory that an admin approved as forward targets (the chain editor cannot add any).
         "forward_numbers": check_numbers(raw["forward_numbers"], country, "forward_numbers", problems)
         if raw.get("forward_numbers") is not None else [],
+        # Numbers outside the directory a listener may transfer a call to (an interpreter), with their words.
+        "transfer_numbers": [],
         "after_hours_email": check_email(raw.get("after_hours_email"), problems),
         "caller_id": check_choice(raw.get("caller_id", "line"), ("line", "caller"), "caller_id", problems),
         "handoff_network": str(raw["handoff_network"]) if raw.get("handoff_network") else None,
@@ -100,6 +103,8 @@ def canonical_line(raw: Any, problems: Problems) -> dict[str, Any] | None:
         "throttle": check_throttle(raw.get("throttle"), problems),
         "notes": str(raw.get("notes") or ""),
     }
+    doc["transfer_numbers"] = check_transfer_numbers(raw.get("transfer_numbers"), country, doc["numbers"],
+                                                     doc["languages"], problems)
     if doc["language"] not in doc["languages"]:
         problems.add("languages", "language_missing", value=doc["language"])
     _check_every_language(doc, problems)

@@ -18,6 +18,7 @@ NUMBERS = {  # key: (low, high)
     "announce_every": (15, 600),
     "service_level_seconds": (5, 3600),
     "short_abandon_seconds": (0, 120),
+    "difficult_wrapup": (0, 3600),  # seconds of wrap-up after a call the listener marked difficult
 }
 FLAGS = ("announce_position", "announce_to_head")
 

@@ -82,6 +82,14 @@ ENGLISH: dict[str, str] = {
     "unknown_target": "{value!r} is neither a known service nor a phone number",
     "forward_not_approved": "{value} is neither a number of the directory nor one approved for this line "
                             "(forward_numbers)",
+    "transfer_numbers_shape": "must be a list of {{number, label: {{fr, en}}}}: the numbers listeners may transfer "
+                              "calls to",
+    "transfer_numbers_count": "at most {most} numbers: the listener's keypad offers nine targets in all; {count} are "
+                              "listed",
+    "transfer_number_shape": "must be a mapping with number and label",
+    "transfer_number_own": "{value} is one of this line's own numbers",
+    "transfer_label": "the words callers hear, with their article (e.g. {{fr: \"le service d'interprétariat\", en: "
+                      "\"the interpreting service\"}})",
     # menu and overflow chain
     "quick_exit_key": "key {value} is the quick-exit key",
     "menu_shape": "must have a prompt and options",
@@ -98,6 +106,7 @@ ENGLISH: dict[str, str] = {
     "when_shape": "must be a condition or a list of conditions",
     "handoff_target": "the only hand-off is to the caller's 'department' centre",
     "pool_name": "must be a pool name, or true for the line's own pool",
+    "unknown_pool": "{value!r} is not a queue of the directory: no listener answers there",
     "association_mode": "must be read (tell the caller its details) or handoff (dial it)",
     "write_true": "write true",
     "not_condition": "{value!r} is not a condition",

@@ -7,18 +7,31 @@ from flask import Flask
 from ivr.callback_dial import callback_dial
 from ivr.callbacks import callback, offer_callback
 from ivr.conversation import HOLDING_STEPS, HoldingSteps
+from ivr.conference import ENDED_HOOKS, LISTENER_LEFT_HOOKS, conference, conference_join
+from ivr.conference_events import conference_events
+from ivr.conference_requeue import conference_requeue
 from ivr.coordinator import coordinator
 from ivr.health import health
 from ivr.hold_music import hold_music
+from ivr.keypad import TRANSFER_HOOK
 from ivr.orientation import orientation_blueprint, play_association_step
 from ivr.presence import presence
+from ivr.listener_call import listener_call
 from ivr.queue import enqueue, queue
+from ivr.transfer_calls import conversation_ended, listener_left, transfer_calls
+from ivr.transfer_keypad import transfer_keypad, transfer_menu
 from ivr.webhooks import voice
 
 
 def register_ivr(app: Flask) -> None:
     app.extensions[HOLDING_STEPS] = HoldingSteps(association=play_association_step, enqueue=enqueue,
-                                                 offer_callback=offer_callback)
-    for blueprint in (health, voice, coordinator, orientation_blueprint, queue, callback, callback_dial, presence,
-                      hold_music):
+                                                 offer_callback=offer_callback, conference_join=conference_join)
+    for blueprint in (health, voice, coordinator, orientation_blueprint, queue, listener_call, conference,
+                      conference_requeue, conference_events, callback, callback_dial, presence, hold_music,
+                      transfer_calls, transfer_keypad):
         app.register_blueprint(blueprint)
+    # Transfers sit on the conference: the keypad's 4, and what happens to a transfer when the listener's line
+    # drops or the call ends.
+    app.extensions[TRANSFER_HOOK] = transfer_menu
+    app.extensions.setdefault(LISTENER_LEFT_HOOKS, []).append(listener_left)
+    app.extensions.setdefault(ENDED_HOOKS, []).append(conversation_ended)

@@ -40,6 +40,7 @@ class HoldingSteps:
     association: Callable[..., bool]  # (turn, step, after): orientation to local associations
     enqueue: Callable[..., None]  # (turn, step, after): into a pool's queue
     offer_callback: Callable[..., VoiceResponse]  # (turn): the callback offer
+    conference_join: Callable[..., VoiceResponse | None]  # (turn): a listener took the caller: their conference
 
 
 def holding_steps() -> HoldingSteps:
@@ -413,6 +414,13 @@ def queue_finished(turn: Turn, result: str, queue_sid: str = "", queue_time: str
     # The caller had a Twilio queue of their own (ivr/queue.py): now empty, it would stay in the account.
     app = current_app._get_current_object()
     turn.after_commit.append(lambda: app.extensions["dispatcher"].delete_queue(queue_sid))
+    if result in ("leave", "redirected", "redirected-from-waitUrl"):
+        # Out of their queue because a listener took them (moved by the REST API, or by the wait document when
+        # that failed): into the conference, whichever of the two Twilio acts on.
+        joined = holding_steps().conference_join(turn)
+        if joined is not None:
+            turn.record("queue_result", "to the conversation's conference")
+            return joined
     if result == "bridged":
         from store.dispatch import caller_reported_bridged
 

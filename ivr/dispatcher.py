@@ -9,6 +9,7 @@ from typing import Iterable
 from flask import Flask, current_app
 
 from ivr.listener_dial import place_call
+from ivr.rest_health import RestHealthRecorder
 from ivr.twilio_rest import make_client
 from store.calls import CALL_ENDED
 from store.dispatch import OfferPlan, caller_left, claim_offers, offer_dialled, release_offer
@@ -49,7 +50,7 @@ class Dispatcher:
     @property
     def client(self):
         if self._client is None:
-            self._client = make_client(self.app.config)
+            self._client = make_client(self.app.config, observer=RestHealthRecorder(self.app))
         return self._client
 
     def public_url(self) -> str:

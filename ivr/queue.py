@@ -1,31 +1,26 @@
-"""The caller's wait in a pool's queue and the listener's leg: whisper, press 1, bridge, wrap-up."""
-# Over 300 lines: the caller's wait and the listener's leg meet on the same offer and lock it in the same order.
+"""The caller's wait in a pool's queue: their own Twilio queue, honest announcements, music, the keys, max wait.
+
+The listener's side (whisper, press 1, the conference, wrap-up) is ivr/listener_call.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from functools import wraps
-
 from flask import Blueprint, current_app, request
 from sqlalchemy import select
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr import prompts, screening, wrapup
+from ivr import prompts, screening
 from ivr.hold_music import CLIP_SECONDS, loops_for
-from ivr.listener_leg import leg_spoken_to, not_taken, whisper
 from ivr.security import twilio_only
-from ivr.spoken import caller_type_words
 from ivr.state import CallState
 from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from routing.queueing import announcement, estimated_wait
+from store import conference as conversations
 from store import dispatch as offers
-from store.calls import CALL_ENDED
 from store.extension import database, directory
 from store.listeners import handle_seconds, pool_state
-from store.models import Listener, Offer, QueuedCaller
+from store.models import QueuedCaller
 
 queue = Blueprint("queue", __name__, url_prefix="/voice")
-DEQUEUE_TIMEOUT = 5  # seconds a listener's <Dial><Queue> waits for their caller to be in the queue
 GATHER_SECONDS = 1  # the wait document's Gather listens this long for the leave key after its pause
 SPOKEN_CHARACTERS_PER_SECOND = 10
 # Under this many seconds before max_wait no announcement is made (position, wait and the leave key take 10 to
@@ -92,6 +87,11 @@ def wait():
         snapshot = directory.get(session, now)
         line = snapshot.line_for_pool(caller.pool) if caller else None
         if caller is None or line is None or caller.status not in offers.WAITING:
+            response.leave()
+            return twiml(response)
+        if conversations.live_conversation_for_caller(session, caller.call_sid) is not None:
+            # A listener took this caller but the REST API did not move them into the conference: leaving the
+            # queue takes them there (the Enqueue action answers with the conference).
             response.leave()
             return twiml(response)
         settings = line.queue
@@ -223,170 +223,3 @@ def key():
     qc = request.args.get("qc", "")[:12]
     response.redirect(public(f"/voice/queue/wait?qc={qc if qc.isdigit() else ''}"), method="POST")
     return twiml(response)
-
-
-@queue.route("/queue/bridging", methods=("GET", "POST"))
-@twilio_only
-@never_fail("silent")
-def bridging():
-    """Runs on the queued caller's leg just before the bridge: the records follow what Twilio did."""
-    now = current_app.config["CLOCK"]()
-    listener_leg = field("DequeingCallSid") or field("DequeueingCallSid")
-    response = VoiceResponse()
-    with database.session() as session:
-        caller = offers.caller_bridged(session, field("CallSid"), listener_leg, now)
-        session.commit()
-        language = caller.language if caller else "fr"
-        # In the line's own voice, like everything else the caller heard before.
-        line = directory.get(session, now).line_for_pool(caller.pool) if caller else None
-    say(response, prompts.render("queue_connecting", language), language, line)
-    return twiml(response)
-
-
-# --- the listener's side ------------------------------------------------------------------------------------
-
-
-def offer_turn(handler):
-    """Load the offer named in the URL with its listener, caller and line; run ``handler``; commit."""
-
-    @wraps(handler)
-    def view():
-        now = current_app.config["CLOCK"]()
-        offer_id = request.args.get("offer", "")
-        after: list = []
-        with database.session() as session:
-            offer = session.get(Offer, row_id(offer_id)) if row_id(offer_id) is not None else None
-            if offer is not None:
-                # One lock order everywhere: the caller, then the offer, then the listener.
-                offers.locked(session, QueuedCaller, offer.queued_caller_id)
-                offer = offers.locked(session, Offer, offer.id)
-            if offer is None:
-                response = VoiceResponse()
-                say(response, prompts.render("listener_caller_gone", "fr"), "fr")
-                response.hangup()
-                return twiml(response)
-            snapshot = directory.get(session, now)
-            line = snapshot.line_for_pool(offer.pool)
-            caller = session.get(QueuedCaller, offer.queued_caller_id)
-            listener = offers.locked(session, Listener, offer.listener_id)
-            response = handler(session, now, offer, caller, listener, line, after)
-            leg_spoken_to(session, offer.listener_id, offer.call_sid, now)
-            session.commit()
-        for task in after:
-            task()
-        return twiml(response)
-
-    return view
-
-
-def _caller_gone(response, session, now, offer, line) -> VoiceResponse:
-    offers.release_offer(session, offer, now, line.queue, missed=False, why="caller gone before the offer was taken")
-    say(response, prompts.render("listener_caller_gone", line.language, line.country), line.language, line)
-    response.hangup()
-    return response
-
-
-@queue.route("/listener/offer", methods=("GET", "POST"))
-@twilio_only
-@never_fail("listener")
-@offer_turn
-def listener_offer(session, now, offer, caller, listener, line, after):
-    """The listener picked up: whisper who is waiting, and wait for 1."""
-    response = VoiceResponse()
-    if offer.status not in ("dialling", "ringing") or caller is None or caller.status not in offers.WAITING:
-        return _caller_gone(response, session, now, offer, line)
-    offer.status = "answered"
-    offer.call_sid = offer.call_sid or field("CallSid")[:64] or None
-    minutes = max(1, offers.waited(caller, now) // 60)
-    text = prompts.render("listener_whisper", line.language, line.country, line_name=line.name, minutes=minutes,
-                          caller_type=caller_type_words(caller.caller_type, line.language), department=caller.department or "")
-    return whisper(text, f"/voice/listener/accept?offer={offer.id}", line)
-
-
-@queue.route("/listener/accept", methods=("GET", "POST"))
-@twilio_only
-@never_fail("listener")
-@offer_turn
-def listener_accept(session, now, offer, caller, listener, line, after):
-    response = VoiceResponse()
-    if field("Digits")[:1] == "1" and (caller is None or caller.status not in offers.WAITING):
-        # Whether the caller's hang-up was processed before this key (and cancelled the offer) or not.
-        return _caller_gone(response, session, now, offer, line)
-    if field("Digits")[:1] != "1" or offer.status != "answered":
-        return not_taken(response, line)
-    if field("CallStatus") in CALL_ENDED:
-        # 1 pressed as the phone hung up: a missed offer, as when the leg's status callback is processed first.
-        offers.release_offer(session, offer, now, line.queue, missed=True, why="hung up after pressing 1")
-        return not_taken(response, line)
-    others = offers.accept_offer(session, offer, now)
-    for other in others:
-        offers.release_offer(session, other, now, line.queue, missed=False, why="another listener took the call")
-    app = current_app._get_current_object()
-    after.append(lambda: app.extensions["dispatcher"].hang_up([o.call_sid for o in others]))
-    # The caller is in their own queue when 1 is pressed, so the dequeue is at once; if the queue is empty, the
-    # Dial would wait for someone to join it (30 s by default) with the listener hearing silence.
-    dial = Dial(action=public(f"/voice/listener/after?offer={offer.id}"), timeout=DEQUEUE_TIMEOUT)
-    dial.queue(twilio_queue_name(caller), url=public(f"/voice/queue/bridging?offer={offer.id}"), method="POST")
-    response.append(dial)
-    return response
-
-
-@queue.route("/listener/after", methods=("GET", "POST"))
-@twilio_only
-@never_fail("listener")
-@offer_turn
-def listener_after(session, now, offer, caller, listener, line, after):
-    """The bridged conversation is over (or the queue was empty): tell the listener what comes next."""
-    response = VoiceResponse()
-    duration = field("DialCallDuration")
-    talk_seconds = int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else 0
-    if field("DialCallStatus") == "completed" and talk_seconds > 0:
-        # Twilio's own word that the caller was bridged and talked: it stands whatever the caller's side has
-        # reported so far (the <Queue url>, the Enqueue action, their status callback come in no fixed order).
-        offers.bridge_reported(session, offer, caller, now - timedelta(seconds=talk_seconds))
-    talked = offer.status == "bridged"
-    if offer.status == "accepted" and field("CallStatus") == "in-progress" \
-            and field("DialCallDuration") in ("", "0") and caller is not None and caller.status in offers.WAITING:
-        # The listener is still on the line and their <Dial><Queue> ended with no bridge and no talk: the caller's
-        # own Twilio queue was empty or gone, so they are no longer in it — they hung up unheard, or were put
-        # through to the emergency number while the database was down. Offered again, they would ring listener
-        # after listener for nobody. (A listener who hung up before the bridge says nothing about the caller.)
-        offers.caller_left(session, caller.call_sid, "not in their queue when a listener took the call", now,
-                           line.queue)
-    # The Dial's end is reported here reliably: the status callback may be lost, the listener must not
-    # stay "on call" (listener_leg_ended is idempotent when the status callback comes too).
-    offers.listener_leg_ended(session, offer, now, line.queue, "completed", None)
-    app = current_app._get_current_object()
-    after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))
-    if talked and wrapup.ask_to_classify(response, session, now, offer, caller, listener, line):
-        return response
-    if talked:
-        seconds = line.queue.wrapup_seconds(caller.caller_type if caller else None)
-        say(response, prompts.render("listener_call_over", line.language, line.country, seconds=seconds),
-            line.language, line)
-    else:
-        say(response, prompts.render("listener_caller_gone", line.language, line.country), line.language, line)
-    response.hangup()
-    return response
-
-
-@queue.route("/listener/status", methods=("GET", "POST"))
-@twilio_only
-@never_fail("silent")
-@offer_turn
-def listener_status(session, now, offer, caller, listener, line, after):
-    """Status callback of the listener's leg: keeps the listener's status true, then dispatches again."""
-    status = field("CallStatus")
-    if status in CALL_ENDED:
-        duration = field("CallDuration")
-        offers.listener_leg_ended(session, offer, now, line.queue, status,
-                                  int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None)
-        wrapup.leg_over(session, now, offer, caller, listener, line)
-        app = current_app._get_current_object()
-        after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))
-    return VoiceResponse()
-
-
-# The wrap-up menu's route runs on an offer too; wrapup.py holds the menu, this blueprint serves it.
-queue.add_url_rule("/listener/wrapup", endpoint="listener_wrapup", methods=("GET", "POST"),
-                   view_func=twilio_only(never_fail("listener")(offer_turn(wrapup.listener_wrapup))))

@@ -7,7 +7,10 @@ from datetime import timedelta
 
 from flask import Flask
 
+from ivr import call_control, transfers
+from ivr.conference import move_caller_in
 from routing.queueing import ListenerStatus
+from store import conference as conversations
 from store import dispatch as offers
 from store.callbacks import expired_attempts, release_attempt
 from store.extension import database, directory
@@ -72,6 +75,7 @@ class _Pass:
     report: SweepReport = field(default_factory=SweepReport)
     to_hang_up: list[str | None] = field(default_factory=list)
     to_redirect: list[tuple[str, str]] = field(default_factory=list)
+    connecting: list[int] = field(default_factory=list)  # conversations whose caller never reached the conference
 
     def queue_of(self, pool: str):
         """The queue settings of the line serving ``pool`` (the defaults when no line serves it any more)."""
@@ -127,6 +131,11 @@ def _repair_locally(session, state: _Pass) -> None:
         report.listeners_freed += 1
     for caller in offers.stranded_callers(session):
         caller.status, caller.offered_to = "waiting", None  # offered, but no phone rings for them
+    # Conversations: a caller whose listener's line dropped is moved back to the queue (the REST request may have
+    # failed), and one a listener took but who never reached the conference is moved there again.
+    for conversation in conversations.still_dropping(session):
+        state.to_redirect.append((conversation.caller_sid, f"/voice/conference/requeue?cv={conversation.id}"))
+    state.connecting.extend(conversation.id for conversation in conversations.stuck_connecting(session, now))
 
 
 def _conversations_to_check(session, now, after_outage: bool) -> list[tuple[int, str]]:
@@ -187,6 +196,10 @@ def _close_ended_calls(session, state: _Pass, ended_conversations: list[int],
         offers.locked(session, offers.QueuedCaller, offer.queued_caller_id)
         offers.listener_leg_ended(session, offers.locked(session, offers.Offer, offer_id), state.now,
                                   queue, "completed", None)
+        found = conversations.for_offer(session, offer_id)
+        conversation = conversations.locked_conversation(session, found.id) if found is not None else None
+        if conversation is not None and conversation.status in conversations.LIVE:
+            conversations.close(session, conversation, state.now, "ended", "sweep")  # its end was never heard
         state.report.conversations_closed += 1
     for call_sid, pool in lost_callers:
         _, ringing = offers.caller_left(session, call_sid, "hangup", state.now, state.queue_of(pool))
@@ -200,6 +213,11 @@ def _tell_twilio(dispatcher, state: _Pass, pools: list[str]) -> None:
     for call_sid, path in state.to_redirect:
         dispatcher.redirect(call_sid, base + path)
     dispatcher.hang_up(state.to_hang_up)
+    with dispatcher.app.app_context():
+        transfers.expire_transfers(state.now)  # a third party nobody heard about within its ring time: the caller back
+        call_control.bring_back_held_callers(state.now)  # the hold's time limit, whoever forgot to resume
+        for conversation_id in state.connecting:
+            move_caller_in(conversation_id)
     for pool in pools:
         dispatcher.dispatch(pool)
         state.report.pools_dispatched.append(pool)

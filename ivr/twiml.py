@@ -91,14 +91,20 @@ CALLER = "caller"  # a caller's leg: an apology, then the line's emergency fallb
 LEAVE = "leave"  # a queue's waitUrl document (Dial not allowed there): <Leave/>, the Enqueue action takes over
 SILENT = "silent"  # a whisper, a bridging hook, a status callback: an empty <Response/>, the bridge goes ahead
 LISTENER = "listener"  # a listener's own phone: a short apology and <Hangup/>, never the emergency number
-FALLBACK_KINDS = (CALLER, LEAVE, SILENT, LISTENER)
+MUSIC = "music"  # a conference's hold or wait music: the engine's own loop, then the same document again
+FALLBACK_KINDS = (CALLER, LEAVE, SILENT, LISTENER, MUSIC)
 
 # The same choice by path, for the error handlers (404, 405, uncaught errors) that have no view to ask.
 # A path matches an entry when it is the entry or lies under it ("/voice/listener" covers "/voice/listener/offer").
 FALLBACK_BY_PATH = (
     ("/voice/queue/wait", LEAVE),
     ("/voice/queue/key", LEAVE),
-    ("/voice/queue/bridging", SILENT),
+    ("/voice/conference/events", SILENT),
+    ("/voice/transfer/hold", MUSIC),  # a cold transfer's sentence, then the hold music
+    ("/voice/transfer", SILENT),  # a transfer's status callback, whisper, word to the listener
+    ("/voice/conference/participant-status", SILENT),
+    ("/voice/conference/wait", MUSIC),
+    ("/voice/conference/hold", MUSIC),
     ("/voice/whisper", SILENT),
     ("/voice/status", SILENT),
     ("/voice/callback/answered", SILENT),
@@ -130,6 +136,11 @@ def failure_twiml(kind: str) -> VoiceResponse:
         return response
     if kind == SILENT:
         return VoiceResponse()
+    if kind == MUSIC:  # someone on hold must never hear silence, even with the database down
+        response = VoiceResponse()
+        response.play(public("/media/hold-music.wav"), loop=3)
+        response.redirect(public(request.full_path.rstrip("?")), method="POST")
+        return response
     if kind == LISTENER:
         response = VoiceResponse()
         response.say(prompts.render("technical_problem", "fr"), language="fr-FR")

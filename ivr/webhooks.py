@@ -12,10 +12,10 @@ from ivr import conversation, coordinator, prompts, screening
 from ivr.conversation import Turn
 from ivr.security import twilio_only
 from ivr.state import CallState
-from ivr.twiml import (CALLER, SILENT, failure_twiml, fallback_caller_id, field, line_number, never_fail, state_url,
-                       technical_problem, twiml)
+from ivr.twiml import (CALLER, SILENT, failure_twiml, fallback_caller_id, field, line_number, never_fail, public,
+                       state_url, technical_problem, twiml)
 from phones.numbers import caller_hash, is_withheld, normalised
-from store import calls
+from store import calls, conference
 from store.extension import database, directory
 from store.listeners import legs_over
 
@@ -149,7 +149,8 @@ def route(turn: Turn):
 
 # What Twilio may send; anything else is recorded as "unknown" rather than copied into the call's history.
 DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
-QUEUE_RESULTS = ("bridged", "leave", "hangup", "queue-full", "error", "redirected", "system-error")
+QUEUE_RESULTS = ("bridged", "leave", "hangup", "queue-full", "error", "redirected", "redirected-from-waitUrl",
+                 "system-error")
 
 
 def known(value: str, allowed: tuple[str, ...], otherwise: str) -> str:
@@ -219,11 +220,14 @@ def status():
                           line_id=line_id)
         ended = field("CallStatus") in calls.CALL_ENDED
         cancelled = _out_of_the_queue(session, field("CallSid"), now) if ended else []
+        unbridged = conference.caller_hung_up(session, field("CallSid"), now) if ended else []
         # A listener's own call to the presence line: once it is over, they may be dialled.
         pools = legs_over(session, field("CallSid")) if ended and field("CallSid") else []
         session.commit()
     if cancelled:
         current_app.extensions["dispatcher"].hang_up([offer.call_sid for offer in cancelled])
+    for listener_sid, offer_id in unbridged:  # waiting in a conference for a caller who hung up: tell them
+        current_app.extensions["dispatcher"].redirect(listener_sid, public(f"/voice/listener/over?offer={offer_id}"))
     for pool in dict.fromkeys(pools):
         current_app.extensions["dispatcher"].trigger(pool)
     return twiml(VoiceResponse())
@@ -239,7 +243,10 @@ def _out_of_the_queue(session, call_sid: str, now) -> list:
 
     caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == call_sid,
                                                       QueuedCaller.status.in_(WAITING)))
-    if caller is None or accepted_offer(session, caller) is not None:
+    if caller is None:
+        return []
+    taken = conference.live_conversation_for_caller(session, call_sid)
+    if accepted_offer(session, caller) is not None and (taken is None or taken.status != "connecting"):
         return []  # a listener took them (pressed 1): only the listener's Dial can tell whether they talked
     pool = caller.pool
     line = directory.get(session, now).line_for_pool(pool)

@@ -12,6 +12,7 @@ from ivr.twiml import field, public, say
 from routing.model import Line
 from routing.queueing import ListenerStatus
 from store.categories import classify
+from store.desk_calls import wrapup_after
 from store.extension import directory
 from store.models import Call, Listener, LineRow, Offer, QueuedCaller
 
@@ -73,7 +74,7 @@ def _release(session, now: datetime, offer: Offer, caller: QueuedCaller | None, 
     """The menu is over: the pool's wrap-up again (the goodbye's own leg keeps them from being dialled). Seconds left."""
     if listener is None or listener.status != ListenerStatus.WRAP_UP.value:
         return 0
-    pool_end = (offer.ended_at or now) + timedelta(seconds=line.queue.wrapup_seconds(caller.caller_type if caller else None))
+    pool_end = (offer.ended_at or now) + timedelta(seconds=wrapup_after(session, line.queue, caller))
     listener.wrapup_until = max(pool_end, now)
     listener.idle_since = listener.wrapup_until
     app = current_app._get_current_object()
@@ -86,7 +87,7 @@ def leg_over(session, now: datetime, offer: Offer, caller: QueuedCaller | None, 
     """The listener's phone hung up (status callback): the menu's hold ends with it, the pool's wrap-up stays."""
     if offer.status != "ended" or listener is None or listener.status != ListenerStatus.WRAP_UP.value:
         return
-    pool_end = (offer.ended_at or now) + timedelta(seconds=line.queue.wrapup_seconds(caller.caller_type if caller else None))
+    pool_end = (offer.ended_at or now) + timedelta(seconds=wrapup_after(session, line.queue, caller))
     if listener.wrapup_until is not None and listener.wrapup_until > max(pool_end, now):
         listener.wrapup_until = listener.idle_since = max(pool_end, now)
 

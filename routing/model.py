@@ -148,6 +148,15 @@ class Category:
 
 
 @dataclass(frozen=True, slots=True)
+class TransferNumber:
+    """A number outside the directory a coordinator allowed listeners of one line to transfer calls to (an
+    interpreter), with the words callers hear, article included ("le service d'interprétariat")."""
+
+    number: str  # E.164
+    label: Localized
+
+
+@dataclass(frozen=True, slots=True)
 class Centre:
     """A department-level team a national line hands calls off to."""
 
@@ -192,6 +201,7 @@ class Line:
     categories: tuple[Category, ...] = ()  # keys 1 to 9 of the listener's wrap-up menu, in this order
     throttle: Throttle | None = None  # repeated calls from one caller within minutes hear a message
     hold_music: str | None = None  # what queued callers hear between announcements (None: the engine's own)
+    transfer_numbers: tuple[TransferNumber, ...] = ()  # numbers outside the directory a listener may transfer to
 
     @property
     def caller_id(self) -> str:

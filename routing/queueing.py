@@ -46,9 +46,16 @@ class PoolSettings:
     message: Mapping[str, str] | None = None  # periodic message, per language
     service_level_seconds: int = 60
     short_abandon_seconds: int = 10
+    # A call the listener marked difficult (the desk, issue 14): a longer pause before the next one, for a debrief.
+    difficult_wrapup: int = 300
 
     def wrapup_seconds(self, caller_type: str | None) -> int:
         return self.wrapup.get(caller_type or "default", self.wrapup.get("default", 60))
+
+    def wrapup_after(self, caller_type: str | None, difficult: bool) -> int:
+        """The wrap-up after a call: a difficult one never shortens what its caller type already gives."""
+        usual = self.wrapup_seconds(caller_type)
+        return max(usual, self.difficult_wrapup) if difficult else usual
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,6 +199,10 @@ def expire_stale(session: Session, now: datetime, snapshot) -> list[CallbackRequ
     return expire_stale_requests(session, now, line_days)
 
 
+CASE_POOL_PREFIX = "case-"  # a relayed case's call-back (store/case_callbacks.py): only its referent's button rings
+
+
 def pools_with_due_callbacks(session: Session, now: datetime) -> list[str]:
     return list(session.scalars(select(CallbackRequest.pool).where(
-        CallbackRequest.status == "pending", CallbackRequest.next_attempt_at <= now).distinct()))
+        CallbackRequest.status == "pending", CallbackRequest.next_attempt_at <= now,
+        CallbackRequest.pool.not_like(f"{CASE_POOL_PREFIX}%")).distinct()))

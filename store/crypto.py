@@ -1,4 +1,5 @@
-"""Callers' numbers protected: encrypted at rest (Fernet) to dial them back, keyed HMACs everywhere else."""
+"""Callers' numbers protected: encrypted at rest (Fernet) to dial them back, keyed HMACs everywhere else; a case's
+notes are encrypted with the same key."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ def decrypt_number(config: Mapping[str, Any], token: str, max_age: int | None = 
         return _fernet(config).decrypt(token.encode(), ttl=max_age).decode()
     except (InvalidToken, ValueError, TypeError):
         return None
+
+
+def encrypt_text(config: Mapping[str, Any], text: str) -> str:
+    return _fernet(config).encrypt(text.encode()).decode()
+
+
+def decrypt_text(config: Mapping[str, Any], token: str) -> str | None:
+    """The text, or None for a token that is not ours (an empty token is an empty text)."""
+    if not token:
+        return ""
+    return decrypt_number(config, token)
 
 
 def new_key() -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from routing.queueing import Candidate, ListenerStatus, PoolSettings, WaitingCaller, match
 from store.callbacks import due_requests, start_attempt
+from store.desk_calls import wrapup_after
 from store.listeners import phone_free, set_status
 from store.models import CallbackRequest, Listener, ListenerPool, Offer, QueuedCaller, QueueEvent
 from store.ringing import OFFER_GRACE_SECONDS, free_ringing_listener, locked
@@ -263,7 +264,7 @@ def listener_leg_ended(session: Session, offer: Offer, now: datetime, settings: 
             caller.ended_at = now
     if listener is not None and listener.status == ListenerStatus.ON_CALL.value:
         if talked:
-            wrapup = settings.wrapup_seconds(caller.caller_type if caller else None)
+            wrapup = wrapup_after(session, settings, caller)  # longer after a call marked difficult
             set_status(session, listener, ListenerStatus.WRAP_UP, now, "call ended")
             listener.wrapup_until = now + timedelta(seconds=wrapup)
             listener.idle_since = now + timedelta(seconds=wrapup)
@@ -307,7 +308,8 @@ def expired_offers(session: Session, now: datetime) -> list[Offer]:
 
 
 def orphaned_listeners(session: Session) -> list[Listener]:
-    """Listeners marked ringing or on a call with no offer under way to explain it."""
+    """Listeners marked ringing or on a call with no offer under way to explain it (nor a binôme's leg)."""
+    from store.conference import listeners_in_conferences
     from store.models import CallbackAttempt
 
     live = select(Offer.listener_id).where(Offer.status.in_(LIVE_OFFERS + ("bridged",)))
@@ -316,7 +318,8 @@ def orphaned_listeners(session: Session) -> list[Listener]:
         CallbackAttempt.listener_id.is_not(None))
     return list(session.scalars(select(Listener).where(
         Listener.status.in_((ListenerStatus.RINGING.value, ListenerStatus.ON_CALL.value)),
-        Listener.id.not_in(live), Listener.id.not_in(calling_back)).with_for_update(skip_locked=True)))
+        Listener.id.not_in(live), Listener.id.not_in(calling_back), Listener.id.not_in(listeners_in_conferences()))
+        .with_for_update(skip_locked=True)))
 
 
 def open_conversations(session: Session, older_than: datetime) -> list[Offer]:

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from directory_data.build import build_override, build_schedule
-from routing.model import Line
+from routing.model import Centre, Line
 from schedules import Schedule, status_at
 from store.directory import bump_revision
 from store.documents import centre_document, centres_query, line_document, lines_query
@@ -42,10 +42,12 @@ def schedule_as_saved(session: Session, schedule: Schedule, schedule_id: int, no
     return replace(schedule, overrides=overrides)
 
 
-def place_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, mode: str,
-                   until: datetime | None, reason: str, now: datetime, status_words: StatusWords) -> OverrideRow:
+def place_override(session: Session, account: ConsoleAccount, line: Line | Centre, schedule_id: int, mode: str,
+                   until: datetime | None, reason: str, now: datetime, status_words: StatusWords,
+                   kind: str = "line") -> OverrideRow:
     """Close or force open from ``now`` until ``until`` (None: the next scheduled change); tell every worker to
-    reload and audit it. The console and the coordinators' phone line both come here; the caller commits."""
+    reload and audit it. The console and the coordinators' phone line both come here; the caller commits.
+    ``line`` may be a département centre (``kind="centre"``): its schedule takes overrides the same way."""
     before = status_words(line.schedule, now)
     row = OverrideRow(schedule_id=schedule_id, mode=mode, starts_at=now, until=until, reason=reason,
                       created_by=account.email[:120])
@@ -53,14 +55,14 @@ def place_override(session: Session, account: ConsoleAccount, line: Line, schedu
     session.flush()
     bump_revision(session, now)
     after = status_words(schedule_as_saved(session, line.schedule, schedule_id, now), now)
-    record(session, account, "override.create", ("line", line.slug), {"status": before}, {"status": after},
+    record(session, account, "override.create", (kind, line.slug), {"status": before}, {"status": after},
            now=now, detail=f"forçage {row.id} : {mode} jusqu'à {until.isoformat() if until else 'prochain changement'}"
                            f" ; {reason}")
     return row
 
 
-def lift_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, override_id: int,
-                  now: datetime, status_words: StatusWords) -> bool:
+def lift_override(session: Session, account: ConsoleAccount, line: Line | Centre, schedule_id: int, override_id: int,
+                  now: datetime, status_words: StatusWords, kind: str = "line") -> bool:
     """Lift one of the line's overrides and audit it; False when it is not there (lifted, or another line's)."""
     row = session.get(OverrideRow, override_id)
     if row is None or row.schedule_id != schedule_id:
@@ -71,7 +73,7 @@ def lift_override(session: Session, account: ConsoleAccount, line: Line, schedul
     session.flush()
     bump_revision(session, now)
     after = status_words(schedule_as_saved(session, line.schedule, schedule_id, now), now)
-    record(session, account, "override.delete", ("line", line.slug), {"status": before}, {"status": after},
+    record(session, account, "override.delete", (kind, line.slug), {"status": before}, {"status": after},
            detail=detail, now=now)
     return True
 

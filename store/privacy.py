@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from phones.numbers import caller_hash, e164, parsed
 from store.extension import database
 from store.flags import erase_flags, flags_of_number
+from store.case_export import case_record, cases_of
 from store.models import Call, CallbackAttempt, CallbackRequest, CallEvent, EmailOutbox, LineRow, QueuedCaller
-from store.retention import anonymise_calls, anonymise_queued_callers
+from store.retention import anonymise_calls, anonymise_queued_callers, delete_cases
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class ErasureReport:
     unsent_emails_deleted: int = 0
     outbox_unlinked: int = 0
     caller_flags_deleted: int = 0
+    cases_deleted: int = 0
 
     def counts(self) -> dict[str, int]:
         return asdict(self)
@@ -133,6 +135,7 @@ def export_number(app: Flask, number: str, country: str = DEFAULT_COUNTRY) -> di
             "caller_flags": [{"line": slugs.get(f.line_id), "action": f.action, "reason": f.reason,
                               "created_at": _time(f.created_at), "expires_at": _time(f.expires_at),
                               "lifted_at": _time(f.lifted_at)} for f in flags_of_number(session, hashed)],
+            "cases": [case_record(session, app.config, case, slugs) for case in cases_of(session, hashed)],
         }
 
 
@@ -160,6 +163,8 @@ def erase_number(app: Flask, number: str, country: str = DEFAULT_COUNTRY) -> Era
         report.callback_requests_deleted = session.execute(
             delete(CallbackRequest).where(CallbackRequest.number_hash == hashed)).rowcount
         report.caller_flags_deleted = erase_flags(session, hashed)
+        # Before the calls lose their hash: a case without a number is found through its call.
+        report.cases_deleted = delete_cases(session, [case.id for case in cases_of(session, hashed)], report)
         # Last: every step above finds its rows through the hash this one blanks.
         report.calls_anonymised = anonymise_calls(session, Call.caller_hash == hashed)
         session.commit()

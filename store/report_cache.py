@@ -21,11 +21,12 @@ from routing.coverage import SlotCoverage
 from routing.metrics import QueueStats, Thresholds
 from routing.staffing import Advice
 from store.models import ReportCache
+from store.report_conversation import ConversationFigures, TransferFigures
 from store.reports import LineReport, Period, TrafficReport
 
 KEEP = timedelta(seconds=60)
 CLASSES = {cls.__name__: cls for cls in (LineReport, TrafficReport, Period, QueueStats, Thresholds, SlotCoverage,
-                                         Advice)}
+                                         Advice, ConversationFigures, TransferFigures)}
 
 
 def cache_key(key: Any) -> str:

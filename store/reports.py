@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from routing.model import Centre, Line
 from routing.queueing import DEFAULT_HANDLE_SECONDS
 from routing.traffic import weekday_occurrences
 from store.models import Call, CallEvent, Listener, ListenerPool, ListenerShift
+from store.report_conversation import ConversationFigures, TransferFigures, conversation_figures, transfers_to
 from store.report_queue import queue_figures
 from store.report_traffic import TrafficCounts, count_traffic
 from store.snapshot import Snapshot
@@ -60,6 +61,8 @@ class TrafficReport:
     closed: dict[str, int]
     after_hours_email: int | None  # None: the line gives no email address (or a centre)
     callers: dict[str, int]
+    # A centre's report: the transfers listeners made to it from any line (issue 14 §4).
+    transfers_in: list[TransferFigures] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class LineReport:
     target_level: float
     wrapup_seconds: int
     slots: list[SlotCoverage]
+    # What happened during its conversations: hold, binômes, supervisors, transfers, difficult calls (issue 14 §4).
+    conversation: ConversationFigures = field(default_factory=ConversationFigures)
 
 
 def line_where(line_id: int, period: Period) -> list:
@@ -118,7 +123,8 @@ def _for_reports(session: Session) -> None:
 
 def centre_report(session: Session, centre: Centre, period: Period) -> TrafficReport:
     _for_reports(session)
-    return _traffic(count_traffic(session, centre_where(centre.slug, period), period, None), period)
+    traffic = _traffic(count_traffic(session, centre_where(centre.slug, period), period, None), period)
+    return replace(traffic, transfers_in=transfers_to(session, f"centre:{centre.slug}", period.start, period.end))
 
 
 def line_report(session: Session, snapshot: Snapshot, line: Line, pools: list[str], period: Period,
@@ -135,7 +141,8 @@ def line_report(session: Session, snapshot: Snapshot, line: Line, pools: list[st
         week_minutes(WeeklyWindow(s.weekday, s.start, s.end) for s in line.schedule.shifts),
         [week_minutes(windows, offset) for windows, offset in shift_offset],
         demand, thresholds.service_level_seconds, target_level)
-    return LineReport(_traffic(counts, period), queue.overall, queue.by_hour, thresholds, target_level, wrapup, slots)
+    return LineReport(_traffic(counts, period), queue.overall, queue.by_hour, thresholds, target_level, wrapup, slots,
+                      conversation_figures(session, line_where(line_id, period)))
 
 
 def _demand(wanted: dict[tuple[int, int], int], by_slot: dict[tuple[int, int], QueueStats], period: Period,

@@ -15,7 +15,7 @@ from directory_data.build import DEFAULT_RETENTION_DAYS
 from store.callbacks import OPEN
 from store.extension import database, directory
 from store.flags import purge_ended_flags
-from store.models import Call, CallbackAttempt, CallbackRequest, CallEvent, EmailOutbox, QueuedCaller
+from store.models import Call, CallbackAttempt, CallbackRequest, CallEvent, CaseFile, CaseNote, CaseStep, EmailOutbox, QueuedCaller
 from store.snapshot import Snapshot
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class PurgeReport:
     outbox_unlinked: int = 0
     outbox_deleted: int = 0
     caller_flags_deleted: int = 0
+    cases_deleted: int = 0
 
     def counts(self) -> dict[str, int]:
         return asdict(self)
@@ -160,6 +161,31 @@ def purge_callback_requests(group: RetentionGroup, report: PurgeReport, size: in
         closed, lambda session, ids: delete_callback_requests(session, ids, report), size)
 
 
+def purge_cases(group: RetentionGroup, report: PurgeReport, size: int) -> None:
+    """A case goes, notes and steps with it, once both its relay and its last step are older than its line's
+    retention: a case still being worked on is kept."""
+    old = (
+        select(CaseFile.id)
+        .where(group.on_lines(CaseFile.line_id), CaseFile.relayed_at < group.cutoff,
+               CaseFile.updated_at < group.cutoff)
+        .order_by(CaseFile.id)
+    )
+    report.cases_deleted += in_batches(old, lambda session, ids: delete_cases(session, ids, report), size)
+
+
+def delete_cases(session: Session, ids: list[int], report) -> int:
+    """Cases with their notes and steps, and the call-back request that holds their encrypted number."""
+    requests = [i for i in session.scalars(select(CaseFile.callback_request_id).where(
+        CaseFile.id.in_(ids), CaseFile.callback_request_id.is_not(None)))]
+    session.execute(delete(CaseNote).where(CaseNote.case_id.in_(ids)))
+    session.execute(delete(CaseStep).where(CaseStep.case_id.in_(ids)))
+    deleted = session.execute(delete(CaseFile).where(CaseFile.id.in_(ids))).rowcount
+    if requests:
+        delete_callback_requests(session, requests, report)
+        report.callback_requests_deleted += len(requests)
+    return deleted
+
+
 def purge_sent_emails(now: datetime, report: PurgeReport, size: int) -> None:
     sent = (
         select(EmailOutbox.id)
@@ -178,6 +204,7 @@ def purge(app: Flask, batch_size: int = BATCH_SIZE) -> PurgeReport:
         with database.session() as session:
             groups = retention_groups(directory.get(session, now), now)
         for group in groups:
+            purge_cases(group, report, batch_size)  # first: a case points at its callback request
             purge_callback_requests(group, report, batch_size)
             purge_calls(group, report, batch_size)
             purge_queued_callers(group, report, batch_size)

@@ -1,4 +1,4 @@
-"""Every version of each line's and centre's document: who changed it, when, why, and the file's exact text."""
+"""Every version of each line's, centre's and local association's document: who changed it, when, why, and the file's exact text."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from directory_data.associations import export_association
 from directory_data.loader import export_centre, line_file_text
 from store.documents import centre_document, line_document
 from store.models import CentreRow, DirectoryChange, LineRow
@@ -28,10 +29,14 @@ class Change:
     reason: str = ""
 
 
-def document_text(kind: str, doc: dict[str, Any]) -> str:
-    """The document as its file says it: a line's file exactly as an export writes it."""
+def document_text(kind: str, doc: dict[str, Any] | None) -> str:
+    """The document as its file says it: a line's file exactly as an export writes it; "" for one deleted."""
+    if doc is None:
+        return ""
     if kind == "line":
         return line_file_text(doc)
+    if kind == "association":
+        return yaml.safe_dump(export_association(doc), allow_unicode=True, sort_keys=False, width=110)
     # Départements come back from the database in no meaningful order: sorted, equal documents read alike.
     centre = export_centre({**doc, "departments": sorted(doc["departments"])})
     return yaml.safe_dump(centre, allow_unicode=True, sort_keys=False, width=110)

@@ -19,8 +19,8 @@ from store.accounts import count_failure as _count_failure, locked as _locked, n
 from store.console_sessions import end_all_sessions
 from store.models import ConsoleAccount, ConsoleAccountScope, ConsoleLoginThrottle
 
-ROLES = ("admin", "coordinator", "listener")
-SCOPE_KINDS = ("line", "centre")
+ROLES = ("admin", "coordinator", "listener", "referent")
+SCOPE_KINDS = ("line", "centre", "association")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # hashing megabytes of "password" on every attempt would be a cheap denial of service
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -60,7 +60,7 @@ def find_account(session: Session, email: str, for_update: bool = False) -> Cons
 
 def create_account(session: Session, *, email: str, name: str, password: str, role: str, now: datetime,
                    lines: Iterable[str] = (), centres: Iterable[str] = (), listener_id: int | None = None,
-                   language: str = "fr") -> ConsoleAccount:
+                   language: str = "fr", associations: Iterable[str] = ()) -> ConsoleAccount:
     email = valid_email(email)
     if role not in ROLES:
         raise AccountError(f"the role must be one of {', '.join(ROLES)}")
@@ -73,7 +73,8 @@ def create_account(session: Session, *, email: str, name: str, password: str, ro
                              active=True, language=language, created_at=now, failed_logins=0,
                              listener_id=listener_id)
     account.scopes = [ConsoleAccountScope(kind="line", slug=s) for s in dict.fromkeys(lines)] + \
-                     [ConsoleAccountScope(kind="centre", slug=s) for s in dict.fromkeys(centres)]
+                     [ConsoleAccountScope(kind="centre", slug=s) for s in dict.fromkeys(centres)] + \
+                     [ConsoleAccountScope(kind="association", slug=s) for s in dict.fromkeys(associations)]
     session.add(account)
     session.flush()
     return account

@@ -7,11 +7,13 @@ import secrets
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from console.accounts.audit_words import event_views
 from console.accounts.records import EMAIL, sign_in
 from console.audit import audit_page, record
 from console.blueprint import db, now, require_admin, safe_next, start_session
 from console.texts import LANGUAGES, t
 from store.console_sessions import end_all_sessions, end_session
+from store.extension import directory
 
 # A browser that signed in to an account keeps a signed cookie naming it: from there, failures elsewhere (by
 # someone who knows the address, or behind the same proxy) never keep the right password out.
@@ -109,4 +111,5 @@ def audit():
     """The audit log, for admins only: the one page of this blueprint a coordinator may not open."""
     require_admin()
     page = audit_page(db(), request.args.get("page", 1, type=int) or 1)
-    return render_template("console/audit.html", page=page)
+    events = event_views(db(), directory.get(db(), now()), page.events)
+    return render_template("console/audit.html", page=page, events=events)

@@ -14,6 +14,8 @@ from console.associations.forms import (
 )
 from console.audit import record
 from console.blueprint import db, now
+from console.describe import zone_city
+from console.history.versions import version_views
 from directory_data.reference import load_departments
 from ivr.orientation import spoken_hours
 from directory_data.associations import build_association
@@ -21,9 +23,13 @@ from store.associations import association_document, find_association, search_as
 from store.directory import bump_revision
 from store.extension import directory
 from store.models import AssociationRow
+from store.revisions import Change, document_text, history, note
 
 def _allowed():
     return editable_departments(g.account, directory.get(db(), now()))
+
+
+HISTORY_ZONE = "Europe/Paris"  # associations are French (the 116 006's orientation): their times in Paris time
 
 
 def associations():
@@ -93,13 +99,27 @@ def delete_association(slug: str):
 
 
 def _saved(action: str, slug: str, before, after) -> None:
-    """Audit, tell every worker to rebuild (the IVR orients callers from the snapshot), commit."""
+    """Version, audit, tell every worker to rebuild (the IVR orients callers from the snapshot), commit."""
     moment = now()
     db().flush()
     bump_revision(db(), moment)
+    note(db(), "association", slug, document_text("association", before) if before is not None else None,
+         document_text("association", after), Change(g.account.email, "console"), moment)
     record(db(), g.account, action, ("association", slug), before, after, now=moment)
     db().commit()
     directory.invalidate()
+
+
+def association_history(slug: str):
+    """Every version of the association as its file says it, who made it and when (read only: no restore yet)."""
+    allowed = _allowed()
+    row = find_association(db(), slug[:64])
+    if row is None or not may_edit(allowed, row.department):
+        abort(403 if row is not None or allowed is not None else 404)
+    versions = version_views(history(db(), "association", row.slug), HISTORY_ZONE, restorable=False)
+    return render_template("history/history.html", kind="association", plural=None, row=row, versions=versions,
+                           timezone=zone_city(HISTORY_ZONE),
+                           back_url=url_for("associations.edit_association", slug=row.slug))
 
 
 def _scope_error() -> str:

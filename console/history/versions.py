@@ -31,8 +31,9 @@ class VersionView:
     current: bool
 
 
-def version_views(versions: list[DirectoryChange], timezone: str) -> list[VersionView]:
-    """Newest first, as ``versions`` come; each compared with the version before it."""
+def version_views(versions: list[DirectoryChange], timezone: str, restorable: bool = True) -> list[VersionView]:
+    """Newest first, as ``versions`` come; each compared with the version before it. ``restorable=False``: a
+    history to read only (local associations have no restore yet)."""
     zone = ZoneInfo(timezone)
     oldest_first = list(reversed(versions))
     numbers = {version.id: index + 1 for index, version in enumerate(oldest_first)}
@@ -44,7 +45,7 @@ def version_views(versions: list[DirectoryChange], timezone: str) -> list[Versio
             when=f"{version.at.astimezone(zone):%d/%m/%Y %H:%M}",
             author=version.author, source=source_words(version.source), reason=reason_words(version, numbers),
             changes=differences(previous, version.document),
-            restorable=bool(version.document) and version.document != oldest_first[-1].document,
+            restorable=restorable and bool(version.document) and version.document != oldest_first[-1].document,
             current=index == len(oldest_first) - 1,
         ))
     return list(reversed(views))

@@ -6,6 +6,7 @@ import yaml
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from console.describe import zone_city
 from console.blueprint import db, guard, now, require_scope
 from console.history.versions import version_views
 from store.audit import record
@@ -45,10 +46,10 @@ def _both_kinds(path: str, **options):
 def line_history(plural: str, slug: str):
     kind, row = _target(plural, slug)
     views = version_views(versions_of(db(), kind, slug), row.schedule.timezone)
-    # The zone as people say it: "Paris", "La Réunion" is Indian/Reunion's city, shown as "Reunion".
-    city = row.schedule.timezone.rsplit("/", 1)[-1].replace("_", " ")
+    city = zone_city(row.schedule.timezone)  # the zone as people say it: "Paris", "La Réunion"
+    back = url_for("lines.line_page" if kind == "line" else "lines.centre_page", slug=row.slug)
     return render_template("history/history.html", kind=kind, plural=plural, row=row, versions=views,
-                           timezone=city)
+                           timezone=city, back_url=back)
 
 
 @_both_kinds("/history/<int:version_id>/restore", methods=["POST"])

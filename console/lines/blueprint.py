@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from console.blueprint import guard
-from console.lines import views
+from console.lines import centres, views
 
 lines = guard(Blueprint("lines", __name__, url_prefix="/console", template_folder="templates"))
 
@@ -13,3 +13,6 @@ lines.add_url_rule("/", view_func=views.dashboard)
 lines.add_url_rule("/lines/<slug>", view_func=views.line_page)
 lines.add_url_rule("/lines/<slug>/overrides", view_func=views.create_line_override, methods=["POST"])
 lines.add_url_rule("/lines/<slug>/overrides/delete", view_func=views.delete_line_override, methods=["POST"])
+lines.add_url_rule("/centres/<slug>", view_func=centres.centre_page)
+lines.add_url_rule("/centres/<slug>/overrides", view_func=centres.create_centre_override, methods=["POST"])
+lines.add_url_rule("/centres/<slug>/overrides/delete", view_func=centres.delete_centre_override, methods=["POST"])

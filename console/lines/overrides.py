@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from console.describe import moment_words
+from console.describe import moment_words, zone_city
+from console.overview import StatusView, status_view
 from console.texts import current_language, t
-from routing.model import Line
-from schedules import Schedule
+from routing.model import Centre, Line
+from schedules import Schedule, status_at
 from store.overrides import active_rows, lift_override, place_override
 from store.models import ConsoleAccount, OverrideRow
 from words.status import status_words as schedule_status_words
@@ -39,6 +40,10 @@ class OverrideForm:
     reason: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
+    def error_links(self) -> list[tuple[str, str]]:
+        """The errors in the form's order, each with the id of its field, for the summary above the form."""
+        return [(name, self.errors[name]) for name in ("until", "reason") if name in self.errors]
+
 
 @dataclass(frozen=True)
 class ActiveOverride:
@@ -56,6 +61,8 @@ def read_form(values: Mapping[str, str], timezone: str, now: datetime) -> tuple[
                         until=values.get("until", "").strip()[:32], reason=" ".join(values.get("reason", "").split()))
     if form.until_kind not in UNTIL_KINDS:
         form.until_kind = "next_change"
+    if form.until:  # a typed end is the coordinator's choice, whichever button was left chosen
+        form.until_kind = "at"
     if not form.reason:
         form.errors["reason"] = t("override.reason_missing")
     elif len(form.reason) > MAX_REASON:
@@ -84,18 +91,41 @@ def _local_moment(typed: str, zone: ZoneInfo) -> datetime | None:
     return None
 
 
-def active_overrides(session: Session, schedule_id: int, timezone: str, now: datetime) -> list[ActiveOverride]:
-    """Each decision still in force or to come, in words, for the line page and its "lever" buttons."""
+def active_overrides(session: Session, schedule_id: int, timezone: str, now: datetime,
+                     kind: str = "line") -> list[ActiveOverride]:
+    """Each decision still in force or to come, in words, for the line's or centre's page and its "lever" buttons."""
     zone = ZoneInfo(timezone)
     views = []
     for row in active_rows(session, schedule_id, now):
         until = (t("override.ends_at", moment=moment_words(row.until.astimezone(zone), now)) if row.until
                  else t("override.ends_at_next_change"))
-        key = "override.active_open" if row.mode == "open" else "override.active_closed"
+        key = kind_key("override.active_open" if row.mode == "open" else "override.active_closed", kind)
         views.append(ActiveOverride(row.id, row.mode == "open", t(
             key, reason=row.reason, until=until, who=row.created_by or "—",
             start=moment_words(row.starts_at.astimezone(zone), now))))
     return views
+
+
+def kind_key(key: str, kind: str) -> str:
+    """The key of the words for a centre (masculine: "Le centre est fermé"), when they differ from a line's."""
+    return f"{key}.centre" if kind == "centre" else key
+
+
+def confirmation(mode: str, until: datetime | None, schedule: Schedule, now: datetime, kind: str = "line") -> str:
+    """"La ligne est fermée jusqu'au mardi 24 novembre 2026 à 14:00 (heure de Bruxelles).", read from the
+    schedule with the new decision in it, so it says exactly what callers will hear."""
+    zone = ZoneInfo(schedule.timezone)
+    ends = until or status_at(schedule, now).changes_at
+    if ends is None:
+        return t(kind_key(f"override.created_{mode}", kind))
+    return t(kind_key(f"override.created_{mode}_until", kind), moment=moment_words(ends.astimezone(zone)),
+             zone=zone_city(schedule.timezone))
+
+
+def status_words(view: StatusView, kind: str = "line") -> str:
+    """A line's or centre's state in one line, its badge in the right gender ("Fermée" / "Fermé")."""
+    badge = t(kind_key("dashboard.open" if view.is_open else "dashboard.closed", kind))
+    return f"{badge} {view.reason} — {view.change}"  # "Fermé par décision d'un coordinateur : …"
 
 
 def audit_status_words(schedule: Schedule, now: datetime) -> str:
@@ -104,14 +134,19 @@ def audit_status_words(schedule: Schedule, now: datetime) -> str:
     return schedule_status_words(schedule, now, current_language())
 
 
-def create_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, form: OverrideForm,
-                    until: datetime | None, now: datetime) -> OverrideRow:
+def centre_status_words(schedule: Schedule, now: datetime) -> str:
+    return status_words(status_view(schedule, now), "centre")
+
+
+def create_override(session: Session, account: ConsoleAccount, line: Line | Centre, schedule_id: int,
+                    form: OverrideForm, until: datetime | None, now: datetime, kind: str = "line") -> OverrideRow:
     """Add the override, tell every worker to reload and audit it; the caller commits."""
     return place_override(session, account, line, schedule_id, form.mode, until, form.reason, now,
-                          audit_status_words)
+                          centre_status_words if kind == "centre" else audit_status_words, kind)
 
 
-def delete_override(session: Session, account: ConsoleAccount, line: Line, schedule_id: int, override_id: int,
-                    now: datetime) -> bool:
+def delete_override(session: Session, account: ConsoleAccount, line: Line | Centre, schedule_id: int,
+                    override_id: int, now: datetime, kind: str = "line") -> bool:
     """Lift one of the line's overrides; False when it is not there (lifted already, or another line's)."""
-    return lift_override(session, account, line, schedule_id, override_id, now, audit_status_words)
+    return lift_override(session, account, line, schedule_id, override_id, now,
+                         centre_status_words if kind == "centre" else audit_status_words, kind)

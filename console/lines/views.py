@@ -10,7 +10,8 @@ from sqlalchemy import select
 from console.accounts.records import scope_allows
 from console.blueprint import db, now, require_scope
 from console.describe import moment_words
-from console.lines.overrides import MODES, OverrideForm, active_overrides, create_override, delete_override, read_form
+from console.lines.overrides import (MODES, OverrideForm, active_overrides, confirmation, create_override,
+                                    delete_override, read_form)
 from console.overview import centre_view, line_detail, line_view, visible_centres, visible_lines
 from store.extension import directory
 from store.models import LineRow
@@ -67,7 +68,8 @@ def create_line_override(slug: str):
     create_override(db(), g.account, line, schedule_id, form, until, moment)
     db().commit()
     directory.invalidate()  # this worker shows the change at once; the others see the revision within seconds
-    flash("override.created_" + form.mode)
+    changed = directory.get(db(), moment).lines_by_slug[slug]
+    flash(confirmation(form.mode, until, changed.schedule, moment))  # words, not a key: t() shows them as they are
     return redirect(url_for("lines.line_page", slug=slug))
 
 

@@ -32,7 +32,7 @@ def shown(value: Any, kind: str, language: str) -> str:
         return f"{number} %" if language == "fr" else f"{number}%"
     if kind == SECONDS:
         minutes, seconds = divmod(round(value), 60)
-        return f"{minutes}:{seconds:02d}"
+        return f"{minutes}:{seconds:02d} min"
     if kind == DECIMAL:
         return f"{value:.2f}".replace(".", decimal)
     return str(value)
@@ -54,8 +54,12 @@ def raw(value: Any, kind: str, language: str) -> str:
 
 
 def table_csv(table: Table, language: str) -> str:
-    header = [column.label for column in table.columns]
+    """Durations in whole seconds, said in the header ("(s)"), as the page says its own "(min:s)"."""
+    header = [column.label + (" (s)" if column.kind == SECONDS else "") for column in table.columns]
     rows = [[raw(value, column.kind, language) for value, column in zip(row, table.columns)] for row in table.rows]
+    for row, source in zip(rows, table.rows):  # a summary row of seconds says so in its label
+        if len(source) > 1 and isinstance(source[1], tuple) and source[1][1] == SECONDS:
+            row[0] = f"{row[0]} (s)"
     return csv_text([header, *rows], delimiter=DIALECTS.get(language, DIALECTS["fr"])[0], bom=True)
 
 

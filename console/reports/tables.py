@@ -1,4 +1,5 @@
-"""A report's figures as labelled tables: the one source the page's tables, its charts and the CSV files share."""
+"""A report's figures as labelled tables: the one source the page's tables, its charts and the CSV files share
+(the conversations' figures of issue 14 §4 too: hold, binômes, supervisors, difficult calls, transfers by target)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from console.texts import WEEKDAYS, current_language, t
 from routing.metrics import QueueStats
+from store.report_conversation import SUPERVISE_MODES, ConversationFigures, TransferFigures
 from store.reports import LineReport, TrafficReport
 
 # How a column's raw values are written: whole numbers, percentages (0–1 kept raw), seconds, text.
@@ -26,6 +28,7 @@ class Table:
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
     chart: bool = False
+    notes: list[str] = field(default_factory=list)  # what each figure counts, under the table
 
 
 def weekday_names() -> tuple[str, ...]:
@@ -51,8 +54,11 @@ def summary_table(report: LineReport) -> Table:
         [t("reports.average_talk"), queue.average_talk, SECONDS],
     ]
     # A summary mixes kinds: each row carries its own, the CSV and the page format it alike.
+    notes = [t("reports.note.queued"), t("reports.note.service_level", seconds=limits.service_level_seconds),
+             t("reports.note.service_level_abandons"),
+             t("reports.note.abandon_rate", seconds=limits.short_abandon_seconds), t("reports.note.durations")]
     return Table("summary", t("reports.summary"), [Column(t("reports.metric"), TEXT), Column(t("reports.value"))],
-                 [[label, (value, kind)] for label, value, kind in rows])
+                 [[label, (value, kind)] for label, value, kind in rows], notes=notes)
 
 
 def heatmap_table(traffic: TrafficReport) -> Table:
@@ -98,7 +104,9 @@ def service_table(report: LineReport) -> Table:
                Column(t("reports.service_level", seconds=seconds), PERCENT),
                Column(t("reports.abandon_rate", seconds=report.thresholds.short_abandon_seconds), PERCENT)]
     rows = [_service_row(f"{hour:02d}h", stats) for hour, stats in report.queue_by_hour.items() if stats.offered]
-    return Table("service", t("reports.service_by_hour"), columns, rows, chart=True)
+    return Table("service", t("reports.service_by_hour"), columns, rows, chart=True,
+                 notes=[t("reports.note.service_level", seconds=seconds),
+                        t("reports.note.abandon_rate", seconds=report.thresholds.short_abandon_seconds)])
 
 
 def _service_row(label: str, stats: QueueStats) -> list[Any]:
@@ -121,7 +129,38 @@ def coverage_table(report: LineReport) -> Table:
                      slot.calls_per_hour, slot.handle_seconds if demand else None,
                      t(f"handle.{slot.handle_source}") if demand else "", slot.advice.listeners,
                      slot.advice.service_level if demand else None, t(f"gap.{slot.gap or 'none'}")])
-    return Table("coverage", t("reports.coverage_caption"), columns, rows, chart=True)
+    notes = [t("reports.note.chart_cells"), t("reports.note.open_minutes"), t("reports.note.scheduled"),
+             t("reports.note.advised"), t("reports.note.handle"), t("reports.note.gap")]
+    return Table("coverage", t("reports.coverage_caption"), columns, rows, chart=True, notes=notes)
+
+
+def conversation_table(figures: ConversationFigures) -> Table:
+    calls = figures.calls
+    rows = [
+        [t("reports.conv_calls"), calls.get("conversations", 0), INT],
+        [t("reports.conv_held"), calls.get("held", 0), INT],
+        [t("reports.conv_hold_total"), figures.hold_seconds, SECONDS],
+        [t("reports.conv_hold_average"), figures.average_hold, SECONDS],
+        [t("reports.conv_binome"), calls.get("binome", 0), INT],
+        *[[t(f"reports.conv_supervisor_{mode}"), figures.supervisor.get(mode, 0), INT] for mode in SUPERVISE_MODES],
+        [t("reports.conv_help"), calls.get("help", 0), INT],
+        [t("reports.conv_difficult"), calls.get("difficult", 0), INT],
+        [t("reports.conv_debriefs"), calls.get("debriefs", 0), INT],
+    ]
+    return Table("conversation", t("reports.conversation"), [Column(t("reports.metric"), TEXT),
+                                                             Column(t("reports.value"))],
+                 [[label, (value, kind)] for label, value, kind in rows])
+
+
+def transfers_table(transfers: list[TransferFigures], key: str = "transfers", caption: str | None = None) -> Table:
+    """Transfers by target: started, answered by the third party, completed, returned to the listener."""
+    english = current_language() == "en"
+    columns = [Column(t("reports.transfer_target"), TEXT), Column(t("reports.transfer_started")),
+               Column(t("reports.transfer_answered")), Column(t("reports.transfer_completed")),
+               Column(t("reports.transfer_returned")), Column(t("reports.transfer_caller_gone"))]
+    rows = [[figures.label_en if english else figures.label_fr, figures.started, figures.answered, figures.completed,
+             figures.returned, figures.caller_gone] for figures in transfers]
+    return Table(key, caption or t("reports.transfers"), columns, rows)
 
 
 def gap_counts(report: LineReport) -> dict[str, int]:
@@ -132,7 +171,8 @@ def gap_counts(report: LineReport) -> dict[str, int]:
 def line_tables(report: LineReport) -> dict[str, Table]:
     tables = [summary_table(report), heatmap_table(report.traffic), service_table(report),
               outcomes_table(report.traffic), closed_table(report.traffic), forwards_table(report.traffic),
-              callers_table(report.traffic), coverage_table(report)]
+              callers_table(report.traffic), conversation_table(report.conversation),
+              transfers_table(report.conversation.transfers), coverage_table(report)]
     return {table.key: table for table in tables}
 
 
@@ -142,5 +182,6 @@ def centre_tables(traffic: TrafficReport) -> dict[str, Table]:
                     [[t("reports.handed_calls"), (traffic.calls, INT)],
                      [t("reports.handed_answered"), (answered, INT)],
                      [t("reports.share"), (_share(answered, traffic.calls), PERCENT)]])
-    tables = [summary, heatmap_table(traffic), outcomes_table(traffic), callers_table(traffic)]
+    tables = [summary, heatmap_table(traffic), outcomes_table(traffic), callers_table(traffic),
+              transfers_table(traffic.transfers_in, caption=t("reports.transfers_in"))]
     return {table.key: table for table in tables}

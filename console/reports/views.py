@@ -10,6 +10,7 @@ from console.overview import line_pools, visible_centres, visible_lines
 from console.reports.csv_files import table_cells, table_csv
 from console.reports.cache import remembered
 from console.reports.period import read_period
+from console.reports.relays import relays_table
 from console.reports.tables import (
     Table,
     callers_table,
@@ -20,9 +21,10 @@ from console.reports.tables import (
     outcomes_table,
     weekday_names,
 )
-from console.describe import day_words
+from console.describe import day_words, zone_city
 from console.texts import current_language, t
 from store.extension import directory
+from store.case_reports import line_relays, target_relays
 from store.reports import TrafficReport, centre_report, line_report
 
 LINE_CHARTS = ("heatmap", "service", "outcomes", "callers", "coverage")
@@ -69,8 +71,11 @@ def _line_figures(slug: str):
         return line, form, None, None
     report = remembered(db(), ("line", slug, period, target, snapshot.revision),
                         lambda: line_report(db(), snapshot, line, line_pools(line), period, target, now()), now())
+    relays = line_relays(db(), snapshot.line_ids.get(slug), period.start, period.end)
     _done_reading()
-    return line, form, report, line_tables(report)
+    names = {f"centre:{c.slug}": c.name for c in snapshot.centres.values()}
+    names.update({f"association:{a.slug}": a.name for a in snapshot.associations.associations})
+    return line, form, report, {**line_tables(report), "relays": relays_table(relays, names, by_line=False)}
 
 
 def _centre_figures(slug: str):
@@ -79,8 +84,10 @@ def _centre_figures(slug: str):
     if period is None:
         return centre, form, None, None
     report = remembered(db(), ("centre", slug, period), lambda: centre_report(db(), centre, period), now())
+    relays = target_relays(db(), "centre", slug, period.start, period.end)
     _done_reading()
-    return centre, form, report, centre_tables(report)
+    names = {line.slug: line.name for line in directory.get(db(), now()).lines_by_slug.values()}
+    return centre, form, report, {**centre_tables(report), "relays": relays_table(relays, names, by_line=True)}
 
 
 def _done_reading() -> None:
@@ -90,7 +97,7 @@ def _done_reading() -> None:
 
 
 def _period_words(period) -> str:
-    return t("reports.period", first=day_words(period.first), last=day_words(period.last), zone=period.timezone,
+    return t("reports.period", first=day_words(period.first), last=day_words(period.last), zone=zone_city(period.timezone),
              days=period.days)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from console.blueprint import guard
-from console.roster import views
+from console.roster import access, views
 
 roster = guard(Blueprint("roster", __name__, url_prefix="/console", template_folder="templates"))
 
@@ -17,3 +17,5 @@ roster.add_url_rule("/roster/<listener_id>/reactivate", view_func=views.roster_r
 roster.add_url_rule("/roster/<listener_id>/pin", view_func=views.roster_pin, methods=["POST"])
 roster.add_url_rule("/roster/<listener_id>/shifts", view_func=views.roster_add_shift, methods=["POST"])
 roster.add_url_rule("/roster/<listener_id>/shifts/delete", view_func=views.roster_delete_shift, methods=["POST"])
+roster.add_url_rule("/roster/<listener_id>/status", view_func=access.roster_status, methods=["POST"])
+roster.add_url_rule("/roster/<listener_id>/account", view_func=access.roster_account, methods=["POST"])

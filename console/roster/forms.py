@@ -33,6 +33,11 @@ class ListenerForm:
     follows_shifts: bool = False
     errors: dict[str, str] = field(default_factory=dict)
 
+    def error_links(self) -> list[tuple[str, str]]:
+        """The errors in the form's order, each with the field (or a group's first box) to go to."""
+        fields = {"name": "name", "phone": "phone", "pools": "pool-1", "languages": f"language-{LANGUAGE_CODES[0]}"}
+        return [(fields[name], self.errors[name]) for name in fields if name in self.errors]
+
     @classmethod
     def of(cls, listener) -> "ListenerForm":
         """The form filled with a listener's values; the phone stays empty (it is shown masked beside it)."""
@@ -87,6 +92,9 @@ class ShiftForm:
     starts: str = ""
     ends: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+
+    def error_links(self) -> list[tuple[str, str]]:
+        return [(name, self.errors[name]) for name in ("starts", "ends") if name in self.errors]
 
 
 def read_shift_form(values: Mapping[str, str]) -> tuple[ShiftForm, tuple[int, time, time] | None]:

@@ -13,11 +13,12 @@ from console.blueprint import db, now
 from console.overview import line_pools, visible_lines
 from console.roster.forms import (LANGUAGE_CODES, SKILL_CODES, ListenerForm, Refused, ShiftForm, read_listener_form,
                                  read_shift_form)
-from console.roster.words import language_label, shift_words
+from console.roster.logins import listener_logins, presence_number
+from console.roster.words import language_label, shift_words, status_label
 from console.texts import t
 from routing.queueing import ListenerStatus
 from store.extension import directory
-from store.listeners import deactivate_listener, masked_phone, set_status
+from store.listeners import CHOSEN, deactivate_listener, masked_phone, set_status
 from store.models import Listener
 from store.roster import (add_listener, add_shift, as_record, listener_in_pools, listeners_in_pools, phone_owner,
                           remove_shift, reset_pin, update_listener)
@@ -46,7 +47,7 @@ def roster_scope() -> RosterScope:
     return RosterScope(pools, g.account.role == "admin")
 
 
-def _listener(scope: RosterScope, listener_id: str) -> Listener:
+def listener_of(scope: RosterScope, listener_id: str) -> Listener:
     """The listener, or 403 when this account may not see them (whether or not they exist), 404 for admins."""
     found = None
     if listener_id.isdigit() and len(listener_id) < 12:
@@ -79,14 +80,16 @@ def roster():
                            shift_words=shift_words, language_label=language_label, scope=scope)
 
 
-def _edit_page(scope: RosterScope, form: ListenerForm, listener: Listener | None = None,
-               shift_form: ShiftForm | None = None, status: int = 200):
+def edit_page(scope: RosterScope, form: ListenerForm, listener: Listener | None = None,
+              shift_form: ShiftForm | None = None, status: int = 200, login_email: str = "", login_error: str = ""):
     known = tuple(s for s in (listener.skills or []) if s not in SKILL_CODES) if listener else ()
     return render_template("console/roster_edit.html", form=form, listener=listener, scope=scope,
                            languages=LANGUAGE_CODES, skills=SKILL_CODES + known,
                            other_pools=[p.pool for p in listener.pools if p.pool not in scope.pools] if listener else [],
-                           masked=masked_phone, shift_words=shift_words,
-                           shift_form=shift_form or ShiftForm()), status
+                           masked=masked_phone, shift_words=shift_words, shift_form=shift_form or ShiftForm(),
+                           status_label=status_label, choices=[s.value for s in CHOSEN],
+                           logins=listener_logins(db(), listener) if listener else [], login_email=login_email,
+                           login_error=login_error), status
 
 
 def _read(scope: RosterScope, phone_required: bool, listener: Listener | None = None):
@@ -109,11 +112,11 @@ def _read(scope: RosterScope, phone_required: bool, listener: Listener | None = 
 def roster_new():
     scope = roster_scope()
     if request.method == "GET":
-        return _edit_page(scope, ListenerForm(pools=list(scope.pools)[:1]))
+        return edit_page(scope, ListenerForm(pools=list(scope.pools)[:1]))
     form, fields = _read(scope, phone_required=True)
     if fields is None:
         db().rollback()
-        return _edit_page(scope, form, status=400)
+        return edit_page(scope, form, status=400)
     try:
         listener, pin = add_listener(db(), fields, now())
         _audit("listener.create", listener, None, as_record(listener))
@@ -121,19 +124,20 @@ def roster_new():
     except IntegrityError:  # the same phone saved at the same moment from elsewhere
         db().rollback()
         form.errors["phone"] = t("roster.phone_taken")
-        return _edit_page(scope, form, status=400)
-    return render_template("console/roster_pin.html", listener=listener, pin=pin, created=True)
+        return edit_page(scope, form, status=400)
+    return render_template("console/roster_pin.html", listener=listener, pin=pin, created=True,
+                           presence=presence_number())
 
 
 def roster_edit(listener_id: str):
     scope = roster_scope()
-    listener = _listener(scope, listener_id)
+    listener = listener_of(scope, listener_id)
     if request.method == "GET":
-        return _edit_page(scope, ListenerForm.of(listener), listener)
+        return edit_page(scope, ListenerForm.of(listener), listener)
     form, fields = _read(scope, phone_required=False, listener=listener)
     if fields is None:
         db().rollback()
-        return _edit_page(scope, form, listener, status=400)
+        return edit_page(scope, form, listener, status=400)
     before = as_record(listener)
     if not fields.phone:
         fields = replace(fields, phone=listener.phone)  # left empty: the number is kept
@@ -142,7 +146,7 @@ def roster_edit(listener_id: str):
         # Their phone rings for another line's callers too: that line's coordinator did not agree to a new number.
         db().rollback()
         form.errors["phone"] = t("roster.phone_shared")
-        return _edit_page(scope, form, listener, status=400)
+        return edit_page(scope, form, listener, status=400)
     update_listener(listener, fields, scope.pools)  # pools no line of this account queues to are kept
     db().flush()
     after = as_record(listener)
@@ -156,14 +160,14 @@ def roster_edit(listener_id: str):
     except IntegrityError:
         db().rollback()
         form.errors["phone"] = t("roster.phone_taken")
-        return _edit_page(scope, form, db().get(Listener, listener.id), status=400)
+        return edit_page(scope, form, db().get(Listener, listener.id), status=400)
     flash("roster.saved")
     return redirect(url_for("roster.roster_edit", listener_id=listener.id))
 
 
 def roster_deactivate(listener_id: str):
     scope = roster_scope()
-    listener = _listener(scope, listener_id)
+    listener = listener_of(scope, listener_id)
     if listener.active:
         before = as_record(listener)
         busy = deactivate_listener(db(), listener, now())
@@ -176,7 +180,7 @@ def roster_deactivate(listener_id: str):
 
 def roster_reactivate(listener_id: str):
     scope = roster_scope()
-    listener = _listener(scope, listener_id)
+    listener = listener_of(scope, listener_id)
     if not listener.active:
         before = as_record(listener)
         listener.active = True  # offline: they choose when to take calls again
@@ -190,27 +194,28 @@ def roster_reactivate(listener_id: str):
 def roster_pin(listener_id: str):
     """A new PIN, shown on this one answer and never again (only its hash is kept)."""
     scope = roster_scope()
-    listener = _listener(scope, listener_id)
+    listener = listener_of(scope, listener_id)
     pin = reset_pin(listener)
     _audit("listener.pin_reset", listener, {"pin": "••••"}, {"pin": "nouveau (non conservé en clair)"})
     db().commit()
-    return render_template("console/roster_pin.html", listener=listener, pin=pin, created=False)
+    return render_template("console/roster_pin.html", listener=listener, pin=pin, created=False,
+                           presence=presence_number())
 
 
 def roster_add_shift(listener_id: str):
     scope = roster_scope()
-    listener = _listener(scope, listener_id)
+    listener = listener_of(scope, listener_id)
     try:
         shift_form, shift = read_shift_form(request.form)
     except Refused:
         abort(400)
     if shift is None:
-        return _edit_page(scope, ListenerForm.of(listener), listener, shift_form, status=400)
+        return edit_page(scope, ListenerForm.of(listener), listener, shift_form, status=400)
     before = as_record(listener)
     _, zone = _line_of([p.pool for p in listener.pools])
     if not add_shift(listener, *shift, zone):
         shift_form.errors["starts"] = t("shift.duplicate")
-        return _edit_page(scope, ListenerForm.of(listener), listener, shift_form, status=400)
+        return edit_page(scope, ListenerForm.of(listener), listener, shift_form, status=400)
     db().flush()
     _audit("listener.shift_add", listener, {"shifts": before["shifts"]}, {"shifts": as_record(listener)["shifts"]})
     db().commit()
@@ -220,7 +225,7 @@ def roster_add_shift(listener_id: str):
 
 def roster_delete_shift(listener_id: str):
     scope = roster_scope()
-    listener = _listener(scope, listener_id)
+    listener = listener_of(scope, listener_id)
     shift_id = request.form.get("shift_id", type=int)
     if shift_id is None:
         abort(400)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.describe import clock_time
+from console.describe import clock_time, zone_city
 from console.texts import WEEKDAYS, current_language, t
 from store.models import ListenerShift
 
@@ -16,10 +16,10 @@ def status_label(status: str) -> str:
 
 
 def shift_words(shift: ListenerShift) -> str:
-    """"lundi 22:00–06:00 (le lendemain), Europe/Paris"."""
+    """"lundi 22:00–06:00 (le lendemain), heure de Paris"."""
     day = WEEKDAYS[current_language()][shift.weekday]
     key = "shift.overnight" if shift.ends <= shift.starts else "shift.same_day"
-    return t(key, day=day, starts=clock_time(shift.starts), ends=clock_time(shift.ends), zone=shift.timezone)
+    return t(key, day=day, starts=clock_time(shift.starts), ends=clock_time(shift.ends), zone=zone_city(shift.timezone))
 
 
 def language_label(code: str) -> str:

@@ -17,8 +17,11 @@ THRESHOLDS = ("queue_length", "estimated_wait")
 TIMED = ("forward", "handoff")
 MAX_RULES = 20
 RULE_PATH = re.compile(r"^overflow\[(?P<index>\d+)\](?:\.(?P<key>[a-z_]+))?")
-FIELD_OF_KEY = {"forward": "target", "queue": "target", "timeout": "timeout", "label": "label", "message": "message",
-                "when": "conditions", "handoff": "action"}
+FIELD_OF_KEY = {"forward": "target", "queue": "pool", "association": "mode", "timeout": "timeout", "label": "label",
+                "message": "message", "when": "conditions", "handoff": "action"}
+# Where each error's link in the summary takes the focus: the field itself, a rule's first control otherwise.
+FIELD_ORDER = ("rule", "conditions", "action", "pool", "target", "mode", "timeout", "label", "message")
+CONTROL_OF_ERROR = {"rule": "action", "conditions": "state"}
 
 
 @dataclass
@@ -27,13 +30,15 @@ class RuleForm:
     flags: set[str] = field(default_factory=set)
     thresholds: dict[str, str] = field(default_factory=dict)
     action: str = "end"
-    target: str = ""
+    pool: str = ""  # a queue's pool ("": the line's own)
+    target: str = ""  # a forward's service id or number
+    mode: str = "read"  # an association rule's: read its details, or hand the call off to it
     timeout: str = ""
     label: str = ""
     label_en: str = ""
     message: str = ""
     message_en: str = ""
-    errors: dict[str, str] = field(default_factory=dict)  # conditions, target, timeout, label, message, rule
+    errors: dict[str, str] = field(default_factory=dict)  # conditions, pool, target, mode, timeout, label, message, rule
 
 
 @dataclass
@@ -43,14 +48,31 @@ class ChainForm:
     focus: str = ""  # the button to give the focus back to after a move
     notice: str = ""  # what the move did, said to screen readers too; the draft is not saved yet
 
+    def error_links(self) -> list[tuple[str, str]]:
+        """Every error as the summary above the form lists it: the id of the field to go to, and the words."""
+        links = [("chain-rules", words) for words in self.general]
+        for index, rule in enumerate(self.rules):
+            for key in sorted(rule.errors, key=lambda key: FIELD_ORDER.index(key) if key in FIELD_ORDER else 99):
+                control = f"rule-{index}-{CONTROL_OF_ERROR.get(key, key)}"
+                links.append((control, t("chain.error_in_rule", n=index + 1, words=rule.errors[key])))
+        return links
+
 
 def chain_form(raw: Mapping[str, Any]) -> ChainForm:
     return ChainForm([_rule_form(rule) for rule in raw.get("overflow") or ()])
 
 
 def _rule_form(rule: Mapping[str, Any]) -> RuleForm:
-    when = rule.get("when", [])
     form = RuleForm()
+    _conditions_form(rule.get("when", []), form)
+    form.action = next((key for key in rule if key in ACTIONS), "end")
+    _argument_form(form, rule.get(form.action))
+    form.timeout = str(rule.get("timeout", ""))
+    form.label, form.label_en = _both_languages(rule.get("label") or "")
+    return form
+
+
+def _conditions_form(when: Any, form: RuleForm) -> None:
     for condition in [when] if isinstance(when, str) else list(when):
         name, _, threshold = str(condition).partition(">=")
         if threshold:
@@ -59,18 +81,25 @@ def _rule_form(rule: Mapping[str, Any]) -> RuleForm:
             form.flags.add(name)
         elif name in STATES:
             form.state = name
-    form.action = next((key for key in rule if key in ACTIONS), "end")
-    argument = rule.get(form.action)
-    if form.action in ("forward", "queue"):
-        form.target = "" if argument is True else str(argument or "")
+
+
+def _argument_form(form: RuleForm, argument: Any) -> None:
+    """The action's setting in the field that picks or types it: a pool, a target, a mode, a message."""
+    if form.action == "queue":
+        form.pool = "" if argument is True else str(argument or "")
+    elif form.action == "forward":
+        form.target = str(argument or "")
+    elif form.action == "association":
+        form.mode = str(argument or "")
     elif form.action == "message":
-        form.message = argument.get("fr", "") if isinstance(argument, dict) else str(argument or "")
-        form.message_en = argument.get("en", "") if isinstance(argument, dict) else ""
-    form.timeout = str(rule.get("timeout", ""))
-    label = rule.get("label") or ""
-    form.label = label.get("fr", "") if isinstance(label, dict) else str(label)
-    form.label_en = label.get("en", "") if isinstance(label, dict) else ""
-    return form
+        form.message, form.message_en = _both_languages(argument or "")
+
+
+def _both_languages(text: Any) -> tuple[str, str]:
+    """(French, English) of a text the file writes plain (French) or as {fr: …, en: …}."""
+    if isinstance(text, dict):
+        return text.get("fr", ""), text.get("en", "")
+    return str(text), ""
 
 
 def read_chain(values) -> ChainForm:
@@ -108,15 +137,15 @@ def _read_rule(values, index: int) -> RuleForm:
         flags={flag for flag in FLAGS if values.get(f"rule-{index}-{flag}") == "yes"},
         thresholds={name: value(name, 6) for name in THRESHOLDS if value(name, 6)},
         action=action if action in ACTIONS else "end",
-        target=value("target", 64), timeout=value("timeout", 6), label=value("label", 120), label_en=value("label_en", 120),
+        pool=value("pool", 64), target=value("target", 64), mode=value("mode", 20), timeout=value("timeout", 6), label=value("label", 120), label_en=value("label_en", 120),
         message=value("message", 500), message_en=value("message_en", 500),
     )
 
 
-def raw_chain(form: ChainForm) -> list[dict[str, Any]] | None:
-    """The chain as its file would say it; None when a field is not even a value the file could hold."""
-    rules = [_raw_rule(rule) for rule in form.rules]
-    return None if any(rule.errors for rule in form.rules) else rules
+def raw_chain(form: ChainForm) -> list[dict[str, Any]]:
+    """The chain as its file would say it; a field that is not even a value the file could hold is left out and
+    its error is in ``rule.errors``, so that the loader still says what else is wrong."""
+    return [_raw_rule(rule) for rule in form.rules]
 
 
 def _raw_rule(rule: RuleForm) -> dict[str, Any]:
@@ -153,7 +182,7 @@ def _localized(french: str, english: str) -> str | dict[str, str]:
 
 
 def _raw_queue(rule: RuleForm, raw: dict[str, Any]) -> None:
-    raw["queue"] = rule.target or True
+    raw["queue"] = rule.pool or True
 
 
 def _raw_forward(rule: RuleForm, raw: dict[str, Any]) -> None:
@@ -172,22 +201,32 @@ def _raw_message(rule: RuleForm, raw: dict[str, Any]) -> None:
         rule.errors["message"] = t("chain.message_missing")
 
 
+def _raw_association(rule: RuleForm, raw: dict[str, Any]) -> None:
+    raw["association"] = rule.mode or "read"
+
+
 def _raw_flag_action(rule: RuleForm, raw: dict[str, Any]) -> None:
     """Actions without a setting are written `<action>: true`."""
     raw[rule.action] = True
 
 
 # How each action kind writes its own key (and reports its missing field).
-_RAW_ACTIONS = {"queue": _raw_queue, "forward": _raw_forward, "handoff": _raw_handoff, "message": _raw_message}
+_RAW_ACTIONS = {"queue": _raw_queue, "forward": _raw_forward, "handoff": _raw_handoff, "message": _raw_message,
+                "association": _raw_association}
 
 
 def place_chain_problems(form: ChainForm, problems: list[Problem]) -> None:
+    """Each problem next to its field; a field the form already refused keeps the form's words only."""
+    typed = [set(rule.errors) for rule in form.rules]
     for problem in problems:
         found = RULE_PATH.match(problem.path)
         words = problem_words(problem)
         if found and int(found["index"]) < len(form.rules):
             rule = form.rules[int(found["index"])]
             key = FIELD_OF_KEY.get(found["key"] or "", "rule")
-            rule.errors[key] = f"{rule.errors[key]} {words}" if key in rule.errors else words
-        else:
+            if key in typed[int(found["index"])]:
+                continue
+            if words not in rule.errors.get(key, ""):
+                rule.errors[key] = f"{rule.errors[key]} {words}" if key in rule.errors else words
+        elif words not in form.general:
             form.general.append(words)

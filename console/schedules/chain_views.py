@@ -6,6 +6,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from console.blueprint import db, now, require_scope
 from console.describe import rule_words
+from console.schedules.chain_choices import chain_choices, pick_problems, with_current
 from console.schedules.chain_form import (
     FLAGS,
     STATES,
@@ -28,10 +29,12 @@ def chain_editor(slug: str):
 
 
 def _chain_page(edit: Edit, form: ChainForm, status: int = 200):
-    line = directory.get(db(), now()).lines_by_slug.get(edit.slug)
+    snapshot = directory.get(db(), now())
+    line = snapshot.lines_by_slug.get(edit.slug)
     in_words = [rule_words(rule) for rule in line.rules] if line is not None else []
     return render_template("console/chain_editor.html", edit=edit, form=form, states=STATES, flags=FLAGS,
-                           thresholds=THRESHOLDS, actions=ACTIONS, in_words=in_words), status
+                           thresholds=THRESHOLDS, actions=ACTIONS, in_words=in_words, with_current=with_current,
+                           choices=chain_choices(db(), snapshot, edit.raw)), status
 
 
 def save_chain(slug: str):
@@ -41,15 +44,23 @@ def save_chain(slug: str):
     if request.form.get("op", "save") != "save":
         return _chain_page(as_posted(edit), form)
     rules = raw_chain(form)
-    if rules is None:
-        return _chain_page(as_posted(edit), form, 400)
+    choices = chain_choices(db(), directory.get(db(), now()), edit.raw)
+    picked = pick_problems(rules, choices, edit.raw.get("country") or "FR")
     result = save_edit(db(), as_posted(edit), {**edit.raw, "overflow": rules}, ("overflow",), now())
-    if result.problems:
+    if result.problems or picked or any(rule.errors for rule in form.rules):
         db().rollback()
-        place_chain_problems(form, result.problems)
+        place_chain_problems(form, picked + _not_said_twice(result.problems, picked))
         return _chain_page(as_posted(edit), form, 400)
     saved(edit, "chain.update", result, "chain.saved")
     return redirect(url_for("schedules.chain_editor", slug=slug))
+
+
+def _not_said_twice(problems, picked):
+    """The loader's problems but those the pick lists already name (a forward to the line's published number is
+    a self-forward, not also a number nobody approved)."""
+    own = {problem.path for problem in picked if problem.code == "self_forward"}
+    return [problem for problem in problems
+            if not (problem.code == "forward_not_approved" and problem.path.removesuffix(".forward") in own)]
 
 
 def export_line_file(slug: str):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 import holidays
+from babel import Locale
 
 from console.describe import day_words, moment_words
 from console.schedules.problems import problem_words
@@ -54,6 +55,16 @@ class HoursForm:
     general: list[str] = field(default_factory=list)
     kept: dict[tuple[str, int], int] = field(default_factory=dict)  # (day, index in the file) → row shown
 
+    def error_links(self) -> list[tuple[str, str]]:
+        """Every refusal for the summary above the form: the field to go to, and the words."""
+        links = [("weekly-title", words) for words in self.general]
+        for day in self.days:
+            links += [(f"shift-{day.code}-{index}-start", t("hours.error_in_shift", day=day.name, n=index + 1,
+                                                            words=row.error))
+                      for index, row in enumerate(day.rows) if row.error]
+        return links + [(name, self.errors[name]) for name in ("holiday_country", "holiday_subdivision")
+                        if name in self.errors]
+
 
 @dataclass
 class ClosureForm:
@@ -61,6 +72,9 @@ class ClosureForm:
     end: str = ""
     reason: str = ""
     errors: dict[str, str] = field(default_factory=dict)  # start, end, reason
+
+    def error_links(self) -> list[tuple[str, str]]:
+        return [(f"closure-{name}", self.errors[name]) for name in ("start", "end", "reason") if name in self.errors]
 
 
 def hours_form(raw: Mapping[str, Any]) -> HoursForm:
@@ -199,20 +213,23 @@ def holiday_rows(raw: Mapping[str, Any], today: date, days: int = 365) -> list[t
     return rows
 
 
-@cache
-def _country_names() -> dict[str, str]:
-    from holidays.registry import COUNTRIES
-
-    return {codes[1]: codes[0] for codes in COUNTRIES.values()}
+def country_name(code: str, language: str | None = None) -> str:
+    """A country's name in the reader's language, from the Unicode CLDR (Babel): "Allemagne", not "Germany"."""
+    return Locale.parse(language or current_language()).territories.get(code, code)
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """France and Belgium first, then every calendar the ``holidays`` package (and so the loader) knows."""
+    """France and Belgium first, then every calendar the ``holidays`` package (and so the loader) knows, in the
+    alphabetical order of their names in the reader's language."""
     supported = holidays.list_supported_countries()
-    names = _country_names()
-    others = sorted(code for code in supported if code not in FIRST_COUNTRIES)
-    return ([(code, t(f"country.{code}")) for code in FIRST_COUNTRIES]
-            + [(code, f"{names.get(code, code)} ({code})") for code in others])
+    others = sorted((code for code in supported if code not in FIRST_COUNTRIES),
+                    key=lambda code: strxfrm_key(country_name(code)))
+    return [(code, f"{country_name(code)} ({code})") for code in FIRST_COUNTRIES + tuple(others)]
+
+
+def strxfrm_key(name: str) -> str:
+    """Sorting key that puts "Égypte" with the E's rather than after Z."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
 def subdivision_choices(country: str) -> list[tuple[str, list[str]]]:

@@ -72,9 +72,7 @@ def _hours_page(edit: Edit, form, closure: ClosureForm, status: int = 200, gener
 
 
 def _back_url(edit: Edit) -> str:
-    if edit.kind == "line":
-        return url_for("lines.line_page", slug=edit.slug)
-    return url_for("lines.dashboard") + f"#centre-{edit.slug}"
+    return url_for("lines.line_page" if edit.kind == "line" else "lines.centre_page", slug=edit.slug)
 
 
 def save_hours(plural: str, slug: str):

@@ -36,7 +36,9 @@ FICTITIOUS_PHONE = "+331990{:05d}"  # ARCEP's fiction range 01 99 0x xx xx: neve
 @dataclass
 class PreviewResult:
     transcript: Transcript
-    reasons: list[tuple[str, str]] = field(default_factory=list)
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # the engine's own log, in English
+    steps: list[tuple[str, int | None, datetime]] = field(default_factory=list)  # (kind, rule index, moment)
+    outcome: str | None = None
 
 
 def run_preview(session: Session, to: str, start: datetime, caller: str, presses: list[str],
@@ -53,10 +55,13 @@ def run_preview(session: Session, to: str, start: datetime, caller: str, presses
         transcript = simulator.run()
         with database.session() as copy:
             call = find_call(copy, transcript.call_sid)
-            reasons = [(e.kind, e.detail) for e in call.events] if call is not None else []
+            events = list(call.events) if call is not None else []
+            reasons = [(e.kind, e.detail) for e in events]
+            steps = [(e.kind, e.rule_index, e.at) for e in events]
+            outcome = call.outcome if call is not None else None
             if call is not None:
                 reasons.append(("outcome", call.outcome or "-"))
-    return PreviewResult(transcript, reasons)
+    return PreviewResult(transcript, reasons, steps, outcome)
 
 
 def _copy_overrides(real: Session, copy: Session) -> None:

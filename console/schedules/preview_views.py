@@ -12,6 +12,7 @@ from flask import abort, render_template, request
 from console.blueprint import db, now, require_scope
 from console.overview import line_pools
 from console.schedules.preview import STAFFING, run_preview
+from console.schedules.preview_why import why_rows
 from console.texts import t
 from directory_data.fields import e164
 from ivr.simulator import Transcript
@@ -61,7 +62,8 @@ def route_preview(slug: str):
             db().rollback()  # the preview only read the real database
     return render_template("console/preview.html", line=line, form=form, dialled=dialled, outcomes=OUTCOMES,
                            staffing=STAFFING, result=result, entries=transcript_words(result.transcript) if result
-                           else [], timezone=line.schedule.timezone), status
+                           else [], timezone=line.schedule.timezone,
+                           why=why_rows(result.steps, line, not form.caller, result.outcome) if result else []), status
 
 
 def dialled_numbers(session, line: Line, moment: datetime) -> list[tuple[str, str]]:

@@ -10,8 +10,8 @@
 (function () {
   "use strict";
   var USED = {
-    queue: ["target"], forward: ["target", "timeout", "label"], handoff: ["timeout"],
-    message: ["message", "message_en"], callback: [], notify_email: [], end: []
+    queue: ["pool"], forward: ["target", "timeout", "label", "label_en"], handoff: ["timeout"],
+    message: ["message", "message_en"], callback: [], notify_email: [], end: [], association: ["mode"]
   };
   function update(select) {
     var rule = select.closest("fieldset.rule");

@@ -9,8 +9,11 @@ from store.models.accounts import (
 )
 from store.models.audit import AuditEvent
 from store.models.base import Base, UTCDateTime
+from store.models.health import ServiceHealth
 from store.models.callbacks import CallbackAttempt, CallbackRequest
+from store.models.cases import CaseFile, CaseNote, CaseStep
 from store.models.calls import Call, CallCategory, CallerFlag, CallEvent, EmailOutbox
+from store.models.conversation import ConferenceLeg, Conversation
 from store.models.directory import (
     AssociationRow,
     CentreDepartment,
@@ -33,6 +36,7 @@ from store.models.listeners import (
     ListenerStatusChange,
 )
 from store.models.queue import Offer, QueuedCaller, QueueEvent
+from store.models.transfers import Transfer
 from store.models.reports import (
     ReportCache,
     ReportCallerFirst,
@@ -71,14 +75,21 @@ __all__ = [
     "QueueEvent",
     "CallbackRequest",
     "CallbackAttempt",
+    "CaseFile",
+    "CaseNote",
+    "CaseStep",
     "ConsoleAccount",
     "ConsoleAccountScope",
     "ConsoleSession",
     "ConsoleLoginThrottle",
     "AuditEvent",
+    "Conversation",
+    "ConferenceLeg",
     "ReportCache",
     "ReportHour",
+    "ServiceHealth",
     "ReportQueueCaller",
     "ReportCallForward",
     "ReportCallerFirst",
+    "Transfer",
 ]

@@ -247,8 +247,8 @@ MISTAKES = {
         "directory_data/lines/3977.yaml: overflow[2].forward: 'la plateforme' is neither a known service nor a phone",
     ),
     "forward to a service that cannot be dialled": (
-        L3977, 'forward: "+33199003901"', "forward: fr-3919",
-        "directory_data/lines/3977.yaml: overflow[2].forward: service 'fr-3919' has no number that can be dialled",
+        L3977, 'forward: "+33199003901"', "forward: fr-115",
+        "directory_data/lines/3977.yaml: overflow[2].forward: service 'fr-115' has no number that can be dialled",
     ),
     "rule with two actions": (
         UPP, "    queue: un-premier-pas\n", "    queue: un-premier-pas\n    end: true\n",

@@ -80,7 +80,7 @@ def test_the_listener_goes_to_the_real_caller_waiting_behind_one_who_hung_up_unh
     [leg_sid] = [sid for sid, call in rest.calls.items() if call["direction"] == "outbound-api"]
     leg = ListenerLeg(tw, rest, leg_sid)
     dial = leg.press("1")
-    assert dial.find("Dial/Queue").text.endswith(f".{queued(qapp, real.sid).id}")  # bridged with the real caller
+    assert dial.find("Dial/Conference").text.startswith(f"hl-qc{queued(qapp, real.sid).id}-")  # with the real caller
 
 
 def test_a_caller_heard_from_is_dialled_without_asking_twilio_after_two_minutes_of_waiting(qapp, tw, rest, clock):
@@ -156,18 +156,19 @@ def test_a_ghost_found_by_the_sweep_stops_the_phone_ringing_for_them(qapp, tw, r
 
 
 def test_a_caller_missing_from_their_queue_when_a_listener_takes_the_call_is_not_offered_again(qapp, tw, rest):
-    # The database was down when the caller hung up: the engine still counts them as waiting, but Twilio's queue
-    # of theirs is empty, so the listener's <Dial><Queue> ends with nobody to bridge.
+    # The database was down when the caller hung up: the engine still counts them as waiting, but Twilio knows
+    # their call is over, so it cannot be moved into the conference where the listener waits.
     camille = add_listener(qapp, "Camille", CAMILLE)
     dominique = add_listener(qapp, "Dominique", "+32470222222", status=ListenerStatus.PAUSED)
     caller = Caller(tw)
     [sid] = rest.calls
+    rest.add_inbound_call(caller.sid, status="completed")
     leg = ListenerLeg(tw, rest, sid)
-    dial = leg.press("1").find("Dial")
-    assert dial.get("timeout") == "5"  # Camille hears at most 5 s of silence, not Twilio's default 30
-    after = tw.post(path_of(dial.get("action")), leg.params(CallStatus="in-progress", DialCallStatus="no-answer",
-                                                          DialCallDuration="0"))
-    assert "<Say" in after.get_data(as_text=True)  # Camille is told the caller is gone
+    assert leg.press("1").find("Dial/Conference") is not None
+    # Camille, waiting in the conference with music, is moved out of it at once and told the caller is gone.
+    told = rest.calls[sid]["redirects"][-1]
+    after = tw.post(path_of(told), leg.params(CallStatus="in-progress"))
+    assert "n'est plus en ligne" in after.get_data(as_text=True)
     assert queued(qapp, caller.sid).status == "left"
     assert listener(qapp, camille).status == "available"
     goes_available(qapp, dominique)

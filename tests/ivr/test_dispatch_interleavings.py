@@ -125,7 +125,7 @@ def test_two_listeners_pressing_1_for_one_caller_at_once_one_takes_it(qapp, tw, 
     documents = [xml(first), xml(second)]
     for document in documents:
         answered_properly(document)
-    took = [d for d in documents if d.find("Dial/Queue") is not None]
+    took = [d for d in documents if d.find("Dial/Conference") is not None]
     assert len(took) == 1, "exactly one listener is bridged to the caller"
     assert sorted([listener(qapp, a).status, listener(qapp, b).status]) == ["available", "on_call"]
     assert queued(qapp, caller.sid).status == "offered"
@@ -138,10 +138,11 @@ def test_the_bridge_and_the_listener_hanging_up_at_once_leave_nobody_stuck(qapp,
     caller = Caller(tw)
     leg = ListenerLeg(tw, rest, rung(rest)[0])
     dial = leg.press("1")
-    assert dial.find("Dial/Queue") is not None
+    assert dial.find("Dial/Conference") is not None
+    moved_to = rest.inbound[caller.sid]["redirects"][-1]
 
-    def bridging(client):  # Twilio runs the <Queue url> on the caller's leg, naming the listener's leg
-        return client.post(path_of(dial.find("Dial/Queue").get("url")), caller.params(DequeingCallSid=leg.sid))
+    def bridging(client):  # the caller's leg, moved out of its queue, fetches its way into the conference
+        return client.post(path_of(moved_to), caller.params())
 
     def hang_up(client):
         return client.post(path_of(leg.call["params"]["StatusCallback"]),

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from ivr import prompts
-from ivr.twiml import CALLER, LEAVE, LISTENER, SILENT, fallback_kind_for, never_fail
+from ivr.twiml import CALLER, LEAVE, LISTENER, MUSIC, SILENT, fallback_kind_for, never_fail
 from routing.queueing import ListenerStatus
 from store.db import make_engine
 from store.extension import database
@@ -38,17 +38,24 @@ LEAVE_ENDPOINTS = [
 ]
 SILENT_ENDPOINTS = [
     ("/voice/whisper", {"line": "ecoute-violences-conjugales"}),
-    ("/voice/queue/bridging", {"offer": "1"}),
+    ("/voice/conference/events", {"cv": "1"}),
+    ("/voice/conference/participant-status", {"cv": "1", "leg": "1"}),
     ("/voice/callback/answered", {"attempt": "1"}),
     ("/voice/status", None),
     ("/voice/listener/status", {"offer": "1"}),
     ("/voice/callback/listener-status", {"attempt": "1"}),
+    ("/voice/transfer/status", {"tr": "1"}),
+    ("/voice/transfer/whisper", {"tr": "1"}),
+    ("/voice/transfer/told", {"tr": "1"}),
 ]
 LISTENER_ENDPOINTS = [
     ("/voice/listener/offer", {"offer": "1"}),
     ("/voice/listener/accept", {"offer": "1"}),
     ("/voice/listener/after", {"offer": "1"}),
     ("/voice/listener/wrapup", {"offer": "1"}),
+    ("/voice/listener/menu", {"offer": "1"}),
+    ("/voice/listener/over", {"offer": "1"}),
+    ("/voice/listener/transfer", {"offer": "1"}),
     ("/voice/callback/listener", {"attempt": "1"}),
     ("/voice/callback/accept", {"attempt": "1"}),
     ("/voice/callback/dialled", {"attempt": "1"}),
@@ -77,12 +84,21 @@ CALLER_ENDPOINTS = [
     ("/voice/callback/message", None),
     ("/voice/orientation/department", None),
     ("/voice/orientation/repeat", None),
+    ("/voice/conference/caller", {"cv": "1"}),
+    ("/voice/conference/caller-after", {"cv": "1"}),
+    ("/voice/conference/requeue", {"cv": "1"}),
+]
+MUSIC_ENDPOINTS = [
+    ("/voice/conference/hold", {"cv": "1"}),
+    ("/voice/conference/wait", {"cv": "1"}),
+    ("/voice/transfer/hold", {"tr": "1"}),
 ]
 ALL_ENDPOINTS = (
     [(path, query, LEAVE) for path, query in LEAVE_ENDPOINTS]
     + [(path, query, SILENT) for path, query in SILENT_ENDPOINTS]
     + [(path, query, LISTENER) for path, query in LISTENER_ENDPOINTS]
     + [(path, query, CALLER) for path, query in CALLER_ENDPOINTS]
+    + [(path, query, MUSIC) for path, query in MUSIC_ENDPOINTS]
 )
 
 
@@ -110,6 +126,12 @@ def assert_silent(document: ET.Element) -> None:
     assert len(document) == 0 and not (document.text or "").strip()
 
 
+def assert_music(document: ET.Element) -> None:
+    """On hold in a conference: music, then the same document again — never silence."""
+    assert [child.tag for child in document] == ["Play", "Redirect"]
+    assert document.find("Play").text.endswith("/media/hold-music.wav")
+
+
 def assert_listener_apology(document: ET.Element) -> None:
     assert [child.tag for child in document] == ["Say", "Hangup"]
     assert document[0].get("language") == "fr-FR"
@@ -126,7 +148,7 @@ def assert_caller_fallback(document: ET.Element, number: str, caller_id: str | N
 
 
 def assert_fallback(kind: str, document: ET.Element, number: str, caller_id: str | None) -> None:
-    {LEAVE: assert_leave, SILENT: assert_silent, LISTENER: assert_listener_apology}.get(
+    {LEAVE: assert_leave, SILENT: assert_silent, LISTENER: assert_listener_apology, MUSIC: assert_music}.get(
         kind, lambda d: assert_caller_fallback(d, number, caller_id))(document)
 
 

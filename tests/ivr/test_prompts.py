@@ -23,6 +23,7 @@ CONTEXT = {
     "message_allowed": False, "attempt": 1, "max_attempts": 3,
     "categories": [{"key": 1, "label": "Cybercriminalité"}],
     "hours": "du lundi au vendredi de 9 heures à 17 heures",
+    "targets": [{"key": 1, "label": "le 107, Télé-Accueil"}], "warm": True, "why": "no-answer",
 }
 
 

@@ -1,4 +1,5 @@
-"""Callers wait in a queue that tells the truth; listeners are dialled through the REST API and bridged."""
+"""Callers wait in a queue that tells the truth; listeners are dialled through the REST API and bridged in a
+conference."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     ListenerLeg,
     add_listener,
     bridge,
+    caller_hangs_up,
     events,
     listener,
     path_of,
@@ -82,13 +84,15 @@ def test_listener_presses_1_is_bridged_then_wraps_up_then_is_offered_again(qapp,
     assert "Écoute Violences Conjugales" in whisper and "Tapez 1" in whisper
     clock.now += timedelta(seconds=5)
     dial = leg.press("1", answered)
-    assert dial.find("Dial/Queue").text == caller.enqueue.text
+    # The conversation's conference is named after the queued caller (an id, never a number).
+    assert dial.find("Dial/Conference").text.startswith(f"hl-qc{queued(qapp, caller.sid).id}-")
     assert listener(qapp, camille).status == "on_call"
     connecting = bridge(tw, caller, dial, leg)
     assert "Un écoutant prend votre appel" in connecting.find("Say").text
     assert queued(qapp, caller.sid).status == "bridged"
+    assert rest.hears(caller.sid) == {leg.sid} and rest.hears(leg.sid) == {caller.sid}
     clock.now += timedelta(minutes=12)
-    caller.queue_result("bridged")
+    caller_hangs_up(tw, rest, caller)
     assert leg.status("completed", 720).status_code == 200
     after = listener(qapp, camille)
     assert after.status == "wrap_up"
@@ -179,6 +183,7 @@ def test_two_callers_one_listener_first_come_first_served(qapp, tw, rest, clock)
     dial = leg.press("1")
     bridge(tw, first, dial, leg)
     assert "le prochain appelant" in second.said_while_waiting(position=1)
+    caller_hangs_up(tw, rest, first)
     leg.status("completed", 300)
     clock.now += timedelta(seconds=61)
     # Wrap-up over: the sweep (or the next event) offers the second caller to Camille.
@@ -295,7 +300,7 @@ def test_ring_several_rings_listeners_together_and_the_first_to_press_1_wins(qap
     leg_a, leg_b = (ListenerLeg(tw, rest, sid) for sid in rung(rest))
     answered_b = leg_b.answer()
     dial = leg_b.press("1", answered_b)
-    assert dial.find("Dial/Queue") is not None
+    assert dial.find("Dial/Conference") is not None
     cancel = [r for r in rest.requests if r.method == "POST" and leg_a.sid in r.path]
     assert cancel and cancel[0].params["Status"] == "canceled"
     statuses = {listener(qapp, a).status, listener(qapp, b).status}
@@ -355,6 +360,7 @@ def test_a_listener_is_not_left_on_call_when_the_status_callback_is_lost(qapp, t
     dial = leg.press("1")
     bridge(tw, caller, dial, leg)
     clock.now += timedelta(minutes=5)
+    caller_hangs_up(tw, rest, caller)
     tw.post(path_of(dial.find("Dial").get("action")), leg.params(DialCallStatus="completed"))  # no status callback
     assert listener(qapp, camille).status == "wrap_up"
 
@@ -472,7 +478,10 @@ def test_a_caller_a_listener_has_just_taken_is_not_moved_out_of_the_queue_at_max
     answered = leg.answer()
     clock.now += timedelta(seconds=600)
     dial = leg.press("1", answered)  # at the limit, the listener takes the call
-    assert caller.wait(queue_time=600).find("Leave") is None  # the bridge comes within seconds: no leaving now
+    # Should the wait document be fetched now, it leaves the queue for the listener's conference, not for the
+    # chain's next rule: the Enqueue action answers with the conference.
+    assert caller.wait(queue_time=600).find("Leave") is not None
+    assert caller.queue_result("leave").find("Dial/Conference").text == dial.find("Dial/Conference").text
     clock.now += timedelta(seconds=4)
     assert sweep(qapp).callers_moved_on == 0
     bridge(tw, caller, dial, leg)

@@ -2,12 +2,13 @@
 
 The pairs, in the queue / bridge / wrap-up / callback-dial flow (each tested both ways below or where named):
 - the dispatcher recording the listener's leg (the REST API's answer) and the listener's first webhook on it;
-- after a conversation, the caller's Enqueue action ("bridged") and the listener's Dial action;
+- after a conversation (the caller hung up: the conference ended with them), the conference's status callback
+  and the listener's Dial action;
 - after a conversation, the caller's status callback and the listener's Dial action;
-- the same two, when the bridge's own webhook (<Queue url>) was lost;
-- the listener hanging up a conversation: their Dial action and their leg's status callback;
-- a late (retried) bridge webhook and the listener's Dial action;
-- the caller hanging up as the listener presses 1: the caller's Enqueue action and the listener's key;
+- the same two, when the conference's status callbacks were lost;
+- the listener's leg dropping mid-conversation: their Dial action and their leg's status callback;
+- a late (retried) fetch of the caller's conference document and the listener's Dial action;
+- the caller hanging up as the listener presses 1: the caller's Enqueue action or status callback and the key;
 - the listener pressing 1 as they hang up: their key and their leg's status callback (for a caller, a callback);
 - the wrap-up key pressed as the listener hangs up: the Gather action and the status callback (test_wrapup.py);
 - a callback's Dial action and the listener's status callback after talking to the caller called back;
@@ -25,7 +26,8 @@ from sqlalchemy import select
 from store.extension import database
 from store.models import CallbackAttempt, CallbackRequest, Offer, QueueEvent
 from tests.conftest import SignedTwilio, at_brussels
-from tests.support.calls import Caller, ListenerLeg, add_listener, bridge, listener, path_of, queued, rung, xml
+from tests.support.calls import (Caller, ListenerLeg, add_listener, bridge, deliver, listener, path_of, queued, rung,
+                                 xml)
 
 TALK = 8 * 60
 
@@ -57,44 +59,47 @@ def offer_status(app) -> str:
         return session.scalar(select(Offer.status).order_by(Offer.id.desc()).limit(1))
 
 
-def conversation(tw, rest, clock, bridge_recorded=True):
-    """A caller queued, the listener presses 1, they talk (the bridge's webhook recorded, or lost)."""
+def conversation(tw, rest, clock):
+    """A caller queued, the listener presses 1, both are in the conference and talk."""
     caller = Caller(tw)
     leg = ListenerLeg(tw, rest, rung(rest)[-1])
     dial = leg.press("1")
-    if bridge_recorded:
-        bridge(tw, caller, dial, leg)
+    bridge(tw, caller, dial, leg)
     clock.now += timedelta(seconds=TALK)
     return caller, leg, dial
 
 
 def dial_action(tw, leg, dial, call_status="in-progress"):
-    """The listener's <Dial><Queue> is over: Twilio's report on their leg, with the conversation's length."""
+    """The listener's <Dial><Conference> is over: Twilio's report on their leg."""
     return xml(tw.post(path_of(dial.find("Dial").get("action")),
                        leg.params(CallStatus=call_status, DialCallStatus="completed", DialCallDuration=str(TALK))))
 
 
-def caller_side(tw, caller, how):
-    if how == "enqueue action":
-        return caller.queue_result("bridged")
+def caller_side(tw, rest, caller, how):
+    if how == "conference events":
+        return deliver(tw, rest)
     return xml(tw.post("/voice/status", caller.params(CallStatus="completed", CallDuration=str(TALK + 60))))
 
 
-@pytest.mark.parametrize("bridge_recorded", [True, False], ids=["bridge recorded", "bridge webhook lost"])
-@pytest.mark.parametrize("how", ["enqueue action", "status callback"])
+@pytest.mark.parametrize("events_delivered", [True, False], ids=["conference events", "conference events lost"])
+@pytest.mark.parametrize("how", ["conference events", "status callback"])
 @pytest.mark.parametrize("caller_first", [True, False], ids=["caller side first", "listener's Dial first"])
 def test_after_a_conversation_the_listener_hears_the_menu_whichever_side_is_reported_first(
-        qapp, tw, rest, clock, caller_first, how, bridge_recorded):
+        qapp, tw, rest, clock, caller_first, how, events_delivered):
     """Regression (issue 12): the caller's side reported first made the listener hear "L'appelant n'est plus en
-    ligne" and left the call unclassified."""
+    ligne" and left the call unclassified. With the conference, the listener's Dial ends when the caller hangs up:
+    whatever the engine has heard of it by then, the listener hears the wrap-up menu, not the * menu."""
     camille = add_listener(qapp, "Camille", "+32470111111")
-    caller, leg, dial = conversation(tw, rest, clock, bridge_recorded)
+    caller, leg, dial = conversation(tw, rest, clock)
+    rest.hang_up(caller.sid)
+    if not events_delivered:
+        rest.events.clear()
     if caller_first:
-        caller_side(tw, caller, how)
+        caller_side(tw, rest, caller, how)
         menu = dial_action(tw, leg, dial)
     else:
         menu = dial_action(tw, leg, dial)
-        caller_side(tw, caller, how)
+        caller_side(tw, rest, caller, how)
     assert said(menu).startswith("Fin de l'appel. Pour classer cet appel")
     assert "n'est plus en ligne" not in said(menu)
     assert queued(qapp, caller.sid).status == "done"
@@ -106,38 +111,47 @@ def test_after_a_conversation_the_listener_hears_the_menu_whichever_side_is_repo
 
 
 @pytest.mark.parametrize("status_first", [True, False])
-def test_a_listener_hanging_up_a_conversation_is_recorded_alike_in_either_order(qapp, tw, rest, clock,
-                                                                               status_first):
+def test_a_listener_s_leg_dropping_mid_conversation_is_recorded_alike_in_either_order(qapp, tw, rest, clock,
+                                                                                     status_first):
     camille = add_listener(qapp, "Camille", "+32470111111")
     caller, leg, dial = conversation(tw, rest, clock)
     ended = clock.now
+    rest.hang_up(leg.sid)
     if status_first:
         leg.status("completed", TALK + 20)
         dial_action(tw, leg, dial, call_status="completed")
     else:
         dial_action(tw, leg, dial, call_status="completed")
         leg.status("completed", TALK + 20)
-    caller.queue_result("bridged")
-    assert queued(qapp, caller.sid).status == "done" and offer_status(qapp) == "ended"
-    assert events(qapp, caller.sid) == ["joined", "offered", "bridged", "talk"]
+    deliver(tw, rest)
+    # The caller is moved out of the conference once, back to the head of the queue; the talk is counted.
+    assert len(rest.inbound[caller.sid]["redirects"]) == 2  # into the conference, then back to the queue
+    assert "un autre écoutant" in said(caller.follow_redirect(rest))
+    assert queued(qapp, caller.sid).status == "waiting" and offer_status(qapp) == "ended"
+    assert events(qapp, caller.sid) == ["joined", "offered", "bridged", "talk", "requeued"]
     her = listener(qapp, camille)
     assert her.status == "wrap_up" and her.wrapup_until == ended + timedelta(seconds=60)
     clock.now = ended + timedelta(seconds=61)
-    Caller(tw)  # her leg is over and her wrap-up too: she takes the next caller
-    assert listener(qapp, camille).status == "ringing"
+    from ivr.sweep import sweep
+
+    sweep(qapp)  # her wrap-up over: she is offered the caller sent back to the queue
+    assert listener(qapp, camille).status == "ringing" and queued(qapp, caller.sid).status == "offered"
 
 
-@pytest.mark.parametrize("late_bridge_first", [True, False])
-def test_a_late_bridge_webhook_does_not_reopen_a_conversation_reported_over(qapp, tw, rest, clock, late_bridge_first):
+@pytest.mark.parametrize("late_fetch_first", [True, False])
+def test_a_late_fetch_of_the_caller_s_conference_does_not_reopen_a_conversation_reported_over(qapp, tw, rest, clock,
+                                                                                            late_fetch_first):
     camille = add_listener(qapp, "Camille", "+32470111111")
-    caller, leg, dial = conversation(tw, rest, clock, bridge_recorded=False)
-    late_bridge = lambda: bridge(tw, caller, dial, leg)  # noqa: E731 — a retry that arrives late
-    if late_bridge_first:
-        late_bridge()
+    caller, leg, dial = conversation(tw, rest, clock)
+    late_fetch = lambda: caller.follow_redirect(rest)  # noqa: E731 — a retry that arrives late
+    rest.hang_up(caller.sid)
+    deliver(tw, rest)
+    if late_fetch_first:
+        late_fetch()
         menu = dial_action(tw, leg, dial)
     else:
         menu = dial_action(tw, leg, dial)
-        late_bridge()
+        assert late_fetch().find("Dial") is None  # over: no conference again
     assert said(menu).startswith("Fin de l'appel.")
     assert offer_status(qapp) == "ended" and queued(qapp, caller.sid).status == "done"
     assert events(qapp, caller.sid).count("bridged") == 1
@@ -156,11 +170,12 @@ def test_a_caller_hanging_up_as_the_listener_presses_1_frees_the_listener_in_eit
         caller.queue_result("hangup")
         heard = leg.press("1", answered)
     else:
-        dial = leg.press("1", answered)
-        caller.queue_result("hangup")
-        # The caller's own queue is empty: the Dial ends at once with nobody bridged.
-        heard = xml(tw.post(path_of(dial.find("Dial").get("action")),
-                            leg.params(CallStatus="in-progress", DialCallStatus="no-answer", DialCallDuration="0")))
+        leg.press("1", answered)
+        # The caller hangs up as they are moved to the conference: their status callback, and the listener,
+        # waiting there with music, is redirected to be told.
+        tw.post("/voice/status", caller.params(CallStatus="completed"))
+        told = rest.calls[leg.sid]["redirects"][-1]
+        heard = xml(tw.post(path_of(told), leg.params(CallStatus="in-progress")))
     assert "L'appelant n'est plus en ligne" in said(heard) and heard.find("Hangup") is not None
     assert queued(qapp, caller.sid).status == "abandoned"
     Caller(tw)  # the next caller, while "the caller is no longer on the line" still plays on her phone
@@ -267,7 +282,7 @@ def test_the_listener_answering_before_or_after_the_dispatcher_records_the_leg_g
     whisper = heard["document"] if answer_first else leg.answer()
     assert "Tapez 1" in said(whisper)
     dial = leg.press("1", whisper)
-    assert dial.find("Dial/Queue").text == caller.enqueue.text
+    assert dial.find("Dial/Conference").text.startswith(f"hl-qc{queued(qapp, caller.sid).id}-")
     assert listener(qapp, camille).status == "on_call"
     with qapp.app_context(), database.session() as session:
         assert session.scalar(select(Offer.call_sid)) == leg.sid

@@ -11,7 +11,7 @@ from ivr.sweep import sweep
 from store.extension import database
 from store.models import CallCategory, Call
 from tests.conftest import SignedTwilio, at_brussels
-from tests.support.calls import Caller, ListenerLeg, add_listener, bridge, listener, path_of, rung, xml
+from tests.support.calls import Caller, ListenerLeg, add_listener, bridge, caller_hangs_up, listener, path_of, rung, xml
 
 POOL_WRAPUP = 60  # the Belgian line's queue: wrapup default
 
@@ -34,7 +34,7 @@ def talk_then_caller_hangs_up(tw, rest, clock, minutes=8):
     dial = leg.press("1")
     bridge(tw, caller, dial, leg)
     clock.now += timedelta(minutes=minutes)
-    caller.queue_result("bridged")
+    caller_hangs_up(tw, rest, caller)
     after = xml(tw.post(path_of(dial.find("Dial").get("action")), leg.params(DialCallStatus="completed")))
     return caller, leg, after
 

@@ -101,6 +101,9 @@ class Caller:
     def queue_result(self, result):
         return xml(self.tw.post(path_of(self.enqueue.get("action")), self.params(QueueResult=result)))
 
+    def follow_redirect(self, rest) -> ET.Element:
+        return follow_redirect(self.tw, rest, self)
+
 
 class ListenerLeg:
     """The listener's phone, rung through the REST API: answer, hear the whisper, press a key."""
@@ -128,10 +131,51 @@ class ListenerLeg:
         return self.tw.post(path_of(self.call["params"]["StatusCallback"]), self.params(**extra))
 
 
+def follow_redirect(tw, rest, caller) -> ET.Element:
+    """The engine moved this call with ``calls(sid).update(url=…)``: Twilio fetches that URL on the caller's leg."""
+    url = (rest.inbound.get(caller.sid) or rest.calls[caller.sid])["redirects"][-1]
+    return xml(tw.post(path_of(url), caller.params()))
+
+
 def bridge(tw, caller: Caller, dial_document, leg: "ListenerLeg") -> ET.Element:
-    """Twilio runs the <Queue url> on the queued caller's leg, naming the listener's leg."""
-    queue = dial_document.find("Dial/Queue")
-    return xml(tw.post(path_of(queue.get("url")), caller.params(DequeingCallSid=leg.sid)))
+    """Twilio plays the listener's ``<Dial><Conference>`` (they join and wait), and the caller's leg, moved out of
+    its queue by the REST API, fetches the URL it was redirected to and joins the same conference; the conference's
+    status callbacks are delivered. Returns the caller's document."""
+    rest = leg.rest
+    rest.join(leg.sid, dial_document.find("Dial"))
+    joined = follow_redirect(tw, rest, caller)
+    if joined.find("Dial/Conference") is not None:
+        rest.join(caller.sid, joined.find("Dial"))
+    deliver(tw, rest)
+    return joined
+
+
+def caller_hangs_up(tw, rest, caller: Caller):
+    """The caller hangs up during the conversation: they leave the conference (which ends with them: the caller is
+    its anchor), its status callbacks are delivered, then the caller's own status callback."""
+    rest.hang_up(caller.sid)
+    deliver(tw, rest)
+    return tw.post("/voice/status", caller.params(CallStatus="completed"))
+
+
+def deliver(tw, rest) -> list:
+    """Post the conference status callbacks Twilio has due, signed, in the order they happened."""
+    answers = []
+    while rest.events:
+        url, params = rest.events.pop(0)
+        answer = tw.post(path_of(url), params)
+        assert answer.status_code == 200, answer.data
+        answers.append(answer)
+    return answers
+
+
+def dial_ended(tw, rest, leg, dial_document, call_status="in-progress") -> ET.Element:
+    """The leg's <Dial><Conference> is over (the conference ended, the leg was removed, * pressed, the leg hung up):
+    Twilio requests the Dial's action on that leg."""
+    if leg.sid in rest.dial_ended:
+        rest.dial_ended.remove(leg.sid)
+    action = dial_document.find("Dial").get("action")
+    return xml(tw.post(path_of(action), leg.params(DialCallStatus="completed", CallStatus=call_status)))
 
 
 def rung(rest):

@@ -11,7 +11,7 @@ from store.extension import database
 from store.listeners import set_status
 from store.models import Listener
 from tests.conftest import SignedTwilio, at_brussels
-from tests.support.calls import ListenerLeg, add_listener, bridge, path_of, rung, xml
+from tests.support.calls import ListenerLeg, add_listener, bridge, caller_hangs_up, path_of, rung, xml
 
 EVC = "+3225550300"
 FRANCE_VICTIMES = "+33199000116"
@@ -54,7 +54,7 @@ def answered(app, tw, rest, clock, at: datetime, caller: str, wait: int, talk: i
     dial = leg.press("1")
     bridge(tw, queued, dial, leg)
     clock.now += timedelta(seconds=talk)
-    queued.queue_result("bridged")
+    caller_hangs_up(tw, rest, queued)
     assert leg.status("completed", talk).status_code == 200
 
 

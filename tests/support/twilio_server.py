@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+from tests.support.twilio_conference import Conferences
+
 
 @dataclass
 class RestRequest:
@@ -20,15 +22,17 @@ class RestRequest:
 
 
 @dataclass
-class TwilioTestServer:
+class TwilioTestServer(Conferences):
     account_sid: str
     auth_token: str
     requests: list[RestRequest] = field(default_factory=list)
-    calls: dict[str, dict] = field(default_factory=dict)
+    calls: dict[str, dict] = field(default_factory=dict)  # the calls the engine placed (and add_inbound_call's)
+    inbound: dict[str, dict] = field(default_factory=dict)  # callers' legs the engine redirected, as Twilio knows them
     queues: dict[str, dict] = field(default_factory=dict)  # made by <Enqueue> at Twilio: see add_queue
     call_fetch_error: int | None = None  # set to 500 for Twilio failing to say how a call stands
     # Placing a call fails: (HTTP status, Twilio error code), for every number ("*") or for one "To" number.
     call_create_errors: dict[str, tuple[int, int]] = field(default_factory=dict)
+    down: bool = False  # set to answer every request 503, as Twilio's API failing (requests are still recorded)
 
     def start(self) -> "TwilioTestServer":
         server = self
@@ -54,7 +58,10 @@ class TwilioTestServer:
                 server.requests.append(RestRequest(method, self.path, params, account))
                 if account != server.account_sid:
                     return self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
-                status, payload = server.route(method, self.path.split("?")[0], params)
+                if server.down:
+                    return self._reply(503, {"code": 20503, "message": "Service unavailable", "status": 503})
+                query = {k: v[-1] for k, v in parse_qs(self.path.partition("?")[2]).items()}
+                status, payload = server.route(method, self.path.split("?")[0], {**query, **params})
                 self._reply(status, payload)
 
             def _reply(self, status: int, payload: dict | None):
@@ -85,12 +92,18 @@ class TwilioTestServer:
         self.queues[sid] = {"sid": sid, "friendly_name": friendly_name, "current_size": current_size}
         return sid
 
-    def add_inbound_call(self, sid: str, status: str = "in-progress") -> None:
-        """A call someone placed to the line (a caller's leg), as Twilio knows it: GET answers its status."""
+    def add_inbound_call(self, sid: str, status: str = "in-progress", from_number: str | None = None) -> None:
+        """A call someone placed to the line (a caller's leg), as Twilio knows it: GET answers its status (and its
+        ``from``, the caller's number, when given)."""
         self.calls[sid] = {"sid": sid, "account_sid": self.account_sid, "status": status, "direction": "inbound",
                            "params": {}}
+        if from_number is not None:
+            self.calls[sid]["from"] = from_number
 
     def route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, dict | None]:
+        conferences = f"/2010-04-01/Accounts/{self.account_sid}/Conferences"
+        if path.startswith(conferences) and path.endswith(".json"):
+            return self.route_conferences(method, path[len(conferences):-5], params)
         queues = f"/2010-04-01/Accounts/{self.account_sid}/Queues/"
         if path.startswith(queues) and path.endswith(".json"):
             queue = self.queues.get(path[len(queues):-5])
@@ -119,13 +132,25 @@ class TwilioTestServer:
             if method == "GET" and self.call_fetch_error:
                 error = self.call_fetch_error
                 return error, {"code": 20500, "message": "internal error", "status": error}
-            call = self.calls.get(sid)
+            call = self.calls.get(sid) or self.inbound.get(sid)
+            if call is None and method == "POST" and params.get("Url") and sid.startswith("CA"):
+                # The tests post a caller's webhooks themselves, so the server has not seen the call come in: one
+                # the engine redirects is a live inbound call, as Twilio knows it (add_inbound_call says otherwise).
+                call = self.inbound[sid] = {"sid": sid, "account_sid": self.account_sid, "status": "in-progress",
+                                            "direction": "inbound", "params": {}}
             if call is None:
                 return 404, {"code": 20404, "message": "not found", "status": 404}
+            if call["status"] in ("completed", "canceled") and method == "POST" and params.get("Url"):
+                return 400, {"code": 21220, "message": "Call is not in-progress. Cannot redirect.", "status": 400}
             if method == "POST":
                 call["params"] = {**call["params"], **params}
+                if params.get("Url"):
+                    call.setdefault("redirects", []).append(params["Url"])
+                    self.leave_conference(sid, "redirected")  # new TwiML: the call leaves its conference
                 if params.get("Status"):
                     call["status"] = params["Status"]
+                    if params["Status"] in ("completed", "canceled"):
+                        self.leave_conference(sid, "hangup")
             return 200, {k: v for k, v in call.items() if k != "params"}
         return 404, {"code": 20404, "message": f"no route {method} {path}", "status": 404}
 

@@ -216,7 +216,7 @@ def test_only_admins_see_the_audit_log_newest_first(app, client, admin, coordina
     client.post("/console/logout", data={"csrf_token": csrf_token(client, "/console/")})
     sign_in(client)
     page = text(client.get("/console/audit"))
-    rows = re.findall(r"<td>([^<]+)</td>\s*<td>(connexion|déconnexion)</td>", page)
+    rows = re.findall(r"— ([^<]+) : (connexion|déconnexion)\.</p>", page)
     assert rows == [(ADMIN_EMAIL, "connexion"), (COORDINATOR_EMAIL, "déconnexion"), (COORDINATOR_EMAIL, "connexion")]
     assert "Page 1 sur 1" in page
 
@@ -232,5 +232,5 @@ def test_the_audit_log_is_paginated(app, client, admin):
     first = text(client.get("/console/audit"))
     assert "Page 1 sur 3" in first and 'rel="next"' in first
     last = text(client.get("/console/audit?page=3"))
-    assert "Page 3 sur 3" in last and "account 0<" in last and 'rel="prev"' in last
+    assert "Page 3 sur 3" in last and "compte 0." in last and 'rel="prev"' in last
     assert "Page 3 sur 3" in text(client.get("/console/audit?page=99"))

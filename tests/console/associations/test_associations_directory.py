@@ -281,3 +281,21 @@ def test_the_command_line_sets_and_removes_phone_access(app):
     bad = runner.invoke(cli, ["accounts", "phone", "--email", COORDINATOR_EMAIL, "--number", "06 11 22 33 44"],
                         input="12\n12\n")
     assert bad.exit_code != 0 and "6 to 8 digits" in bad.output
+
+
+def test_each_edit_of_an_association_is_a_version_shown_in_its_history(app, client):
+    make_account(app)
+    sign_in(client)
+    assert "Version 1" not in words(client.get("/console/associations/avf-13/history"))  # no edit yet
+    assert form(client, "/console/associations/avf-13", name="Marseille Victimes (association fictive)",
+                department="13", number="+33199005113", hours_mon="", hours_tue="", hours_sat="10:00-12:00"
+                ).status_code == 302
+    assert form(client, "/console/associations/avf-13", name="Marseille Victimes (association fictive)",
+                department="13", number="+33199005213", hours_mon="", hours_tue="", hours_sat="10:00-12:00"
+                ).status_code == 302
+    page = words(client.get("/console/associations/avf-13/history"))
+    assert "Version 1" in page and "Version 2" in page and "Version 3" in page  # as it was, then two edits
+    assert "− number: '+33199005113'" in page and "+ number: '+33199005213'" in page
+    assert ADMIN_EMAIL in page and "Retour à l'association" in page and "Chaque version de cette association" in page
+    assert "Restaurer cette version" not in page  # read only for associations
+    assert 'href="/console/associations/avf-13/history"' in text(client.get("/console/associations/avf-13"))

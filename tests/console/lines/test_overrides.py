@@ -69,7 +69,8 @@ def test_closing_now_saves_an_override_audits_it_and_the_page_says_so(app, clien
     assert revision(app) == before + 1
 
     page = words(client.get(EVC_PAGE))
-    assert "La ligne est fermée par décision d'un coordinateur." in page  # the notice after saving
+    assert ("La ligne est fermée jusqu'au mardi 24 novembre 2026 à 14:00 (heure de Bruxelles). Les appelants "
+            "l'entendent dès maintenant.") in page  # the notice after saving: exactly until when, in the line's time
     assert f"Fermée par décision d'un coordinateur : {REASON} — rouvre aujourd'hui à 14:00" in page
     assert (f"Fermée par décision d'un coordinateur : {REASON} — prend fin aujourd'hui à 14:00 "
             f"(décidé aujourd'hui à 10:00 par {ADMIN_EMAIL})") in page
@@ -196,3 +197,35 @@ def test_a_coordinator_decides_only_for_their_own_lines(app, client, clock):
 
     assert save(client, own, reason="formation").status_code == 302
     assert overrides(app)[-1].created_by == COORDINATOR_EMAIL
+
+
+def test_a_typed_end_is_chosen_even_when_its_button_was_not(app, client, clock):
+    """The trap seen in the field: a typed time was ignored unless its radio button was chosen (closed till Monday)."""
+    make_account(app)
+    sign_in(client)
+    assert save(client, until_kind="next_change", until="2026-11-24T15:30").status_code == 302
+    [row] = overrides(app)
+    assert row.until == at_brussels(2026, 11, 24, 15, 30)
+    assert ("La ligne est fermée jusqu'au mardi 24 novembre 2026 à 15:30 (heure de Bruxelles)."
+            in words(client.get(EVC_PAGE)))
+
+
+def test_until_the_next_change_says_when_callers_hear_the_line_open_again(app, client, clock):
+    make_account(app)
+    sign_in(client)
+    assert save(client, until_kind="next_change", until="").status_code == 302
+    # Tuesday 10:00: the decision lasts until 19:00, then it is night: the line reopens on Wednesday at 09:00.
+    assert ("La ligne est fermée jusqu'au mercredi 25 novembre 2026 à 09:00 (heure de Bruxelles)."
+            in words(client.get(EVC_PAGE)))
+    assert save(client, mode="open", reason="renfort ce soir").status_code == 302
+    assert "La ligne est ouverte jusqu'au" in words(client.get(EVC_PAGE))
+
+
+def test_a_refused_decision_lists_its_errors_above_the_form(app, client, clock):
+    make_account(app)
+    sign_in(client)
+    page = text(save(client, reason="", until_kind="at", until="2026-11-24T09:00"))
+    summary = re.search(r'<div class="error-summary"(.*?)</div>', page, re.S).group(1)
+    assert re.findall(r'<a href="#([^"]+)">([^<]*)</a>', summary) == [
+        ("until", "Cette date et cette heure sont déjà passées : choisissez une fin à venir."),
+        ("reason", "Indiquez la raison de cette décision.")]

@@ -93,8 +93,8 @@ def test_a_line_page_lists_hours_holidays_and_the_chain_in_french(app, client):
     sign_in(client)
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text(client.get("/console/lines/ecoute-violences-conjugales"))))
     assert "lundi 09:00–19:00" in page and "samedi fermé" in page
-    assert "Fuseau horaire : Europe/Brussels" in page
-    assert "La ligne est fermée les jours fériés (BE)." in page
+    assert "Heure de la ligne : heure de Bruxelles" in page
+    assert "La ligne est fermée les jours fériés (Belgique)." in page
     assert "vendredi 25 décembre 2026 Noël" in page and "mercredi 21 juillet 2027 Fête nationale" in page
     assert "lundi 1er novembre 2027 Toussaint" in page
     assert "jeudi 11 novembre 2027" in page and "2027 Noël" not in page  # twelve months, no more
@@ -107,14 +107,14 @@ def test_a_line_that_stays_open_on_holidays_says_so(app, client):
     make_account(app)
     sign_in(client)
     page = text(client.get("/console/lines/france-victimes"))
-    assert "La ligne reste ouverte les jours fériés (FR)." in page
+    assert "La ligne reste ouverte les jours fériés (France)." in page
 
 
 def test_a_centre_coordinator_sees_their_centre_and_no_line(app, client):
     make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", centres=["3977-94"])
     sign_in(client, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     page = text(client.get("/console/"))
-    assert "Aucune ligne ne vous est attribuée." in page
+    assert "Aucune ligne ne vous est attribuée." not in page  # no empty "Lignes" section: their centre only
     assert "Centre d'écoute 3977 du Val-de-Marne" in page and "Centre d'écoute 3977 de Paris" not in page
     assert client.get("/console/lines/3977").status_code == 403
 

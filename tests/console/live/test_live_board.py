@@ -101,7 +101,7 @@ def test_a_listener_sees_their_shifts_and_the_calls_they_took_today(qapp, tw, re
     page = text(console.get("/console/me"))
     assert "Appels pris aujourd'hui : 1" in page
     assert "en communication" in page
-    assert "mardi 09:00–13:00 (Europe/Brussels)" in page  # in the time zone of their line
+    assert "mardi 09:00–13:00 (heure de Bruxelles)" in page  # in the time zone of their line
     clock.now += timedelta(days=1)
     sign_in(console, LISTENER_EMAIL, LISTENER_PASSWORD)  # the session ended overnight
     assert "Appels pris aujourd'hui : 0" in text(console.get("/console/me"))
@@ -176,7 +176,12 @@ def test_the_board_page_paints_its_data_without_javascript_and_loads_its_script_
     assert "Noor" in page and f'data-source="{BOARD}.json"' in page
     assert '<dd data-field="offered">1</dd>' in page  # a caller who joined this very second counts already
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
-    assert scripts == [(' src="/console/static/live_board.js" defer', "")]  # no inline script
+    # No inline script: the board's own, the desk's for the listeners' alerts it shows (console/desk), the
+    # health banner's.
+    assert scripts == [(' src="/console/static/console.js" defer', ""),
+                       (' src="/console/static/live_health.js" defer', ""),
+                       (' src="/console/static/desk.js" defer', ""),
+                       (' src="/console/static/live_board.js" defer', "")]
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert 'style="' not in page
     script = evc_coordinator.get("/console/static/live_board.js")

@@ -85,7 +85,7 @@ def test_coverage_flags_open_hours_with_nobody_and_the_advice_follows_erlang_c(e
 def test_the_report_page_shows_charts_beside_tables_and_the_gaps(admin_client):
     page = text(admin_client.get("/console/reports/lines/ecoute-violences-conjugales", query_string=NOVEMBER))
     assert "Rapport : Écoute Violences Conjugales" in page
-    assert "Du lundi 2 novembre 2026 au dimanche 29 novembre 2026 inclus, heure de Europe/Brussels (28 jours)." in page
+    assert "Du lundi 2 novembre 2026 au dimanche 29 novembre 2026 inclus, heure de Bruxelles (28 jours)." in page
     for chart in ("heatmap", "service", "outcomes", "callers", "coverage"):
         assert f'src="/console/reports/lines/ecoute-violences-conjugales/{chart}.svg?from=2026-11-02' in page
     assert '<th scope="row">Transféré (ligne de relais, p. ex. le 107)</th><td>3</td><td>50,0 %</td>' in page
@@ -284,3 +284,21 @@ def test_a_line_without_calls_still_draws_every_chart_and_says_so(app, client):
         assert response.status_code == 200 and b"<svg" in response.data, chart
     for chart in ("heatmap", "outcomes", "callers"):
         assert client.get(f"/console/reports/centres/3977-94/{chart}.svg").status_code == 200, chart
+
+
+def test_durations_read_as_minutes_and_seconds_and_every_figure_is_explained(admin_client):
+    page = text(admin_client.get("/console/reports/lines/ecoute-violences-conjugales", query_string=NOVEMBER))
+    # 450 s of talk on average: read as 7:30 min, its header without "(s)" but saying the unit of what it shows.
+    assert '<th scope="row">Durée moyenne de conversation</th><td>7:30 min</td>' in page
+    assert "(s)</th>" not in page and "Durée de traitement (min:s)</th>" in page
+    for note in ("Niveau de service : parmi les appelants pris par un écoutant, la part prise en 60 s au plus.",
+                 "« — » : personne n'a été mis en attente sur la période.",
+                 "Dans chaque case du graphique : écoutants prévus / écoutants conseillés pour cette heure (« 1/0 »",
+                 "Écoutants prévus : le plus petit nombre d'écoutants dont l'horaire couvre cette heure"):
+        assert note in page, note
+    summary = csv_rows(admin_client.get("/console/reports/lines/ecoute-violences-conjugales/summary.csv",
+                                        query_string=NOVEMBER))
+    assert ["Durée moyenne de conversation (s)", "450"] in summary  # the CSV stays in seconds, and says so
+    coverage = csv_rows(admin_client.get("/console/reports/lines/ecoute-violences-conjugales/coverage.csv",
+                                         query_string=NOVEMBER))
+    assert "Durée de traitement (s)" in coverage[0]

@@ -132,7 +132,7 @@ def test_a_coordinator_adds_a_listener_then_is_refused_another_lines_board(app, 
     page.get_by_label("Fin", exact=True).fill("13:00")
     page.get_by_role("button", name="Ajouter la plage").click()
     expect(page.get_by_role("status")).to_have_text("La plage est ajoutée.")
-    expect(page.locator(".shifts li")).to_have_text(re.compile(r"mardi 09:00–13:00 \(Europe/Paris\)"))
+    expect(page.locator(".shifts li")).to_have_text(re.compile(r"mardi 09:00–13:00 \(heure de Paris\)"))
     page.screenshot(path=str(artifacts_dir / "console-roster-listener.png"), full_page=True)
 
     response = page.goto(f"{live_server}/console/lines/3977/live")

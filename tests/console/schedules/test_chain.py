@@ -43,7 +43,7 @@ def test_the_editor_shows_the_rules_in_order_as_the_file_has_them(app, client):
     fields = chain_fields(text(client.get(CHAIN)))
     assert fields["rules"] == "4"
     assert [fields[f"rule-{i}-action"] for i in range(4)] == ["queue", "forward", "message", "end"]
-    assert (fields["rule-0-state"], fields["rule-0-target"]) == ("open", "un-premier-pas")
+    assert (fields["rule-0-state"], fields["rule-0-pool"]) == ("open", "un-premier-pas")
     assert (fields["rule-1-target"], fields["rule-1-timeout"], fields["rule-1-label"], fields["rule-1-label_en"]) == (
         "+33199009495", "30", "l'équipe d'écoute", "the listening team")
     assert fields["rule-2-forward_failed"] == "yes" and fields["rule-2-message"] == "all_listeners_busy"
@@ -113,8 +113,9 @@ def test_each_refusal_of_the_loader_is_shown_in_french_next_to_its_rule(app, cli
         ({"rule-1-target": UPP}, 1, "rule", "Cette règle transfère l'appel vers le numéro de la ligne elle-même."),
         ({"rule-1-target": "be-1070"}, 1, "target", "« be-1070 » n'est ni un service connu ni un numéro de téléphone."),
         ({"rule-1-timeout": "200"}, 1, "timeout", "Indiquez un nombre entier de 5 à 120."),
-        ({"rule-0-queue_length": "3", "rule-0-target": "Une File"}, 0, "target",
-         "Indiquez un nom de file (lettres minuscules, chiffres et tirets), ou laissez vide pour la file de la ligne."),
+        ({"rule-0-pool": "un-premer-pas"}, 0, "pool",  # misspelt: callers would wait where nobody answers
+         "« un-premer-pas » n'est pas une file d'attente de l'annuaire : aucun écoutant n'y répondrait. "
+         "Choisissez une file dans la liste."),
         ({"rule-0-state": "", "rule-0-action": "end"}, 1, "rule",
          "Cette règle ne peut jamais s'appliquer : une règle précédente termine toujours l'appel avant elle."),
         ({"rule-0-forward_failed": "yes"}, 0, "rule",

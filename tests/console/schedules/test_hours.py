@@ -247,3 +247,33 @@ def test_a_centre_closure_is_added_to_that_centre_and_audited_as_the_centres_fil
     assert (event.action, event.target_kind, event.target_slug) == ("schedule.closure.add", "centre", "3977-94")
     assert event.after == {"closures": [{"from": "2026-12-24T12:00:00+01:00", "to": "2026-12-24T17:00:00+01:00",
                                          "reason": "réveillon"}]}
+
+
+def test_the_holiday_countries_are_named_in_french_from_the_cldr(app, client):
+    from tests.support.console import make_account, sign_in, text
+
+    make_account(app)
+    sign_in(client)
+    page = text(client.get("/console/lines/un-premier-pas/hours"))
+    names = re.findall(r'<option value="([A-Z]{2})"[^>]*>([^<]+)</option>', page)
+    assert names[:2] == [("FR", "France (FR)"), ("BE", "Belgique (BE)")]
+    assert ("DE", "Allemagne (DE)") in names and ("US", "États-Unis (US)") in names
+    assert not [name for code, name in names if "Germany" in name or "United States" in name]
+    later = [name for _, name in names[2:]]
+    assert later.index("Égypte (EG)") < later.index("Espagne (ES)")  # É sorts with the E's
+
+
+def test_a_refused_save_lists_its_errors_above_the_form_with_a_link_to_each_field(app, client):
+    from tests.support.console import UPP_HOURS, hours_fields, make_account, sign_in, text
+
+    make_account(app)
+    sign_in(client)
+    response = client.post(UPP_HOURS, data=hours_fields(client, **{"shift-fri-0-end": "09:00",
+                                                                    "holiday_subdivision": "Atlantis"}))
+    assert response.status_code == 400
+    page = text(response)
+    summary = re.search(r'<div class="error-summary"[^>]*autofocus[^>]*>(.*?)</div>', page, re.S).group(1)
+    links = re.findall(r'<a href="#([^"]+)">([^<]*)</a>', summary)
+    assert [target for target, _ in links] == ["shift-fri-0-start", "holiday_subdivision"]
+    assert links[0][1].startswith("vendredi, plage 1 : « 09:00-09:00 » n'est pas une plage horaire valide")
+    assert 'id="shift-fri-0-start"' in page and 'value="09:00"' in page  # what was typed is kept

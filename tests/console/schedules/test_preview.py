@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import html
 import re
 
 from sqlalchemy import func, select
@@ -57,7 +58,7 @@ def test_the_preview_form_starts_at_the_line_local_time_and_names_each_number_it
     page = text(client.get(EVC_PREVIEW))
     assert "Aperçu du parcours : Écoute Violences Conjugales" in page
     assert 'name="day" value="2026-11-24"' in page and 'name="time" value="10:00"' in page
-    assert "Moment de l'appel (heure de Europe/Brussels)" in page
+    assert "Moment de l'appel (heure de Bruxelles)" in page
     assert '<label for="outcome-0">107 (+3225550107)</label>' in page  # closed: the 107 takes over
     assert '<label for="outcome-1">l\'équipe d\'écoute (+3225550301)</label>' in page  # the listening room
     page = text(client.get(PREVIEW_3977))
@@ -152,3 +153,25 @@ def test_preview_mistakes_are_shown_next_to_their_fields(app, client):
     assert 'id="presses-error">Tapez des chiffres, * ou #, séparés par des espaces (10 séries au plus).' in page
     assert '<p class="field-error" id="when-error">Indiquez une date et une heure valides.</p>' in page
     assert "Ce que l'appelant entend" not in page
+
+
+def why_table(page: str) -> list[tuple[str, str]]:
+    table = re.search(r'<table class="reasons" aria-labelledby="why-title">(.*?)</table>', page, re.S).group(1)
+    return [(html.unescape(step), re.sub(r"\s+", " ", html.unescape(words)))
+            for step, words in re.findall(r'<th scope="row">([^<]+)</th><td>([^<]*)</td>', table)]
+
+
+def test_the_preview_says_why_in_french_step_by_step(app, client):
+    make_account(app)
+    sign_in(client)
+    rows = why_table(text(preview(client, day="2026-12-25", time="10:00")))
+    forward = "Règle 1 appliquée : si la ligne est fermée : transférer l'appel vers 107."
+    assert rows == [
+        ("Appel reçu", "Appel vers Écoute Violences Conjugales, numéro masqué."),
+        ("Décision", f"Fermée pour jour férié : Noël — rouvre lundi 28 décembre 2026 à 09:00. {forward}"),
+        ("Transfert", forward),
+        ("Numéro composé", "Le numéro a répondu ; l'appel transféré est terminé."),
+        ("Résultat", "Transféré (ligne de relais, p. ex. le 107)")]
+    english = [row for row in rows if re.search(r"\b(the|rule|closed|forward|reopens)\b", row[1])]
+    assert english == []
+    assert "Journal technique du moteur (en anglais)" in text(preview(client, day="2026-12-25", time="10:00"))

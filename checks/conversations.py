@@ -1,0 +1,125 @@
+"""The conversation situations of issue 14, played through world mode: who answers, what each presses and when.
+
+Every situation is a call to France Victimes (116 006) on a Tuesday afternoon (open, a listener free) that the
+listener takes; what follows is the listener's keypad (``*`` then the spoken menu), a listener's phone that drops,
+a third party who answers or not. The keys are given by the menu's words, as a listener would press them, so a
+menu that reorders its options is still answered sensibly. What must be heard is written here from the issue,
+not from the engine's prompts' keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checks.call_record import Outcome
+from checks.world_mode import Party
+
+LINE = "france-victimes"
+AT = (2026, 11, 24, 14, 0)  # a Tuesday, 14:00 in Paris: open
+LISTENER_A, LISTENER_B = "+33612000001", "+33612000011"
+SUPERVISOR, SECOND_SUPERVISOR = "+33612000091", "+33612000092"
+LISTENER_DESK = 2  # the desk account of listener A (0 and 1: two coordinators of the line)
+TAKE = r"prendre l'appel|take the call"
+CLASSIFY = r"classer|classify"
+MENU = r"L'appelant est en attente avec de la musique|The caller is on hold with music"
+TRANSFER_MENU = r"^Transfert\.|^Transfer\."
+TRANSFER_PROGRESS = r"^Transfert vers|^Transfer to"
+
+
+def listener(name: str = "listener", ring: float = 15.0, steps=(), **answers: list[str]) -> Party:
+    """A listener who takes the call (1), classifies it (1) afterwards, and answers ``answers`` (pattern -> keys,
+    in the order asked) in between; ``steps``: (seconds after joining the conference, key or "hangup")."""
+    keyed = {TAKE: ["1"] * 4}
+    keyed.update({pattern: list(keys) for pattern, keys in answers.items()})
+    keyed[CLASSIFY] = ["1"] * 4
+    return Party(name, ring=ring, outcome=Outcome(answers=keyed, in_conference=list(steps)))
+
+
+@dataclass
+class Situation:
+    label: str
+    phonebook: dict[str, Party]
+    hangup_at: float  # when the caller hangs up, seconds into the call
+    default_party: Party = field(default_factory=lambda: Party("third party", ring=8.0))
+    # (seconds into the call, helpline command args): what a coordinator does meanwhile (a listener logs in…)
+    commands: list[tuple[float, tuple[str, ...]]] = field(default_factory=list)
+    available: tuple[str, ...] = (LISTENER_A,)
+    expect_said: tuple[str, ...] = ()  # what the caller must hear said once a listener took the call (regexes)
+    never_said: tuple[str, ...] = ()  # what the caller must not be told then (a promise the situation breaks)
+    expect_parties: tuple[str, ...] = ("listener",)  # who the caller must hear at some point
+    listener_expect_said: tuple[str, ...] = ()  # what the (first) listener must hear
+    listener_ends_call: bool = False  # the listener ends the call: the engine may say goodbye and hang up
+    rest_down: tuple[float, float] | None = None  # Twilio's REST API answers 503 between these instants
+    unheard_by_caller: frozenset = frozenset({"supervisor"})  # who the caller must never hear
+    listener_back_between: tuple[float, float] | None = None  # the caller hears the listener again in this span
+    # (seconds into the call, who, action, argument) at the console's desk: who is a DESK_ACCOUNTS index (two
+    # coordinators, then listener A); action listen|whisper|join (argument: the phone) or hold|resume|transfer-cold…
+    desk: list[tuple[float, int, str, str]] = field(default_factory=list)
+    caller_may_hear_supervisor_from: float | None = None  # after a "join"; before it, never
+    listener_expect_parties: tuple[str, ...] = ()  # who the (first) listener must hear at some point
+    needs: str = ""  # the branch of issue 14 the situation needs in the engine ("transfer"), "" for the conference
+
+
+SITUATIONS = [
+    Situation("a bridged call in a conference: they talk, the caller hangs up",
+              {LISTENER_A: listener()}, hangup_at=150.0),
+    Situation("the listener holds the caller from the keypad (* 1), then takes them back (* 1)",
+              {LISTENER_A: listener(steps=[(30.0, "*"), (40.0, "*")], **{MENU: ["1", "1"]})}, hangup_at=220.0,
+              expect_said=(r"écoutant revient|listener will be back",)),
+    Situation("the listener's phone drops mid-call: the caller is offered to the next listener",
+              {LISTENER_A: listener(steps=[(30.0, "hangup")]), LISTENER_B: listener("second listener", ring=10.0)},
+              hangup_at=260.0, commands=[(60.0, ("listeners", "status", "Emulated listener B", "available"))],
+              expect_said=(r"coupée|was cut",), expect_parties=("listener", "second listener")),
+    Situation("a warm transfer the third party answers: the listener leaves the caller with them (* 4 1, * 4 1)",
+              {LISTENER_A: listener(steps=[(30.0, "*"), (25.0, "*")], **{MENU: ["4", "4"], TRANSFER_MENU: ["1"],
+                                                                        TRANSFER_PROGRESS: ["1"]})},
+              hangup_at=260.0, expect_parties=("listener", "third party"),
+              listener_expect_said=(r"Transfert effectué|Transfer done|transferred",), needs="transfer"),
+    Situation("a warm transfer nobody answers: the caller is back with the listener, told nothing alarming",
+              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
+              hangup_at=260.0, default_party=Party("third party", answer="no-answer"),
+              listener_expect_said=(r"n'a pas répondu|did not answer|n'a pas abouti",), needs="transfer"),
+    Situation("the listener's phone drops while talking to the third party: the caller is put through to them",
+              {LISTENER_A: listener(steps=[(30.0, "*"), (15.0, "hangup")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
+              hangup_at=260.0, expect_parties=("listener", "third party"), needs="transfer"),
+    # Freed: every leg ends (a leg left in a conference would be reported: "stayed 4 hours in a conference"), and
+    # the listener is told the call is over before the wrap-up.
+    Situation("the caller hangs up during a warm transfer: the listener and the third party are freed",
+              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
+              hangup_at=135.0, listener_expect_said=(r"raccroché|hung up|Fin de l'appel|call has ended",),
+              needs="transfer"),
+    Situation("a binôme called in from the keypad (* 2) joins muted: the caller hears only the first listener",
+              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["2"]}),
+               LISTENER_B: listener("second listener", ring=10.0)},
+              hangup_at=200.0, commands=[(60.0, ("listeners", "status", "Emulated listener B", "available"))],
+              unheard_by_caller=frozenset({"supervisor", "second listener"})),
+    Situation("Twilio's REST API fails when the listener takes the caller back: the hold's time limit does it",
+              {LISTENER_A: listener(steps=[(30.0, "*"), (20.0, "*")], **{MENU: ["1", "1"]})},
+              hangup_at=340.0, rest_down=(100.0, 200.0), listener_back_between=(200.0, 290.0),
+              expect_said=(r"écoutant revient|listener will be back",)),
+    Situation("a supervisor whispers from the desk: heard by the listener only",
+              {LISTENER_A: listener(), SUPERVISOR: Party("supervisor", ring=6.0)}, hangup_at=200.0,
+              desk=[(70.0, 0, "whisper", SUPERVISOR)], listener_expect_parties=("supervisor",), needs="desk"),
+    Situation("a supervisor listens, then joins: the caller hears them only once they join",
+              {LISTENER_A: listener(), SUPERVISOR: Party("supervisor", ring=6.0)}, hangup_at=220.0,
+              desk=[(70.0, 0, "listen", SUPERVISOR), (130.0, 0, "join", SUPERVISOR)],
+              caller_may_hear_supervisor_from=130.0, expect_parties=("listener", "supervisor"), needs="desk"),
+    Situation("two supervisors press join at the same instant: one is called, the other told someone is on it",
+              {LISTENER_A: listener(), SUPERVISOR: Party("supervisor", ring=6.0),
+               SECOND_SUPERVISOR: Party("second supervisor", ring=6.0)}, hangup_at=200.0,
+              desk=[(70.0, 0, "join", SUPERVISOR), (70.0, 1, "join", SECOND_SUPERVISOR)],
+              caller_may_hear_supervisor_from=70.0, needs="desk"),
+    Situation("the listener holds and resumes from the desk: the caller hears the hold music, then them again",
+              {LISTENER_A: listener()}, hangup_at=220.0, desk=[(70.0, LISTENER_DESK, "hold", ""),
+                                                               (110.0, LISTENER_DESK, "resume", "")],
+              expect_said=(r"écoutant revient|listener will be back",), listener_back_between=(110.0, 125.0),
+              needs="desk"),
+    Situation("a cold transfer from the listener's desk: the caller hears a sentence, then the third party",
+              {LISTENER_A: listener()}, hangup_at=240.0, desk=[(70.0, LISTENER_DESK, "transfer-cold", "")],
+              expect_said=(r"Je vous mets en relation avec|connecting you to",),
+              never_said=(r"écoutant revient|listener will be back",),  # cold: the listener is not coming back
+              expect_parties=("listener", "third party"),
+              needs="desk"),
+    Situation("the listener ends the call from the keypad (* 9): the caller is told goodbye, then hangs up",
+              {LISTENER_A: listener(steps=[(40.0, "*")], **{MENU: ["9"]})}, hangup_at=400.0,
+              listener_ends_call=True, expect_said=(r"Au revoir|Goodbye",)),
+]

@@ -1,0 +1,91 @@
+"""The conference's status callback, which keeps the participant registry true, and the call status of the
+participants the REST API dialled (binôme, supervisor, third party)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.call_control import leg_gone
+from ivr.conference_requeue import ENDED_HOOKS, conversation_from_url
+from ivr.security import twilio_only
+from ivr.twiml import field, never_fail, row_id, twiml
+from store import conference as records
+from store.calls import CALL_ENDED
+from store.extension import database
+from store.models import ConferenceLeg, Conversation
+
+conference_events = Blueprint("conference_events", __name__, url_prefix="/voice/conference")
+
+# --- the conference's status callback: the participant registry ----------------------------------------------
+
+
+@conference_events.route("/events", methods=("GET", "POST"))
+@twilio_only
+@never_fail("silent")
+def events():
+    now = current_app.config["CLOCK"]()
+    event = field("StatusCallbackEvent")
+    with database.session() as session:
+        conversation = conversation_from_url(session)
+        if conversation is None or field("FriendlyName") not in ("", conversation.name):
+            return twiml(VoiceResponse())
+        if field("ConferenceSid").startswith("CF"):
+            conversation.conference_sid = field("ConferenceSid")[:64]
+        leg = records.leg_of(session, conversation, field("CallSid")) if field("CallSid") else None
+        tasks = _apply(session, conversation, leg, event, now)
+        session.commit()
+    for task in tasks:
+        task()
+    return twiml(VoiceResponse())
+
+
+def _apply(session, conversation: Conversation, leg: ConferenceLeg | None, event: str, now: datetime) -> list:
+    """One status callback event on the registry; returns what to ask of Twilio once committed."""
+    if event == "conference-end":
+        present = records.legs(session, conversation.id)
+        if conversation.status in records.LIVE:
+            records.close(session, conversation, now, "ended", "caller")
+            records.note(session, conversation, now, "conv_ended", "caller")
+        for other in present:
+            leg_gone(session, other, now)
+        return [task for hook in current_app.extensions.get(ENDED_HOOKS, ()) for task in hook(session, conversation, now)]
+    if leg is None:
+        return []
+    flags = {"Muted": "muted", "Hold": "on_hold", "Coaching": "coaching"}
+    for name, attribute in flags.items():
+        if field(name) in ("true", "false"):
+            setattr(leg, attribute, field(name) == "true")
+    if event == "participant-join":
+        leg.joined_at, leg.left_at = leg.joined_at or now, None
+        if leg.role == "binome":
+            records.note(session, conversation, now, "conv_binome_joined")
+        return []
+    if event != "participant-leave":
+        return []
+    was_present = leg.left_at is None
+    if was_present:
+        leg_gone(session, leg, now)
+    if leg.role == "caller" and conversation.status in records.LIVE:
+        # Hung up (a redirect out of the conference has already changed the status): the call is over.
+        records.close(session, conversation, now, "ended", "caller")
+        records.note(session, conversation, now, "conv_ended", "caller")
+    return []
+
+
+@conference_events.route("/participant-status", methods=("GET", "POST"))
+@twilio_only
+@never_fail("silent")
+def participant_status():
+    """A participant dialled by the REST API: their call's end (or no answer) frees their leg."""
+    now = current_app.config["CLOCK"]()
+    with database.session() as session:
+        conversation = conversation_from_url(session)
+        leg_id = row_id(request.args.get("leg"))
+        leg = records.leg_by_id(session, conversation, leg_id) if conversation is not None else None
+        if leg is not None and field("CallStatus") in CALL_ENDED:
+            leg_gone(session, leg, now)
+            session.commit()
+    return twiml(VoiceResponse())

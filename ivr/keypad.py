@@ -1,0 +1,108 @@
+"""The listener's keypad during a call: * leaves the conference for a short spoken menu (the caller on hold with
+music meanwhile), then back to the caller.
+
+1 keeps the caller on hold (or takes them back if they were held before), 2 calls in a binôme, 3 asks for help,
+4 transfers (the `transfer` feature's hook), 9 ends the call; any other key, or none, goes back to the caller."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import func, select
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ivr import call_control, prompts
+from ivr.conference import listener_join
+from ivr.twiml import field, public, say
+from routing.queueing import ListenerStatus
+from store import conference as records
+from store.listeners import phone_free
+from store.models import Listener, ListenerPool
+
+MENU_TIMEOUT = 6  # seconds to press a key after the menu
+TRANSFER_HOOK = "ivr.keypad_transfer"  # app.extensions: fn(session, conversation, listener, line) -> VoiceResponse
+HELP_HOOKS = "ivr.help_requested"  # app.extensions: list of fn(conversation_id)
+
+
+def open_menu(session, now, conversation, offer, line, after) -> VoiceResponse:
+    """The listener pressed *: the caller goes on hold (unless already) and the listener hears the menu."""
+    conversation.in_menu = True
+    conversation_id = conversation.id
+    held_before = conversation.held_since is not None
+    if not held_before:
+        after.append(lambda: call_control.hold(conversation_id, by="menu", now=now))
+    return menu_document(offer, line, held_before)
+
+
+def menu_document(offer, line, held_before: bool) -> VoiceResponse:
+    """The menu, its key 1 named for what it will do: keep the caller on hold, or take them back."""
+    response = VoiceResponse()
+    gather = Gather(num_digits=1, timeout=MENU_TIMEOUT, action=public(f"/voice/listener/menu?offer={offer.id}"),
+                    action_on_empty_result=True)
+    say(gather, prompts.render("conf_menu", line.language, line.country, held_before=held_before), line.language,
+        line)
+    response.append(gather)
+    response.redirect(public(f"/voice/listener/menu?offer={offer.id}"), method="POST")
+    return response
+
+
+def listener_menu(session, now, offer, caller, listener, line, after) -> VoiceResponse:
+    """The key pressed in the menu (none: back to the caller)."""
+    found = records.for_offer(session, offer.id)
+    conversation = records.locked_conversation(session, found.id) if found is not None else None
+    if conversation is None or conversation.status not in records.LIVE:
+        response = VoiceResponse()
+        response.redirect(public(f"/voice/listener/over?offer={offer.id}"), method="POST")
+        return response
+    key = field("Digits")[:1]
+    conversation_id = conversation.id
+    if key == "1":
+        return _hold_key(conversation, offer, line, after, now)
+    if key == "4":
+        hook = current_app.extensions.get(TRANSFER_HOOK)
+        if hook is not None:
+            return hook(session, conversation, listener, line)
+        return back_to_caller(conversation, offer, line, after, now, "conf_transfer_unavailable")
+    if key == "2":
+        words = "conf_binome_called" if _someone_free(session, conversation, now) else "conf_binome_nobody"
+        if words == "conf_binome_called":
+            after.append(lambda: call_control.invite_binome(conversation_id, now=now))
+        return back_to_caller(conversation, offer, line, after, now, words)
+    if key == "3":
+        records.note(session, conversation, now, "conv_help_asked", "keypad")
+        for hook in current_app.extensions.get(HELP_HOOKS, []):
+            after.append(lambda hook=hook: hook(conversation_id))
+        return back_to_caller(conversation, offer, line, after, now, "conf_help_requested")
+    if key == "9":
+        conversation.in_menu = False
+        after.append(lambda: call_control.end(conversation_id, by="keypad", now=now))
+        response = VoiceResponse()
+        response.redirect(public(f"/voice/listener/over?offer={offer.id}"), method="POST")
+        return response
+    return back_to_caller(conversation, offer, line, after, now, "conf_back_to_caller")
+
+
+def _hold_key(conversation, offer, line, after, now) -> VoiceResponse:
+    """1: the caller was held only for the menu → they stay on hold; they were held before → taken back."""
+    if conversation.held_by == "menu":
+        conversation.held_by = "keypad"
+        conversation.in_menu = False
+        return listener_join(conversation, offer, line, prompts.render("conf_kept_on_hold", line.language))
+    return back_to_caller(conversation, offer, line, after, now, "conf_back_to_caller", resume_any=True)
+
+
+def back_to_caller(conversation, offer, line, after, now, words: str, resume_any: bool = False) -> VoiceResponse:
+    """The listener rejoins the conference; the caller comes off the hold the menu put them on."""
+    conversation.in_menu = False
+    conversation_id = conversation.id
+    if conversation.held_since is not None and (resume_any or conversation.held_by == "menu"):
+        after.append(lambda: call_control.resume(conversation_id, by="keypad" if resume_any else "menu", now=now))
+    return listener_join(conversation, offer, line, prompts.render(words, line.language))
+
+
+def _someone_free(session, conversation, now) -> bool:
+    """Whether a binôme could be called now (the dial itself picks and locks them)."""
+    return bool(session.scalar(
+        select(func.count()).select_from(Listener).join(ListenerPool, ListenerPool.listener_id == Listener.id)
+        .where(ListenerPool.pool == conversation.pool, Listener.active.is_(True),
+               Listener.status == ListenerStatus.AVAILABLE.value, phone_free(now),
+               Listener.id != (conversation.listener_id or 0))))

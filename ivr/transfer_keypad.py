@@ -1,0 +1,117 @@
+"""The listener's keypad for transfers: * then 4 reads the call's targets (one key each) and starts a warm transfer;
+during a transfer, * then 4 offers to leave the caller with the third party, talk all three, or cancel."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ivr import call_control, keypad, prompts, transfers
+from ivr.conference import listener_join
+from ivr.listener_call import call_over, offer_turn
+from ivr.security import twilio_only
+from ivr.twiml import field, never_fail, public, say, twiml
+from store import conference as conversations
+from store import transfers as records
+
+transfer_keypad = Blueprint("transfer_keypad", __name__, url_prefix="/voice")
+MENU_TIMEOUT = 6
+
+
+def _label(transfer, line) -> str:
+    return transfer.label_en if line.language == "en" else transfer.label_fr
+
+
+def _menu(action: str) -> tuple[VoiceResponse, Gather]:
+    """One key to press; no key comes back to ``action`` too (back to the call)."""
+    response = VoiceResponse()
+    gather = Gather(num_digits=1, timeout=MENU_TIMEOUT, action=action, action_on_empty_result=True)
+    response.append(gather)
+    response.redirect(action, method="POST")
+    return response, gather
+
+
+def transfer_menu(session, conversation, listener, line) -> VoiceResponse:
+    """The `*` menu's 4 (ivr.keypad's hook): the targets, or what to do with the transfer under way."""
+    now = current_app.config["CLOCK"]()
+    here = f"/voice/listener/transfer?offer={conversation.offer_id}"
+    transfer = records.active_transfer(session, conversation.id)
+    if transfer is not None:
+        text = prompts.render("transfer_progress_menu", line.language, line.country, label=_label(transfer, line))
+        action = public(f"{here}&step=progress")
+    else:
+        found = transfers.targets_for(session, conversation, now)
+        if not found:  # back to the caller, through the route that can take them off the menu's hold
+            response = VoiceResponse()
+            response.redirect(public(f"{here}&step=none"), method="POST")
+            return response
+        choices = [{"key": index, "label": target.label.get(line.language)} for index, target in enumerate(found, 1)]
+        text = prompts.render("transfer_menu", line.language, line.country, targets=choices)
+        action = public(here)
+    response, gather = _menu(action)
+    say(gather, text, line.language, line)
+    return response
+
+
+def transfer_choice(session, now, offer, caller, listener, line, after) -> VoiceResponse:
+    """The key pressed after the targets (a warm transfer starts) or after the transfer's own menu."""
+    found = conversations.for_offer(session, offer.id)
+    conversation = conversations.locked_conversation(session, found.id) if found is not None else None
+    if conversation is None or conversation.status not in conversations.LIVE:
+        response = VoiceResponse()
+        response.redirect(public(f"/voice/listener/over?offer={offer.id}"), method="POST")
+        return response
+    key = field("Digits")[:1]
+    if request.args.get("step") == "none":
+        return keypad.back_to_caller(conversation, offer, line, after, now, "transfer_no_target")
+    if request.args.get("step") == "progress":
+        return _progress_choice(session, now, conversation, offer, caller, listener, line, after, key)
+    targets = transfers.targets_for(session, conversation, now)
+    index = int(key) - 1 if key.isdigit() else -1
+    if not 0 <= index < len(targets):
+        return keypad.back_to_caller(conversation, offer, line, after, now, "conf_back_to_caller")
+    outcome, plan = transfers.open_transfer(session, conversation, targets[index].key, "warm", now, listener.id)
+    if plan is None:
+        return keypad.back_to_caller(conversation, offer, line, after, now, "transfer_not_started")
+    # The menu put the caller on hold: they stay there while the listener talks with the third party.
+    conversation.held_by, conversation.in_menu = "transfer", False
+    after.append(plan)
+    words = prompts.render("transfer_dialling", line.language, line.country, label=targets[index].label.get(line.language))
+    return listener_join(conversation, offer, line, words)
+
+
+def _progress_choice(session, now, conversation, offer, caller, listener, line, after, key: str) -> VoiceResponse:
+    transfer = records.active_transfer(session, conversation.id)
+    conversation.in_menu = False
+    conversation_id = conversation.id
+    if transfer is None or key not in ("1", "2", "3"):
+        return listener_join(conversation, offer, line)  # back to the call as it was (the caller still held)
+    label = _label(transfer, line)
+    if key == "3":
+        records.finish(session, transfer, now, "returned", "cancelled")
+        leg_id = transfer.leg_id
+        if leg_id is not None:
+            after.append(lambda: call_control.remove(conversation_id, leg_id, now=now))
+        after.append(lambda: call_control.resume(conversation_id, by="transfer", now=now))
+        return listener_join(conversation, offer, line, prompts.render(
+            "transfer_returned", line.language, line.country, label=label, why="cancelled"))
+    if transfer.status == "dialling":  # not answered yet: nothing to hand over
+        return listener_join(conversation, offer, line, prompts.render(
+            "transfer_dialling", line.language, line.country, label=label))
+    after.append(lambda: call_control.resume(conversation_id, by="transfer", now=now))
+    if key == "2":
+        records.finish(session, transfer, now, "together", "together")
+        return listener_join(conversation, offer, line, prompts.render("transfer_together", line.language))
+    # 1: the listener leaves; the caller comes off hold with the third party, the listener goes to wrap-up.
+    records.finish(session, transfer, now, "completed", "left")
+    transfers.release_records(session, conversation, now, "transfer")
+    response = call_over(session, now, offer, caller, listener, line, after)
+    done = VoiceResponse()
+    say(done, prompts.render("transfer_done", line.language, line.country, label=label), line.language, line)
+    for verb in response.verbs:
+        done.append(verb)
+    return done
+
+
+transfer_keypad.add_url_rule("/listener/transfer", endpoint="listener_transfer", methods=("GET", "POST"),
+                             view_func=twilio_only(never_fail("listener")(offer_turn(transfer_choice))))

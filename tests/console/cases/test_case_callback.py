@@ -1,0 +1,129 @@
+"""A referent calls the caller back through the safe-callback machinery: the referent's own phone rings first, on 1
+the caller is dialled showing the line's number (machines hung up on), within the window the caller chose."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from store.callbacks import pools_with_due_callbacks
+from store.extension import database
+from store.models import CallbackRequest, CaseFile
+from tests.conftest import SignedTwilio, at_paris
+from tests.support.calls import ListenerLeg, path_of, xml
+from tests.support.cases import (CALLER, NATIONAL, PASSWORD, PLATFORM, REFERENT_94, REFERENT_PHONE, case_ids,
+                                 national_call, platform_coordinator, referent, relay_fields)
+from tests.support.console import csrf_token, sign_in, text, words
+
+EVENING = at_paris(2026, 11, 24, 17, 15)
+CALL_BACK_AT = at_paris(2026, 11, 24, 17, 40)  # the 3977 is open until 19:00
+
+
+def consented_case(app, clock, rest, window="asap") -> int:
+    call_id, sid = national_call(app, clock, EVENING)
+    rest.add_inbound_call(sid, status="completed", from_number=CALLER)
+    platform_coordinator(app)
+    client = app.test_client()
+    sign_in(client, PLATFORM, PASSWORD)
+    path = f"/console/cases/relay/{call_id}"
+    fields = relay_fields(consent="yes", window=window)
+    assert client.post(path, data={**fields, "csrf_token": csrf_token(client, path)}).status_code == 302
+    return case_ids(app)[-1]
+
+
+def referent_client(app, clock):
+    referent(app, REFERENT_94, "3977-94")
+    clock.now = CALL_BACK_AT
+    client = app.test_client()
+    sign_in(client, REFERENT_94, PASSWORD)
+    return client
+
+
+def call_back(client, case_id):
+    path = f"/console/cases/{case_id}"
+    return client.post(f"{path}/call-back", data={"csrf_token": csrf_token(client, path)})
+
+
+def referent_leg(rest):
+    dialled = [sid for sid, call in rest.calls.items() if call.get("to") == REFERENT_PHONE]
+    assert len(dialled) == 1
+    return dialled[0]
+
+
+def test_the_referents_phone_rings_first_then_the_caller_is_dialled_showing_the_lines_number(live_app, clock, rest):
+    case_id = consented_case(live_app, clock, rest)
+    client = referent_client(live_app, clock)
+    assert "Rappeler maintenant" in text(client.get(f"/console/cases/{case_id}"))
+    answer = call_back(client, case_id)
+    assert answer.status_code == 302
+    assert "Votre téléphone va sonner" in text(client.get(answer.headers["Location"]))
+    leg = ListenerLeg(SignedTwilio(live_app.test_client()), rest, referent_leg(rest))
+    assert leg.call["from"] == NATIONAL  # the line's number: the referent's own is never shown to anyone
+    assert "/voice/callback/listener?attempt=" in leg.call["params"]["Url"]
+    whispered = leg.answer()
+    assert whispered.find("Gather/Say") is not None
+    dial = leg.press("1", whispered).find("Dial")
+    assert dial.get("callerId") == NATIONAL
+    number = dial.find("Number")
+    assert number.text == CALLER and number.get("machineDetection") == "Enable"
+    ended = xml(leg.tw.post(path_of(dial.get("action")), leg.params(DialCallStatus="completed")))
+    assert ended.find("Gather") is not None  # the referent may still correct "reached"
+    page = words(client.get(f"/console/cases/{case_id}"))
+    assert f"2026-11-24 17:40 Rappel tenté ({REFERENT_94})" in page
+    assert "2026-11-24 17:40 Appelant joint (Rémi Référent)" in page
+    assert "Dernier rappel : appelant joint." in page
+    with live_app.app_context(), database.session() as session:
+        case = session.scalar(select(CaseFile).where(CaseFile.id == case_id))
+        request = session.get(CallbackRequest, case.callback_request_id)
+        assert case.first_callback_at == CALL_BACK_AT and request.status == "reached"
+        assert request.number_encrypted == case.number_encrypted and request.pool == f"case-{case_id}"
+
+
+def test_a_caller_not_reached_can_be_tried_again_and_a_machine_is_hung_up_on(live_app, clock, rest):
+    case_id = consented_case(live_app, clock, rest)
+    client = referent_client(live_app, clock)
+    call_back(client, case_id)
+    leg = ListenerLeg(SignedTwilio(live_app.test_client()), rest, referent_leg(rest))
+    dial = leg.press("1").find("Dial")
+    answered = xml(leg.tw.post(path_of(dial.find("Number").get("url")), leg.params(AnsweredBy="machine_start")))
+    assert answered.find("Hangup") is not None  # never a voicemail
+    xml(leg.tw.post(path_of(dial.get("action")), leg.params(DialCallStatus="completed")))
+    leg.status("completed")
+    page = words(client.get(f"/console/cases/{case_id}"))
+    assert "Appelant non joint (répondeur, raccroché sans message)" in page and "Rappel en cours ou à refaire." in page
+    with live_app.app_context(), database.session() as session:
+        request = session.scalar(select(CallbackRequest))
+        assert (request.status, request.attempts) == ("pending", 1)
+        # The scheduler's due callbacks leave it alone: only the referent rings again, never another listener.
+        assert pools_with_due_callbacks(session, clock.now + timedelta(days=1)) == []
+    call_back(client, case_id)  # still in the wrap-up after that call
+    assert "Votre téléphone est déjà en communication." in text(client.get(f"/console/cases/{case_id}"))
+    # Wrap-up done, the referent tries again: the same request, its count kept.
+    clock.now = at_paris(2026, 11, 24, 17, 55)
+    assert call_back(client, case_id).status_code == 302
+    assert len([c for c in rest.calls.values() if c.get("to") == REFERENT_PHONE]) == 2
+
+
+def test_no_call_back_outside_the_callers_window_nor_without_a_number(live_app, clock, rest):
+    case_id = consented_case(live_app, clock, rest, window="morning")
+    client = referent_client(live_app, clock)
+    page = text(client.get(f"/console/cases/{case_id}"))
+    assert "Rappeler maintenant" not in page and "Le matin (9 h – 12 h)" in page
+    assert call_back(client, case_id).status_code == 302
+    assert [c for c in rest.calls.values() if c.get("to") == REFERENT_PHONE] == []
+
+
+def test_a_case_without_a_number_cannot_be_called_back(live_app, clock, rest):
+    call_id, _ = national_call(live_app, clock, EVENING)
+    platform_coordinator(live_app)
+    platform = live_app.test_client()
+    sign_in(platform, PLATFORM, PASSWORD)
+    path = f"/console/cases/relay/{call_id}"
+    platform.post(path, data={**relay_fields(consent="no"), "csrf_token": csrf_token(platform, path)})
+    client = referent_client(live_app, clock)
+    case_id = case_ids(live_app)[-1]
+    assert "L'appelant n'a pas laissé de numéro : il rappellera lui-même." in text(client.get(f"/console/cases/{case_id}"))
+    call_back(client, case_id)
+    assert "Aucun numéro n'est attaché à ce dossier." in text(client.get(f"/console/cases/{case_id}"))
+    assert [c for c in rest.calls.values() if c.get("direction") == "outbound-api"] == []

@@ -1,0 +1,53 @@
+"""A coordinator lists the numbers outside the directory their listeners may transfer calls to (an interpreter),
+with the words callers hear: the line's file checks, audited, and offered by the next transfer."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from store.extension import database, directory
+from store.models import AuditEvent
+from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in, text
+
+PAGE = "/console/lines/un-premier-pas/transfer-numbers"
+
+
+@pytest.fixture
+def coordinator(app):
+    make_account(app, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "coordinator", lines=["un-premier-pas"],
+                 name="Camille Coordination")
+    client = app.test_client()
+    sign_in(client, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    return client
+
+
+def test_a_coordinator_adds_an_interpreter_with_its_words_the_line_holds_it_and_the_audit_says_so(app, coordinator):
+    assert 'href="/console/lines/un-premier-pas/transfer-numbers"' in text(coordinator.get("/console/lines/un-premier-pas"))
+    form = {"csrf_token": csrf_token(coordinator, PAGE), "number_0": "01 99 00 94 97",
+            "fr_0": "l'interprète en langue arabe", "en_0": "the Arabic interpreter"}
+    assert coordinator.post(PAGE, data=form).status_code == 302
+    shown = text(coordinator.get(PAGE))
+    assert "Les numéros de transfert sont enregistrés" in shown and 'value="+33199009497"' in shown
+    with app.app_context(), database.session() as session:
+        line = directory.get(session, app.config["CLOCK"]()).lines_by_slug["un-premier-pas"]
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "transfer_numbers.update"))
+    assert [(n.number, n.label.get("fr"), n.label.get("en")) for n in line.transfer_numbers] == [
+        ("+33199009497", "l'interprète en langue arabe", "the Arabic interpreter")]
+    assert event.before == {"transfer_numbers": []}
+    assert event.after == {"transfer_numbers": ["+33199009497: l'interprète en langue arabe"]}
+
+
+def test_the_editor_refuses_what_the_line_s_file_would_and_says_where_in_french(app, coordinator):
+    form = {"csrf_token": csrf_token(coordinator, PAGE), "number_0": "12", "fr_0": "un numéro court", "en_0": "short",
+            "number_1": "+33199009494", "fr_1": "nous-mêmes", "en_1": "ourselves",
+            "number_2": "+33199009497", "fr_2": "l'interprète"}
+    response = coordinator.post(PAGE, data=form)
+    assert response.status_code == 400
+    shown = text(response)
+    assert "Ligne 1 : « 12 » n'est pas un numéro de téléphone." in shown
+    assert "Ligne 2 : Le +33199009494 est un numéro de cette ligne." in shown
+    assert "Ligne 3 : Il manque les mots en « en », et les appelants de cette ligne peuvent parler cette langue." in shown
+    with app.app_context(), database.session() as session:
+        assert directory.get(session, app.config["CLOCK"]()).lines_by_slug["un-premier-pas"].transfer_numbers == ()
+    assert coordinator.get("/console/lines/france-victimes/transfer-numbers").status_code == 403
