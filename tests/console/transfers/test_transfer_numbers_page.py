@@ -47,7 +47,7 @@ def test_the_editor_refuses_what_the_line_s_file_would_and_says_where_in_french(
     shown = text(response)
     assert "Ligne 1 : « 12 » n'est pas un numéro de téléphone." in shown
     assert "Ligne 2 : Le +33199009494 est un numéro de cette ligne." in shown
-    assert "Ligne 3 : Il manque les mots en « en », et les appelants de cette ligne peuvent parler cette langue." in shown
+    assert "Ligne 3 : Il manque le texte en « en », alors que les appelants de cette ligne peuvent parler « en »." in shown
     with app.app_context(), database.session() as session:
         assert directory.get(session, app.config["CLOCK"]()).lines_by_slug["un-premier-pas"].transfer_numbers == ()
     assert coordinator.get("/console/lines/france-victimes/transfer-numbers").status_code == 403
