@@ -63,17 +63,33 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from console.blueprint import init_console
     from ivr.dispatcher import dispatcher
     from store.extension import database, directory
 
     database.init_app(app)
     directory.init_app(app)
     dispatcher.init_app(app)
-    init_console(app)
+    if app.config["CONSOLE"]:
+        from console.blueprint import init_console
+
+        init_console(app)
+    else:
+        from ivr.twiml import NoSessions
+
+        app.session_interface = NoSessions()  # Twilio keeps no cookie: no session to open on every webhook
 
 
 def _register_blueprints(app: Flask) -> None:
+    from ivr.blueprints import register_ivr
+
+    register_ivr(app)
+    # The webhooks' pool (gunicorn.conf.py) leaves the console to its own pool: its forms, templates and
+    # catalogues took 9 MB in every webhook worker.
+    if app.config["CONSOLE"]:
+        _register_console(app)
+
+
+def _register_console(app: Flask) -> None:
     from console.accounts.blueprint import accounts
     from console.associations.blueprint import associations
     from console.blueprint import console
@@ -88,9 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.roster.blueprint import roster
     from console.schedules.blueprint import schedules
     from console.transfers.blueprint import transfers
-    from ivr.blueprints import register_ivr
 
-    register_ivr(app)
     # The console: its layout, then one blueprint per feature, each guarded by its own access rule.
     for blueprint in (console, accounts, lines, schedules, history, roster, me, live, reports,
                       operations, associations, transfers, desk, cases):

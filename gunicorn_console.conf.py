@@ -11,6 +11,7 @@ globals().update({name: value for name, value in runpy.run_path(str(Path(__file_
 # The proxy sends /console (pages, charts, CSV) here and /voice to 127.0.0.1:8000: reports, however heavy,
 # run in these processes and never in a worker a webhook needs.
 bind = "127.0.0.1:8001"
+raw_env = ["HELPLINE_CONSOLE=1"]
 workers = 2
 threads = 4  # a report page asks for its five charts at once
 # A yearly report is counted by the database in about a second, and the first one may run for several seconds on a

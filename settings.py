@@ -26,6 +26,8 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
     "PROXY_COUNT": ("HELPLINE_PROXY_COUNT", 0, "reverse proxies in front of the app (X-Forwarded-*)"),
     "LOG_LEVEL": ("HELPLINE_LOG_LEVEL", "INFO", "logging level"),
     "LOG_FORMAT": ("HELPLINE_LOG_FORMAT", "text", "text, or json: one JSON object per line for a log collector"),
+    "CONSOLE": ("HELPLINE_CONSOLE", True, "serve the coordinators' console from this process (gunicorn.conf.py, "
+                "the webhooks' pool, turns it off: the console has a pool of its own)"),
     "PRESENCE_NUMBER": ("HELPLINE_PRESENCE_NUMBER", None,
                         "the presence line's number as listeners dial it, shown with a new PIN in the console"),
     "DIRECTORY_CHECK_SECONDS": ("HELPLINE_DIRECTORY_CHECK_SECONDS", 2.0, "how often a worker checks for edits"),

@@ -60,6 +60,8 @@ class Turn:
     call: Call
     url_for: Callable[..., str]
     caller_withheld: bool = False
+    # Whether screening may find a flag or an earlier call (told by the call's INSERT); None: not known, ask.
+    to_screen: bool | None = None
     response: VoiceResponse = field(default_factory=VoiceResponse)
     after_commit: list[Callable[[], None]] = field(default_factory=list)  # e.g. dial a listener
 

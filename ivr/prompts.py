@@ -67,7 +67,14 @@ def render(name: str, language: str, /, country: str | None = None, **context: A
 
 def render_text(text: str, **context: Any) -> str:
     """A line's own words (greeting, messages) are templates too, with the same variables and filters."""
+    if "{" not in text:  # no variable, tag or comment: Jinja would give the text back as it is
+        return _plain(text)
     return " ".join(compile_text(text).render(**context).split())
+
+
+@lru_cache(maxsize=2048)
+def _plain(text: str) -> str:
+    return " ".join(text.split())
 
 
 def compile_all() -> int:

@@ -13,6 +13,8 @@ def screen_incoming(turn) -> VoiceResponse | None:
     call = turn.call
     if turn.caller_withheld or call.caller_hash is None:
         return None  # a withheld number is never screened as such
+    if turn.to_screen is False:
+        return None  # the call's INSERT found no flag in force and no earlier call in the throttle's window
     flags, earlier = screening_facts(turn.session, call, turn.line.throttle, turn.now)
     if not flags and not earlier:
         return None
@@ -30,6 +32,6 @@ def screen_incoming(turn) -> VoiceResponse | None:
 
 def queue_priority(turn) -> int:
     """The priority this caller waits with in a pool's queue: lower when a coordinator asked for it."""
-    if turn.call.caller_hash is None:
-        return 0
+    if turn.call.caller_hash is None or turn.to_screen is False:
+        return 0  # withheld, or no flag in force (the call's INSERT of this very turn said so)
     return priority_for(flags_for(turn.session, turn.call.line_id, turn.call.caller_hash, turn.now), turn.now)

@@ -9,6 +9,7 @@ from functools import lru_cache, wraps
 from urllib.parse import urlencode
 
 from flask import Response, current_app, request, url_for
+from flask.sessions import SessionInterface
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
@@ -17,6 +18,17 @@ from phones.numbers import e164, normalised
 from store.extension import directory
 
 MAX_FIELD = 200
+
+
+class NoSessions(SessionInterface):
+    """The webhooks' pool serves no console: Flask's cookie session (a signing serializer made on every request)
+    is never opened."""
+
+    def open_session(self, app, request):
+        return None  # Flask then gives the request a null session
+
+    def save_session(self, app, session, response) -> None:
+        return None
 
 
 def twiml(response: VoiceResponse) -> Response:

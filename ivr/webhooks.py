@@ -27,55 +27,69 @@ def take_turn(handler):
 
     @wraps(handler)
     def view():
-        now = current_app.config["CLOCK"]()
-        sid = field("CallSid") or "unknown"
-        # Without HELPLINE_PUBLIC_URL, the URL Twilio signed is the one to give it for listeners' legs.
-        current_app.extensions.setdefault("learned_public_url", request.url_root)
-        with database.session() as session:
-            snapshot = directory.get(session, now)
-            to = line_number(field("To"))
-            line = snapshot.line_for(to)
-            state = CallState.from_args(request.args)
-            if line is None:
-                service = coordinator.service_call(session, to)  # the coordinators' number: not a helpline call
-                if service is not None:
-                    return service
-                call = calls.open_call(session, sid, now, None, None, True, state.language, first_webhook=True)
-                if call.line_id is not None:
-                    return _not_this_lines_call(session)
-                calls.record(session, call, now, "unknown_number", "no line has this number")
-                call.outcome = "unknown_number"
-                session.commit()
-                return twiml(unknown_number())
-            raw_from = field("From")
-            withheld = is_withheld(raw_from)
-            call = calls.open_call(
-                session, sid, now, snapshot.line_ids.get(line.slug),
-                caller_hash(raw_from, current_app.config["NUMBER_PEPPER"]), withheld, state.language,
-                first_webhook=request.endpoint == "voice.incoming",
-            )
-            if call.line_id != snapshot.line_ids.get(line.slug):
-                return _not_this_lines_call(session, line)
-            if state.language not in line.languages:
-                state = state.but(language=line.language)
-            turn = Turn(
-                line=line,
-                state=state,
-                now=now,
-                snapshot=snapshot,
-                live=current_app.config["LIVE_STATE"](session, line, now),
-                session=session,
-                call=call,
-                url_for=state_url,
-                caller_withheld=withheld,
-            )
-            response = handler(turn)
-            session.commit()
-        for task in turn.after_commit:
-            task()
-        return twiml(response)
+        first_webhook = request.endpoint == "voice.incoming"
+        try:
+            return _play_turn(handler, first_webhook)
+        except calls.CallAlreadyRecorded:
+            # Twilio retried the first webhook while the first try was under way: this try wrote nothing, and
+            # plays its turn again on the call as recorded (or apologises if the CallSid is another line's).
+            return _play_turn(handler, first_webhook=False)
 
     return view
+
+
+def _play_turn(handler, first_webhook: bool) -> Response:
+    """One try at the turn: the line and the call's record, ``handler(turn)``, commit, TwiML."""
+    now = current_app.config["CLOCK"]()
+    sid = field("CallSid") or "unknown"
+    # Without HELPLINE_PUBLIC_URL, the URL Twilio signed is the one to give it for listeners' legs.
+    current_app.extensions.setdefault("learned_public_url", request.url_root)
+    with database.session() as session:
+        snapshot = directory.get(session, now)
+        to = line_number(field("To"))
+        line = snapshot.line_for(to)
+        state = CallState.from_args(request.args)
+        if line is None:
+            service = coordinator.service_call(session, to)  # the coordinators' number: not a helpline call
+            if service is not None:
+                return service
+            call = calls.open_call(session, sid, now, None, None, True, state.language, first_webhook)
+            if call.line_id is not None:
+                return _not_this_lines_call(session)
+            calls.record(session, call, now, "unknown_number", "no line has this number")
+            call.outcome = "unknown_number"
+            session.commit()
+            return twiml(unknown_number())
+        raw_from = field("From")
+        withheld = is_withheld(raw_from)
+        opened = calls.open_call_screened(
+            session, sid, now, snapshot.line_ids.get(line.slug),
+            caller_hash(raw_from, current_app.config["NUMBER_PEPPER"]), withheld, state.language,
+            first_webhook=first_webhook,
+            throttle_since=line.throttle.window_start(now) if line.throttle else None,
+        )
+        call = opened.call
+        if call.line_id != snapshot.line_ids.get(line.slug):
+            return _not_this_lines_call(session, line)
+        if state.language not in line.languages:
+            state = state.but(language=line.language)
+        turn = Turn(
+            line=line,
+            state=state,
+            now=now,
+            snapshot=snapshot,
+            live=current_app.config["LIVE_STATE"](session, line, now),
+            session=session,
+            call=call,
+            url_for=state_url,
+            caller_withheld=withheld,
+            to_screen=opened.to_screen,
+        )
+        response = handler(turn)
+        session.commit()
+    for task in turn.after_commit:
+        task()
+    return twiml(response)
 
 
 def _not_this_lines_call(session, line=None) -> Response:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import Boolean, Integer, bindparam, event, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from store.models import Call, CallEvent, EmailOutbox
+from store.models import Call, CallEvent, EmailOutbox, UTCDateTime
 
 CALL_ENDED = ("completed", "busy", "no-answer", "failed", "canceled")  # Twilio's final statuses of a call
 CALL_STATUSES = ("queued", "initiated", "ringing", "in-progress", *CALL_ENDED)  # every status Twilio sends
@@ -21,6 +22,44 @@ INSERT_NEW_CALL = {
     name: dialect_insert(Call.__table__).on_conflict_do_nothing(index_elements=["sid"]).returning(Call.__table__.c.id)
     for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
 }
+# A new call's id, taken before its row is written, and whether screening has anything to read: a flag in force
+# on the caller's number on this line, or an earlier call of theirs to the line since ``since`` (the throttle's
+# window start; None: no throttle). One round trip; most calls, from new callers, then need no screening statement.
+# SQLite: every writing transaction holds the write lock from its BEGIN (store/db.py), so max(id) + 1 is this one's.
+_SCREEN = ("EXISTS (SELECT 1 FROM caller_flag f WHERE f.line_id = :line_id AND f.caller_hash = :caller_hash "
+           "AND f.lifted_at IS NULL AND f.expires_at > :now) "
+           "OR EXISTS (SELECT 1 FROM call earlier WHERE earlier.caller_hash = :caller_hash "
+           "AND earlier.line_id + 0 = :line_id AND earlier.started_at >= :since AND earlier.started_at <= :now) "
+           "AS to_screen")
+NEW_CALL_ID = {
+    dialect: text(f"SELECT {next_id} AS id, {_SCREEN}").bindparams(
+        bindparam("now", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())
+    ).columns(id=Integer(), to_screen=Boolean())
+    for dialect, next_id in (("postgresql", "nextval(pg_get_serial_sequence('call', 'id'))"),
+                             ("sqlite", "coalesce((SELECT max(id) FROM call), 0) + 1"))
+}
+_CALL_COLUMNS = ("id", "sid", "line_id", "caller_hash", "caller_withheld", "started_at", "ended_at", "duration",
+                 "status", "outcome", "closed_reason", "department", "caller_type", "language")
+# PostgreSQL: the call's row as the turn left it (its outcome included: no UPDATE after the INSERT) and the turn's
+# steps, in one statement. No row back: the CallSid was recorded meanwhile (nothing of this turn is written).
+WRITE_NEW_CALL_WITH_EVENTS = text(
+    f"WITH new_call AS (INSERT INTO call ({', '.join(_CALL_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _CALL_COLUMNS)}) ON CONFLICT (sid) DO NOTHING RETURNING id), "
+    "steps AS (INSERT INTO call_event (call_id, at, kind, rule_index, detail) "
+    "SELECT new_call.id, step.at, step.kind, step.rule_index, step.detail FROM new_call, "
+    "unnest(CAST(:ats AS timestamptz[]), CAST(:kinds AS varchar[]), CAST(:rule_indexes AS integer[]), "
+    "CAST(:details AS text[])) AS step(at, kind, rule_index, detail)) "
+    "SELECT id FROM new_call"
+).bindparams(bindparam("started_at", type_=UTCDateTime()), bindparam("ended_at", type_=UTCDateTime()),
+             bindparam("caller_withheld", type_=Boolean())).columns(id=Integer())
+PENDING_CALL = "helpline.pending_call"
+
+
+class CallAlreadyRecorded(Exception):
+    """A first webhook's CallSid was recorded by another request meanwhile (Twilio retried it): nothing of this
+    turn was written; the turn is to be played again on the recorded call."""
+
+
 INSERT_EVENTS = insert(CallEvent.__table__)
 
 
@@ -28,7 +67,22 @@ def find_call(session: Session, sid: str) -> Call | None:
     return session.scalar(select(Call).where(Call.sid == sid))
 
 
-def open_call(
+@dataclass
+class OpenedCall:
+    """The call's record, and whether screening may find anything (None: not known, screen as usual)."""
+
+    call: Call
+    to_screen: bool | None = None
+
+
+def open_call(session: Session, sid: str, now: datetime, line_id: int | None, caller_hash: str | None,
+              caller_withheld: bool, language: str | None, first_webhook: bool = False) -> Call:
+    """The call's record, created on its first webhook; a retried first webhook finds the same record."""
+    return open_call_screened(session, sid, now, line_id, caller_hash, caller_withheld, language,
+                              first_webhook).call
+
+
+def open_call_screened(
     session: Session,
     sid: str,
     now: datetime,
@@ -37,24 +91,25 @@ def open_call(
     caller_withheld: bool,
     language: str | None,
     first_webhook: bool = False,
-) -> Call:
-    """The call's record, created on its first webhook; a retried first webhook finds the same record.
+    throttle_since: datetime | None = None,
+) -> OpenedCall:
+    """open_call, and whether screening may find anything.
 
-    On the first webhook the record is written straight away, without reading first: one statement on the
-    busiest path of the engine. Later webhooks read it (and write it only if the first one never came).
+    On the first webhook nothing is read: the call's id is taken (with whether the caller has a flag in force on
+    the line or called it since ``throttle_since``, the throttle's window start, None when the line has none) and
+    its row is written when the turn commits, with its outcome and the turn's steps; a CallSid recorded
+    meanwhile then raises CallAlreadyRecorded. Later webhooks read it (and write it if the first never came).
     """
-    insert_new = INSERT_NEW_CALL.get(session.get_bind().dialect.name)
-    if first_webhook and insert_new is not None:
-        values = {"sid": sid, "line_id": line_id, "caller_hash": caller_hash, "caller_withheld": caller_withheld,
-                  "started_at": now, "language": language, "status": "in-progress"}
-        new_id = session.connection().execute(insert_new, values).scalar()
-        if new_id is not None:
-            # The row just written, as a loaded ORM object, so later changes (outcome...) are plain updates.
-            call = Call(id=new_id, ended_at=None, duration=None, outcome=None, closed_reason=None,
-                        department=None, caller_type=None, **values)
-            make_transient_to_detached(call)
-            session.add(call)
-            return call
+    dialect = session.get_bind().dialect.name
+    if first_webhook and dialect in NEW_CALL_ID:
+        row = session.connection().execute(NEW_CALL_ID[dialect], {
+            "line_id": line_id, "caller_hash": caller_hash, "now": now, "since": throttle_since}).one()
+        # Written when the turn commits, as the turn left it (or before anything that refers to it is flushed).
+        call = Call(id=row.id, sid=sid, line_id=line_id, caller_hash=caller_hash, caller_withheld=caller_withheld,
+                    started_at=now, ended_at=None, duration=None, status="in-progress", outcome=None,
+                    closed_reason=None, department=None, caller_type=None, language=language)
+        session.info[PENDING_CALL] = call
+        return OpenedCall(call, bool(row.to_screen))
     call = find_call(session, sid)
     if call is None:
         call = Call(
@@ -67,7 +122,7 @@ def open_call(
         )
         session.add(call)
         session.flush()
-    return call
+    return OpenedCall(call)
 
 
 def record(session: Session, call: Call, now: datetime, kind: str, detail: str = "",
@@ -77,16 +132,46 @@ def record(session: Session, call: Call, now: datetime, kind: str, detail: str =
         {"call_id": call.id, "at": now, "kind": kind, "rule_index": rule_index, "detail": detail[:DETAIL_MAX]})
 
 
+@event.listens_for(Session, "before_flush")
+def _write_pending_call_first(session: Session, _context, _instances) -> None:
+    """Rows that refer to a new call (its place in a queue, an email) are flushed after the call's own row."""
+    if PENDING_CALL in session.info:
+        _write_pending_call(session, [])
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending_events(session: Session) -> None:
-    pending = session.info.pop(PENDING_EVENTS, None)
+    pending = session.info.pop(PENDING_EVENTS, None) or []
+    if PENDING_CALL in session.info:
+        pending = _write_pending_call(session, pending)
     if pending:
         session.connection().execute(INSERT_EVENTS, pending)
+
+
+def _write_pending_call(session: Session, events: list[dict]) -> list[dict]:
+    """Write the turn's new call (with ``events`` in the same statement where the database allows); returns the
+    events still to write. The call then belongs to the session, so later changes are plain updates."""
+    call = session.info.pop(PENDING_CALL)
+    values = {column: getattr(call, column) for column in _CALL_COLUMNS}
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and events:
+        written = connection.execute(WRITE_NEW_CALL_WITH_EVENTS, {
+            **values, "ats": [e["at"] for e in events], "kinds": [e["kind"] for e in events],
+            "rule_indexes": [e["rule_index"] for e in events], "details": [e["detail"] for e in events]}).first()
+        events = []
+    else:
+        written = connection.execute(INSERT_NEW_CALL[connection.dialect.name], values).first()
+    if written is None:
+        raise CallAlreadyRecorded(call.sid)
+    make_transient_to_detached(call)
+    session.add(call)
+    return events
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_pending_events(session: Session, _previous_transaction) -> None:
     session.info.pop(PENDING_EVENTS, None)
+    session.info.pop(PENDING_CALL, None)
 
 
 def queue_email(session: Session, call: Call, now: datetime, kind: str, callback_id: int | None = None) -> None:

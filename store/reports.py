@@ -99,6 +99,12 @@ def _traffic(counts: TrafficCounts, period: Period) -> TrafficReport:
 # console's pool (gunicorn_console.conf.py) waits 30 s. Memory for the sorts and hashes of a year of rows.
 REPORT_STATEMENT_MS = 25_000
 REPORT_WORK_MEM = "64MB"
+# One report counted at a time by the whole console (every worker, every host): a yearly report keeps a
+# PostgreSQL backend busy on one core for its whole run, and PostgreSQL has no priority to give the webhooks'
+# backends. Ten coordinators asking at once wait in turn (each report takes about a second) instead of taking
+# every core from the callers. The key is this engine's own, in PostgreSQL's advisory-lock space.
+REPORTS_ONE_AT_A_TIME_KEY = 1_703_017
+REPORT_TURN_WAIT_MS = 60_000  # a report waits this long for its turn (the console's proxy waits 35 s)
 
 
 def _for_reports(session: Session) -> None:
@@ -109,6 +115,10 @@ def _for_reports(session: Session) -> None:
         # The planner's cost estimates for a year of rows turn JIT compilation on: it took 1–2 s a query,
         # more than the query itself.
         session.execute(text("SET LOCAL jit = off"))
+        # Held until the report's transaction ends (the page's read-only session).
+        session.execute(text(f"SET LOCAL statement_timeout = {REPORT_TURN_WAIT_MS}"))
+        session.execute(text(f"SELECT pg_advisory_xact_lock({REPORTS_ONE_AT_A_TIME_KEY})"))
+        session.execute(text(f"SET LOCAL statement_timeout = {REPORT_STATEMENT_MS}"))
 
 
 def centre_report(session: Session, centre: Centre, period: Period) -> TrafficReport:

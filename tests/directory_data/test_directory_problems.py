@@ -21,10 +21,7 @@ CONSOLE_ONLY = {"as_written", "elsewhere"}
 
 
 def blanks(text: str) -> set[str]:
-    """The values the words name; a literal example in braces ("{when: closed, forward: be-107}", said as is by a
-    catalogue's words that take no value) is not one."""
-    return {name for _, name, spec, _ in Formatter().parse(text)
-            if name and name.isidentifier() and not (spec and any(c.isspace() for c in spec))}
+    return {name.split("!")[0] for _, name, _, _ in Formatter().parse(text) if name}
 
 
 @pytest.fixture

@@ -93,6 +93,25 @@ def _first_call(row: str) -> str:
             "GROUP BY c.line_id, c.caller_hash;")
 
 
+def fill_kept_rows(dialect: str) -> list[str]:
+    """The statements that fill the kept rows from the calls and events already there (into empty tables):
+    the migration runs them once; benchmarks/history.py after a bulk load made with the triggers off."""
+    parts = _parts(dialect, "call")
+    return [
+        _summed("e.queued_caller_id IS NOT NULL"),
+        "INSERT INTO report_call_forward (call_id, line_id, started_at, detail) SELECT c.id, c.line_id, "
+        "c.started_at, s.detail FROM call c LEFT JOIN (SELECT call_id, max(id) AS id FROM call_event "
+        "WHERE kind = 'forward' GROUP BY call_id) final_step ON final_step.call_id = c.id "
+        "LEFT JOIN call_event s ON s.id = final_step.id WHERE c.outcome = 'forwarded'",
+        "INSERT INTO report_caller_first (line_id, caller_hash, first_at, first_shown_at) SELECT line_id, "
+        "caller_hash, min(started_at), min(CASE WHEN caller_withheld IS FALSE THEN started_at END) FROM call "
+        "WHERE line_id IS NOT NULL AND caller_hash IS NOT NULL GROUP BY line_id, caller_hash",
+        f"INSERT INTO report_hour ({COLUMNS}) SELECT line_id, {parts['hour']}, coalesce(outcome, ''), "
+        f"coalesce(closed_reason, ''), count(*), sum({parts['withheld']}), sum({parts['not_kept']}) "
+        "FROM call WHERE line_id IS NOT NULL GROUP BY 1, 2, 3, 4",
+    ]
+
+
 def upgrade() -> None:
     # A yearly report over half a million calls added them up one by one (seconds); per line and UTC hour it
     # adds up ~9,000 rows. Triggers keep the totals exact in the very transaction that writes, moves, finishes
@@ -131,7 +150,6 @@ def upgrade() -> None:
     # A report finds the callers who joined a line's queues in a period by their joins.
     op.create_index('ix_report_queue_caller_joined', 'report_queue_caller',
                     ['joined_line_min', 'joined_at', 'joined_last_at'])
-    op.execute(_summed("e.queued_caller_id IS NOT NULL"))
     op.create_table(
         'report_call_forward',
         sa.Column('call_id', sa.Integer(), autoincrement=False, nullable=False),
@@ -141,10 +159,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('call_id', name=op.f('pk_report_call_forward')),
     )
     op.create_index('ix_report_call_forward_line_id_started_at', 'report_call_forward', ['line_id', 'started_at'])
-    op.execute("INSERT INTO report_call_forward (call_id, line_id, started_at, detail) SELECT c.id, c.line_id, "
-               "c.started_at, s.detail FROM call c LEFT JOIN (SELECT call_id, max(id) AS id FROM call_event "
-               "WHERE kind = 'forward' GROUP BY call_id) final_step ON final_step.call_id = c.id "
-               "LEFT JOIN call_event s ON s.id = final_step.id WHERE c.outcome = 'forwarded'")
     op.create_table(
         'report_caller_first',
         sa.Column('line_id', sa.Integer(), autoincrement=False, nullable=False),
@@ -154,14 +168,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('line_id', 'caller_hash', name=op.f('pk_report_caller_first')),
     )
     op.create_index('ix_report_caller_first_line_id_first_at', 'report_caller_first', ['line_id', 'first_at'])
-    op.execute("INSERT INTO report_caller_first (line_id, caller_hash, first_at, first_shown_at) SELECT line_id, "
-               "caller_hash, min(started_at), min(CASE WHEN caller_withheld IS FALSE THEN started_at END) FROM call "
-               "WHERE line_id IS NOT NULL AND caller_hash IS NOT NULL GROUP BY line_id, caller_hash")
     dialect = op.get_bind().dialect.name
-    parts = _parts(dialect, "call")
-    op.execute(f"INSERT INTO report_hour ({COLUMNS}) SELECT line_id, {parts['hour']}, coalesce(outcome, ''), "
-               f"coalesce(closed_reason, ''), count(*), sum({parts['withheld']}), sum({parts['not_kept']}) "
-               "FROM call WHERE line_id IS NOT NULL GROUP BY 1, 2, 3, 4")
+    for statement in fill_kept_rows(dialect):
+        op.execute(statement)
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in CHANGED.split(", "))
     if dialect == "postgresql":
         op.execute(f"""CREATE FUNCTION report_hour_keep() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -33,9 +33,11 @@ def test_the_dashboard_speaks_of_the_centre_in_the_masculine_and_links_to_its_pa
 
 
 def test_a_centre_coordinators_menu_leads_only_to_pages_with_something_for_them(app, client, centre_coordinator):
-    assert menu(client.get("/console/")) == ["Tableau de bord", "Rapports", "Associations locales",
+    # The cases relayed to their centre are theirs to follow (console/cases); no line to supervise, no roster.
+    assert menu(client.get("/console/")) == ["Tableau de bord", "Rapports", "Dossiers", "Associations locales",
                                              "Accès par téléphone"]
-    for label, path in (("Rapports", "/console/reports/"), ("Associations locales", "/console/associations")):
+    for label, path in (("Rapports", "/console/reports/"), ("Dossiers", "/console/cases"),
+                        ("Associations locales", "/console/associations")):
         assert client.get(path).status_code == 200, label
     make_account(app, "admin@example.org", "correct horse battery staple", "admin")
     admin = app.test_client()

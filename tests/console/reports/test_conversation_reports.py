@@ -79,8 +79,8 @@ def test_the_line_report_counts_hold_binome_supervisor_difficult_calls_and_trans
     assert shown["Appels avec un·e binôme"] == "1" and shown["Appels où un·e superviseur·e a soufflé à l'écoutant·e"] == "1"
     assert shown["Appels difficiles"] == "1" and shown["Débriefings faits"] == "1" and shown["Aides demandées par les écoutant·es"] == "0"
     rows = {row[0]: row[1] for row in csv_rows(evc.get(f"{REPORT}/conversation.csv", query_string=DAY))[1:]}
-    assert rows["Temps d'attente musicale, au total"] == "40"  # seconds: the transfers' holds took no time here
-    assert rows["Temps d'attente musicale, par appel mis en attente"] == "20"
+    assert rows["Temps d'attente musicale, au total (s)"] == "40"  # the transfers' holds took no time here
+    assert rows["Temps d'attente musicale, par appel mis en attente (s)"] == "20"
     assert rows["Appels rejoints par un·e superviseur·e"] == "0"
     transfers_csv = csv_rows(evc.get(f"{REPORT}/transfers.csv", query_string=DAY))
     assert transfers_csv[0] == ["Destination", "Lancés", "Répondus", "Menés à bien", "Revenus à l'écoutant·e",

@@ -1,0 +1,275 @@
+"""Where a webhook's time goes, in one process: CPU and database round trips per webhook, and a cProfile.
+
+    python benchmarks/webhook_profile.py [--database-url postgresql+psycopg://root@127.0.0.1:5432/x] [--calls 1500]
+        [--follow] [--profile incoming|all] [--top 40]
+
+The real app (production settings, the seed directory, benchmarks/clocked_app.py's rotating clock) answers signed
+webhooks through its WSGI callable, with no server in between: ``--calls`` incoming calls with the same callers as
+webhook_throughput.py (80 % new, 10 % withheld, 10 % returning, CallSids CA + 32 hex digits), and with ``--follow``
+each call's next webhooks as Twilio would send them from the TwiML it got (the menu's or the postal code's
+<Gather> answered with a key, a <Dial>'s action with "completed"), then its final status callback. On PostgreSQL
+(a temporary database, dropped at the end) the round trips are counted by libpq itself (PQtrace: each simple
+Query or extended-protocol Sync the client sends is one wait for the server), BEGIN, COMMIT and pings included.
+
+Printed per webhook path: webhooks, CPU ms per webhook (this process: the app and the driver, not the server),
+round trips and statements per webhook, and the statements' first words; then the profile's top functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._webhook_load import signed_requests  # noqa: E402
+from benchmarks._webhook_servers import (  # noqa: E402
+    PATH,
+    PUBLIC_URL,
+    PostgresDatabase,
+    backend_cpu_between,
+    postgres_backend_cpu,
+    prepare_database,
+    production_settings,
+)
+
+ACTION = re.compile(r'<(Gather|Dial|Redirect)\b[^>]*?\baction="([^"]+)"|<Redirect[^>]*>([^<]+)</Redirect>')
+
+
+class RoundTrips:
+    """Counts what the app asks the database: statements (SQLAlchemy) and, on PostgreSQL, libpq's round trips."""
+
+    def __init__(self, engine, work: Path):
+        from sqlalchemy import event
+
+        self.statements: list[str] = []
+        self.trace = work / "libpq.trace"
+        self._files = []
+        self._offset = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+        if engine.dialect.name == "postgresql":
+            event.listen(engine.pool, "connect", self._traced)
+
+    def _statement(self, _conn, _cursor, statement, *_args) -> None:
+        self.statements.append(" ".join(statement.split()[:4])[:60])
+
+    def _traced(self, dbapi_connection, _record) -> None:
+        handle = open(self.trace, "ab")  # noqa: SIM115 — libpq writes to it for the connection's life
+        self._files.append(handle)
+        dbapi_connection.pgconn.trace(handle.fileno())
+
+    def take(self) -> tuple[int, list[str]]:
+        """(round trips, statements) since the last call."""
+        statements, self.statements = self.statements, []
+        if not self.trace.exists():
+            return 0, statements
+        for handle in self._files:
+            handle.flush()
+        with self.trace.open("rb") as handle:
+            handle.seek(self._offset)
+            text = handle.read().decode("latin-1")
+            self._offset = handle.tell()
+        sent = sum(1 for line in text.splitlines() if re.search(r"\tF\t\d+\t(Query|Sync)\b", line))
+        return sent, statements
+
+
+def signed(validator, url: str, params: dict[str, str]) -> dict:
+    return {"X-Twilio-Signature": validator.compute_signature(url, params)}
+
+
+def follow_ups(twiml: str, params: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """The webhook Twilio would send next from this TwiML: the first action found, answered plainly."""
+    for match in ACTION.finditer(twiml):
+        kind, url = match.group(1), (match.group(2) or match.group(3) or "").replace("&amp;", "&")
+        if not url.startswith(PUBLIC_URL):
+            continue
+        extra = {"Digits": "1"} if kind == "Gather" else {"DialCallStatus": "completed"} if kind == "Dial" else {}
+        return [(url, {**params, **extra, "CallStatus": "in-progress"})]
+    return []
+
+
+def floor_cpu(url: str, settings_: dict[str, str], calls: int) -> None:
+    """The recorded floor's CPU per call in this process (its own signed calls, same mix, same database)."""
+    from werkzeug.test import EnvironBuilder
+
+    from benchmarks import recorded_app
+
+    os.environ.update({"HELPLINE_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": settings_["TWILIO_AUTH_TOKEN"],
+                       "HELPLINE_PUBLIC_URL": PUBLIC_URL, "HELPLINE_NUMBER_PEPPER": settings_["NUMBER_PEPPER"]})
+    app = recorded_app.create()
+    spent = 0.0
+    for signature, body in signed_requests(settings_["TWILIO_AUTH_TOKEN"], calls, "floor"):
+        environ = EnvironBuilder(path=PATH, method="POST", data=body, content_type="application/x-www-form-urlencoded",
+                                 headers={"X-Twilio-Signature": signature}).get_environ()
+        began = time.process_time()
+        b"".join(app.wsgi_app(environ, lambda *_: None))
+        spent += time.process_time() - began
+    print(f"recorded floor (benchmarks/recorded_app.py), same process: {1000 * spent / calls:.3f} ms CPU per call")
+
+
+def count_incoming(url: str, settings_: dict[str, str], calls: int, work: Path) -> tuple[float, float]:
+    """(round trips, statements) per incoming call of the real app on an already prepared database, in this
+    process (webhook_throughput.py prints them; libpq counts round trips on PostgreSQL, none on SQLite)."""
+    from werkzeug.test import EnvironBuilder
+
+    from app import create_app
+    from benchmarks.clocked_app import INSTANTS, RotatingClock
+    from store.extension import database
+
+    app = create_app({"ENVIRONMENT": "production", "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "CONSOLE": False,
+                      "CLOCK": RotatingClock(INSTANTS), **settings_})
+    with app.app_context():
+        trips = RoundTrips(database.engine, work)
+    sent = said = 0
+    for signature, body in signed_requests(settings_["TWILIO_AUTH_TOKEN"], calls, "count"):
+        environ = EnvironBuilder(path=PATH, method="POST", data=body, content_type="application/x-www-form-urlencoded",
+                                 headers={"X-Twilio-Signature": signature}).get_environ()
+        b"".join(app.wsgi_app(environ, lambda *_: None))
+        round_trips, statements = trips.take()
+        sent, said = sent + round_trips, said + len(statements)
+    with app.app_context():
+        database.engine.dispose()
+    return sent / calls, said / calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="postgresql+psycopg://root@127.0.0.1:5432/<any>: use PostgreSQL")
+    parser.add_argument("--calls", type=int, default=1500)
+    parser.add_argument("--follow", action="store_true", help="also each call's next webhooks and its status")
+    parser.add_argument("--profile", choices=("none", "incoming", "all"), default="none")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--floor", action="store_true",
+                        help="then the recorded floor (benchmarks/recorded_app.py) in this process, same calls")
+    parser.add_argument("--dump", help="write the profile to this file (pstats format)")
+    parser.add_argument("--compare-triggers", action="store_true",
+                        help="PostgreSQL: the same calls again with the report triggers (migration 0012) disabled")
+    args = parser.parse_args()
+    if not 10 <= args.calls <= 20_000:
+        parser.error("keep it bounded: 10-20,000 calls")
+
+    from twilio.request_validator import RequestValidator
+    from werkzeug.test import EnvironBuilder
+
+    settings_ = production_settings()
+    work = Path(tempfile.mkdtemp(prefix="helpline-profile-"))
+    postgres = PostgresDatabase(args.database_url) if args.database_url else None
+    try:
+        if postgres:
+            postgres.create()
+        url = postgres.url if postgres else f"sqlite:///{work / 'helpline.sqlite3'}"
+        prepare_database(url, settings_)
+        from app import create_app, warm_up
+        from benchmarks.clocked_app import INSTANTS, RotatingClock
+        from store.extension import database
+
+        app = create_app({"ENVIRONMENT": "production", "DATABASE_URL": url, "LOG_LEVEL": "WARNING",
+                          "CONSOLE": False,  # as the webhooks' pool (gunicorn.conf.py)
+                          "CLOCK": RotatingClock(INSTANTS), **settings_})
+        warm_up(app)
+        with app.app_context():
+            trips = RoundTrips(database.engine, work)
+            database_engine = database.engine
+            database.engine.dispose()  # warm_up's connection was opened before the trace: a traced one replaces it
+        validator = RequestValidator(settings_["TWILIO_AUTH_TOKEN"])
+        profiler = cProfile.Profile(time.process_time)  # CPU, not the waits on the server
+        cpu: dict[str, float] = defaultdict(float)
+        counts: Counter[str] = Counter()
+        round_trips: Counter[str] = Counter()
+        statements: dict[str, Counter[str]] = defaultdict(Counter)
+
+        def post(url: str, body: str, headers: dict, kind: str) -> str:
+            split = urlsplit(url)
+            environ = EnvironBuilder(path=split.path, query_string=split.query, method="POST", data=body,
+                                     content_type="application/x-www-form-urlencoded", headers=headers,
+                                     base_url="http://127.0.0.1:8000").get_environ()
+            captured = []
+            profiling = args.profile == "all" or (args.profile == "incoming" and kind == PATH)
+            trips.take()
+            began = time.process_time()
+            if profiling:
+                profiler.enable()
+            answer = b"".join(app.wsgi_app(environ, lambda status, _headers: captured.append(status)))
+            if profiling:
+                profiler.disable()
+            cpu[kind] += time.process_time() - began
+            sent, said = trips.take()
+            counts[kind] += 1
+            round_trips[kind] += sent
+            statements[kind].update(said)
+            if not captured or not captured[0].startswith("200"):
+                raise SystemExit(f"{kind} answered {captured}")
+            return answer.decode()
+
+        def follow(answer: str, params: dict[str, str]) -> None:
+            for _ in range(3):
+                nexts = follow_ups(answer, params)
+                if not nexts:
+                    break
+                next_url, next_params = nexts[0]
+                answer = post(next_url, urlencode(next_params), signed(validator, next_url, next_params),
+                              urlsplit(next_url).path)
+            status = {**params, "CallStatus": "completed", "CallDuration": "60"}
+            post(PUBLIC_URL + "/voice/status", urlencode(status), signed(validator, PUBLIC_URL + "/voice/status",
+                                                                         status), "/voice/status")
+
+        def play(label: str) -> None:
+            cpu.clear(), counts.clear(), round_trips.clear(), statements.clear()
+            server_before = postgres_backend_cpu(url) if postgres else {}
+            for signature, body in signed_requests(settings_["TWILIO_AUTH_TOKEN"], args.calls, "profile" + label):
+                answer = post(PUBLIC_URL + PATH, body, {"X-Twilio-Signature": signature}, PATH)
+                if args.follow:
+                    follow(answer, dict(parse_qsl(body)))
+            server = backend_cpu_between(server_before, postgres_backend_cpu(url)) if postgres else 0.0
+            print(f"webhook_profile: {'PostgreSQL' if postgres else 'SQLite'}, {args.calls} calls "
+                  f"(80 % new callers), clock rotating over benchmarks/clocked_app.py's instants{label}")
+            print(f"{'webhook':<22}{'count':>7}{'CPU ms':>9}{'round trips':>13}{'statements':>12}")
+            for kind in counts:
+                n = counts[kind]
+                print(f"{kind:<22}{n:>7}{1000 * cpu[kind] / n:>9.3f}{round_trips[kind] / n:>13.2f}"
+                      f"{sum(statements[kind].values()) / n:>12.2f}")
+                for statement, times in statements[kind].most_common(8):
+                    print(f"      {times / n:5.2f}  {statement}")
+            if postgres:
+                print(f"PostgreSQL backends' CPU: {1000 * server / sum(counts.values()):.3f} ms per webhook, "
+                      f"{1000 * server / args.calls:.3f} ms per call")
+
+        play("")
+        if args.floor:
+            floor_cpu(url, settings_, args.calls)
+        if args.compare_triggers and postgres:
+            from sqlalchemy import text
+
+            with database_engine.begin() as connection:
+                for table in ("call", "call_event", "queue_event"):
+                    connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+            play(", report triggers disabled")
+        if args.profile != "none":
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            if args.dump:
+                stats.dump_stats(args.dump)
+            stats.sort_stats("tottime").print_stats(args.top)
+            stats.sort_stats("cumulative").print_stats(args.top)
+            print(out.getvalue())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if postgres:
+            from store.extension import database  # noqa: F401 — the app's engine holds connections
+
+            postgres.drop()
+
+
+if __name__ == "__main__":
+    main()
