@@ -11,6 +11,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from directory_data.reference import load_departments
 from ivr import call_control, prompts, transfers
 from ivr.security import twilio_only
+from ivr.transfer_limit import third_party_off_hold
 from ivr.twiml import MUSIC, SILENT, field, never_fail, public, row_id, say, twiml
 from store import conference as conversations
 from store import transfers as records
@@ -84,7 +85,7 @@ def third_party_gone(session, conversation: Conversation, transfer: Transfer, ca
         call_control.leg_gone(session, leg, now)
     conversation_id, transfer_id = conversation.id, transfer.id
     live = conversation.status in conversations.LIVE
-    if transfer.status in ("dialling", "talking"):
+    if transfer.status in ("dialling", "talking", "parked"):
         why = WHY.get(call_status, "failed") if transfer.status == "dialling" and call_status != "completed" \
             else "third-party-left"
         records.finish(session, transfer, now, "returned", why)
@@ -196,9 +197,12 @@ def hold():
 @twilio_only
 @never_fail(SILENT)
 def told():
-    """The listener, when the caller comes back to them: why the transfer did not happen."""
+    """The listener, when the caller comes back to them: why the transfer did not happen — or, the hold limit having
+    come during the consultation, that the third party is waiting on hold."""
 
     def words(transfer, conversation, line, call):
+        if transfer.status == "parked":
+            return prompts.render("transfer_parked", line.language, line.country), line.language
         label = transfer.label_en if line.language == "en" else transfer.label_fr
         return prompts.render("transfer_returned", line.language, line.country, label=label,
                               why=transfer.outcome or "failed"), line.language
@@ -214,12 +218,14 @@ def listener_left(session, conversation: Conversation, now: datetime) -> list | 
     them (a list of tasks: do not requeue). Still ringing: None, the caller is requeued as usual — which ends the
     conference, and ``conversation_ended`` stops that phone."""
     transfer = records.active_transfer(session, conversation.id)
-    if transfer is None or transfer.status not in ("talking", "together"):
+    if transfer is None or transfer.status not in ("talking", "parked", "together"):
         return None
-    conversation_id = conversation.id
+    conversation_id, third_sid, leg_id = conversation.id, transfer.third_party_sid, transfer.leg_id
+    parked = transfer.status == "parked"  # the hold limit had put the third party on hold: off hold first
     records.finish(session, transfer, now, "completed", "listener-dropped")
     transfers.release_records(session, conversation, now, "listener's line dropped mid-transfer")
-    return [lambda: call_control.resume(conversation_id, by="transfer", now=now)]
+    return ([lambda: third_party_off_hold(conversation_id, third_sid, leg_id)] if parked else []) + \
+        [lambda: call_control.resume(conversation_id, by="transfer", now=now)]
 
 
 def conversation_ended(session, conversation: Conversation, now: datetime) -> list:

@@ -194,7 +194,9 @@ def complete_transfer(call_id: int, *, now: datetime | None = None, together: bo
         if transfer.status == "dialling":
             return TransferOutcome(False, "not_answered", transfer.id)
         transfer_id, conversation_id = transfer.id, conversation.id
-    if not call_control.resume(conversation_id, by="transfer", now=now).ok:
+    from ivr.transfer_limit import unpark  # it imports this module's neighbours
+
+    if not unpark(conversation_id, transfer_id) or not call_control.resume(conversation_id, by="transfer", now=now).ok:
         return TransferOutcome(False, "twilio_failed", transfer_id)
     if together:
         finish(transfer_id, now, "together", "together")
