@@ -135,6 +135,7 @@ def dial_plan(transfer: Transfer, target: TransferTarget) -> Callable[[], Transf
     """Hold the caller, dial the third party: the number comes from the directory (``target``), never typed."""
     transfer_id, conversation_id, mode = transfer.id, transfer.conversation_id, transfer.mode
     number, ring_seconds = target.number, target.ring_seconds
+    label = target.label.get("fr")  # who the third party is, as the desk shows them (French first), never a number
     app = current_app._get_current_object()
 
     def dial() -> TransferOutcome:
@@ -144,7 +145,7 @@ def dial_plan(transfer: Transfer, target: TransferTarget) -> Callable[[], Transf
         if not held.ok:
             _give_up(transfer_id, now, "rest-failed", resume_caller=False)
             return TransferOutcome(False, "twilio_failed", transfer_id)
-        added = call_control.add_participant(conversation_id, number, role="third_party", label=f"transfer-{transfer_id}",
+        added = call_control.add_participant(conversation_id, number, role="third_party", label=label,
                                              timeout=ring_seconds, now=now,
                                              status_url=public(f"/voice/transfer/status?tr={transfer_id}"))
         with database.session() as session:

@@ -92,9 +92,9 @@ class Scene:
     # --- the third party --------------------------------------------------------------------------------------
 
     def third_party(self) -> str:
-        """The call sid of the participant the engine dialled for the transfer (label transfer-N)."""
+        """The call sid of the participant the engine dialled for the transfer (its status callback is the transfer's)."""
         [sid] = [sid for sid, call in self.rest.calls.items()
-                 if call["params"].get("Label", "").startswith("leg-") and call["to"] != self.leg.call["to"]]
+                 if "/voice/transfer/status" in call["params"].get("StatusCallback", "") and call["to"] != self.leg.call["to"]]
         return sid
 
     def dialled(self) -> dict:
