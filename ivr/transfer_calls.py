@@ -11,6 +11,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from directory_data.reference import load_departments
 from ivr import call_control, prompts, transfers
 from ivr.security import twilio_only
+from ivr.transfer_limit import announce as _announce
 from ivr.transfer_limit import third_party_off_hold
 from ivr.twiml import MUSIC, SILENT, field, never_fail, public, row_id, say, twiml
 from store import conference as conversations
@@ -109,22 +110,6 @@ def _listener_leg_sid(session, conversation: Conversation) -> str | None:
         return None
     legs = [leg for leg in conversations.legs(session, conversation.id) if leg.role == "listener"]
     return legs[0].call_sid if legs else None
-
-
-def _announce(conversation_id: int, call_sid: str | None, url: str) -> bool:
-    """Words played to one participant only (Twilio's participant ``announceUrl``), the others hear nothing of it."""
-    if not call_sid:
-        return False
-    client = current_app.extensions["dispatcher"].client
-    try:
-        with database.session() as session:
-            conversation = session.get(Conversation, conversation_id)
-            sid = call_control.conference_sid(client, conversation)
-        client.conferences(sid).participants(call_sid).update(announce_url=url, announce_method="POST")
-        return True
-    except Exception as error:  # noqa: BLE001 — a word not said is no reason to fail the webhook
-        current_app.logger.error("transfer announcement failed: %s", type(error).__name__)
-        return False
 
 
 def _hang_up_with(call_sid: str | None, words: str, language: str, line) -> None:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
+
 from ivr import call_control
-from ivr.call_rest import Outcome, hold_url, participant_of, twilio_did
+from ivr.call_rest import Outcome, conference_sid, hold_url, participant_of, rest_client, twilio_did
 from ivr.twiml import public
 from store import conference as conversations
 from store import transfers as records
@@ -62,8 +64,6 @@ def hold_limit_reached(conversation_id: int, now: datetime) -> Outcome | None:
 def _back_to_listener(conversation_id: int, transfer_id: int, listener_sid: str | None, now: datetime) -> Outcome:
     resumed = call_control.resume(conversation_id, by="limit", now=now, ask_hooks=False)
     if resumed.ok and listener_sid:
-        from ivr.transfer_calls import _announce as announce  # the webhooks module imports this one
-
         announce(conversation_id, listener_sid, public(f"/voice/transfer/told?tr={transfer_id}"))
     return resumed
 
@@ -106,3 +106,19 @@ def _listener_sid(session, conversation: Conversation) -> str | None:
         return None
     legs = [leg for leg in conversations.legs(session, conversation.id) if leg.role == "listener"]
     return legs[0].call_sid if legs else None
+
+
+def announce(conversation_id: int, call_sid: str | None, url: str) -> bool:
+    """Words played to one participant only (Twilio's participant ``announceUrl``), the others hear nothing of it."""
+    if not call_sid:
+        return False
+    client = rest_client()
+    try:
+        with database.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            sid = conference_sid(client, conversation)
+        client.conferences(sid).participants(call_sid).update(announce_url=url, announce_method="POST")
+        return True
+    except Exception as error:  # noqa: BLE001 — a word not said is no reason to fail the webhook
+        current_app.logger.error("transfer announcement failed: %s", type(error).__name__)
+        return False

@@ -21,6 +21,7 @@ from flask import current_app
 
 from directory_data.reference import load_departments, load_services
 from ivr import call_control
+from ivr.transfer_limit import unpark
 from ivr.twiml import public
 from routing.model import Localized
 from routing.transfer import TransferContext, TransferTarget, find_target, transfer_targets
@@ -195,8 +196,6 @@ def complete_transfer(call_id: int, *, now: datetime | None = None, together: bo
         if transfer.status == "dialling":
             return TransferOutcome(False, "not_answered", transfer.id)
         transfer_id, conversation_id = transfer.id, conversation.id
-    from ivr.transfer_limit import unpark  # it imports this module's neighbours
-
     if not unpark(conversation_id, transfer_id) or not call_control.resume(conversation_id, by="transfer", now=now).ok:
         return TransferOutcome(False, "twilio_failed", transfer_id)
     if together:
