@@ -56,6 +56,7 @@ def transfer_menu(session, conversation, listener, line) -> VoiceResponse:
 
 def transfer_choice(session, now, offer, caller, listener, line, after) -> VoiceResponse:
     """The key pressed after the targets (a warm transfer starts) or after the transfer's own menu."""
+    line = keypad.spoken_for(line, listener)
     found = conversations.for_offer(session, offer.id)
     conversation = conversations.locked_conversation(session, found.id) if found is not None else None
     if conversation is None or conversation.status not in conversations.LIVE:
