@@ -13,6 +13,7 @@ from ivr.conference_requeue import conference_requeue
 from ivr.coordinator import coordinator
 from ivr.health import health
 from ivr.hold_music import hold_music
+from ivr.call_control import HOLD_LIMIT_HOOKS
 from ivr.keypad import TRANSFER_HOOK
 from ivr.orientation import orientation_blueprint, play_association_step
 from ivr.presence import presence
@@ -20,6 +21,7 @@ from ivr.listener_call import listener_call
 from ivr.queue import enqueue, queue
 from ivr.transfer_calls import conversation_ended, listener_left, transfer_calls
 from ivr.transfer_keypad import transfer_keypad, transfer_menu
+from ivr.transfer_limit import hold_limit_reached
 from ivr.webhooks import voice
 
 
@@ -35,3 +37,5 @@ def register_ivr(app: Flask) -> None:
     app.extensions[TRANSFER_HOOK] = transfer_menu
     app.extensions.setdefault(LISTENER_LEFT_HOOKS, []).append(listener_left)
     app.extensions.setdefault(ENDED_HOOKS, []).append(conversation_ended)
+    # The caller's hold limit must never bring them into a warm transfer's consultation.
+    app.extensions.setdefault(HOLD_LIMIT_HOOKS, []).append(hold_limit_reached)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from ivr.call_parties import add_participant, invite_binome, leg_gone, supervise  # noqa: F401 — the API, in one place
@@ -60,10 +61,20 @@ def hold(conversation_id: int, by: str = "desk", now: datetime | None = None, mu
     return Outcome(False, "twilio_failed")
 
 
-def resume(conversation_id: int, by: str = "desk", now: datetime | None = None) -> Outcome:
+# app.extensions[HOLD_LIMIT_HOOKS]: fn(conversation_id, now) -> Outcome | None, asked before the time limit takes a
+# caller off hold; an Outcome means "handled" (a warm transfer's consultation must first be put out of their ears).
+HOLD_LIMIT_HOOKS = "ivr.hold_limit"
+
+
+def resume(conversation_id: int, by: str = "desk", now: datetime | None = None, ask_hooks: bool = True) -> Outcome:
     """The caller is back in the conversation. When Twilio fails, they stay on hold (music) and the time limit
     tries again (ivr/sweep and each fetch of the hold music)."""
     now = now_or_clock(now)
+    if by == "limit" and ask_hooks:
+        for hook in current_app.extensions.get(HOLD_LIMIT_HOOKS, ()):
+            handled = hook(conversation_id, now)
+            if handled is not None:
+                return handled
     with database.session() as session:
         conversation = live_conversation(session, conversation_id)
         if conversation is None:

@@ -97,15 +97,17 @@ def add_participant(conversation_id: int, to: str, role: str = "third_party", la
         if conversation is None:
             return Outcome(False, "not_live")
         leg = records.add_leg(session, conversation, role, now, label=label, muted=muted)
-        leg_id = leg.id
+        leg_id, label = leg.id, leg.label if label else None
         session.commit()
     return _dial_leg(conversation_id, leg_id, to, now, muted=muted, caller_id=caller_id, timeout=timeout,
-                     status_url=status_url)
+                     status_url=status_url, label=label)
 
 
 def _dial_leg(conversation_id: int, leg_id: int, to: str, now: datetime, muted: bool, coach: str | None = None,
-              caller_id: str | None = None, timeout: int = 30, status_url: str | None = None) -> Outcome:
-    """Dial a reserved leg into the conference; a refusal gives the leg up (and frees a binôme)."""
+              caller_id: str | None = None, timeout: int = 30, status_url: str | None = None,
+              label: str | None = None) -> Outcome:
+    """Dial a reserved leg into the conference, known to Twilio by the label it was given (else leg-N, unique in
+    the conference); a refusal gives the leg up (and frees a binôme)."""
     with database.session() as session:
         conversation = session.get(Conversation, conversation_id)
         line = directory.get(session, now).line_for_pool(conversation.pool)
@@ -114,7 +116,7 @@ def _dial_leg(conversation_id: int, leg_id: int, to: str, now: datetime, muted: 
     extra = {"coaching": True, "call_sid_to_coach": coach} if coach else {}
     ok = twilio_did(lambda: created.append(client.conferences(conversation.conference_sid or conversation.name)
                                       .participants.create(
-        from_=caller_id or line.caller_id, to=to, label=f"leg-{leg_id}", muted=muted, beep="false",
+        from_=caller_id or line.caller_id, to=to, label=label or f"leg-{leg_id}", muted=muted, beep="false",
         early_media=True, end_conference_on_exit=False, timeout=timeout,
         status_callback=status_url or public(f"/voice/conference/participant-status?cv={conversation_id}&leg={leg_id}"),
         status_callback_event=["answered", "completed"],

@@ -197,14 +197,22 @@ class Dispatcher:
             self.executor.submit(self._hang_up, sids)
 
     def _hang_up(self, call_sids: list[str]) -> None:
+        """Twilio's Call resource: "canceled" hangs up a queued or ringing call and does not affect one in progress
+        (no error: the call comes back still in progress); "completed" hangs up one in progress. So "canceled" first
+        (a phone still ringing: one request), then "completed" when Twilio says the call was answered meanwhile (the
+        listener is hearing the whisper while another took the call)."""
         for sid in call_sids:
-            # "canceled" stops a ringing phone; "completed" ends one already answered.
-            for status in ("canceled", "completed"):
-                try:
-                    self.client.calls(sid).update(status=status)
-                    break
-                except Exception as error:  # noqa: BLE001 — already ended: nothing to do
-                    self.app.logger.info("could not end a listener leg (%s): %s", status, type(error).__name__)
+            try:
+                still = self.client.calls(sid).update(status="canceled").status
+            except Exception as error:  # noqa: BLE001 — already over (or Twilio down): "completed" below decides
+                self.app.logger.info("could not cancel a listener leg: %s", type(error).__name__)
+                still = "unknown"
+            if still in ("canceled", "completed", "busy", "failed", "no-answer"):
+                continue
+            try:
+                self.client.calls(sid).update(status="completed")
+            except Exception as error:  # noqa: BLE001 — already ended: nothing to do
+                self.app.logger.info("could not end a listener leg: %s", type(error).__name__)
 
     def delete_queue(self, queue_sid: str) -> None:
         """Remove a caller's own Twilio queue once they have left it: Twilio keeps queues until deleted.

@@ -6,6 +6,8 @@ music meanwhile), then back to the caller.
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import current_app
 from sqlalchemy import func, select
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -21,6 +23,14 @@ from store.models import Listener, ListenerPool
 MENU_TIMEOUT = 6  # seconds to press a key after the menu
 TRANSFER_HOOK = "ivr.keypad_transfer"  # app.extensions: fn(session, conversation, listener, line) -> VoiceResponse
 HELP_HOOKS = "ivr.help_requested"  # app.extensions: list of fn(conversation_id)
+
+
+def spoken_for(line, listener):
+    """The line as the keypad speaks it to this listener: in their first language when the engine has words in it
+    (their record's ``languages``), else in the line's; everything else about the line is unchanged."""
+    first = next((code for code in (listener.languages or []) if code in prompts.LANGUAGES), None) \
+        if listener is not None else None
+    return dataclasses.replace(line, language=first) if line is not None and first and first != line.language else line
 
 
 def open_menu(session, now, conversation, offer, line, after) -> VoiceResponse:
@@ -47,6 +57,7 @@ def menu_document(offer, line, held_before: bool) -> VoiceResponse:
 
 def listener_menu(session, now, offer, caller, listener, line, after) -> VoiceResponse:
     """The key pressed in the menu (none: back to the caller)."""
+    line = spoken_for(line, listener)
     found = records.for_offer(session, offer.id)
     conversation = records.locked_conversation(session, found.id) if found is not None else None
     if conversation is None or conversation.status not in records.LIVE:

@@ -132,7 +132,7 @@ def listener_after(session, now, offer, caller, listener, line, after):
             return response
         if _caller_still_there(conversation):
             if conversation.status == "live":
-                return keypad.open_menu(session, now, conversation, offer, line, after)
+                return keypad.open_menu(session, now, conversation, offer, keypad.spoken_for(line, listener), after)
             return listener_join(conversation, offer, line)  # * before the caller was in: wait for them again
         else:
             conversations.close(session, conversation, now, "ended", "caller")

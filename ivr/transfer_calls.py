@@ -11,6 +11,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from directory_data.reference import load_departments
 from ivr import call_control, prompts, transfers
 from ivr.security import twilio_only
+from ivr.transfer_limit import announce as _announce
+from ivr.transfer_limit import third_party_off_hold
 from ivr.twiml import MUSIC, SILENT, field, never_fail, public, row_id, say, twiml
 from store import conference as conversations
 from store import transfers as records
@@ -84,7 +86,7 @@ def third_party_gone(session, conversation: Conversation, transfer: Transfer, ca
         call_control.leg_gone(session, leg, now)
     conversation_id, transfer_id = conversation.id, transfer.id
     live = conversation.status in conversations.LIVE
-    if transfer.status in ("dialling", "talking"):
+    if transfer.status in ("dialling", "talking", "parked"):
         why = WHY.get(call_status, "failed") if transfer.status == "dialling" and call_status != "completed" \
             else "third-party-left"
         records.finish(session, transfer, now, "returned", why)
@@ -108,22 +110,6 @@ def _listener_leg_sid(session, conversation: Conversation) -> str | None:
         return None
     legs = [leg for leg in conversations.legs(session, conversation.id) if leg.role == "listener"]
     return legs[0].call_sid if legs else None
-
-
-def _announce(conversation_id: int, call_sid: str | None, url: str) -> bool:
-    """Words played to one participant only (Twilio's participant ``announceUrl``), the others hear nothing of it."""
-    if not call_sid:
-        return False
-    client = current_app.extensions["dispatcher"].client
-    try:
-        with database.session() as session:
-            conversation = session.get(Conversation, conversation_id)
-            sid = call_control.conference_sid(client, conversation)
-        client.conferences(sid).participants(call_sid).update(announce_url=url, announce_method="POST")
-        return True
-    except Exception as error:  # noqa: BLE001 — a word not said is no reason to fail the webhook
-        current_app.logger.error("transfer announcement failed: %s", type(error).__name__)
-        return False
 
 
 def _hang_up_with(call_sid: str | None, words: str, language: str, line) -> None:
@@ -196,9 +182,12 @@ def hold():
 @twilio_only
 @never_fail(SILENT)
 def told():
-    """The listener, when the caller comes back to them: why the transfer did not happen."""
+    """The listener, when the caller comes back to them: why the transfer did not happen — or, the hold limit having
+    come during the consultation, that the third party is waiting on hold."""
 
     def words(transfer, conversation, line, call):
+        if transfer.status == "parked":
+            return prompts.render("transfer_parked", line.language, line.country), line.language
         label = transfer.label_en if line.language == "en" else transfer.label_fr
         return prompts.render("transfer_returned", line.language, line.country, label=label,
                               why=transfer.outcome or "failed"), line.language
@@ -214,12 +203,14 @@ def listener_left(session, conversation: Conversation, now: datetime) -> list | 
     them (a list of tasks: do not requeue). Still ringing: None, the caller is requeued as usual — which ends the
     conference, and ``conversation_ended`` stops that phone."""
     transfer = records.active_transfer(session, conversation.id)
-    if transfer is None or transfer.status not in ("talking", "together"):
+    if transfer is None or transfer.status not in ("talking", "parked", "together"):
         return None
-    conversation_id = conversation.id
+    conversation_id, third_sid, leg_id = conversation.id, transfer.third_party_sid, transfer.leg_id
+    parked = transfer.status == "parked"  # the hold limit had put the third party on hold: off hold first
     records.finish(session, transfer, now, "completed", "listener-dropped")
     transfers.release_records(session, conversation, now, "listener's line dropped mid-transfer")
-    return [lambda: call_control.resume(conversation_id, by="transfer", now=now)]
+    return ([lambda: third_party_off_hold(conversation_id, third_sid, leg_id)] if parked else []) + \
+        [lambda: call_control.resume(conversation_id, by="transfer", now=now)]
 
 
 def conversation_ended(session, conversation: Conversation, now: datetime) -> list:

@@ -9,6 +9,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from ivr import call_control, keypad, prompts, transfers
 from ivr.conference import listener_join
 from ivr.listener_call import call_over, offer_turn
+from ivr.transfer_limit import third_party_off_hold
 from ivr.security import twilio_only
 from ivr.twiml import field, never_fail, public, say, twiml
 from store import conference as conversations
@@ -55,6 +56,7 @@ def transfer_menu(session, conversation, listener, line) -> VoiceResponse:
 
 def transfer_choice(session, now, offer, caller, listener, line, after) -> VoiceResponse:
     """The key pressed after the targets (a warm transfer starts) or after the transfer's own menu."""
+    line = keypad.spoken_for(line, listener)
     found = conversations.for_offer(session, offer.id)
     conversation = conversations.locked_conversation(session, found.id) if found is not None else None
     if conversation is None or conversation.status not in conversations.LIVE:
@@ -98,6 +100,9 @@ def _progress_choice(session, now, conversation, offer, caller, listener, line, 
     if transfer.status == "dialling":  # not answered yet: nothing to hand over
         return listener_join(conversation, offer, line, prompts.render(
             "transfer_dialling", line.language, line.country, label=label))
+    if transfer.status == "parked":  # the hold limit had put the third party on hold: off hold first
+        third_sid, leg_id = transfer.third_party_sid, transfer.leg_id
+        after.append(lambda: third_party_off_hold(conversation_id, third_sid, leg_id))
     after.append(lambda: call_control.resume(conversation_id, by="transfer", now=now))
     if key == "2":
         records.finish(session, transfer, now, "together", "together")

@@ -21,6 +21,7 @@ from flask import current_app
 
 from directory_data.reference import load_departments, load_services
 from ivr import call_control
+from ivr.transfer_limit import unpark
 from ivr.twiml import public
 from routing.model import Localized
 from routing.transfer import TransferContext, TransferTarget, find_target, transfer_targets
@@ -135,6 +136,7 @@ def dial_plan(transfer: Transfer, target: TransferTarget) -> Callable[[], Transf
     """Hold the caller, dial the third party: the number comes from the directory (``target``), never typed."""
     transfer_id, conversation_id, mode = transfer.id, transfer.conversation_id, transfer.mode
     number, ring_seconds = target.number, target.ring_seconds
+    label = target.label.get("fr")  # who the third party is, as the desk shows them (French first), never a number
     app = current_app._get_current_object()
 
     def dial() -> TransferOutcome:
@@ -144,7 +146,7 @@ def dial_plan(transfer: Transfer, target: TransferTarget) -> Callable[[], Transf
         if not held.ok:
             _give_up(transfer_id, now, "rest-failed", resume_caller=False)
             return TransferOutcome(False, "twilio_failed", transfer_id)
-        added = call_control.add_participant(conversation_id, number, role="third_party", label=f"transfer-{transfer_id}",
+        added = call_control.add_participant(conversation_id, number, role="third_party", label=label,
                                              timeout=ring_seconds, now=now,
                                              status_url=public(f"/voice/transfer/status?tr={transfer_id}"))
         with database.session() as session:
@@ -194,7 +196,7 @@ def complete_transfer(call_id: int, *, now: datetime | None = None, together: bo
         if transfer.status == "dialling":
             return TransferOutcome(False, "not_answered", transfer.id)
         transfer_id, conversation_id = transfer.id, conversation.id
-    if not call_control.resume(conversation_id, by="transfer", now=now).ok:
+    if not unpark(conversation_id, transfer_id) or not call_control.resume(conversation_id, by="transfer", now=now).ok:
         return TransferOutcome(False, "twilio_failed", transfer_id)
     if together:
         finish(transfer_id, now, "together", "together")

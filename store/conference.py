@@ -42,13 +42,23 @@ def start_conversation(session: Session, offer: Offer, caller: QueuedCaller, now
     return conversation
 
 
+def participant_label(label: str | None, role: str) -> str:
+    """The words a participant is known by (on the desk, and as its Twilio participant label): the label given,
+    never a phone number — a label that looks like one is replaced by the role."""
+    label = (label or "").strip()[:200]
+    digits = sum(ch.isdigit() for ch in label)
+    if not label or (digits >= 6 and digits >= len(label.replace(" ", "")) * 0.6):
+        return role
+    return label
+
+
 def add_leg(session: Session, conversation: Conversation, role: str, now: datetime, call_sid: str | None = None,
             listener_id: int | None = None, account_id: int | None = None, label: str | None = None,
             muted: bool = False, coaching: bool = False, mode: str | None = None) -> ConferenceLeg:
     leg = ConferenceLeg(conversation_id=conversation.id, conference=conversation.name,
                         queued_caller_id=conversation.queued_caller_id if role == "caller" else None,
                         call_sid=call_sid, role=role, listener_id=listener_id, account_id=account_id,
-                        label=(label or role)[:32], mode=mode, muted=muted, on_hold=False, coaching=coaching,
+                        label=participant_label(label, role), mode=mode, muted=muted, on_hold=False, coaching=coaching,
                         created_at=now)
     session.add(leg)
     session.flush()

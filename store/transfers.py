@@ -11,13 +11,17 @@ from routing.transfer import TransferTarget
 from store.calls import record
 from store.models import Call, Transfer
 
-ACTIVE = ("dialling", "talking", "together")
+# parked: a warm consultation the hold limit interrupted — the third party on hold (music), the caller back with the
+# listener alone; complete / together / cancel still apply (ivr/transfer_limit.py).
+ACTIVE = ("dialling", "talking", "parked", "together")
+ANSWERED_STATUSES = ("talking", "parked")  # the third party answered, the listener has not let go yet
 # Past its ring time and this grace with no word from Twilio (status callback lost, REST down), a transfer still
 # "dialling" is given up and the caller brought back to the listener.
 DIAL_GRACE_SECONDS = 15
 # Call event kinds (≤ 32 characters), for the reports: where to, accepted, returned (and why).
 STARTED, ANSWERED, COMPLETED, RETURNED, CALLER_GONE = (
     "transfer_started", "transfer_answered", "transfer_completed", "transfer_returned", "transfer_caller_gone")
+PARKED = "transfer_parked"  # the hold limit came during a warm consultation
 
 
 def note(session: Session, transfer: Transfer, now: datetime, kind: str, detail: str = "") -> None:
@@ -74,6 +78,13 @@ def finish(session: Session, transfer: Transfer, now: datetime, status: str, out
     kind = {"completed": COMPLETED, "together": COMPLETED, "returned": RETURNED}.get(status, CALLER_GONE)
     if not (counted and kind == COMPLETED):
         note(session, transfer, now, kind, outcome)
+
+
+def parked(session: Session, transfer: Transfer, now: datetime) -> None:
+    """The third party waits on hold while the caller, held too long, is back with the listener."""
+    if transfer.status == "talking":
+        transfer.status = "parked"
+        note(session, transfer, now, PARKED, f"after {_seconds(transfer, now)} s")
 
 
 def third_party_left(transfer: Transfer, now: datetime) -> None:

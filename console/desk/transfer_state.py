@@ -14,7 +14,7 @@ from ivr.transfers import targets_for
 from store import transfers as records
 from store.models import Conversation
 
-OPEN_STATUSES = ("dialling", "talking")  # a transfer the listener can still complete or cancel
+OPEN_STATUSES = ("dialling",) + records.ANSWERED_STATUSES  # a transfer the listener can still complete or cancel
 
 
 def transfer_view(session: Session, conversation_id: int | None, now: datetime) -> dict | None:
@@ -28,7 +28,7 @@ def transfer_view(session: Session, conversation_id: int | None, now: datetime) 
     if last is not None:
         label = last.label_en if language == "en" and last.label_en else last.label_fr
         current = {"label": label, "mode": t(f"desk.detail.{last.mode}"), "status": last.status,
-                   "open": last.status in OPEN_STATUSES, "answered": last.status == "talking",
+                   "open": last.status in OPEN_STATUSES, "answered": last.status in records.ANSWERED_STATUSES,
                    "text": t(f"desk.transfer.{last.status}", label=label)}
     choices = [] if current and current["open"] else [
         {"key": target.key, "label": target.label.get(language), "kind": target.kind.value}

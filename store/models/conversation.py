@@ -51,7 +51,7 @@ class ConferenceLeg(Base):
     role: Mapped[str] = mapped_column(String(16))  # caller | listener | binome | supervisor | third_party
     listener_id: Mapped[int | None] = mapped_column(ForeignKey("listener.id", ondelete="SET NULL"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("console_account.id", ondelete="SET NULL"))
-    label: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(200))  # as given (a transfer's target), never a phone number
     mode: Mapped[str | None] = mapped_column(String(16))  # a supervisor's: listen | whisper | join
     muted: Mapped[bool] = mapped_column(Boolean, default=False)
     on_hold: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -27,7 +27,8 @@ class Transfer(Base):
     label_en: Mapped[str] = mapped_column(String(200))
     mode: Mapped[str] = mapped_column(String(8))  # warm | cold
     # dialling → talking (warm: the listener with the third party, the caller on hold) → together | completed;
-    # or returned (the caller back with the listener) | caller_gone
+    # or returned (the caller back with the listener) | caller_gone; talking → parked when the caller's hold limit
+    # came first (the third party on hold, the caller back with the listener), then together | completed | returned
     status: Mapped[str] = mapped_column(String(16), index=True)
     started_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]

@@ -117,6 +117,8 @@ class ListenerLeg:
                 **extra}
 
     def answer(self):
+        if self.rest.calls[self.sid]["status"] in ("queued", "ringing"):
+            self.rest.calls[self.sid]["status"] = "in-progress"  # picked up: Twilio's call is in progress now
         return xml(self.tw.post(path_of(self.call["params"]["Url"]), self.params(CallStatus="in-progress")))
 
     def press(self, digits, answered=None):

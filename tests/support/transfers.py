@@ -24,9 +24,9 @@ def said(document: ET.Element | None) -> str:
 class Scene:
     """Camille has taken a caller; everything a transfer test does to the three phones."""
 
-    def __init__(self, app, tw, rest, clock):
+    def __init__(self, app, tw, rest, clock, languages=("fr",)):
         self.app, self.tw, self.rest, self.clock = app, tw, rest, clock
-        self.camille = add_listener(app, "Camille", "+32470111111")
+        self.camille = add_listener(app, "Camille", "+32470111111", languages=languages)
         self.caller = Caller(tw)
         self.leg = ListenerLeg(tw, rest, rung(rest)[0])
         clock.now += timedelta(seconds=5)
@@ -92,9 +92,9 @@ class Scene:
     # --- the third party --------------------------------------------------------------------------------------
 
     def third_party(self) -> str:
-        """The call sid of the participant the engine dialled for the transfer (label transfer-N)."""
+        """The call sid of the participant the engine dialled for the transfer (its status callback is the transfer's)."""
         [sid] = [sid for sid, call in self.rest.calls.items()
-                 if call["params"].get("Label", "").startswith("leg-") and call["to"] != self.leg.call["to"]]
+                 if "/voice/transfer/status" in call["params"].get("StatusCallback", "") and call["to"] != self.leg.call["to"]]
         return sid
 
     def dialled(self) -> dict:

@@ -142,6 +142,9 @@ class TwilioTestServer(Conferences):
                 return 404, {"code": 20404, "message": "not found", "status": 404}
             if call["status"] in ("completed", "canceled") and method == "POST" and params.get("Url"):
                 return 400, {"code": 21220, "message": "Call is not in-progress. Cannot redirect.", "status": 400}
+            if method == "POST" and params.get("Status") == "canceled" and call["status"] not in ("queued", "ringing"):
+                # Twilio: "canceled" hangs up a queued or ringing call and does not affect one in progress (no error).
+                return 200, {k: v for k, v in call.items() if k != "params"}
             if method == "POST":
                 call["params"] = {**call["params"], **params}
                 if params.get("Url"):
