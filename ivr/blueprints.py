@@ -6,7 +6,6 @@ from flask import Flask
 
 from ivr.callback_dial import callback_dial
 from ivr.callbacks import callback, offer_callback
-from ivr.conversation import HOLDING_STEPS, HoldingSteps
 from ivr.conference import ENDED_HOOKS, LISTENER_LEFT_HOOKS, conference, conference_join
 from ivr.conference_events import conference_events
 from ivr.conference_requeue import conference_requeue
@@ -20,6 +19,7 @@ from ivr.listener_call import listener_call
 from ivr.queue import enqueue, queue
 from ivr.transfer_calls import conversation_ended, listener_left, transfer_calls
 from ivr.transfer_keypad import transfer_keypad, transfer_menu
+from ivr.turn import HOLDING_STEPS, HoldingSteps
 from ivr.webhooks import voice
 
 
