@@ -147,7 +147,7 @@ def join_document(session, conversation: Conversation | None, call_sid: str, now
 
 
 def conference_join(turn) -> VoiceResponse | None:
-    """For the Enqueue action (ivr/conversation.HoldingSteps): a caller who left their queue because a listener
+    """For the Enqueue action (ivr/turn.HoldingSteps): a caller who left their queue because a listener
     took them goes into the conference; None when no conversation awaits them."""
     conversation = records.live_conversation_for_caller(turn.session, turn.call.sid)
     if conversation is None:
