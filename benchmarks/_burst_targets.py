@@ -13,8 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
-MEASURED_CODE = ("store/dispatch.py", "store/listeners.py", "store/callbacks.py", "store/models", "store/db.py",
-                 "store/migrations", "routing/queueing.py")
+MEASURED_CODE = ("store/dispatch.py", "store/bridging.py", "store/listeners.py", "store/callbacks.py", "store/models",
+                 "store/db.py", "store/migrations", "routing/queueing.py")
 LOOPBACK_NAMES = {"localhost", "ip6-localhost", "ip6-loopback"}
 
 

@@ -5,15 +5,8 @@ tests/store/test_dispatch_concurrency.py plays it, dialled..bridged in one trans
 from __future__ import annotations
 
 from routing.queueing import PoolSettings
-from store.dispatch import (
-    WAITING,
-    OfferPlan,
-    accept_offer,
-    caller_bridged,
-    listener_leg_ended,
-    locked,
-    offer_dialled,
-)
+from store.bridging import caller_bridged, listener_leg_ended
+from store.dispatch import WAITING, OfferPlan, accept_offer, locked, offer_dialled
 from store.models import Offer, QueuedCaller
 
 

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ivr.call_control import HOLD_LIMIT_HOOKS
 from ivr.callback_dial import callback_dial
 from ivr.callbacks import callback, offer_callback
-from ivr.conversation import HOLDING_STEPS, HoldingSteps
 from ivr.conference import ENDED_HOOKS, LISTENER_LEFT_HOOKS, conference, conference_join
 from ivr.conference_events import conference_events
 from ivr.conference_requeue import conference_requeue
 from ivr.coordinator import coordinator
 from ivr.health import health
 from ivr.hold_music import hold_music
-from ivr.call_control import HOLD_LIMIT_HOOKS
 from ivr.keypad import TRANSFER_HOOK
+from ivr.listener_call import listener_call
 from ivr.orientation import orientation_blueprint, play_association_step
 from ivr.presence import presence
-from ivr.listener_call import listener_call
 from ivr.queue import enqueue, queue
 from ivr.transfer_calls import conversation_ended, listener_left, transfer_calls
 from ivr.transfer_keypad import transfer_keypad, transfer_menu
 from ivr.transfer_limit import hold_limit_reached
+from ivr.turn import HOLDING_STEPS, HoldingSteps
 from ivr.webhooks import voice
 
 

@@ -6,9 +6,11 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import prompts
-from ivr.conversation import Turn, end_politely, route
+from ivr.chain_steps import end_politely
+from ivr.conversation import route
 from ivr.security import twilio_only
 from ivr.spoken import spoken_digits
+from ivr.turn import Turn
 from ivr.twiml import field, never_fail
 from ivr.webhooks import take_turn
 from phones.numbers import is_withheld, national

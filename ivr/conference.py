@@ -27,7 +27,7 @@ from ivr.hold_music import CLIP_SECONDS
 from ivr.security import twilio_only
 from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from store import conference as records
-from store import dispatch as offers
+from store import bridging
 from store.extension import database
 from store.models import Call, Conversation, Offer, QueuedCaller
 
@@ -135,7 +135,7 @@ def join_document(session, conversation: Conversation | None, call_sid: str, now
     caller_row = session.get(QueuedCaller, conversation.queued_caller_id) if conversation.queued_caller_id else None
     offer = session.get(Offer, conversation.offer_id) if conversation.offer_id else None
     if offer is not None and offer.call_sid:
-        offers.caller_bridged(session, call_sid, offer.call_sid, now)
+        bridging.caller_bridged(session, call_sid, offer.call_sid, now)
     if conversation.status == "connecting":
         conversation.status = "live"
         records.note(session, conversation, now, "conv_bridged")
@@ -147,7 +147,7 @@ def join_document(session, conversation: Conversation | None, call_sid: str, now
 
 
 def conference_join(turn) -> VoiceResponse | None:
-    """For the Enqueue action (ivr/conversation.HoldingSteps): a caller who left their queue because a listener
+    """For the Enqueue action (ivr/turn.HoldingSteps): a caller who left their queue because a listener
     took them goes into the conference; None when no conversation awaits them."""
     conversation = records.live_conversation_for_caller(turn.session, turn.call.sid)
     if conversation is None:

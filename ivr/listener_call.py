@@ -15,7 +15,7 @@ from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.twiml import field, never_fail, row_id, say, twiml
 from store import conference as conversations
-from store import dispatch as offers
+from store import bridging, dispatch as offers
 from store.calls import CALL_ENDED
 from store.desk_calls import wrapup_after
 from store.extension import database, directory
@@ -158,7 +158,7 @@ def call_over(session, now, offer, caller, listener, line, after) -> VoiceRespon
     duration = field("DialCallDuration")
     talk_seconds = int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else 0
     if field("DialCallStatus") == "completed" and talk_seconds > 0:
-        offers.bridge_reported(session, offer, caller, now - timedelta(seconds=talk_seconds))
+        bridging.bridge_reported(session, offer, caller, now - timedelta(seconds=talk_seconds))
     talked = offer.status == "bridged"
     if offer.status == "accepted" and field("CallStatus") == "in-progress" \
             and caller is not None and caller.status in offers.WAITING:
@@ -169,7 +169,7 @@ def call_over(session, now, offer, caller, listener, line, after) -> VoiceRespon
                            line.queue)
     # The Dial's end is reported here reliably: the status callback may be lost, the listener must not
     # stay "on call" (listener_leg_ended is idempotent when the status callback comes too).
-    offers.listener_leg_ended(session, offer, now, line.queue, "completed", None)
+    bridging.listener_leg_ended(session, offer, now, line.queue, "completed", None)
     app = current_app._get_current_object()
     after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))
     if talked and wrapup.ask_to_classify(response, session, now, offer, caller, listener, line):
@@ -195,7 +195,7 @@ def listener_status(session, now, offer, caller, listener, line, after):
     if status in CALL_ENDED:
         conversation = _conversation_of(session, offer)
         duration = field("CallDuration")
-        offers.listener_leg_ended(session, offer, now, line.queue, status,
+        bridging.listener_leg_ended(session, offer, now, line.queue, status,
                                   int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None)
         if conversation is not None and conversation.status in conversations.LIVE:
             after.extend(listener_dropped(session, conversation, now))

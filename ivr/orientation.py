@@ -8,10 +8,12 @@ from flask import Blueprint, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import prompts
-from ivr.conversation import Turn, _dial as dial_step, answer_department, quick_exit, route
+from ivr.chain_steps import dial_step
+from ivr.conversation import answer_department, quick_exit, route
 from ivr.security import twilio_only
 from ivr.spoken import day_name, spoken_digits, spoken_time
 from ivr.state import CallState
+from ivr.turn import Turn
 from ivr.twiml import field, never_fail
 from ivr.webhooks import take_turn
 from phones.numbers import national

@@ -15,7 +15,7 @@ from ivr.state import CallState
 from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from routing.queueing import announcement, estimated_wait
 from store import conference as conversations
-from store import dispatch as offers
+from store import bridging, dispatch as offers
 from store.extension import database, directory
 from store.listeners import handle_seconds, pool_state
 from store.models import QueuedCaller
@@ -101,7 +101,7 @@ def wait():
             caller.status = "moved_on"  # every listener logged out: never leave a caller in an unstaffed queue
             offers.record_event(session, caller, caller.pool, now, caller.status, None, waited)
             response.leave()
-        elif waited >= settings.max_wait and not offers.being_bridged(session, caller):
+        elif waited >= settings.max_wait and not bridging.being_bridged(session, caller):
             caller.status = "left_max_wait"
             offers.record_event(session, caller, caller.pool, now, caller.status, None, waited)
             response.leave()

@@ -11,7 +11,7 @@ from ivr import call_control, transfers
 from ivr.conference import move_caller_in
 from routing.queueing import ListenerStatus
 from store import conference as conversations
-from store import dispatch as offers
+from store import bridging, dispatch as offers, dispatch_queries
 from store.callbacks import expired_attempts, release_attempt
 from store.extension import database, directory
 from store.listener_shifts import apply_shifts
@@ -104,7 +104,7 @@ def _sweep(app: Flask, after_outage: bool) -> SweepReport:
                 _close_ended_calls(session, state, ended_conversations, lost_callers)
                 session.commit()
         with database.session() as session:
-            pools = offers.pools_with_waiting_callers(session)
+            pools = dispatch_queries.pools_with_waiting_callers(session)
     _tell_twilio(dispatcher, state, pools)
     return state.report
 
@@ -114,7 +114,7 @@ def _repair_locally(session, state: _Pass) -> None:
     now, report = state.now, state.report
     report.wrapups_ended = len(end_wrapups(session, now))
     report.shift_changes = len(apply_shifts(session, now))
-    for offer in offers.expired_offers(session, now):
+    for offer in dispatch_queries.expired_offers(session, now):
         # Missed only if the phone rang: an offer never dialled (Twilio slow to answer the dispatcher,
         # a dispatch thread cut short) is no fault of the listener's.
         offers.release_offer(session, offer, now, state.queue_of(offer.pool),
@@ -126,10 +126,10 @@ def _repair_locally(session, state: _Pass) -> None:
                         why="callback offer expired with no news from Twilio")
         state.to_hang_up.append(attempt.listener_call_sid)
         report.offers_expired += 1
-    for listener in offers.orphaned_listeners(session):
+    for listener in dispatch_queries.orphaned_listeners(session):
         set_status(session, listener, ListenerStatus.AVAILABLE, now, "no call under way (repaired)")
         report.listeners_freed += 1
-    for caller in offers.stranded_callers(session):
+    for caller in dispatch_queries.stranded_callers(session):
         caller.status, caller.offered_to = "waiting", None  # offered, but no phone rings for them
     # Conversations: a caller whose listener's line dropped is moved back to the queue (the REST request may have
     # failed), and one a listener took but who never reached the conference is moved there again.
@@ -141,20 +141,20 @@ def _repair_locally(session, state: _Pass) -> None:
 def _conversations_to_check(session, now, after_outage: bool) -> list[tuple[int, str]]:
     """The open conversations to ask Twilio about: all of them after an outage, else those due for a check."""
     if after_outage:
-        return [(o.id, o.call_sid) for o in offers.open_conversations(session, now)]
-    return [(o.id, o.call_sid) for o in offers.open_conversations(session, now - RECHECK_CONVERSATION_EVERY)
+        return [(o.id, o.call_sid) for o in dispatch_queries.open_conversations(session, now)]
+    return [(o.id, o.call_sid) for o in dispatch_queries.open_conversations(session, now - RECHECK_CONVERSATION_EVERY)
             if _due_for_a_check(now - o.created_at, RECHECK_CONVERSATION_EVERY)]
 
 
 def _check_waiting_callers(session, state: _Pass) -> list[tuple[str, str]]:
     """Move on callers past their longest wait or left with nobody logged in; return those to ask Twilio about."""
     suspects = []
-    for caller in offers.waiting_callers(session):
+    for caller in dispatch_queries.waiting_callers(session):
         line = state.snapshot.line_for_pool(caller.pool)
         if line is None:
             continue
         if offers.waited(caller, state.now) >= line.queue.max_wait + MAX_WAIT_GRACE.total_seconds() \
-                and not offers.being_bridged(session, caller):
+                and not bridging.being_bridged(session, caller):
             _move_on_past_max_wait(session, state, caller, line.queue)
         elif state.after_outage or offers.not_heard_from(caller, state.now, line.queue):
             suspects.append((caller.call_sid, caller.pool))
@@ -194,7 +194,7 @@ def _close_ended_calls(session, state: _Pass, ended_conversations: list[int],
         offer = session.get(offers.Offer, offer_id)
         queue = state.queue_of(offer.pool)
         offers.locked(session, offers.QueuedCaller, offer.queued_caller_id)
-        offers.listener_leg_ended(session, offers.locked(session, offers.Offer, offer_id), state.now,
+        bridging.listener_leg_ended(session, offers.locked(session, offers.Offer, offer_id), state.now,
                                   queue, "completed", None)
         found = conversations.for_offer(session, offer_id)
         conversation = conversations.locked_conversation(session, found.id) if found is not None else None

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import conversation, coordinator, prompts, screening
-from ivr.conversation import Turn
 from ivr.security import twilio_only
 from ivr.state import CallState
+from ivr.turn import Turn
 from ivr.twiml import (CALLER, SILENT, failure_twiml, fallback_caller_id, field, line_number, never_fail, public,
                        state_url, technical_problem, twiml)
 from phones.numbers import caller_hash, is_withheld, normalised
@@ -238,7 +238,8 @@ def _out_of_the_queue(session, call_sid: str, now) -> list:
     before <Enqueue> (Twilio never queued them, so no queue webhook will come), or that webhook was lost. Out
     of the queue now, so no listener's phone rings for them; returns the offers whose phone must stop."""
     from routing.queueing import PoolSettings
-    from store.dispatch import WAITING, accepted_offer, caller_left
+    from store.bridging import accepted_offer
+    from store.dispatch import WAITING, caller_left
     from store.models import QueuedCaller
 
     caller = session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == call_sid,

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from routing.queueing import ListenerStatus, PoolSettings, Strategy
-from store.dispatch import LIVE_OFFERS, accept_offer, caller_bridged, claim_offers, listener_leg_ended, offer_dialled
+from store.bridging import caller_bridged, listener_leg_ended
+from store.dispatch import LIVE_OFFERS, accept_offer, claim_offers, offer_dialled
 from store.extension import database
 from store.listeners import create_listener, end_wrapups, set_status
 from store.models import Offer, QueuedCaller
