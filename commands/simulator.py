@@ -153,6 +153,7 @@ def call_command(line_name, at, caller, presses, outcomes, default_outcome, list
         click.echo(f"  {kind:<16} {detail}")
     for number in sorted(set(dial_outcomes) - set(transcript.dialled)):
         click.echo(f"Note: --outcome {number} was never dialled in this call.")
+    _fail_on_error(transcript)
 
 
 def _conversation(line, at, start, clock, caller, keys, dial_outcomes, transfer, then) -> None:
@@ -166,6 +167,14 @@ def _conversation(line, at, start, clock, caller, keys, dial_outcomes, transfer,
     click.echo("Why (as recorded for this call, in a throwaway copy of the engine):")
     for kind, detail in events:
         click.echo(f"  {kind:<20} {detail}")
+    _fail_on_error(transcript)
+
+
+def _fail_on_error(transcript) -> None:
+    # A transfer target that is not the call's, an HTTP error or invalid TwiML: printed above, and the exit status
+    # says so too, for a script or a test driving the simulator.
+    if any(entry.kind == "error" for entry in transcript.entries):
+        raise click.exceptions.Exit(1)
 
 
 def _heading(line, at, start, caller) -> None:

@@ -53,3 +53,9 @@ def test_a_target_the_call_does_not_have_is_said_plainly(app):
     result = invoke(app, "call", "ecoute-violences-conjugales", "--at", "2026-11-24T10:00",
                     "--transfer", "service:fr-3919")
     assert "service:fr-3919 is not a target of this call (service:be-107, number:+3225550399)" in result.output
+
+
+def test_a_transfer_key_that_is_not_the_calls_target_is_said_and_fails_the_command(app):
+    result = invoke(app, "call", "ecoute-violences-conjugales", "--at", "2026-11-24T10:00", "--transfer", "service:fr-119")
+    assert result.exit_code == 1
+    assert "service:fr-119 is not a target of this call (service:be-107, number:+3225550399)" in result.output
