@@ -77,7 +77,7 @@ SITUATIONS = [
     Situation("a warm transfer nobody answers: the caller is back with the listener, told nothing alarming",
               {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
               hangup_at=260.0, default_party=Party("third party", answer="no-answer"),
-              listener_expect_said=(r"n'a pas répondu|did not answer|n'a pas abouti",), needs="transfer"),
+              listener_expect_said=(r"Pas de réponse pour|No answer from|n'a pas abouti",), needs="transfer"),
     Situation("the listener's phone drops while talking to the third party: the caller is put through to them",
               {LISTENER_A: listener(steps=[(30.0, "*"), (15.0, "hangup")], **{MENU: ["4"], TRANSFER_MENU: ["1"]})},
               hangup_at=260.0, expect_parties=("listener", "third party"), needs="transfer"),

@@ -22,8 +22,6 @@ def _environment() -> Environment:
     env.filters["spoken_time"] = spoken_time
     env.filters["spoken_email"] = spoken_email
     env.filters["spoken_digits"] = spoken_digits
-    # "l'association …" opening a sentence: its first letter up, the rest as written (Jinja's capitalize lowers it).
-    env.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]
     return env
 
 

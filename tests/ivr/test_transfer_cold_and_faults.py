@@ -36,7 +36,7 @@ def test_cold_transfer_the_caller_hears_one_sentence_and_is_put_through_the_list
 
 @pytest.mark.parametrize("status, told", [
     ("busy", "Ligne occupée pour le 107, Télé-Accueil. L'appelant est de nouveau avec vous."),
-    ("no-answer", "Le 107, Télé-Accueil n'a pas répondu. L'appelant est de nouveau avec vous."),
+    ("no-answer", "Pas de réponse pour le 107, Télé-Accueil. L'appelant est de nouveau avec vous."),
     ("failed", "Le transfert vers le 107, Télé-Accueil n'a pas abouti. L'appelant est de nouveau avec vous."),
 ])
 def test_a_third_party_who_does_not_answer_gives_the_caller_back_to_the_listener_who_is_told_why(
