@@ -286,4 +286,4 @@ def test_the_listener_answering_before_or_after_the_dispatcher_records_the_leg_g
     assert listener(qapp, camille).status == "on_call"
     with qapp.app_context(), database.session() as session:
         assert session.scalar(select(Offer.call_sid)) == leg.sid
-    assert rest.calls[leg.sid]["status"] == "queued"  # never hung up as a leg that leads nowhere
+    assert rest.calls[leg.sid]["status"] == "in-progress"  # answered, never hung up as a leg that leads nowhere
