@@ -58,8 +58,7 @@ def menu_document(offer, line, held_before: bool) -> VoiceResponse:
 def listener_menu(session, now, offer, caller, listener, line, after) -> VoiceResponse:
     """The key pressed in the menu (none: back to the caller)."""
     line = spoken_for(line, listener)
-    found = records.for_offer(session, offer.id)
-    conversation = records.locked_conversation(session, found.id) if found is not None else None
+    conversation = records.locked_for_offer(session, offer.id)
     if conversation is None or conversation.status not in records.LIVE:
         response = VoiceResponse()
         response.redirect(public(f"/voice/listener/over?offer={offer.id}"), method="POST")

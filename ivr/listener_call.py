@@ -109,8 +109,7 @@ def listener_accept(session, now, offer, caller, listener, line, after):
 
 
 def _conversation_of(session, offer):
-    found = conversations.for_offer(session, offer.id)
-    return conversations.locked_conversation(session, found.id) if found is not None else None
+    return conversations.locked_for_offer(session, offer.id)
 
 
 def _caller_still_there(conversation) -> bool:

@@ -196,8 +196,7 @@ def _close_ended_calls(session, state: _Pass, ended_conversations: list[int],
         offers.locked(session, offers.QueuedCaller, offer.queued_caller_id)
         bridging.listener_leg_ended(session, offers.locked(session, offers.Offer, offer_id), state.now,
                                   queue, "completed", None)
-        found = conversations.for_offer(session, offer_id)
-        conversation = conversations.locked_conversation(session, found.id) if found is not None else None
+        conversation = conversations.locked_for_offer(session, offer_id)
         if conversation is not None and conversation.status in conversations.LIVE:
             conversations.close(session, conversation, state.now, "ended", "sweep")  # its end was never heard
         state.report.conversations_closed += 1

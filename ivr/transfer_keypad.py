@@ -57,8 +57,7 @@ def transfer_menu(session, conversation, listener, line) -> VoiceResponse:
 def transfer_choice(session, now, offer, caller, listener, line, after) -> VoiceResponse:
     """The key pressed after the targets (a warm transfer starts) or after the transfer's own menu."""
     line = keypad.spoken_for(line, listener)
-    found = conversations.for_offer(session, offer.id)
-    conversation = conversations.locked_conversation(session, found.id) if found is not None else None
+    conversation = conversations.locked_for_offer(session, offer.id)
     if conversation is None or conversation.status not in conversations.LIVE:
         response = VoiceResponse()
         response.redirect(public(f"/voice/listener/over?offer={offer.id}"), method="POST")

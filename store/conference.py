@@ -82,6 +82,12 @@ def for_offer(session: Session, offer_id: int) -> Conversation | None:
                           .order_by(Conversation.id.desc()).limit(1))
 
 
+def locked_for_offer(session: Session, offer_id: int) -> Conversation | None:
+    """The offer's latest conversation, re-read under its row lock (what every keypad and leg webhook acts on)."""
+    found = for_offer(session, offer_id)
+    return locked_conversation(session, found.id) if found is not None else None
+
+
 def conversation_for_call(session: Session, call_id: int) -> Conversation | None:
     """The conversation in progress on the caller's call (``call.id``), if any."""
     return session.scalar(select(Conversation).where(Conversation.call_id == call_id,
