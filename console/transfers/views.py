@@ -28,7 +28,7 @@ ROW_PATH = re.compile(r"^transfer_numbers(?:\[(\d+)\])?")
 @dataclass
 class TransferNumbersForm:
     rows: list[dict[str, str]]  # as typed, nine of them (the empty ones for adding)
-    errors: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (the field at fault's id, the words)
 
 
 def _form_from_line(entries: list[dict[str, Any]]) -> TransferNumbersForm:
@@ -42,22 +42,28 @@ def _read_form(values: Mapping[str, str], line) -> tuple[TransferNumbersForm, li
         row = {name: " ".join(values.get(f"{name}_{index}", "").split())[:200] for name in FIELDS}
         if index < MAX_TRANSFER_NUMBERS or any(row.values()):
             rows.append(row)
-    typed = [{"number": row["number"], "label": {k: row[k] for k in ("fr", "en") if row[k]} or None}
-             for row in rows if any(row.values())]
+    filled = [index for index, row in enumerate(rows) if any(row.values())]  # the form's row of each entry
+    typed = [{"number": rows[i]["number"], "label": {k: rows[i][k] for k in ("fr", "en") if rows[i][k]} or None}
+             for i in filled]
     problems = Problems(t("transfers.form"))
     entries = check_transfer_numbers(typed, line.country, line.numbers, line.languages, problems)
     form = TransferNumbersForm(rows)
-    form.errors = [_plain(problem) for problem in problems.found]
+    form.errors = [_at_fault(problem, filled) for problem in problems.found]
     return form, entries
 
 
-def _plain(problem) -> str:
-    """"transfer_numbers[2].label" → "Ligne 3 : …", in the account's language."""
+def _at_fault(problem, filled: list[int]) -> tuple[str, str]:
+    """"transfer_numbers[2].label.en" → ("en_5", "Ligne 6 : …"): the field the error summary links to, and the
+    words in the account's language, naming the row as the form numbers it (blank rows skipped by the check)."""
     found = ROW_PATH.match(problem.path)
     words = problem_words(Problem(problem.path, problem.code, problem.values))
-    if found is None or found.group(1) is None:
-        return words
-    return f"{t('transfers.row', n=int(found.group(1)) + 1)} : {words}"
+    if found is None or found.group(1) is None or int(found.group(1)) >= len(filled):
+        return "number_0", words
+    row = filled[int(found.group(1))]
+    rest = problem.path[found.end():]
+    language = rest.removeprefix(".label.") if rest.startswith(".label.") else str(problem.values.get("value", ""))
+    field_name = language if rest.startswith(".label") and language in ("fr", "en") else "number"
+    return f"{field_name}_{row}", f"{t('transfers.row', n=row + 1)} : {words}"
 
 
 def transfer_numbers_page(slug: str):

@@ -63,3 +63,16 @@ def test_a_missing_language_is_named_in_words_to_an_english_account_too(app):
     response = client.post(PAGE, data=form)
     assert response.status_code == 400
     assert "Row 1 : Has no words in English, and callers of this line may speak English." in text(response)
+
+
+def test_a_refused_save_opens_on_the_error_summary_linking_each_error_to_its_field_typed_values_kept(app, coordinator):
+    # Row 2 left blank: the errors still name and link the rows as the form numbers them.
+    form = {"csrf_token": csrf_token(coordinator, PAGE), "number_0": "12", "fr_0": "un numéro court", "en_0": "short",
+            "number_2": "+33199009497", "fr_2": "l'interprète"}
+    response = coordinator.post(PAGE, data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'class="error-summary"' in page
+    assert '<a href="#number_0">Ligne 1 : « 12 » n&#39;est pas un numéro de téléphone.</a>' in page
+    assert '<a href="#en_2">Ligne 3 : Il manque le texte en anglais' in page
+    assert 'id="en_2"' in page and 'id="number_0"' in page
+    assert 'value="l&#39;interprète"' in page and 'value="12"' in page  # what was typed is kept
