@@ -40,9 +40,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
+    from schedules import holiday_files
     from store.listeners import live_state
 
     app.config.update(load_settings(Path(app.instance_path), config))
+    # Public holidays as computed by any process of this instance: a webhooks' worker then reads them from there.
+    holiday_files.keep_in(Path(app.instance_path) / "cache")
     app.config.setdefault("CLOCK", utc_now)
     app.config.setdefault("LIVE_STATE", live_state)
     app.config.setdefault("DISPATCH_MODE", "background")
@@ -144,6 +147,33 @@ def warm_up(app: Flask) -> bool:
     app.logger.info("worker warmed up: %d prompts, %d lines (directory revision %s)", compiled,
                     len(snapshot.lines_by_slug), snapshot.revision)
     return True
+
+
+def prepare_holidays(app: Flask, years: int = 2) -> int:
+    """Compute here the public holidays of every calendar the directory uses (its lines, its centres and every
+    département's), this year and the next, in French and English, into the instance's cache (schedules/
+    holiday_files): the webhooks' workers then read them from there instead of importing the ``holidays`` library
+    (17 MB in each). gunicorn.conf.py runs this once in a process of its own before the workers start; a worker
+    that meets a year nobody prepared computes it, as before. Returns how many (calendar, year, language) it
+    prepared; 0 when the directory cannot be read (the workers then compute what they need)."""
+    from directory_data.reference import load_departments
+    from schedules import HolidayCalendar
+    from schedules.holiday_calendar import prepare
+    from store.extension import database, directory
+
+    now = app.config["CLOCK"]()
+    with app.app_context():
+        try:
+            with database.session(read_only=True) as session:
+                snapshot = directory.get(session, now)
+        except Exception as error:  # noqa: BLE001 — no database: nothing to prepare, nothing broken
+            app.logger.warning("holidays not prepared: %s", type(error).__name__)
+            return 0
+    schedules = [line.schedule for line in snapshot.lines_by_slug.values()]
+    schedules += [centre.schedule for centre in snapshot.centres.values()]
+    calendars = {HolidayCalendar(s.holidays.country, s.holidays.subdivision) for s in schedules if s.holidays}
+    calendars |= {HolidayCalendar(d.country, d.holidays_subdivision) for d in load_departments().values()}
+    return prepare(calendars, range(now.year, now.year + years))
 
 
 def _create_cli_app(command: str | None = None) -> Flask:

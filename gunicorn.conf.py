@@ -86,3 +86,19 @@ def post_worker_init(worker):
         warm_up(worker.wsgi)
     except Exception as error:  # noqa: BLE001 — an error here would make gunicorn halt the whole server
         worker.log.warning("warm-up failed (%s): the worker starts cold", type(error).__name__)
+
+
+def on_starting(server):
+    """Before any worker starts: the public holidays the directory needs, computed in a process of its own
+    (app.prepare_holidays) and kept in the instance's cache, so that no worker imports the `holidays` library
+    (17 MB in each). A failure here only means the workers compute what they need, as they did before."""
+    import subprocess
+    import sys
+
+    if not str(getattr(server.app, "app_uri", "")).startswith("app:"):
+        return  # the benchmarks' bare and floor apps: nothing of the engine's to prepare
+    try:
+        subprocess.run([sys.executable, "-c", "import app; app.prepare_holidays(app.create_app())"],
+                       timeout=120, check=True)
+    except (OSError, subprocess.SubprocessError) as error:
+        server.log.warning("holidays not prepared (%s): the workers compute them", type(error).__name__)

@@ -171,8 +171,9 @@ def production_settings() -> dict[str, str]:
 
 
 def prepare_database(url: str, settings_: dict[str, str]) -> None:
-    """Migrate and load the shipped directory, as `helpline db upgrade` and `helpline directory load` do."""
-    from app import create_app
+    """Migrate and load the shipped directory, as `helpline db upgrade` and `helpline directory load` do, then
+    prepare the public holidays as gunicorn.conf.py does before its workers start (app.prepare_holidays)."""
+    from app import create_app, prepare_holidays
     from directory_data.fields import DATA_DIR
     from commands.database import load_directory_files
     from store.db import upgrade
@@ -182,9 +183,11 @@ def prepare_database(url: str, settings_: dict[str, str]) -> None:
     with app.app_context():
         upgrade(database.engine)
         report = load_directory_files(DATA_DIR)
-        database.engine.dispose()
     if not report.created:
         raise SystemExit("the directory load created nothing: is the database really fresh?")
+    prepare_holidays(app)
+    with app.app_context():
+        database.engine.dispose()
 
 
 class PostgresDatabase:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 
 from directory_data.fields import Problems, check_bool
 
@@ -106,6 +105,7 @@ def check_holidays(value: Any, country: str, path: str, problems: Problems) -> d
     subdivision = value.get("subdivision")
     # Unquoted codes such as 57 or 974 arrive as integers; the calendar and the database keep text.
     subdivision = str(subdivision) if subdivision is not None else None
+    import holidays  # 17 MB: imported only where the library itself is asked
     supported = holidays.list_supported_countries()
     if not isinstance(calendar_country, str) or calendar_country not in supported:
         problems.add(f"{path}.country", "holiday_country", value=calendar_country)

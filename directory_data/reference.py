@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import holidays
 import phonenumbers
 import yaml
 
@@ -24,6 +23,7 @@ from directory_data.reference_yaml import (
     text_value,
 )
 from routing.reference import Department, Localized, Service
+from schedules.holiday_calendar import subdivisions
 
 __all__ = [
     "DEPARTMENTS_PATH",
@@ -68,10 +68,9 @@ def _holidays_subdivision(ctx: Context, key: str, value: Any, country: str) -> s
         return None
     if not isinstance(value, str):
         raise ctx.error(key, f"expected a quoted string or null, got {value!r}")
-    cls = holidays.country_holidays(country).__class__
-    accepted = tuple(getattr(cls, "subdivisions", ()))
+    accepted, aliases = subdivisions(country)
     if value not in accepted:
-        alias = getattr(cls, "subdivisions_aliases", {}).get(value)
+        alias = aliases.get(value)
         hint = f" (use the code {alias!r})" if alias else ""
         raise ctx.error(
             key, f"{value!r} is not a `holidays` subdivision of {country}{hint}; accepted: {list(accepted)}"

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_calendars
 
 from ivr.simulator import NO_KEY
 from routing.chain import network_has_open_centre
@@ -226,6 +225,7 @@ def _next_holiday(line: Line, tz: ZoneInfo) -> tuple[date, str] | None:
     calendar = line.schedule.holidays
     if calendar is None:
         return None
+    import holidays as holiday_calendars  # 17 MB: imported only where the library itself is asked
     days = holiday_calendars.country_holidays(calendar.country, subdiv=calendar.subdivision, years=(2026, 2027),
                                               language="fr")
     for day in sorted(days):

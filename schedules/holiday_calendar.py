@@ -1,4 +1,10 @@
-"""Public holidays from the ``holidays`` library, named in French where possible, cached per year."""
+"""Public holidays from the ``holidays`` library, named in French where possible, cached per year.
+
+The library loads all of its ~250 countries (17 MB in every process that imports it) to give one country's days.
+What it answers is fixed for a given version of it, so the answers are also kept on disk (holiday_files): a
+webhooks' worker reads the few years its lines need from there and never imports the library, unless a year is
+asked for that no process has computed yet.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping
 
-import holidays
-
+from schedules import holiday_files
 from schedules.model import HolidayCalendar
 
 PREFERRED_LANGUAGE = "fr"
@@ -19,6 +24,8 @@ LIBRARY_LANGUAGE = {"fr": "fr", "en": "en_US"}  # a caller's language as the hol
 def _language_for(country: str, subdivision: str | None, language: str = PREFERRED_LANGUAGE) -> str | None:
     # Unasked, the library picks a language from the process locale, and it silently answers in en_US
     # for an unsupported one; naming the country's default keeps names stable across servers.
+    import holidays
+
     calendar = holidays.country_holidays(country, subdiv=subdivision)
     wanted = LIBRARY_LANGUAGE.get(language, language)
     if wanted in calendar.supported_languages:
@@ -28,18 +35,58 @@ def _language_for(country: str, subdivision: str | None, language: str = PREFERR
     return calendar.default_language
 
 
+def _computed(country: str, subdivision: str | None, year: int, language: str) -> dict[date, str]:
+    import holidays
+
+    calendar = holidays.country_holidays(
+        country, subdiv=subdivision, years=year, language=_language_for(country, subdivision, language)
+    )
+    return dict(calendar.items())
+
+
 @lru_cache(maxsize=1024)
 def holiday_names(country: str, subdivision: str | None, year: int,
                   language: str = PREFERRED_LANGUAGE) -> Mapping[date, str]:
-    """Every public holiday of one year, date -> name; deterministic, so cached for the process lifetime.
+    """Every public holiday of one year, date -> name; deterministic, so cached for the process lifetime (and on
+    disk, for the other processes, when holiday_files has a folder).
 
     An unknown country or subdivision raises (NotImplementedError) so a bad configuration fails loudly
     when the line is saved or first evaluated, not silently open on a holiday.
     """
-    calendar = holidays.country_holidays(
-        country, subdiv=subdivision, years=year, language=_language_for(country, subdivision, language)
-    )
-    return MappingProxyType(dict(calendar.items()))
+    key = (country, subdivision, year, language)
+    names = holiday_files.read(key)
+    if names is None:
+        names = _computed(country, subdivision, year, language)
+        holiday_files.write(key, names)
+    return MappingProxyType(names)
+
+
+def subdivisions(country: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The subdivision codes the library knows for ``country``, and the aliases it maps to them; an unknown country
+    raises (NotImplementedError), as the library does."""
+    kept = holiday_files.read_subdivisions(country)
+    if kept is None:
+        import holidays
+
+        calendar = holidays.country_holidays(country).__class__
+        kept = (tuple(getattr(calendar, "subdivisions", ())), dict(getattr(calendar, "subdivisions_aliases", {})))
+        holiday_files.write_subdivisions(country, *kept)
+    return kept
+
+
+def prepare(calendars: set[HolidayCalendar], years: range) -> int:
+    """Compute (or find) the named years of ``calendars`` in both languages and keep each on disk, so that the
+    processes that read them from there need not import the library; returns how many were asked for."""
+    asked = 0
+    for calendar in calendars:
+        for year in years:
+            for language in LIBRARY_LANGUAGE:
+                key = (calendar.country, calendar.subdivision, year, language)
+                names = holiday_names(*key)  # this process may have them already: then only the file is missing
+                if holiday_files.read(key) is None:
+                    holiday_files.write(key, dict(names))
+                asked += 1
+    return asked
 
 
 def holiday_name(calendar: HolidayCalendar, day: date, language: str = PREFERRED_LANGUAGE) -> str | None:
