@@ -57,17 +57,29 @@ class RoundTrips:
         self.trace = work / "libpq.trace"
         self._files = []
         self._offset = 0
+        self._traced_connections = []
+        self.counting = True
         event.listen(engine, "before_cursor_execute", self._statement)
         if engine.dialect.name == "postgresql":
             event.listen(engine.pool, "connect", self._traced)
 
     def _statement(self, _conn, _cursor, statement, *_args) -> None:
-        self.statements.append(" ".join(statement.split()[:4])[:60])
+        if self.counting:
+            self.statements.append(" ".join(statement.split()[:4])[:60])
 
     def _traced(self, dbapi_connection, _record) -> None:
         handle = open(self.trace, "ab")  # noqa: SIM115 — libpq writes to it for the connection's life
         self._files.append(handle)
-        dbapi_connection.pgconn.trace(handle.fileno())
+        self._traced_connections.append((dbapi_connection, handle))
+        if self.counting:
+            dbapi_connection.pgconn.trace(handle.fileno())
+
+    def count(self, on: bool) -> None:
+        """Counting on or off: off, nothing of the counting runs inside the calls whose CPU is measured."""
+        self.counting = on
+        for connection, handle in self._traced_connections:
+            if not connection.closed:
+                connection.pgconn.trace(handle.fileno()) if on else connection.pgconn.untrace()
 
     def take(self) -> tuple[int, list[str]]:
         """(round trips, statements) since the last call."""
@@ -99,8 +111,9 @@ def follow_ups(twiml: str, params: dict[str, str]) -> list[tuple[str, dict[str, 
     return []
 
 
-def floor_cpu(url: str, settings_: dict[str, str], calls: int) -> None:
-    """The recorded floor's CPU per call in this process (its own signed calls, same mix, same database)."""
+def floor_app(url: str, settings_: dict[str, str]):
+    """The recorded floor (benchmarks/recorded_app.py) in this process, on the same database: a function that
+    answers one signed incoming call and returns the CPU seconds it took."""
     from werkzeug.test import EnvironBuilder
 
     from benchmarks import recorded_app
@@ -108,14 +121,15 @@ def floor_cpu(url: str, settings_: dict[str, str], calls: int) -> None:
     os.environ.update({"HELPLINE_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": settings_["TWILIO_AUTH_TOKEN"],
                        "HELPLINE_PUBLIC_URL": PUBLIC_URL, "HELPLINE_NUMBER_PEPPER": settings_["NUMBER_PEPPER"]})
     app = recorded_app.create()
-    spent = 0.0
-    for signature, body in signed_requests(settings_["TWILIO_AUTH_TOKEN"], calls, "floor"):
+
+    def answer(signature: str, body: str) -> float:
         environ = EnvironBuilder(path=PATH, method="POST", data=body, content_type="application/x-www-form-urlencoded",
                                  headers={"X-Twilio-Signature": signature}).get_environ()
         began = time.process_time()
         b"".join(app.wsgi_app(environ, lambda *_: None))
-        spent += time.process_time() - began
-    print(f"recorded floor (benchmarks/recorded_app.py), same process: {1000 * spent / calls:.3f} ms CPU per call")
+        return time.process_time() - began
+
+    return answer
 
 
 def count_incoming(url: str, settings_: dict[str, str], calls: int, work: Path) -> tuple[float, float]:
@@ -224,30 +238,57 @@ def main() -> None:
             post(PUBLIC_URL + "/voice/status", urlencode(status), signed(validator, PUBLIC_URL + "/voice/status",
                                                                          status), "/voice/status")
 
+        floor = floor_app(url, settings_) if args.floor else None
+        floor_calls = iter(signed_requests(settings_["TWILIO_AUTH_TOKEN"], args.calls, "floor")) if floor else None
+
         def play(label: str) -> None:
+            """First a tenth of the calls with the database's round trips and statements counted; then the rest,
+            uncounted (libpq's trace and the statement listener cost CPU), their CPU measured — interleaved in
+            chunks of 50 with the floor's calls when --floor, so that both meet the same machine."""
             cpu.clear(), counts.clear(), round_trips.clear(), statements.clear()
-            server_before = postgres_backend_cpu(url) if postgres else {}
-            for signature, body in signed_requests(settings_["TWILIO_AUTH_TOKEN"], args.calls, "profile" + label):
+            pairs = signed_requests(settings_["TWILIO_AUTH_TOKEN"], args.calls, "profile" + label)
+            counted = max(20, len(pairs) // 10)
+            trips.count(True)
+            for signature, body in pairs[:counted]:
                 answer = post(PUBLIC_URL + PATH, body, {"X-Twilio-Signature": signature}, PATH)
                 if args.follow:
                     follow(answer, dict(parse_qsl(body)))
+            per_call = {kind: (round_trips[kind] / counts[kind], statements[kind].copy(), counts[kind])
+                        for kind in counts}
+            trips.count(False)
+            cpu.clear(), counts.clear()
+            floor_spent, floor_count = 0.0, 0
+            server_before = postgres_backend_cpu(url) if postgres else {}
+            for start in range(counted, len(pairs), 50):
+                for signature, body in pairs[start:start + 50]:
+                    answer = post(PUBLIC_URL + PATH, body, {"X-Twilio-Signature": signature}, PATH)
+                    if args.follow:
+                        follow(answer, dict(parse_qsl(body)))
+                if floor is not None:
+                    for _ in pairs[start:start + 50]:
+                        floor_spent += floor(*next(floor_calls))
+                        floor_count += 1
             server = backend_cpu_between(server_before, postgres_backend_cpu(url)) if postgres else 0.0
             print(f"webhook_profile: {'PostgreSQL' if postgres else 'SQLite'}, {args.calls} calls "
-                  f"(80 % new callers), clock rotating over benchmarks/clocked_app.py's instants{label}")
+                  f"(80 % new callers), clock rotating over benchmarks/clocked_app.py's instants{label}; "
+                  f"round trips counted on the first {counted}, CPU on the other {len(pairs) - counted}")
             print(f"{'webhook':<22}{'count':>7}{'CPU ms':>9}{'round trips':>13}{'statements':>12}")
             for kind in counts:
                 n = counts[kind]
-                print(f"{kind:<22}{n:>7}{1000 * cpu[kind] / n:>9.3f}{round_trips[kind] / n:>13.2f}"
-                      f"{sum(statements[kind].values()) / n:>12.2f}")
-                for statement, times in statements[kind].most_common(8):
-                    print(f"      {times / n:5.2f}  {statement}")
+                trips_per_call, said, said_count = per_call.get(kind, (0.0, Counter(), 1))
+                print(f"{kind:<22}{n:>7}{1000 * cpu[kind] / n:>9.3f}{trips_per_call:>13.2f}"
+                      f"{sum(said.values()) / said_count:>12.2f}")
+                for statement, times in said.most_common(8):
+                    print(f"      {times / said_count:5.2f}  {statement}")
             if postgres:
-                print(f"PostgreSQL backends' CPU: {1000 * server / sum(counts.values()):.3f} ms per webhook, "
-                      f"{1000 * server / args.calls:.3f} ms per call")
+                print(f"PostgreSQL backends' CPU (engine{' and floor' if floor else ''}): "
+                      f"{1000 * server / (sum(counts.values()) + floor_count):.3f} ms per webhook")
+            if floor is not None and floor_count:
+                engine_ms, floor_ms = 1000 * cpu[PATH] / counts[PATH], 1000 * floor_spent / floor_count
+                print(f"recorded floor (benchmarks/recorded_app.py), same process, interleaved: {floor_ms:.3f} ms CPU "
+                      f"per call; engine / floor: {engine_ms / floor_ms:.2f}")
 
         play("")
-        if args.floor:
-            floor_cpu(url, settings_, args.calls)
         if args.compare_triggers and postgres:
             from sqlalchemy import text
 
