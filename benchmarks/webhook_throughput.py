@@ -206,7 +206,7 @@ def main() -> None:
             print_app(name, runs[name])
         print_ratios(runs, args)
         if "real" in runs:
-            from benchmarks.webhook_profile import count_incoming
+            from benchmarks._profile_parts import count_incoming
 
             trips, statements = count_incoming(url, settings_, 200, work)
             print(f"real: per incoming call {statements:.2f} SQL statements"
