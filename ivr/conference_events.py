@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.call_control import leg_gone
+from ivr.call_rest import rest_client, twilio_did
 from ivr.conference_requeue import ENDED_HOOKS, conversation_from_url
 from ivr.security import twilio_only
 from ivr.twiml import field, never_fail, row_id, twiml
@@ -52,6 +53,11 @@ def _apply(session, conversation: Conversation, leg: ConferenceLeg | None, event
         for other in present:
             leg_gone(session, other, now)
         return [task for hook in current_app.extensions.get(ENDED_HOOKS, ()) for task in hook(session, conversation, now)]
+    if event == "participant-join" and conversation.status not in records.LIVE:
+        # Someone came back into a conversation that ended meanwhile — the caller hung up while the listener heard
+        # a sentence on their way back in (after * 1, a transfer's choice): Twilio made a new, empty conference of
+        # the same name. Ended at once, it ends their dial too, and they go to wrap-up instead of waiting alone.
+        return [lambda sid=field("ConferenceSid"): _end_stale_conference(sid)]
     if leg is None:
         return []
     flags = {"Muted": "muted", "Hold": "on_hold", "Coaching": "coaching"}
@@ -73,6 +79,11 @@ def _apply(session, conversation: Conversation, leg: ConferenceLeg | None, event
         records.close(session, conversation, now, "ended", "caller")
         records.note(session, conversation, now, "conv_ended", "caller")
     return []
+
+
+def _end_stale_conference(conference_sid: str) -> None:
+    if conference_sid.startswith("CF"):
+        twilio_did(lambda: rest_client().conferences(conference_sid).update(status="completed"))
 
 
 @conference_events.route("/participant-status", methods=("GET", "POST"))
