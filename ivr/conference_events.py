@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.call_control import leg_gone
+from ivr.call_control import leg_gone, resume
 from ivr.call_rest import rest_client, twilio_did
 from ivr.conference_requeue import ENDED_HOOKS, conversation_from_url
 from ivr.security import twilio_only
@@ -66,6 +66,9 @@ def _apply(session, conversation: Conversation, leg: ConferenceLeg | None, event
             setattr(leg, attribute, field(name) == "true")
     if event == "participant-join":
         leg.joined_at, leg.left_at = leg.joined_at or now, None
+        if leg.role == "listener" and conversation.held_by == records.RETURNING and not conversation.in_menu:
+            # Back from the keypad's menu: only now does the caller come off hold (ivr/keypad.back_to_caller).
+            return [lambda conversation_id=conversation.id: resume(conversation_id, by="keypad", now=now)]
         if leg.role == "binome":
             records.note(session, conversation, now, "conv_binome_joined")
         return []

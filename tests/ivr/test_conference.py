@@ -151,3 +151,18 @@ def test_the_caller_hanging_up_while_the_listener_hears_a_sentence_on_the_way_ba
     after = dial_ended(tw, rest, scene.leg, kept)
     assert "Classez cet appel" in said(after) or "Fin de l'appel" in said(after) or after.find("Gather") is not None
     assert listener(qapp, scene.camille).status == "wrap_up"
+
+
+def test_the_caller_keeps_the_music_until_the_listener_is_back_from_the_keypad_menu(qapp, tw, rest, clock):
+    scene = Scene(qapp, tw, rest, clock)
+    menu = scene.star()
+    assert rest.hears(scene.caller.sid) == {HOLD_MUSIC}
+    # 2 calls a binôme: Camille hears a sentence before going back in; the caller must not sit in a silent conference.
+    back = xml(tw.post(path_of(menu.find("Gather").get("action")), scene.leg.params(Digits="2", CallStatus="in-progress")))
+    deliver(tw, rest)
+    assert said(back) and back.find("Dial/Conference") is not None
+    assert rest.hears(scene.caller.sid) == {HOLD_MUSIC}
+    rest.join(scene.leg.sid, back.find("Dial"))
+    deliver(tw, rest)
+    assert rest.hears(scene.caller.sid) == {scene.leg.sid} and rest.hears(scene.leg.sid) == {scene.caller.sid}
+    assert conversation(qapp).held_since is None and "conv_resume" in call_events(qapp)
