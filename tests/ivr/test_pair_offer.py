@@ -22,12 +22,14 @@ from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     deliver,
     dial_ended,
     listener,
+    path_of,
     qapp,
     queued,
     rung,
     tw,
+    xml,
 )
-from tests.support.conversation import call_events, conversation, registry, said
+from tests.support.conversation import call_events, connected, conversation, registry, said
 
 EVC = "ecoute-violences-conjugales"
 CAMILLE, DOMINIQUE = "+32470111111", "+32470222222"
@@ -185,3 +187,25 @@ def test_when_the_first_listener_s_line_drops_the_caller_is_requeued_and_the_bin
     assert queued(qapp, caller.sid).status in ("waiting", "offered")
     assert listener(qapp, camille).status == "wrap_up" and listener(qapp, dominique).status == "wrap_up"
     assert "conv_listener_dropped" in call_events(qapp) and "conv_requeued" in call_events(qapp)
+
+
+def announced(tw, rest, sid: str) -> str:
+    """What was played to one participant alone (participant update announceUrl), as Twilio fetches it."""
+    return " ".join(said(xml(tw.post(path_of(r.params["AnnounceUrl"]), {"CallSid": sid}))) for r in rest.requests
+                    if r.method == "POST" and r.path.endswith(f"/Participants/{sid}.json") and r.params.get("AnnounceUrl"))
+
+
+def test_an_invited_binome_hears_the_whisper_alone_as_they_come_in_muted(qapp, tw, rest, clock):
+    _, caller, leg, _, joined = connected(qapp, tw, rest, clock)
+    dominique = add_listener(qapp, "Dominique", DOMINIQUE)
+    with qapp.app_context():
+        assert call_control.invite_binome(conversation(qapp).id).ok
+    binome = next(sid for sid in rung(rest) if rest.calls[sid]["to"] == DOMINIQUE)
+    rest.answer_participant(binome)
+    status_url = rest.calls[binome]["params"]["StatusCallback"]
+    assert tw.post(path_of(status_url), {"CallSid": binome, "CallStatus": "in-progress"}).status_code == 200
+    deliver(tw, rest)
+    assert announced(tw, rest, binome) == WHISPER
+    assert announced(tw, rest, caller.sid) == "" and announced(tw, rest, leg.sid) == ""  # to the binôme alone
+    assert "Binôme" not in said(joined)
+    assert rest.hears(caller.sid) == {leg.sid} and listener(qapp, dominique).status == "on_call"
