@@ -14,6 +14,7 @@ from store.directory import bump_revision
 from store.extension import database, directory
 from store.listeners import set_status
 from store.models import LineRow, Listener
+from store.report_conversation import conversation_figures
 from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     Caller,
     ListenerLeg,
@@ -97,6 +98,9 @@ def test_the_first_to_take_the_call_is_bridged_at_once_and_the_second_joins_mute
     assert listener(qapp, camille).status == "wrap_up" and listener(qapp, dominique).status == "wrap_up"
     kinds = call_events(qapp)
     assert "conv_binome_paired" in kinds and "conv_binome_joined" in kinds
+    with qapp.app_context(), database.session() as session:
+        figures = conversation_figures(session, [])
+    assert figures.calls["binome"] == 1 and figures.calls["binome_paired"] == 1  # the report counts the pair
 
 
 def test_a_second_hearing_the_whisper_when_the_first_takes_the_call_joins_as_binome_on_pressing_1(
