@@ -1,62 +1,45 @@
-"""A line's calls offered to pairs of listeners (queue.offer_to_pair, issue 14 §2), set by its coordinators: the same
-check as the line's file, written back to the line as a directory version, audited."""
+"""A line's calls offered to pairs of listeners (queue.offer_to_pair, issue 14 §2), set by its coordinators: an edit
+of the line's file like any other (store/directory_edits.py: the loader's checks, a directory version, refused over
+someone else's newer change), audited with the queue section before and after."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import abort, redirect, render_template, request, url_for
 
-from console.audit import record
 from console.blueprint import db, now, require_scope
+from console.schedules.hours_views import saved
 from console.schedules.problems import problem_words
-from console.texts import t
-from directory_data.fields import Problems
-from directory_data.pools import check_queue
-from store.directory import bump_revision
-from store.directory_edits import Problem
-from store.extension import directory
-from store.models import LineRow
-from store.revisions import Change, note, row_text
+from store.directory_edits import Edit, save_edit, start_edit
 
 
-def _with_pairs(queue: dict, on: bool) -> dict:
-    """The line's queue section as its file would say it: the key written only when on, so files stay short."""
-    changed = {key: value for key, value in queue.items() if key != "offer_to_pair"}
-    return {**changed, "offer_to_pair": True} if on else changed
+def _queue_with(raw: dict, on: bool) -> dict:
+    """The line's document with its queue section as the file would say it: the key only when on."""
+    queue = {key: value for key, value in (raw.get("queue") or {}).items() if key != "offer_to_pair"}
+    if on:
+        queue["offer_to_pair"] = True
+    changed = {**raw, "queue": queue}
+    if not queue:
+        del changed["queue"]
+    return changed
+
+
+def _page(edit: Edit, on: bool, errors: list, status: int = 200):
+    return render_template("console/line_pairs.html", slug=edit.slug, name=edit.raw["name"], on=on, errors=errors,
+                           fingerprint=edit.fingerprint), status
 
 
 def pairs_page(slug: str):
     require_scope("line", slug)
-    row = db().scalar(select(LineRow).where(LineRow.slug == slug).with_for_update())
-    line = directory.get(db(), now()).lines_by_slug.get(slug)
-    if row is None or line is None:
+    edit = start_edit(db(), "line", slug)
+    if edit is None:
         abort(404)
-    queue = dict((row.settings or {}).get("queue") or {})
-    before = bool(queue.get("offer_to_pair"))
     if request.method == "GET":
-        return render_template("console/line_pairs.html", line=line, on=before, errors=[])
+        return _page(edit, bool((edit.raw.get("queue") or {}).get("offer_to_pair")), [])
     wanted = request.form.get("offer_to_pair") == "on"
-    problems = Problems(t("pairs.form"))
-    check_queue(_with_pairs(queue, wanted), problems)
-    errors = [("offer_to_pair", problem_words(Problem(p.path, p.code, p.values))) for p in problems.found]
-    if errors:
+    typed = Edit(edit.kind, edit.slug, edit.raw, request.form.get("fingerprint", "")[:40])
+    result = save_edit(db(), typed, _queue_with(edit.raw, wanted), ("queue",), now())
+    if result.problems:
         db().rollback()
-        return render_template("console/line_pairs.html", line=line, on=wanted, errors=errors), 400
-    if wanted == before:
-        db().rollback()
-        flash("pairs.unchanged")
-        return redirect(url_for("lines.pairs_page", slug=slug))
-    text_before = row_text("line", row)
-    settings = {**(row.settings or {}), "queue": _with_pairs(queue, wanted)}
-    if not settings["queue"]:
-        del settings["queue"]
-    row.settings = settings
-    db().flush()
-    bump_revision(db(), now())
-    note(db(), "line", row.slug, text_before, row_text("line", row), Change(g.account.email, "console", "pairs"), now())
-    record(db(), g.account, "pairs.update", ("line", row.slug), {"offer_to_pair": before}, {"offer_to_pair": wanted},
-           now=now())
-    db().commit()
-    directory.invalidate()
-    flash("pairs.saved_on" if wanted else "pairs.saved_off")
+        return _page(edit, wanted, [("offer_to_pair", problem_words(p)) for p in result.problems], 400)
+    saved(edit, "pairs.update", result, "pairs.saved_on" if wanted else "pairs.saved_off")
     return redirect(url_for("lines.pairs_page", slug=slug))

@@ -3,6 +3,8 @@ a directory version, the audit in words, and the next call offered to two listen
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -24,6 +26,10 @@ def coordinator(app):
     return client
 
 
+def fingerprint(client) -> str:
+    return re.search(r'name="fingerprint" value="([0-9a-f]+)"', text(client.get(PAGE))).group(1)
+
+
 def queue_settings(app):
     with app.app_context(), database.session() as session:
         return directory.get(session, app.config["CLOCK"]()).lines_by_slug["un-premier-pas"].queue
@@ -33,7 +39,7 @@ def test_a_coordinator_turns_pairs_on_then_off_the_line_holds_it_and_the_audit_s
     assert f'href="{PAGE}"' in text(coordinator.get("/console/lines/un-premier-pas"))
     page = text(coordinator.get(PAGE))
     assert "Proposer chaque appel à un binôme d'écoutants" in page and " checked" not in page
-    form = {"csrf_token": csrf_token(coordinator, PAGE), "offer_to_pair": "on"}
+    form = {"csrf_token": csrf_token(coordinator, PAGE), "fingerprint": fingerprint(coordinator), "offer_to_pair": "on"}
     assert coordinator.post(PAGE, data=form).status_code == 302
     shown = text(coordinator.get(PAGE))
     assert "les prochains appels de cette ligne sont proposés à deux écoutants" in shown and " checked" in shown
@@ -42,9 +48,13 @@ def test_a_coordinator_turns_pairs_on_then_off_the_line_holds_it_and_the_audit_s
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "pairs.update"))
         row = session.scalar(select(LineRow).where(LineRow.slug == "un-premier-pas"))
         assert "offer_to_pair: true" in line_file_text(line_document(row))  # the line's file says it, as exported
-    assert (event.before, event.after) == ({"offer_to_pair": False}, {"offer_to_pair": True})
+    assert not (event.before["queue"] or {}).get("offer_to_pair") and event.after["queue"]["offer_to_pair"] is True
     assert "offer_to_pair: true" in text(coordinator.get("/console/lines/un-premier-pas/history"))  # a version
-    assert coordinator.post(PAGE, data={"csrf_token": csrf_token(coordinator, PAGE)}).status_code == 302
+    # A page left open while someone else saved the line cannot overwrite their change.
+    stale = {"csrf_token": csrf_token(coordinator, PAGE), "fingerprint": "0" * 20}
+    assert coordinator.post(PAGE, data=stale).status_code == 400 and queue_settings(app).offer_to_pair is True
+    off = {"csrf_token": csrf_token(coordinator, PAGE), "fingerprint": fingerprint(coordinator)}
+    assert coordinator.post(PAGE, data=off).status_code == 302
     assert queue_settings(app).offer_to_pair is False
     assert "proposés à un seul écoutant" in text(coordinator.get(PAGE))
     assert coordinator.get("/console/lines/france-victimes/pairs").status_code == 403
@@ -55,7 +65,8 @@ def test_a_line_that_rings_several_listeners_is_refused_pairs_in_words_next_to_t
         row = session.scalar(select(LineRow).where(LineRow.slug == "un-premier-pas"))
         row.settings = {**row.settings, "queue": {**row.settings.get("queue", {}), "strategy": "ring_several"}}
         session.commit()
-    response = coordinator.post(PAGE, data={"csrf_token": csrf_token(coordinator, PAGE), "offer_to_pair": "on"})
+    response = coordinator.post(PAGE, data={"csrf_token": csrf_token(coordinator, PAGE),
+                                            "fingerprint": fingerprint(coordinator), "offer_to_pair": "on"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert 'class="error-summary"' in page and '<a href="#offer_to_pair">' in page
