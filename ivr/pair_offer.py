@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -20,6 +21,7 @@ from ivr.twiml import field
 from routing.queueing import ListenerStatus
 from store import conference as records
 from store import dispatch as offers
+from store.extension import directory
 from store.listeners import set_status
 from store.models import ConferenceLeg, Conversation, Listener, Offer, QueuedCaller
 
@@ -93,3 +95,25 @@ def partner_leg_ended(session, now: datetime, offer: Offer, line) -> bool:
     leg_gone(session, found[1], now, joined=False)
     offers.release_offer(session, offer, now, line.queue, missed=False, why="binôme of a pair did not answer")
     return True
+
+
+def call_ended(session, conversation: Conversation, now: datetime) -> list:
+    """The conference is over (an ENDED hook): a pair's second still ringing is freed and their phone stopped. Not
+    when the caller was sent back to the queue (their listener's line dropped): that phone may still take them."""
+    if conversation.status != "ended":
+        return []
+    waiting = [leg for leg in records.legs(session, conversation.id, present_only=False)
+               if leg.role == "binome" and leg.joined_at is None and leg.listener_id is not None]
+    line = directory.get(session, now).line_for_pool(conversation.pool)
+    sids = []
+    for leg in waiting:
+        offer = session.scalar(select(Offer).where(
+            Offer.queued_caller_id == conversation.queued_caller_id, Offer.listener_id == leg.listener_id,
+            Offer.status.in_(RINGING_OFFERS), Offer.created_at <= leg.created_at))
+        if offer is not None and line is not None:
+            offers.release_offer(session, offer, now, line.queue, missed=False, why="call over before the binôme answered")
+            sids.append(offer.call_sid)
+    if not sids:
+        return []
+    dispatcher, pool = current_app.extensions["dispatcher"], conversation.pool
+    return [lambda: dispatcher.hang_up(sids), lambda: dispatcher.trigger(pool)]

@@ -213,3 +213,15 @@ def test_an_invited_binome_hears_the_whisper_alone_as_they_come_in_muted(qapp, t
     assert announced(tw, rest, caller.sid) == "" and announced(tw, rest, leg.sid) == ""  # to the binôme alone
     assert "Binôme" not in said(joined)
     assert rest.hears(caller.sid) == {leg.sid} and listener(qapp, dominique).status == "on_call"
+
+
+def test_a_second_still_ringing_when_the_caller_hangs_up_is_stopped_and_freed(qapp, tw, rest, clock):
+    _, dominique, caller, first, second = pair_rung(qapp, tw, rest)
+    dial = first.press("1")
+    bridge(tw, caller, dial, first)
+    clock.now += timedelta(seconds=10)
+    rest.hang_up(caller.sid)
+    deliver(tw, rest)
+    assert rest.calls[second.sid]["status"] == "canceled"  # their phone stops ringing
+    assert listener(qapp, dominique).status == "available" and listener(qapp, dominique).missed_in_row == 0
+    assert "L'appelant n'est plus en ligne" in said(second.answer())  # picked up just too late: told, not bridged
