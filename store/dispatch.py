@@ -67,7 +67,7 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
 
     On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED, so concurrent dispatchers claim disjoint
     listeners and callers; on SQLite every transaction is BEGIN IMMEDIATE, so claims are serialised. Either
-    way a listener is never offered two calls and a caller is never offered twice (ring-several aside).
+    way a listener is never offered two calls and a caller is never offered twice (ring-several and pairs aside).
     Due callback requests (when ``callback_window`` says their window is open) compete with live callers
     by priority, then by the time they asked: a callback keeps its place.
     """
