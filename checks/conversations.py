@@ -57,6 +57,8 @@ class Situation:
     caller_may_hear_supervisor_from: float | None = None  # after a "join"; before it, never
     listener_expect_parties: tuple[str, ...] = ()  # who the (first) listener must hear at some point
     needs: str = ""  # the branch of issue 14 the situation needs in the engine ("transfer"), "" for the conference
+    pairs: bool = False  # the line offers every call to a pair of listeners (its file's queue.offer_to_pair)
+    second_expect_said: tuple[str, ...] = ()  # what the second listener must hear (regexes)
 
 
 SITUATIONS = [
@@ -92,6 +94,11 @@ SITUATIONS = [
                LISTENER_B: listener("second listener", ring=10.0)},
               hangup_at=200.0, commands=[(60.0, ("listeners", "status", "Emulated listener B", "available"))],
               unheard_by_caller=frozenset({"supervisor", "second listener"})),
+    Situation("a line offering every call to a pair: the first to take it is bridged, the second joins muted",
+              {LISTENER_A: listener(ring=6.0), LISTENER_B: listener("second listener", ring=18.0)},  # under 20 s
+              hangup_at=200.0, available=(LISTENER_A, LISTENER_B), pairs=True,
+              unheard_by_caller=frozenset({"supervisor", "second listener"}),
+              second_expect_said=(r"^Binôme pour un appel de la ligne|^Second listener for a call",)),
     Situation("Twilio's REST API fails when the listener takes the caller back: the hold's time limit does it",
               {LISTENER_A: listener(steps=[(30.0, "*"), (20.0, "*")], **{MENU: ["1", "1"]})},
               hangup_at=340.0, rest_down=(100.0, 200.0), listener_back_between=(200.0, 290.0),

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from checks.app_under_test import ACCOUNT_SID, ServedApp
@@ -39,7 +43,8 @@ def play_situations(situations: list[Situation] = SITUATIONS, database_url: str 
         if any(s.desk for s in situations):
             _desk_accounts(served)
         for index, situation in enumerate(situations):
-            played = _play(served, rest, situation, f"+336987{index:05d}")
+            with _offering_pairs(served, situation.pairs):
+                played = _play(served, rest, situation, f"+336987{index:05d}")
             findings = {name: check(played) for name, check in CONVERSATION_CHECKS.items()}
             findings["what the situation promises is heard"] = expectations(situation, played)
             out.append((situation, played, findings))
@@ -81,6 +86,26 @@ def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str
                   pages=[page for actor in actors for page in actor.pages])
 
 
+@contextmanager
+def _offering_pairs(served: ServedApp, pairs: bool):
+    """The line's file with ``queue: {offer_to_pair: true}``, loaded as an admin would, then the shipped one again."""
+    if not pairs:
+        yield
+        return
+    from directory_data.fields import DATA_DIR
+
+    with tempfile.TemporaryDirectory(prefix="pairs-") as folder:
+        root = Path(folder) / "directory_data"
+        shutil.copytree(DATA_DIR, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+        path = root / "lines" / f"{LINE}.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "queue:\n  offer_to_pair: true\n", encoding="utf-8")
+        served.cli("directory", "load", "--from", str(root), "--force", "--reason", "calls offered to pairs")
+    try:
+        yield
+    finally:
+        served.cli("directory", "load", "--force", "--reason", "the shipped line again")
+
+
 def _desk_accounts(served: ServedApp) -> None:
     """Two coordinators of the line, and listener A's own login (``helpline accounts add --role listener``)."""
     for email in COORDINATORS:
@@ -105,7 +130,14 @@ def _sweep_every(mode: WorldMode, served: ServedApp, seconds: float) -> None:
 def expectations(situation: Situation, played: Played) -> list[str]:
     first = next((leg for leg in played.legs[1:] if leg.name == "listener"), None)
     return _said(situation, played, first) + _parties(situation, played, first) + _supervisors(played) + \
-        _back_with_listener(situation, played)
+        _back_with_listener(situation, played) + _second_said(situation, played)
+
+
+def _second_said(situation: Situation, played: Played) -> list[str]:
+    second = next((leg for leg in played.legs[1:] if leg.name == "second listener"), None)
+    said = [h.text for h in second.record.says()] if second else []
+    return [f"the second listener never hears « {pattern} »" for pattern in situation.second_expect_said
+            if not any(re.search(pattern, text) for text in said)]
 
 
 def _said(situation: Situation, played: Played, first) -> list[str]:

@@ -15,6 +15,7 @@ from ivr.health import health
 from ivr.hold_music import hold_music
 from ivr.keypad import TRANSFER_HOOK
 from ivr.listener_call import listener_call
+from ivr.pair_offer import call_ended as pair_call_ended
 from ivr.orientation import orientation_blueprint, play_association_step
 from ivr.presence import presence
 from ivr.queue import enqueue, queue
@@ -37,5 +38,6 @@ def register_ivr(app: Flask) -> None:
     app.extensions[TRANSFER_HOOK] = transfer_menu
     app.extensions.setdefault(LISTENER_LEFT_HOOKS, []).append(listener_left)
     app.extensions.setdefault(ENDED_HOOKS, []).append(conversation_ended)
+    app.extensions[ENDED_HOOKS].append(pair_call_ended)  # a pair's second still ringing is stopped
     # The caller's hold limit must never bring them into a warm transfer's consultation.
     app.extensions.setdefault(HOLD_LIMIT_HOOKS, []).append(hold_limit_reached)
