@@ -87,4 +87,5 @@ class ReportCallerFirst(Base):
     first_at: Mapped[datetime]
     first_shown_at: Mapped[datetime | None]  # the first call with caller_withheld false
 
-    __table_args__ = (Index("ix_report_caller_first_line_id_first_at", "line_id", "first_at"),)
+    # A report counts a line's first-time callers from this index alone (first_shown_at in it: migration 0018).
+    __table_args__ = (Index("ix_report_caller_first_line_id_first_at_shown", "line_id", "first_at", "first_shown_at"),)

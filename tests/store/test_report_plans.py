@@ -6,11 +6,11 @@ from __future__ import annotations
 import importlib
 from datetime import date, datetime, timezone
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from console.overview import line_pools
 from store.extension import database, directory
-from store.models import CallEvent
+from store.models import CallEvent, ReportCallerFirst
 from store.models.calls import CONVERSATION_REPORT_KINDS
 from store.report_conversation import COUNTED, TRANSFER_OUTCOMES, conversation_figures
 from store.report_queue_callers import boundary_callers
@@ -84,3 +84,19 @@ def test_the_queued_callers_read_one_by_one_are_found_through_the_index_of_the_u
             connection, compile_kwargs={"literal_binds": True})
         plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}"))
     assert "ix_report_queue_caller_unusual" in plan, plan
+
+
+def test_first_time_callers_are_counted_from_their_index_alone(app):
+    with app.app_context(), database.session(read_only=True) as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        connection = session.connection()
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        line_id = directory.get(session, NOW).line_ids["france-victimes"]
+        first = ReportCallerFirst
+        statement = select(func.count()).where(
+            first.line_id == line_id, first.first_at >= YEAR.start, first.first_shown_at < YEAR.end).compile(
+            connection, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}"))
+    assert "Index Only Scan using ix_report_caller_first_line_id_first_at_shown" in plan, plan

@@ -1,4 +1,4 @@
-"""report indexes: the call steps a line's conversation figures count, and the queued callers a report reads one by one
+"""report indexes: conversation steps, queued callers read one by one, first-time callers counted from the index
 
 Revision ID: 0018
 Revises: 0017
@@ -35,8 +35,15 @@ def upgrade() -> None:
     # others can be, and this index holds only them (none of the generated history's 300,000).
     op.create_index('ix_report_queue_caller_unusual', 'report_queue_caller', ['joined_line_min', 'joined_at'],
                     postgresql_where=sa.text(UNUSUAL), sqlite_where=sa.text(UNUSUAL))
+    # First-time callers: a count over the line's first calls of the period, which read every row of the table
+    # (365,000 of France Victimes' year: 175 ms at load 5); with first_shown_at in the index, from it alone.
+    op.drop_index('ix_report_caller_first_line_id_first_at', table_name='report_caller_first')
+    op.create_index('ix_report_caller_first_line_id_first_at_shown', 'report_caller_first',
+                    ['line_id', 'first_at', 'first_shown_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_report_caller_first_line_id_first_at_shown', table_name='report_caller_first')
+    op.create_index('ix_report_caller_first_line_id_first_at', 'report_caller_first', ['line_id', 'first_at'])
     op.drop_index('ix_report_queue_caller_unusual', table_name='report_queue_caller')
     op.drop_index('ix_call_event_conversation_kind', table_name='call_event')
