@@ -10,21 +10,21 @@ from sqlalchemy import func, select, text
 
 from console.overview import line_pools
 from store.extension import database, directory
-from store.models import CallEvent, ReportCallerFirst
-from store.models.calls import CONVERSATION_REPORT_KINDS
+from store.models import Call, CallEvent, ReportCallerFirst
+from store.models.calls import REPORT_STEP_KINDS
 from store.report_conversation import COUNTED, TRANSFER_OUTCOMES, conversation_figures
 from store.report_queue_callers import boundary_callers
-from store.reports import Period, line_report, line_where
+from store.reports import Period, centre_where, line_report, line_where
 
 NOW = datetime(2026, 1, 5, tzinfo=timezone.utc)
 YEAR = Period(date(2025, 1, 1), date(2025, 12, 31), "Europe/Paris")
 
 
-def test_every_step_kind_the_conversation_figures_count_is_in_their_index():
+def test_every_step_kind_the_reports_look_for_is_in_their_index():
     counted = set(COUNTED.values()) | {"conv_supervisor", "transfer_started"} | set(TRANSFER_OUTCOMES)
-    assert counted == set(CONVERSATION_REPORT_KINDS)
+    assert counted | {"handoff"} == set(REPORT_STEP_KINDS)
     migration = importlib.import_module("store.migrations.versions.0018_report_indexes")
-    assert set(migration.KINDS) == set(CONVERSATION_REPORT_KINDS)
+    assert set(migration.KINDS) == set(REPORT_STEP_KINDS)
 
 
 def test_a_report_runs_on_one_core_within_its_time_limit(app):
@@ -68,7 +68,7 @@ def test_the_conversation_figures_read_their_steps_through_the_index(app):
     if dialect != "postgresql":
         return  # SQLite's planner picks by its own rules on an empty table; the yearly figures are PostgreSQL's
     for plan in captured:
-        assert "ix_call_event_conversation_kind" in plan, plan
+        assert "ix_call_event_report_kind" in plan, plan
 
 
 def test_the_queued_callers_read_one_by_one_are_found_through_the_index_of_the_unusual_ones(app):
@@ -100,3 +100,15 @@ def test_first_time_callers_are_counted_from_their_index_alone(app):
             connection, compile_kwargs={"literal_binds": True})
         plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}"))
     assert "Index Only Scan using ix_report_caller_first_line_id_first_at_shown" in plan, plan
+
+
+def test_a_centres_calls_are_picked_by_their_hand_off_steps_through_the_index(app):
+    with app.app_context(), database.session(read_only=True) as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        connection = session.connection()
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        statement = select(func.count()).select_from(Call).where(*centre_where("3977-94", YEAR)).compile(
+            connection, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}"))
+    assert "ix_call_event_report_kind" in plan, plan
