@@ -104,6 +104,7 @@ REPORT_WORK_MEM = "64MB"
 # backends. Ten coordinators asking at once wait in turn (each report takes about a second) instead of taking
 # every core from the callers. The key is this engine's own, in PostgreSQL's advisory-lock space.
 REPORTS_ONE_AT_A_TIME_KEY = 1_703_017
+REPORT_PARALLEL_WORKERS = 0  # parallel query workers a report may use beside its own backend
 REPORT_TURN_WAIT_MS = 60_000  # a report waits this long for its turn (the console's proxy waits 35 s)
 
 
@@ -115,6 +116,9 @@ def _for_reports(session: Session) -> None:
         # The planner's cost estimates for a year of rows turn JIT compilation on: it took 1–2 s a query,
         # more than the query itself.
         session.execute(text("SET LOCAL jit = off"))
+        # No parallel workers: with PostgreSQL's default (2 a Gather) one report's scans took all of a 2-core
+        # machine's cores while the webhooks' backends waited. One report, one core (the advisory lock below).
+        session.execute(text(f"SET LOCAL max_parallel_workers_per_gather = {REPORT_PARALLEL_WORKERS}"))
         # Held until the report's transaction ends (the page's read-only session).
         session.execute(text(f"SET LOCAL statement_timeout = {REPORT_TURN_WAIT_MS}"))
         session.execute(text(f"SELECT pg_advisory_xact_lock({REPORTS_ONE_AT_A_TIME_KEY})"))
