@@ -43,7 +43,8 @@ class Call(Base):
 # The rarer call steps reports look for by kind, indexed apart (migration 0018): those store/report_conversation.py
 # counts, and the hand-offs that pick a centre's calls (store.reports.centre_where).
 REPORT_STEP_KINDS = (
-    "conv_bridged", "conv_hold", "conv_binome_joined", "conv_supervisor", "desk_help_asked", "desk_difficult",
+    "conv_bridged", "conv_hold", "conv_binome_joined", "conv_binome_paired", "conv_supervisor", "desk_help_asked",
+    "desk_difficult",
     "desk_debrief_done", "transfer_started", "transfer_answered", "transfer_completed", "transfer_returned",
     "transfer_caller_gone", "handoff")
 REPORT_STEP_WHERE = "kind IN (" + ", ".join(f"'{kind}'" for kind in REPORT_STEP_KINDS) + ")"

@@ -16,7 +16,8 @@ depends_on = None
 
 # The kinds store/report_conversation.py counts and the hand-offs that pick a centre's calls (as
 # store.models.calls.REPORT_STEP_KINDS on this date).
-KINDS = ("conv_bridged", "conv_hold", "conv_binome_joined", "conv_supervisor", "desk_help_asked", "desk_difficult",
+KINDS = ("conv_bridged", "conv_hold", "conv_binome_joined", "conv_binome_paired", "conv_supervisor", "desk_help_asked",
+         "desk_difficult",
          "desk_debrief_done", "transfer_started", "transfer_answered", "transfer_completed", "transfer_returned",
          "transfer_caller_gone", "handoff")
 WHERE = "kind IN (" + ", ".join(f"'{kind}'" for kind in KINDS) + ")"
