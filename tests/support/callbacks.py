@@ -114,3 +114,12 @@ class PersonPhone:
         from tests.support.calls import xml
 
         return xml(self.tw.post(path_of(self.call["redirects"][-1]), self.params(CallStatus="in-progress")))
+
+    def dial_ended(self, document):
+        """The person's <Dial><Conference> ended without their hanging up: Twilio asks its action."""
+        from tests.support.calls import xml
+
+        if self.sid in self.rest.dial_ended:
+            self.rest.dial_ended.remove(self.sid)
+        action = document.find("Dial").get("action")
+        return xml(self.tw.post(path_of(action), self.params(CallStatus="in-progress", DialCallStatus="completed")))
