@@ -117,7 +117,7 @@ def person_status(session, now, attempt, callback_request, line, after):
 
 @callback_conference.route("/person-after", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @attempt_turn
 def person_after(session, now, attempt, callback_request, line, after):
     """The person's <Dial> ended without their hanging up: the call ended for everyone (goodbye), or their
@@ -135,7 +135,7 @@ def person_after(session, now, attempt, callback_request, line, after):
 
 @callback_conference.route("/dropped", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @attempt_turn
 def dropped(session, now, attempt, callback_request, line, after):
     """The person's leg, moved out of the conference when the listener's line dropped: a sentence, then goodbye."""
@@ -197,13 +197,19 @@ def listener_left(session, now, attempt, line, conversation) -> list:
     """The listener's line dropped: a transfer under way may take the person over; else the person is told they
     will be called back (a phone still ringing stops), and the try is counted as dropped. Returns what to ask of
     Twilio once committed."""
+    dispatcher, sid = current_app.extensions["dispatcher"], conversation.caller_sid
+    if conversation.status == "live" and dispatcher.call_has_ended(sid):
+        # The person hung up first (the conference's events are on their way): a call that ended, not a drop.
+        records.close(session, conversation, now, "ended", "caller")
+        records.note(session, conversation, now, "conv_ended", "caller")
+        calls.settle(session, conversation, attempt, now, line.callback)
+        return []
     for hook in current_app.extensions.get(LISTENER_LEFT_HOOKS, ()):
         taken_over = hook(session, conversation, now)
         if taken_over is not None:
             return taken_over
     talking = calls.listener_dropped(session, conversation, now)
     calls.settle(session, conversation, attempt, now, line.callback)
-    dispatcher, sid = current_app.extensions["dispatcher"], conversation.caller_sid
     if talking:
         url = public(f"/voice/callback/dropped?attempt={attempt.id}")
         named = SimpleNamespace(name=conversation.name, conference_sid=conversation.conference_sid)

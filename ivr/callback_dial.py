@@ -87,7 +87,7 @@ def accept(session, now, attempt, callback_request, line, after):
 
 @callback_dial.route("/answered", methods=("GET", "POST"))
 @twilio_only
-@never_fail("silent")
+@never_fail("listener")
 @attempt_turn
 def answered(session, now, attempt, callback_request, line, after):
     """Runs on the called person's side when they answer: machines are hung up on, people join the conference."""
@@ -152,6 +152,8 @@ def listener_status(session, now, attempt, callback_request, line, after):
         conversation = calls.for_attempt(session, attempt.id)
         if conversation is not None and conversation.status in LIVE:  # before the <Dial>'s action said so
             after.extend(listener_left(session, now, attempt, line, conversation))
+        elif conversation is not None:  # over: its outcome, whether or not the <Dial>'s action comes
+            calls.settle(session, conversation, attempt, now, line.callback)
         listener_leg_over(session, attempt, now, line.queue, line.callback, status)
         app = current_app._get_current_object()
         after.append(lambda: app.extensions["dispatcher"].trigger(line.pool))
