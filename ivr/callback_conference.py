@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import keypad, prompts
 from ivr.call_rest import conference_sid, rest_client, twilio_did
-from ivr.callback_turn import attempt_turn, say_line
+from ivr.callback_turn import attempt_turn, said_then_hang_up, say_line
 from ivr.conference import LISTENER_LEFT_HOOKS, caller_join, listener_join
 from ivr.security import twilio_only
 from ivr.twiml import field, never_fail, public
@@ -85,10 +85,7 @@ def person_joins(session, now, attempt, callback_request, line) -> VoiceResponse
 
 def _person_told_dropped(session, attempt, line, language: str) -> VoiceResponse:
     request = session.get(CallbackRequest, attempt.request_id)
-    response = VoiceResponse()
-    say_line(response, line, "callback_person_dropped", retry=request is not None and request.status == "pending")
-    response.hangup()
-    return response
+    return said_then_hang_up(line, "callback_person_dropped", retry=request is not None and request.status == "pending")
 
 
 @callback_conference.route("/person-status", methods=("GET", "POST"))
@@ -128,9 +125,7 @@ def person_after(session, now, attempt, callback_request, line, after):
     conversation = calls.for_attempt(session, attempt.id)
     if conversation is not None and conversation.ended_by == "dropped":
         return _person_told_dropped(session, attempt, line, callback_request.language)
-    say_line(response, line, "callback_person_goodbye")
-    response.hangup()
-    return response
+    return said_then_hang_up(line, "callback_person_goodbye")
 
 
 @callback_conference.route("/dropped", methods=("GET", "POST"))
@@ -183,12 +178,11 @@ def listener_done(session, now, attempt, line, conversation) -> VoiceResponse:
     response = VoiceResponse()
     reopen_guessed_outcome(session, attempt)
     calls.settle(session, conversation, attempt, now, line.callback)
-    if attempt.outcome == "reached":
-        gather = Gather(num_digits=1, timeout=8, action=public(f"/voice/callback/outcome?attempt={attempt.id}"))
-        say_line(gather, line, "callback_listener_outcome")
-        response.append(gather)
-    else:
-        say_line(response, line, "callback_listener_not_reached")
+    if attempt.outcome != "reached":
+        return said_then_hang_up(line, "callback_listener_not_reached")
+    gather = Gather(num_digits=1, timeout=8, action=public(f"/voice/callback/outcome?attempt={attempt.id}"))
+    say_line(gather, line, "callback_listener_outcome")
+    response.append(gather)
     response.hangup()
     return response
 
