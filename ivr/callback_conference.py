@@ -145,7 +145,7 @@ def listener_after(session, now, attempt, callback_request, line, after):
     """The listener's <Dial><Conference> ended: * pressed (the menu), the call over (the outcome), or their line
     gone (the person told, the request tried again)."""
     conversation = calls.for_attempt(session, attempt.id)
-    if conversation is not None and conversation.status in records.LIVE:
+    if calls.listener_on_it(conversation):
         if field("CallStatus") in CALL_ENDED:
             after.extend(listener_left(session, now, attempt, line, conversation))
             return VoiceResponse()
@@ -166,7 +166,7 @@ def listener_after(session, now, attempt, callback_request, line, after):
 def listener_over(session, now, attempt, callback_request, line, after):
     """After the menu's 9, or the person not reached: the outcome, unless the call goes on (ending it failed)."""
     conversation = calls.for_attempt(session, attempt.id)
-    if conversation is not None and conversation.status in records.LIVE:
+    if calls.listener_on_it(conversation):
         if conversation.status == "connecting":
             return listener_join(conversation, attempt, line)
         return keypad.back_to_caller(conversation, attempt, line, after, now, "conf_not_done")
@@ -200,7 +200,8 @@ def listener_left(session, now, attempt, line, conversation) -> list:
         return []
     for hook in current_app.extensions.get(LISTENER_LEFT_HOOKS, ()):
         taken_over = hook(session, conversation, now)
-        if taken_over is not None:
+        if taken_over is not None:  # the person goes on with the third party: reached
+            calls.settle(session, conversation, attempt, now, line.callback)
             return taken_over
     talking = calls.listener_dropped(session, conversation, now)
     calls.settle(session, conversation, attempt, now, line.callback)

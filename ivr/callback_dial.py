@@ -17,7 +17,6 @@ from routing.callbacks import window_open
 from store import callback_conversation as calls
 from store.callbacks import listener_leg_over, record_outcome, release_attempt, reopen_guessed_outcome
 from store.calls import CALL_ENDED
-from store.conference import LIVE
 from store.crypto import decrypt_number
 from store.dispatch import locked
 from store.models import CallbackRequest
@@ -129,7 +128,7 @@ def listener_status(session, now, attempt, callback_request, line, after):
     status = field("CallStatus")
     if status in CALL_ENDED:
         conversation = calls.for_attempt(session, attempt.id)
-        if conversation is not None and conversation.status in LIVE:  # before the <Dial>'s action said so
+        if calls.listener_on_it(conversation):  # before the <Dial>'s action said so
             after.extend(listener_left(session, now, attempt, line, conversation))
         elif conversation is not None:  # over: its outcome, whether or not the <Dial>'s action comes
             calls.settle(session, conversation, attempt, now, line.callback)

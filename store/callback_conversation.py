@@ -46,6 +46,12 @@ def for_attempt(session: Session, attempt_id: int) -> Conversation | None:
     return records.locked_conversation(session, found)
 
 
+def listener_on_it(conversation: Conversation | None) -> bool:
+    """Whether the callback's own listener is still on its conversation (a transfer may have released them: the
+    person goes on with the third party, the listener's leg is theirs to wrap up)."""
+    return conversation is not None and conversation.status in records.LIVE and conversation.listener_id is not None
+
+
 def for_leg(session: Session, owner) -> Conversation | None:
     """The conversation of a listener's leg, whether it is a queue offer's or a callback attempt's (the keypad
     serves both)."""

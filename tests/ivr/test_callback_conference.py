@@ -138,3 +138,33 @@ def test_the_listener_dropping_tells_the_person_they_will_be_called_back_and_the
     clock.now = request.next_attempt_at + timedelta(minutes=1)
     dispatch(live_app)
     assert len(rest.calls) == 3  # tried again, listener first, by the request's own rules
+
+
+def test_a_callback_transferred_cold_puts_the_person_through_and_frees_the_listener(live_app, rest, clock):
+    from ivr import transfers
+
+    referent, leg, dial, person, _ = called_back(live_app, rest, clock)
+    call_id = conversation(live_app).call_id
+    with live_app.app_context():
+        target = transfers.targets(call_id)[0]
+        assert transfers.start_transfer(call_id, target.key, "cold").code == "started"
+    deliver(leg.tw, rest)
+    assert rest.hears(person.sid) == {HOLD_MUSIC}
+    [third] = [sid for sid, call in rest.calls.items() if "/voice/transfer/status" in call["params"].get(
+        "StatusCallback", "")]
+    rest.answer_participant(third)
+    deliver(leg.tw, rest)
+    params = rest.calls[third]["params"]
+    assert leg.tw.post(path_of(params["StatusCallback"]), {"CallSid": third, "CallStatus": "in-progress",
+                                                          "From": params["From"], "To": params["To"]}).status_code == 200
+    deliver(leg.tw, rest)
+    assert rest.hears(person.sid) == {third} and rest.hears(third) == {person.sid}
+    redirected = rest.calls[leg.sid]["redirects"][-1]
+    assert "/voice/callback/over?attempt=" in redirected  # the listener leaves the call to its outcome
+    outcome = xml(leg.tw.post(path_of(redirected), leg.params(CallStatus="in-progress")))
+    assert "Si ce n'était pas la bonne personne" in said(outcome)
+    leg.status("completed", 300)
+    assert listener(live_app, referent).status == "wrap_up"
+    [request] = requests_held(live_app)
+    assert request.status == "reached"
+    assert rest.hears(person.sid) == {third}  # still talking with the third party
