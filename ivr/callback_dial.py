@@ -133,6 +133,7 @@ def listener_status(session, now, attempt, callback_request, line, after):
         elif conversation is not None:  # over: its outcome, whether or not the <Dial>'s action comes
             calls.settle(session, conversation, attempt, now, line.callback)
         listener_leg_over(session, attempt, now, line.queue, line.callback, status)
+        calls.wrap_up_after_difficult(session, conversation, attempt, now, line.queue, callback_request.caller_type)
         app = current_app._get_current_object()
         after.append(lambda: app.extensions["dispatcher"].trigger(line.pool))
     return VoiceResponse()

@@ -168,3 +168,21 @@ def test_a_callback_transferred_cold_puts_the_person_through_and_frees_the_liste
     [request] = requests_held(live_app)
     assert request.status == "reached"
     assert rest.hears(person.sid) == {third}  # still talking with the third party
+
+
+def test_a_callback_marked_difficult_on_the_desk_gives_the_longer_wrap_up(live_app, rest, clock):
+    from store.extension import directory
+
+    referent, leg, dial, person, _ = called_back(live_app, rest, clock)
+    desk = listener_login(live_app, referent, "referent@example.org")
+    post_form(desk, DESK, "/console/desk/difficult")
+    person.hang_up()
+    dial_ended(leg.tw, rest, leg, dial)
+    leg.status("completed", 600)
+    with live_app.app_context(), database.session() as session:
+        settings = directory.get(session, clock.now).lines_by_slug["3977"].queue
+    assert settings.difficult_wrapup > settings.wrapup_seconds(None)
+    ends = listener(live_app, referent).wrapup_until
+    assert (ends - clock.now).total_seconds() == settings.difficult_wrapup
+    page = text(desk.get(DESK))
+    assert "Rappel · appel n°" in page and MOBILE not in page  # its wrap-up still shows the callback
