@@ -5,6 +5,7 @@ hanging up frees the listener to wrap-up, and the listener's line dropping tells
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -45,8 +46,10 @@ def conversation(app) -> Conversation:
         return session.scalars(select(Conversation).order_by(Conversation.id.desc())).first()
 
 
-def test_a_callback_answered_by_a_person_is_a_conference_with_the_person_as_its_anchor(live_app, rest, clock):
+def test_a_callback_answered_by_a_person_is_a_conference_with_the_person_as_its_anchor(live_app, rest, clock, caplog):
+    caplog.set_level(logging.INFO)
     referent, leg, dial, person, joined = called_back(live_app, rest, clock)
+    assert national(MOBILE)[1:] not in caplog.text  # the engine's own log lines never carry the number
     noun = joined.find("Dial/Conference")
     assert noun.text == dial.find("Dial/Conference").text and noun.text.startswith("hl-cb")
     assert MOBILE[1:] not in noun.text and national(MOBILE) not in noun.text  # named by internal ids only
@@ -186,3 +189,20 @@ def test_a_callback_marked_difficult_on_the_desk_gives_the_longer_wrap_up(live_a
     assert (ends - clock.now).total_seconds() == settings.difficult_wrapup
     page = text(desk.get(DESK))
     assert "Rappel · appel n°" in page and MOBILE not in page  # its wrap-up still shows the callback
+
+
+def test_help_asked_from_the_keypad_on_a_callback_alerts_the_lines_supervisors_who_can_listen(live_app, rest, clock):
+    from tests.support.console import COORDINATOR_PASSWORD, make_account, sign_in
+
+    referent, leg, dial, person, _ = called_back(live_app, rest, clock)
+    make_account(live_app, "coord3977@example.org", COORDINATOR_PASSWORD, "coordinator", lines=["3977"],
+                 name="Coordination")
+    supervisor = live_app.test_client()
+    sign_in(supervisor, "coord3977@example.org", COORDINATOR_PASSWORD)
+    rest.leave_conference(leg.sid, "hangup-on-star")
+    menu = dial_ended(leg.tw, rest, leg, dial)
+    back = press(leg.tw, leg, menu, "3")
+    assert "Votre demande d'aide est transmise" in said(back)
+    page = text(supervisor.get(DESK))
+    help_section = page.split("Demandes d'aide</h2>")[1].split("</section>")[0]
+    assert "Rappel · appel n°" in help_section and MOBILE not in page and national(MOBILE) not in page
