@@ -62,7 +62,10 @@ def dial_person(app, attempt_id: int, number: str, line) -> None:
         if ok:
             if not conversation.caller_sid:  # /answered may have come first
                 conversation.caller_sid = created[0].sid
+            gone = conversation.status not in records.LIVE  # the listener hung up while this was being asked
             session.commit()
+            if gone:
+                app.extensions["dispatcher"].hang_up([created[0].sid])
             return
         calls.not_reached(session, conversation, now)
         calls.settle(session, conversation, attempt, now, line.callback)
