@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ivr.call_control import HOLD_LIMIT_HOOKS
+from ivr.callback_conference import callback_conference
 from ivr.callback_dial import callback_dial
 from ivr.callbacks import callback, offer_callback
 from ivr.conference import ENDED_HOOKS, LISTENER_LEFT_HOOKS, conference, conference_join
@@ -30,8 +31,8 @@ def register_ivr(app: Flask) -> None:
     app.extensions[HOLDING_STEPS] = HoldingSteps(association=play_association_step, enqueue=enqueue,
                                                  offer_callback=offer_callback, conference_join=conference_join)
     for blueprint in (health, voice, coordinator, orientation_blueprint, queue, listener_call, conference,
-                      conference_requeue, conference_events, callback, callback_dial, presence, hold_music,
-                      transfer_calls, transfer_keypad):
+                      conference_requeue, conference_events, callback, callback_dial, callback_conference, presence,
+                      hold_music, transfer_calls, transfer_keypad):
         app.register_blueprint(blueprint)
     # Transfers sit on the conference: the keypad's 4, and what happens to a transfer when the listener's line
     # drops or the call ends.

@@ -11,10 +11,12 @@ from store.callbacks import pools_with_due_callbacks
 from store.extension import database
 from store.models import CallbackRequest, CaseFile
 from tests.conftest import SignedTwilio, at_paris
-from tests.support.calls import ListenerLeg, path_of, xml
+from tests.support.calls import ListenerLeg, deliver, dial_ended, path_of, xml
+from tests.support.callbacks import PersonPhone, dialled_person
 from tests.support.cases import (CALLER, NATIONAL, PASSWORD, PLATFORM, REFERENT_94, REFERENT_PHONE, case_ids,
                                  national_call, platform_coordinator, referent, relay_fields)
 from tests.support.console import csrf_token, sign_in, text, words
+from tests.support.twilio_conference import HOLD_MUSIC
 
 EVENING = at_paris(2026, 11, 24, 17, 15)
 CALL_BACK_AT = at_paris(2026, 11, 24, 17, 40)  # the 3977 is open until 19:00
@@ -64,9 +66,13 @@ def test_the_referents_phone_rings_first_then_the_caller_is_dialled_showing_the_
     whispered = leg.answer()
     assert whispered.find("Gather/Say") is not None
     dial = leg.press("1", whispered).find("Dial")
-    assert dial.get("callerId") == NATIONAL
-    number = dial.find("Number")
-    assert number.text == CALLER and number.get("machineDetection") == "Enable"
+    assert dial.find("Conference") is not None and CALLER not in dial.find("Conference").text
+    leg.rest.join(leg.sid, dial)
+    person = PersonPhone(live_app, rest, dialled_person(rest, CALLER))
+    assert person.call["from"] == NATIONAL and person.call["params"]["MachineDetection"] == "Enable"
+    person.answer("human")
+    assert rest.hears(person.sid) == {leg.sid} and rest.hears(leg.sid) == {person.sid}
+    person.hang_up()  # the caller is the anchor: the referent's Dial ends with the conference
     ended = xml(leg.tw.post(path_of(dial.get("action")), leg.params(DialCallStatus="completed")))
     assert ended.find("Gather") is not None  # the referent may still correct "reached"
     page = words(client.get(f"/console/cases/{case_id}"))
@@ -85,10 +91,11 @@ def test_a_caller_not_reached_can_be_tried_again_and_a_machine_is_hung_up_on(liv
     client = referent_client(live_app, clock)
     call_back(client, case_id)
     leg = ListenerLeg(SignedTwilio(live_app.test_client()), rest, referent_leg(rest))
-    dial = leg.press("1").find("Dial")
-    answered = xml(leg.tw.post(path_of(dial.find("Number").get("url")), leg.params(AnsweredBy="machine_start")))
-    assert answered.find("Hangup") is not None  # never a voicemail
-    xml(leg.tw.post(path_of(dial.get("action")), leg.params(DialCallStatus="completed")))
+    leg.press("1")
+    person = PersonPhone(live_app, rest, dialled_person(rest, CALLER))
+    answered = person.answer("machine_start")
+    assert answered.find("Hangup") is not None and answered.find("Dial") is None  # never a voicemail
+    person.ends("completed")
     leg.status("completed")
     page = words(client.get(f"/console/cases/{case_id}"))
     assert "Appelant non joint (répondeur, raccroché sans message)" in page and "Rappel en cours ou à refaire." in page
@@ -127,3 +134,36 @@ def test_a_case_without_a_number_cannot_be_called_back(live_app, clock, rest):
     call_back(client, case_id)
     assert "Aucun numéro n'est attaché à ce dossier." in text(client.get(f"/console/cases/{case_id}"))
     assert [c for c in rest.calls.values() if c.get("direction") == "outbound-api"] == []
+
+
+def test_a_referents_call_back_is_a_conference_held_from_the_keypad_and_a_dropped_line_is_tried_again(
+        live_app, clock, rest):
+    case_id = consented_case(live_app, clock, rest)
+    client = referent_client(live_app, clock)
+    call_back(client, case_id)
+    leg = ListenerLeg(SignedTwilio(live_app.test_client()), rest, referent_leg(rest))
+    dial = leg.press("1")
+    rest.join(leg.sid, dial.find("Dial"))
+    person = PersonPhone(live_app, rest, dialled_person(rest, CALLER))
+    person.answer("human")
+    assert rest.hears(person.sid) == {leg.sid}
+    rest.leave_conference(leg.sid, "hangup-on-star")  # * : the referent's keypad menu
+    deliver(leg.tw, rest)
+    menu = dial_ended(leg.tw, rest, leg, dial)
+    assert rest.hears(person.sid) == {HOLD_MUSIC}
+    kept = xml(leg.tw.post(path_of(menu.find("Gather").get("action")), leg.params(Digits="1")))
+    assert "reste en attente" in " ".join(s.text or "" for s in kept.iter("Say"))
+    rest.join(leg.sid, kept.find("Dial"))
+    assert rest.hears(person.sid) == {HOLD_MUSIC} and rest.hears(leg.sid) == set()
+    rest.hang_up(leg.sid)  # the referent's line drops while the caller is on hold
+    deliver(leg.tw, rest)
+    leg.status("completed")
+    told = person.follow_redirect()
+    words_told = " ".join(s.text or "" for s in told.iter("Say"))
+    assert "a été coupée" in words_told and "Nous vous rappellerons" in words_told and CALLER[1:] not in words_told
+    assert told.find("Hangup") is not None
+    page = words(client.get(f"/console/cases/{case_id}"))
+    assert "communication coupée côté écoutant, rappel à refaire" in page and "Rappel en cours ou à refaire." in page
+    with live_app.app_context(), database.session() as session:
+        request = session.scalar(select(CallbackRequest))
+        assert (request.status, request.attempts, request.last_outcome) == ("pending", 1, "dropped")
