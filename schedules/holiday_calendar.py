@@ -78,6 +78,8 @@ def prepare(calendars: set[HolidayCalendar], years: range) -> int:
     """Compute (or find) the named years of ``calendars`` in both languages and keep each on disk, so that the
     processes that read them from there need not import the library; returns how many were asked for."""
     asked = 0
+    for country in {calendar.country for calendar in calendars}:
+        subdivisions(country)  # the directory's check of a département's subdivision reads them too
     for calendar in calendars:
         for year in years:
             for language in LIBRARY_LANGUAGE:

@@ -40,6 +40,7 @@ SILENT_ENDPOINTS = [
     ("/voice/whisper", {"line": "ecoute-violences-conjugales"}),
     ("/voice/conference/events", {"cv": "1"}),
     ("/voice/conference/participant-status", {"cv": "1", "leg": "1"}),
+    ("/voice/conference/binome-whisper", {"cv": "1", "leg": "1"}),
     ("/voice/status", None),
     ("/voice/listener/status", {"offer": "1"}),
     ("/voice/callback/listener-status", {"attempt": "1"}),
