@@ -1,5 +1,5 @@
 """`helpline call --listener`: the call taken by a fictitious listener in a throwaway copy of the engine, and a
-transfer from their keypad (`--transfer KEY --then leave|together|cancel`): what each of the three parties hears."""
+transfer from their keypad (`--transfer KEY --then leave|together|cancel`, or `--cold`): what each of the three parties hears."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ CONVERSATION_MARKS = {"listener": "  listener", "lpress": "  l-press ", "third":
 
 
 def play_conversation(line, start: datetime, clock: SimulatedClock, caller: str, presses: list[str],
-                      outcomes: dict[str, str], transfer: str | None, then: str) -> tuple[Transcript, list]:
+                      outcomes: dict[str, str], transfer: str | None, then: str,
+                      cold: bool = False) -> tuple[Transcript, list]:
     """Play the call in a sandbox with one listener available in the line's pool; returns the transcript and the
     events the sandbox recorded for the call (gone with it)."""
     with database.session() as real_session:
@@ -35,7 +36,7 @@ def play_conversation(line, start: datetime, clock: SimulatedClock, caller: str,
                                            languages=line.languages)
                 set_status(session, listener, ListenerStatus.AVAILABLE, start, "simulated call")
                 session.commit()
-            simulator = ConversationSimulator(app, line.numbers[0], Plan(transfer, then, outcomes), twilio,
+            simulator = ConversationSimulator(app, line.numbers[0], Plan(transfer, then, outcomes, cold=cold), twilio,
                                               caller=caller, presses=presses, outcomes=outcomes, clock=clock)
             transcript = simulator.run()
             with app.app_context(), database.session() as session:

@@ -120,20 +120,24 @@ def _masked(number: str) -> str:
 @click.option("--outcome", "outcomes", multiple=True, help="What a dialled number does: +3225550107=busy.")
 @click.option("--default-outcome", type=click.Choice(DIAL_STATUSES), default="completed", show_default=True)
 @click.option("--listener", is_flag=True, help="A fictitious listener takes the call (in a throwaway copy of the engine).")
-@click.option("--transfer", "transfer", metavar="TARGET", help="The listener then transfers it warm from the keypad "
-              "(* 4), e.g. service:be-107 or centre:3977-94; implies --listener.")
+@click.option("--transfer", "transfer", metavar="TARGET", help="The listener then transfers it from the keypad "
+              "(* 4, the target's key, 1 warm), e.g. service:be-107 or centre:3977-94; implies --listener.")
+@click.option("--cold", is_flag=True, help="With --transfer: a cold transfer (* 4, the target's key, 2): the caller "
+              "hears one sentence and is put through on the answer, the listener freed.")
 @click.option("--then", "then", type=click.Choice(("leave", "together", "cancel")), default="leave", show_default=True,
-              help="Once the third party answered: the listener leaves them, stays for three, or cancels.")
+              help="Once the third party answered (warm): the listener leaves them, stays for three, or cancels.")
 @with_appcontext
-def call_command(line_name, at, caller, presses, outcomes, default_outcome, listener, transfer, then) -> None:
+def call_command(line_name, at, caller, presses, outcomes, default_outcome, listener, transfer, cold, then) -> None:
     """Simulate a call to LINE (its id or number) through the real, signed webhooks and print what happens."""
     snapshot = _snapshot()
     line = _find_line(snapshot, line_name)
     start = _moment(at, line.schedule.timezone)
     caller, keys, dial_outcomes = _caller(caller, line.country), _presses(presses), _outcomes(outcomes, line.country)
     clock = SimulatedClock(start)
+    if cold and not transfer:
+        raise click.UsageError("--cold goes with --transfer TARGET")
     if listener or transfer:
-        _conversation(line, at, start, clock, caller, keys, dial_outcomes, transfer, then)
+        _conversation(line, at, start, clock, caller, keys, dial_outcomes, transfer, then, cold)
         return
     previous_clock, previous_mode = current_app.config["CLOCK"], current_app.config.get("DISPATCH_MODE")
     current_app.config["CLOCK"] = clock
@@ -156,10 +160,10 @@ def call_command(line_name, at, caller, presses, outcomes, default_outcome, list
     _fail_on_error(transcript)
 
 
-def _conversation(line, at, start, clock, caller, keys, dial_outcomes, transfer, then) -> None:
+def _conversation(line, at, start, clock, caller, keys, dial_outcomes, transfer, then, cold) -> None:
     from commands.conversation_call import CONVERSATION_MARKS, play_conversation
 
-    transcript, events = play_conversation(line, start, clock, caller, keys, dial_outcomes, transfer, then)
+    transcript, events = play_conversation(line, start, clock, caller, keys, dial_outcomes, transfer, then, cold)
     _heading(line, at, start, caller)
     marks = {**MARKS, **CONVERSATION_MARKS}
     for entry in transcript.entries:

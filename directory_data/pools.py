@@ -20,7 +20,7 @@ NUMBERS = {  # key: (low, high)
     "short_abandon_seconds": (0, 120),
     "difficult_wrapup": (0, 3600),  # seconds of wrap-up after a call the listener marked difficult
 }
-FLAGS = ("announce_position", "announce_to_head")
+FLAGS = ("announce_position", "announce_to_head", "offer_to_pair")
 
 
 def check_queue(value: Any, problems: Problems) -> dict[str, Any]:
@@ -51,6 +51,9 @@ def check_queue(value: Any, problems: Problems) -> dict[str, Any]:
             settings[key] = check_key(raw, path, problems)
         elif key == "message":
             settings[key] = check_localized(raw, path, problems)
+    if settings.get("offer_to_pair") and settings.get("strategy") == Strategy.RING_SEVERAL.value:
+        # Several phones already ring for each caller: which of them would be the binôme?
+        problems.add("queue.offer_to_pair", "pair_with_ring_several")
     return settings
 
 

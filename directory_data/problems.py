@@ -25,6 +25,7 @@ ENGLISH: dict[str, str] = {
     "unknown_callback_setting": "unknown callback setting",
     "unknown_email_setting": "unknown email setting",
     "unknown_queue_setting": "unknown queue setting",
+    "pair_with_ring_several": "a line that rings several listeners (strategy ring_several) cannot offer calls to pairs",
     "line_shape": "must be a mapping of line settings",
     "centre_shape": "must be a mapping of centre settings",
     "association_shape": "must be a mapping of association settings",

@@ -61,8 +61,9 @@ def hold(conversation_id: int, by: str = "desk", now: datetime | None = None, mu
     return Outcome(False, "twilio_failed")
 
 
-# app.extensions[HOLD_LIMIT_HOOKS]: fn(conversation_id, now) -> Outcome | None, asked before the time limit takes a
-# caller off hold; an Outcome means "handled" (a warm transfer's consultation must first be put out of their ears).
+# app.extensions[HOLD_LIMIT_HOOKS]: fn(conversation_id, now, by) -> Outcome | None, asked before the time limit or the
+# listener (desk, keypad) takes a caller off hold — not a transfer's own resumes; an Outcome means "handled" (a warm
+# transfer's consultation must first be put out of their ears).
 HOLD_LIMIT_HOOKS = "ivr.hold_limit"
 
 
@@ -70,9 +71,9 @@ def resume(conversation_id: int, by: str = "desk", now: datetime | None = None, 
     """The caller is back in the conversation. When Twilio fails, they stay on hold (music) and the time limit
     tries again (ivr/sweep and each fetch of the hold music)."""
     now = now_or_clock(now)
-    if by == "limit" and ask_hooks:
+    if by != "transfer" and ask_hooks:
         for hook in current_app.extensions.get(HOLD_LIMIT_HOOKS, ()):
-            handled = hook(conversation_id, now)
+            handled = hook(conversation_id, now, by)
             if handled is not None:
                 return handled
     with database.session() as session:

@@ -1,4 +1,5 @@
-"""Calling back: the listener's phone rings first, hears the context, presses 1; then the caller is dialled."""
+"""Calling back: the listener's phone rings first, hears the context, presses 1; then the caller is dialled into the
+call's conference (ivr/callback_conference.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
 from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from routing.callbacks import window_open
-from store.callbacks import (accept_attempt, listener_leg_over, record_outcome, release_attempt,
-                             reopen_guessed_outcome)
+from ivr.callback_conference import DIAL_OUTCOMES, begin, listener_left, person_joins
+from ivr.callback_turn import attempt_turn, say_line
+from store import callback_conversation as calls
+from store.callbacks import listener_leg_over, record_outcome, release_attempt, reopen_guessed_outcome
+from store.conference import LIVE
 from store.calls import CALL_ENDED
 from store.crypto import decrypt_number
 from store.dispatch import locked
@@ -22,41 +26,6 @@ from store.extension import database, directory
 from store.models import CallbackAttempt, CallbackRequest, LineRow
 
 callback_dial = Blueprint("callback_dial", __name__, url_prefix="/voice/callback")
-DIAL_OUTCOMES = {"busy": "busy", "no-answer": "no_answer", "failed": "wrong_number", "canceled": "no_answer"}
-
-
-def attempt_turn(handler):
-    """Load the attempt named in the URL with its request and line; run ``handler``; commit; answer TwiML."""
-
-    @wraps(handler)
-    def view():
-        now = current_app.config["CLOCK"]()
-        attempt_id = row_id(request.args.get("attempt"))
-        after: list = []
-        with database.session() as session:
-            attempt = locked(session, CallbackAttempt, attempt_id) if attempt_id is not None else None
-            callback_request = session.get(CallbackRequest, attempt.request_id) if attempt else None
-            line = None
-            if callback_request is not None and callback_request.line_id is not None:
-                slug = session.get(LineRow, callback_request.line_id).slug
-                line = directory.get(session, now).lines_by_slug.get(slug)
-            if attempt is None or callback_request is None or line is None:
-                response = VoiceResponse()
-                response.say(prompts.render("callback_listener_gone", "fr"), language="fr-FR")
-                response.hangup()
-                return twiml(response)
-            response = handler(session, now, attempt, callback_request, line, after)
-            leg_spoken_to(session, attempt.listener_id, attempt.listener_call_sid, now)
-            session.commit()
-        for task in after:
-            task()
-        return twiml(response)
-
-    return view
-
-
-def _say(target, line, key: str, **context) -> None:
-    say(target, prompts.render(key, line.language, line.country, line_name=line.name, **context), line.language, line)
 
 
 @callback_dial.route("/listener", methods=("GET", "POST"))
@@ -68,7 +37,7 @@ def listener(session, now, attempt, callback_request, line, after):
     response = VoiceResponse()
     if attempt.status not in ("dialling", "ringing") or callback_request.status != "offered":
         release_attempt(session, attempt, now, line.queue, missed=False, why="callback no longer to do")
-        _say(response, line, "callback_listener_gone")
+        say_line(response, line, "callback_listener_gone")
         response.hangup()
         return response
     attempt.status = "answered"
@@ -102,24 +71,18 @@ def accept(session, now, attempt, callback_request, line, after):
         # Offered just before the window (or the line) closed: not a miss, and no try used; it waits for its
         # next window. The listener hears that this callback is no longer to do.
         release_attempt(session, attempt, now, line.queue, missed=False, why="window closed")
-        _say(response, line, "callback_listener_gone")
+        say_line(response, line, "callback_listener_gone")
         response.hangup()
         return response
     number = decrypt_number(current_app.config, callback_request.number_encrypted or "")
     if number is None or callback_request.status != "offered":
         release_attempt(session, attempt, now, line.queue, missed=False, why="callback no longer possible")
-        _say(response, line, "callback_listener_gone")
+        say_line(response, line, "callback_listener_gone")
         response.hangup()
         return response
-    accept_attempt(session, attempt, now)
-    # The line's number is shown, never the listener's; a machine that answers is hung up on (no voicemail).
-    dial = Dial(caller_id=line.caller_id, timeout=25, action=public(f"/voice/callback/dialled?attempt={attempt.id}"))
-    number_options = {"url": public(f"/voice/callback/answered?attempt={attempt.id}"), "method": "POST"}
-    if line.callback.machine_detection:
-        number_options["machine_detection"] = "Enable"
-    dial.number(number, **number_options)
-    response.append(dial)
-    return response
+    # The listener waits in the call's conference; the person is dialled showing the line's number, never the
+    # listener's, and a machine that answers is hung up on (no voicemail).
+    return begin(session, now, attempt, callback_request, line, number, after)
 
 
 @callback_dial.route("/answered", methods=("GET", "POST"))
@@ -127,12 +90,13 @@ def accept(session, now, attempt, callback_request, line, after):
 @never_fail("silent")
 @attempt_turn
 def answered(session, now, attempt, callback_request, line, after):
-    """Runs on the called person's side when they answer: machines are hung up on, people are bridged."""
+    """Runs on the called person's side when they answer: machines are hung up on, people join the conference."""
     response = VoiceResponse()
     if line.callback.machine_detection and field("AnsweredBy").startswith(("machine", "fax")):
         attempt.outcome = "machine"
         response.hangup()
-    return response
+        return response
+    return person_joins(session, now, attempt, callback_request, line)
 
 
 @callback_dial.route("/dialled", methods=("GET", "POST"))
@@ -140,20 +104,21 @@ def answered(session, now, attempt, callback_request, line, after):
 @never_fail("listener")
 @attempt_turn
 def dialled(session, now, attempt, callback_request, line, after):
-    """The Dial to the caller is over: record what happened; a conversation is counted as reached."""
+    """The <Dial><Number> to the caller is over (a callback bridged so before callbacks were conferences, still in
+    flight at an upgrade): record what happened; a conversation is counted as reached."""
     response = VoiceResponse()
     status = field("DialCallStatus")
     reopen_guessed_outcome(session, attempt)
     if status == "completed" and attempt.outcome != "machine":
         record_outcome(session, attempt, "reached", now, line.callback)
         gather = Gather(num_digits=1, timeout=8, action=public(f"/voice/callback/outcome?attempt={attempt.id}"))
-        _say(gather, line, "callback_listener_outcome")
+        say_line(gather, line, "callback_listener_outcome")
         response.append(gather)
         response.hangup()
         return response
     record_outcome(session, attempt, "machine" if attempt.outcome == "machine" else DIAL_OUTCOMES.get(status, "no_answer"),
                    now, line.callback)
-    _say(response, line, "callback_listener_not_reached")
+    say_line(response, line, "callback_listener_not_reached")
     response.hangup()
     return response
 
@@ -172,7 +137,7 @@ def outcome(session, now, attempt, callback_request, line, after):
         callback_request.last_outcome = corrected
         attempt.outcome = corrected
     response = VoiceResponse()
-    _say(response, line, "callback_listener_recorded")
+    say_line(response, line, "callback_listener_recorded")
     response.hangup()
     return response
 
@@ -184,6 +149,9 @@ def outcome(session, now, attempt, callback_request, line, after):
 def listener_status(session, now, attempt, callback_request, line, after):
     status = field("CallStatus")
     if status in CALL_ENDED:
+        conversation = calls.for_attempt(session, attempt.id)
+        if conversation is not None and conversation.status in LIVE:  # before the <Dial>'s action said so
+            after.extend(listener_left(session, now, attempt, line, conversation))
         listener_leg_over(session, attempt, now, line.queue, line.callback, status)
         app = current_app._get_current_object()
         after.append(lambda: app.extensions["dispatcher"].trigger(line.pool))

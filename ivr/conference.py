@@ -29,7 +29,7 @@ from ivr.twiml import field, never_fail, public, row_id, say, twiml
 from store import conference as records
 from store import bridging
 from store.extension import database
-from store.models import Call, Conversation, Offer, QueuedCaller
+from store.models import Call, CallbackAttempt, Conversation, Offer, QueuedCaller
 
 conference = Blueprint("conference", __name__, url_prefix="/voice/conference")
 HOLD_LOOPS = 3  # the engine's ten-second loop, three times, then the document is fetched again
@@ -38,11 +38,14 @@ HOLD_LOOPS = 3  # the engine's ten-second loop, three times, then the document i
 # --- the TwiML of each leg ---------------------------------------------------------------------------------------
 
 
-def caller_join(conversation: Conversation, line, language: str) -> VoiceResponse:
-    """The caller's document once a listener pressed 1: into the conference, which ends when the caller leaves."""
+def caller_join(conversation: Conversation, line, language: str, words: str | None = "queue_connecting",
+                after_url: str | None = None) -> VoiceResponse:
+    """The caller's document once a listener pressed 1 (or the person a callback reached): into the conference,
+    which ends when they leave."""
     response = VoiceResponse()
-    say(response, prompts.render("queue_connecting", language), language, line)
-    dial = Dial(action=public(f"/voice/conference/caller-after?cv={conversation.id}"), method="POST")
+    if words:
+        say(response, prompts.render(words, language), language, line)
+    dial = Dial(action=after_url or public(f"/voice/conference/caller-after?cv={conversation.id}"), method="POST")
     dial.conference(conversation.name, start_conference_on_enter=True, end_conference_on_exit=True, beep="false",
                     wait_url=public(f"/voice/conference/wait?cv={conversation.id}"), wait_method="POST",
                     status_callback=events_url(conversation.id), status_callback_method="POST",
@@ -75,7 +78,15 @@ def move_caller_in(conversation_id: int) -> None:
         dispatcher.redirect(offer.call_sid, public(f"/voice/listener/over?offer={offer.id}"))
 
 
-def listener_join(conversation: Conversation, offer: Offer, line, speak: str | None = None) -> VoiceResponse:
+def leg_url(owner: Offer | CallbackAttempt, what: str) -> str:
+    """A listener's leg webhook (after, menu, over): a queue offer's, or a callback attempt's."""
+    if isinstance(owner, CallbackAttempt):
+        return public(f"/voice/callback/{what}?attempt={owner.id}")
+    return public(f"/voice/listener/{what}?offer={owner.id}")
+
+
+def listener_join(conversation: Conversation, offer: Offer | CallbackAttempt, line,
+                  speak: str | None = None) -> VoiceResponse:
     """The listener's document: into the same conference, leaving it with * (the keypad menu) without ending it.
 
     startConferenceOnEnter is false (a change from the first design): until the caller is in, the listener hears
@@ -83,9 +94,10 @@ def listener_join(conversation: Conversation, offer: Offer, line, speak: str | N
     response = VoiceResponse()
     if speak:
         say(response, speak, line.language, line)
-    dial = Dial(action=public(f"/voice/listener/after?offer={offer.id}"), method="POST", hangup_on_star=True)
+    who = "callback" if isinstance(offer, CallbackAttempt) else "listener"
+    dial = Dial(action=leg_url(offer, "after"), method="POST", hangup_on_star=True)
     dial.conference(conversation.name, start_conference_on_enter=False, end_conference_on_exit=False, beep="false",
-                    wait_url=public(f"/voice/conference/wait?cv={conversation.id}&who=listener"), wait_method="POST",
+                    wait_url=public(f"/voice/conference/wait?cv={conversation.id}&who={who}"), wait_method="POST",
                     status_callback=events_url(conversation.id), status_callback_method="POST",
                     status_callback_event=EVENTS, participant_label="listener")
     response.append(dial)
@@ -169,9 +181,11 @@ def wait():
     with database.session() as session:
         conversation = conversation_from_url(session, lock=False)
         line = line_of(session, conversation, now)
-    if request.args.get("who") == "listener":
+    words = {"listener": "conf_listener_connecting", "callback": "callback_listener_dialling"}.get(
+        request.args.get("who", ""))
+    if words:
         language = line.language if line is not None else "fr"
-        say(response, prompts.render("conf_listener_connecting", language), language, line)
+        say(response, prompts.render(words, language), language, line)
     music(response, line, 30)
     return twiml(response)
 

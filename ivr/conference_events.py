@@ -8,14 +8,15 @@ from datetime import datetime
 from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.binome_join import announce_whisper, binome_whisper
 from ivr.call_control import leg_gone
-from ivr.conference_requeue import ENDED_HOOKS, conversation_from_url
+from ivr.conference_requeue import ENDED_HOOKS, conversation_from_url, line_of
 from ivr.security import twilio_only
-from ivr.twiml import field, never_fail, row_id, twiml
+from ivr.twiml import SILENT, field, never_fail, row_id, say, twiml
 from store import conference as records
 from store.calls import CALL_ENDED
 from store.extension import database
-from store.models import ConferenceLeg, Conversation
+from store.models import ConferenceLeg, Conversation, QueuedCaller
 
 conference_events = Blueprint("conference_events", __name__, url_prefix="/voice/conference")
 
@@ -79,8 +80,10 @@ def _apply(session, conversation: Conversation, leg: ConferenceLeg | None, event
 @twilio_only
 @never_fail("silent")
 def participant_status():
-    """A participant dialled by the REST API: their call's end (or no answer) frees their leg."""
+    """A participant dialled by the REST API: their call's end (or no answer) frees their leg; a binôme who answers
+    is told, alone, whose call they join."""
     now = current_app.config["CLOCK"]()
+    tasks = []
     with database.session() as session:
         conversation = conversation_from_url(session)
         leg_id = row_id(request.args.get("leg"))
@@ -88,4 +91,26 @@ def participant_status():
         if leg is not None and field("CallStatus") in CALL_ENDED:
             leg_gone(session, leg, now)
             session.commit()
+        elif leg is not None and leg.role == "binome" and field("CallStatus") == "in-progress":
+            conversation_id, sid = conversation.id, leg.call_sid or field("CallSid")[:64]
+            tasks.append(lambda: announce_whisper(conversation_id, leg_id, sid))
+    for task in tasks:
+        task()
     return twiml(VoiceResponse())
+
+
+@conference_events.route("/binome-whisper", methods=("GET", "POST"))
+@twilio_only
+@never_fail(SILENT)
+def binome_whisper_document():
+    """Announced to an invited binôme alone as they come in: the line, the caller's département if given."""
+    now = current_app.config["CLOCK"]()
+    response = VoiceResponse()
+    with database.session() as session:
+        conversation = conversation_from_url(session, lock=False)
+        line = line_of(session, conversation, now)
+        if line is None:
+            return twiml(response)
+        caller = session.get(QueuedCaller, conversation.queued_caller_id) if conversation.queued_caller_id else None
+        say(response, binome_whisper(line, caller.department if caller is not None else None), line.language, line)
+    return twiml(response)

@@ -20,7 +20,7 @@ from store import conference as records
 from store import dispatch as offers
 from store.calls import CALL_ENDED
 from store.extension import database, directory
-from store.models import Conversation, Offer, QueuedCaller
+from store.models import CallbackAttempt, Conversation, Offer, QueuedCaller
 
 conference_requeue = Blueprint("conference_requeue", __name__, url_prefix="/voice/conference")
 REQUEUED_PRIORITY = 1000  # a caller whose listener's line dropped is offered before anyone else
@@ -46,11 +46,18 @@ def locked_in_order(session, conversation_id: int) -> Conversation | None:
         return None
     offers.locked(session, QueuedCaller, found.queued_caller_id)
     offers.locked(session, Offer, found.offer_id)
+    offers.locked(session, CallbackAttempt, found.callback_attempt_id)  # a callback's, as its webhooks take it
     return records.locked_conversation(session, conversation_id)
 
 
 def line_of(session, conversation: Conversation | None, now: datetime):
-    return directory.get(session, now).line_for_pool(conversation.pool) if conversation is not None else None
+    """The line whose music and language the conversation has: its pool's, else (a case's call-back) its own."""
+    if conversation is None:
+        return None
+    snapshot = directory.get(session, now)
+    found = snapshot.line_for_pool(conversation.pool)
+    slug = next((s for s, i in snapshot.line_ids.items() if i == conversation.line_id), None)
+    return found or (snapshot.lines_by_slug.get(slug) if slug else None)
 
 
 

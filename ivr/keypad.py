@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import call_control, prompts
-from ivr.conference import listener_join
-from ivr.twiml import field, public, say
+from ivr.conference import leg_url, listener_join
+from ivr.twiml import field, say
 from routing.queueing import ListenerStatus
 from store import conference as records
+from store.callback_conversation import for_leg
 from store.listeners import phone_free
 from store.models import Listener, ListenerPool
 
@@ -46,22 +47,22 @@ def open_menu(session, now, conversation, offer, line, after) -> VoiceResponse:
 def menu_document(offer, line, held_before: bool) -> VoiceResponse:
     """The menu, its key 1 named for what it will do: keep the caller on hold, or take them back."""
     response = VoiceResponse()
-    gather = Gather(num_digits=1, timeout=MENU_TIMEOUT, action=public(f"/voice/listener/menu?offer={offer.id}"),
+    gather = Gather(num_digits=1, timeout=MENU_TIMEOUT, action=leg_url(offer, "menu"),
                     action_on_empty_result=True)
     say(gather, prompts.render("conf_menu", line.language, line.country, held_before=held_before), line.language,
         line)
     response.append(gather)
-    response.redirect(public(f"/voice/listener/menu?offer={offer.id}"), method="POST")
+    response.redirect(leg_url(offer, "menu"), method="POST")
     return response
 
 
 def listener_menu(session, now, offer, caller, listener, line, after) -> VoiceResponse:
     """The key pressed in the menu (none: back to the caller)."""
     line = spoken_for(line, listener)
-    conversation = records.locked_for_offer(session, offer.id)
+    conversation = for_leg(session, offer)  # a queue offer's, or a callback attempt's
     if conversation is None or conversation.status not in records.LIVE:
         response = VoiceResponse()
-        response.redirect(public(f"/voice/listener/over?offer={offer.id}"), method="POST")
+        response.redirect(leg_url(offer, "over"), method="POST")
         return response
     key = field("Digits")[:1]
     conversation_id = conversation.id
@@ -86,7 +87,7 @@ def listener_menu(session, now, offer, caller, listener, line, after) -> VoiceRe
         conversation.in_menu = False
         after.append(lambda: call_control.end(conversation_id, by="keypad", now=now))
         response = VoiceResponse()
-        response.redirect(public(f"/voice/listener/over?offer={offer.id}"), method="POST")
+        response.redirect(leg_url(offer, "over"), method="POST")
         return response
     return back_to_caller(conversation, offer, line, after, now, "conf_back_to_caller")
 

@@ -8,7 +8,7 @@ from functools import wraps
 from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import keypad, prompts, wrapup
+from ivr import keypad, pair_offer, prompts, wrapup
 from ivr.conference import listener_dropped, listener_join, move_caller_in
 from ivr.listener_leg import leg_spoken_to, not_taken, whisper
 from ivr.security import twilio_only
@@ -69,8 +69,12 @@ def _caller_gone(response, session, now, offer, line) -> VoiceResponse:
 @never_fail("listener")
 @offer_turn
 def listener_offer(session, now, offer, caller, listener, line, after):
-    """The listener picked up: whisper who is waiting, and wait for 1."""
+    """The listener picked up: whisper who is waiting, and wait for 1 (a pair's second, once the call is taken:
+    the binôme's whisper, and into the call)."""
     response = VoiceResponse()
+    paired = pair_offer.partner_leg(session, offer)
+    if paired is not None:
+        return pair_offer.join_as_binome(session, now, offer, caller, listener, line, paired)
     if offer.status not in ("dialling", "ringing") or caller is None or caller.status not in offers.WAITING:
         return _caller_gone(response, session, now, offer, line)
     offer.status = "answered"
@@ -89,6 +93,9 @@ def listener_accept(session, now, offer, caller, listener, line, after):
     """1 pressed: the caller is moved out of their queue into a conference named after the call, the listener
     joins it. Should the REST API fail to move the caller, their next wait document leaves the queue for it."""
     response = VoiceResponse()
+    paired = pair_offer.partner_leg(session, offer) if field("Digits")[:1] == "1" else None
+    if paired is not None:  # the other listener of the pair took the call meanwhile: this one is its binôme
+        return pair_offer.join_as_binome(session, now, offer, caller, listener, line, paired)
     if field("Digits")[:1] == "1" and (caller is None or caller.status not in offers.WAITING):
         # Whether the caller's hang-up was processed before this key (and cancelled the offer) or not.
         return _caller_gone(response, session, now, offer, line)
@@ -99,9 +106,11 @@ def listener_accept(session, now, offer, caller, listener, line, after):
         offers.release_offer(session, offer, now, line.queue, missed=True, why="hung up after pressing 1")
         return not_taken(response, line)
     others = offers.accept_offer(session, offer, now)
+    conversation = conversations.start_conversation(session, offer, caller, now)
+    kept = pair_offer.keep_partners(session, conversation, others, line, now)  # a pair's second: the binôme
+    others = [other for other in others if other not in kept]
     for other in others:
         offers.release_offer(session, other, now, line.queue, missed=False, why="another listener took the call")
-    conversation = conversations.start_conversation(session, offer, caller, now)
     dispatcher, conversation_id = current_app.extensions["dispatcher"], conversation.id
     after.append(lambda: dispatcher.hang_up([o.call_sid for o in others]))
     after.append(lambda: move_caller_in(conversation_id))
@@ -191,7 +200,10 @@ def listener_status(session, now, offer, caller, listener, line, after):
     """Status callback of the listener's leg: keeps the listener's status true, then dispatches again. A leg that
     ends while its caller is still in the conference sends the caller back to the head of the queue."""
     status = field("CallStatus")
-    if status in CALL_ENDED:
+    if status in CALL_ENDED and pair_offer.partner_leg_ended(session, now, offer, line):
+        app = current_app._get_current_object()
+        after.append(lambda: app.extensions["dispatcher"].trigger(offer.pool))
+    elif status in CALL_ENDED:
         conversation = _conversation_of(session, offer)
         duration = field("CallDuration")
         bridging.listener_leg_ended(session, offer, now, line.queue, status,

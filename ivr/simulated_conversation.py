@@ -16,12 +16,13 @@ LISTENER_PHONE = "+33199000001"  # fictitious (ARCEP's fiction range): the simul
 
 @dataclass
 class Plan:
-    """What the listener does: take the call, talk, then (optionally) transfer it warm by the keypad."""
+    """What the listener does: take the call, talk, then (optionally) transfer it by the keypad, warm or cold."""
 
     transfer: str | None = None  # a target key (service:be-107), as `targets` lists them
-    then: str = "leave"  # leave | together | cancel, once the third party answered
+    then: str = "leave"  # leave | together | cancel, once the third party answered (warm)
     outcomes: dict[str, str] = field(default_factory=dict)  # a third party's number → busy, no-answer, failed…
     talk_seconds: int = 120
+    cold: bool = False  # the caller put straight through on the answer, the listener freed
 
 
 def said(document: ET.Element | None) -> list[str]:
@@ -83,6 +84,9 @@ class ConversationSimulator(CallSimulator):
                 self.caller_dial = self.post(values["Url"], self.call_params())
                 self.heard(self.caller_dial)
                 self.conference_joined()
+            elif request.path.startswith("/Calls/") and values.get("Url") and self.listener_sid \
+                    and request.path.endswith(self.listener_sid):  # out of the call (a cold transfer answered)
+                self.listener_hears(self.post(values["Url"], self.leg_params(self.listener_sid)))
             elif values.get("Hold") == "true":
                 self.transcript.add("note", "on hold, hears:")
                 self.heard(self.post(values["HoldUrl"], self.call_params()))
@@ -145,7 +149,8 @@ class ConversationSimulator(CallSimulator):
             return
         menu = self.star()
         targets = self.listener_press(menu, "4")
-        self.listener_press(targets, str(keys.index(self.plan.transfer) + 1))
+        how = self.listener_press(targets, str(keys.index(self.plan.transfer) + 1))
+        self.listener_press(how, "2" if self.plan.cold else "1")
         third = self.third_party_sid()
         number = self.twilio.calls[third]["to"]
         status = self.plan.outcomes.get(number, "completed")
@@ -158,6 +163,9 @@ class ConversationSimulator(CallSimulator):
             return
         self.twilio_did()
         if status != "completed":
+            return
+        if self.plan.cold:
+            self.transcript.add("note", "talks with the third party; the listener has left")
             return
         self.transcript.add("listener", "(talks with the third party, the caller on hold)")
         self.clock.advance(60)

@@ -9,6 +9,7 @@ from flask import Flask
 
 from ivr import call_control, transfers
 from ivr.conference import move_caller_in
+from ivr.transfer_parked import let_go_parked
 from routing.queueing import ListenerStatus
 from store import conference as conversations
 from store import bridging, dispatch as offers, dispatch_queries
@@ -214,6 +215,7 @@ def _tell_twilio(dispatcher, state: _Pass, pools: list[str]) -> None:
     dispatcher.hang_up(state.to_hang_up)
     with dispatcher.app.app_context():
         transfers.expire_transfers(state.now)  # a third party nobody heard about within its ring time: the caller back
+        let_go_parked(state.now)  # a third party waiting on hold past their own limit: thanked and let go
         call_control.bring_back_held_callers(state.now)  # the hold's time limit, whoever forgot to resume
         for conversation_id in state.connecting:
             move_caller_in(conversation_id)

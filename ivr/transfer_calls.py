@@ -13,6 +13,9 @@ from ivr import call_control, prompts, transfers
 from ivr.security import twilio_only
 from ivr.transfer_limit import announce as _announce
 from ivr.transfer_limit import third_party_off_hold
+from ivr.transfer_parked import give_up_parked, goodbye, is_due, still_there
+from ivr.conference import HOLD_LOOPS, music
+from ivr.hold_music import CLIP_SECONDS
 from ivr.twiml import MUSIC, SILENT, field, never_fail, public, row_id, say, twiml
 from store import conference as conversations
 from store import transfers as records
@@ -68,7 +71,7 @@ def third_party_answered(session, conversation: Conversation, transfer: Transfer
     if transfer.status != "dialling" or conversation.status not in conversations.LIVE:
         line = _line(session, conversation, now)
         language = line.language if line is not None else "fr"
-        return [lambda: _hang_up_with(sid, prompts.render("transfer_caller_gone", language), language, line)]
+        return [lambda: goodbye(sid, prompts.render("transfer_caller_gone", language), language, line)]
     records.answered(session, transfer, now)
     tasks = [lambda: _announce(conversation_id, sid, public(f"/voice/transfer/whisper?tr={transfer_id}"))]
     if transfer.mode == "cold":
@@ -110,16 +113,6 @@ def _listener_leg_sid(session, conversation: Conversation) -> str | None:
         return None
     legs = [leg for leg in conversations.legs(session, conversation.id) if leg.role == "listener"]
     return legs[0].call_sid if legs else None
-
-
-def _hang_up_with(call_sid: str | None, words: str, language: str, line) -> None:
-    response = VoiceResponse()
-    say(response, words, language, line)
-    response.hangup()
-    try:
-        current_app.extensions["dispatcher"].client.calls(call_sid).update(twiml=str(response))
-    except Exception as error:  # noqa: BLE001 — their ring time or the conference's end stops the call anyway
-        current_app.logger.error("could not end a late third party's call: %s", type(error).__name__)
 
 
 # --- what each of them hears -------------------------------------------------------------------------------------
@@ -188,11 +181,40 @@ def told():
     def words(transfer, conversation, line, call):
         if transfer.status == "parked":
             return prompts.render("transfer_parked", line.language, line.country), line.language
+        if transfer.outcome == "parked-limit":  # the third party waited too long on hold and was let go
+            return prompts.render("transfer_parked_released", line.language, line.country,
+                                  label=transfer.label_en if line.language == "en" else transfer.label_fr), line.language
         label = transfer.label_en if line.language == "en" else transfer.label_fr
         return prompts.render("transfer_returned", line.language, line.country, label=label,
                               why=transfer.outcome or "failed"), line.language
 
     return twiml(_said(words))
+
+
+@transfer_calls.route("/parked", methods=("GET", "POST"))
+@twilio_only
+@never_fail(MUSIC)
+def parked():
+    """A parked third party's holdUrl: that they are waiting for the listener, the line's music, again; past their
+    own limit, they are let go (ivr/transfer_parked.py)."""
+    now = current_app.config["CLOCK"]()
+    transfer_id = row_id(request.args.get("tr"))
+    response = VoiceResponse()
+    with database.session() as session:
+        transfer = session.get(Transfer, transfer_id) if transfer_id is not None else None
+        conversation = session.get(Conversation, transfer.conversation_id) if transfer is not None else None
+        line = _line(session, conversation, now)
+        due = transfer is not None and is_due(session, transfer.id, now)
+        let_go = transfer is not None and transfer.outcome == "parked-limit"  # yet still here: Twilio refused
+        if line is not None and transfer.status == "parked":
+            say(response, prompts.render("transfer_parked_wait", line.language, line.country), line.language, line)
+    music(response, line, HOLD_LOOPS * CLIP_SECONDS)
+    response.redirect(public(f"/voice/transfer/parked?tr={transfer_id or ''}"), method="POST")
+    if due:
+        give_up_parked(transfer_id, now)
+    elif let_go:
+        still_there(transfer_id, now)
+    return twiml(response)
 
 
 # --- the conference's hooks --------------------------------------------------------------------------------------

@@ -1,7 +1,11 @@
-"""The listener's keypad for transfers: * then 4 reads the call's targets (one key each) and starts a warm transfer;
-during a transfer, * then 4 offers to leave the caller with the third party, talk all three, or cancel."""
+"""The listener's keypad for transfers: * then 4 reads the call's targets (one key each); after a target, 1 starts a
+warm transfer (the listener talks with the third party first, the caller on hold) and 2 a cold one (the caller hears
+one sentence and is put through on the answer); during a transfer, * then 4 offers to leave the caller with the third
+party, talk all three, or cancel."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -17,6 +21,7 @@ from store import transfers as records
 
 transfer_keypad = Blueprint("transfer_keypad", __name__, url_prefix="/voice")
 MENU_TIMEOUT = 6
+MODE_KEYS = {"1": "warm", "2": "cold"}  # after the target: talk to them first, or put the caller straight through
 
 
 def _label(transfer, line) -> str:
@@ -55,7 +60,8 @@ def transfer_menu(session, conversation, listener, line) -> VoiceResponse:
 
 
 def transfer_choice(session, now, offer, caller, listener, line, after) -> VoiceResponse:
-    """The key pressed after the targets (a warm transfer starts) or after the transfer's own menu."""
+    """The key pressed after the targets (warm or cold is asked next), after that question, or after the transfer's
+    own menu."""
     line = keypad.spoken_for(line, listener)
     conversation = conversations.locked_for_offer(session, offer.id)
     if conversation is None or conversation.status not in conversations.LIVE:
@@ -67,18 +73,40 @@ def transfer_choice(session, now, offer, caller, listener, line, after) -> Voice
         return keypad.back_to_caller(conversation, offer, line, after, now, "transfer_no_target")
     if request.args.get("step") == "progress":
         return _progress_choice(session, now, conversation, offer, caller, listener, line, after, key)
+    if request.args.get("step") == "mode":
+        return _mode_choice(session, now, conversation, offer, listener, line, after, key)
     targets = transfers.targets_for(session, conversation, now)
     index = int(key) - 1 if key.isdigit() else -1
     if not 0 <= index < len(targets):
         return keypad.back_to_caller(conversation, offer, line, after, now, "conf_back_to_caller")
-    outcome, plan = transfers.open_transfer(session, conversation, targets[index].key, "warm", now, listener.id)
+    target = targets[index]
+    chosen = quote(target.key, safe="")  # the target's key, not its number
+    response, gather = _menu(public(f"/voice/listener/transfer?offer={offer.id}&step=mode&to={chosen}"))
+    say(gather, prompts.render("transfer_mode_menu", line.language, line.country, label=target.label.get(line.language)),
+        line.language, line)
+    return response
+
+
+def _mode_choice(session, now, conversation, offer, listener, line, after, key: str) -> VoiceResponse:
+    """1 warm, 2 cold, for the target chosen just before; any other key, or none, back to the caller."""
+    mode = MODE_KEYS.get(key)
+    if mode is None:
+        return keypad.back_to_caller(conversation, offer, line, after, now, "conf_back_to_caller")
+    outcome, plan = transfers.open_transfer(session, conversation, request.args.get("to", "")[:200], mode, now,
+                                            listener.id)
     if plan is None:
         return keypad.back_to_caller(conversation, offer, line, after, now, "transfer_not_started")
-    # The menu put the caller on hold: they stay there while the listener talks with the third party.
+    # The menu put the caller on hold: they stay there while the third party's phone rings (a cold transfer's plan
+    # replaces the menu's music by its one sentence, then music).
     conversation.held_by, conversation.in_menu = "transfer", False
     after.append(plan)
-    words = prompts.render("transfer_dialling", line.language, line.country, label=targets[index].label.get(line.language))
-    return listener_join(conversation, offer, line, words)
+    transfer = records.locked_transfer(session, outcome.transfer_id)
+    return listener_join(conversation, offer, line, _dialling_words(transfer, line))
+
+
+def _dialling_words(transfer, line) -> str:
+    name = "transfer_dialling_cold" if transfer.mode == "cold" else "transfer_dialling"
+    return prompts.render(name, line.language, line.country, label=_label(transfer, line))
 
 
 def _progress_choice(session, now, conversation, offer, caller, listener, line, after, key: str) -> VoiceResponse:
@@ -97,8 +125,7 @@ def _progress_choice(session, now, conversation, offer, caller, listener, line, 
         return listener_join(conversation, offer, line, prompts.render(
             "transfer_returned", line.language, line.country, label=label, why="cancelled"))
     if transfer.status == "dialling":  # not answered yet: nothing to hand over
-        return listener_join(conversation, offer, line, prompts.render(
-            "transfer_dialling", line.language, line.country, label=label))
+        return listener_join(conversation, offer, line, _dialling_words(transfer, line))
     if transfer.status == "parked":  # the hold limit had put the third party on hold: off hold first
         third_sid, leg_id = transfer.third_party_sid, transfer.leg_id
         after.append(lambda: third_party_off_hold(conversation_id, third_sid, leg_id))

@@ -14,6 +14,9 @@ situation to a third party; taking them off hold there would let them hear it. S
   stopped) and the caller is back with the listener, who is told that it did not go through.
 When Twilio refuses to put the third party on hold, the caller stays on hold with music (never into the
 consultation) and the next try comes with the next turn of the hold music or the sweep, like any resume that failed.
+
+The listener taking the caller back during the consultation (the desk's resume, the keypad's * 1) parks the third
+party the same way. A parked third party has a time limit of its own (ivr/transfer_parked.py).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import datetime
 from flask import current_app
 
 from ivr import call_control
-from ivr.call_rest import Outcome, conference_sid, hold_url, participant_of, rest_client, twilio_did
+from ivr.call_rest import Outcome, conference_sid, participant_of, rest_client, twilio_did
 from ivr.twiml import public
 from store import conference as conversations
 from store import transfers as records
@@ -31,25 +34,29 @@ from store.extension import database
 from store.models import Conversation
 
 
-def hold_limit_reached(conversation_id: int, now: datetime) -> Outcome | None:
-    """call_control's HOLD_LIMIT_HOOKS: None when no warm transfer is under way (the caller is simply resumed)."""
+def hold_limit_reached(conversation_id: int, now: datetime, by: str = "limit") -> Outcome | None:
+    """call_control's HOLD_LIMIT_HOOKS, asked before the caller comes off hold — by the time limit, or by the listener
+    (``by`` desk, keypad…): None when no warm consultation is under way (the caller is simply resumed). The listener
+    taking the caller back while the third party still rings is a plain resume, as before."""
     with database.session() as session:
         conversation = conversations.locked_conversation(session, conversation_id)
         transfer = records.active_transfer(session, conversation_id) if conversation is not None else None
-        if transfer is None or transfer.mode != "warm" or transfer.status not in ("dialling", "talking"):
+        if transfer is None or transfer.mode != "warm" or transfer.status not in ("dialling", "talking") or \
+                (by != "limit" and transfer.status == "dialling"):
             return None
         transfer_id, leg_id, third_sid = transfer.id, transfer.leg_id, transfer.third_party_sid
         ringing = transfer.status == "dialling"
         if ringing:
             records.finish(session, transfer, now, "returned", "hold-limit")
-        listener_sid = _listener_sid(session, conversation)
+        listener_leg = listener_sid(session, conversation)
         session.commit()
     if ringing:
         if leg_id is not None:
             call_control.remove(conversation_id, leg_id, now=now)
-        return _back_to_listener(conversation_id, transfer_id, listener_sid, now)
+        return _back_to_listener(conversation_id, transfer_id, listener_leg, now, by)
+    parked_music = public(f"/voice/transfer/parked?tr={transfer_id}")  # a word for them, music, their own limit
     if not third_sid or not twilio_did(lambda: participant_of(conversation, third_sid).update(
-            hold=True, hold_url=hold_url(conversation_id), hold_method="POST")):
+            hold=True, hold_url=parked_music, hold_method="POST")):
         return Outcome(False, "twilio_failed")  # still on hold, with music: never into the consultation
     with database.session() as session:
         transfer = records.locked_transfer(session, transfer_id)
@@ -58,13 +65,14 @@ def hold_limit_reached(conversation_id: int, now: datetime) -> Outcome | None:
         if leg is not None:
             leg.on_hold = True
         session.commit()
-    return _back_to_listener(conversation_id, transfer_id, listener_sid, now)
+    return _back_to_listener(conversation_id, transfer_id, listener_leg, now, by)
 
 
-def _back_to_listener(conversation_id: int, transfer_id: int, listener_sid: str | None, now: datetime) -> Outcome:
-    resumed = call_control.resume(conversation_id, by="limit", now=now, ask_hooks=False)
-    if resumed.ok and listener_sid:
-        announce(conversation_id, listener_sid, public(f"/voice/transfer/told?tr={transfer_id}"))
+def _back_to_listener(conversation_id: int, transfer_id: int, listener_leg: str | None, now: datetime,
+                      by: str) -> Outcome:
+    resumed = call_control.resume(conversation_id, by=by, now=now, ask_hooks=False)
+    if resumed.ok and listener_leg:
+        announce(conversation_id, listener_leg, public(f"/voice/transfer/told?tr={transfer_id}"))
     return resumed
 
 
@@ -101,7 +109,7 @@ def third_party_off_hold(conversation_id: int, third_sid: str | None, leg_id: in
     return True
 
 
-def _listener_sid(session, conversation: Conversation) -> str | None:
+def listener_sid(session, conversation: Conversation) -> str | None:
     if conversation.in_menu:
         return None
     legs = [leg for leg in conversations.legs(session, conversation.id) if leg.role == "listener"]

@@ -21,6 +21,7 @@ from flask import current_app
 
 from directory_data.reference import load_departments, load_services
 from ivr import call_control
+from ivr.call_rest import participant_of, twilio_did
 from ivr.transfer_limit import unpark
 from ivr.twiml import public
 from routing.model import Localized
@@ -146,6 +147,8 @@ def dial_plan(transfer: Transfer, target: TransferTarget) -> Callable[[], Transf
         if not held.ok:
             _give_up(transfer_id, now, "rest-failed", resume_caller=False)
             return TransferOutcome(False, "twilio_failed", transfer_id)
+        if mode == "cold" and held.code == "already":  # held by the keypad's menu: its music, now the one sentence
+            _cold_sentence(conversation_id, transfer_id)
         added = call_control.add_participant(conversation_id, number, role="third_party", label=label,
                                              timeout=ring_seconds, now=now,
                                              status_url=public(f"/voice/transfer/status?tr={transfer_id}"))
@@ -161,6 +164,15 @@ def dial_plan(transfer: Transfer, target: TransferTarget) -> Callable[[], Transf
         return TransferOutcome(True, "started", transfer_id)
 
     return dial
+
+
+def _cold_sentence(conversation_id: int, transfer_id: int) -> None:
+    """A caller already on hold hears the cold transfer's sentence, then music (if Twilio refuses: the music only)."""
+    with database.session() as session:
+        conversation = session.get(Conversation, conversation_id)
+    if conversation is not None and conversation.caller_sid:
+        twilio_did(lambda: participant_of(conversation, conversation.caller_sid).update(
+            hold=True, hold_url=public(f"/voice/transfer/hold?tr={transfer_id}"), hold_method="POST"))
 
 
 def _give_up(transfer_id: int, now: datetime, why: str, resume_caller: bool) -> None:

@@ -101,6 +101,7 @@ FALLBACK_BY_PATH = (
     ("/voice/queue/key", LEAVE),
     ("/voice/conference/events", SILENT),
     ("/voice/transfer/hold", MUSIC),  # a cold transfer's sentence, then the hold music
+    ("/voice/transfer/parked", MUSIC),  # a parked third party's hold music
     ("/voice/transfer", SILENT),  # a transfer's status callback, whisper, word to the listener
     ("/voice/conference/participant-status", SILENT),
     ("/voice/conference/wait", MUSIC),

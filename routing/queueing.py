@@ -48,6 +48,9 @@ class PoolSettings:
     short_abandon_seconds: int = 10
     # A call the listener marked difficult (the desk, issue 14): a longer pause before the next one, for a debrief.
     difficult_wrapup: int = 300
+    # Every call offered to two listeners at once (a 3977 centre's binôme, issue 14 §2): the first to take it is
+    # bridged, the second joins muted as the binôme when they answer. Only from listeners no other caller needs.
+    offer_to_pair: bool = False
 
     def wrapup_seconds(self, caller_type: str | None) -> int:
         return self.wrapup.get(caller_type or "default", self.wrapup.get("default", 60))
@@ -110,8 +113,12 @@ def match(
     callers: Sequence[WaitingCaller],
     listeners: Iterable[Candidate],
     ring_several: int = 1,
+    pair: bool = False,
 ) -> list[tuple[WaitingCaller, list[Candidate]]]:
-    """Pair waiting callers (oldest first) with listeners; each listener is offered at most one caller."""
+    """Pair waiting callers (oldest first) with listeners; each listener is offered at most one caller.
+
+    ``pair``: once every caller who can be served has a listener, each (callbacks aside) gets a second one from those
+    left, in the same order: a caller never waits so that another one gets a binôme."""
     free = order_listeners(strategy, listeners)
     per_caller = ring_several if strategy is Strategy.RING_SEVERAL else 1
     pairs = []
@@ -124,7 +131,20 @@ def match(
         free = [l for l in free if l.id not in taken]
         if not free:
             break
+    if pair and per_caller == 1:
+        pairs = [(caller, chosen + _partner(caller, chosen, free)) for caller, chosen in pairs]
     return pairs
+
+
+def _partner(caller: WaitingCaller, chosen: list[Candidate], free: list[Candidate]) -> list[Candidate]:
+    """The second listener of a pair, taken out of ``free`` (changed in place); none for a callback."""
+    if caller.callback:
+        return []
+    for listener in free:
+        if can_take(listener, caller):
+            free.remove(listener)
+            return [listener]
+    return []
 
 
 def average_handle_time(handle_times: Sequence[int]) -> int:

@@ -83,8 +83,8 @@ def caller_reported_bridged(session: Session, caller_sid: str, now: datetime, qu
 def listener_leg_ended(session: Session, offer: Offer, now: datetime, settings: PoolSettings, call_status: str,
                        duration: int | None) -> None:
     """The listener's phone call is over: a missed offer, or the end of a conversation (then wrap-up)."""
-    if offer.status in ("missed", "cancelled", "ended"):
-        return
+    if offer.status in ("missed", "cancelled", "ended", "binome"):
+        return  # a pair's binôme leaves as a binôme: its conference leg frees it (ivr/pair_offer.py)
     if offer.status in ("dialling", "ringing", "answered"):
         release_offer(session, offer, now, settings, missed=True, why=f"offer {call_status}")
         return

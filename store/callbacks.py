@@ -18,7 +18,7 @@ from store.ringing import OFFER_GRACE_SECONDS, free_ringing_listener, locked
 
 OPEN = ("pending", "offered", "calling")
 CLOSED_OUTCOMES = {"reached", "cancelled", "wrong_number"}  # nothing more to try
-RETRY_OUTCOMES = {"no_answer", "busy", "machine"}
+RETRY_OUTCOMES = {"no_answer", "busy", "machine", "dropped"}
 DEFAULT_EXPIRE_DAYS = CallbackSettings().expire_after_days  # requests whose line left the directory
 
 

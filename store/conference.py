@@ -166,7 +166,7 @@ def held_too_long(session: Session, now: datetime) -> list[Conversation]:
 def stuck_connecting(session: Session, now: datetime) -> list[Conversation]:
     """Conversations whose caller never reached the conference, long after the listener pressed 1."""
     return list(session.scalars(select(Conversation).where(
-        Conversation.status == "connecting",
+        Conversation.status == "connecting", Conversation.callback_attempt_id.is_(None),  # a callback's rings first
         Conversation.started_at <= now - timedelta(seconds=CONNECT_LIMIT_SECONDS))))
 
 

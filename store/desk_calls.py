@@ -18,7 +18,8 @@ from routing.queueing import ListenerStatus, PoolSettings
 from store import conference
 from store.calls import PENDING_EVENTS, record
 from store.extension import database
-from store.models import Call, CallCategory, CallEvent, ConferenceLeg, Conversation, Listener, Offer, QueuedCaller
+from store.models import (Call, CallbackAttempt, CallbackRequest, CallCategory, CallEvent, ConferenceLeg, Conversation,
+                          Listener, Offer, QueuedCaller)
 
 HELP_ASKED = "desk_help_asked"
 HELP_ANSWERED = "desk_help_answered"
@@ -54,6 +55,7 @@ class DeskCall:
     conversation_id: int | None = None  # the conference of a call going on
     held: bool = False  # the caller is on hold (music)
     legs: tuple[ConferenceLeg, ...] = ()  # who is on the call now (the conference's registry)
+    callback: bool = False  # a safe callback: the listener called back a person who had asked for it
 
 
 def _desk_call(session: Session, offer: Offer, caller: QueuedCaller, live: bool,
@@ -86,10 +88,50 @@ def _live_conversation(session: Session, offer: Offer) -> Conversation | None:
     return found if found is not None and found.status in conference.LIVE else None
 
 
+def _callback_call(session: Session, conversation: Conversation, live: bool) -> DeskCall | None:
+    """A callback's conversation as the desk shows it: the request's facts (never its number), the steps since the
+    listener pressed 1 (its events go on the call where the person asked to be called back)."""
+    request = session.scalar(select(CallbackRequest).join(CallbackAttempt, CallbackAttempt.request_id ==
+                                                          CallbackRequest.id)
+                             .where(CallbackAttempt.id == conversation.callback_attempt_id))
+    if request is None or conversation.call_id is None or conversation.listener_id is None:
+        return None
+    events = tuple(session.execute(select(CallEvent.at, CallEvent.kind, CallEvent.detail)
+                                   .where(CallEvent.call_id == conversation.call_id,
+                                          CallEvent.at >= conversation.started_at).order_by(CallEvent.id)).all())
+    kinds = [kind for _, kind, _ in events]
+    return DeskCall(
+        call_id=conversation.call_id, line_id=conversation.line_id, pool=conversation.pool,
+        listener_id=conversation.listener_id,
+        listener_name=session.scalar(select(Listener.name).where(Listener.id == conversation.listener_id)) or "",
+        offer_id=0, live=live, answered_at=conversation.started_at, ended_at=conversation.ended_at,
+        waited_seconds=max(0, int((conversation.started_at - request.requested_at).total_seconds())),
+        language=request.language, department=request.department, caller_type=request.caller_type,
+        category=session.scalar(select(CallCategory.label).where(CallCategory.call_id == conversation.call_id)),
+        difficult=DIFFICULT in kinds, help_waiting=_help_waiting(kinds), events=events,
+        conversation_id=conversation.id if live else None, held=live and conversation.held_since is not None,
+        legs=tuple(conference.legs(session, conversation.id)) if live else (), callback=True)
+
+
+def _latest_callback(session: Session, listener: Listener) -> DeskCall | None:
+    """The callback whose wrap-up the listener is in, when it is their latest conversation."""
+    latest = session.scalar(select(Conversation).where(Conversation.listener_id == listener.id)
+                            .order_by(Conversation.id.desc()).limit(1))
+    if latest is None or latest.callback_attempt_id is None or latest.status in conference.LIVE \
+            or listener.status != ListenerStatus.WRAP_UP.value:
+        return None
+    return _callback_call(session, latest, live=False)
+
+
 def listener_call(session: Session, listener: Listener) -> DeskCall | None:
     """The listener's own call: the one they are on (as its listener or its binôme), else the one whose wrap-up
     they are in; nobody else's."""
     conversation = conference.live_conversation_for_listener(session, listener.id)
+    if conversation is not None and conversation.callback_attempt_id is not None:
+        return _callback_call(session, conversation, live=True)
+    callback = _latest_callback(session, listener) if conversation is None else None
+    if callback is not None:
+        return callback
     if conversation is not None and conversation.offer_id is not None:
         offer = session.get(Offer, conversation.offer_id)
         caller = session.get(QueuedCaller, conversation.queued_caller_id) if conversation.queued_caller_id else None
@@ -118,8 +160,13 @@ def live_calls_on_lines(session: Session, line_ids: list[int]) -> list[DeskCall]
         select(Offer, QueuedCaller).join(QueuedCaller, QueuedCaller.id == Offer.queued_caller_id)
         .where(Offer.status == "bridged", QueuedCaller.line_id.in_(line_ids), QueuedCaller.call_id.is_not(None))
         .order_by(Offer.answered_at, Offer.id)).all()
-    return [_desk_call(session, offer, caller, live=True, conversation=_live_conversation(session, offer))
-            for offer, caller in rows]
+    callbacks = session.scalars(select(Conversation).where(Conversation.callback_attempt_id.is_not(None),
+                                                           Conversation.status == "live",
+                                                           Conversation.line_id.in_(line_ids))
+                                .order_by(Conversation.started_at, Conversation.id))
+    found = [_desk_call(session, offer, caller, live=True, conversation=_live_conversation(session, offer))
+             for offer, caller in rows]
+    return found + [call for call in (_callback_call(session, c, live=True) for c in callbacks) if call is not None]
 
 
 def live_call(session: Session, call_id: int) -> DeskCall | None:
@@ -127,7 +174,10 @@ def live_call(session: Session, call_id: int) -> DeskCall | None:
         select(Offer, QueuedCaller).join(QueuedCaller, QueuedCaller.id == Offer.queued_caller_id)
         .where(Offer.status == "bridged", QueuedCaller.call_id == call_id).order_by(Offer.id.desc()).limit(1)).first()
     if row is None:
-        return None
+        callback = session.scalar(select(Conversation).where(Conversation.callback_attempt_id.is_not(None),
+                                                             Conversation.status == "live",
+                                                             Conversation.call_id == call_id).limit(1))
+        return _callback_call(session, callback, live=True) if callback is not None else None
     return _desk_call(session, *row, live=True, conversation=_live_conversation(session, row[0]))
 
 

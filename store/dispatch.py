@@ -67,7 +67,7 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
 
     On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED, so concurrent dispatchers claim disjoint
     listeners and callers; on SQLite every transaction is BEGIN IMMEDIATE, so claims are serialised. Either
-    way a listener is never offered two calls and a caller is never offered twice (ring-several aside).
+    way a listener is never offered two calls and a caller is never offered twice (ring-several and pairs aside).
     Due callback requests (when ``callback_window`` says their window is open) compete with live callers
     by priority, then by the time they asked: a callback keeps its place.
     """
@@ -105,7 +105,8 @@ def claim_offers(session: Session, pool: str, now: datetime, settings: PoolSetti
     plans = []
     made: list[tuple[Offer, str, str, bool]] = []
     expires = now + timedelta(seconds=settings.ring_timeout + settings.accept_timeout + OFFER_GRACE_SECONDS)
-    for waiting_caller, chosen in match(settings.strategy, waiting, candidates, settings.ring_several):
+    for waiting_caller, chosen in match(settings.strategy, waiting, candidates, settings.ring_several,
+                                        pair=settings.offer_to_pair):
         if waiting_caller.callback:
             # A callback rings one listener: two people must never dial the same caller back.
             attempt = start_attempt(session, callbacks_by_id[waiting_caller.id], by_id[chosen[0].id], now, settings)
@@ -138,7 +139,7 @@ def offer_dialled(session: Session, offer_id: int, call_sid: str) -> bool:
         offer.call_sid = call_sid
     if offer.status == "dialling":
         offer.status = "ringing"
-    return offer.status in LIVE_OFFERS
+    return offer.status in LIVE_OFFERS + ("binome",)  # a pair's second listener may answer before this is recorded
 
 
 def release_offer(session: Session, offer: Offer, now: datetime, settings: PoolSettings, missed: bool,

@@ -19,6 +19,7 @@ COUNTED = {  # figure → the event kind whose calls it counts (one call counts 
     "conversations": "conv_bridged",
     "held": "conv_hold",
     "binome": "conv_binome_joined",
+    "binome_paired": "conv_binome_paired",  # the binôme was the second listener of a call offered to a pair
     "help": "desk_help_asked",
     "difficult": "desk_difficult",
     "debriefs": "desk_debrief_done",

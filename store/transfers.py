@@ -11,13 +11,15 @@ from routing.transfer import TransferTarget
 from store.calls import record
 from store.models import Call, Transfer
 
-# parked: a warm consultation the hold limit interrupted — the third party on hold (music), the caller back with the
-# listener alone; complete / together / cancel still apply (ivr/transfer_limit.py).
+# parked: a warm consultation the hold limit (or the listener taking the caller back) interrupted — the third party on
+# hold (music), the caller back with the listener alone; complete / together / cancel still apply
+# (ivr/transfer_limit.py) until PARKED_LIMIT_SECONDS, when the third party is thanked and let go.
 ACTIVE = ("dialling", "talking", "parked", "together")
 ANSWERED_STATUSES = ("talking", "parked")  # the third party answered, the listener has not let go yet
 # Past its ring time and this grace with no word from Twilio (status callback lost, REST down), a transfer still
 # "dialling" is given up and the caller brought back to the listener.
 DIAL_GRACE_SECONDS = 15
+PARKED_LIMIT_SECONDS = 120  # a third party waiting on hold is not kept longer (their own hold limit)
 # Call event kinds (≤ 32 characters), for the reports: where to, accepted, returned (and why).
 STARTED, ANSWERED, COMPLETED, RETURNED, CALLER_GONE = (
     "transfer_started", "transfer_answered", "transfer_completed", "transfer_returned", "transfer_caller_gone")
@@ -84,6 +86,7 @@ def parked(session: Session, transfer: Transfer, now: datetime) -> None:
     """The third party waits on hold while the caller, held too long, is back with the listener."""
     if transfer.status == "talking":
         transfer.status = "parked"
+        transfer.deadline_at = now + timedelta(seconds=PARKED_LIMIT_SECONDS)  # their own hold limit from now
         note(session, transfer, now, PARKED, f"after {_seconds(transfer, now)} s")
 
 
@@ -96,6 +99,11 @@ def third_party_left(transfer: Transfer, now: datetime) -> None:
 def overdue(session: Session, now: datetime) -> list[int]:
     """Transfers still dialling past their ring time and grace: Twilio's word was lost, the caller must come back."""
     return list(session.scalars(select(Transfer.id).where(Transfer.status == "dialling", Transfer.deadline_at <= now)))
+
+
+def parked_too_long(session: Session, now: datetime) -> list[int]:
+    """Parked transfers whose third party has waited on hold for PARKED_LIMIT_SECONDS: to be thanked and let go."""
+    return list(session.scalars(select(Transfer.id).where(Transfer.status == "parked", Transfer.deadline_at <= now)))
 
 
 def _seconds(transfer: Transfer, now: datetime) -> int:

@@ -65,7 +65,7 @@ def call_view(call: DeskCall, line: Line | None, now: datetime, people: list[dic
     talking = int((now - call.answered_at).total_seconds()) if call.answered_at and call.live else None
     return {
         "id": call.call_id,
-        "reference": t("desk.reference", id=call.call_id),
+        "reference": t("desk.callback_reference" if call.callback else "desk.reference", id=call.call_id),
         "live": call.live,
         "line": line.name if line else t("desk.not_given"),
         "line_slug": line.slug if line else "",
@@ -87,7 +87,12 @@ def default_people(call: DeskCall, supervisor: bool = False) -> list[dict]:
     if not call.live:
         return []
     listener = t("desk.person.listener", name=call.listener_name) if supervisor else t("desk.person.you")
-    return [{"role": "caller", "text": t("desk.person.caller")}, {"role": "listener", "text": listener}]
+    return [{"role": "caller", "text": _caller_words(call)}, {"role": "listener", "text": listener}]
+
+
+def _caller_words(call: DeskCall) -> str:
+    """The caller, or on a callback the person called back — never their number."""
+    return t("desk.person.called_back" if call.callback else "desk.person.caller")
 
 
 def _name(session: Session, model, row_id: int | None) -> str:
@@ -120,7 +125,7 @@ def people(session: Session, call: DeskCall, me: int | None = None) -> list[dict
         elif leg.role == "third_party":
             text = t("desk.person.third_party", label=leg.label if leg.label != "third_party" else "")
         else:
-            text = t("desk.person.caller")
+            text = _caller_words(call)
         state = _state_words(leg, call.held)
         found.append({"id": leg.id, "role": leg.role, "text": f"{text} — {state}" if state else text,
                       "muted": leg.muted, "joined": leg.joined_at is not None})

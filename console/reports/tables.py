@@ -142,6 +142,7 @@ def conversation_table(figures: ConversationFigures) -> Table:
         [t("reports.conv_hold_total"), figures.hold_seconds, SECONDS],
         [t("reports.conv_hold_average"), figures.average_hold, SECONDS],
         [t("reports.conv_binome"), calls.get("binome", 0), INT],
+        [t("reports.conv_binome_paired"), calls.get("binome_paired", 0), INT],
         *[[t(f"reports.conv_supervisor_{mode}"), figures.supervisor.get(mode, 0), INT] for mode in SUPERVISE_MODES],
         [t("reports.conv_help"), calls.get("help", 0), INT],
         [t("reports.conv_difficult"), calls.get("difficult", 0), INT],

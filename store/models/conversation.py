@@ -25,6 +25,9 @@ class Conversation(Base):
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id", ondelete="SET NULL"), index=True)
     line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"), index=True)
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id", ondelete="SET NULL"), index=True)
+    # A safe callback's conversation (no queue, no offer): the attempt whose listener called the person back.
+    callback_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("callback_attempt.id", ondelete="SET NULL"),
+                                                            index=True)
     listener_id: Mapped[int | None] = mapped_column(ForeignKey("listener.id", ondelete="SET NULL"), index=True)
     pool: Mapped[str] = mapped_column(String(64))
     caller_sid: Mapped[str] = mapped_column(String(64), index=True)

@@ -59,3 +59,23 @@ def test_a_transfer_key_that_is_not_the_calls_target_is_said_and_fails_the_comma
     result = invoke(app, "call", "ecoute-violences-conjugales", "--at", "2026-11-24T10:00", "--transfer", "service:fr-119")
     assert result.exit_code == 1
     assert "service:fr-119 is not a target of this call (service:be-107, number:+3225550399)" in result.output
+
+
+def test_the_readme_cold_transfer_puts_the_caller_through_and_frees_the_listener(app):
+    result = invoke(app, "call", "ecoute-violences-conjugales", "--at", "2026-11-24T10:00",
+                    "--transfer", "service:be-107", "--cold")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    listener = lines_marked(out, "listener")
+    assert "Nous appelons le 107, Télé-Accueil. L'appelant sera mis en relation dès la réponse, et vous quitterez " \
+           "alors l'appel. Pour annuler, tapez étoile, 4, puis 3." in listener
+    assert "Fin de l'appel." in listener  # moved to wrap-up once the 107 answered
+    assert "Je vous mets en relation avec le 107, Télé-Accueil. Restez en ligne." in lines_marked(out, "says")
+    assert [line.strip() for line in out.splitlines() if line.startswith("  3rd pty")] == [
+        "3rd pty   Appel transféré par Écoute Violences Conjugales. La personne est en ligne avec vous."]
+    assert "transfer_started     cold service service:be-107" in out and "transfer_completed   cold" in out
+
+
+def test_cold_without_a_transfer_is_refused(app):
+    result = invoke(app, "call", "ecoute-violences-conjugales", "--at", "2026-11-24T10:00", "--cold")
+    assert result.exit_code == 2 and "--cold goes with --transfer TARGET" in result.output

@@ -1,4 +1,5 @@
-"""queue.difficult_wrapup: a line's wrap-up after a call the listener marked difficult — checked, and kept by an export."""
+"""queue.difficult_wrapup: a line's wrap-up after a call the listener marked difficult — checked, and kept by an export;
+and queue.offer_to_pair, the other per-line setting of the conversation, checked the same way."""
 
 from __future__ import annotations
 
@@ -57,3 +58,26 @@ def test_an_export_keeps_the_difficult_wrapup(app, tmp_path):
     assert written["queue"]["difficult_wrapup"] == 600
     again = read_directory(root)
     assert next(d for d in again.lines if d["id"] == "ecoute-violences-conjugales")["queue"]["difficult_wrapup"] == 600
+
+
+def test_offer_to_pair_is_a_checked_queue_flag_refused_with_ring_several(tmp_path):
+    docs = read_directory(copy_with(tmp_path, SETTING + "\n  offer_to_pair: true"))
+    line = next(d for d in docs.lines if d["id"] == "ecoute-violences-conjugales")
+    assert line["queue"]["offer_to_pair"] is True
+    with pytest.raises(DirectoryError) as caught:
+        read_directory(copy_with(tmp_path / "yes", SETTING + "\n  offer_to_pair: yes please"))
+    assert caught.value.problems == ["directory_data/lines/ecoute-violences-conjugales.yaml: queue.offer_to_pair: "
+                                     "must be true or false"]
+    with pytest.raises(DirectoryError) as caught:
+        read_directory(_ring_several(tmp_path / "several"))
+    assert caught.value.problems == ["directory_data/lines/ecoute-violences-conjugales.yaml: queue.offer_to_pair: a "
+                                     "line that rings several listeners (strategy ring_several) cannot offer calls to "
+                                     "pairs"]
+
+
+def _ring_several(tmp_path: Path) -> Path:
+    root = copy_with(tmp_path, SETTING + "\n  offer_to_pair: true")
+    path = root / EVC_FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("strategy: longest_idle", "strategy: ring_several"),
+                    encoding="utf-8")
+    return root

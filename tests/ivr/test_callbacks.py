@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,9 @@ from tests.support.callbacks import (
     MONDAY_MORNING,
     SATURDAY_EVENING,
     ListenerPhone,
+    PersonPhone,
     add_referent,
+    dialled_person,
     dispatch,
     request_callback,
     requests_held,
@@ -167,13 +170,17 @@ def test_callback_reached_on_the_second_attempt_listener_first_line_number_shown
     context = whisper.find("Gather/Say").text
     assert "Rappel pour 3977" in context and "Dès que possible".lower() in context
     assert "Message sur répondeur : non autorisé" in context and "Tentative 1 sur 3" in context
-    dial = phone.post(whisper.find("Gather").get("action"), Digits="1")
-    number = dial.find("Dial/Number")
-    assert number.text == MOBILE  # decrypted only here, to dial
-    assert dial.find("Dial").get("callerId") == LINE_3977  # the line's number, never the listener's
-    assert number.get("machineDetection") == "Enable"
-    outcome = phone.post(dial.find("Dial").get("action"), DialCallStatus="no-answer")
-    assert "réessaierons" in outcome.find("Say").text
+    waiting = phone.post(whisper.find("Gather").get("action"), Digits="1")
+    assert "Nous appelons la personne" in waiting.find("Say").text
+    assert waiting.find("Dial/Conference") is not None and MOBILE not in ET.tostring(waiting, encoding="unicode")
+    rest.join(sid, waiting.find("Dial"))
+    assert rest.hears(sid) == {"wait-music"}  # the listener waits with music while the person's phone rings
+    person = PersonPhone(cbapp, rest, dialled_person(rest))  # the number is decrypted only here, to dial
+    assert person.call["from"] == LINE_3977  # the line's number, never the listener's
+    assert person.call["params"]["MachineDetection"] == "Enable"
+    person.ends("no-answer")
+    told = phone.post(rest.calls[sid]["redirects"][-1], CallStatus="in-progress")  # out of the conference
+    assert "réessaierons" in told.find("Say").text
     phone.hang_up()
     [request] = requests_held(cbapp)
     assert request.status == "pending" and request.attempts == 1 and request.last_outcome == "no_answer"
@@ -181,18 +188,23 @@ def test_callback_reached_on_the_second_attempt_listener_first_line_number_shown
 
     clock.now = MONDAY_MORNING + timedelta(minutes=30)
     dispatch(cbapp)
-    assert len(rest.calls) == 1  # not before the retry delay
+    assert len(rest.calls) == 2  # the listener and the person: nobody before the retry delay
 
     clock.now = MONDAY_MORNING + timedelta(minutes=61)
     dispatch(cbapp)
-    assert len(rest.calls) == 2
-    second = ListenerPhone(cbapp, rest, list(rest.calls)[1])
+    assert len(rest.calls) == 3
+    second = ListenerPhone(cbapp, rest, list(rest.calls)[2])
     whisper = second.answer()
     assert "Tentative 2 sur 3" in whisper.find("Gather/Say").text
     dial = second.post(whisper.find("Gather").get("action"), Digits="1")
-    answered = second.post(dial.find("Dial/Number").get("url"), AnsweredBy="human")
-    assert answered.find("Hangup") is None  # a person: bridged
-    second.post(dial.find("Dial").get("action"), DialCallStatus="completed")
+    rest.join(second.sid, dial.find("Dial"))
+    person = PersonPhone(cbapp, rest, [s for s in rest.calls if s not in (sid, second.sid) and s != person.sid][0])
+    answered = person.answer("human")
+    assert answered.find("Hangup") is None and answered.find("Dial/Conference") is not None  # a person: bridged
+    person.hang_up()  # the anchor: the conference ends with them
+    assert second.sid in rest.dial_ended
+    after = second.post(dial.find("Dial").get("action"), DialCallStatus="completed", CallStatus="in-progress")
+    assert "Si ce n'était pas la bonne personne" in after.find("Gather/Say").text
     second.hang_up()
     [request] = requests_held(cbapp)
     assert request.status == "reached" and request.attempts == 2 and request.closed_at is not None
@@ -207,10 +219,11 @@ def test_a_machine_answering_is_hung_up_on_never_a_voicemail(cbapp, rest, clock)
     clock.now = MONDAY_MORNING
     dispatch(cbapp)
     phone = ListenerPhone(cbapp, rest, list(rest.calls)[0])
-    dial = phone.post(phone.answer().find("Gather").get("action"), Digits="1")
-    answered = phone.post(dial.find("Dial/Number").get("url"), AnsweredBy="machine_end_beep")
-    assert answered.find("Hangup") is not None
-    phone.post(dial.find("Dial").get("action"), DialCallStatus="completed")
+    phone.post(phone.answer().find("Gather").get("action"), Digits="1")
+    person = PersonPhone(cbapp, rest, dialled_person(rest))
+    answered = person.answer("machine_end_beep")
+    assert answered.find("Hangup") is not None and answered.find("Dial") is None  # never into the conference
+    person.ends("completed")
     [request] = requests_held(cbapp)
     assert request.last_outcome == "machine" and request.status == "pending"
 
@@ -235,15 +248,15 @@ def test_attempts_are_bounded_then_the_request_expires(cbapp, rest, clock):
     clock.now = MONDAY_MORNING
     for attempt in range(3):
         dispatch(cbapp)
-        phone = ListenerPhone(cbapp, rest, list(rest.calls)[attempt])
-        dial = phone.post(phone.answer().find("Gather").get("action"), Digits="1")
-        phone.post(dial.find("Dial").get("action"), DialCallStatus="busy")
+        phone = ListenerPhone(cbapp, rest, list(rest.calls)[2 * attempt])
+        phone.post(phone.answer().find("Gather").get("action"), Digits="1")
+        PersonPhone(cbapp, rest, list(rest.calls)[2 * attempt + 1]).ends("busy")
         phone.hang_up()
         clock.now += timedelta(minutes=125)  # past the retry delay and the wrap-up
     [request] = requests_held(cbapp)
     assert request.status == "expired" and request.attempts == 3
     dispatch(cbapp)
-    assert len(rest.calls) == 3
+    assert len(rest.calls) == 6
 
 
 def test_listener_can_record_that_the_caller_no_longer_wants_a_callback(cbapp, rest, clock):
@@ -253,7 +266,11 @@ def test_listener_can_record_that_the_caller_no_longer_wants_a_callback(cbapp, r
     dispatch(cbapp)
     phone = ListenerPhone(cbapp, rest, list(rest.calls)[0])
     dial = phone.post(phone.answer().find("Gather").get("action"), Digits="1")
-    after = phone.post(dial.find("Dial").get("action"), DialCallStatus="completed")
+    rest.join(phone.sid, dial.find("Dial"))
+    person = PersonPhone(cbapp, rest, dialled_person(rest))
+    person.answer()
+    person.hang_up()
+    after = phone.post(dial.find("Dial").get("action"), DialCallStatus="completed", CallStatus="in-progress")
     phone.post(after.find("Gather").get("action"), Digits="2")
     [request] = requests_held(cbapp)
     assert request.status == "cancelled"

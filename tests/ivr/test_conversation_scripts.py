@@ -46,7 +46,7 @@ def test_every_line_has_a_reviewed_conversation_with_a_transfer():
     lines = {path.stem.split(".")[0] for path in CONVERSATIONS}
     assert lines == {"3977", "ecoute-violences-conjugales", "france-victimes", "un-premier-pas"}
     outcomes = " ".join(path.read_text(encoding="utf-8").splitlines()[0] for path in CONVERSATIONS)
-    for told in ("=busy", "=no-answer", "--then together", "--then cancel"):
+    for told in ("=busy", "=no-answer", "--then together", "--then cancel", "--cold"):
         assert told in outcomes  # the ways a transfer can end, each pinned once
     for path in CONVERSATIONS:
         assert "ERROR" not in path.read_text(encoding="utf-8")

@@ -92,6 +92,7 @@ MUSIC_ENDPOINTS = [
     ("/voice/conference/hold", {"cv": "1"}),
     ("/voice/conference/wait", {"cv": "1"}),
     ("/voice/transfer/hold", {"tr": "1"}),
+    ("/voice/transfer/parked", {"tr": "1"}),
 ]
 ALL_ENDPOINTS = (
     [(path, query, LEAVE) for path, query in LEAVE_ENDPOINTS]

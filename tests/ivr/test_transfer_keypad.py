@@ -1,5 +1,5 @@
-"""The listener's keypad alone can transfer: * 4 reads the call's targets, a key starts a warm transfer; * 4 again
-leaves the caller with the third party, brings everyone together, or cancels."""
+"""The listener's keypad alone can transfer: * 4 reads the call's targets, a key picks one, then 1 starts a warm
+transfer and 2 a cold one; * 4 again leaves the caller with the third party, brings everyone together, or cancels."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tests.support.transfers import INTERPRETER, THE_107, Scene, said
 from tests.support.twilio_conference import HOLD_MUSIC
 
 
-def test_star_4_lists_the_targets_and_a_key_starts_a_warm_transfer_then_star_4_1_leaves_them_together(
+def test_star_4_lists_the_targets_a_key_then_1_starts_a_warm_transfer_then_star_4_1_leaves_them_together(
         qapp, tw, rest, clock):
     scene = Scene(qapp, tw, rest, clock)
     caller, camille = scene.caller.sid, scene.leg.sid
@@ -20,7 +20,12 @@ def test_star_4_lists_the_targets_and_a_key_starts_a_warm_transfer_then_star_4_1
     targets = scene.press(menu, "4")
     assert said(targets) == ("Transfert. Pour le 107, Télé-Accueil, tapez 1. Pour le service d'interprétariat, "
                              "tapez 2. Pour revenir à l'appelant, tapez 0.")
-    back = scene.press(targets, "1")
+    how = scene.press(targets, "1")
+    assert said(how) == ("Vers le 107, Télé-Accueil. Pour lui parler d'abord, l'appelant en attente, tapez 1. Pour "
+                         "mettre l'appelant directement en relation, tapez 2. Pour revenir à l'appelant, tapez 0.")
+    assert not rest.calls or not any("/voice/transfer/status" in c["params"].get("StatusCallback", "")
+                                     for c in rest.calls.values())  # nobody dialled before warm or cold is chosen
+    back = scene.press(how, "1")
     assert said(back).startswith("Nous appelons le 107, Télé-Accueil. L'appelant reste en attente avec de la musique.")
     assert scene.dialled()["To"] == THE_107
     # Camille is back in the conference, the caller still on hold (not taken back as the menu's other keys do).
@@ -45,7 +50,7 @@ def test_star_4_lists_the_targets_and_a_key_starts_a_warm_transfer_then_star_4_1
 def test_the_second_key_dials_the_interpreter_and_star_4_2_makes_a_three_way_call(qapp, tw, rest, clock):
     scene = Scene(qapp, tw, rest, clock)
     caller, camille = scene.caller.sid, scene.leg.sid
-    scene.keys("4", "2")  # the interpreter
+    scene.keys("4", "2", "1")  # the interpreter, warm
     assert scene.dialled()["To"] == INTERPRETER
     scene.answer_third_party()
     third = scene.third_party()
@@ -57,7 +62,7 @@ def test_the_second_key_dials_the_interpreter_and_star_4_2_makes_a_three_way_cal
 def test_star_4_3_cancels_while_it_rings_and_0_goes_back_to_the_caller(qapp, tw, rest, clock):
     scene = Scene(qapp, tw, rest, clock)
     caller, camille = scene.caller.sid, scene.leg.sid
-    scene.keys("4", "1")
+    scene.keys("4", "1", "1")
     third = scene.third_party()
     cancelled = scene.keys("4", "3")
     assert said(cancelled).startswith("Transfert annulé. L'appelant est de nouveau avec vous.")

@@ -50,6 +50,20 @@ def test_ring_several_rings_n_listeners_but_a_callback_rings_only_one():
     assert len(pairs[0][1]) == 1
 
 
+def test_pairs_come_from_listeners_no_other_caller_needs_and_a_callback_gets_one():
+    callers = [WaitingCaller(10, "fr", None), WaitingCaller(11, "fr", None)]
+    listeners = [listener(i, 10 * i) for i in range(1, 4)]
+    pairs = match(Strategy.LONGEST_IDLE, callers, listeners, pair=True)
+    assert [(c.id, [l.id for l in ls]) for c, ls in pairs] == [(10, [3, 1]), (11, [2])]  # caller 11 is never kept waiting
+    pairs = match(Strategy.LONGEST_IDLE, callers, listeners[:2], pair=True)
+    assert [(c.id, [l.id for l in ls]) for c, ls in pairs] == [(10, [2]), (11, [1])]
+    english = [listener(1, 30, languages=("fr", "en")), listener(2, 20), listener(3, 10, languages=("en",))]
+    pairs = match(Strategy.LONGEST_IDLE, [WaitingCaller(12, "en", None)], english, pair=True)
+    assert [l.id for l in pairs[0][1]] == [1, 3]  # the second must speak the caller's language too
+    pairs = match(Strategy.LONGEST_IDLE, [WaitingCaller(13, "fr", None, callback=True)], listeners, pair=True)
+    assert len(pairs[0][1]) == 1  # a callback rings one listener: two people never dial the same caller back
+
+
 def test_a_caller_no_listener_can_take_does_not_block_the_next():
     pairs = match(Strategy.LONGEST_IDLE, [WaitingCaller(10, "en", None), WaitingCaller(11, "fr", None)], [listener(1, 5)])
     assert [(c.id, [l.id for l in ls]) for c, ls in pairs] == [(11, [1])]

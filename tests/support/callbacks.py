@@ -64,3 +64,62 @@ class ListenerPhone:
 
     def hang_up(self):
         self.post(self.call["params"]["StatusCallback"], CallStatus="completed", CallDuration="60")
+
+
+def dialled_person(rest, number: str = MOBILE) -> str:
+    """The call the engine placed to the person called back (the REST API, once the listener pressed 1)."""
+    [sid] = [sid for sid, call in rest.calls.items() if call.get("to") == number]
+    return sid
+
+
+class PersonPhone:
+    """The phone of the person called back, as Twilio drives it: answered (by a person, or a machine that Twilio's
+    check hears first), hung up, or never answered (its status callback)."""
+
+    def __init__(self, app, rest, sid):
+        self.tw, self.rest, self.sid = SignedTwilio(app.test_client()), rest, sid
+        self.call = rest.calls[sid]
+
+    def params(self, **extra):
+        return {"CallSid": self.sid, "From": self.call["from"], "To": self.call["to"], "Direction": "outbound-api",
+                **extra}
+
+    def answer(self, answered_by="human"):
+        """Picked up: Twilio asks the call's URL (with what its machine check heard); a <Dial><Conference> joins."""
+        from tests.support.calls import deliver, xml
+
+        self.rest.calls[self.sid]["status"] = "in-progress"
+        document = xml(self.tw.post(path_of(self.call["params"]["Url"]),
+                                    self.params(CallStatus="in-progress", AnsweredBy=answered_by)))
+        if document.find("Dial/Conference") is not None:
+            self.rest.join(self.sid, document.find("Dial"))
+            deliver(self.tw, self.rest)
+        return document
+
+    def ends(self, status):
+        """The call's status callback: busy, no-answer, failed, or completed."""
+        self.rest.calls[self.sid]["status"] = status
+        response = self.tw.post(path_of(self.call["params"]["StatusCallback"]), self.params(CallStatus=status))
+        assert response.status_code == 200
+        return response
+
+    def hang_up(self):
+        from tests.support.calls import deliver
+
+        self.rest.hang_up(self.sid)
+        deliver(self.tw, self.rest)
+        return self.ends("completed")
+
+    def follow_redirect(self):
+        from tests.support.calls import xml
+
+        return xml(self.tw.post(path_of(self.call["redirects"][-1]), self.params(CallStatus="in-progress")))
+
+    def dial_ended(self, document):
+        """The person's <Dial><Conference> ended without their hanging up: Twilio asks its action."""
+        from tests.support.calls import xml
+
+        if self.sid in self.rest.dial_ended:
+            self.rest.dial_ended.remove(self.sid)
+        action = document.find("Dial").get("action")
+        return xml(self.tw.post(path_of(action), self.params(CallStatus="in-progress", DialCallStatus="completed")))

@@ -149,6 +149,7 @@ class TwilioTestServer(Conferences):
                 call["params"] = {**call["params"], **params}
                 if params.get("Url"):
                     call.setdefault("redirects", []).append(params["Url"])
+                if params.get("Url") or params.get("Twiml"):
                     self.leave_conference(sid, "redirected")  # new TwiML: the call leaves its conference
                 if params.get("Status"):
                     call["status"] = params["Status"]

@@ -12,6 +12,7 @@ from store.extension import database
 from store.models import CallbackRequest, CaseFile
 from tests.conftest import SignedTwilio, at_paris
 from tests.support.calls import ListenerLeg, path_of, xml
+from tests.support.callbacks import PersonPhone, dialled_person
 from tests.support.cases import (CALLER, NATIONAL, PASSWORD, PLATFORM, REFERENT_94, REFERENT_PHONE, case_ids,
                                  national_call, platform_coordinator, referent, relay_fields)
 from tests.support.console import csrf_token, sign_in, text, words
@@ -64,9 +65,13 @@ def test_the_referents_phone_rings_first_then_the_caller_is_dialled_showing_the_
     whispered = leg.answer()
     assert whispered.find("Gather/Say") is not None
     dial = leg.press("1", whispered).find("Dial")
-    assert dial.get("callerId") == NATIONAL
-    number = dial.find("Number")
-    assert number.text == CALLER and number.get("machineDetection") == "Enable"
+    assert dial.find("Conference") is not None and CALLER not in dial.find("Conference").text
+    leg.rest.join(leg.sid, dial)
+    person = PersonPhone(live_app, rest, dialled_person(rest, CALLER))
+    assert person.call["from"] == NATIONAL and person.call["params"]["MachineDetection"] == "Enable"
+    person.answer("human")
+    assert rest.hears(person.sid) == {leg.sid} and rest.hears(leg.sid) == {person.sid}
+    person.hang_up()  # the caller is the anchor: the referent's Dial ends with the conference
     ended = xml(leg.tw.post(path_of(dial.get("action")), leg.params(DialCallStatus="completed")))
     assert ended.find("Gather") is not None  # the referent may still correct "reached"
     page = words(client.get(f"/console/cases/{case_id}"))
@@ -85,10 +90,11 @@ def test_a_caller_not_reached_can_be_tried_again_and_a_machine_is_hung_up_on(liv
     client = referent_client(live_app, clock)
     call_back(client, case_id)
     leg = ListenerLeg(SignedTwilio(live_app.test_client()), rest, referent_leg(rest))
-    dial = leg.press("1").find("Dial")
-    answered = xml(leg.tw.post(path_of(dial.find("Number").get("url")), leg.params(AnsweredBy="machine_start")))
-    assert answered.find("Hangup") is not None  # never a voicemail
-    xml(leg.tw.post(path_of(dial.get("action")), leg.params(DialCallStatus="completed")))
+    leg.press("1")
+    person = PersonPhone(live_app, rest, dialled_person(rest, CALLER))
+    answered = person.answer("machine_start")
+    assert answered.find("Hangup") is not None and answered.find("Dial") is None  # never a voicemail
+    person.ends("completed")
     leg.status("completed")
     page = words(client.get(f"/console/cases/{case_id}"))
     assert "Appelant non joint (répondeur, raccroché sans message)" in page and "Rappel en cours ou à refaire." in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import SignedTwilio, at_paris
 from tests.support.calls import ListenerLeg, path_of, xml
+from tests.support.callbacks import PersonPhone, dialled_person
 from tests.support.cases import (CALLER, PASSWORD, PLATFORM, REFERENT_94, REFERENT_PHONE, case_ids, national_call,
                                  platform_coordinator, referent, relay_fields)
 from tests.support.console import csrf_token, make_account, sign_in, text, words
@@ -35,6 +36,10 @@ def test_relays_and_the_time_until_the_first_call_back_per_line_and_per_centre(l
     sid = next(s for s, c in rest.calls.items() if c.get("to") == REFERENT_PHONE)
     leg = ListenerLeg(SignedTwilio(live_app.test_client()), rest, sid)
     dial = leg.press("1").find("Dial")
+    rest.join(leg.sid, dial)
+    person = PersonPhone(live_app, rest, dialled_person(rest, CALLER))
+    person.answer()
+    person.hang_up()  # reached: they talked, and hung up
     xml(leg.tw.post(path_of(dial.get("action")), leg.params(DialCallStatus="completed")))
 
     platform = live_app.test_client()

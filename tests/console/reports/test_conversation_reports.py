@@ -76,6 +76,7 @@ def test_the_line_report_counts_hold_binome_supervisor_difficult_calls_and_trans
     shown = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]*)</td>', conversation))
     # Both callers waited with music: the first on hold, the second during the warm transfer.
     assert shown["Appels pris par un·e écoutant·e"] == "2" and shown["Appels mis en attente"] == "2"
+    assert shown["Appels pris en binôme (proposés à deux écoutant·es à la fois)"] == "0"  # Sam was invited
     assert shown["Appels avec un·e binôme"] == "1" and shown["Appels où un·e superviseur·e a soufflé à l'écoutant·e"] == "1"
     assert shown["Appels difficiles"] == "1" and shown["Débriefings faits"] == "1" and shown["Aides demandées par les écoutant·es"] == "0"
     rows = {row[0]: row[1] for row in csv_rows(evc.get(f"{REPORT}/conversation.csv", query_string=DAY))[1:]}

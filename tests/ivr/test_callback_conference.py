@@ -1,0 +1,140 @@
+"""A safe callback, once the listener pressed 1 and a person answered, is a conference like a queue call: the person
+is its anchor, the listener holds it (the person hears the line's music) from the desk or the keypad, the person
+hanging up frees the listener to wrap-up, and the listener's line dropping tells the person they will be called back
+— the request is tried again. Asserted on what each party hears in the loopback Twilio server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from phones.numbers import national
+from store.extension import database
+from store.models import CallbackAttempt, Conversation
+from tests.conftest import SignedTwilio
+from tests.support.callbacks import (MOBILE, MONDAY_MORNING, PersonPhone, add_referent, dialled_person, dispatch,
+                                     request_callback, requests_held)
+from tests.support.calls import ListenerLeg, deliver, dial_ended, listener, path_of, xml
+from tests.support.conversation import call_events, registry, said
+from tests.support.console import text
+from tests.support.desk import listener_login, post_form, press
+from tests.support.twilio_conference import HOLD_MUSIC, WAIT_MUSIC
+
+DESK = "/console/desk"
+
+
+def called_back(app, rest, clock):
+    """Saturday's request, Monday morning: the referent's phone rings, they press 1, the person answers."""
+    request_callback(app, clock)
+    referent = add_referent(app)
+    clock.now = MONDAY_MORNING
+    dispatch(app)
+    leg = ListenerLeg(SignedTwilio(app.test_client()), rest, list(rest.calls)[0])
+    dial = leg.press("1")
+    rest.join(leg.sid, dial.find("Dial"))
+    assert rest.hears(leg.sid) == {WAIT_MUSIC}  # the person's phone rings: the listener hears music, not silence
+    person = PersonPhone(app, rest, dialled_person(rest))
+    clock.now += timedelta(seconds=10)
+    joined = person.answer("human")
+    return referent, leg, dial, person, joined
+
+
+def conversation(app) -> Conversation:
+    with app.app_context(), database.session() as session:
+        return session.scalars(select(Conversation).order_by(Conversation.id.desc())).first()
+
+
+def test_a_callback_answered_by_a_person_is_a_conference_with_the_person_as_its_anchor(live_app, rest, clock):
+    referent, leg, dial, person, joined = called_back(live_app, rest, clock)
+    noun = joined.find("Dial/Conference")
+    assert noun.text == dial.find("Dial/Conference").text and noun.text.startswith("hl-cb")
+    assert MOBILE[1:] not in noun.text and national(MOBILE) not in noun.text  # named by internal ids only
+    assert noun.get("endConferenceOnExit") == "true" and noun.get("participantLabel") == "caller"
+    assert dial.find("Dial").get("hangupOnStar") == "true"  # the keypad's * menu, as on a queue call
+    assert rest.hears(person.sid) == {leg.sid} and rest.hears(leg.sid) == {person.sid}
+    found = conversation(live_app)
+    assert found.status == "live" and found.callback_attempt_id is not None and found.offer_id is None
+    legs = registry(live_app)
+    assert legs["caller"].joined_at is not None and legs["listener"].joined_at is not None
+    assert listener(live_app, referent).status == "on_call"
+
+
+def test_the_listener_holds_a_callback_from_the_desk_and_the_person_hears_the_music(live_app, rest, clock):
+    referent, leg, dial, person, _ = called_back(live_app, rest, clock)
+    desk = listener_login(live_app, referent, "referent@example.org")
+    page = text(desk.get(DESK))
+    assert "Rappel · appel n°" in page and "La personne rappelée" in page
+    assert MOBILE not in page and national(MOBILE) not in page and "06 12 34 56 78" not in page
+    post_form(desk, DESK, "/console/desk/hold")
+    deliver(leg.tw, rest)
+    assert rest.hears(person.sid) == {HOLD_MUSIC} and rest.hears(leg.sid) == set()
+    assert "La personne rappelée — en attente" in text(desk.get(DESK))
+    post_form(desk, DESK, "/console/desk/resume")
+    deliver(leg.tw, rest)
+    assert rest.hears(person.sid) == {leg.sid}
+    assert "conv_hold" in call_events(live_app) and "conv_resume" in call_events(live_app)
+
+
+def test_the_keypad_menu_works_on_a_callback(live_app, rest, clock):
+    referent, leg, dial, person, joined = called_back(live_app, rest, clock)
+    rest.leave_conference(leg.sid, "hangup-on-star")  # * : the listener leaves the conference for the menu
+    deliver(leg.tw, rest)
+    menu = dial_ended(leg.tw, rest, leg, dial)
+    assert "tapez 1" in said(menu) and menu.find("Gather").get("action").startswith(
+        "https://ivr.example.org/voice/callback/menu?attempt=")
+    assert rest.hears(person.sid) == {HOLD_MUSIC}  # on hold with music while the listener is in the menu
+    back = press(leg.tw, leg, menu, "2")  # a binôme: nobody else is free
+    assert "Aucun binôme" in said(back)
+    rest.join(leg.sid, back.find("Dial"))
+    deliver(leg.tw, rest)
+    assert rest.hears(person.sid) == {leg.sid} and rest.hears(leg.sid) == {person.sid}
+    rest.leave_conference(leg.sid, "hangup-on-star")
+    menu = dial_ended(leg.tw, rest, leg, back)
+    ended = press(leg.tw, leg, menu, "9")  # end the call for everyone
+    deliver(leg.tw, rest)
+    assert person.sid in rest.dial_ended
+    goodbye = person.dial_ended(joined)
+    assert "Merci d'avoir pris cet appel" in said(goodbye) and goodbye.find("Hangup") is not None
+    outcome = xml(leg.tw.post(path_of(ended.find("Redirect").text), leg.params(CallStatus="in-progress")))
+    assert outcome.find("Gather") is not None  # reached: the listener may still say it was the wrong person
+    [request] = requests_held(live_app)
+    assert request.status == "reached"
+
+
+def test_the_person_hanging_up_ends_the_conference_and_frees_the_listener_to_wrap_up(live_app, rest, clock):
+    referent, leg, dial, person, _ = called_back(live_app, rest, clock)
+    clock.now += timedelta(minutes=12)
+    person.hang_up()
+    assert leg.sid in rest.dial_ended  # the person is the anchor: the listener's Dial ends with the conference
+    after = dial_ended(leg.tw, rest, leg, dial)
+    assert "Si ce n'était pas la bonne personne" in said(after)
+    leg.status("completed", 760)
+    assert listener(live_app, referent).status == "wrap_up"
+    assert conversation(live_app).status == "ended" and conversation(live_app).ended_by == "caller"
+    [request] = requests_held(live_app)
+    assert request.status == "reached" and request.attempts == 1
+
+
+def test_the_listener_dropping_tells_the_person_they_will_be_called_back_and_the_callback_is_retried(
+        live_app, rest, clock):
+    referent, leg, dial, person, _ = called_back(live_app, rest, clock)
+    clock.now += timedelta(minutes=4)
+    rest.hang_up(leg.sid)  # the referent's phone drops mid-call
+    deliver(leg.tw, rest)
+    assert leg.status("completed", 240).status_code == 200
+    told = person.follow_redirect()  # moved out of the conference: never left alone in silence
+    words = said(told)
+    assert "a été coupée" in words and "Nous vous rappellerons" in words
+    assert not any(ch.isdigit() for ch in words)  # no number spoken
+    assert told.find("Hangup") is not None
+    [request] = requests_held(live_app)
+    assert request.status == "pending" and request.attempts == 1 and request.last_outcome == "dropped"
+    assert request.next_attempt_at is not None and request.next_attempt_at > clock.now
+    with live_app.app_context(), database.session() as session:
+        assert session.scalar(select(CallbackAttempt.outcome)) == "dropped"
+    assert listener(live_app, referent).status == "wrap_up"
+    assert conversation(live_app).ended_by == "dropped"
+    clock.now = request.next_attempt_at + timedelta(minutes=1)
+    dispatch(live_app)
+    assert len(rest.calls) == 3  # tried again, listener first, by the request's own rules
