@@ -69,8 +69,8 @@ class DeskActor:
 
     def act(self, action: str, argument: str = "") -> None:
         """What the situation has this desk do: listen / whisper / join (a coordinator; ``argument`` the phone), or
-        hold / resume / transfer-warm / transfer-cold (a listener, on their own call; a transfer to the first
-        target the page offers)."""
+        hold / resume / floor / transfer-warm / transfer-cold (a listener, on their own call; a transfer to the first
+        target the page offers, the floor to the first muted binôme it lists)."""
         if action in ("listen", "whisper", "join"):
             self.supervise(action, argument)
         else:
@@ -85,6 +85,12 @@ class DeskActor:
         token = self._token("/console/desk")
         page = self.pages[-1][1]
         fields = {"csrf_token": token, "call": str(call["id"])}
+        if action == "floor":  # "Donner la parole": the first muted binôme or third party the page lists
+            leg = re.search(r'action="[^"]*/desk/floor".*?name="leg" value="(\d+)"', page, re.S)
+            if not leg:
+                self.problems.append("the listener's desk offers nobody to give the floor to")
+                return
+            fields["leg"] = leg.group(1)
         if action.startswith("transfer-"):
             target = re.search(r'name="target" value="([^"]+)"', page)
             if not target:
