@@ -41,20 +41,26 @@ def _parties(situation, played: Played, first) -> list[str]:
 
 
 def _other_parties(situation, played: Played) -> list[str]:
-    """A binôme, a third party…: what they must be told (on any leg of theirs) and whom they must hear."""
+    """A binôme, a third party…: what they must be told before they hear anyone of the call, and whom they hear."""
     findings = []
     for name in sorted(set(situation.party_expect_said) | set(situation.party_expect_parties)):
         legs = [leg for leg in played.legs[1:] if leg.name == name and getattr(leg, "answered", False)]
         if not legs:
             findings.append(f"the {name} never answers")
             continue
-        said = [h.text for leg in legs for h in leg.record.says()]
-        findings += [f"the {name} never hears « {pattern} »" for pattern in situation.party_expect_said.get(name, ())
+        said = [h.text for leg in legs for h in leg.record.says() if h.start <= _first_heard(leg) + 0.01]
+        findings += [f"the {name} is not told « {pattern} » before hearing the call"
+                     for pattern in situation.party_expect_said.get(name, ())
                      if not any(re.search(pattern, text) for text in said)]
         heard = {p for leg in legs for h in leg.record.heard for p in h.parties}
         findings += [f"the {name} never hears the {other}" for other in situation.party_expect_parties.get(name, ())
                      if other not in heard]
     return findings
+
+
+def _first_heard(leg) -> float:
+    """When the leg first hears someone of the call (in its own time); never: the end of the leg."""
+    return min((h.start for h in leg.record.heard if h.parties), default=leg.record.seconds)
 
 
 def _bridged_first(situation, played: Played) -> list[str]:
@@ -79,7 +85,7 @@ def _rung_and_freed(situation, played: Played) -> list[str]:
     for name in situation.free_after:
         row = next((line for line in played.roster.splitlines() if name in line), "")
         if not re.search(r"\b(available|wrap-?up|disponible)\b", row):
-            findings.append(f"{name} is not free again after the call: {' '.join(row.split()[-6:])}")
+            findings.append(f"{name} is not free again after the call: {' '.join(row.split())}")
     return findings
 
 
