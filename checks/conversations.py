@@ -24,6 +24,8 @@ MENU = r"L'appelant est en attente avec de la musique|The caller is on hold with
 TRANSFER_MENU = r"^Transfert\.|^Transfer\."
 TRANSFER_PROGRESS = r"^Transfert vers|^Transfer to"
 TRANSFER_MODE = r"parler d'abord|talk to them first"  # after the target: 1 warm (talk first), 2 cold
+# The third party of the transfers: the line's interpreting service (a number of its own, outside the directory).
+INTERPRETER = "option:interprétariat|interpreting"
 BINOME_WHISPER = r"Binôme pour un appel|Second listener for a call"
 TRANSFER_WHISPER = r"Appel transféré par|Call transferred by|transferred by"
 CALLBACK_WHISPER = r"Tapez 1 pour appeler la personne|[Pp]ress 1 to call"
@@ -42,6 +44,11 @@ def listener(name: str = "listener", ring: float = 15.0, steps=(), **answers: li
     keyed.update({pattern: list(keys) for pattern, keys in answers.items()})
     keyed[CLASSIFY] = ["1"] * 4
     return Party(name, ring=ring, outcome=Outcome(answers=keyed, in_conference=list(steps)))
+
+
+def transfer_keys(mode: str) -> dict[str, list[str]]:
+    """``*`` then 4 (transfer), the interpreting service, then 1 (warm) or 2 (cold)."""
+    return {MENU: ["4"], TRANSFER_MENU: [INTERPRETER], TRANSFER_MODE: [mode]}
 
 
 @dataclass
@@ -96,23 +103,22 @@ SITUATIONS = [
               hangup_at=260.0, commands=[(60.0, ("listeners", "status", "Emulated listener B", "available"))],
               expect_said=(r"coupée|was cut",), expect_parties=("listener", "second listener")),
     Situation("a warm transfer the third party answers: the listener leaves the caller with them (* 4 1, * 4 1)",
-              {LISTENER_A: listener(steps=[(30.0, "*"), (25.0, "*")], **{MENU: ["4", "4"], TRANSFER_MENU: ["1"],
-                                                                        TRANSFER_MODE: ["1"],
-                                                                        TRANSFER_PROGRESS: ["1"]})},
+              {LISTENER_A: listener(steps=[(30.0, "*"), (25.0, "*")],
+                                    **{**transfer_keys("1"), MENU: ["4", "4"], TRANSFER_PROGRESS: ["1"]})},
               hangup_at=260.0, expect_parties=("listener", "third party"),
               listener_expect_said=(r"Transfert effectué|Transfer done|transferred",), needs="transfer"),
     Situation("a warm transfer nobody answers: the caller is back with the listener, told nothing alarming",
-              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"], TRANSFER_MODE: ["1"]})},
+              {LISTENER_A: listener(steps=[(30.0, "*")], **transfer_keys("1"))},
               hangup_at=260.0, default_party=Party("third party", answer="no-answer"),
               listener_expect_said=(r"Pas de réponse pour|No answer from|n'a pas abouti",), needs="transfer"),
     Situation("the listener's phone drops while talking to the third party: the caller is put through to them",
               {LISTENER_A: listener(steps=[(30.0, "*"), (15.0, "hangup")],
-                                    **{MENU: ["4"], TRANSFER_MENU: ["1"], TRANSFER_MODE: ["1"]})},
+                                    **transfer_keys("1"))},
               hangup_at=260.0, expect_parties=("listener", "third party"), needs="transfer"),
     # Freed: every leg ends (a leg left in a conference would be reported: "stayed 4 hours in a conference"), and
     # the listener is told the call is over before the wrap-up.
     Situation("the caller hangs up during a warm transfer: the listener and the third party are freed",
-              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"], TRANSFER_MODE: ["1"]})},
+              {LISTENER_A: listener(steps=[(30.0, "*")], **transfer_keys("1"))},
               hangup_at=150.0, listener_expect_said=(r"raccroché|hung up|Fin de l'appel|call has ended",),
               needs="transfer"),
     Situation("a binôme called in from the keypad (* 2) joins muted: the caller hears only the first listener",
@@ -142,7 +148,7 @@ SITUATIONS = [
               expect_said=(r"écoutant revient|listener will be back",), listener_back_between=(110.0, 125.0),
               needs="desk"),
     Situation("a cold transfer from the listener's desk: the caller hears a sentence, then the third party",
-              {LISTENER_A: listener()}, hangup_at=240.0, desk=[(70.0, LISTENER_DESK, "transfer-cold", "")],
+              {LISTENER_A: listener()}, hangup_at=240.0, desk=[(70.0, LISTENER_DESK, "transfer-cold", "interpr")],
               expect_said=(r"Je vous mets en relation avec|connecting you to",),
               never_said=(r"écoutant revient|listener will be back",),  # cold: the listener is not coming back
               expect_parties=("listener", "third party"),
@@ -168,13 +174,13 @@ SITUATIONS = [
     # Cold from the keypad: * 4, the target, then 2 (put the caller straight through).
     Situation("a cold transfer from the keypad (* 4, the target, 2): the caller hears the sentence, then the "
               "third party, who was told of the transfer",
-              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"], TRANSFER_MODE: ["2"]})},
+              {LISTENER_A: listener(steps=[(30.0, "*")], **transfer_keys("2"))},
               hangup_at=260.0, expect_said=(r"Je vous mets en relation avec|putting you through to",),
               expect_parties=("listener", "third party"),
               party_expect_said={"third party": (TRANSFER_WHISPER,)}, party_expect_parties={"third party": ("caller",)},
               needs="transfer"),
     Situation("a cold transfer from the keypad nobody answers: the caller is back with the listener",
-              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["4"], TRANSFER_MENU: ["1"], TRANSFER_MODE: ["2"]})},
+              {LISTENER_A: listener(steps=[(30.0, "*")], **transfer_keys("2"))},
               hangup_at=260.0, default_party=Party("third party", answer="no-answer"),
               listener_expect_said=(r"Pas de réponse pour|No answer from",), listener_back_between=(100.0, 200.0),
               needs="transfer"),
