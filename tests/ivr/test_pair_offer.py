@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from ivr import call_control
 from routing.queueing import ListenerStatus
-from store.directory import bump_revision
-from store.extension import database, directory
+from store.extension import database
 from store.listeners import set_status
-from store.models import LineRow, Listener
+from store.models import Listener
 from store.report_conversation import conversation_figures
 from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     Caller,
@@ -31,24 +30,11 @@ from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     xml,
 )
 from tests.support.conversation import call_events, connected, conversation, registry, said
+from tests.support.pairs import EVC, leg_to, offer_to_pairs
 
-EVC = "ecoute-violences-conjugales"
 CAMILLE, DOMINIQUE = "+32470111111", "+32470222222"
 WHISPER = ("Binôme pour un appel de la ligne Écoute Violences Conjugales. Vous rejoignez l'écoute en silence ; "
            "l'écoutant peut vous donner la parole.")
-
-
-def offer_to_pairs(app, on: bool = True) -> None:
-    with app.app_context(), database.session() as session:
-        row = session.scalar(select(LineRow).where(LineRow.slug == EVC))
-        row.settings = {**row.settings, "queue": {**row.settings.get("queue", {}), "offer_to_pair": on}}
-        bump_revision(session, app.config["CLOCK"]())
-        session.commit()
-        directory.invalidate()
-
-
-def leg_to(tw, rest, number) -> ListenerLeg:
-    return ListenerLeg(tw, rest, next(sid for sid in rung(rest) if rest.calls[sid]["to"] == number))
 
 
 def pair_rung(qapp, tw, rest):
