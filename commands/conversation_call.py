@@ -8,12 +8,12 @@ from datetime import datetime
 from flask import current_app
 
 from ivr.sandbox import sandbox
-from ivr.simulated_conversation import LISTENER_PHONE, ConversationSimulator, Plan
+from ivr.simulated_conversation import LISTENER_PHONE, OTHER_LINE_LISTENER_PHONE, ConversationSimulator, Plan
 from ivr.simulated_twilio import SimulatedTwilio
 from ivr.simulator import SimulatedClock, Transcript
 from routing.queueing import ListenerStatus
 from store.calls import find_call
-from store.extension import database
+from store.extension import database, directory
 from store.listeners import create_listener, set_status
 
 # How the three parties' lines of the transcript are marked (the caller's are the call's usual marks).
@@ -35,6 +35,7 @@ def play_conversation(line, start: datetime, clock: SimulatedClock, caller: str,
                 listener = create_listener(session, "Camille (fictive)", LISTENER_PHONE, (line.pool,), "1234", start,
                                            languages=line.languages)
                 set_status(session, listener, ListenerStatus.AVAILABLE, start, "simulated call")
+                _other_line_listener(session, transfer, start)
                 session.commit()
             simulator = ConversationSimulator(app, line.numbers[0], Plan(transfer, then, outcomes, cold=cold), twilio,
                                               caller=caller, presses=presses, outcomes=outcomes, clock=clock)
@@ -43,3 +44,13 @@ def play_conversation(line, start: datetime, clock: SimulatedClock, caller: str,
                 call = find_call(session, transcript.call_sid)
                 events = [(e.kind, e.detail) for e in call.events] if call is not None else []
     return transcript, events
+
+
+def _other_line_listener(session, transfer: str | None, start: datetime) -> None:
+    """A transfer to another line reaches one of its listeners: a fictitious one waits, free, in that line's pool."""
+    slug = transfer.removeprefix("line:") if transfer and transfer.startswith("line:") else None
+    other = directory.get(session, start).lines_by_slug.get(slug) if slug else None
+    if other is not None:
+        listener = create_listener(session, "Inès (fictive)", OTHER_LINE_LISTENER_PHONE, (other.pool,), "1234", start,
+                                   languages=other.languages)
+        set_status(session, listener, ListenerStatus.AVAILABLE, start, "simulated call")

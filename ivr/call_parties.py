@@ -89,14 +89,16 @@ def supervise(conversation_id: int, mode: str, phone: str, account_id: int | Non
 
 def add_participant(conversation_id: int, to: str, role: str = "third_party", label: str | None = None,
                     muted: bool = False, caller_id: str | None = None, timeout: int = 30,
-                    status_url: str | None = None, now: datetime | None = None) -> Outcome:
-    """Another party dialled into the call (a transfer's third party): Outcome.leg_id names its leg."""
+                    status_url: str | None = None, now: datetime | None = None,
+                    listener_id: int | None = None) -> Outcome:
+    """Another party dialled into the call (a transfer's third party; ``listener_id`` when it is a listener of
+    another line, freed by ``leg_gone`` as a binôme is): Outcome.leg_id names its leg."""
     now = now_or_clock(now)
     with database.session() as session:
         conversation = live_conversation(session, conversation_id)
         if conversation is None:
             return Outcome(False, "not_live")
-        leg = records.add_leg(session, conversation, role, now, label=label, muted=muted)
+        leg = records.add_leg(session, conversation, role, now, label=label, muted=muted, listener_id=listener_id)
         leg_id, label = leg.id, leg.label if label else None
         session.commit()
     return _dial_leg(conversation_id, leg_id, to, now, muted=muted, caller_id=caller_id, timeout=timeout,
@@ -137,7 +139,7 @@ def leg_gone(session, leg: ConferenceLeg, now: datetime, joined: bool | None = N
     else is free again."""
     if leg.left_at is None:
         leg.left_at = now
-    if leg.role != "binome" or leg.listener_id is None:
+    if leg.role not in ("binome", "third_party") or leg.listener_id is None:
         return
     listener = session.get(Listener, leg.listener_id, with_for_update=True, populate_existing=True)
     if listener is None or listener.status != ListenerStatus.ON_CALL.value:

@@ -12,6 +12,7 @@ from ivr.simulator import CallSimulator
 
 THEN_KEYS = {"leave": "1", "together": "2", "cancel": "3"}
 LISTENER_PHONE = "+33199000001"  # fictitious (ARCEP's fiction range): the simulated listener's phone
+OTHER_LINE_LISTENER_PHONE = "+33199000002"  # the listener of another line a transfer to that line reaches
 
 
 @dataclass
@@ -152,6 +153,8 @@ class ConversationSimulator(CallSimulator):
         how = self.listener_press(targets, str(keys.index(self.plan.transfer) + 1))
         self.listener_press(how, "2" if self.plan.cold else "1")
         third = self.third_party_sid()
+        if third is None:  # nobody dialled (another line's listeners all busy): the listener was told, keeps the caller
+            return
         number = self.twilio.calls[third]["to"]
         status = self.plan.outcomes.get(number, "completed")
         params = self.twilio.calls[third]["params"]

@@ -16,6 +16,7 @@ from ivr.listener_call import call_over, offer_turn
 from ivr.transfer_limit import third_party_off_hold
 from ivr.security import twilio_only
 from ivr.twiml import field, never_fail, public, say, twiml
+from routing.transfer import find_target
 from store import conference as conversations
 from store import transfers as records
 
@@ -92,8 +93,16 @@ def _mode_choice(session, now, conversation, offer, listener, line, after, key: 
     mode = MODE_KEYS.get(key)
     if mode is None:
         return keypad.back_to_caller(conversation, offer, line, after, now, "conf_back_to_caller")
-    outcome, plan = transfers.open_transfer(session, conversation, request.args.get("to", "")[:200], mode, now,
-                                            listener.id)
+    key = request.args.get("to", "")[:200]
+    outcome, plan = transfers.open_transfer(session, conversation, key, mode, now, listener.id)
+    if outcome.code == "nobody_available":  # another line of the engine, all its listeners busy: the caller stays
+        found = find_target(transfers.targets_for(session, conversation, now), key)
+        conversation.in_menu = False
+        conversation_id = conversation.id
+        if conversation.held_by == "menu":
+            after.append(lambda: call_control.resume(conversation_id, by="menu", now=now))
+        return listener_join(conversation, offer, line, prompts.render(
+            "transfer_nobody_free", line.language, line.country, label=found.label.get(line.language)))
     if plan is None:
         return keypad.back_to_caller(conversation, offer, line, after, now, "transfer_not_started")
     # The menu put the caller on hold: they stay there while the third party's phone rings (a cold transfer's plan

@@ -130,3 +130,25 @@ def announce(conversation_id: int, call_sid: str | None, url: str) -> bool:
     except Exception as error:  # noqa: BLE001 — a word not said is no reason to fail the webhook
         current_app.logger.error("transfer announcement failed: %s", type(error).__name__)
         return False
+
+
+def expire_transfers(now: datetime | None = None) -> int:
+    """The sweep's part: a transfer still ringing past its ring time and grace (Twilio's word was lost) is given up,
+    its third party's call cancelled and the caller brought back. Returns how many."""
+    now = now or current_app.config["CLOCK"]()
+    with database.session() as session:
+        due = records.overdue(session, now)
+    given_up = 0
+    for transfer_id in due:
+        with database.session() as session:
+            transfer = records.locked_transfer(session, transfer_id)
+            if transfer is None or transfer.status != "dialling":
+                continue
+            conversation_id, leg_id = transfer.conversation_id, transfer.leg_id
+            records.finish(session, transfer, now, "returned", "timeout")
+            session.commit()
+        if leg_id is not None:
+            call_control.remove(conversation_id, leg_id, now=now)
+        call_control.resume(conversation_id, by="transfer", now=now)
+        given_up += 1
+    return given_up

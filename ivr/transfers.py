@@ -13,7 +13,7 @@ calls Twilio's REST API with no transaction open, after writing what it intends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
@@ -22,14 +22,16 @@ from flask import current_app
 from directory_data.reference import load_departments, load_services
 from ivr import call_control
 from ivr.call_rest import participant_of, twilio_did
-from ivr.transfer_limit import unpark
+from ivr.transfer_limit import expire_transfers, unpark  # noqa: F401 — the sweep's part, by its usual name
 from ivr.twiml import public
 from routing.model import Localized
+from routing.queueing import ListenerStatus
 from routing.transfer import TransferContext, TransferTarget, find_target, transfer_targets
 from store import conference as conversations
 from store import transfers as records
 from store.extension import database, directory
-from store.models import Call, Conversation, Transfer
+from store.listeners import set_status
+from store.models import Call, Conversation, Listener, Transfer
 
 MODES = ("warm", "cold")
 
@@ -37,7 +39,8 @@ MODES = ("warm", "cold")
 @dataclass(frozen=True)
 class TransferOutcome:
     """ok, and the code: started | done | together | cancelled, or why not: no_call | unknown_target | bad_mode |
-    already_transferring | no_transfer | not_answered | twilio_failed."""
+    already_transferring | nobody_available (another line's listeners all busy) | no_transfer | not_answered |
+    twilio_failed."""
 
     ok: bool
     code: str
@@ -128,13 +131,21 @@ def open_transfer(session, conversation: Conversation | None, target_key: str, m
         return TransferOutcome(False, "unknown_target"), None
     if records.active_transfer(session, conversation.id) is not None:
         return TransferOutcome(False, "already_transferring"), None
+    answering = None
+    if target.pool:  # another line of this engine: one of its listeners directly, never its greeting and menu
+        answering = records.free_listener(session, target.pool, now, besides=conversation.listener_id)
+        if answering is None:
+            return TransferOutcome(False, "nobody_available"), None
+        set_status(session, answering, ListenerStatus.ON_CALL, now, "transferred call")
+        target = replace(target, number=answering.phone)
     transfer = records.open_transfer(session, conversation.id, conversation.call_id,
                                      listener_id or conversation.listener_id, target, mode, now)
-    return TransferOutcome(True, "started", transfer.id), dial_plan(transfer, target)
+    return TransferOutcome(True, "started", transfer.id), dial_plan(transfer, target, answering.id if answering else None)
 
 
-def dial_plan(transfer: Transfer, target: TransferTarget) -> Callable[[], TransferOutcome]:
-    """Hold the caller, dial the third party: the number comes from the directory (``target``), never typed."""
+def dial_plan(transfer: Transfer, target: TransferTarget, listener_id: int | None = None) -> Callable[[], TransferOutcome]:
+    """Hold the caller, dial the third party: the number comes from the directory (``target``), never typed — or is
+    the phone of ``listener_id``, a listener of another line reserved for this call (freed should it fail)."""
     transfer_id, conversation_id, mode = transfer.id, transfer.conversation_id, transfer.mode
     number, ring_seconds = target.number, target.ring_seconds
     label = target.label.get("fr")  # who the third party is, as the desk shows them (French first), never a number
@@ -145,12 +156,12 @@ def dial_plan(transfer: Transfer, target: TransferTarget) -> Callable[[], Transf
         held = call_control.hold(conversation_id, by="transfer", now=now,
                                  music_url=public(f"/voice/transfer/hold?tr={transfer_id}") if mode == "cold" else None)
         if not held.ok:
-            _give_up(transfer_id, now, "rest-failed", resume_caller=False)
+            _give_up(transfer_id, now, "rest-failed", resume_caller=False, listener_id=listener_id)
             return TransferOutcome(False, "twilio_failed", transfer_id)
         if mode == "cold" and held.code == "already":  # held by the keypad's menu: its music, now the one sentence
             _cold_sentence(conversation_id, transfer_id)
         added = call_control.add_participant(conversation_id, number, role="third_party", label=label,
-                                             timeout=ring_seconds, now=now,
+                                             timeout=ring_seconds, now=now, listener_id=listener_id,
                                              status_url=public(f"/voice/transfer/status?tr={transfer_id}"))
         with database.session() as session:
             transfer = records.locked_transfer(session, transfer_id)
@@ -175,13 +186,16 @@ def _cold_sentence(conversation_id: int, transfer_id: int) -> None:
             hold=True, hold_url=public(f"/voice/transfer/hold?tr={transfer_id}"), hold_method="POST"))
 
 
-def _give_up(transfer_id: int, now: datetime, why: str, resume_caller: bool) -> None:
-    """The transfer could not go on: recorded as returned, and the caller taken off hold (if that fails too, the
-    conference's hold limit brings them back)."""
+def _give_up(transfer_id: int, now: datetime, why: str, resume_caller: bool, listener_id: int | None = None) -> None:
+    """The transfer could not go on: recorded as returned, a listener reserved for it (never dialled) free again,
+    and the caller taken off hold (if that fails too, the conference's hold limit brings them back)."""
     with database.session() as session:
         transfer = records.locked_transfer(session, transfer_id)
         conversation_id = transfer.conversation_id
         records.finish(session, transfer, now, "returned", why)
+        reserved = session.get(Listener, listener_id, with_for_update=True) if listener_id is not None else None
+        if reserved is not None and reserved.status == ListenerStatus.ON_CALL.value:
+            set_status(session, reserved, ListenerStatus.AVAILABLE, now, "transferred call not placed")
         session.commit()
     if resume_caller:
         call_control.resume(conversation_id, by="transfer", now=now)
@@ -270,25 +284,3 @@ def finish(transfer_id: int, now: datetime, status: str, outcome: str) -> None:
         if transfer is not None:
             records.finish(session, transfer, now, status, outcome)
             session.commit()
-
-
-def expire_transfers(now: datetime | None = None) -> int:
-    """The sweep's part: a transfer still ringing past its ring time and grace (Twilio's word was lost) is given up,
-    its third party's call cancelled and the caller brought back. Returns how many."""
-    now = _now(now)
-    with database.session() as session:
-        due = records.overdue(session, now)
-    given_up = 0
-    for transfer_id in due:
-        with database.session() as session:
-            transfer = records.locked_transfer(session, transfer_id)
-            if transfer is None or transfer.status != "dialling":
-                continue
-            conversation_id, leg_id = transfer.conversation_id, transfer.leg_id
-            records.finish(session, transfer, now, "returned", "timeout")
-            session.commit()
-        if leg_id is not None:
-            call_control.remove(conversation_id, leg_id, now=now)
-        call_control.resume(conversation_id, by="transfer", now=now)
-        given_up += 1
-    return given_up

@@ -41,6 +41,7 @@ class TransferTarget:
     label: Localized  # "le centre du département 94, Val-de-Marne"
     department: str | None = None  # the centre's département, for the third party's whisper
     ring_seconds: int = RING_SECONDS
+    pool: str | None = None  # another line of this engine: one of its pool's free listeners is dialled, not its menu
 
     def describe(self) -> str:
         """For call events: the key, never more (the key of a free number is the coordinator's, not a caller's)."""
@@ -122,7 +123,7 @@ def _lines(line: Line, now: datetime, context: TransferContext) -> list[Transfer
     others = sorted((other for other in context.lines if other.slug != line.slug and other.country == line.country),
                     key=lambda other: other.name.casefold())
     return [TransferTarget(f"line:{other.slug}", TargetKind.LINE, other.numbers[0],
-                           Localized(fr=f"la ligne {other.name}", en=f"the {other.name} line"))
+                           Localized(fr=f"la ligne {other.name}", en=f"the {other.name} line"), pool=other.pool)
             for other in others if other.numbers and status_at(other.schedule, now).is_open]
 
 

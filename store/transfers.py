@@ -8,8 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.transfer import TransferTarget
+from routing.queueing import ListenerStatus
 from store.calls import record
-from store.models import Call, Transfer
+from store.listeners import phone_free
+from store.models import Call, Listener, ListenerPool, Transfer
 
 # parked: a warm consultation the hold limit (or the listener taking the caller back) interrupted — the third party on
 # hold (music), the caller back with the listener alone; complete / together / cancel still apply
@@ -99,6 +101,16 @@ def third_party_left(transfer: Transfer, now: datetime) -> None:
 def overdue(session: Session, now: datetime) -> list[int]:
     """Transfers still dialling past their ring time and grace: Twilio's word was lost, the caller must come back."""
     return list(session.scalars(select(Transfer.id).where(Transfer.status == "dialling", Transfer.deadline_at <= now)))
+
+
+def free_listener(session: Session, pool: str, now: datetime, besides: int | None) -> Listener | None:
+    """A transfer to another line of this engine: the free listener of its pool who has waited longest (as the
+    queue would pick), locked — never ``besides`` (the listener transferring), never one whose phone is busy."""
+    return session.scalar(
+        select(Listener).join(ListenerPool, ListenerPool.listener_id == Listener.id)
+        .where(ListenerPool.pool == pool, Listener.active.is_(True), Listener.status == ListenerStatus.AVAILABLE.value,
+               phone_free(now), Listener.id != (besides or 0))
+        .order_by(Listener.idle_since, Listener.id).limit(1).with_for_update(skip_locked=True, of=Listener))
 
 
 def parked_too_long(session: Session, now: datetime) -> list[int]:

@@ -14,7 +14,7 @@ from store.extension import directory
 
 MODES = ("warm", "cold")
 SAID = ("started", "done", "together", "cancelled", "no_call", "unknown_target", "bad_mode",
-        "already_transferring", "no_transfer", "not_answered", "twilio_failed")
+        "already_transferring", "nobody_available", "no_transfer", "not_answered", "twilio_failed")
 
 
 def _transfer(action: str, run):
