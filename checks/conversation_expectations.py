@@ -12,7 +12,7 @@ def expectations(situation, played: Played) -> list[str]:
     first = next((leg for leg in played.legs[1:] if leg.name == "listener"), None)
     return _said(situation, played, first) + _parties(situation, played, first) + _supervisors(played) + \
         _back_with_listener(situation, played) + _other_parties(situation, played) + \
-        _bridged_first(situation, played) + _rung_and_freed(situation, played)
+        _bridged_first(situation, played) + _rung_and_freed(situation, played) + _never_told(situation, played)
 
 
 def _bridged_at(played: Played) -> float:
@@ -58,6 +58,12 @@ def _other_parties(situation, played: Played) -> list[str]:
     return findings
 
 
+def _never_told(situation, played: Played) -> list[str]:
+    return [f"the {name} is told « {h.text} »" for name, patterns in situation.party_never_said.items()
+            for leg in played.legs[1:] if leg.name == name for h in leg.record.says()
+            if any(re.search(pattern, h.text) for pattern in patterns)]
+
+
 def _first_heard(leg) -> float:
     """When the leg first hears someone of the call (in its own time); never: the end of the leg."""
     return min((h.start for h in leg.record.heard if h.parties), default=leg.record.seconds)
@@ -84,7 +90,7 @@ def _rung_and_freed(situation, played: Played) -> list[str]:
     findings = [f"{number} never rang" for number in situation.must_ring if number not in played.rung]
     for name in situation.free_after:
         row = next((line for line in played.roster.splitlines() if name in line), "")
-        if not re.search(r"\b(available|wrap-?up|disponible)\b", row):
+        if not re.search(r"\b(available|wrap[-_ ]?up|disponible)\b", row):
             findings.append(f"{name} is not free again after the call: {' '.join(row.split())}")
     return findings
 

@@ -32,6 +32,8 @@ CALLBACK_WHISPER = r"Tapez 1 pour appeler la personne|[Pp]ress 1 to call"
 # A callback asked from the queue of Écoute Violences Conjugales (leave key 0): a Belgian caller, a Belgian listener.
 CALLBACK_LINE, CALLBACK_AT = "ecoute-violences-conjugales", (2026, 11, 24, 10, 0)  # a Tuesday, open
 LISTENER_C, BELGIAN_CALLER = "+32470000021", "+32470123456"
+LISTENER_D = "+33612000031"  # a listener of Un premier pas, the line a transfer to "la ligne Un premier pas" reaches
+OTHER_LINE = "option:Un premier pas"
 CALLBACK_ANSWERS = {r"écoutant vous rappelle|listener to call you back": ["1"],
                     r"rappellerions au|call you back on": ["1"], r"Quand pouvons-nous|When can we": ["1"],
                     r"laisser un message|leave a message": ["2"]}
@@ -46,9 +48,9 @@ def listener(name: str = "listener", ring: float = 15.0, steps=(), **answers: li
     return Party(name, ring=ring, outcome=Outcome(answers=keyed, in_conference=list(steps)))
 
 
-def transfer_keys(mode: str) -> dict[str, list[str]]:
-    """``*`` then 4 (transfer), the interpreting service, then 1 (warm) or 2 (cold)."""
-    return {MENU: ["4"], TRANSFER_MENU: [INTERPRETER], TRANSFER_MODE: [mode]}
+def transfer_keys(mode: str, target: str = INTERPRETER) -> dict[str, list[str]]:
+    """``*`` then 4 (transfer), the target (the interpreting service), then 1 (warm) or 2 (cold)."""
+    return {MENU: ["4"], TRANSFER_MENU: [target], TRANSFER_MODE: [mode]}
 
 
 @dataclass
@@ -90,6 +92,7 @@ class Situation:
     called_back: bool = False
     must_ring: tuple[str, ...] = ()  # numbers the engine must have called (answered or not)
     free_after: tuple[str, ...] = ()  # listeners (names) available again once the call is over, wrap-up aside
+    party_never_said: dict[str, tuple[str, ...]] = field(default_factory=dict)  # party name -> never told (regexes)
 
 
 SITUATIONS = [
@@ -153,6 +156,11 @@ SITUATIONS = [
               never_said=(r"écoutant revient|listener will be back",),  # cold: the listener is not coming back
               expect_parties=("listener", "third party"),
               needs="desk"),
+    # The caller hangs up in the seconds the listener hears "Retour à l'appel …" before going back into the conference.
+    Situation("the caller hangs up while the listener hears « Retour à l'appel » (* 1): the listener is freed, not "
+              "left alone in a conference",
+              {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["1"]})}, hangup_at=100.0,
+              listener_expect_said=(r"raccroché|hung up|Fin de l'appel|call has ended",)),
     Situation("the listener ends the call from the keypad (* 9): the caller is told goodbye, then hangs up",
               {LISTENER_A: listener(steps=[(40.0, "*")], **{MENU: ["9"]})}, hangup_at=400.0,
               listener_ends_call=True, expect_said=(r"Au revoir|Goodbye",)),
@@ -194,4 +202,27 @@ SITUATIONS = [
               commands=[(120.0, ("listeners", "status", "Emulated listener C", "available"))],
               expect_said=(r"écoutant revient|listener will be back",), listener_expect_parties=("caller",),
               listener_back_between=(100.0, 150.0), called_back=True, needs="callback"),
+    # A transfer to another line of this engine reaches one of its listeners, never its public number's greeting.
+    Situation("a warm transfer to another line (* 4, Un premier pas, 1; * 4 1): its free listener is called directly "
+              "and the caller is left with them",
+              {LISTENER_A: listener(steps=[(30.0, "*"), (25.0, "*")],
+                                    **{**transfer_keys("1", OTHER_LINE), MENU: ["4", "4"], TRANSFER_PROGRESS: ["1"]}),
+               LISTENER_D: listener("other line's listener", ring=8.0)},
+              hangup_at=260.0, available=(LISTENER_A, LISTENER_D), expect_parties=("listener", "other line's listener"),
+              listener_expect_said=(r"Transfert effectué|Transfer done",),
+              party_expect_said={"other line's listener": (TRANSFER_WHISPER,)},
+              party_expect_parties={"other line's listener": ("caller",)},
+              party_never_said={"other line's listener": (r"^Bonjour|^Hello",)},
+              free_after=("Emulated listener D",), needs="transfer"),
+    Situation("a transfer to another line with nobody free there: nothing is dialled, the caller is back with the "
+              "listener",
+              {LISTENER_A: listener(steps=[(30.0, "*")], **transfer_keys("1", OTHER_LINE))},
+              hangup_at=220.0, listener_expect_said=(r"Personne n'est disponible|Nobody is available",),
+              listener_back_between=(100.0, 170.0), needs="transfer"),
+    # The caller hangs up in the seconds the listener hears "Nous appelons …" before going back into the conference.
+    Situation("the caller hangs up while the listener hears that the third party is being called: the listener is "
+              "freed, not left alone in a conference",
+              {LISTENER_A: listener(steps=[(30.0, "*")], **transfer_keys("1"))},
+              hangup_at=133.0, listener_expect_said=(r"raccroché|hung up|Fin de l'appel|call has ended",),
+              needs="transfer"),
 ]

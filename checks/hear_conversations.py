@@ -21,15 +21,16 @@ from checks.app_under_test import ACCOUNT_SID, ServedApp
 from checks.call_record import Outcome
 from checks.conversation_checks import CONVERSATION_CHECKS, Played
 from checks.conversation_expectations import expectations
-from checks.conversations import LINE, LISTENER_A, LISTENER_B, LISTENER_C, SITUATIONS, Situation
+from checks.conversations import LINE, LISTENER_A, LISTENER_B, LISTENER_C, LISTENER_D, SITUATIONS, Situation
 from checks.desk_actor import DeskActor
 from checks.scenarios import LINES
 from checks.twilio_emulator import TwilioEmulator
 from checks.twilio_rest import TwilioRest
 from checks.world_mode import WorldMode
 
-NAMES = {LISTENER_A: "Emulated listener A", LISTENER_B: "Emulated listener B", LISTENER_C: "Emulated listener C"}
-POOLS = {LISTENER_C: "ecoute-violences-conjugales"}  # the others take France Victimes' calls
+NAMES = {LISTENER_A: "Emulated listener A", LISTENER_B: "Emulated listener B", LISTENER_C: "Emulated listener C",
+         LISTENER_D: "Emulated listener D"}
+POOLS = {LISTENER_C: "ecoute-violences-conjugales", LISTENER_D: "un-premier-pas"}  # the others: France Victimes
 SWEEP_SECONDS = 15.0
 COORDINATORS = ("camille@example.org", "dominique@example.org")
 DESK_ACCOUNTS = (*COORDINATORS, "ecoutant.a@example.org")  # checks.conversations.LISTENER_DESK is the last

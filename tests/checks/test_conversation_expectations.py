@@ -60,3 +60,14 @@ def test_a_phone_that_had_to_ring_and_a_listener_who_must_be_free_again():
     assert expectations(situation, stuck) == [
         f"{LISTENER_B} never rang", "Emulated listener B is not free again after the call: #2 Emulated listener B "
                                     "+33 6 •• •• •• 11 france-victimes paused since 14:03"]
+
+
+def test_a_key_given_by_the_words_of_the_menu_s_option():
+    from checks.prompts import option_key
+
+    menu = ("Transfert. Pour la ligne 3977, tapez 1. Pour la ligne Un premier pas, Val-de-Marne, tapez 2. "
+            "Pour le service d'interprétariat, tapez 5. Pour revenir à l'appelant, tapez 0.")
+    assert option_key(menu, "option:interprétariat|interpreting") == "5"
+    assert option_key(menu, "option:Un premier pas") == "2"
+    assert option_key(menu, "option:le 107") == ""  # not offered: no key, the menu times out
+    assert option_key(menu, "1") == "1"
