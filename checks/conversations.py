@@ -93,6 +93,7 @@ class Situation:
     must_ring: tuple[str, ...] = ()  # numbers the engine must have called (answered or not)
     free_after: tuple[str, ...] = ()  # listeners (names) available again once the call is over, wrap-up aside
     party_never_said: dict[str, tuple[str, ...]] = field(default_factory=dict)  # party name -> never told (regexes)
+    ends_with_goodbye: bool = False  # the engine ends the caller's call after a goodbye (a callback request saved)
 
 
 SITUATIONS = [
@@ -202,6 +203,15 @@ SITUATIONS = [
               commands=[(120.0, ("listeners", "status", "Emulated listener C", "available"))],
               expect_said=(r"écoutant revient|listener will be back",), listener_expect_parties=("caller",),
               listener_back_between=(100.0, 150.0), called_back=True, needs="callback"),
+    Situation("a callback answered by a machine: hung up on, never a message, the listener told",
+              {LISTENER_C: listener(**{CALLBACK_WHISPER: ["1"]}),
+               BELGIAN_CALLER: Party("answering machine", ring=8.0, answered_by="machine_start")},
+              hangup_at=900.0, line=CALLBACK_LINE, at=CALLBACK_AT, caller=BELGIAN_CALLER, available=(),
+              paused=(LISTENER_C,), caller_answers=CALLBACK_ANSWERS, caller_queue_presses=("0",),
+              commands=[(120.0, ("listeners", "status", "Emulated listener C", "available"))],
+              ends_with_goodbye=True, expect_parties=(), must_ring=(BELGIAN_CALLER,),
+              party_never_said={"answering machine": (r".",)},
+              listener_expect_said=(r"n'a pas pu être jointe|could not be reached",), needs="callback"),
     # A transfer to another line of this engine reaches one of its listeners, never its public number's greeting.
     Situation("a warm transfer to another line (* 4, Un premier pas, 1; * 4 1): its free listener is called directly "
               "and the caller is left with them",

@@ -90,7 +90,7 @@ def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str
     legs = _called_back_first(mode.world.legs, caller, problems) if situation.called_back else mode.world.legs
     return Played(situation.label, caller, legs, mode.callbacks, problems,
                   unheard_by_caller=situation.unheard_by_caller, listener_numbers=frozenset(NAMES),
-                  listener_ends_call=situation.listener_ends_call,
+                  listener_ends_call=situation.listener_ends_call or situation.ends_with_goodbye,
                   unheard_until=situation.caller_may_hear_supervisor_from or float("inf"),
                   pages=[page for actor in actors for page in actor.pages],
                   rung=frozenset(leg.base.get("To", "") for leg in mode.legs.values()), roster=roster)
