@@ -58,10 +58,14 @@ def play_situations(situations: list[Situation] = SITUATIONS, database_url: str 
     return out
 
 
-def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str) -> Played:
+def _staff(served: ServedApp, situation: Situation) -> None:
     for number, name in NAMES.items():
         status = "available" if number in situation.available else "paused" if number in situation.paused else "offline"
         served.cli("listeners", "status", name, status)
+
+
+def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str) -> Played:
+    _staff(served, situation)
     served.clock.set(datetime(*situation.at, tzinfo=LINES[situation.line].tz))
     emulator = TwilioEmulator(served.base_url, served.auth_token, ACCOUNT_SID, advance=served.clock.advance,
                               rest=rest)
