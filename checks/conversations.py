@@ -94,6 +94,9 @@ class Situation:
     free_after: tuple[str, ...] = ()  # listeners (names) available again once the call is over, wrap-up aside
     party_never_said: dict[str, tuple[str, ...]] = field(default_factory=dict)  # party name -> never told (regexes)
     ends_with_goodbye: bool = False  # the engine ends the caller's call after a goodbye (a callback request saved)
+    # An engine fault this situation shows (checks/README.md, Findings): the suite expects it to sound wrong until the
+    # engine is fixed, then asks for this mark to be removed.
+    finding: str = ""
 
 
 SITUATIONS = [
@@ -161,6 +164,8 @@ SITUATIONS = [
     Situation("the caller hangs up while the listener hears « Retour à l'appel » (* 1): the listener is freed, not "
               "left alone in a conference",
               {LISTENER_A: listener(steps=[(30.0, "*")], **{MENU: ["1"]})}, hangup_at=100.0,
+              finding="the listener's <Dial><Conference> after a sentence names a conference that ended meanwhile: "
+                      "Twilio starts a new one and the listener waits in it alone, never freed",
               listener_expect_said=(r"raccroché|hung up|Fin de l'appel|call has ended",)),
     Situation("the listener ends the call from the keypad (* 9): the caller is told goodbye, then hangs up",
               {LISTENER_A: listener(steps=[(40.0, "*")], **{MENU: ["9"]})}, hangup_at=400.0,
@@ -187,6 +192,7 @@ SITUATIONS = [
               hangup_at=260.0, expect_said=(r"Je vous mets en relation avec|putting you through to",),
               expect_parties=("listener", "third party"),
               party_expect_said={"third party": (TRANSFER_WHISPER,)}, party_expect_parties={"third party": ("caller",)},
+              finding="the sentence is a new holdUrl for a caller already on hold: Twilio documents no such change",
               needs="transfer"),
     Situation("a cold transfer from the keypad nobody answers: the caller is back with the listener",
               {LISTENER_A: listener(steps=[(30.0, "*")], **transfer_keys("2"))},
@@ -228,11 +234,14 @@ SITUATIONS = [
               "listener",
               {LISTENER_A: listener(steps=[(30.0, "*")], **transfer_keys("1", OTHER_LINE))},
               hangup_at=220.0, listener_expect_said=(r"Personne n'est disponible|Nobody is available",),
-              listener_back_between=(100.0, 170.0), needs="transfer"),
+              listener_back_between=(100.0, 170.0), needs="transfer",
+              finding="the caller is taken off hold while the listener still hears why, outside the conference"),
     # The caller hangs up in the seconds the listener hears "Nous appelons …" before going back into the conference.
     Situation("the caller hangs up while the listener hears that the third party is being called: the listener is "
               "freed, not left alone in a conference",
               {LISTENER_A: listener(steps=[(30.0, "*")], **transfer_keys("1"))},
               hangup_at=133.0, listener_expect_said=(r"raccroché|hung up|Fin de l'appel|call has ended",),
+              finding="the listener's <Dial><Conference> after a sentence names a conference that ended meanwhile: "
+                      "Twilio starts a new one and the listener waits in it alone, never freed",
               needs="transfer"),
 ]
