@@ -59,9 +59,13 @@ def _other_parties(situation, played: Played) -> list[str]:
 
 
 def _never_told(situation, played: Played) -> list[str]:
-    return [f"the {name} is told « {h.text} »" for name, patterns in situation.party_never_said.items()
-            for leg in played.legs[1:] if leg.name == name for h in leg.record.says()
-            if any(re.search(pattern, h.text) for pattern in patterns)]
+    """What a party must never be told, and what they must be told at some point (on any leg of theirs)."""
+    said = {name: [h.text for leg in played.legs[1:] if leg.name == name for h in leg.record.says()]
+            for name in {*situation.party_never_said, *situation.party_told}}
+    findings = [f"the {name} is told « {text} »" for name, patterns in situation.party_never_said.items()
+                for text in said[name] if any(re.search(pattern, text) for pattern in patterns)]
+    return findings + [f"the {name} is never told « {pattern} »" for name, patterns in situation.party_told.items()
+                       for pattern in patterns if not any(re.search(pattern, text) for text in said[name])]
 
 
 def _first_heard(leg) -> float:

@@ -93,6 +93,7 @@ class Situation:
     must_ring: tuple[str, ...] = ()  # numbers the engine must have called (answered or not)
     free_after: tuple[str, ...] = ()  # listeners (names) available again once the call is over, wrap-up aside
     party_never_said: dict[str, tuple[str, ...]] = field(default_factory=dict)  # party name -> never told (regexes)
+    party_told: dict[str, tuple[str, ...]] = field(default_factory=dict)  # party name -> told at some point (regexes)
     ends_with_goodbye: bool = False  # the engine ends the caller's call after a goodbye (a callback request saved)
     # An engine fault this situation shows (checks/README.md, Findings): the suite expects it to sound wrong until the
     # engine is fixed, then asks for this mark to be removed.
@@ -244,4 +245,13 @@ SITUATIONS = [
               finding="the listener's <Dial><Conference> after a sentence names a conference that ended meanwhile: "
                       "Twilio starts a new one and the listener waits in it alone, never freed",
               needs="transfer"),
+    # A parked third party's own time limit: the listener takes the caller back mid-consultation (* 1).
+    Situation("the listener takes the caller back during a warm transfer (* 1): the third party waits parked, is told "
+              "so, and is let go past their own limit",
+              {LISTENER_A: listener(steps=[(30.0, "*"), (20.0, "*")], **{**transfer_keys("1"), MENU: ["4", "1"]})},
+              hangup_at=420.0, listener_back_between=(150.0, 200.0),
+              listener_expect_said=(r"Fin de l'attente pour|The wait is over for",),
+              party_told={"third party": (r"Merci de patienter|Thank you for waiting",
+                                          r"n'a pas pu revenir vers vous|could not come back to you")},
+              unheard_by_caller=frozenset({"supervisor", "third party"}), needs="transfer"),
 ]
