@@ -186,6 +186,12 @@ SITUATIONS = [
               hangup_at=200.0, available=(LISTENER_A, LISTENER_B), queue_settings={"offer_to_pair": True},
               unheard_by_caller=frozenset({"supervisor", "second listener"}), never_said=(BINOME_WHISPER,),
               must_ring=(LISTENER_B,), free_after=("Emulated listener B",), needs="pair"),
+    Situation("a pair whose first listener's phone drops: the caller is told and waits again, the muted binôme leaves",
+              {LISTENER_A: listener(ring=5.0, steps=[(60.0, "hangup")]),
+               LISTENER_B: listener("second listener", ring=14.0)},
+              hangup_at=240.0, available=(LISTENER_A, LISTENER_B), queue_settings={"offer_to_pair": True},
+              expect_said=(r"coupée|was cut",), unheard_by_caller=frozenset({"supervisor", "second listener"}),
+              party_expect_said={"second listener": (BINOME_WHISPER,)}, needs="pair"),
     # Cold from the keypad: * 4, the target, then 2 (put the caller straight through).
     Situation("a cold transfer from the keypad (* 4, the target, 2): the caller hears the sentence, then the "
               "third party, who was told of the transfer",
