@@ -120,8 +120,7 @@ SITUATIONS = [
               hangup_at=260.0, default_party=Party("third party", answer="no-answer"),
               listener_expect_said=(r"Pas de réponse pour|No answer from|n'a pas abouti",), needs="transfer"),
     Situation("the listener's phone drops while talking to the third party: the caller is put through to them",
-              {LISTENER_A: listener(steps=[(30.0, "*"), (15.0, "hangup")],
-                                    **transfer_keys("1"))},
+              {LISTENER_A: listener(steps=[(30.0, "*"), (15.0, "hangup")], **transfer_keys("1"))},
               hangup_at=260.0, expect_parties=("listener", "third party"), needs="transfer"),
     # Freed: every leg ends (a leg left in a conference would be reported: "stayed 4 hours in a conference"), and
     # the listener is told the call is over before the wrap-up.
