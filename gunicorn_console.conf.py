@@ -20,7 +20,9 @@ timeout = 30
 graceful_timeout = 30
 
 # Below the webhooks on a shared CPU: when a report and a webhook both want a core, the kernel gives it to
-# the webhook (the report is a few milliseconds later; a caller never is).
+# the webhook (the report is a few milliseconds later; a caller never is). This covers the console's own Python
+# (pages, charts, CSV); the PostgreSQL backend that counts a report cannot be reniced from here (another user,
+# often another host): store/reports.py keeps it to one core (one report at a time, no parallel workers).
 CONSOLE_NICENESS = 10
 
 

@@ -111,7 +111,6 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_term)
     import _dispatch_support as support
-    from store.db import make_engine, make_session_factory, upgrade
 
     config = support.RaceConfig(timeout=args.timeout, talk_ms=args.talk_ms, idle_ms=args.idle_ms,
                                 play=args.play, strategy=args.strategy)
@@ -121,63 +120,12 @@ def main(argv=None) -> int:
         print(f"dispatch_burst: {error}", file=sys.stderr)
         return 2
     runs: list[dict] = []
-    status = 0
     try:
-        print(f"dispatch burst: {target.describe()}")
-        print(f"code: {code_version()}")
-        print(f"pool \"burst\", strategy {args.strategy}, wrap-up 0 s, talk {args.talk_ms:g} ms, idle pause "
-              f"{args.idle_ms:g} ms, play: " + ("one transaction per webhook step (dial, answer, accept, bridge, "
-                                                "hang-up)" if args.play == "webhooks" else
-                                                "the test's single transaction")
-              + f"; {os.cpu_count()} CPUs; timeout {args.timeout:g} s per run")
-        began = time.perf_counter()
-        url = target.create_template()
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-            support.seed(make_session_factory(engine), args.listeners, args.callers)
-            target.after_seed(engine)
-        finally:
-            engine.dispose()
-        print(f"seeded {args.listeners} listeners and {args.callers} waiting callers in "
-              f"{time.perf_counter() - began:.1f} s (not timed)\n")
-        sys.stdout.flush()
-        plan = []
-        for _ in range(args.repeat):
-            plan.append(1)
-            if args.dispatchers != 1:
-                plan.append(args.dispatchers)
-        for number, dispatchers in enumerate(plan, start=1):
-            run = one_run(target, number, dispatchers, args.processes, config, args.callers)
-            runs.append(run)
-            title = f"{dispatchers} dispatcher{'s' if dispatchers > 1 else ''}" + \
-                    (" (baseline)" if dispatchers == 1 else "") + f", {run['mode']}" + \
-                    (f", run {(number + 1) // 2 if args.dispatchers != 1 else number} of {args.repeat}"
-                     if args.repeat > 1 else "")
-            print_run(run, args, title)
-            print()
-            if run["drain"] is None:
-                reasons = "; ".join(sorted(set(a.split(": ", 1)[-1] for a in run["aborted"])))
-                print(f"dispatch_burst: the queue was not drained with {dispatchers} dispatcher(s) "
-                      f"({reasons or 'no dispatcher finished'}); stopping.", file=sys.stderr)
-                status = 2
-                break
+        _print_setup(target, args)
+        _seed_template(target, args)
+        status = _race_each_size(target, args, config, runs)
         status = status or (0 if all(healthy(r) for r in runs) else 1)
-        base = [r["drain"] for r in runs if r["dispatchers"] == 1 and r["drain"]]
-        many = [r["drain"] for r in runs if r["dispatchers"] == args.dispatchers and r["drain"]]
-        doubles = sum(r["checks"]["double_offers"] for r in runs)
-        errors = sum(len(r_.get("errors", ())) for r in runs for r_ in r["results"])
-        print("== summary ==")
-        if base and many and args.dispatchers != 1:
-            b, m = statistics.median(base), statistics.median(many)
-            print(f"time to drain          1 dispatcher {b:.3f} s, {args.dispatchers} dispatchers {m:.3f} s "
-                  f"({runs[0]['mode']}{', median of ' + str(args.repeat) if args.repeat > 1 else ''})")
-            print(f"offers per second      1 dispatcher {args.callers / b:,.1f}, {args.dispatchers} dispatchers "
-                  f"{args.callers / m:,.1f}")
-            print(f"speed-up               {b / m:.2f}x ({args.dispatchers} dispatchers vs 1)")
-        print(f"double offers          {doubles} (must be 0)")
-        print(f"errors                 {errors} (must be 0)")
-        print(f"verdict                {'OK' if status == 0 else 'FAILED'}")
+        _print_summary(runs, args, status)
     except KeyboardInterrupt:
         print("\ndispatch_burst: interrupted; removing the temporary databases", file=sys.stderr)
         status = 130
@@ -191,6 +139,81 @@ def main(argv=None) -> int:
         if left:
             print(f"dispatch_burst: could not drop {', '.join(left)}", file=sys.stderr)
     return status
+
+
+def _print_setup(target, args) -> None:
+    print(f"dispatch burst: {target.describe()}")
+    print(f"code: {code_version()}")
+    print(f"pool \"burst\", strategy {args.strategy}, wrap-up 0 s, talk {args.talk_ms:g} ms, idle pause "
+          f"{args.idle_ms:g} ms, play: " + ("one transaction per webhook step (dial, answer, accept, bridge, "
+                                            "hang-up)" if args.play == "webhooks" else
+                                            "the test's single transaction")
+          + f"; {os.cpu_count()} CPUs; timeout {args.timeout:g} s per run")
+
+
+def _seed_template(target, args) -> None:
+    """The database every run copies: migrated, with the listeners and the waiting callers (not timed)."""
+    import _dispatch_support as support
+    from store.db import make_engine, make_session_factory, upgrade
+
+    began = time.perf_counter()
+    url = target.create_template()
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        support.seed(make_session_factory(engine), args.listeners, args.callers)
+        target.after_seed(engine)
+    finally:
+        engine.dispose()
+    print(f"seeded {args.listeners} listeners and {args.callers} waiting callers in "
+          f"{time.perf_counter() - began:.1f} s (not timed)\n")
+    sys.stdout.flush()
+
+
+def _race_each_size(target, args, config, runs: list[dict]) -> int:
+    """The baseline then the --dispatchers run, --repeat times, each run printed and added to ``runs``;
+    2 (and no more runs) as soon as one could not drain the queue, else 0."""
+    plan = []
+    for _ in range(args.repeat):
+        plan.append(1)
+        if args.dispatchers != 1:
+            plan.append(args.dispatchers)
+    for number, dispatchers in enumerate(plan, start=1):
+        run = one_run(target, number, dispatchers, args.processes, config, args.callers)
+        runs.append(run)
+        print_run(run, args, _run_title(run, number, dispatchers, args))
+        print()
+        if run["drain"] is None:
+            reasons = "; ".join(sorted(set(a.split(": ", 1)[-1] for a in run["aborted"])))
+            print(f"dispatch_burst: the queue was not drained with {dispatchers} dispatcher(s) "
+                  f"({reasons or 'no dispatcher finished'}); stopping.", file=sys.stderr)
+            return 2
+    return 0
+
+
+def _run_title(run: dict, number: int, dispatchers: int, args) -> str:
+    return (f"{dispatchers} dispatcher{'s' if dispatchers > 1 else ''}"
+            + (" (baseline)" if dispatchers == 1 else "") + f", {run['mode']}"
+            + (f", run {(number + 1) // 2 if args.dispatchers != 1 else number} of {args.repeat}"
+               if args.repeat > 1 else ""))
+
+
+def _print_summary(runs: list[dict], args, status: int) -> None:
+    base = [r["drain"] for r in runs if r["dispatchers"] == 1 and r["drain"]]
+    many = [r["drain"] for r in runs if r["dispatchers"] == args.dispatchers and r["drain"]]
+    doubles = sum(r["checks"]["double_offers"] for r in runs)
+    errors = sum(len(r_.get("errors", ())) for r in runs for r_ in r["results"])
+    print("== summary ==")
+    if base and many and args.dispatchers != 1:
+        b, m = statistics.median(base), statistics.median(many)
+        print(f"time to drain          1 dispatcher {b:.3f} s, {args.dispatchers} dispatchers {m:.3f} s "
+              f"({runs[0]['mode']}{', median of ' + str(args.repeat) if args.repeat > 1 else ''})")
+        print(f"offers per second      1 dispatcher {args.callers / b:,.1f}, {args.dispatchers} dispatchers "
+              f"{args.callers / m:,.1f}")
+        print(f"speed-up               {b / m:.2f}x ({args.dispatchers} dispatchers vs 1)")
+    print(f"double offers          {doubles} (must be 0)")
+    print(f"errors                 {errors} (must be 0)")
+    print(f"verdict                {'OK' if status == 0 else 'FAILED'}")
 
 
 if __name__ == "__main__":

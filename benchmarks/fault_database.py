@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -115,6 +116,57 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+class Outage:
+    """Called by the storm with the seconds elapsed: stops the cluster ``stop_at`` seconds in and starts it again
+    ``down`` seconds later, noting the moments ("stopped", "started") on the monotonic clock."""
+
+    def __init__(self, cluster: OwnCluster, stop_at: float, down: float):
+        self.cluster, self.stop_at, self.down = cluster, stop_at, down
+        self.moments: dict[str, float] = {}
+
+    def __call__(self, elapsed: float) -> None:
+        if "stopped" not in self.moments and elapsed >= self.stop_at:
+            self.cluster.stop()
+            self.moments["stopped"] = time.monotonic()
+        elif "started" not in self.moments and elapsed >= self.stop_at + self.down:
+            self.cluster.start()
+            self.moments["started"] = time.monotonic()
+
+
+@dataclass
+class Aftermath:
+    """The storm's length, the sweep that ran during it, and what was left behind before and after the sweeps."""
+    elapsed: float
+    sweeper: PeriodicSweep
+    before: dict[str, int]
+    sweeps: list[tuple[str, str, dict[str, int]]]
+    after: dict[str, int]
+
+
+@dataclass
+class Recovery:
+    """The webhooks of the storm's timeline, read around the outage."""
+    during: list[bool]  # each webhook's answer during the outage: normal (True) or the fallback TwiML
+    incoming_after: list[bool]
+    normal_after: list[float]  # when incoming calls were answered normally after the restart
+    bridges_after: list[float]
+    late_fallbacks: list[str]  # fallback answers more than --recovery-grace seconds after the restart
+    unanswered: list[str]
+
+    @classmethod
+    def of(cls, stats: Stats, moments: dict[str, float], grace: float) -> Recovery:
+        stopped, started = moments.get("stopped", float("inf")), moments.get("started", float("inf"))
+        timeline = stats.timeline
+        return cls(
+            during=[ok for at, _path, ok in timeline if stopped <= at < started],
+            incoming_after=[ok for at, path, ok in timeline if at >= started and path == "/voice/incoming"],
+            normal_after=[at for at, path, ok in timeline if at >= started and ok and path == "/voice/incoming"],
+            bridges_after=[at for at, path, ok in timeline
+                           if at >= started and ok and path == "/voice/queue/bridging"],
+            late_fallbacks=[path for at, path, ok in timeline if at >= started + grace and not ok],
+            unanswered=[what for _path, what in stats.errors])
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if os.geteuid() != 0:
@@ -123,71 +175,69 @@ def main(argv=None) -> int:
     cluster = OwnCluster(port)
     stats = Stats(fallback_needles())
     emulator = TwilioEmulator("db-fault-auth-token-" + "0" * 12, stats)
+    outage = Outage(cluster, args.stop_at, args.down)
     server = None
-    moments: dict[str, float] = {}
     try:
         cluster.start()
         cluster.create_database()
         with tempfile.TemporaryDirectory(prefix="helpline-db-fault-") as temporary:
-            work = Path(temporary)
-            environment, server = serve_storm(emulator, cluster.url, work, args.listeners, args.workers)
-
-            def outage(elapsed: float) -> None:
-                if "stopped" not in moments and elapsed >= args.stop_at:
-                    cluster.stop()
-                    moments["stopped"] = time.monotonic()
-                elif "started" not in moments and elapsed >= args.stop_at + args.down:
-                    cluster.start()
-                    moments["started"] = time.monotonic()
-
-            sweeper = PeriodicSweep(environment).start()  # the scheduler's sweep, every 15 s
-            elapsed = run_storm(emulator, args.concurrency, args.calls, args.seconds, during=outage)
-            sweeper.stop()
-            emulator.settle()
-            time.sleep(3)
-            before = leftovers(cluster.url)
-            sweeps = []
-            for label, offsets in SWEEPS:
-                report = run_sweeps(environment, offsets)
-                emulator.settle()
-                sweeps.append((label, report, leftovers(cluster.url)))
-            after = leftovers(cluster.url)
+            environment, server = serve_storm(emulator, cluster.url, Path(temporary), args.listeners, args.workers)
+            aftermath = storm_then_sweep(args, environment, emulator, outage, cluster.url)
     finally:
         emulator.stop()
         if server is not None:
             server.stop()
         cluster.remove()
+    recovery = Recovery.of(stats, outage.moments, args.recovery_grace)
+    print_report(args, port, stats, aftermath, recovery, outage.moments.get("started", float("inf")))
+    # Bridges after the restart are printed, not judged: callers who hung up during the outage are still
+    # "waiting" until the sweep checks them with Twilio (every 2 minutes of their wait) and come first.
+    lost_anything = (bool(recovery.unanswered) or bool(recovery.late_fallbacks) or not recovery.normal_after
+                     or any(aftermath.after.values()))
+    print("LOST: nothing" if not lost_anything else "LOST: see above")
+    return 1 if lost_anything or not recovery.during else 0
 
-    stopped, started = moments.get("stopped", float("inf")), moments.get("started", float("inf"))
-    during = [ok for at, _path, ok in stats.timeline if stopped <= at < started]
-    incoming_after = [ok for at, path, ok in stats.timeline if at >= started and path == "/voice/incoming"]
-    normal_after = [at for at, path, ok in stats.timeline if at >= started and ok and path == "/voice/incoming"]
-    bridges_after = [at for at, path, ok in stats.timeline if at >= started and ok and path == "/voice/queue/bridging"]
-    late_fallbacks = [path for at, path, ok in stats.timeline if at >= started + args.recovery_grace and not ok]
-    unanswered = [what for _path, what in stats.errors]
+
+def storm_then_sweep(args, environment: dict[str, str], emulator: TwilioEmulator, outage: Outage,
+                     url: str) -> Aftermath:
+    """The storm with the outage in it and the scheduler's sweep every 15 s, then the later sweeps (SWEEPS)."""
+    sweeper = PeriodicSweep(environment).start()  # the scheduler's sweep, every 15 s
+    elapsed = run_storm(emulator, args.concurrency, args.calls, args.seconds, during=outage)
+    sweeper.stop()
+    emulator.settle()
+    time.sleep(3)
+    before = leftovers(url)
+    sweeps = []
+    for label, offsets in SWEEPS:
+        report = run_sweeps(environment, offsets)
+        emulator.settle()
+        sweeps.append((label, report, leftovers(url)))
+    return Aftermath(elapsed, sweeper, before, sweeps, leftovers(url))
+
+
+def print_report(args, port: int, stats: Stats, aftermath: Aftermath, recovery: Recovery, started: float) -> None:
     print(f"PostgreSQL (own cluster on 127.0.0.1:{port}) stopped {args.stop_at:.0f} s into a storm of "
-          f"{args.concurrency} concurrent calls, started again {args.down:.0f} s later; {elapsed:.0f} s in all")
+          f"{args.concurrency} concurrent calls, started again {args.down:.0f} s later; "
+          f"{aftermath.elapsed:.0f} s in all")
     print(f"  calls                 placed {stats.calls_started}, finished {stats.calls_finished}, bridged "
           f"{stats.calls_bridged}, stuck {stats.stuck}")
     print(f"  webhooks              {len(stats.latencies)}; without valid TwiML (HTTP error, not TwiML, no answer): "
-          f"{len(unanswered)} {sorted(set(unanswered))}")
-    print(f"  during the outage     {len(during)} webhooks, {during.count(False)} answered with the fallback TwiML")
-    recovery = f"{normal_after[0] - started:.1f} s" if normal_after else "never"
-    print(f"  recovery              first normal answer to an incoming call {recovery} after the restart; "
-          f"fallback answers more than {args.recovery_grace:.0f} s after it: {len(late_fallbacks)}; calls arriving "
-          f"after the restart {len(incoming_after)}, answered normally {incoming_after.count(True)}; callers bridged to a "
-          f"listener after the restart {len(bridges_after)}")
-    print(f"  left behind           after the storm {before}")
-    print(f"  sweep during storm    {sweeper.passes} passes every 15 s, {sweeper.failures} failed (database down)")
-    for label, report, left in sweeps:
+          f"{len(recovery.unanswered)} {sorted(set(recovery.unanswered))}")
+    print(f"  during the outage     {len(recovery.during)} webhooks, {recovery.during.count(False)} answered with "
+          "the fallback TwiML")
+    recovered = f"{recovery.normal_after[0] - started:.1f} s" if recovery.normal_after else "never"
+    print(f"  recovery              first normal answer to an incoming call {recovered} after the restart; "
+          f"fallback answers more than {args.recovery_grace:.0f} s after it: {len(recovery.late_fallbacks)}; calls "
+          f"arriving after the restart {len(recovery.incoming_after)}, answered normally "
+          f"{recovery.incoming_after.count(True)}; callers bridged to a listener after the restart "
+          f"{len(recovery.bridges_after)}")
+    print(f"  left behind           after the storm {aftermath.before}")
+    print(f"  sweep during storm    {aftermath.sweeper.passes} passes every 15 s, {aftermath.sweeper.failures} failed "
+          "(database down)")
+    for label, report, left in aftermath.sweeps:
         print(f"  sweep {label:<16}{report}")
         print(f"        {'':<16}left behind then: {left}")
-    print(f"  left behind           after the sweep {after}")
-    # Bridges after the restart are printed, not judged: callers who hung up during the outage are still
-    # "waiting" until the sweep checks them with Twilio (every 2 minutes of their wait) and come first.
-    lost_anything = bool(unanswered) or bool(late_fallbacks) or not normal_after or any(after.values())
-    print("LOST: nothing" if not lost_anything else "LOST: see above")
-    return 1 if lost_anything or not during else 0
+    print(f"  left behind           after the sweep {aftermath.after}")
 
 
 if __name__ == "__main__":

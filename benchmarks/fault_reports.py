@@ -12,14 +12,16 @@ one loaded with ``--calls`` calls (benchmarks/history.py) and dropped at the end
   2. the same, while an admin asks the console's pool for ten yearly reports of France Victimes at once (ten
      target levels: ten different reports, none cached), until every report has answered.
 
-Printed: the calls' p50/p99/max in both phases and their ratio, and each report's status and time. The target:
-webhooks' p99 under 100 ms while the reports run.
+Printed: the calls' p50/p99/max in both phases and their ratio, each report's status and time, and the load
+average at the start and end of each phase (the machine may be shared: a p99 means little without it). The
+target: webhooks' p99 under 100 ms while the reports run.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import re
 import secrets
 import shutil
@@ -73,6 +75,11 @@ class Console:
                                                             "csrf_token": token})
         if status not in (302, 303):
             raise SystemExit(f"the admin could not sign in (HTTP {status})")
+
+
+def load() -> str:
+    """The 1-minute load average, and the cores it is shared by."""
+    return f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def make_admin(url: str, settings_: dict[str, str]) -> tuple[str, str]:
@@ -131,8 +138,10 @@ def main() -> None:
         admin.sign_in(email, password)
         run = secrets.token_hex(4)
         baseline = Prober(webhooks.port, settings_["TWILIO_AUTH_TOKEN"], rate=args.rate)
+        loads = [load()]
         baseline.run_for(args.seconds, run + "0")
-        print(f"  baseline:              {baseline.summary()}")
+        loads.append(load())
+        print(f"  baseline:              {baseline.summary()} ({loads[0]} before, {loads[1]} after)")
 
         answers: list[tuple[int, int, float]] = []
 
@@ -154,7 +163,7 @@ def main() -> None:
             thread.join()
         reports_done = time.monotonic() - started
         probing.join(timeout=5)
-        print(f"  with {REPORTS} reports running: {during.summary()}")
+        print(f"  with {REPORTS} reports running: {during.summary()} ({load()} at the end)")
         for target, status, seconds in sorted(answers):
             print(f"    yearly report (target {target} %): HTTP {status} in {seconds:.1f} s")
         ratio = during.p99_ms() / max(baseline.p99_ms(), 0.001)

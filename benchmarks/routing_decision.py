@@ -153,16 +153,18 @@ def figures(samples: list[int]) -> tuple[float, float, float, float]:
             sum(ordered) / n / 1000)  # fmt: skip
 
 
-def main() -> None:
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=20000, help="(line, instant, facts) tuples (default 20000)")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over them (default 3)")
     args = parser.parse_args()
     if not 100 <= args.triples <= 200000 or not 1 <= args.rounds <= 10:
         parser.error("keep it bounded: 100-200000 triples, 1-10 rounds")
+    return args
 
-    rng = random.Random(SEED)
-    built_at = time.perf_counter()
+
+def build_world(count: int, rng: random.Random):
+    """The validated lines, the centres by (network, département) and ``count`` tuples to decide."""
     seeds = read_directory().lines
     line_docs = line_documents(seeds, rng)
     centre_docs = centre_documents(rng)
@@ -176,19 +178,14 @@ def main() -> None:
         for code in centre.departments:
             centres[(centre.network, code)] = centre
     centre_codes = sorted(code for _, code in centres)
-    triples = build_triples(args.triples, rng, lines, line_docs, centre_codes)
-    built_seconds = time.perf_counter() - built_at
+    return lines, centres, build_triples(count, rng, lines, line_docs, centre_codes)
 
-    rule_counts = Counter(len(line.rules) for line in lines)
-    print(f"routing_decision: Python {sys.version.split()[0]}; {len(lines)} lines "
-          f"({sum(1 for line in lines if line.handoff_network)} with hand-off; rules per line "
-          f"{', '.join(f'{k}: {v}' for k, v in sorted(rule_counts.items()))}), {len(centres)} centres, "
-          f"{len(triples)} (line, instant, facts) tuples over {YEAR}; built and validated in {built_seconds:.1f} s")
 
-    cold = time_decide(triples, centres)  # the warm-up pass, timed for information
-    time_status(triples)
+def print_categories(triples, centres) -> list[str]:
+    """Print the share of each status reason and final step reached; return each tuple's case: "open",
+    "closed" or "centre" (a centre's schedule was consulted)."""
     reasons, finals, handoffs = Counter(), Counter(), 0
-    cases = []  # per tuple: "open", "closed" or "centre" (a centre's schedule was consulted)
+    cases = []
     for line, now, facts, live, start_at in triples:
         decision = decide(line, facts, now, live, centres, start_at)
         reasons[decision.status.reason.value] += 1
@@ -199,6 +196,30 @@ def main() -> None:
     print("  line status: " + ", ".join(f"{k} {100 * v / len(triples):.0f}%" for k, v in reasons.most_common()))
     print("  final step: " + ", ".join(f"{k} {100 * v / len(triples):.0f}%" for k, v in finals.most_common()))
     print(f"  a centre's schedule consulted (hand-off with a known département): {100 * handoffs / len(triples):.0f}%")
+    return cases
+
+
+def print_figures(name: str, samples: list[int]) -> None:
+    median, p90, p99, mean = figures(samples)
+    print(f"{name:<32}{median:>9.1f}{p90:>9.1f}{p99:>9.1f}{mean:>9.1f}{len(samples):>9}")
+
+
+def main() -> None:
+    args = parse_args()
+    rng = random.Random(SEED)
+    built_at = time.perf_counter()
+    lines, centres, triples = build_world(args.triples, rng)
+    built_seconds = time.perf_counter() - built_at
+
+    rule_counts = Counter(len(line.rules) for line in lines)
+    print(f"routing_decision: Python {sys.version.split()[0]}; {len(lines)} lines "
+          f"({sum(1 for line in lines if line.handoff_network)} with hand-off; rules per line "
+          f"{', '.join(f'{k}: {v}' for k, v in sorted(rule_counts.items()))}), {len(centres)} centres, "
+          f"{len(triples)} (line, instant, facts) tuples over {YEAR}; built and validated in {built_seconds:.1f} s")
+
+    cold = time_decide(triples, centres)  # the warm-up pass, timed for information
+    time_status(triples)
+    cases = print_categories(triples, centres)
 
     decide_ns: list[int] = []
     status_ns: list[int] = []
@@ -211,11 +232,9 @@ def main() -> None:
 
     print()
     print(f"{'per call, µs':<32}{'median':>9}{'p90':>9}{'p99':>9}{'mean':>9}{'calls':>9}")
-    for name, samples in (("decide (warm)", decide_ns), ("status_at alone (warm)", status_ns)):
-        median, p90, p99, mean = figures(samples)
-        print(f"{name:<32}{median:>9.1f}{p90:>9.1f}{p99:>9.1f}{mean:>9.1f}{len(samples):>9}")
-    median, p90, p99, mean = figures(cold)
-    print(f"{'decide (cold: first pass)':<32}{median:>9.1f}{p90:>9.1f}{p99:>9.1f}{mean:>9.1f}{len(cold):>9}")
+    print_figures("decide (warm)", decide_ns)
+    print_figures("status_at alone (warm)", status_ns)
+    print_figures("decide (cold: first pass)", cold)
     by_case = {}
     for index, ns in enumerate(decide_ns):
         by_case.setdefault(cases[index % len(triples)], []).append(ns)

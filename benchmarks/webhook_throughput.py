@@ -54,15 +54,13 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._webhook_load import (  # noqa: E402
-    CALLS_PER_RETURNING_CALLER,
-    NEW_SHARE,
-    WITHHELD_SHARE,
     fallback_needle,
     run_paced,
     run_python_client,
@@ -70,8 +68,8 @@ from benchmarks._webhook_load import (  # noqa: E402
     signed_requests,
     write_requests,
 )
+from benchmarks._webhook_report import print_app, print_ratios, print_setup  # noqa: E402
 from benchmarks._webhook_servers import (  # noqa: E402
-    PATH,
     SHIPPED_WORKER,
     PostgresDatabase,
     backend_cpu_between,
@@ -87,8 +85,25 @@ from benchmarks._webhook_servers import (  # noqa: E402
 # --- the run -----------------------------------------------------------------------------------------------
 
 
+@dataclass
+class AppRun:
+    """What one app's server did under the measured load and the paced run."""
+    result: object  # the load generator's figures: requests, errors, throughput, latencies, client CPU
+    server_cpu: float  # seconds, both workers
+    failures: int  # ERROR and CRITICAL lines in the server's log
+    other_share: float  # of one core, kept busy by other processes during the run
+    db_cpu: float  # seconds of this run's PostgreSQL backends
+    paced_p99: float
+    paced_errors: int
+    rss: float  # MB, the largest worker
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu / max(self.result.requests, 1)
+
+
 def measure(name: str, target: str, env: dict[str, str], args, work: Path, needle: str,
-            warm: list[tuple[str, str]], main: list[tuple[str, str]], paced: list[tuple[str, str]]):
+            warm: list[tuple[str, str]], main: list[tuple[str, str]], paced: list[tuple[str, str]]) -> AppRun:
     log = work / f"{name}-gunicorn.log"
     server = start_gunicorn(target, env, args, log)
     try:
@@ -116,10 +131,10 @@ def measure(name: str, target: str, env: dict[str, str], args, work: Path, needl
     finally:
         server.stop()
     failures = len(re.findall(r"\b(ERROR|CRITICAL)\b", log.read_text()))
-    return result, server_cpu, failures, other_share, db_cpu, paced_p99, paced_errors, rss
+    return AppRun(result, server_cpu, failures, other_share, db_cpu, paced_p99, paced_errors, rss)
 
 
-def main() -> None:
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per app (default 10)")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up load per app (default 2)")
@@ -143,7 +158,23 @@ def main() -> None:
         args.client = "wrk" if shutil.which("wrk") else "python"
     elif args.client == "wrk" and not shutil.which("wrk"):
         parser.error("wrk is not installed (apt-get install -y wrk), or use --client python")
+    return args
 
+
+def gunicorn_environment(settings_: dict[str, str], url: str) -> dict[str, str]:
+    """Explicit production settings, passed to gunicorn as the environment variables they are read from."""
+    from settings import SETTINGS
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HELPLINE_", "TWILIO_"))}
+    env.update({SETTINGS[name][0]: value for name, value in settings_.items()})
+    env.update({"HELPLINE_ENV": "production", "HELPLINE_DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1",
+                # As gunicorn.conf.py's raw_env: the webhooks' workers leave the console to its own pool.
+                "HELPLINE_CONSOLE": "0"})
+    return env
+
+
+def main() -> None:
+    args = parse_args()
     settings_ = production_settings()
     work = Path(tempfile.mkdtemp(prefix="helpline-bench-"))
     postgres = PostgresDatabase(args.database_url) if args.database_url else None
@@ -155,36 +186,13 @@ def main() -> None:
         else:
             url, database_label = f"sqlite:///{work / 'helpline.sqlite3'}", "SQLite (fresh temporary file)"
         prepare_database(url, settings_)
-        from settings import SETTINGS
-
-        # Explicit production settings, passed to gunicorn as the environment variables they are read from.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HELPLINE_", "TWILIO_"))}
-        env.update({SETTINGS[name][0]: value for name, value in settings_.items()})
-        env.update({"HELPLINE_ENV": "production", "HELPLINE_DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1",
-                    # As gunicorn.conf.py's raw_env: the webhooks' workers leave the console to its own pool.
-                    "HELPLINE_CONSOLE": "0"})
+        env = gunicorn_environment(settings_, url)
         needle = fallback_needle()
         warm_count = max(200, int(args.warmup * 8000))
         counts = {"w": warm_count, "m": args.max_requests, "p": int(args.pace * args.pace_seconds)}
         real_target = "app:create_app()" if args.clock == "real" else "benchmarks.clocked_app:create()"
-
-        import gunicorn
-
-        workers = f"2 {args.worker_class} workers" + (f" x {args.threads} threads" if args.worker_class != "sync" else "")
-        client = (f"wrk, 1 thread, {args.connections} connections" if args.client == "wrk"
-                  else f"python http.client, {args.connections} threads in 1 process")
-        print(f"webhook_throughput: gunicorn {gunicorn.__version__}, {workers}, 127.0.0.1; {os.cpu_count()} CPUs")
-        print(f"  client: {client}; {args.warmup:g} s warm-up then {args.duration:g} s per app "
-              f"(at most {args.max_requests} requests)")
-        print(f"  real app: {real_target} on {database_label}, clock {args.clock}; "
-              f"POST {PATH}, a new signed CallSid per request")
-        print(f"  callers: {NEW_SHARE:.0%} new to the line, {WITHHELD_SHARE:.0%} withheld, "
-              f"{1 - NEW_SHARE - WITHHELD_SHARE:.0%} returning (about {CALLS_PER_RETURNING_CALLER} calls each); "
-              f"then {args.pace:g} calls/s for {args.pace_seconds:g} s, open loop (the real pace column)")
-        print()
-        print(f"{'app':<6}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'server CPU ms/req':>19}{'client CPU':>12}{'paced p99':>11}{'RSS/worker':>12}")
-        results, paced, rss, cpu = {}, {}, {}, {}
+        print_setup(args, real_target, database_label)
+        runs = {}
         apps = (("bare", "benchmarks.bare_app:app"), ("floor", "benchmarks.recorded_app:create()"),
                 ("real", real_target))
         for name, target in apps:
@@ -194,47 +202,11 @@ def main() -> None:
             # engine answers a CallSid already recorded for no line as another line's call (the apology).
             warm, main_pairs, paced_pairs = (signed_requests(settings_["TWILIO_AUTH_TOKEN"], count, name + kind)
                                              for kind, count in counts.items())
-            result, server_cpu, failures, other, db_cpu, paced_p99, paced_errors, worker_rss = measure(
-                name, target, env, args, work, needle, warm, main_pairs, paced_pairs)
-            results[name], paced[name], rss[name] = result, paced_p99, worker_rss
-            cpu[name] = 1000 * server_cpu / max(result.requests, 1)
-            print(f"{name:<6}{result.requests:>10}{result.errors:>8}{result.throughput:>10.0f}"
-                  f"{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
-                  f"{cpu[name]:>19.3f}"
-                  f"{100 * result.client_cpu / result.elapsed:>11.0f}%{paced_p99:>9.2f}ms{worker_rss:>9.0f} MB")
-            if paced_errors:
-                print(f"       paced run: {paced_errors} calls without a good answer")
-            if result.errors or failures:  # failures: the app's ERROR log lines (webhook failed, dispatch)
-                print(f"       errors: {result.non200} not 200, {result.not_xml} not XML, "
-                      f"{result.fallback} technical-problem answers, {result.socket_errors} socket errors; "
-                      f"{failures} ERROR lines in the server log")
-            if db_cpu:
-                print(f"       PostgreSQL server CPU: {1000 * db_cpu / max(result.requests, 1):.3f} ms/req")
-            if other > 0.15:
-                print(f"       warning: other processes kept {100 * other:.0f}% of a core busy during this run; "
-                      "its figures are disturbed")
-        if "real" in results and "bare" in results:
-            ratio = results["real"].throughput / results["bare"].throughput
-            verdict = "meets" if ratio >= 0.6 else "misses"
-            print()
-            print(f"ratio real/bare throughput: {ratio:.2f} ({verdict} the target >= 0.60)")
-        if "floor" in results and "bare" in results:
-            print(f"ratio floor/bare throughput: {results['floor'].throughput / results['bare'].throughput:.2f} "
-                  "(the most any signed webhook that records the call can reach with this stack)")
-        if "real" in results and "floor" in results:
-            ratio = results["real"].throughput / results["floor"].throughput
-            print(f"ratio real/floor throughput: {ratio:.2f} ({'meets' if ratio >= 0.8 else 'misses'} the target "
-                  ">= 0.80; the engine's own routing, prompts and records against that floor)")
-        if "real" in results:
-            print(f"real: worker CPU per incoming call {cpu['real']:.2f} ms ({'meets' if cpu['real'] <= 1.5 else 'misses'}"
-                  f" the target <= 1.5 ms); largest worker {rss['real']:.0f} MB "
-                  f"({'meets' if rss['real'] <= 100 else 'misses'} the target <= 100 MB)")
-        if "real" in results and "bare" in results and args.pace_seconds:
-            ratio = paced["real"] / max(paced["bare"], 0.001)
-            print(f"ratio real/bare p99 at {args.pace:g} calls/s: {ratio:.1f} "
-                  f"({'meets' if ratio <= 3 else 'misses'} the target <= 3)")
-        if "real" in results:
-            from benchmarks.webhook_profile import count_incoming
+            runs[name] = measure(name, target, env, args, work, needle, warm, main_pairs, paced_pairs)
+            print_app(name, runs[name])
+        print_ratios(runs, args)
+        if "real" in runs:
+            from benchmarks._profile_parts import count_incoming
 
             trips, statements = count_incoming(url, settings_, 200, work)
             print(f"real: per incoming call {statements:.2f} SQL statements"

@@ -169,34 +169,52 @@ def check_truth_first(scenario: Scenario, record: CallRecord) -> list[str]:
     closed message (the boundary minute itself must be on the right side)."""
     says = [h for h in record.says() if not h.queued]
     closed = [h for h in says if CLOSED.search(h.text)]
-    if closed:  # in either order: "call again in a few minutes" then "we reopen tomorrow" misleads as much
-        at_work = [h for h in says if STILL_AT_WORK.search(h.text)]
-        if at_work:
-            return [f"says both « {closed[0].text} » and « {at_work[0].text} »"]
+    contradiction = _closed_and_at_work(says, closed)
+    if contradiction:
+        return contradiction
     if scenario.closed is None:  # the call straddles a boundary: either side is right, but not both at once
         return []
     if not scenario.closed:
         return [f"open line says it is closed: « {h.text} »" for h in closed[:1]]
-    findings = []
     if not closed:
         return ["closed line never says it is closed"]
     first = closed[0]
+    findings = _closed_message_gaps(scenario, first)
+    findings += _question_before(scenario, record, first)
+    findings += [f"promises a listener while closed: « {h.text} »"
+                 for h in says if LISTENER_WILL_ANSWER.search(h.text)][:1]
+    return findings
+
+
+def _closed_and_at_work(says: list[Heard], closed: list[Heard]) -> list[str]:
+    """In either order: "call again in a few minutes" then "we reopen tomorrow" misleads as much."""
+    at_work = [h for h in says if STILL_AT_WORK.search(h.text)]
+    if closed and at_work:
+        return [f"says both « {closed[0].text} » and « {at_work[0].text} »"]
+    return []
+
+
+def _closed_message_gaps(scenario: Scenario, first: Heard) -> list[str]:
+    """The first closed message says when we reopen, and why (the holiday's name, unless a generic holiday
+    wording stands for a dated closure)."""
+    findings = []
     if not REOPENS.search(first.text):
         findings.append(f"the closed message does not say when we reopen: « {first.text} »")
     generic_why = HOLIDAY.search(first.text) and scenario.why != "dated closure"
     if scenario.holiday and scenario.holiday.lower() not in first.text.lower() and not generic_why:
         findings.append(f"the closed message does not say why ({scenario.holiday}): « {first.text} »")
+    return findings
+
+
+def _question_before(scenario: Scenario, record: CallRecord, first: Heard) -> list[str]:
+    """A question asked before the closed message, unless the scenario asks first on purpose."""
     # The language offer alone is no question: it is what lets an English speaker understand the closing.
     questions = [e for e in record.events if e.kind == "question"
                  and QUESTION.search(LANGUAGE_OFFER.sub("", QUICK_EXIT.sub("", e.detail)))]
     if questions and questions[0].at < first.start and not scenario.question_first:
-        findings.append(f"asked « {questions[0].detail} » at {questions[0].at:.0f} s, before saying closed at "
-                        f"{first.start:.0f} s")
-    for heard in says:
-        if LISTENER_WILL_ANSWER.search(heard.text):
-            findings.append(f"promises a listener while closed: « {heard.text} »")
-            break
-    return findings
+        return [f"asked « {questions[0].detail} » at {questions[0].at:.0f} s, before saying closed at "
+                f"{first.start:.0f} s"]
+    return []
 
 
 def check_nothing_twice(scenario: Scenario, record: CallRecord) -> list[str]:
@@ -207,13 +225,22 @@ def check_nothing_twice(scenario: Scenario, record: CallRecord) -> list[str]:
     wait loop, and short instructions ("Restez en ligne.") after a failed transfer."""
     heard = [h for h in record.says() if not h.queued and not h.in_gather and not _retry_feedback(h, record)]
     sentences = [s for h in heard for s in _sentences(h.text) if len(s) >= MIN_REPEAT_CHARS]
-    counts = Counter(sentences)
-    findings = [f"said {n} times: « {s} »" for s, n in counts.items() if n > 1]
+    return _repeated(sentences) + _around_the_clock_twice(heard)
+
+
+def _repeated(sentences: list[str]) -> list[str]:
+    """Sentences said more than once, word for word, then pairs of distinct ones said in nearly the same words."""
+    findings = [f"said {n} times: « {s} »" for s, n in Counter(sentences).items() if n > 1]
     distinct = list(dict.fromkeys(sentences))
     for i, first in enumerate(distinct):
         for second in distinct[i + 1:]:
             if difflib.SequenceMatcher(None, _words(first), _words(second)).ratio() >= NEAR_REPEAT:
                 findings.append(f"said twice in other words: « {first} » / « {second} »")
+    return findings
+
+
+def _around_the_clock_twice(heard: list[Heard]) -> list[str]:
+    """A number announced as there 24 h/24 in two different sentences of one call."""
     around_the_clock: dict[str, list[str]] = {}
     for h in heard:
         for sentence in _sentences(h.text):
@@ -221,11 +248,9 @@ def check_nothing_twice(scenario: Scenario, record: CallRecord) -> list[str]:
                 for number in spoken_numbers(re.sub(r"24 heures sur 24|24 hours a day|7 jours sur 7|7 days a week",
                                                     "", sentence)):
                     around_the_clock.setdefault(number, []).append(sentence)
-    for number, sentences in around_the_clock.items():
-        if len(sentences) > 1 and len(set(sentences)) > 1:
-            findings.append(f"the {number} is announced as there 24 h/24 {len(sentences)} times: "
-                            + " / ".join(f"« {s} »" for s in sentences))
-    return findings
+    return [f"the {number} is announced as there 24 h/24 {len(sentences)} times: "
+            + " / ".join(f"« {s} »" for s in sentences)
+            for number, sentences in around_the_clock.items() if len(sentences) > 1 and len(set(sentences)) > 1]
 
 
 def _retry_feedback(heard: Heard, record: CallRecord) -> bool:

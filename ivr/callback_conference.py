@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import keypad, prompts
 from ivr.call_rest import conference_sid, rest_client, twilio_did
-from ivr.callback_turn import attempt_turn, say_line
+from ivr.callback_turn import attempt_turn, said_then_hang_up, say_line
 from ivr.conference import LISTENER_LEFT_HOOKS, caller_join, listener_join
 from ivr.security import twilio_only
 from ivr.twiml import field, never_fail, public
@@ -62,7 +62,10 @@ def dial_person(app, attempt_id: int, number: str, line) -> None:
         if ok:
             if not conversation.caller_sid:  # /answered may have come first
                 conversation.caller_sid = created[0].sid
+            gone = conversation.status not in records.LIVE  # the listener hung up while this was being asked
             session.commit()
+            if gone:
+                app.extensions["dispatcher"].hang_up([created[0].sid])
             return
         calls.not_reached(session, conversation, now)
         calls.settle(session, conversation, attempt, now, line.callback)
@@ -85,10 +88,7 @@ def person_joins(session, now, attempt, callback_request, line) -> VoiceResponse
 
 def _person_told_dropped(session, attempt, line, language: str) -> VoiceResponse:
     request = session.get(CallbackRequest, attempt.request_id)
-    response = VoiceResponse()
-    say_line(response, line, "callback_person_dropped", retry=request is not None and request.status == "pending")
-    response.hangup()
-    return response
+    return said_then_hang_up(line, "callback_person_dropped", retry=request is not None and request.status == "pending")
 
 
 @callback_conference.route("/person-status", methods=("GET", "POST"))
@@ -117,7 +117,7 @@ def person_status(session, now, attempt, callback_request, line, after):
 
 @callback_conference.route("/person-after", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @attempt_turn
 def person_after(session, now, attempt, callback_request, line, after):
     """The person's <Dial> ended without their hanging up: the call ended for everyone (goodbye), or their
@@ -128,14 +128,12 @@ def person_after(session, now, attempt, callback_request, line, after):
     conversation = calls.for_attempt(session, attempt.id)
     if conversation is not None and conversation.ended_by == "dropped":
         return _person_told_dropped(session, attempt, line, callback_request.language)
-    say_line(response, line, "callback_person_goodbye")
-    response.hangup()
-    return response
+    return said_then_hang_up(line, "callback_person_goodbye")
 
 
 @callback_conference.route("/dropped", methods=("GET", "POST"))
 @twilio_only
-@never_fail
+@never_fail("listener")
 @attempt_turn
 def dropped(session, now, attempt, callback_request, line, after):
     """The person's leg, moved out of the conference when the listener's line dropped: a sentence, then goodbye."""
@@ -150,7 +148,7 @@ def listener_after(session, now, attempt, callback_request, line, after):
     """The listener's <Dial><Conference> ended: * pressed (the menu), the call over (the outcome), or their line
     gone (the person told, the request tried again)."""
     conversation = calls.for_attempt(session, attempt.id)
-    if conversation is not None and conversation.status in records.LIVE:
+    if calls.listener_on_it(conversation):
         if field("CallStatus") in CALL_ENDED:
             after.extend(listener_left(session, now, attempt, line, conversation))
             return VoiceResponse()
@@ -171,7 +169,7 @@ def listener_after(session, now, attempt, callback_request, line, after):
 def listener_over(session, now, attempt, callback_request, line, after):
     """After the menu's 9, or the person not reached: the outcome, unless the call goes on (ending it failed)."""
     conversation = calls.for_attempt(session, attempt.id)
-    if conversation is not None and conversation.status in records.LIVE:
+    if calls.listener_on_it(conversation):
         if conversation.status == "connecting":
             return listener_join(conversation, attempt, line)
         return keypad.back_to_caller(conversation, attempt, line, after, now, "conf_not_done")
@@ -183,12 +181,11 @@ def listener_done(session, now, attempt, line, conversation) -> VoiceResponse:
     response = VoiceResponse()
     reopen_guessed_outcome(session, attempt)
     calls.settle(session, conversation, attempt, now, line.callback)
-    if attempt.outcome == "reached":
-        gather = Gather(num_digits=1, timeout=8, action=public(f"/voice/callback/outcome?attempt={attempt.id}"))
-        say_line(gather, line, "callback_listener_outcome")
-        response.append(gather)
-    else:
-        say_line(response, line, "callback_listener_not_reached")
+    if attempt.outcome != "reached":
+        return said_then_hang_up(line, "callback_listener_not_reached")
+    gather = Gather(num_digits=1, timeout=8, action=public(f"/voice/callback/outcome?attempt={attempt.id}"))
+    say_line(gather, line, "callback_listener_outcome")
+    response.append(gather)
     response.hangup()
     return response
 
@@ -197,13 +194,20 @@ def listener_left(session, now, attempt, line, conversation) -> list:
     """The listener's line dropped: a transfer under way may take the person over; else the person is told they
     will be called back (a phone still ringing stops), and the try is counted as dropped. Returns what to ask of
     Twilio once committed."""
+    dispatcher, sid = current_app.extensions["dispatcher"], conversation.caller_sid
+    if conversation.status == "live" and dispatcher.call_has_ended(sid):
+        # The person hung up first (the conference's events are on their way): a call that ended, not a drop.
+        records.close(session, conversation, now, "ended", "caller")
+        records.note(session, conversation, now, "conv_ended", "caller")
+        calls.settle(session, conversation, attempt, now, line.callback)
+        return []
     for hook in current_app.extensions.get(LISTENER_LEFT_HOOKS, ()):
         taken_over = hook(session, conversation, now)
-        if taken_over is not None:
+        if taken_over is not None:  # the person goes on with the third party: reached
+            calls.settle(session, conversation, attempt, now, line.callback)
             return taken_over
     talking = calls.listener_dropped(session, conversation, now)
     calls.settle(session, conversation, attempt, now, line.callback)
-    dispatcher, sid = current_app.extensions["dispatcher"], conversation.caller_sid
     if talking:
         url = public(f"/voice/callback/dropped?attempt={attempt.id}")
         named = SimpleNamespace(name=conversation.name, conference_sid=conversation.conference_sid)

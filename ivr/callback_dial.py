@@ -3,27 +3,23 @@ call's conference (ivr/callback_conference.py)."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Blueprint, current_app, request
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+from flask import Blueprint, current_app
+from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
-from ivr.listener_leg import leg_spoken_to, not_taken, whisper
+from ivr.callback_conference import DIAL_OUTCOMES, begin, listener_done, listener_left, person_joins
+from ivr.callback_turn import attempt_turn, said_then_hang_up
+from ivr.listener_leg import not_taken, whisper
 from ivr.security import twilio_only
 from ivr.spoken import caller_type_words
-from ivr.twiml import field, never_fail, public, row_id, say, twiml
+from ivr.twiml import field, never_fail
 from routing.callbacks import window_open
-from ivr.callback_conference import DIAL_OUTCOMES, begin, listener_left, person_joins
-from ivr.callback_turn import attempt_turn, say_line
 from store import callback_conversation as calls
 from store.callbacks import listener_leg_over, record_outcome, release_attempt, reopen_guessed_outcome
-from store.conference import LIVE
 from store.calls import CALL_ENDED
 from store.crypto import decrypt_number
 from store.dispatch import locked
-from store.extension import database, directory
-from store.models import CallbackAttempt, CallbackRequest, LineRow
+from store.models import CallbackRequest
 
 callback_dial = Blueprint("callback_dial", __name__, url_prefix="/voice/callback")
 
@@ -37,9 +33,7 @@ def listener(session, now, attempt, callback_request, line, after):
     response = VoiceResponse()
     if attempt.status not in ("dialling", "ringing") or callback_request.status != "offered":
         release_attempt(session, attempt, now, line.queue, missed=False, why="callback no longer to do")
-        say_line(response, line, "callback_listener_gone")
-        response.hangup()
-        return response
+        return said_then_hang_up(line, "callback_listener_gone")
     attempt.status = "answered"
     attempt.listener_call_sid = attempt.listener_call_sid or field("CallSid")[:64] or None
     from zoneinfo import ZoneInfo
@@ -71,15 +65,11 @@ def accept(session, now, attempt, callback_request, line, after):
         # Offered just before the window (or the line) closed: not a miss, and no try used; it waits for its
         # next window. The listener hears that this callback is no longer to do.
         release_attempt(session, attempt, now, line.queue, missed=False, why="window closed")
-        say_line(response, line, "callback_listener_gone")
-        response.hangup()
-        return response
+        return said_then_hang_up(line, "callback_listener_gone")
     number = decrypt_number(current_app.config, callback_request.number_encrypted or "")
     if number is None or callback_request.status != "offered":
         release_attempt(session, attempt, now, line.queue, missed=False, why="callback no longer possible")
-        say_line(response, line, "callback_listener_gone")
-        response.hangup()
-        return response
+        return said_then_hang_up(line, "callback_listener_gone")
     # The listener waits in the call's conference; the person is dialled showing the line's number, never the
     # listener's, and a machine that answers is hung up on (no voicemail).
     return begin(session, now, attempt, callback_request, line, number, after)
@@ -87,7 +77,7 @@ def accept(session, now, attempt, callback_request, line, after):
 
 @callback_dial.route("/answered", methods=("GET", "POST"))
 @twilio_only
-@never_fail("silent")
+@never_fail("listener")
 @attempt_turn
 def answered(session, now, attempt, callback_request, line, after):
     """Runs on the called person's side when they answer: machines are hung up on, people join the conference."""
@@ -106,21 +96,12 @@ def answered(session, now, attempt, callback_request, line, after):
 def dialled(session, now, attempt, callback_request, line, after):
     """The <Dial><Number> to the caller is over (a callback bridged so before callbacks were conferences, still in
     flight at an upgrade): record what happened; a conversation is counted as reached."""
-    response = VoiceResponse()
     status = field("DialCallStatus")
     reopen_guessed_outcome(session, attempt)
-    if status == "completed" and attempt.outcome != "machine":
-        record_outcome(session, attempt, "reached", now, line.callback)
-        gather = Gather(num_digits=1, timeout=8, action=public(f"/voice/callback/outcome?attempt={attempt.id}"))
-        say_line(gather, line, "callback_listener_outcome")
-        response.append(gather)
-        response.hangup()
-        return response
-    record_outcome(session, attempt, "machine" if attempt.outcome == "machine" else DIAL_OUTCOMES.get(status, "no_answer"),
-                   now, line.callback)
-    say_line(response, line, "callback_listener_not_reached")
-    response.hangup()
-    return response
+    reached = status == "completed" and attempt.outcome != "machine"
+    record_outcome(session, attempt, "reached" if reached else "machine" if attempt.outcome == "machine"
+                   else DIAL_OUTCOMES.get(status, "no_answer"), now, line.callback)
+    return listener_done(session, now, attempt, line, None)
 
 
 @callback_dial.route("/outcome", methods=("GET", "POST"))
@@ -136,10 +117,7 @@ def outcome(session, now, attempt, callback_request, line, after):
         callback_request.status = corrected
         callback_request.last_outcome = corrected
         attempt.outcome = corrected
-    response = VoiceResponse()
-    say_line(response, line, "callback_listener_recorded")
-    response.hangup()
-    return response
+    return said_then_hang_up(line, "callback_listener_recorded")
 
 
 @callback_dial.route("/listener-status", methods=("GET", "POST"))
@@ -150,9 +128,12 @@ def listener_status(session, now, attempt, callback_request, line, after):
     status = field("CallStatus")
     if status in CALL_ENDED:
         conversation = calls.for_attempt(session, attempt.id)
-        if conversation is not None and conversation.status in LIVE:  # before the <Dial>'s action said so
+        if calls.listener_on_it(conversation):  # before the <Dial>'s action said so
             after.extend(listener_left(session, now, attempt, line, conversation))
+        elif conversation is not None:  # over: its outcome, whether or not the <Dial>'s action comes
+            calls.settle(session, conversation, attempt, now, line.callback)
         listener_leg_over(session, attempt, now, line.queue, line.callback, status)
+        calls.wrap_up_after_difficult(session, conversation, attempt, now, line.queue, callback_request.caller_type)
         app = current_app._get_current_object()
         after.append(lambda: app.extensions["dispatcher"].trigger(line.pool))
     return VoiceResponse()

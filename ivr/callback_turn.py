@@ -48,3 +48,11 @@ def attempt_turn(handler):
 
 def say_line(target, line, key: str, **context) -> None:
     say(target, prompts.render(key, line.language, line.country, line_name=line.name, **context), line.language, line)
+
+
+def said_then_hang_up(line, key: str, **context) -> VoiceResponse:
+    """One sentence of the line's, then the call ends (a listener told, a person called back told goodbye)."""
+    response = VoiceResponse()
+    say_line(response, line, key, **context)
+    response.hangup()
+    return response

@@ -9,7 +9,8 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.binome_join import announce_whisper, binome_whisper
-from ivr.call_control import leg_gone
+from ivr.call_control import leg_gone, resume
+from ivr.call_rest import rest_client, twilio_did
 from ivr.conference_requeue import ENDED_HOOKS, conversation_from_url, line_of
 from ivr.security import twilio_only
 from ivr.twiml import SILENT, field, never_fail, row_id, say, twiml
@@ -46,13 +47,12 @@ def events():
 def _apply(session, conversation: Conversation, leg: ConferenceLeg | None, event: str, now: datetime) -> list:
     """One status callback event on the registry; returns what to ask of Twilio once committed."""
     if event == "conference-end":
-        present = records.legs(session, conversation.id)
-        if conversation.status in records.LIVE:
-            records.close(session, conversation, now, "ended", "caller")
-            records.note(session, conversation, now, "conv_ended", "caller")
-        for other in present:
-            leg_gone(session, other, now)
-        return [task for hook in current_app.extensions.get(ENDED_HOOKS, ()) for task in hook(session, conversation, now)]
+        return _conference_ended(session, conversation, now)
+    if event == "participant-join" and conversation.status not in records.LIVE:
+        # Someone came back into a conversation that ended meanwhile — the caller hung up while the listener heard
+        # a sentence on their way back in (after * 1, a transfer's choice): Twilio made a new, empty conference of
+        # the same name. Ended at once, it ends their dial too, and they go to wrap-up instead of waiting alone.
+        return [lambda sid=field("ConferenceSid"): _end_stale_conference(sid)]
     if leg is None:
         return []
     flags = {"Muted": "muted", "Hold": "on_hold", "Coaching": "coaching"}
@@ -60,20 +60,44 @@ def _apply(session, conversation: Conversation, leg: ConferenceLeg | None, event
         if field(name) in ("true", "false"):
             setattr(leg, attribute, field(name) == "true")
     if event == "participant-join":
-        leg.joined_at, leg.left_at = leg.joined_at or now, None
-        if leg.role == "binome":
-            records.note(session, conversation, now, "conv_binome_joined")
-        return []
-    if event != "participant-leave":
-        return []
-    was_present = leg.left_at is None
-    if was_present:
+        return _joined(session, conversation, leg, now)
+    if event == "participant-leave":
+        _left(session, conversation, leg, now)
+    return []
+
+
+def _conference_ended(session, conversation: Conversation, now: datetime) -> list:
+    present = records.legs(session, conversation.id)
+    if conversation.status in records.LIVE:
+        records.close(session, conversation, now, "ended", "caller")
+        records.note(session, conversation, now, "conv_ended", "caller")
+    for other in present:
+        leg_gone(session, other, now)
+    return [task for hook in current_app.extensions.get(ENDED_HOOKS, ()) for task in hook(session, conversation, now)]
+
+
+def _joined(session, conversation: Conversation, leg: ConferenceLeg, now: datetime) -> list:
+    leg.joined_at, leg.left_at = leg.joined_at or now, None
+    if leg.role == "listener" and conversation.held_by == records.RETURNING and not conversation.in_menu:
+        # Back from the keypad's menu: only now does the caller come off hold (ivr/keypad.back_to_caller).
+        return [lambda conversation_id=conversation.id: resume(conversation_id, by="keypad", now=now)]
+    if leg.role == "binome":
+        records.note(session, conversation, now, "conv_binome_joined")
+    return []
+
+
+def _left(session, conversation: Conversation, leg: ConferenceLeg, now: datetime) -> None:
+    if leg.left_at is None:
         leg_gone(session, leg, now)
     if leg.role == "caller" and conversation.status in records.LIVE:
         # Hung up (a redirect out of the conference has already changed the status): the call is over.
         records.close(session, conversation, now, "ended", "caller")
         records.note(session, conversation, now, "conv_ended", "caller")
-    return []
+
+
+def _end_stale_conference(conference_sid: str) -> None:
+    if conference_sid.startswith("CF"):
+        twilio_did(lambda: rest_client().conferences(conference_sid).update(status="completed"))
 
 
 @conference_events.route("/participant-status", methods=("GET", "POST"))

@@ -102,11 +102,12 @@ def _hold_key(conversation, offer, line, after, now) -> VoiceResponse:
 
 
 def back_to_caller(conversation, offer, line, after, now, words: str, resume_any: bool = False) -> VoiceResponse:
-    """The listener rejoins the conference; the caller comes off the hold the menu put them on."""
+    """The listener rejoins the conference; the caller comes off the hold the menu put them on — once the listener is
+    back in (ivr/conference_events): while the listener hears their sentence, the caller keeps the music rather
+    than sit alone in a silent conference."""
     conversation.in_menu = False
-    conversation_id = conversation.id
     if conversation.held_since is not None and (resume_any or conversation.held_by == "menu"):
-        after.append(lambda: call_control.resume(conversation_id, by="keypad" if resume_any else "menu", now=now))
+        conversation.held_by = records.RETURNING
     return listener_join(conversation, offer, line, prompts.render(words, line.language))
 
 

@@ -98,9 +98,8 @@ def _mode_choice(session, now, conversation, offer, listener, line, after, key: 
     if outcome.code == "nobody_available":  # another line of the engine, all its listeners busy: the caller stays
         found = find_target(transfers.targets_for(session, conversation, now), key)
         conversation.in_menu = False
-        conversation_id = conversation.id
         if conversation.held_by == "menu":
-            after.append(lambda: call_control.resume(conversation_id, by="menu", now=now))
+            conversation.held_by = conversations.RETURNING  # off hold once the listener is back in, not before
         return listener_join(conversation, offer, line, prompts.render(
             "transfer_nobody_free", line.language, line.country, label=found.label.get(line.language)))
     if plan is None:

@@ -270,12 +270,14 @@ def release_listener(conversation_id: int, why: str, now: datetime) -> bool:
         conversation = conversations.locked_conversation(session, conversation_id)
         if conversation is None or conversation.status not in conversations.LIVE:
             return False
-        in_menu = conversation.in_menu
+        in_menu, attempt_id = conversation.in_menu, conversation.callback_attempt_id
         call_sid, offer_id = release_records(session, conversation, now, why)
         session.commit()
-    if in_menu or call_sid is None or offer_id is None:
+    if in_menu or call_sid is None or (offer_id is None and attempt_id is None):
         return True  # not in the conference: the menu's own answer takes them to wrap-up
-    return current_app.extensions["dispatcher"].redirect(call_sid, public(f"/voice/listener/over?offer={offer_id}"))
+    over = f"/voice/listener/over?offer={offer_id}" if offer_id is not None else \
+        f"/voice/callback/over?attempt={attempt_id}"  # a callback's listener (ivr/callback_conference.py)
+    return current_app.extensions["dispatcher"].redirect(call_sid, public(over))
 
 
 def finish(transfer_id: int, now: datetime, status: str, outcome: str) -> None:

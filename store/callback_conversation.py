@@ -3,15 +3,17 @@ its conference named by internal ids, the called-back person its anchor, and wha
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.callbacks import CallbackSettings
+from routing.queueing import ListenerStatus, PoolSettings
 from store import conference as records
 from store.callbacks import record_outcome
-from store.models import CallbackAttempt, CallbackRequest, Conversation, Offer
+from store.desk_calls import DIFFICULT
+from store.models import CallbackAttempt, CallbackRequest, CallEvent, Conversation, Listener, Offer
 from store.ringing import locked
 
 # The outcome of a callback whose listener's line dropped while talking: tried again like one not answered.
@@ -44,6 +46,12 @@ def for_attempt(session: Session, attempt_id: int) -> Conversation | None:
     found = session.scalar(select(Conversation.id).where(Conversation.callback_attempt_id == attempt_id)
                            .order_by(Conversation.id.desc()).limit(1))
     return records.locked_conversation(session, found)
+
+
+def listener_on_it(conversation: Conversation | None) -> bool:
+    """Whether the callback's own listener is still on its conversation (a transfer may have released them: the
+    person goes on with the third party, the listener's leg is theirs to wrap up)."""
+    return conversation is not None and conversation.status in records.LIVE and conversation.listener_id is not None
 
 
 def for_leg(session: Session, owner) -> Conversation | None:
@@ -96,6 +104,23 @@ def listener_dropped(session: Session, conversation: Conversation, now: datetime
     records.close(session, conversation, now, "ended", "dropped")
     records.note(session, conversation, now, "conv_listener_dropped", "callback")
     return talking
+
+
+def wrap_up_after_difficult(session: Session, conversation: Conversation | None, attempt: CallbackAttempt,
+                            now: datetime, pool_settings: PoolSettings, caller_type: str | None) -> None:
+    """A callback marked difficult while it went on gives its listener the line's longer wrap-up, as a queue call
+    does (the mark is a call event on the request's call, after the listener pressed 1)."""
+    if conversation is None or conversation.call_id is None:
+        return
+    marked = session.scalar(select(CallEvent.id).where(CallEvent.call_id == conversation.call_id,
+                                                       CallEvent.kind == DIFFICULT,
+                                                       CallEvent.at >= conversation.started_at).limit(1))
+    listener = locked(session, Listener, attempt.listener_id)
+    if marked is None or listener is None or listener.status != ListenerStatus.WRAP_UP.value:
+        return
+    longer = now + timedelta(seconds=pool_settings.wrapup_after(caller_type, difficult=True))
+    if listener.wrapup_until is None or listener.wrapup_until < longer:
+        listener.wrapup_until = listener.idle_since = longer
 
 
 def not_reached(session: Session, conversation: Conversation, now: datetime) -> None:

@@ -11,6 +11,8 @@ from store.calls import record
 from store.models import Call, ConferenceLeg, Conversation, Offer, QueuedCaller
 
 LIVE = ("connecting", "live")
+# held_by while the listener is on their way back from the keypad's menu: the caller comes off hold when they are in.
+RETURNING = "returning"
 ROLES = ("caller", "listener", "binome", "supervisor", "third_party")
 # A held caller is brought back after this long if nobody resumed them (the desk closed, the REST API down).
 HOLD_LIMIT_SECONDS = 180

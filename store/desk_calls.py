@@ -113,8 +113,11 @@ def _callback_call(session: Session, conversation: Conversation, live: bool) -> 
         legs=tuple(conference.legs(session, conversation.id)) if live else (), callback=True)
 
 
-def _latest_callback(session: Session, listener: Listener) -> DeskCall | None:
-    """The callback whose wrap-up the listener is in, when it is their latest conversation."""
+def _callback_for(session: Session, listener: Listener, live: Conversation | None) -> DeskCall | None:
+    """The callback the listener is on (``live``, their conversation going on), else the one whose wrap-up they
+    are in when it is their latest conversation."""
+    if live is not None:
+        return _callback_call(session, live, live=True) if live.callback_attempt_id is not None else None
     latest = session.scalar(select(Conversation).where(Conversation.listener_id == listener.id)
                             .order_by(Conversation.id.desc()).limit(1))
     if latest is None or latest.callback_attempt_id is None or latest.status in conference.LIVE \
@@ -127,9 +130,7 @@ def listener_call(session: Session, listener: Listener) -> DeskCall | None:
     """The listener's own call: the one they are on (as its listener or its binôme), else the one whose wrap-up
     they are in; nobody else's."""
     conversation = conference.live_conversation_for_listener(session, listener.id)
-    if conversation is not None and conversation.callback_attempt_id is not None:
-        return _callback_call(session, conversation, live=True)
-    callback = _latest_callback(session, listener) if conversation is None else None
+    callback = _callback_for(session, listener, conversation)
     if callback is not None:
         return callback
     if conversation is not None and conversation.offer_id is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, not_, select
+from sqlalchemy import and_, case, not_, or_, select
 
 from store.metrics import CLOCK_SKEW
 from store.models import ReportQueueCaller as Summed
@@ -29,9 +29,17 @@ def summed_callers(session, line_id: int, start: datetime, end: datetime):
                   ).where(_inside(line_id, start, end))
 
 
+def _unusual():
+    """Joins on two lines or at two instants, or events before the first join: the only callers that can be
+    neither inside a period nor outside it (one join, on one line, with nothing before it, is one or the other).
+    The words of the partial index ix_report_queue_caller_unusual, so that PostgreSQL reads only those."""
+    return or_(Summed.joined_line_min != Summed.joined_line_max, Summed.joined_last_at != Summed.joined_at,
+               Summed.first_event_at < Summed.joined_at)
+
+
 def boundary_callers(line_id: int, start: datetime, end: datetime):
     """The callers who may have joined the line's queues in the period but are not inside it (joins on either
     side of a bound, on two lines, events from before it): their events are read one by one."""
     return select(Summed.queued_caller_id).where(
-        Summed.joined_line_min <= line_id, Summed.joined_line_max >= line_id, Summed.joined_at < end,
+        _unusual(), Summed.joined_line_min <= line_id, Summed.joined_line_max >= line_id, Summed.joined_at < end,
         Summed.joined_last_at >= start, not_(_inside(line_id, start, end)))

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from routing.coverage import SlotCoverage, SlotDemand, WeeklyWindow, coverage, week_minutes
@@ -104,7 +105,15 @@ REPORT_WORK_MEM = "64MB"
 # backends. Ten coordinators asking at once wait in turn (each report takes about a second) instead of taking
 # every core from the callers. The key is this engine's own, in PostgreSQL's advisory-lock space.
 REPORTS_ONE_AT_A_TIME_KEY = 1_703_017
-REPORT_TURN_WAIT_MS = 60_000  # a report waits this long for its turn (the console's proxy waits 35 s)
+REPORT_PARALLEL_WORKERS = 0  # parallel query workers a report may use beside its own backend
+# A report waits this long for its turn, then the coordinator is told to try again (console/reports): under the
+# console's proxy's 35 s, so that a queue of reports ends in words, not in the proxy's 504.
+REPORT_TURN_WAIT_MS = 20_000
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout reached
+
+
+class ReportsBusy(Exception):
+    """Other reports were being counted for longer than REPORT_TURN_WAIT_MS: this one was not started."""
 
 
 def _for_reports(session: Session) -> None:
@@ -115,10 +124,18 @@ def _for_reports(session: Session) -> None:
         # The planner's cost estimates for a year of rows turn JIT compilation on: it took 1–2 s a query,
         # more than the query itself.
         session.execute(text("SET LOCAL jit = off"))
-        # Held until the report's transaction ends (the page's read-only session).
-        session.execute(text(f"SET LOCAL statement_timeout = {REPORT_TURN_WAIT_MS}"))
-        session.execute(text(f"SELECT pg_advisory_xact_lock({REPORTS_ONE_AT_A_TIME_KEY})"))
-        session.execute(text(f"SET LOCAL statement_timeout = {REPORT_STATEMENT_MS}"))
+        # No parallel workers: with PostgreSQL's default (2 a Gather) one report's scans took all of a 2-core
+        # machine's cores while the webhooks' backends waited. One report, one core (the advisory lock below).
+        session.execute(text(f"SET LOCAL max_parallel_workers_per_gather = {REPORT_PARALLEL_WORKERS}"))
+        # Held until the report's transaction ends (the page's read-only session); waited for REPORT_TURN_WAIT_MS.
+        session.execute(text(f"SET LOCAL lock_timeout = {REPORT_TURN_WAIT_MS}"))
+        try:
+            session.execute(text(f"SELECT pg_advisory_xact_lock({REPORTS_ONE_AT_A_TIME_KEY})"))
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise ReportsBusy() from error
+            raise
+        session.execute(text("SET LOCAL lock_timeout = 0"))
 
 
 def centre_report(session: Session, centre: Centre, period: Period) -> TrafficReport:

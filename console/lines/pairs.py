@@ -4,12 +4,13 @@ someone else's newer change), audited with the queue section before and after.""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from console.audit import record
 from console.blueprint import db, now, require_scope
-from console.schedules.hours_views import saved
 from console.schedules.problems import problem_words
 from store.directory_edits import Edit, save_edit, start_edit
+from store.extension import directory
 
 
 def _queue_with(raw: dict, on: bool) -> dict:
@@ -41,5 +42,8 @@ def pairs_page(slug: str):
     if result.problems:
         db().rollback()
         return _page(edit, wanted, [("offer_to_pair", problem_words(p)) for p in result.problems], 400)
-    saved(edit, "pairs.update", result, "pairs.saved_on" if wanted else "pairs.saved_off")
+    record(db(), g.account, "pairs.update", ("line", slug), result.before, result.after, now=now())
+    db().commit()
+    directory.invalidate()  # this worker at once; the others when they see the revision the save moved
+    flash("pairs.saved_on" if wanted else "pairs.saved_off")
     return redirect(url_for("lines.pairs_page", slug=slug))

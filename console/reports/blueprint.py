@@ -6,6 +6,7 @@ from flask import Blueprint
 
 from console.blueprint import guard
 from console.reports import views
+from store.reports import ReportsBusy
 
 reports = guard(Blueprint("reports", __name__, url_prefix="/console", template_folder="templates"))
 
@@ -16,3 +17,4 @@ reports.add_url_rule("/reports/lines/<slug>/<name>.csv", view_func=views.line_re
 reports.add_url_rule("/reports/centres/<slug>/<name>.csv", view_func=views.centre_report_csv)
 reports.add_url_rule("/reports/lines/<slug>/<name>.svg", view_func=views.line_report_chart)
 reports.add_url_rule("/reports/centres/<slug>/<name>.svg", view_func=views.centre_report_chart)
+reports.register_error_handler(ReportsBusy, views.reports_busy)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, g, render_template, request
+from flask import Response, abort, g, make_response, render_template, request
 
 from console.accounts.records import scope_allows
 from console.blueprint import db, now, require_scope
@@ -88,6 +88,22 @@ def _centre_figures(slug: str):
     _done_reading()
     names = {line.slug: line.name for line in directory.get(db(), now()).lines_by_slug.values()}
     return centre, form, report, {**centre_tables(report), "relays": relays_table(relays, names, by_line=True)}
+
+
+BUSY_RETRY_SECONDS = 15
+
+
+def reports_busy(_error):
+    """Other reports were counted for longer than a report waits for its turn (store.reports, one at a time so
+    that callers never wait): the coordinator is told so, in words, before the proxy gives up with a 504."""
+    db().rollback()
+    if request.path.endswith((".csv", ".svg")):
+        response = make_response(t("reports.busy_text", seconds=BUSY_RETRY_SECONDS), 503)
+        response.mimetype = "text/plain"
+    else:
+        response = make_response(render_template("console/report_busy.html", seconds=BUSY_RETRY_SECONDS), 503)
+    response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
 
 
 def _done_reading() -> None:

@@ -40,6 +40,16 @@ class Call(Base):
     )
 
 
+# The rarer call steps reports look for by kind, indexed apart (migration 0018): those store/report_conversation.py
+# counts, and the hand-offs that pick a centre's calls (store.reports.centre_where).
+REPORT_STEP_KINDS = (
+    "conv_bridged", "conv_hold", "conv_binome_joined", "conv_binome_paired", "conv_supervisor", "desk_help_asked",
+    "desk_difficult",
+    "desk_debrief_done", "transfer_started", "transfer_answered", "transfer_completed", "transfer_returned",
+    "transfer_caller_gone", "handoff")
+REPORT_STEP_WHERE = "kind IN (" + ", ".join(f"'{kind}'" for kind in REPORT_STEP_KINDS) + ")"
+
+
 class CallEvent(Base):
     """A routing step or outcome of a call, with the human-readable reason."""
 
@@ -54,10 +64,13 @@ class CallEvent(Base):
     call: Mapped[Call] = relationship(back_populates="events")
 
     # The reports' forward targets: each forwarded call's last "forward" step. Partial: only those steps
-    # (a few percent of the rows) pay for it on insert.
+    # (a few percent of the rows) pay for it on insert. The same for the steps reports look for by kind
+    # (migration 0018): without it each of a line's conversation queries and a centre's calls read every step.
     __table_args__ = (
         Index("ix_call_event_forward_call_id", "call_id", "id", postgresql_where=text("kind = 'forward'"),
               sqlite_where=text("kind = 'forward'")),
+        Index("ix_call_event_report_kind", "kind", "call_id", "id",
+              postgresql_where=text(REPORT_STEP_WHERE), sqlite_where=text(REPORT_STEP_WHERE)),
     )
 
 

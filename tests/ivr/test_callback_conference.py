@@ -5,6 +5,7 @@ hanging up frees the listener to wrap-up, and the listener's line dropping tells
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -45,8 +46,10 @@ def conversation(app) -> Conversation:
         return session.scalars(select(Conversation).order_by(Conversation.id.desc())).first()
 
 
-def test_a_callback_answered_by_a_person_is_a_conference_with_the_person_as_its_anchor(live_app, rest, clock):
+def test_a_callback_answered_by_a_person_is_a_conference_with_the_person_as_its_anchor(live_app, rest, clock, caplog):
+    caplog.set_level(logging.INFO)
     referent, leg, dial, person, joined = called_back(live_app, rest, clock)
+    assert national(MOBILE)[1:] not in caplog.text  # the engine's own log lines never carry the number
     noun = joined.find("Dial/Conference")
     assert noun.text == dial.find("Dial/Conference").text and noun.text.startswith("hl-cb")
     assert MOBILE[1:] not in noun.text and national(MOBILE) not in noun.text  # named by internal ids only
@@ -138,3 +141,68 @@ def test_the_listener_dropping_tells_the_person_they_will_be_called_back_and_the
     clock.now = request.next_attempt_at + timedelta(minutes=1)
     dispatch(live_app)
     assert len(rest.calls) == 3  # tried again, listener first, by the request's own rules
+
+
+def test_a_callback_transferred_cold_puts_the_person_through_and_frees_the_listener(live_app, rest, clock):
+    from ivr import transfers
+
+    referent, leg, dial, person, _ = called_back(live_app, rest, clock)
+    call_id = conversation(live_app).call_id
+    with live_app.app_context():
+        target = transfers.targets(call_id)[0]
+        assert transfers.start_transfer(call_id, target.key, "cold").code == "started"
+    deliver(leg.tw, rest)
+    assert rest.hears(person.sid) == {HOLD_MUSIC}
+    [third] = [sid for sid, call in rest.calls.items() if "/voice/transfer/status" in call["params"].get(
+        "StatusCallback", "")]
+    rest.answer_participant(third)
+    deliver(leg.tw, rest)
+    params = rest.calls[third]["params"]
+    assert leg.tw.post(path_of(params["StatusCallback"]), {"CallSid": third, "CallStatus": "in-progress",
+                                                          "From": params["From"], "To": params["To"]}).status_code == 200
+    deliver(leg.tw, rest)
+    assert rest.hears(person.sid) == {third} and rest.hears(third) == {person.sid}
+    redirected = rest.calls[leg.sid]["redirects"][-1]
+    assert "/voice/callback/over?attempt=" in redirected  # the listener leaves the call to its outcome
+    outcome = xml(leg.tw.post(path_of(redirected), leg.params(CallStatus="in-progress")))
+    assert "Si ce n'était pas la bonne personne" in said(outcome)
+    leg.status("completed", 300)
+    assert listener(live_app, referent).status == "wrap_up"
+    [request] = requests_held(live_app)
+    assert request.status == "reached"
+    assert rest.hears(person.sid) == {third}  # still talking with the third party
+
+
+def test_a_callback_marked_difficult_on_the_desk_gives_the_longer_wrap_up(live_app, rest, clock):
+    from store.extension import directory
+
+    referent, leg, dial, person, _ = called_back(live_app, rest, clock)
+    desk = listener_login(live_app, referent, "referent@example.org")
+    post_form(desk, DESK, "/console/desk/difficult")
+    person.hang_up()
+    dial_ended(leg.tw, rest, leg, dial)
+    leg.status("completed", 600)
+    with live_app.app_context(), database.session() as session:
+        settings = directory.get(session, clock.now).lines_by_slug["3977"].queue
+    assert settings.difficult_wrapup > settings.wrapup_seconds(None)
+    ends = listener(live_app, referent).wrapup_until
+    assert (ends - clock.now).total_seconds() == settings.difficult_wrapup
+    page = text(desk.get(DESK))
+    assert "Rappel · appel n°" in page and MOBILE not in page  # its wrap-up still shows the callback
+
+
+def test_help_asked_from_the_keypad_on_a_callback_alerts_the_lines_supervisors_who_can_listen(live_app, rest, clock):
+    from tests.support.console import COORDINATOR_PASSWORD, make_account, sign_in
+
+    referent, leg, dial, person, _ = called_back(live_app, rest, clock)
+    make_account(live_app, "coord3977@example.org", COORDINATOR_PASSWORD, "coordinator", lines=["3977"],
+                 name="Coordination")
+    supervisor = live_app.test_client()
+    sign_in(supervisor, "coord3977@example.org", COORDINATOR_PASSWORD)
+    rest.leave_conference(leg.sid, "hangup-on-star")
+    menu = dial_ended(leg.tw, rest, leg, dial)
+    back = press(leg.tw, leg, menu, "3")
+    assert "Votre demande d'aide est transmise" in said(back)
+    page = text(supervisor.get(DESK))
+    help_section = page.split("Demandes d'aide</h2>")[1].split("</section>")[0]
+    assert "Rappel · appel n°" in help_section and MOBILE not in page and national(MOBILE) not in page

@@ -31,7 +31,9 @@ from tests.support.callbacks import (
     MOBILE,
     SATURDAY_EVENING,
     ListenerPhone,
+    PersonPhone,
     add_referent,
+    dialled_person,
     dispatch,
     request_callback,
     requests_held,
@@ -269,7 +271,11 @@ def test_the_listener_correction_does_not_overwrite_a_change_committed_meanwhile
     dispatch(live_app)
     phone = ListenerPhone(live_app, rest, list(rest.calls)[0])
     dial = phone.post(phone.answer().find("Gather").get("action"), Digits="1")
-    after = phone.post(dial.find("Dial").get("action"), DialCallStatus="completed")
+    rest.join(phone.sid, dial.find("Dial"))
+    person = PersonPhone(live_app, rest, dialled_person(rest))
+    person.answer()
+    person.hang_up()
+    after = phone.post(dial.find("Dial").get("action"), DialCallStatus="completed", CallStatus="in-progress")
     [request] = requests_held(live_app)
     assert request.status == "reached"
     real_field = ivr.callback_dial.field

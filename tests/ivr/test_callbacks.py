@@ -158,11 +158,9 @@ def cbapp(live_app):
     return live_app
 
 
-def test_callback_reached_on_the_second_attempt_listener_first_line_number_shown(cbapp, rest, clock):
-    request_callback(cbapp, clock, window_keys=("1", "2"))  # as soon as possible, no message
-    add_referent(cbapp)
-    clock.now = MONDAY_MORNING
-    assert dispatch(cbapp) == ["3977"]
+def first_attempt_unanswered(cbapp, rest) -> tuple[str, str]:
+    """The first try: the listener is dialled first and waits with music; the person does not answer. Returns the
+    listener's and the person's call sids."""
     [sid] = rest.calls
     assert rest.calls[sid]["to"] == "+33699000001"  # the listener is dialled first
     phone = ListenerPhone(cbapp, rest, sid)
@@ -182,6 +180,15 @@ def test_callback_reached_on_the_second_attempt_listener_first_line_number_shown
     told = phone.post(rest.calls[sid]["redirects"][-1], CallStatus="in-progress")  # out of the conference
     assert "réessaierons" in told.find("Say").text
     phone.hang_up()
+    return sid, person.sid
+
+
+def test_callback_reached_on_the_second_attempt_listener_first_line_number_shown(cbapp, rest, clock):
+    request_callback(cbapp, clock, window_keys=("1", "2"))  # as soon as possible, no message
+    add_referent(cbapp)
+    clock.now = MONDAY_MORNING
+    assert dispatch(cbapp) == ["3977"]
+    sid, first_person = first_attempt_unanswered(cbapp, rest)
     [request] = requests_held(cbapp)
     assert request.status == "pending" and request.attempts == 1 and request.last_outcome == "no_answer"
     assert request.next_attempt_at == MONDAY_MORNING + timedelta(minutes=60)
@@ -198,7 +205,7 @@ def test_callback_reached_on_the_second_attempt_listener_first_line_number_shown
     assert "Tentative 2 sur 3" in whisper.find("Gather/Say").text
     dial = second.post(whisper.find("Gather").get("action"), Digits="1")
     rest.join(second.sid, dial.find("Dial"))
-    person = PersonPhone(cbapp, rest, [s for s in rest.calls if s not in (sid, second.sid) and s != person.sid][0])
+    person = PersonPhone(cbapp, rest, [s for s in rest.calls if s not in (sid, second.sid, first_person)][0])
     answered = person.answer("human")
     assert answered.find("Hangup") is None and answered.find("Dial/Conference") is not None  # a person: bridged
     person.hang_up()  # the anchor: the conference ends with them

@@ -20,6 +20,7 @@ from tests.support.calls import (  # noqa: F401 — qapp and tw are fixtures
     xml,
 )
 from tests.support.conversation import call_events, connected, conversation, registry, said
+from tests.support.transfers import Scene
 from tests.support.twilio_conference import HOLD_MUSIC
 
 
@@ -130,3 +131,38 @@ def test_a_listener_dropping_while_the_rest_api_is_down_is_repaired_by_the_sweep
     back = caller.follow_redirect(rest)
     assert back.find("Enqueue") is not None and "un autre écoutant" in said(back)
     assert conversation(qapp).status == "requeued"
+
+
+def test_the_caller_hanging_up_while_the_listener_hears_a_sentence_on_the_way_back_in_frees_the_listener(
+        qapp, tw, rest, clock):
+    scene = Scene(qapp, tw, rest, clock)
+    menu = scene.star()
+    kept = xml(tw.post(path_of(menu.find("Gather").get("action")), scene.leg.params(Digits="1", CallStatus="in-progress")))
+    assert "en attente" in said(kept) and kept.find("Dial/Conference") is not None
+    # While Camille hears that sentence, the caller hangs up: their conference ends with them.
+    rest.hang_up(scene.caller.sid)
+    deliver(tw, rest)
+    assert conversation(qapp).status == "ended"
+    # Then her <Dial><Conference> runs: Twilio opens a new, empty conference of the same name…
+    rest.join(scene.leg.sid, kept.find("Dial"))
+    deliver(tw, rest)
+    # …which the engine ends at once: she is not left alone with the wait music, she goes to wrap-up.
+    assert scene.leg.sid in rest.dial_ended
+    after = dial_ended(tw, rest, scene.leg, kept)
+    assert "Classez cet appel" in said(after) or "Fin de l'appel" in said(after) or after.find("Gather") is not None
+    assert listener(qapp, scene.camille).status == "wrap_up"
+
+
+def test_the_caller_keeps_the_music_until_the_listener_is_back_from_the_keypad_menu(qapp, tw, rest, clock):
+    scene = Scene(qapp, tw, rest, clock)
+    menu = scene.star()
+    assert rest.hears(scene.caller.sid) == {HOLD_MUSIC}
+    # 2 calls a binôme: Camille hears a sentence before going back in; the caller must not sit in a silent conference.
+    back = xml(tw.post(path_of(menu.find("Gather").get("action")), scene.leg.params(Digits="2", CallStatus="in-progress")))
+    deliver(tw, rest)
+    assert said(back) and back.find("Dial/Conference") is not None
+    assert rest.hears(scene.caller.sid) == {HOLD_MUSIC}
+    rest.join(scene.leg.sid, back.find("Dial"))
+    deliver(tw, rest)
+    assert rest.hears(scene.caller.sid) == {scene.leg.sid} and rest.hears(scene.leg.sid) == {scene.caller.sid}
+    assert conversation(qapp).held_since is None and "conv_resume" in call_events(qapp)

@@ -40,10 +40,10 @@ SILENT_ENDPOINTS = [
     ("/voice/whisper", {"line": "ecoute-violences-conjugales"}),
     ("/voice/conference/events", {"cv": "1"}),
     ("/voice/conference/participant-status", {"cv": "1", "leg": "1"}),
-    ("/voice/callback/answered", {"attempt": "1"}),
     ("/voice/status", None),
     ("/voice/listener/status", {"offer": "1"}),
     ("/voice/callback/listener-status", {"attempt": "1"}),
+    ("/voice/callback/person-status", {"attempt": "1"}),
     ("/voice/transfer/status", {"tr": "1"}),
     ("/voice/transfer/whisper", {"tr": "1"}),
     ("/voice/transfer/told", {"tr": "1"}),
@@ -60,6 +60,12 @@ LISTENER_ENDPOINTS = [
     ("/voice/callback/accept", {"attempt": "1"}),
     ("/voice/callback/dialled", {"attempt": "1"}),
     ("/voice/callback/outcome", {"attempt": "1"}),
+    ("/voice/callback/after", {"attempt": "1"}),
+    ("/voice/callback/menu", {"attempt": "1"}),
+    ("/voice/callback/over", {"attempt": "1"}),
+    ("/voice/callback/answered", {"attempt": "1"}),
+    ("/voice/callback/person-after", {"attempt": "1"}),
+    ("/voice/callback/dropped", {"attempt": "1"}),
     ("/voice/presence/incoming", None),
     ("/voice/presence/pin", None),
     ("/voice/presence/choice", {"t": "x"}),
@@ -247,7 +253,7 @@ def test_twilio_fallback_url_shows_the_dialled_number(down_app):
     ("/voice/queue/key/nothing", LEAVE),
     ("/voice/whisper/nothing", SILENT),
     ("/voice/status/nothing", SILENT),
-    ("/voice/callback/answered/nothing", SILENT),
+    ("/voice/callback/answered/nothing", LISTENER),  # the person called back: an apology, never silence
     ("/voice/callback/listener-status/nothing", SILENT),
     ("/voice/listener/status/nothing", SILENT),
     ("/voice/listener/nothing", LISTENER),
@@ -265,7 +271,7 @@ def test_not_found_under_voice_answers_by_path(down_app, path, kind):
 @pytest.mark.parametrize(("path", "kind"), [
     ("/voice/queue/wait/boom", LEAVE),
     ("/voice/listener/boom", LISTENER),
-    ("/voice/callback/answered/boom", SILENT),
+    ("/voice/callback/answered/boom", LISTENER),
     ("/voice/boom", CALLER),
 ])
 def test_uncaught_errors_under_voice_answer_by_path(down_app, path, kind):

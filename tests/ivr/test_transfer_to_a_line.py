@@ -106,3 +106,18 @@ def test_the_other_line_s_listener_not_answering_gives_the_caller_back_and_frees
     assert scene.announced(camille) == ("Pas de réponse pour la ligne Un premier pas, Val-de-Marne. L'appelant est de "
                                         "nouveau avec vous.")
     assert listener(qapp, scene.ines).status == "available"  # free again for her own line's callers
+
+
+def test_the_desk_says_nobody_is_free_on_the_other_line_and_the_caller_stays(qapp, tw, rest, clock):
+    from tests.support.console import text
+    from tests.support.desk import listener_login, post_form
+
+    scene = PlatformScene(qapp, tw, rest, clock, ines=None)  # nobody at all on Un premier pas
+    desk = listener_login(qapp, scene.camille, "camille@example.org")
+    assert "la ligne Un premier pas, Val-de-Marne" in text(desk.get("/console/desk"))
+    post_form(desk, "/console/desk", "/console/desk/transfer", target=UPP, mode="cold")
+    deliver(tw, rest)
+    page = text(desk.get("/console/desk"))
+    assert "Personne n'est disponible sur cette ligne en ce moment : l'appelant reste avec vous." in page
+    assert rest.hears(scene.caller.sid) == {scene.leg.sid}
+    assert scene.events() == []

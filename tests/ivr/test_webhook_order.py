@@ -191,7 +191,8 @@ def test_a_caller_hanging_up_as_the_listener_presses_1_frees_the_listener_in_eit
 @pytest.mark.parametrize("status_first", [True, False])
 def test_a_callback_conversation_is_counted_once_whichever_of_its_last_two_webhooks_comes_first(
         live_app, rest, clock, status_first):
-    from tests.support.callbacks import MONDAY_MORNING, ListenerPhone, add_referent, dispatch, request_callback
+    from tests.support.callbacks import (MONDAY_MORNING, ListenerPhone, PersonPhone, add_referent, dialled_person,
+                                         dispatch, request_callback)
 
     request_callback(live_app, clock)
     referent = add_referent(live_app)
@@ -199,7 +200,11 @@ def test_a_callback_conversation_is_counted_once_whichever_of_its_last_two_webho
     dispatch(live_app)
     phone = ListenerPhone(live_app, rest, rung(rest)[-1])
     dial = phone.post(phone.answer().find("Gather").get("action"), Digits="1", CallStatus="in-progress")
+    rest.join(phone.sid, dial.find("Dial"))
+    person = PersonPhone(live_app, rest, dialled_person(rest))
+    person.answer()
     clock.now += timedelta(minutes=6)
+    rest.hang_up(person.sid)  # the person hangs up, the listener at once: the conference's news comes later
     reported = lambda: phone.post(dial.find("Dial").get("action"), CallStatus="completed",  # noqa: E731
                                   DialCallStatus="completed", DialCallDuration="300")
     hung_up = lambda: phone.post(phone.call["params"]["StatusCallback"], CallStatus="completed",  # noqa: E731

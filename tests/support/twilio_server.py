@@ -100,63 +100,91 @@ class TwilioTestServer(Conferences):
         if from_number is not None:
             self.calls[sid]["from"] = from_number
 
+    # The REST resources under the account, each with the method that answers it (route_conferences is in
+    # tests/support/twilio_conference.py); each takes the rest of the path, without .json, and answers None for
+    # a path it does not serve.
+    RESOURCES = {"Calls": "route_calls", "Queues": "route_queues", "Conferences": "route_conferences"}
+
     def route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, dict | None]:
-        conferences = f"/2010-04-01/Accounts/{self.account_sid}/Conferences"
-        if path.startswith(conferences) and path.endswith(".json"):
-            return self.route_conferences(method, path[len(conferences):-5], params)
-        queues = f"/2010-04-01/Accounts/{self.account_sid}/Queues/"
-        if path.startswith(queues) and path.endswith(".json"):
-            queue = self.queues.get(path[len(queues):-5])
-            if queue is None:
-                return 404, {"code": 20404, "message": "not found", "status": 404}
-            if method == "DELETE":
-                if queue["current_size"]:
-                    return 400, {"code": 20001, "message": "Queue is not empty", "status": 400}
-                del self.queues[queue["sid"]]
-                return 204, None
-            return 200, queue
-        prefix = f"/2010-04-01/Accounts/{self.account_sid}/Calls"
-        if method == "POST" and path == prefix + ".json":
-            if not params.get("To") or not params.get("From") or not (params.get("Url") or params.get("Twiml")):
-                return 400, {"code": 21201, "message": "To, From and Url or Twiml are required", "status": 400}
-            refused = self.call_create_errors.get(params["To"]) or self.call_create_errors.get("*")
-            if refused is not None:
-                return refused[0], {"code": refused[1], "message": "refused by the test", "status": refused[0]}
-            sid = "CA" + uuid.uuid4().hex
-            call = {"sid": sid, "account_sid": self.account_sid, "to": params["To"], "from": params["From"],
-                    "status": "queued", "direction": "outbound-api", "uri": f"{prefix}/{sid}.json"}
-            self.calls[sid] = {**call, "params": params}
-            return 201, call
-        if path.startswith(prefix + "/") and path.endswith(".json"):
-            sid = path[len(prefix) + 1 : -5]
-            if method == "GET" and self.call_fetch_error:
-                error = self.call_fetch_error
-                return error, {"code": 20500, "message": "internal error", "status": error}
-            call = self.calls.get(sid) or self.inbound.get(sid)
-            if call is None and method == "POST" and params.get("Url") and sid.startswith("CA"):
-                # The tests post a caller's webhooks themselves, so the server has not seen the call come in: one
-                # the engine redirects is a live inbound call, as Twilio knows it (add_inbound_call says otherwise).
-                call = self.inbound[sid] = {"sid": sid, "account_sid": self.account_sid, "status": "in-progress",
-                                            "direction": "inbound", "params": {}}
-            if call is None:
-                return 404, {"code": 20404, "message": "not found", "status": 404}
-            if call["status"] in ("completed", "canceled") and method == "POST" and params.get("Url"):
-                return 400, {"code": 21220, "message": "Call is not in-progress. Cannot redirect.", "status": 400}
-            if method == "POST" and params.get("Status") == "canceled" and call["status"] not in ("queued", "ringing"):
-                # Twilio: "canceled" hangs up a queued or ringing call and does not affect one in progress (no error).
-                return 200, {k: v for k, v in call.items() if k != "params"}
-            if method == "POST":
-                call["params"] = {**call["params"], **params}
-                if params.get("Url"):
-                    call.setdefault("redirects", []).append(params["Url"])
-                if params.get("Url") or params.get("Twiml"):
-                    self.leave_conference(sid, "redirected")  # new TwiML: the call leaves its conference
-                if params.get("Status"):
-                    call["status"] = params["Status"]
-                    if params["Status"] in ("completed", "canceled"):
-                        self.leave_conference(sid, "hangup")
-            return 200, {k: v for k, v in call.items() if k != "params"}
+        account = f"/2010-04-01/Accounts/{self.account_sid}/"
+        if path.startswith(account) and path.endswith(".json"):
+            inside = path[len(account) : -5]
+            resource = inside.split("/", 1)[0]
+            handler = self.RESOURCES.get(resource)
+            answer = getattr(self, handler)(method, inside[len(resource) :], params) if handler else None
+            if answer is not None:
+                return answer
         return 404, {"code": 20404, "message": f"no route {method} {path}", "status": 404}
+
+    def route_queues(self, method: str, rest: str, params: dict[str, str]) -> tuple[int, dict | None] | None:
+        """``rest``: /QU… (a queue <Enqueue> made: see add_queue). GET fetches it, DELETE removes it when empty."""
+        if not rest.startswith("/"):
+            return None
+        queue = self.queues.get(rest[1:])
+        if queue is None:
+            return 404, {"code": 20404, "message": "not found", "status": 404}
+        if method == "DELETE":
+            if queue["current_size"]:
+                return 400, {"code": 20001, "message": "Queue is not empty", "status": 400}
+            del self.queues[queue["sid"]]
+            return 204, None
+        return 200, queue
+
+    def route_calls(self, method: str, rest: str, params: dict[str, str]) -> tuple[int, dict | None] | None:
+        """``rest``: empty to place a call (POST), /CA… to fetch (GET) or change (POST: redirect, end) one."""
+        if method == "POST" and rest == "":
+            return self._place_call(params)
+        if not rest.startswith("/"):
+            return None
+        sid = rest[1:]
+        if method == "GET" and self.call_fetch_error:
+            error = self.call_fetch_error
+            return error, {"code": 20500, "message": "internal error", "status": error}
+        call = self._known_call(sid, method, params)
+        if call is None:
+            return 404, {"code": 20404, "message": "not found", "status": 404}
+        if call["status"] in ("completed", "canceled") and method == "POST" and params.get("Url"):
+            return 400, {"code": 21220, "message": "Call is not in-progress. Cannot redirect.", "status": 400}
+        if method == "POST" and params.get("Status") == "canceled" and call["status"] not in ("queued", "ringing"):
+            # Twilio: "canceled" hangs up a queued or ringing call and does not affect one in progress (no error).
+            return 200, {k: v for k, v in call.items() if k != "params"}
+        if method == "POST":
+            self._change_call(sid, call, params)
+        return 200, {k: v for k, v in call.items() if k != "params"}
+
+    def _place_call(self, params: dict[str, str]) -> tuple[int, dict]:
+        if not params.get("To") or not params.get("From") or not (params.get("Url") or params.get("Twiml")):
+            return 400, {"code": 21201, "message": "To, From and Url or Twiml are required", "status": 400}
+        refused = self.call_create_errors.get(params["To"]) or self.call_create_errors.get("*")
+        if refused is not None:
+            return refused[0], {"code": refused[1], "message": "refused by the test", "status": refused[0]}
+        sid = "CA" + uuid.uuid4().hex
+        call = {"sid": sid, "account_sid": self.account_sid, "to": params["To"], "from": params["From"],
+                "status": "queued", "direction": "outbound-api",
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json"}
+        self.calls[sid] = {**call, "params": params}
+        return 201, call
+
+    def _known_call(self, sid: str, method: str, params: dict[str, str]) -> dict | None:
+        call = self.calls.get(sid) or self.inbound.get(sid)
+        if call is None and method == "POST" and params.get("Url") and sid.startswith("CA"):
+            # The tests post a caller's webhooks themselves, so the server has not seen the call come in: one
+            # the engine redirects is a live inbound call, as Twilio knows it (add_inbound_call says otherwise).
+            call = self.inbound[sid] = {"sid": sid, "account_sid": self.account_sid, "status": "in-progress",
+                                        "direction": "inbound", "params": {}}
+        return call
+
+    def _change_call(self, sid: str, call: dict, params: dict[str, str]) -> None:
+        """A redirect (new TwiML: the call leaves its conference) or a new status (ended: it leaves it too)."""
+        call["params"] = {**call["params"], **params}
+        if params.get("Url"):
+            call.setdefault("redirects", []).append(params["Url"])
+        if params.get("Url") or params.get("Twiml"):
+            self.leave_conference(sid, "redirected")
+        if params.get("Status"):
+            call["status"] = params["Status"]
+            if params["Status"] in ("completed", "canceled"):
+                self.leave_conference(sid, "hangup")
 
 
 def _basic_auth_user(header: str | None, token: str) -> str | None:

@@ -11,11 +11,12 @@ from store.callbacks import pools_with_due_callbacks
 from store.extension import database
 from store.models import CallbackRequest, CaseFile
 from tests.conftest import SignedTwilio, at_paris
-from tests.support.calls import ListenerLeg, path_of, xml
+from tests.support.calls import ListenerLeg, deliver, dial_ended, path_of, xml
 from tests.support.callbacks import PersonPhone, dialled_person
 from tests.support.cases import (CALLER, NATIONAL, PASSWORD, PLATFORM, REFERENT_94, REFERENT_PHONE, case_ids,
                                  national_call, platform_coordinator, referent, relay_fields)
 from tests.support.console import csrf_token, sign_in, text, words
+from tests.support.twilio_conference import HOLD_MUSIC
 
 EVENING = at_paris(2026, 11, 24, 17, 15)
 CALL_BACK_AT = at_paris(2026, 11, 24, 17, 40)  # the 3977 is open until 19:00
@@ -133,3 +134,36 @@ def test_a_case_without_a_number_cannot_be_called_back(live_app, clock, rest):
     call_back(client, case_id)
     assert "Aucun numéro n'est attaché à ce dossier." in text(client.get(f"/console/cases/{case_id}"))
     assert [c for c in rest.calls.values() if c.get("direction") == "outbound-api"] == []
+
+
+def test_a_referents_call_back_is_a_conference_held_from_the_keypad_and_a_dropped_line_is_tried_again(
+        live_app, clock, rest):
+    case_id = consented_case(live_app, clock, rest)
+    client = referent_client(live_app, clock)
+    call_back(client, case_id)
+    leg = ListenerLeg(SignedTwilio(live_app.test_client()), rest, referent_leg(rest))
+    dial = leg.press("1")
+    rest.join(leg.sid, dial.find("Dial"))
+    person = PersonPhone(live_app, rest, dialled_person(rest, CALLER))
+    person.answer("human")
+    assert rest.hears(person.sid) == {leg.sid}
+    rest.leave_conference(leg.sid, "hangup-on-star")  # * : the referent's keypad menu
+    deliver(leg.tw, rest)
+    menu = dial_ended(leg.tw, rest, leg, dial)
+    assert rest.hears(person.sid) == {HOLD_MUSIC}
+    kept = xml(leg.tw.post(path_of(menu.find("Gather").get("action")), leg.params(Digits="1")))
+    assert "reste en attente" in " ".join(s.text or "" for s in kept.iter("Say"))
+    rest.join(leg.sid, kept.find("Dial"))
+    assert rest.hears(person.sid) == {HOLD_MUSIC} and rest.hears(leg.sid) == set()
+    rest.hang_up(leg.sid)  # the referent's line drops while the caller is on hold
+    deliver(leg.tw, rest)
+    leg.status("completed")
+    told = person.follow_redirect()
+    words_told = " ".join(s.text or "" for s in told.iter("Say"))
+    assert "a été coupée" in words_told and "Nous vous rappellerons" in words_told and CALLER[1:] not in words_told
+    assert told.find("Hangup") is not None
+    page = words(client.get(f"/console/cases/{case_id}"))
+    assert "communication coupée côté écoutant, rappel à refaire" in page and "Rappel en cours ou à refaire." in page
+    with live_app.app_context(), database.session() as session:
+        request = session.scalar(select(CallbackRequest))
+        assert (request.status, request.attempts, request.last_outcome) == ("pending", 1, "dropped")

@@ -3,13 +3,27 @@ listening muted, and given the floor from the first listener's desk; the binôme
 
 from __future__ import annotations
 
-from tests.console.desk.test_desk_controls import DESK, call_id, people
+from sqlalchemy import select
+
+from store.extension import database
+from store.models import Call
 from tests.support.calls import Caller, bridge, deliver, qapp, rung, tw  # noqa: F401 — fixtures
 from tests.support.console import text
 from tests.support.desk import add_listener, listener_login, post_form
 from tests.support.pairs import leg_to, offer_to_pairs
 
 NOOR, SAM = "+32470111111", "+32470222222"
+DESK = "/console/desk"
+
+
+def call_id(app, sid) -> int:
+    with app.app_context(), database.session() as session:
+        return session.scalar(select(Call.id).where(Call.sid == sid))
+
+
+def people(page: str) -> str:
+    """The desk's "on the call" section."""
+    return page.split("Sur l'appel</h2>")[1].split("</section>")[0]
 
 
 def test_the_second_of_a_pair_shows_as_the_binome_on_both_desks_and_gets_the_floor(qapp, tw, rest):

@@ -29,47 +29,8 @@ def test_the_line_report_counts_hold_binome_supervisor_difficult_calls_and_trans
     make_account(qapp, "evc@example.org", COORDINATOR_PASSWORD, "coordinator", lines=[EVC], name="Camille")
     evc = qapp.test_client()
     sign_in(evc, "evc@example.org", COORDINATOR_PASSWORD)
-
-    # The first call: 40 s on hold, a binôme, a supervisor who whispers, marked difficult, its debrief done.
-    first = call_in_progress(tw, rest)
-    post_form(desk, DESK, "/console/desk/hold")
-    deliver(tw, rest)
-    clock.now += timedelta(seconds=40)
-    post_form(desk, DESK, "/console/desk/resume")
-    deliver(tw, rest)
-    sam = add_listener(qapp, "Sam", "+32470222222")
-    post_form(desk, DESK, "/console/desk/binome")
-    rest.answer_participant(next(sid for sid in rung(rest) if rest.calls[sid]["to"] == "+32470222222"))
-    deliver(tw, rest)
-    post_form(evc, DESK, f"/console/desk/calls/{first_call_id(qapp, first)}/supervise", mode="whisper",
-              phone="+32470999999")
-    rest.answer_participant(next(sid for sid in rung(rest) if rest.calls[sid]["to"] == "+32470999999"))
-    deliver(tw, rest)
-    post_form(desk, DESK, "/console/desk/difficult")
-    post_form(desk, DESK, "/console/desk/end")
-    deliver(tw, rest)
-    press(tw, first.leg, dial_ended(tw, rest, first.leg, first.dial), "0")
-    post_form(evc, f"/console/lines/{EVC}/live", f"/console/desk/calls/{first_call_id(qapp, first)}/debrief")
-
-    # The second call: a warm transfer to the 107, answered and completed; a third one, to the interpreter, cancelled.
-    lou = add_listener(qapp, "Lou", "+32470333333")
-    second = call_in_progress(tw, rest)
-    with qapp.app_context():  # as the desk's transfer buttons call it
-        assert transfers.start_transfer(first_call_id(qapp, second), "number:+3225550399", "warm").ok
-        deliver(tw, rest)
-        assert transfers.cancel_transfer(first_call_id(qapp, second)).code == "cancelled"
-        deliver(tw, rest)
-        assert transfers.start_transfer(first_call_id(qapp, second), "service:be-107", "warm", listener_id=lou).ok
-        deliver(tw, rest)
-        third_party = next(sid for sid, call in rest.calls.items() if call["to"] == "+3225550107")
-        rest.answer_participant(third_party)
-        deliver(tw, rest)
-        params = rest.calls[third_party]["params"]
-        tw.post(params["StatusCallback"].split("ivr.example.org", 1)[1],
-                {"CallSid": third_party, "CallStatus": "in-progress", "From": params["From"], "To": params["To"],
-                 "Direction": "outbound-api"})
-        assert transfers.complete_transfer(first_call_id(qapp, second)).ok
-    del sam
+    first_call(qapp, tw, rest, clock, desk, evc)
+    second_call(qapp, tw, rest)
 
     page = text(evc.get(REPORT, query_string=DAY))
     conversation = page.split('<table id="table-conversation">')[1].split("</table>")[0]
@@ -88,6 +49,50 @@ def test_the_line_report_counts_hold_binome_supervisor_difficult_calls_and_trans
                                 "Appelant·e parti·e"]
     assert transfers_csv[1:] == [["le service d'interprétariat", "1", "0", "0", "1", "0"],
                                  ["le 107, Télé-Accueil", "1", "1", "1", "0", "0"]]
+
+
+def first_call(qapp, tw, rest, clock, desk, evc) -> None:
+    """40 s on hold, a binôme, a supervisor who whispers, marked difficult, its debrief done."""
+    first = call_in_progress(tw, rest)
+    post_form(desk, DESK, "/console/desk/hold")
+    deliver(tw, rest)
+    clock.now += timedelta(seconds=40)
+    post_form(desk, DESK, "/console/desk/resume")
+    deliver(tw, rest)
+    add_listener(qapp, "Sam", "+32470222222")  # the binôme Noor calls in
+    post_form(desk, DESK, "/console/desk/binome")
+    rest.answer_participant(next(sid for sid in rung(rest) if rest.calls[sid]["to"] == "+32470222222"))
+    deliver(tw, rest)
+    post_form(evc, DESK, f"/console/desk/calls/{first_call_id(qapp, first)}/supervise", mode="whisper",
+              phone="+32470999999")
+    rest.answer_participant(next(sid for sid in rung(rest) if rest.calls[sid]["to"] == "+32470999999"))
+    deliver(tw, rest)
+    post_form(desk, DESK, "/console/desk/difficult")
+    post_form(desk, DESK, "/console/desk/end")
+    deliver(tw, rest)
+    press(tw, first.leg, dial_ended(tw, rest, first.leg, first.dial), "0")
+    post_form(evc, f"/console/lines/{EVC}/live", f"/console/desk/calls/{first_call_id(qapp, first)}/debrief")
+
+
+def second_call(qapp, tw, rest) -> None:
+    """A warm transfer to the 107, answered and completed; a third one, to the interpreter, cancelled."""
+    lou = add_listener(qapp, "Lou", "+32470333333")
+    second = call_in_progress(tw, rest)
+    with qapp.app_context():  # as the desk's transfer buttons call it
+        assert transfers.start_transfer(first_call_id(qapp, second), "number:+3225550399", "warm").ok
+        deliver(tw, rest)
+        assert transfers.cancel_transfer(first_call_id(qapp, second)).code == "cancelled"
+        deliver(tw, rest)
+        assert transfers.start_transfer(first_call_id(qapp, second), "service:be-107", "warm", listener_id=lou).ok
+        deliver(tw, rest)
+        third_party = next(sid for sid, call in rest.calls.items() if call["to"] == "+3225550107")
+        rest.answer_participant(third_party)
+        deliver(tw, rest)
+        params = rest.calls[third_party]["params"]
+        tw.post(params["StatusCallback"].split("ivr.example.org", 1)[1],
+                {"CallSid": third_party, "CallStatus": "in-progress", "From": params["From"], "To": params["To"],
+                 "Direction": "outbound-api"})
+        assert transfers.complete_transfer(first_call_id(qapp, second)).ok
 
 
 def first_call_id(app, caller) -> int:
