@@ -25,6 +25,8 @@ class Played:
     listener_numbers: frozenset = frozenset()
     listener_ends_call: bool = False  # the listener ended it (keypad 9, desk): a goodbye and <Hangup> are right
     pages: list[tuple[str, str]] = field(default_factory=list)  # console pages a coordinator saw meanwhile
+    rung: frozenset = frozenset()  # every number the engine had Twilio call, answered or not
+    roster: str = ""  # `helpline listeners list` once the call is over
 
     @property
     def caller(self):

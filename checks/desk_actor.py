@@ -8,6 +8,7 @@ HTTP on 127.0.0.1, where a browser would keep them too. Every page body is kept 
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import re
@@ -69,14 +70,21 @@ class DeskActor:
 
     def act(self, action: str, argument: str = "") -> None:
         """What the situation has this desk do: listen / whisper / join (a coordinator; ``argument`` the phone), or
-        hold / resume / transfer-warm / transfer-cold (a listener, on their own call; a transfer to the first
-        target the page offers)."""
+        hold / resume / floor / transfer-warm / transfer-cold (a listener, on their own call; a transfer to the first
+        target the page offers whose label has the words ``argument``, the floor to the first muted binôme it lists)."""
         if action in ("listen", "whisper", "join"):
             self.supervise(action, argument)
         else:
-            self.listener_action(action)
+            self.listener_action(action, argument)
 
-    def listener_action(self, action: str) -> None:
+    @staticmethod
+    def _target(page: str, words: str) -> str:
+        """The value of the first target whose label has those words (any target if none are given)."""
+        found = re.findall(r'name="target" value="([^"]+)".*?<label[^>]*>(.*?)</label>', page, re.S)
+        chosen = [value for value, label in found if not words or re.search(words, html.unescape(label), re.I)]
+        return chosen[0] if chosen else ""
+
+    def listener_action(self, action: str, argument: str = "") -> None:
         status, text, _ = self._request("GET", "/console/desk.json")
         call = (json.loads(text).get("call") or {}) if status == 200 else {}
         if not call.get("id"):
@@ -85,12 +93,18 @@ class DeskActor:
         token = self._token("/console/desk")
         page = self.pages[-1][1]
         fields = {"csrf_token": token, "call": str(call["id"])}
-        if action.startswith("transfer-"):
-            target = re.search(r'name="target" value="([^"]+)"', page)
-            if not target:
-                self.problems.append("the listener's desk offers no transfer target")
+        if action == "floor":  # "Donner la parole": the first muted binôme or third party the page lists
+            leg = re.search(r'action="[^"]*/desk/floor".*?name="leg" value="(\d+)"', page, re.S)
+            if not leg:
+                self.problems.append("the listener's desk offers nobody to give the floor to")
                 return
-            fields.update(target=target.group(1), mode=action.split("-", 1)[1])
+            fields["leg"] = leg.group(1)
+        if action.startswith("transfer-"):
+            target = self._target(page, argument)
+            if not target:
+                self.problems.append(f"the listener's desk offers no transfer target {argument}")
+                return
+            fields.update(target=target, mode=action.split("-", 1)[1])
         path = "/console/desk/transfer" if action.startswith("transfer-") else f"/console/desk/{action}"
         status, _, _ = self._request("POST", path, fields)
         if status not in (200, 302, 303):

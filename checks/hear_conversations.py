@@ -8,26 +8,29 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
 import tempfile
 import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+import yaml
 
 from checks.app_under_test import ACCOUNT_SID, ServedApp
 from checks.call_record import Outcome
 from checks.conversation_checks import CONVERSATION_CHECKS, Played
-from checks.conversations import AT, LINE, LISTENER_A, LISTENER_B, SITUATIONS, Situation
+from checks.conversation_expectations import expectations
+from checks.conversations import LINE, LISTENER_A, LISTENER_B, LISTENER_C, LISTENER_D, SITUATIONS, Situation
 from checks.desk_actor import DeskActor
 from checks.scenarios import LINES
 from checks.twilio_emulator import TwilioEmulator
 from checks.twilio_rest import TwilioRest
 from checks.world_mode import WorldMode
 
-NAMES = {LISTENER_A: "Emulated listener A", LISTENER_B: "Emulated listener B"}
+NAMES = {LISTENER_A: "Emulated listener A", LISTENER_B: "Emulated listener B", LISTENER_C: "Emulated listener C",
+         LISTENER_D: "Emulated listener D"}
+POOLS = {LISTENER_C: "ecoute-violences-conjugales", LISTENER_D: "un-premier-pas"}  # the others: France Victimes
 SWEEP_SECONDS = 15.0
 COORDINATORS = ("camille@example.org", "dominique@example.org")
 DESK_ACCOUNTS = (*COORDINATORS, "ecoutant.a@example.org")  # checks.conversations.LISTENER_DESK is the last
@@ -39,12 +42,13 @@ def play_situations(situations: list[Situation] = SITUATIONS, database_url: str 
     out = []
     with TwilioRest(ACCOUNT_SID) as rest, ServedApp(database_url, rest.base_url) as served:
         for number, name in NAMES.items():
-            served.cli("listeners", "add", "--name", name, "--phone", number, "--pool", LINE, "--pin", "48213")
+            served.cli("listeners", "add", "--name", name, "--phone", number, "--pool", POOLS.get(number, LINE),
+                       "--pin", "48213")
         if any(s.desk for s in situations):
             _desk_accounts(served)
         for index, situation in enumerate(situations):
-            with _offering_pairs(served, situation.pairs):
-                played = _play(served, rest, situation, f"+336987{index:05d}")
+            with _queue_settings(served, situation):
+                played = _play(served, rest, situation, situation.caller or f"+336987{index:05d}")
             findings = {name: check(played) for name, check in CONVERSATION_CHECKS.items()}
             findings["what the situation promises is heard"] = expectations(situation, played)
             out.append((situation, played, findings))
@@ -54,10 +58,15 @@ def play_situations(situations: list[Situation] = SITUATIONS, database_url: str 
     return out
 
 
-def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str) -> Played:
+def _staff(served: ServedApp, situation: Situation) -> None:
     for number, name in NAMES.items():
-        served.cli("listeners", "status", name, "available" if number in situation.available else "offline")
-    served.clock.set(datetime(*AT, tzinfo=ZoneInfo("Europe/Paris")))
+        status = "available" if number in situation.available else "paused" if number in situation.paused else "offline"
+        served.cli("listeners", "status", name, status)
+
+
+def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str) -> Played:
+    _staff(served, situation)
+    served.clock.set(datetime(*situation.at, tzinfo=LINES[situation.line].tz))
     emulator = TwilioEmulator(served.base_url, served.auth_token, ACCOUNT_SID, advance=served.clock.advance,
                               rest=rest)
     mode = WorldMode(emulator, rest, situation.phonebook, default_party=situation.default_party)
@@ -73,37 +82,57 @@ def _play(served: ServedApp, rest: TwilioRest, situation: Situation, caller: str
         start, end = situation.rest_down
         rest.is_down = lambda: start <= mode.world.now < end
     try:
-        emulator.call(LINES[LINE].number, caller, Outcome(hangup_at=situation.hangup_at))
+        emulator.call(LINES[situation.line].number, caller,
+                      Outcome(hangup_at=situation.hangup_at, answers=dict(situation.caller_answers),
+                              queue_presses=list(situation.caller_queue_presses)))
     finally:
         rest.world_side, rest.is_down = None, lambda: False
     problems = mode.problems + mode.world.errors
     problems += [f"REST request not emulated (answered 404): {r}" for r in rest.take_unknown()]
     problems += [f"desk: {problem}" for actor in actors for problem in actor.problems]
-    return Played(situation.label, caller, mode.world.legs, mode.callbacks, problems,
+    roster = served.cli("listeners", "list")
+    legs = _called_back_first(mode.world.legs, caller, problems) if situation.called_back else mode.world.legs
+    return Played(situation.label, caller, legs, mode.callbacks, problems,
                   unheard_by_caller=situation.unheard_by_caller, listener_numbers=frozenset(NAMES),
-                  listener_ends_call=situation.listener_ends_call,
+                  listener_ends_call=situation.listener_ends_call or situation.ends_with_goodbye,
                   unheard_until=situation.caller_may_hear_supervisor_from or float("inf"),
-                  pages=[page for actor in actors for page in actor.pages])
+                  pages=[page for actor in actors for page in actor.pages],
+                  rung=frozenset(leg.base.get("To", "") for leg in mode.legs.values()), roster=roster)
+
+
+def _called_back_first(legs: list, number: str, problems: list[str]) -> list:
+    """A callback: the leg the engine placed to the number given is the caller's from now on (its checks: never
+    silence, never hung up on); the call that asked for the callback is left out."""
+    person = next((leg for leg in legs[1:] if leg.base.get("To") == number and getattr(leg, "answered", False)), None)
+    if person is None:
+        problems.append(f"{number} was never called back")
+        return legs
+    return [person] + [leg for leg in legs[1:] if leg is not person]
 
 
 @contextmanager
-def _offering_pairs(served: ServedApp, pairs: bool):
-    """The line's file with ``queue: {offer_to_pair: true}``, loaded as an admin would, then the shipped one again."""
-    if not pairs:
+def _queue_settings(served: ServedApp, situation: Situation):
+    """For one situation, the line's file with more ``queue:`` settings (``helpline directory load --from`` a copy
+    of the shipped files), then the shipped files again."""
+    if not situation.queue_settings:
         yield
         return
-    from directory_data.fields import DATA_DIR
-
-    with tempfile.TemporaryDirectory(prefix="pairs-") as folder:
-        root = Path(folder) / "directory_data"
-        shutil.copytree(DATA_DIR, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-        path = root / "lines" / f"{LINE}.yaml"
-        path.write_text(path.read_text(encoding="utf-8") + "queue:\n  offer_to_pair: true\n", encoding="utf-8")
-        served.cli("directory", "load", "--from", str(root), "--force", "--reason", "calls offered to pairs")
-    try:
-        yield
-    finally:
-        served.cli("directory", "load", "--force", "--reason", "the shipped line again")
+    shipped = Path(__file__).resolve().parent.parent / "directory_data"
+    with tempfile.TemporaryDirectory(prefix="emulated-directory-") as folder:
+        for source in [*shipped.glob("*.yaml"), *shipped.glob("lines/*.yaml")]:
+            target = Path(folder) / source.relative_to(shipped)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = source.read_text(encoding="utf-8")
+            if source.parent.name == "lines" and source.stem == situation.line:
+                document = yaml.safe_load(text)
+                document["queue"] = {**(document.get("queue") or {}), **situation.queue_settings}
+                text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+            target.write_text(text, encoding="utf-8")
+        served.cli("directory", "load", "--from", folder)
+        try:
+            yield
+        finally:
+            served.cli("directory", "load")
 
 
 def _desk_accounts(served: ServedApp) -> None:
@@ -125,56 +154,6 @@ def _sweep_every(mode: WorldMode, served: ServedApp, seconds: float) -> None:
             mode.world.at(mode.world.now + seconds, sweep)
 
     mode.world.at(seconds, sweep)
-
-
-def expectations(situation: Situation, played: Played) -> list[str]:
-    first = next((leg for leg in played.legs[1:] if leg.name == "listener"), None)
-    return _said(situation, played, first) + _parties(situation, played, first) + _supervisors(played) + \
-        _back_with_listener(situation, played) + _second_said(situation, played)
-
-
-def _second_said(situation: Situation, played: Played) -> list[str]:
-    second = next((leg for leg in played.legs[1:] if leg.name == "second listener"), None)
-    said = [h.text for h in second.record.says()] if second else []
-    return [f"the second listener never hears « {pattern} »" for pattern in situation.second_expect_said
-            if not any(re.search(pattern, text) for text in said)]
-
-
-def _said(situation: Situation, played: Played, first) -> list[str]:
-    """Said to the caller once a listener took the call (the greeting does not count)."""
-    bridged = next((e.at for e in played.caller.record.events if e.kind == "conference"), float("inf"))
-    said = [h.text for h in played.caller.record.says() if h.start >= bridged - 0.01]
-    findings = [f"the caller never hears « {pattern} »" for pattern in situation.expect_said
-                if not any(re.search(pattern, text) for text in said)]
-    findings += [f"the caller is told « {text} »" for pattern in situation.never_said for text in said
-                 if re.search(pattern, text)]
-    listener_said = [h.text for h in first.record.says()] if first else []
-    return findings + [f"the listener never hears « {pattern} »" for pattern in situation.listener_expect_said
-                       if not any(re.search(pattern, text) for text in listener_said)]
-
-
-def _parties(situation: Situation, played: Played, first) -> list[str]:
-    heard = {p for h in played.caller.record.heard for p in h.parties}
-    findings = [f"the caller never hears the {name}" for name in situation.expect_parties if name not in heard]
-    by_listener = {p for h in first.record.heard for p in h.parties} if first else set()
-    return findings + [f"the listener never hears the {name}" for name in situation.listener_expect_parties
-                       if name not in by_listener]
-
-
-def _supervisors(played: Played) -> list[str]:
-    supervisors = sorted((leg.t0, leg.t0 + leg.record.seconds) for leg in played.legs[1:]
-                         if "supervisor" in leg.name and getattr(leg, "answered", False))
-    return [f"two supervisors on the call at once from {b[0]:.0f} s" for a, b in zip(supervisors, supervisors[1:])
-            if b[0] < a[1] - 0.01]
-
-
-def _back_with_listener(situation: Situation, played: Played) -> list[str]:
-    if not situation.listener_back_between:
-        return []
-    low, high = situation.listener_back_between
-    if any("listener" in h.parties and low <= h.start <= high for h in played.caller.record.heard):
-        return []
-    return [f"the caller is not back with the listener between {low:.0f} s and {high:.0f} s"]
 
 
 def timeline(played: Played) -> str:
@@ -207,7 +186,9 @@ def report(results: list[tuple]) -> tuple[str, bool]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print what every party heard")
-    parser.add_argument("--only", choices=["conference", "transfer", "desk"], help="only the situations of one group: the conference alone, transfers or the desk")
+    parser.add_argument("--only", choices=["conference", "transfer", "desk", "pair", "callback"],
+                        help="only the situations of one group: the conference alone, transfers, the desk, pairs or "
+                             "callbacks")
     parser.add_argument("--database-url", help="SQLAlchemy URL of an empty database (default: a temporary SQLite)")
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -218,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
             print(timeline(played))
     text, ok = report(results)
     print(text)
+    known = [f"  - {s.label}: {s.finding}" for s, _, _ in results if s.finding]
+    if known:
+        print("\nKnown engine faults (checks/README.md, Findings), expected wrong until fixed:\n" + "\n".join(known))
     print(f"\n{len(results)} situations in {time.monotonic() - started:.1f} s")
     return 0 if ok else 1
 

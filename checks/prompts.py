@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from checks.call_record import SPEECH_CHARS_PER_SECOND
 
 GATHER_NESTED = {"Say", "Play", "Pause"}
+OPTION = "option:"  # a key given by the words of the menu's option: see option_key
 
 
 class SoundAndKeys:
@@ -68,5 +69,15 @@ class SoundAndKeys:
             return self.queue_presses.pop(0) if self.queue_presses else ""
         for pattern, keys in self.answers.items():
             if re.search(pattern, prompt, re.I):
-                return keys.pop(0) if keys else ""
+                return option_key(prompt, keys.pop(0)) if keys else ""
         return self.presses.pop(0) if self.presses else ""
+
+
+def option_key(prompt: str, keys: str) -> str:
+    """``option:WORDS`` is the key the menu gives for the option named with those words ("Pour le service
+    d'interprétariat, tapez 4." gives 4), as a person picks from a menu; none: no key. Other keys as they are."""
+    if not keys.startswith(OPTION):
+        return keys
+    found = re.search(r"(?:Pour|For|To)\b[^.]*?(?:" + keys[len(OPTION):] + r")[^.]*?,\s*(?:tapez|press)\s+(\w)",
+                      prompt, re.I)
+    return found.group(1) if found else ""

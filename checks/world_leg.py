@@ -36,7 +36,10 @@ class InWorld:
         if self.direct is not None:  # placed by the Participants resource: straight into the conference
             conference, attrs = self.direct
             self.status = "in-progress"
-            self.join_conference(conference.friendly_name, attrs, via_api=True, conference=conference)
+            try:
+                self.join_conference(conference.friendly_name, attrs, via_api=True, conference=conference)
+            except Interrupted as interruption:  # Calls(sid).update(url|twiml): out of the room, the new document
+                return self.redirected(interruption)
             raise CallEnded("removed from the conference (a participant added through the API is hung up)")
         if twiml is not None:
             return self.parse_inline(twiml), url

@@ -26,6 +26,7 @@ class Party:
     answer: str = "completed"
     ring: float = RING_BEFORE_ANSWER
     outcome: Outcome = field(default_factory=Outcome)
+    answered_by: str = "human"  # what Twilio's answering machine detection finds, when the call asked for it
 
 
 class WorldMode:
@@ -55,6 +56,8 @@ class WorldMode:
         leg = _Call(self.em, to, caller, party.outcome, "FR", direction="outbound-api", name=party.name)
         leg.sid = leg.base["CallSid"] = new_sid("CA")
         leg.base.pop("Caller", None)
+        if form.get("MachineDetection"):  # Twilio: AnsweredBy (human, machine_start, fax, unknown…) in the Url request
+            leg.base["AnsweredBy"] = party.answered_by
         leg.entry = (form.get("Url"), form.get("Method") or "POST", form.get("Twiml"))
         leg.status_url = (form.get("StatusCallback") or "", form.get("StatusCallbackMethod") or "POST")
         leg.direct = direct

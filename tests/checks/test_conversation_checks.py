@@ -89,5 +89,10 @@ def test_the_caller_s_number_in_any_form_sent_to_a_third_party_is_found():
 
 
 def test_every_conversation_situation_sounds_right_to_an_independent_twilio(database_url):
-    text, ok = report(play_situations(SITUATIONS, database_url=database_url))
+    """Every situation, but those marked with an engine fault they show (``Situation.finding``): these must still
+    sound wrong, so that a fix is noticed and the mark removed."""
+    results = play_situations(SITUATIONS, database_url=database_url)
+    text, ok = report([result for result in results if not result[0].finding])
     assert ok, "\n" + text
+    fixed = [situation.label for situation, _, findings in results if situation.finding and not any(findings.values())]
+    assert not fixed, f"these sound right now: remove their `finding` mark: {fixed}"
