@@ -197,7 +197,6 @@ SITUATIONS = [
               hangup_at=260.0, expect_said=(r"Je vous mets en relation avec|putting you through to",),
               expect_parties=("listener", "third party"),
               party_expect_said={"third party": (TRANSFER_WHISPER,)}, party_expect_parties={"third party": ("caller",)},
-              finding="the sentence is a new holdUrl for a caller already on hold: Twilio documents no such change",
               needs="transfer"),
     Situation("a cold transfer from the keypad nobody answers: the caller is back with the listener",
               {LISTENER_A: listener(steps=[(30.0, "*")], **transfer_keys("2"))},

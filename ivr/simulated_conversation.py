@@ -96,8 +96,9 @@ class ConversationSimulator(CallSimulator):
             elif values.get("AnnounceUrl"):
                 who = request.path.rsplit("/", 1)[-1]
                 words = said(self.post(values["AnnounceUrl"], self.leg_params(who)))
+                party = "third" if who == self.third_party_sid() else "say" if who.endswith(self.sid) else "listener"
                 for text in words:
-                    self.transcript.add("third" if who == self.third_party_sid() else "listener", text)
+                    self.transcript.add(party, text)
             elif request.method == "POST" and request.path.endswith("/Participants") and values.get("To"):
                 self.transcript.dialled.append(values["To"])
 

@@ -151,18 +151,27 @@ def whisper():
     return twiml(_said(words))
 
 
+def _connecting(transfer, conversation, line, call):
+    """The cold transfer's one sentence to the caller, in their language."""
+    language = call.language if call is not None and call.language in line.languages else line.language
+    label = transfer.label_en if language == "en" else transfer.label_fr
+    return prompts.render("transfer_connecting", language, line.country, label=label), language
+
+
+@transfer_calls.route("/sentence", methods=("GET", "POST"))
+@twilio_only
+@never_fail(SILENT)
+def sentence():
+    """A cold transfer's announcement to a caller already on hold (the keypad's menu): the one sentence."""
+    return twiml(_said(_connecting))
+
+
 @transfer_calls.route("/hold", methods=("GET", "POST"))
 @twilio_only
 @never_fail(MUSIC)
 def hold():
     """A cold transfer's holdUrl: the caller hears the one sentence, then the conference's hold music."""
-
-    def words(transfer, conversation, line, call):
-        language = call.language if call is not None and call.language in line.languages else line.language
-        label = transfer.label_en if language == "en" else transfer.label_fr
-        return prompts.render("transfer_connecting", language, line.country, label=label), language
-
-    response = _said(words)
+    response = _said(_connecting)
     transfer_id = row_id(request.args.get("tr"))
     with database.session() as session:
         transfer = session.get(Transfer, transfer_id) if transfer_id is not None else None

@@ -178,12 +178,14 @@ def dial_plan(transfer: Transfer, target: TransferTarget, listener_id: int | Non
 
 
 def _cold_sentence(conversation_id: int, transfer_id: int) -> None:
-    """A caller already on hold hears the cold transfer's sentence, then music (if Twilio refuses: the music only)."""
+    """A caller already on hold (the keypad's menu) hears the cold transfer's sentence as an announcement to them
+    alone, their music going on around it: Twilio plays a new holdUrl only to someone it newly puts on hold. (If
+    Twilio refuses: the music only.)"""
     with database.session() as session:
         conversation = session.get(Conversation, conversation_id)
     if conversation is not None and conversation.caller_sid:
         twilio_did(lambda: participant_of(conversation, conversation.caller_sid).update(
-            hold=True, hold_url=public(f"/voice/transfer/hold?tr={transfer_id}"), hold_method="POST"))
+            announce_url=public(f"/voice/transfer/sentence?tr={transfer_id}"), announce_method="POST"))
 
 
 def _give_up(transfer_id: int, now: datetime, why: str, resume_caller: bool, listener_id: int | None = None) -> None:

@@ -48,6 +48,7 @@ SILENT_ENDPOINTS = [
     ("/voice/transfer/status", {"tr": "1"}),
     ("/voice/transfer/whisper", {"tr": "1"}),
     ("/voice/transfer/told", {"tr": "1"}),
+    ("/voice/transfer/sentence", {"tr": "1"}),
 ]
 LISTENER_ENDPOINTS = [
     ("/voice/listener/offer", {"offer": "1"}),

@@ -28,10 +28,9 @@ def _cold_107(qapp, tw, rest, clock) -> Scene:
 def test_star_4_then_2_puts_the_caller_straight_through_and_frees_the_listener(qapp, tw, rest, clock):
     scene = _cold_107(qapp, tw, rest, clock)
     caller, camille = scene.caller.sid, scene.leg.sid
-    # The caller, on hold since the menu, now hears the one sentence, then the music; Camille waits in the call.
-    held = scene.hold_document()
-    assert said(held) == "Je vous mets en relation avec le 107, Télé-Accueil. Restez en ligne."
-    assert held.find("Redirect").text.endswith(f"/voice/conference/hold?cv={scene.conversation().id}")
+    # The caller, on hold since the menu, is told the one sentence (an announcement to them alone: Twilio would not
+    # play a new holdUrl to someone already on hold), their music going on; Camille waits in the call.
+    assert scene.announced(caller) == "Je vous mets en relation avec le 107, Télé-Accueil. Restez en ligne."
     assert rest.hears(caller) == {HOLD_MUSIC} and rest.conference_of(camille) is not None
     clock.now += timedelta(seconds=8)
     scene.answer_third_party()
@@ -59,7 +58,8 @@ def test_a_cold_transfer_not_answered_gives_the_caller_back_to_the_listener_told
     scene.third_party_fails(status)
     assert rest.hears(caller) == {camille} and rest.hears(camille) == {caller}
     assert scene.announced(camille) == told
-    assert scene.announced(caller) == ""  # nothing alarming: their listener simply speaks again
+    # Only the sentence the cold transfer began with, nothing alarming: their listener simply speaks again.
+    assert scene.announced(caller) == "Je vous mets en relation avec le 107, Télé-Accueil. Restez en ligne."
     assert listener(qapp, scene.camille).status != "wrap_up"
     assert scene.events()[-1] == f"transfer_returned {status}"
     assert scene.conversation().held_since is None
