@@ -144,10 +144,29 @@ def listener_dropped(session, conversation: Conversation, now: datetime) -> list
         taken_over = hook(session, conversation, now)  # a transfer under way may put the caller through instead
         if taken_over is not None:
             return taken_over
+    # A binôme still in the call is told why it ends for them, before the caller leaves (which ends the conference).
+    binomes = [leg.call_sid for leg in records.legs(session, conversation.id) if leg.role == "binome" and leg.call_sid]
     tasks = send_back_to_queue(session, conversation, now, "listener's line dropped", status="dropping")
     url, sid = public(f"/voice/conference/requeue?cv={conversation.id}"), conversation.caller_sid
+    released = public(f"/voice/conference/binome-released?cv={conversation.id}")
     dispatcher = current_app.extensions["dispatcher"]
-    return [lambda: dispatcher.redirect(sid, url), *tasks]
+    return [*(lambda binome=binome: dispatcher.redirect(binome, released) for binome in binomes),
+            lambda: dispatcher.redirect(sid, url), *tasks]
+
+
+@conference_requeue.route("/binome-released", methods=("GET", "POST"))
+@twilio_only
+@never_fail("listener")
+def binome_released():
+    """A binôme's leg, moved out of the call when the main listener's line dropped: why, then goodbye."""
+    now = current_app.config["CLOCK"]()
+    with database.session() as session:
+        line = line_of(session, conversation_from_url(session, lock=False), now)
+    response = VoiceResponse()
+    language = line.language if line is not None else "fr"
+    say(response, prompts.render("conf_binome_released", language), language, line)
+    response.hangup()
+    return twiml(response)
 
 
 def requeue_document(session, conversation: Conversation | None, line) -> VoiceResponse:

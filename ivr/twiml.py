@@ -104,7 +104,8 @@ FALLBACK_BY_PATH = (
     ("/voice/transfer/parked", MUSIC),  # a parked third party's hold music
     ("/voice/transfer", SILENT),  # a transfer's status callback, whisper, word to the listener
     ("/voice/conference/participant-status", SILENT),
-    ("/voice/conference/binome-whisper", SILENT),  # what a binôme hears before joining: silence lets them in
+    ("/voice/conference/binome-whisper", SILENT),
+    ("/voice/conference/binome-released", LISTENER),  # what a binôme hears before joining: silence lets them in
     ("/voice/conference/wait", MUSIC),
     ("/voice/conference/hold", MUSIC),
     ("/voice/whisper", SILENT),

@@ -52,6 +52,7 @@ SILENT_ENDPOINTS = [
 ]
 LISTENER_ENDPOINTS = [
     ("/voice/listener/offer", {"offer": "1"}),
+    ("/voice/conference/binome-released", {"cv": "1"}),
     ("/voice/listener/accept", {"offer": "1"}),
     ("/voice/listener/after", {"offer": "1"}),
     ("/voice/listener/wrapup", {"offer": "1"}),

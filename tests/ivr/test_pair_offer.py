@@ -4,6 +4,7 @@ caller never hears; a second who never answers is freed; one free listener takes
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -177,6 +178,12 @@ def test_when_the_first_listener_s_line_drops_the_caller_is_requeued_and_the_bin
     assert queued(qapp, caller.sid).status in ("waiting", "offered")
     assert listener(qapp, camille).status == "wrap_up" and listener(qapp, dominique).status == "wrap_up"
     assert "conv_listener_dropped" in call_events(qapp) and "conv_requeued" in call_events(qapp)
+    # Dominique, the binôme, is told why the call ends for them rather than cut off without a word.
+    released = rest.calls[second.sid]["redirects"][-1]
+    assert "/voice/conference/binome-released?cv=" in released
+    goodbye = xml(tw.post(path_of(released), second.params(CallStatus="in-progress")))
+    assert "l'écoutant principal a été coupée" in said(goodbye) and goodbye.find("Hangup") is not None
+    assert caller.number not in ET.tostring(goodbye, encoding="unicode")
 
 
 def announced(tw, rest, sid: str) -> str:
