@@ -181,8 +181,9 @@ def wait():
     with database.session() as session:
         conversation = conversation_from_url(session, lock=False)
         line = line_of(session, conversation, now)
-    words = {"listener": "conf_listener_connecting", "callback": "callback_listener_dialling"}.get(
-        request.args.get("who", ""))
+    # A callback's listener was told "Nous appelons la personne" as they pressed 1 (ivr/callback_conference.begin):
+    # their wait is music only, not the same sentence again.
+    words = {"listener": "conf_listener_connecting"}.get(request.args.get("who", ""))
     if words:
         language = line.language if line is not None else "fr"
         say(response, prompts.render(words, language), language, line)
