@@ -22,7 +22,7 @@ from store.listeners import phone_free
 from store.models import Listener, ListenerPool
 
 MENU_TIMEOUT = 6  # seconds to press a key after the menu
-TRANSFER_HOOK = "ivr.keypad_transfer"  # app.extensions: fn(session, conversation, listener, line) -> VoiceResponse
+TRANSFER_HOOK = "ivr.keypad_transfer"  # app.extensions: fn(session, conversation, owner, listener, line) -> VoiceResponse
 HELP_HOOKS = "ivr.help_requested"  # app.extensions: list of fn(conversation_id)
 
 
@@ -71,7 +71,7 @@ def listener_menu(session, now, offer, caller, listener, line, after) -> VoiceRe
     if key == "4":
         hook = current_app.extensions.get(TRANSFER_HOOK)
         if hook is not None:
-            return hook(session, conversation, listener, line)
+            return hook(session, conversation, offer, listener, line)
         return back_to_caller(conversation, offer, line, after, now, "conf_transfer_unavailable")
     if key == "2":
         words = "conf_binome_called" if _someone_free(session, conversation, now) else "conf_binome_nobody"

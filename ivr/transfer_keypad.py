@@ -11,13 +11,14 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import call_control, keypad, prompts, transfers
-from ivr.conference import listener_join
-from ivr.listener_call import call_over, offer_turn
+from ivr.conference import leg_url, listener_join
+from ivr.leg_turn import leg_over, leg_turn
 from ivr.transfer_limit import third_party_off_hold
 from ivr.security import twilio_only
-from ivr.twiml import field, never_fail, public, say, twiml
+from ivr.twiml import field, never_fail, say
 from routing.transfer import find_target
 from store import conference as conversations
+from store.callback_conversation import for_leg
 from store import transfers as records
 
 transfer_keypad = Blueprint("transfer_keypad", __name__, url_prefix="/voice")
@@ -38,23 +39,24 @@ def _menu(action: str) -> tuple[VoiceResponse, Gather]:
     return response, gather
 
 
-def transfer_menu(session, conversation, listener, line) -> VoiceResponse:
-    """The `*` menu's 4 (ivr.keypad's hook): the targets, or what to do with the transfer under way."""
+def transfer_menu(session, conversation, owner, listener, line) -> VoiceResponse:
+    """The `*` menu's 4 (ivr.keypad's hook): the targets, or what to do with the transfer under way; ``owner`` is
+    the listener's leg's, a queue offer or a callback attempt (ivr/leg_turn.py)."""
     now = current_app.config["CLOCK"]()
-    here = f"/voice/listener/transfer?offer={conversation.offer_id}"
+    here = leg_url(owner, "transfer")
     transfer = records.active_transfer(session, conversation.id)
     if transfer is not None:
         text = prompts.render("transfer_progress_menu", line.language, line.country, label=_label(transfer, line))
-        action = public(f"{here}&step=progress")
+        action = f"{here}&step=progress"
     else:
         found = transfers.targets_for(session, conversation, now)
         if not found:  # back to the caller, through the route that can take them off the menu's hold
             response = VoiceResponse()
-            response.redirect(public(f"{here}&step=none"), method="POST")
+            response.redirect(f"{here}&step=none", method="POST")
             return response
         choices = [{"key": index, "label": target.label.get(line.language)} for index, target in enumerate(found, 1)]
         text = prompts.render("transfer_menu", line.language, line.country, targets=choices)
-        action = public(here)
+        action = here
     response, gather = _menu(action)
     say(gather, text, line.language, line)
     return response
@@ -64,10 +66,10 @@ def transfer_choice(session, now, offer, caller, listener, line, after) -> Voice
     """The key pressed after the targets (warm or cold is asked next), after that question, or after the transfer's
     own menu."""
     line = keypad.spoken_for(line, listener)
-    conversation = conversations.locked_for_offer(session, offer.id)
+    conversation = for_leg(session, offer)  # a queue offer's, or a callback attempt's
     if conversation is None or conversation.status not in conversations.LIVE:
         response = VoiceResponse()
-        response.redirect(public(f"/voice/listener/over?offer={offer.id}"), method="POST")
+        response.redirect(leg_url(offer, "over"), method="POST")
         return response
     key = field("Digits")[:1]
     if request.args.get("step") == "none":
@@ -82,7 +84,7 @@ def transfer_choice(session, now, offer, caller, listener, line, after) -> Voice
         return keypad.back_to_caller(conversation, offer, line, after, now, "conf_back_to_caller")
     target = targets[index]
     chosen = quote(target.key, safe="")  # the target's key, not its number
-    response, gather = _menu(public(f"/voice/listener/transfer?offer={offer.id}&step=mode&to={chosen}"))
+    response, gather = _menu(f"{leg_url(offer, 'transfer')}&step=mode&to={chosen}")
     say(gather, prompts.render("transfer_mode_menu", line.language, line.country, label=target.label.get(line.language)),
         line.language, line)
     return response
@@ -144,7 +146,7 @@ def _progress_choice(session, now, conversation, offer, caller, listener, line, 
     # 1: the listener leaves; the caller comes off hold with the third party, the listener goes to wrap-up.
     records.finish(session, transfer, now, "completed", "left")
     transfers.release_records(session, conversation, now, "transfer")
-    response = call_over(session, now, offer, caller, listener, line, after)
+    response = leg_over(session, now, offer, caller, listener, line, after, conversation)
     done = VoiceResponse()
     say(done, prompts.render("transfer_done", line.language, line.country, label=label), line.language, line)
     for verb in response.verbs:
@@ -152,5 +154,7 @@ def _progress_choice(session, now, conversation, offer, caller, listener, line, 
     return done
 
 
-transfer_keypad.add_url_rule("/listener/transfer", endpoint="listener_transfer", methods=("GET", "POST"),
-                             view_func=twilio_only(never_fail("listener")(offer_turn(transfer_choice))))
+# The same view on a queue call's leg and on a callback's (ivr/conference.leg_url names one or the other).
+_view = twilio_only(never_fail("listener")(leg_turn(transfer_choice)))
+transfer_keypad.add_url_rule("/listener/transfer", endpoint="listener_transfer", methods=("GET", "POST"), view_func=_view)
+transfer_keypad.add_url_rule("/callback/transfer", endpoint="callback_transfer", methods=("GET", "POST"), view_func=_view)
