@@ -18,6 +18,8 @@ from store.extension import directory
 
 # What each outcome of the control API tells the listener (flash keys desk.outcome.<code>).
 OUTCOMES = ("ok", "already", "not_live", "not_found", "busy", "nobody_available", "twilio_failed")
+# What hold and resume say on a safe callback: the person called back, not "l'appelant·e".
+CALLBACK_DONE = {"hold": "desk.done.hold_called_back", "resume": "desk.done.resume_called_back"}
 
 
 def _control(action: str, run) -> object:
@@ -31,12 +33,13 @@ def _control(action: str, run) -> object:
     moment = now()
     line = line_of(directory.get(db(), moment), call.line_id)
     db().commit()  # let go of the transaction: the control API writes in its own
-    outcome = run(call.conversation_id, moment)
+    outcome, callback = run(call.conversation_id, moment), call.callback
     record(db(), g.account, f"desk.{action}", ("line", line.slug) if line else None, None,
            {"call": call.call_id, "outcome": outcome.code}, now=moment)
     db().commit()
     code = outcome.code if outcome.code in OUTCOMES else "twilio_failed"
-    flash(f"desk.done.{action}" if outcome.ok and code == "ok" else f"desk.outcome.{code}")
+    done = (CALLBACK_DONE.get(action) if callback else None) or f"desk.done.{action}"
+    flash(done if outcome.ok and code == "ok" else f"desk.outcome.{code}")
     return redirect(url_for("desk.desk_page"))
 
 

@@ -54,10 +54,17 @@ def test_the_listener_holds_a_callback_from_the_desk_and_the_person_hears_the_mu
     post_form(desk, DESK, "/console/desk/hold")
     deliver(leg.tw, rest)
     assert rest.hears(person.sid) == {HOLD_MUSIC} and rest.hears(leg.sid) == set()
-    assert "La personne rappelée — en attente" in text(desk.get(DESK))
+    held = text(desk.get(DESK))
+    assert "La personne rappelée — en attente" in held
+    assert "La personne rappelée est en attente, avec la musique de la ligne." in held  # what the hold did
+    assert "La personne rappelée est en attente et entend la musique" in held and "Reprendre la personne rappelée" in held
+    assert "Appelant·e en attente" not in held and "Personne rappelée en attente, avec musique" in held  # its history
     post_form(desk, DESK, "/console/desk/resume")
     deliver(leg.tw, rest)
     assert rest.hears(person.sid) == {leg.sid}
+    resumed = text(desk.get(DESK))
+    assert "La personne rappelée est de nouveau avec vous." in resumed and "Personne rappelée reprise" in resumed
+    assert "Reprendre l'appelant" not in held + resumed and "L'appelant·e est" not in held + resumed
     assert "conv_hold" in call_events(live_app) and "conv_resume" in call_events(live_app)
 
 
