@@ -21,10 +21,15 @@ INTERPRETER = "le service d'interprétariat"
 
 def _transfer(scene: CallbackScene, label: str, mode_key: str):
     """* 4, the key the menu names for ``label``, then 1 (warm) or 2 (cold): what the referent hears back."""
-    targets = scene.press(scene.star(), "4")
+    menu = scene.star()
+    assert said(menu).startswith("La personne rappelée est en attente avec de la musique.")
+    targets = scene.press(menu, "4")
     assert "/voice/callback/transfer?attempt=" in targets.find("Gather").get("action")
+    assert said(targets).endswith("Pour revenir à la personne rappelée, tapez 0.")
     [key] = re.findall(rf"Pour {re.escape(label)}, tapez (\d)", said(targets))
-    return scene.press(scene.press(targets, key), mode_key)
+    how = scene.press(targets, key)
+    assert "la personne rappelée en attente, tapez 1" in said(how) and "appelant" not in said(how)
+    return scene.press(how, mode_key)
 
 
 def _outcome_asked(document) -> bool:
@@ -36,7 +41,7 @@ def test_a_warm_keypad_transfer_on_a_callback_leaves_the_person_with_the_third_p
     scene = CallbackScene(live_app, rest, clock)
     person, referent = scene.caller.sid, scene.leg.sid
     back = _transfer(scene, THE_3919, "1")
-    assert said(back).startswith(f"Nous appelons {THE_3919}.")
+    assert said(back).startswith(f"Nous appelons {THE_3919}. La personne rappelée reste en attente avec de la musique.")
     assert rest.conference_of(referent) is not None and rest.hears(person) == {HOLD_MUSIC}
     clock.now += timedelta(seconds=6)
     scene.answer_third_party()
@@ -44,9 +49,11 @@ def test_a_warm_keypad_transfer_on_a_callback_leaves_the_person_with_the_third_p
     assert rest.hears(referent) == {third} and rest.hears(person) == {HOLD_MUSIC}  # the person hears none of it
     assert "La personne est en ligne" not in scene.announced(third)  # warm: a listener presents the situation first
     progress = scene.press(scene.star(), "4")
-    assert said(progress).startswith(f"Transfert vers {THE_3919}.")
+    assert said(progress).startswith(f"Transfert vers {THE_3919}. Pour laisser la personne rappelée avec son "
+                                     "interlocuteur et quitter l'appel, tapez 1.")
     done = scene.press(progress, "1")
-    assert said(done).startswith(f"Transfert effectué") and _outcome_asked(done)
+    assert said(done).startswith(f"Transfert effectué : la personne rappelée est en relation avec {THE_3919}.")
+    assert _outcome_asked(done)
     assert done.find("Dial") is None  # out of the call, not back into it
     assert rest.hears(person) == {third} and rest.hears(third) == {person}
     scene.leg.status("completed", 120)
@@ -62,7 +69,8 @@ def test_a_cold_keypad_transfer_on_a_callback_says_one_sentence_to_the_person_th
     scene = CallbackScene(live_app, rest, clock)
     person, referent = scene.caller.sid, scene.leg.sid
     back = _transfer(scene, INTERPRETER, "2")
-    assert said(back).startswith(f"Nous appelons {INTERPRETER}.")
+    assert said(back).startswith(f"Nous appelons {INTERPRETER}. La personne rappelée sera mise en relation dès la "
+                                 "réponse")
     held = scene.hold_document()  # the person, on hold since the menu: one sentence, then the music
     words = said(held)
     assert words == f"Je vous mets en relation avec {INTERPRETER}. Restez en ligne."
@@ -88,7 +96,7 @@ def test_a_keypad_transfer_not_answered_gives_the_person_back_to_the_referent(li
     clock.now += timedelta(seconds=30)
     scene.third_party_fails(status)
     assert rest.hears(person) == {referent} and rest.hears(referent) == {person}
-    assert scene.announced(referent).startswith(f"{why} {THE_3919}.")
+    assert scene.announced(referent) == f"{why} {THE_3919}. La personne rappelée est de nouveau avec vous."
     assert scene.announced(person) == ""  # nothing alarming: the referent simply speaks again
     assert scene.conversation().held_since is None and scene.conversation().status == "live"
     assert listener(live_app, scene.camille).status == "on_call"
@@ -103,7 +111,7 @@ def test_a_keypad_transfer_on_a_callback_is_cancelled_with_star_4_3_while_it_rin
     _transfer(scene, INTERPRETER, "1")
     third = scene.third_party()
     cancelled = scene.press(scene.press(scene.star(), "4"), "3")
-    assert said(cancelled).startswith("Transfert annulé.") and cancelled.find("Dial/Conference") is not None
+    assert said(cancelled).startswith("Transfert annulé. La personne rappelée est de nouveau avec vous.") and cancelled.find("Dial/Conference") is not None
     assert rest.conference_of(third) is None
     assert rest.hears(person) == {referent} and rest.hears(referent) == {person}
     assert scene.events()[-1] == "transfer_returned cancelled"
