@@ -11,6 +11,7 @@ from flask import abort, flash, g, redirect, request, url_for
 
 from console.audit import record
 from console.blueprint import db, now
+from console.desk.person_words import key_for
 from console.desk.state import line_of
 from console.desk.views import own_listener, posted_call
 from ivr import call_control
@@ -18,8 +19,6 @@ from store.extension import directory
 
 # What each outcome of the control API tells the listener (flash keys desk.outcome.<code>).
 OUTCOMES = ("ok", "already", "not_live", "not_found", "busy", "nobody_available", "twilio_failed")
-# What hold and resume say on a safe callback: the person called back, not "l'appelant·e".
-CALLBACK_DONE = {"hold": "desk.done.hold_called_back", "resume": "desk.done.resume_called_back"}
 
 
 def _control(action: str, run) -> object:
@@ -38,8 +37,7 @@ def _control(action: str, run) -> object:
            {"call": call.call_id, "outcome": outcome.code}, now=moment)
     db().commit()
     code = outcome.code if outcome.code in OUTCOMES else "twilio_failed"
-    done = (CALLBACK_DONE.get(action) if callback else None) or f"desk.done.{action}"
-    flash(done if outcome.ok and code == "ok" else f"desk.outcome.{code}")
+    flash(key_for(f"desk.done.{action}", callback) if outcome.ok and code == "ok" else f"desk.outcome.{code}")
     return redirect(url_for("desk.desk_page"))
 
 

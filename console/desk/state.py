@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from console.describe import clock_time
 from console.roster.words import language_label, skill_label, status_label, wait_words
+from console.desk.person_words import key_for
 from console.desk.transfer_state import transfer_view
 from console.texts import current_language, t
 from directory_data.reference import load_departments
@@ -49,9 +50,7 @@ def event_words(kind: str, detail: str, callback: bool = False) -> str:
     first = detail.split(" ")[0] if detail else ""
     detail_key = f"desk.detail.{first}"
     shown = t(detail_key) if first and t(detail_key) != detail_key else first
-    key = f"desk.event.{kind}"
-    if callback and t(f"{key}_called_back") != f"{key}_called_back":
-        key = f"{key}_called_back"
+    key = key_for(f"desk.event.{kind}", callback)
     words = t(key, detail=shown)
     return kind if words == key else words.replace(" ()", "")
 

@@ -65,6 +65,8 @@ def test_the_listener_holds_a_callback_from_the_desk_and_the_person_hears_the_mu
     resumed = text(desk.get(DESK))
     assert "La personne rappelée est de nouveau avec vous." in resumed and "Personne rappelée reprise" in resumed
     assert "Reprendre l'appelant" not in held + resumed and "L'appelant·e est" not in held + resumed
+    for page in (held, resumed):  # the call's whole panel, its transfer form too ("Transférer la personne rappelée vers")
+        assert "appelant" not in page.split('id="desk-region"')[1].split('class="hint"')[0].lower()
     assert "conv_hold" in call_events(live_app) and "conv_resume" in call_events(live_app)
 
 
