@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.support.callbacks import CallbackScene, requests_held
-from tests.support.calls import listener
+from tests.support.calls import dial_ended, listener
 from tests.support.transfers import said
 from tests.support.twilio_conference import HOLD_MUSIC
 
@@ -115,3 +115,17 @@ def test_a_keypad_transfer_on_a_callback_is_cancelled_with_star_4_3_while_it_rin
     assert rest.conference_of(third) is None
     assert rest.hears(person) == {referent} and rest.hears(referent) == {person}
     assert scene.events()[-1] == "transfer_returned cancelled"
+
+
+def test_the_person_hanging_up_during_a_keypad_transfer_stops_the_third_party_who_hears_why(live_app, rest, clock):
+    scene = CallbackScene(live_app, rest, clock)
+    _transfer(scene, THE_3919, "1")
+    third = scene.third_party()
+    scene.caller.hang_up()  # the anchor: the conference ends for everyone
+    assert scene.stopped(third)
+    assert scene.events()[-1] == "transfer_caller_gone caller hung up"
+    scene.third_party_status("in-progress", third)  # should the 3919 pick up all the same
+    assert scene.hung_up_with(third) == "La personne a raccroché. Merci, au revoir."
+    assert _outcome_asked(dial_ended(scene.tw, rest, scene.leg, scene.dial))  # the referent's call is over too
+    [request] = requests_held(live_app)
+    assert request.status == "reached"
