@@ -43,7 +43,7 @@ def close_callback(session, state, attempt_id: int, person_on_line: bool) -> Non
     line = _line(state.snapshot, request)
     settings = line.callback if line is not None else CallbackSettings()
     conversation = calls.for_attempt(session, attempt.id)
-    if conversation is not None and conversation.status in conversations.LIVE:
+    if calls.listener_on_it(conversation):  # (a transfer that released the listener leaves the person talking)
         if not person_on_line:  # both gone: the call's end was simply never heard
             conversations.close(session, conversation, state.now, "ended", "sweep")
         elif calls.listener_dropped(session, conversation, state.now):  # talking: told, the try counted dropped

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ivr.sweep import RECHECK_CONVERSATION_EVERY, sweep
-from tests.support.callbacks import called_back, requests_held
+from tests.support.callbacks import CallbackScene, called_back, requests_held
 from tests.support.calls import listener
 
 
@@ -48,3 +48,17 @@ def test_the_sweep_leaves_a_callback_going_on_alone(live_app, rest, clock):
     assert listener(live_app, referent).status == "on_call"
     assert rest.hears(person.sid) == {leg.sid}
     assert requests_held(live_app)[0].status == "calling"
+
+
+def test_the_sweep_frees_a_listener_a_transfer_released_and_leaves_the_person_with_the_third_party(
+        live_app, rest, clock):
+    scene = CallbackScene(live_app, rest, clock)
+    scene.api("start_transfer", scene.call_id, "service:fr-3919", "cold")  # from the desk
+    scene.answer_third_party()
+    third = scene.third_party()
+    assert rest.hears(scene.caller.sid) == {third}
+    _leg_lost(live_app, rest, clock, scene.leg.sid)  # the referent, moved out to their outcome, hangs up unheard
+    assert listener(live_app, scene.camille).status == "wrap_up"
+    assert rest.hears(scene.caller.sid) == {third} and not rest.calls[scene.caller.sid].get("redirects")
+    [request] = requests_held(live_app)
+    assert request.status == "reached"
