@@ -227,11 +227,6 @@ def _end_conference(conversation) -> bool:
 @never_fail("listener")
 @attempt_turn
 def listener_menu(session, now, attempt, callback_request, line, after):
-    """The * menu of a callback, the same as a queue call's (ivr/keypad.py)."""
+    """The * menu of a callback, the same as a queue call's (ivr/keypad.py), its 4 the transfers too."""
     listener = session.get(Listener, attempt.listener_id) if attempt.listener_id else None
-    conversation = calls.for_attempt(session, attempt.id)
-    if field("Digits")[:1] == "4" and conversation is not None and conversation.status == "live":
-        # A transfer from the keypad is a queue call's for now: said so, and back to the person.
-        return keypad.back_to_caller(conversation, attempt, keypad.spoken_for(line, listener), after, now,
-                                     "conf_transfer_unavailable")
     return keypad.listener_menu(session, now, attempt, None, listener, line, after)

@@ -19,10 +19,10 @@ from routing.queueing import ListenerStatus
 from store import conference as records
 from store.callback_conversation import for_leg
 from store.listeners import phone_free
-from store.models import Listener, ListenerPool
+from store.models import CallbackAttempt, Listener, ListenerPool
 
 MENU_TIMEOUT = 6  # seconds to press a key after the menu
-TRANSFER_HOOK = "ivr.keypad_transfer"  # app.extensions: fn(session, conversation, listener, line) -> VoiceResponse
+TRANSFER_HOOK = "ivr.keypad_transfer"  # app.extensions: fn(session, conversation, owner, listener, line) -> VoiceResponse
 HELP_HOOKS = "ivr.help_requested"  # app.extensions: list of fn(conversation_id)
 
 
@@ -49,7 +49,8 @@ def menu_document(offer, line, held_before: bool) -> VoiceResponse:
     response = VoiceResponse()
     gather = Gather(num_digits=1, timeout=MENU_TIMEOUT, action=leg_url(offer, "menu"),
                     action_on_empty_result=True)
-    say(gather, prompts.render("conf_menu", line.language, line.country, held_before=held_before), line.language,
+    say(gather, prompts.render("conf_menu", line.language, line.country, held_before=held_before,
+                               called_back=isinstance(offer, CallbackAttempt)), line.language,
         line)
     response.append(gather)
     response.redirect(leg_url(offer, "menu"), method="POST")
@@ -71,7 +72,7 @@ def listener_menu(session, now, offer, caller, listener, line, after) -> VoiceRe
     if key == "4":
         hook = current_app.extensions.get(TRANSFER_HOOK)
         if hook is not None:
-            return hook(session, conversation, listener, line)
+            return hook(session, conversation, offer, listener, line)
         return back_to_caller(conversation, offer, line, after, now, "conf_transfer_unavailable")
     if key == "2":
         words = "conf_binome_called" if _someone_free(session, conversation, now) else "conf_binome_nobody"
@@ -97,7 +98,8 @@ def _hold_key(conversation, offer, line, after, now) -> VoiceResponse:
     if conversation.held_by == "menu":
         conversation.held_by = "keypad"
         conversation.in_menu = False
-        return listener_join(conversation, offer, line, prompts.render("conf_kept_on_hold", line.language))
+        return listener_join(conversation, offer, line, prompts.render("conf_kept_on_hold", line.language,
+                                                                          called_back=_called_back(conversation)))
     return back_to_caller(conversation, offer, line, after, now, "conf_back_to_caller", resume_any=True)
 
 
@@ -108,7 +110,13 @@ def back_to_caller(conversation, offer, line, after, now, words: str, resume_any
     conversation.in_menu = False
     if conversation.held_since is not None and (resume_any or conversation.held_by == "menu"):
         conversation.held_by = records.RETURNING
-    return listener_join(conversation, offer, line, prompts.render(words, line.language))
+    return listener_join(conversation, offer, line, prompts.render(words, line.language,
+                                                                   called_back=_called_back(conversation)))
+
+
+def _called_back(conversation) -> bool:
+    """A safe callback's conversation: the listener hears of the person called back, not of the caller."""
+    return conversation.callback_attempt_id is not None
 
 
 def _someone_free(session, conversation, now) -> bool:

@@ -46,13 +46,18 @@ class NoCountryVariant(LookupError):
     """A prompt that differs by country (the danger numbers) asked for a country it does not know."""
 
 
-def render(name: str, language: str, /, country: str | None = None, **context: Any) -> str:
-    """The prompt ``name`` in ``language`` (French when missing), rendered with ``context``.
+def render(name: str, language: str, /, country: str | None = None, *, called_back: bool = False,
+           **context: Any) -> str:
+    """The prompt ``name`` in ``language`` (French when missing), rendered with ``context``; ``called_back``, on a
+    safe callback, takes its ``<name>_called_back`` wording where there is one (the person called back, not "the
+    caller").
 
     Prompts that name emergency numbers have one variant per country; rendering one needs the line's country
     — by position or by keyword — and never guesses it (the loader refuses a line of a country that has no
     variant: directory_data.reference.safety_countries)."""
     language = language if language in LANGUAGES else "fr"
+    if called_back and f"{name}_called_back" in _catalogue("fr"):
+        name = f"{name}_called_back"
     entry = _catalogue(language).get(name)
     if entry is None:
         entry = _catalogue("fr")[name]

@@ -9,6 +9,7 @@ from flask import Flask
 
 from ivr import call_control, transfers
 from ivr.conference import move_caller_in
+from ivr.sweep_callbacks import callbacks_to_check, close_callback, ended_callbacks
 from ivr.transfer_parked import let_go_parked
 from routing.queueing import ListenerStatus
 from store import conference as conversations
@@ -94,15 +95,20 @@ def _sweep(app: Flask, after_outage: bool) -> SweepReport:
             state = _Pass(now, directory.get(session, now), after_outage)
             _repair_locally(session, state)
             old_conversations = _conversations_to_check(session, now, after_outage)
+            old_callbacks = callbacks_to_check(session, now, now if after_outage else now - RECHECK_CONVERSATION_EVERY,
+                                               None if after_outage else _due)
             suspects = _check_waiting_callers(session, state)
             session.commit()
 
         ended_conversations = [oid for oid, sid in old_conversations if dispatcher.call_has_ended(sid)]
+        ended_callbacks_ = ended_callbacks(dispatcher, old_callbacks)
         lost_callers = [(sid, pool) for sid, pool in suspects if dispatcher.call_has_ended(sid)]
 
-        if ended_conversations or lost_callers:
+        if ended_conversations or lost_callers or ended_callbacks_:
             with database.session() as session:
                 _close_ended_calls(session, state, ended_conversations, lost_callers)
+                for attempt_id, person_on_line in ended_callbacks_:  # a callback's listener, as a queue call's
+                    close_callback(session, state, attempt_id, person_on_line)
                 session.commit()
         with database.session() as session:
             pools = dispatch_queries.pools_with_waiting_callers(session)
@@ -222,6 +228,10 @@ def _tell_twilio(dispatcher, state: _Pass, pools: list[str]) -> None:
     for pool in pools:
         dispatcher.dispatch(pool)
         state.report.pools_dispatched.append(pool)
+
+
+def _due(age: timedelta) -> bool:
+    return _due_for_a_check(age, RECHECK_CONVERSATION_EVERY)
 
 
 def _due_for_a_check(age: timedelta, every: timedelta) -> bool:

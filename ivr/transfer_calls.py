@@ -71,7 +71,9 @@ def third_party_answered(session, conversation: Conversation, transfer: Transfer
     if transfer.status != "dialling" or conversation.status not in conversations.LIVE:
         line = _line(session, conversation, now)
         language = line.language if line is not None else "fr"
-        return [lambda: goodbye(sid, prompts.render("transfer_caller_gone", language), language, line)]
+        words = prompts.render("transfer_caller_gone", language, called_back=conversation is not None
+                               and conversation.callback_attempt_id is not None)  # "la personne", on a callback
+        return [lambda: goodbye(sid, words, language, line)]
     records.answered(session, transfer, now)
     tasks = [lambda: _announce(conversation_id, sid, public(f"/voice/transfer/whisper?tr={transfer_id}"))]
     if transfer.mode == "cold":
@@ -188,13 +190,14 @@ def told():
     come during the consultation, that the third party is waiting on hold."""
 
     def words(transfer, conversation, line, call):
+        called_back = conversation.callback_attempt_id is not None  # the person called back, not "l'appelant"
         if transfer.status == "parked":
-            return prompts.render("transfer_parked", line.language, line.country), line.language
-        if transfer.outcome == "parked-limit":  # the third party waited too long on hold and was let go
-            return prompts.render("transfer_parked_released", line.language, line.country,
-                                  label=transfer.label_en if line.language == "en" else transfer.label_fr), line.language
+            return prompts.render("transfer_parked", line.language, line.country, called_back=called_back), line.language
         label = transfer.label_en if line.language == "en" else transfer.label_fr
-        return prompts.render("transfer_returned", line.language, line.country, label=label,
+        if transfer.outcome == "parked-limit":  # the third party waited too long on hold and was let go
+            return prompts.render("transfer_parked_released", line.language, line.country, label=label,
+                                  called_back=called_back), line.language
+        return prompts.render("transfer_returned", line.language, line.country, label=label, called_back=called_back,
                               why=transfer.outcome or "failed"), line.language
 
     return twiml(_said(words))

@@ -11,18 +11,25 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import call_control, keypad, prompts, transfers
-from ivr.conference import listener_join
-from ivr.listener_call import call_over, offer_turn
+from ivr.conference import leg_url, listener_join
+from ivr.leg_turn import leg_over, leg_turn
 from ivr.transfer_limit import third_party_off_hold
 from ivr.security import twilio_only
-from ivr.twiml import field, never_fail, public, say, twiml
+from ivr.twiml import field, never_fail, say
 from routing.transfer import find_target
 from store import conference as conversations
+from store.callback_conversation import for_leg
 from store import transfers as records
 
 transfer_keypad = Blueprint("transfer_keypad", __name__, url_prefix="/voice")
 MENU_TIMEOUT = 6
 MODE_KEYS = {"1": "warm", "2": "cold"}  # after the target: talk to them first, or put the caller straight through
+
+
+def _words(name: str, line, conversation, **context) -> str:
+    """What the listener hears, in their words for a safe callback's person where there are some."""
+    return prompts.render(name, line.language, line.country, called_back=conversation.callback_attempt_id is not None,
+                          **context)
 
 
 def _label(transfer, line) -> str:
@@ -38,23 +45,24 @@ def _menu(action: str) -> tuple[VoiceResponse, Gather]:
     return response, gather
 
 
-def transfer_menu(session, conversation, listener, line) -> VoiceResponse:
-    """The `*` menu's 4 (ivr.keypad's hook): the targets, or what to do with the transfer under way."""
+def transfer_menu(session, conversation, owner, listener, line) -> VoiceResponse:
+    """The `*` menu's 4 (ivr.keypad's hook): the targets, or what to do with the transfer under way; ``owner`` is
+    the listener's leg's, a queue offer or a callback attempt (ivr/leg_turn.py)."""
     now = current_app.config["CLOCK"]()
-    here = f"/voice/listener/transfer?offer={conversation.offer_id}"
+    here = leg_url(owner, "transfer")
     transfer = records.active_transfer(session, conversation.id)
     if transfer is not None:
-        text = prompts.render("transfer_progress_menu", line.language, line.country, label=_label(transfer, line))
-        action = public(f"{here}&step=progress")
+        text = _words("transfer_progress_menu", line, conversation, label=_label(transfer, line))
+        action = f"{here}&step=progress"
     else:
         found = transfers.targets_for(session, conversation, now)
         if not found:  # back to the caller, through the route that can take them off the menu's hold
             response = VoiceResponse()
-            response.redirect(public(f"{here}&step=none"), method="POST")
+            response.redirect(f"{here}&step=none", method="POST")
             return response
         choices = [{"key": index, "label": target.label.get(line.language)} for index, target in enumerate(found, 1)]
-        text = prompts.render("transfer_menu", line.language, line.country, targets=choices)
-        action = public(here)
+        text = _words("transfer_menu", line, conversation, targets=choices)
+        action = here
     response, gather = _menu(action)
     say(gather, text, line.language, line)
     return response
@@ -64,10 +72,10 @@ def transfer_choice(session, now, offer, caller, listener, line, after) -> Voice
     """The key pressed after the targets (warm or cold is asked next), after that question, or after the transfer's
     own menu."""
     line = keypad.spoken_for(line, listener)
-    conversation = conversations.locked_for_offer(session, offer.id)
+    conversation = for_leg(session, offer)  # a queue offer's, or a callback attempt's
     if conversation is None or conversation.status not in conversations.LIVE:
         response = VoiceResponse()
-        response.redirect(public(f"/voice/listener/over?offer={offer.id}"), method="POST")
+        response.redirect(leg_url(offer, "over"), method="POST")
         return response
     key = field("Digits")[:1]
     if request.args.get("step") == "none":
@@ -82,8 +90,8 @@ def transfer_choice(session, now, offer, caller, listener, line, after) -> Voice
         return keypad.back_to_caller(conversation, offer, line, after, now, "conf_back_to_caller")
     target = targets[index]
     chosen = quote(target.key, safe="")  # the target's key, not its number
-    response, gather = _menu(public(f"/voice/listener/transfer?offer={offer.id}&step=mode&to={chosen}"))
-    say(gather, prompts.render("transfer_mode_menu", line.language, line.country, label=target.label.get(line.language)),
+    response, gather = _menu(f"{leg_url(offer, 'transfer')}&step=mode&to={chosen}")
+    say(gather, _words("transfer_mode_menu", line, conversation, label=target.label.get(line.language)),
         line.language, line)
     return response
 
@@ -100,8 +108,8 @@ def _mode_choice(session, now, conversation, offer, listener, line, after, key: 
         conversation.in_menu = False
         if conversation.held_by == "menu":
             conversation.held_by = conversations.RETURNING  # off hold once the listener is back in, not before
-        return listener_join(conversation, offer, line, prompts.render(
-            "transfer_nobody_free", line.language, line.country, label=found.label.get(line.language)))
+        return listener_join(conversation, offer, line, _words(
+            "transfer_nobody_free", line, conversation, label=found.label.get(line.language)))
     if plan is None:
         return keypad.back_to_caller(conversation, offer, line, after, now, "transfer_not_started")
     # The menu put the caller on hold: they stay there while the third party's phone rings (a cold transfer's plan
@@ -109,12 +117,12 @@ def _mode_choice(session, now, conversation, offer, listener, line, after, key: 
     conversation.held_by, conversation.in_menu = "transfer", False
     after.append(plan)
     transfer = records.locked_transfer(session, outcome.transfer_id)
-    return listener_join(conversation, offer, line, _dialling_words(transfer, line))
+    return listener_join(conversation, offer, line, _dialling_words(transfer, line, conversation))
 
 
-def _dialling_words(transfer, line) -> str:
+def _dialling_words(transfer, line, conversation) -> str:
     name = "transfer_dialling_cold" if transfer.mode == "cold" else "transfer_dialling"
-    return prompts.render(name, line.language, line.country, label=_label(transfer, line))
+    return _words(name, line, conversation, label=_label(transfer, line))
 
 
 def _progress_choice(session, now, conversation, offer, caller, listener, line, after, key: str) -> VoiceResponse:
@@ -130,27 +138,29 @@ def _progress_choice(session, now, conversation, offer, caller, listener, line, 
         if leg_id is not None:
             after.append(lambda: call_control.remove(conversation_id, leg_id, now=now))
         after.append(lambda: call_control.resume(conversation_id, by="transfer", now=now))
-        return listener_join(conversation, offer, line, prompts.render(
-            "transfer_returned", line.language, line.country, label=label, why="cancelled"))
+        return listener_join(conversation, offer, line, _words(
+            "transfer_returned", line, conversation, label=label, why="cancelled"))
     if transfer.status == "dialling":  # not answered yet: nothing to hand over
-        return listener_join(conversation, offer, line, _dialling_words(transfer, line))
+        return listener_join(conversation, offer, line, _dialling_words(transfer, line, conversation))
     if transfer.status == "parked":  # the hold limit had put the third party on hold: off hold first
         third_sid, leg_id = transfer.third_party_sid, transfer.leg_id
         after.append(lambda: third_party_off_hold(conversation_id, third_sid, leg_id))
     after.append(lambda: call_control.resume(conversation_id, by="transfer", now=now))
     if key == "2":
         records.finish(session, transfer, now, "together", "together")
-        return listener_join(conversation, offer, line, prompts.render("transfer_together", line.language))
+        return listener_join(conversation, offer, line, _words("transfer_together", line, conversation))
     # 1: the listener leaves; the caller comes off hold with the third party, the listener goes to wrap-up.
     records.finish(session, transfer, now, "completed", "left")
     transfers.release_records(session, conversation, now, "transfer")
-    response = call_over(session, now, offer, caller, listener, line, after)
+    response = leg_over(session, now, offer, caller, listener, line, after, conversation)
     done = VoiceResponse()
-    say(done, prompts.render("transfer_done", line.language, line.country, label=label), line.language, line)
+    say(done, _words("transfer_done", line, conversation, label=label), line.language, line)
     for verb in response.verbs:
         done.append(verb)
     return done
 
 
-transfer_keypad.add_url_rule("/listener/transfer", endpoint="listener_transfer", methods=("GET", "POST"),
-                             view_func=twilio_only(never_fail("listener")(offer_turn(transfer_choice))))
+# The same view on a queue call's leg and on a callback's (ivr/conference.leg_url names one or the other).
+_view = twilio_only(never_fail("listener")(leg_turn(transfer_choice)))
+transfer_keypad.add_url_rule("/listener/transfer", endpoint="listener_transfer", methods=("GET", "POST"), view_func=_view)
+transfer_keypad.add_url_rule("/callback/transfer", endpoint="callback_transfer", methods=("GET", "POST"), view_func=_view)

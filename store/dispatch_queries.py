@@ -57,3 +57,17 @@ def stranded_callers(session: Session) -> list[QueuedCaller]:
     return list(session.scalars(select(QueuedCaller).where(QueuedCaller.status == "offered",
                                                           QueuedCaller.id.not_in(live))
                                 .with_for_update(skip_locked=True)))
+
+
+def open_callbacks(session: Session, older_than: datetime) -> list[tuple[int, str, str, datetime]]:
+    """Callbacks whose listener pressed 1 long ago ("calling") and whose end was never reported: the attempt, the
+    listener's leg, the person's leg ("" until they answered), when the listener was dialled."""
+    from store.models import CallbackAttempt, Conversation
+
+    person = select(Conversation.caller_sid).where(Conversation.callback_attempt_id == CallbackAttempt.id) \
+        .order_by(Conversation.id.desc()).limit(1).scalar_subquery()
+    rows = session.execute(select(CallbackAttempt.id, CallbackAttempt.listener_call_sid, person,
+                                  CallbackAttempt.created_at)
+                           .where(CallbackAttempt.status == "calling", CallbackAttempt.created_at <= older_than,
+                                  CallbackAttempt.listener_call_sid.is_not(None)))
+    return [(attempt_id, sid, caller_sid or "", created) for attempt_id, sid, caller_sid, created in rows]

@@ -11,6 +11,7 @@ from flask import abort, flash, g, redirect, request, url_for
 
 from console.audit import record
 from console.blueprint import db, now
+from console.desk.person_words import key_for
 from console.desk.state import line_of
 from console.desk.views import own_listener, posted_call
 from ivr import call_control
@@ -31,12 +32,12 @@ def _control(action: str, run) -> object:
     moment = now()
     line = line_of(directory.get(db(), moment), call.line_id)
     db().commit()  # let go of the transaction: the control API writes in its own
-    outcome = run(call.conversation_id, moment)
+    outcome, callback = run(call.conversation_id, moment), call.callback
     record(db(), g.account, f"desk.{action}", ("line", line.slug) if line else None, None,
            {"call": call.call_id, "outcome": outcome.code}, now=moment)
     db().commit()
     code = outcome.code if outcome.code in OUTCOMES else "twilio_failed"
-    flash(f"desk.done.{action}" if outcome.ok and code == "ok" else f"desk.outcome.{code}")
+    flash(key_for(f"desk.done.{action}", callback) if outcome.ok and code == "ok" else f"desk.outcome.{code}")
     return redirect(url_for("desk.desk_page"))
 
 

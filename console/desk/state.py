@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from console.describe import clock_time
 from console.roster.words import language_label, skill_label, status_label, wait_words
+from console.desk.person_words import key_for
 from console.desk.transfer_state import transfer_view
 from console.texts import current_language, t
 from directory_data.reference import load_departments
@@ -43,18 +44,19 @@ def department_words(code: str | None) -> str:
     return t("desk.department", code=code, name=department.name) if department else code
 
 
-def event_words(kind: str, detail: str) -> str:
-    """A step of the call in words; a step the desk has no words for yet shows its code, never nothing."""
+def event_words(kind: str, detail: str, callback: bool = False) -> str:
+    """A step of the call in words; a step the desk has no words for yet shows its code, never nothing. On a safe
+    callback, a step that names the caller has its own words for the person called back (``…_called_back``)."""
     first = detail.split(" ")[0] if detail else ""
     detail_key = f"desk.detail.{first}"
     shown = t(detail_key) if first and t(detail_key) != detail_key else first
-    key = f"desk.event.{kind}"
+    key = key_for(f"desk.event.{kind}", callback)
     words = t(key, detail=shown)
     return kind if words == key else words.replace(" ()", "")
 
 
 def history(call: DeskCall, zone: ZoneInfo) -> list[dict]:
-    return [{"time": clock_time(at.astimezone(zone)), "text": event_words(kind, detail)}
+    return [{"time": clock_time(at.astimezone(zone)), "text": event_words(kind, detail, call.callback)}
             for at, kind, detail in call.events if kind.startswith(SHOWN_PREFIXES)]
 
 
@@ -67,6 +69,7 @@ def call_view(call: DeskCall, line: Line | None, now: datetime, people: list[dic
         "id": call.call_id,
         "reference": t("desk.callback_reference" if call.callback else "desk.reference", id=call.call_id),
         "live": call.live,
+        "callback": call.callback,  # a safe callback: the person called back, not "l'appelant·e"
         "line": line.name if line else t("desk.not_given"),
         "line_slug": line.slug if line else "",
         "waited": wait_words(call.waited_seconds),

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from console.desk.person_words import key_for
 from console.texts import current_language, t
 from ivr.transfers import targets_for
 from store import transfers as records
@@ -23,14 +24,16 @@ def transfer_view(session: Session, conversation_id: int | None, now: datetime) 
     if conversation is None:
         return None
     language = current_language()
+    callback = conversation.callback_attempt_id is not None  # the person called back, not "l'appelant·e"
     last = records.last_transfer(session, conversation.id)
     current = None
     if last is not None:
         label = last.label_en if language == "en" and last.label_en else last.label_fr
         current = {"label": label, "mode": t(f"desk.detail.{last.mode}"), "status": last.status,
                    "open": last.status in OPEN_STATUSES, "answered": last.status in records.ANSWERED_STATUSES,
-                   "text": t(f"desk.transfer.{last.status}", label=label)}
+                   "text": t(key_for(f"desk.transfer.{last.status}", callback), label=label)}
     choices = [] if current and current["open"] else [
         {"key": target.key, "label": target.label.get(language), "kind": target.kind.value}
         for target in targets_for(session, conversation, now)]
-    return {"current": current, "targets": choices}
+    words = {name: t(key_for(f"desk.transfer_{name}", callback)) for name in ("to", "warm", "cold", "leave")}
+    return {"current": current, "targets": choices, "words": words}

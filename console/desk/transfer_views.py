@@ -7,6 +7,7 @@ from flask import abort, flash, g, redirect, request, url_for
 
 from console.audit import record
 from console.blueprint import db, now
+from console.desk.person_words import key_for
 from console.desk.state import line_of
 from console.desk.views import own_listener, posted_call
 from ivr import transfers
@@ -32,7 +33,7 @@ def _transfer(action: str, run):
            {"call": call.call_id, "outcome": outcome.code, **({"target": request.form.get("target", "")}
                                                               if action == "start" else {})}, now=moment)
     db().commit()
-    flash(f"desk.transfer_said.{outcome.code if outcome.code in SAID else 'twilio_failed'}")
+    flash(key_for(f"desk.transfer_said.{outcome.code if outcome.code in SAID else 'twilio_failed'}", call.callback))
     return redirect(url_for("desk.desk_page"))
 
 

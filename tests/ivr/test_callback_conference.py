@@ -13,32 +13,14 @@ from sqlalchemy import select
 from phones.numbers import national
 from store.extension import database
 from store.models import CallbackAttempt, Conversation
-from tests.conftest import SignedTwilio
-from tests.support.callbacks import (MOBILE, MONDAY_MORNING, PersonPhone, add_referent, dialled_person, dispatch,
-                                     request_callback, requests_held)
-from tests.support.calls import ListenerLeg, deliver, dial_ended, listener, path_of, xml
+from tests.support.callbacks import MOBILE, called_back, dispatch, requests_held
+from tests.support.calls import deliver, dial_ended, listener, path_of, xml
 from tests.support.conversation import call_events, registry, said
 from tests.support.console import text
 from tests.support.desk import listener_login, post_form, press
-from tests.support.twilio_conference import HOLD_MUSIC, WAIT_MUSIC
+from tests.support.twilio_conference import HOLD_MUSIC
 
 DESK = "/console/desk"
-
-
-def called_back(app, rest, clock):
-    """Saturday's request, Monday morning: the referent's phone rings, they press 1, the person answers."""
-    request_callback(app, clock)
-    referent = add_referent(app)
-    clock.now = MONDAY_MORNING
-    dispatch(app)
-    leg = ListenerLeg(SignedTwilio(app.test_client()), rest, list(rest.calls)[0])
-    dial = leg.press("1")
-    rest.join(leg.sid, dial.find("Dial"))
-    assert rest.hears(leg.sid) == {WAIT_MUSIC}  # the person's phone rings: the listener hears music, not silence
-    person = PersonPhone(app, rest, dialled_person(rest))
-    clock.now += timedelta(seconds=10)
-    joined = person.answer("human")
-    return referent, leg, dial, person, joined
 
 
 def conversation(app) -> Conversation:
@@ -72,10 +54,19 @@ def test_the_listener_holds_a_callback_from_the_desk_and_the_person_hears_the_mu
     post_form(desk, DESK, "/console/desk/hold")
     deliver(leg.tw, rest)
     assert rest.hears(person.sid) == {HOLD_MUSIC} and rest.hears(leg.sid) == set()
-    assert "La personne rappelée — en attente" in text(desk.get(DESK))
+    held = text(desk.get(DESK))
+    assert "La personne rappelée — en attente" in held
+    assert "La personne rappelée est en attente, avec la musique de la ligne." in held  # what the hold did
+    assert "La personne rappelée est en attente et entend la musique" in held and "Reprendre la personne rappelée" in held
+    assert "Appelant·e en attente" not in held and "Personne rappelée en attente, avec musique" in held  # its history
     post_form(desk, DESK, "/console/desk/resume")
     deliver(leg.tw, rest)
     assert rest.hears(person.sid) == {leg.sid}
+    resumed = text(desk.get(DESK))
+    assert "La personne rappelée est de nouveau avec vous." in resumed and "Personne rappelée reprise" in resumed
+    assert "Reprendre l'appelant" not in held + resumed and "L'appelant·e est" not in held + resumed
+    for page in (held, resumed):  # the call's whole panel, its transfer form too ("Transférer la personne rappelée vers")
+        assert "appelant" not in page.split('id="desk-region"')[1].split('class="hint"')[0].lower()
     assert "conv_hold" in call_events(live_app) and "conv_resume" in call_events(live_app)
 
 
@@ -149,8 +140,8 @@ def test_a_callback_transferred_cold_puts_the_person_through_and_frees_the_liste
     referent, leg, dial, person, _ = called_back(live_app, rest, clock)
     call_id = conversation(live_app).call_id
     with live_app.app_context():
-        # A service of the line's directory (another line of this engine would need a free listener of its own).
-        target = next(t for t in transfers.targets(call_id) if t.key.startswith("service:"))
+        # Not another line of the engine (nobody is free on Un premier pas): the 3919.
+        target = next(target for target in transfers.targets(call_id) if target.pool is None)
         assert transfers.start_transfer(call_id, target.key, "cold").code == "started"
     deliver(leg.tw, rest)
     assert rest.hears(person.sid) == {HOLD_MUSIC}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from routing.queueing import ListenerStatus
 from store.extension import database
 from store.listeners import create_listener, set_status
-from store.models import CallbackRequest
+from store.models import CallbackRequest, Conversation
 from tests.conftest import CALLBACK_KEY, PEPPER, SignedTwilio, at_paris
-from tests.support.calls import path_of
+from tests.support.calls import ListenerLeg, path_of
+from tests.support.transfers import Scene
+from tests.support.twilio_conference import WAIT_MUSIC
 
 LINE_3977 = "+33199003977"
 MOBILE = "+33612345678"
@@ -123,3 +127,31 @@ class PersonPhone:
             self.rest.dial_ended.remove(self.sid)
         action = document.find("Dial").get("action")
         return xml(self.tw.post(path_of(action), self.params(CallStatus="in-progress", DialCallStatus="completed")))
+
+
+def called_back(app, rest, clock):
+    """Saturday's request, Monday morning: the referent's phone rings, they press 1, the person answers."""
+    request_callback(app, clock)
+    referent = add_referent(app)
+    clock.now = MONDAY_MORNING
+    dispatch(app)
+    leg = ListenerLeg(SignedTwilio(app.test_client()), rest, list(rest.calls)[0])
+    dial = leg.press("1")
+    rest.join(leg.sid, dial.find("Dial"))
+    assert rest.hears(leg.sid) == {WAIT_MUSIC}  # the person's phone rings: the listener hears music, not silence
+    person = PersonPhone(app, rest, dialled_person(rest))
+    clock.now += timedelta(seconds=10)
+    joined = person.answer("human")
+    return referent, leg, dial, person, joined
+
+
+class CallbackScene(Scene):
+    """A transfer's three phones on a safe callback: the referent (``camille``, the listener, on her keypad), the
+    person called back (``caller``, the conference's anchor) and the third party; every step of ``Scene``."""
+
+    def __init__(self, app, rest, clock):  # noqa: D107 — no super(): the call is a callback, not a queued caller
+        self.app, self.rest, self.clock = app, rest, clock
+        self.camille, self.leg, self.dial, self.caller, self.joined = called_back(app, rest, clock)
+        self.tw = self.leg.tw
+        with app.app_context(), database.session() as session:
+            self.call_id = session.scalar(select(Conversation.call_id).order_by(Conversation.id.desc()))
