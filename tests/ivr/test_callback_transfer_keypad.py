@@ -71,11 +71,11 @@ def test_a_cold_keypad_transfer_on_a_callback_says_one_sentence_to_the_person_th
     back = _transfer(scene, INTERPRETER, "2")
     assert said(back).startswith(f"Nous appelons {INTERPRETER}. La personne rappelée sera mise en relation dès la "
                                  "réponse")
-    held = scene.hold_document()  # the person, on hold since the menu: one sentence, then the music
-    words = said(held)
+    # The person, on hold since the menu, is told one sentence (to them alone), their music going on.
+    words = scene.announced(person)
     assert words == f"Je vous mets en relation avec {INTERPRETER}. Restez en ligne."
     assert "appelant" not in words.lower() and not any(ch.isdigit() for ch in words)
-    assert held.find("Redirect").text.endswith(f"/voice/conference/hold?cv={scene.conversation().id}")
+    assert rest.hears(person) == {HOLD_MUSIC}
     clock.now += timedelta(seconds=8)
     scene.answer_third_party()
     third = scene.third_party()
@@ -97,7 +97,8 @@ def test_a_keypad_transfer_not_answered_gives_the_person_back_to_the_referent(li
     scene.third_party_fails(status)
     assert rest.hears(person) == {referent} and rest.hears(referent) == {person}
     assert scene.announced(referent) == f"{why} {THE_3919}. La personne rappelée est de nouveau avec vous."
-    assert scene.announced(person) == ""  # nothing alarming: the referent simply speaks again
+    # Only the sentence the cold transfer began with, nothing alarming: the referent simply speaks again.
+    assert scene.announced(person) == f"Je vous mets en relation avec {THE_3919}. Restez en ligne."
     assert scene.conversation().held_since is None and scene.conversation().status == "live"
     assert listener(live_app, scene.camille).status == "on_call"
     assert scene.events()[-1] == f"transfer_returned {status}"

@@ -28,6 +28,7 @@ from tests.support.callbacks import (
     dialled_person,
     dispatch,
     request_callback,
+    first_attempt_unanswered,
     requests_held,
 )
 
@@ -156,31 +157,6 @@ def test_callback_request_queues_an_email_for_the_line_when_it_has_an_address(ap
 @pytest.fixture
 def cbapp(live_app):
     return live_app
-
-
-def first_attempt_unanswered(cbapp, rest) -> tuple[str, str]:
-    """The first try: the listener is dialled first and waits with music; the person does not answer. Returns the
-    listener's and the person's call sids."""
-    [sid] = rest.calls
-    assert rest.calls[sid]["to"] == "+33699000001"  # the listener is dialled first
-    phone = ListenerPhone(cbapp, rest, sid)
-    whisper = phone.answer()
-    context = whisper.find("Gather/Say").text
-    assert "Rappel pour 3977" in context and "Dès que possible".lower() in context
-    assert "Message sur répondeur : non autorisé" in context and "Tentative 1 sur 3" in context
-    waiting = phone.post(whisper.find("Gather").get("action"), Digits="1")
-    assert "Nous appelons la personne" in waiting.find("Say").text
-    assert waiting.find("Dial/Conference") is not None and MOBILE not in ET.tostring(waiting, encoding="unicode")
-    rest.join(sid, waiting.find("Dial"))
-    assert rest.hears(sid) == {"wait-music"}  # the listener waits with music while the person's phone rings
-    person = PersonPhone(cbapp, rest, dialled_person(rest))  # the number is decrypted only here, to dial
-    assert person.call["from"] == LINE_3977  # the line's number, never the listener's
-    assert person.call["params"]["MachineDetection"] == "Enable"
-    person.ends("no-answer")
-    told = phone.post(rest.calls[sid]["redirects"][-1], CallStatus="in-progress")  # out of the conference
-    assert "réessaierons" in told.find("Say").text
-    phone.hang_up()
-    return sid, person.sid
 
 
 def test_callback_reached_on_the_second_attempt_listener_first_line_number_shown(cbapp, rest, clock):

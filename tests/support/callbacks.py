@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -56,8 +57,6 @@ class ListenerPhone:
         self.sid, self.call = sid, rest.calls[sid]
 
     def post(self, url, **params):
-        import xml.etree.ElementTree as ET
-
         base = {"CallSid": self.sid, "From": self.call["from"], "To": self.call["to"], "Direction": "outbound-api"}
         response = self.tw.post(path_of(url), {**base, **params})
         assert response.status_code == 200
@@ -127,6 +126,31 @@ class PersonPhone:
             self.rest.dial_ended.remove(self.sid)
         action = document.find("Dial").get("action")
         return xml(self.tw.post(path_of(action), self.params(CallStatus="in-progress", DialCallStatus="completed")))
+
+
+def first_attempt_unanswered(cbapp, rest) -> tuple[str, str]:
+    """The first try: the listener is dialled first and waits with music; the person does not answer. Returns the
+    listener's and the person's call sids."""
+    [sid] = rest.calls
+    assert rest.calls[sid]["to"] == "+33699000001"  # the listener is dialled first
+    phone = ListenerPhone(cbapp, rest, sid)
+    whisper = phone.answer()
+    context = whisper.find("Gather/Say").text
+    assert "Rappel pour 3977" in context and "Dès que possible".lower() in context
+    assert "Message sur répondeur : non autorisé" in context and "Tentative 1 sur 3" in context
+    waiting = phone.post(whisper.find("Gather").get("action"), Digits="1")
+    assert "Nous appelons la personne" in waiting.find("Say").text
+    assert waiting.find("Dial/Conference") is not None and MOBILE not in ET.tostring(waiting, encoding="unicode")
+    rest.join(sid, waiting.find("Dial"))
+    assert rest.hears(sid) == {"wait-music"}  # the listener waits with music while the person's phone rings
+    person = PersonPhone(cbapp, rest, dialled_person(rest))  # the number is decrypted only here, to dial
+    assert person.call["from"] == LINE_3977  # the line's number, never the listener's
+    assert person.call["params"]["MachineDetection"] == "Enable"
+    person.ends("no-answer")
+    told = phone.post(rest.calls[sid]["redirects"][-1], CallStatus="in-progress")  # out of the conference
+    assert "réessaierons" in told.find("Say").text
+    phone.hang_up()
+    return sid, person.sid
 
 
 def called_back(app, rest, clock):
