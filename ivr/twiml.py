@@ -116,6 +116,7 @@ FALLBACK_BY_PATH = (
     ("/voice/listener", LISTENER),
     ("/voice/callback/listener", LISTENER),
     ("/voice/callback/accept", LISTENER),
+    ("/voice/callback/transfer", LISTENER),  # the keypad's transfer menus on a callback
     ("/voice/callback/dialled", LISTENER),
     ("/voice/callback/outcome", LISTENER),
     ("/voice/callback/after", LISTENER),

@@ -61,6 +61,7 @@ LISTENER_ENDPOINTS = [
     ("/voice/listener/transfer", {"offer": "1"}),
     ("/voice/callback/listener", {"attempt": "1"}),
     ("/voice/callback/accept", {"attempt": "1"}),
+    ("/voice/callback/transfer", {"attempt": "1"}),
     ("/voice/callback/dialled", {"attempt": "1"}),
     ("/voice/callback/outcome", {"attempt": "1"}),
     ("/voice/callback/after", {"attempt": "1"}),
