@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 from datetime import date, datetime, timezone
 
+import pytest
 from sqlalchemy import func, select, text
 
 from console.overview import line_pools
@@ -71,44 +72,37 @@ def test_the_conversation_figures_read_their_steps_through_the_index(app):
         assert "ix_call_event_report_kind" in plan, plan
 
 
-def test_the_queued_callers_read_one_by_one_are_found_through_the_index_of_the_unusual_ones(app):
+def postgres_plan(app, statement_for, *settings: str) -> str:
+    """PostgreSQL's plan for ``statement_for(line_id of France Victimes)``, with sequential scans off (the tables are
+    empty: show what can be used) and ``settings`` run first, in a transaction rolled back after. The plans checked
+    are PostgreSQL's (the yearly figures are counted there): skipped on SQLite."""
     with app.app_context(), database.session(read_only=True) as session:
         if session.get_bind().dialect.name != "postgresql":
-            return
+            pytest.skip("the reports' plans are PostgreSQL's; SQLite's planner picks by its own rules")
         connection = session.connection()
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # an empty table: show what can be used
-        # …and costs are guesses there, so the index on every caller's joins is put aside (rolled back below).
-        connection.exec_driver_sql("DROP INDEX ix_report_queue_caller_joined")
+        for setting in ("SET LOCAL enable_seqscan = off", *settings):
+            connection.exec_driver_sql(setting)
         line_id = directory.get(session, NOW).line_ids["france-victimes"]
-        statement = boundary_callers(line_id, YEAR.start, YEAR.end).compile(
-            connection, compile_kwargs={"literal_binds": True})
-        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}"))
+        statement = statement_for(line_id).compile(connection, compile_kwargs={"literal_binds": True})
+        return "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}"))
+
+
+def test_the_queued_callers_read_one_by_one_are_found_through_the_index_of_the_unusual_ones(app):
+    # Costs are guesses on empty tables, so the index on every caller's joins is put aside (rolled back after).
+    plan = postgres_plan(app, lambda line_id: boundary_callers(line_id, YEAR.start, YEAR.end),
+                         "DROP INDEX ix_report_queue_caller_joined")
     assert "ix_report_queue_caller_unusual" in plan, plan
 
 
 def test_first_time_callers_are_counted_from_their_index_alone(app):
-    with app.app_context(), database.session(read_only=True) as session:
-        if session.get_bind().dialect.name != "postgresql":
-            return
-        connection = session.connection()
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-        line_id = directory.get(session, NOW).line_ids["france-victimes"]
-        first = ReportCallerFirst
-        statement = select(func.count()).where(
-            first.line_id == line_id, first.first_at >= YEAR.start, first.first_shown_at < YEAR.end).compile(
-            connection, compile_kwargs={"literal_binds": True})
-        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}"))
+    first = ReportCallerFirst
+    plan = postgres_plan(app, lambda line_id: select(func.count()).where(
+        first.line_id == line_id, first.first_at >= YEAR.start, first.first_shown_at < YEAR.end),
+        "SET LOCAL enable_bitmapscan = off")
     assert "Index Only Scan using ix_report_caller_first_line_id_first_at_shown" in plan, plan
 
 
 def test_a_centres_calls_are_picked_by_their_hand_off_steps_through_the_index(app):
-    with app.app_context(), database.session(read_only=True) as session:
-        if session.get_bind().dialect.name != "postgresql":
-            return
-        connection = session.connection()
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        statement = select(func.count()).select_from(Call).where(*centre_where("3977-94", YEAR)).compile(
-            connection, compile_kwargs={"literal_binds": True})
-        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}"))
+    plan = postgres_plan(app, lambda _line_id: select(func.count()).select_from(Call).where(
+        *centre_where("3977-94", YEAR)))
     assert "ix_call_event_report_kind" in plan, plan
