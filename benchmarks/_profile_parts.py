@@ -27,13 +27,14 @@ class RoundTrips:
         self._files = []
         self._offset = 0
         self._traced_connections = []
+        self._prepared: dict[str, str] = {}  # a prepared statement's name: its first words (from its Parse)
         self.counting = True
         event.listen(engine, "before_cursor_execute", self._statement)
         if engine.dialect.name == "postgresql":
             event.listen(engine.pool, "connect", self._traced)
 
-    def _statement(self, _conn, _cursor, statement, *_args) -> None:
-        if self.counting:
+    def _statement(self, conn, _cursor, statement, *_args) -> None:
+        if self.counting and conn.dialect.name != "postgresql":  # PostgreSQL's are read from libpq's trace
             self.statements.append(" ".join(statement.split()[:4])[:60])
 
     def _traced(self, dbapi_connection, _record) -> None:
@@ -51,7 +52,9 @@ class RoundTrips:
                 connection.pgconn.trace(handle.fileno()) if on else connection.pgconn.untrace()
 
     def take(self) -> tuple[int, list[str]]:
-        """(round trips, statements) since the last call."""
+        """(round trips, statements) since the last call. On PostgreSQL both are read from libpq's trace (the
+        statements the app sends straight to the driver included): a Query or Sync sent is one round trip, a
+        simple Query other than BEGIN/COMMIT/ROLLBACK or an extended Bind one statement."""
         statements, self.statements = self.statements, []
         if not self.trace.exists():
             return 0, statements
@@ -61,8 +64,25 @@ class RoundTrips:
             handle.seek(self._offset)
             text = handle.read().decode("latin-1")
             self._offset = handle.tell()
-        sent = sum(1 for line in text.splitlines() if re.search(r"\tF\t\d+\t(Query|Sync)\b", line))
+        sent, statements = 0, []
+        for line in re.split(r"\n(?=\d{4}-\d\d-\d\d )", text):  # a record per message (a statement's text may span lines)
+            message = re.search(r'\tF\t\d+\t(Query|Sync|Parse|Bind)\b\s*(.*)', line, re.S)
+            if message is None:
+                continue
+            kind, rest = message.groups()
+            sent += kind in ("Query", "Sync")
+            words = re.findall(r'"((?:[^"]|"")*)"', rest)
+            if kind == "Parse" and len(words) >= 2:
+                self._prepared[words[0]] = _first_words(words[1])
+            elif kind == "Bind" and len(words) >= 2:
+                statements.append(self._prepared.get(words[1], "?"))
+            elif kind == "Query" and words and words[0].split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+                statements.append(_first_words(words[0]))
         return sent, statements
+
+
+def _first_words(sql: str) -> str:
+    return " ".join(sql.split()[:4])[:60]
 
 
 def signed(validator, url: str, params: dict[str, str]) -> dict:

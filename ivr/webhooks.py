@@ -44,7 +44,7 @@ def _play_turn(handler, first_webhook: bool) -> Response:
     sid = field("CallSid") or "unknown"
     # Without HELPLINE_PUBLIC_URL, the URL Twilio signed is the one to give it for listeners' legs.
     current_app.extensions.setdefault("learned_public_url", request.url_root)
-    with database.session() as session:
+    with database.first_turn_session() if first_webhook else database.session() as session:
         snapshot = directory.get(session, now)
         to = line_number(field("To"))
         line = snapshot.line_for(to)
@@ -58,7 +58,7 @@ def _play_turn(handler, first_webhook: bool) -> Response:
                 return _not_this_lines_call(session)
             calls.record(session, call, now, "unknown_number", "no line has this number")
             call.outcome = "unknown_number"
-            session.commit()
+            calls.commit_turn(session)
             return twiml(unknown_number())
         raw_from = field("From")
         withheld = is_withheld(raw_from)
@@ -86,7 +86,7 @@ def _play_turn(handler, first_webhook: bool) -> Response:
             to_screen=opened.to_screen,
         )
         response = handler(turn)
-        session.commit()
+        calls.commit_turn(session)
     for task in turn.after_commit:
         task()
     return twiml(response)

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Integer, bindparam, event, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from store import direct
 from store.models import Call, CallEvent, EmailOutbox, UTCDateTime
 
 CALL_ENDED = ("completed", "busy", "no-answer", "failed", "canceled")  # Twilio's final statuses of a call
@@ -53,6 +54,10 @@ WRITE_NEW_CALL_WITH_EVENTS = text(
 ).bindparams(bindparam("started_at", type_=UTCDateTime()), bindparam("ended_at", type_=UTCDateTime()),
              bindparam("caller_withheld", type_=Boolean())).columns(id=Integer())
 PENDING_CALL = "helpline.pending_call"
+# The same two, straight to the driver on a first webhook's PostgreSQL connection (store/direct.py).
+NEW_CALL_ID_DIRECT = direct.DirectStatement(NEW_CALL_ID["postgresql"], ("line_id", "caller_hash", "now", "since"))
+WRITE_NEW_CALL_DIRECT = direct.DirectStatement(
+    WRITE_NEW_CALL_WITH_EVENTS, (*_CALL_COLUMNS, "ats", "kinds", "rule_indexes", "details"))
 
 
 class CallAlreadyRecorded(Exception):
@@ -100,16 +105,19 @@ def open_call_screened(
     its row is written when the turn commits, with its outcome and the turn's steps; a CallSid recorded
     meanwhile then raises CallAlreadyRecorded. Later webhooks read it (and write it if the first never came).
     """
-    dialect = session.get_bind().dialect.name
-    if first_webhook and dialect in NEW_CALL_ID:
-        row = session.connection().execute(NEW_CALL_ID[dialect], {
-            "line_id": line_id, "caller_hash": caller_hash, "now": now, "since": throttle_since}).one()
+    if first_webhook:
+        screen = {"line_id": line_id, "caller_hash": caller_hash, "now": now, "since": throttle_since}
+        if direct.driver_of(session) is not None:
+            (new_id, to_screen), = direct.rows(session, NEW_CALL_ID_DIRECT, screen)
+        else:
+            new_id, to_screen = session.connection().execute(
+                NEW_CALL_ID[session.get_bind().dialect.name], screen).one()
         # Written when the turn commits, as the turn left it (or before anything that refers to it is flushed).
-        call = Call(id=row.id, sid=sid, line_id=line_id, caller_hash=caller_hash, caller_withheld=caller_withheld,
+        call = Call(id=new_id, sid=sid, line_id=line_id, caller_hash=caller_hash, caller_withheld=caller_withheld,
                     started_at=now, ended_at=None, duration=None, status="in-progress", outcome=None,
                     closed_reason=None, department=None, caller_type=None, language=language)
         session.info[PENDING_CALL] = call
-        return OpenedCall(call, bool(row.to_screen))
+        return OpenedCall(call, bool(to_screen))
     call = find_call(session, sid)
     if call is None:
         call = Call(
@@ -130,6 +138,25 @@ def record(session: Session, call: Call, now: datetime, kind: str, detail: str =
     """A routing step, written with the rest of the turn when the session commits (in one statement)."""
     session.info.setdefault(PENDING_EVENTS, []).append(
         {"call_id": call.id, "at": now, "kind": kind, "rule_index": rule_index, "detail": detail[:DETAIL_MAX]})
+
+
+def commit_turn(session: Session) -> None:
+    """Commit a webhook's turn. A first webhook that ran nothing in a transaction (PostgreSQL, store/direct.py)
+    writes its call, as the turn left it, and its steps in one statement, atomic by itself."""
+    if not direct.outside_transaction(session) or PENDING_CALL not in session.info:
+        session.commit()
+        return
+    call = session.info.pop(PENDING_CALL)
+    events = session.info.pop(PENDING_EVENTS, None) or []
+    written = direct.execute(direct.driver_of(session), WRITE_NEW_CALL_DIRECT, {
+        **{column: getattr(call, column) for column in _CALL_COLUMNS}, **_steps_in_columns(events)}).fetchone()
+    if written is None:
+        raise CallAlreadyRecorded(call.sid)
+
+
+def _steps_in_columns(events: list[dict]) -> dict[str, list]:
+    return {"ats": [e["at"] for e in events], "kinds": [e["kind"] for e in events],
+            "rule_indexes": [e["rule_index"] for e in events], "details": [e["detail"] for e in events]}
 
 
 @event.listens_for(Session, "before_flush")
@@ -155,9 +182,7 @@ def _write_pending_call(session: Session, events: list[dict]) -> list[dict]:
     values = {column: getattr(call, column) for column in _CALL_COLUMNS}
     connection = session.connection()
     if connection.dialect.name == "postgresql" and events:
-        written = connection.execute(WRITE_NEW_CALL_WITH_EVENTS, {
-            **values, "ats": [e["at"] for e in events], "kinds": [e["kind"] for e in events],
-            "rule_indexes": [e["rule_index"] for e in events], "details": [e["detail"] for e in events]}).first()
+        written = connection.execute(WRITE_NEW_CALL_WITH_EVENTS, {**values, **_steps_in_columns(events)}).first()
         events = []
     else:
         written = connection.execute(INSERT_NEW_CALL[connection.dialect.name], values).first()

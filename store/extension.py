@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from store import direct
 from store.db import READ_ONLY, make_engine, make_session_factory
 from store.snapshot import DirectoryCache, Snapshot
 
@@ -19,6 +20,7 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         engine = make_engine(app.config["DATABASE_URL"])
+        direct.install(engine)
         app.extensions["database"] = (engine, make_session_factory(engine))
         # Same pool and connections; on SQLite its transactions begin without taking the write lock.
         app.extensions["database_read_only"] = make_session_factory(engine.execution_options(**{READ_ONLY: True}))
@@ -47,6 +49,11 @@ class Database:
             raise
         finally:
             session.close()
+
+    def first_turn_session(self):
+        """A session for a call's first webhook: outside any transaction until it needs one (store/direct.py)."""
+        engine, factory = self._current()
+        return direct.first_turn_session(engine, factory)
 
 
 class Directory:

@@ -8,6 +8,7 @@ from sqlalchemy import Integer, String, bindparam, delete, literal, or_, select,
 from sqlalchemy.orm import Session
 
 from routing.nuisance import Flag, FlagAction, Throttle, flags_from
+from store import direct
 from store.models import Call, CallerFlag, UTCDateTime
 
 
@@ -58,6 +59,7 @@ def _screening_statement():
 
 
 SCREENING = _screening_statement()
+SCREENING_DIRECT = direct.DirectStatement(SCREENING, ("line_id", "caller_hash", "call_id", "now", "since", "most"))
 
 
 def screening_facts(session: Session, call: Call, throttle: Throttle | None,
@@ -68,11 +70,11 @@ def screening_facts(session: Session, call: Call, throttle: Throttle | None,
         return [], []
     if throttle is None:
         return flags_for(session, call.line_id, call.caller_hash, now), []
-    rows = session.connection().execute(SCREENING, {
+    rows = direct.rows(session, SCREENING_DIRECT, {
         "line_id": call.line_id, "caller_hash": call.caller_hash, "call_id": call.id, "now": now,
-        "since": throttle.window_start(now), "most": throttle.calls}).all()
-    found = flags_from([(r.action, r.expires_at, r.lifted_at) for r in rows if r.source == "flag"])
-    started = sorted((r.started_at for r in rows if r.source == "call"), reverse=True)
+        "since": throttle.window_start(now), "most": throttle.calls})
+    found = flags_from([(action, expires, lifted) for source, action, expires, lifted, _ in rows if source == "flag"])
+    started = sorted((at for source, _, _, _, at in rows if source == "call"), reverse=True)
     return found, started
 
 

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from phones.numbers import e164
 from routing.model import Line, LiveState, PoolState
+from store import direct
 from routing.queueing import LOGGED_IN, ListenerStatus, average_handle_time, estimated_wait
 from store.accounts import password_hash_method
 from store.calls import CALL_ENDED
@@ -219,11 +220,12 @@ def _pool_state_statement():
 
 
 POOL_STATE = _pool_state_statement()
+POOL_STATE_DIRECT = direct.DirectStatement(POOL_STATE, ("pool",))  # a first webhook's read (store/direct.py)
 
 
 def pool_state(session: Session, pool: str, now: datetime) -> PoolState:
     counts, waiting, talks = {}, 0, []
-    for part, status, n, seconds in session.execute(POOL_STATE, {"pool": pool}):
+    for part, status, n, seconds in direct.rows(session, POOL_STATE_DIRECT, {"pool": pool}):
         if part == "status":
             counts[status] = n
         elif part == "waiting":

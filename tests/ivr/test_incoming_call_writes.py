@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from store.extension import database
 from store.models import Call, CallEvent
 from tests.conftest import at_paris
+from tests.support.sent_sql import statements_sent
 from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in
 
 FRANCE_VICTIMES = "+33199000116"  # a menu first: no outcome on the first webhook
@@ -24,23 +24,6 @@ def incoming(twilio, sid: str | None = None, caller: str = CALLER, to: str = FRA
     return sid, answer.get_data(as_text=True)
 
 
-@contextmanager
-def statements_of(app):
-    """The SQL the app sends meanwhile, in order."""
-    sent: list[str] = []
-
-    def keep(_conn, _cursor, statement, *_args) -> None:
-        sent.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = database.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-
-
 def the_call(app, sid: str) -> Call:
     with app.app_context(), database.session() as session:
         call = session.scalar(select(Call).where(Call.sid == sid))
@@ -51,7 +34,7 @@ def the_call(app, sid: str) -> Call:
 
 def test_a_new_callers_call_is_written_once_with_its_outcome_and_no_screening_query(app, twilio, clock):
     clock.now = at_paris(2026, 11, 24, 10, 0)
-    with statements_of(app) as sent:
+    with statements_sent(app) as sent:
         sid, answer = incoming(twilio, to=EVC)
     assert "Écoute Violences Conjugales" in answer and "<Dial" in answer
     call = the_call(app, sid)

@@ -1,0 +1,125 @@
+"""A call's first webhook on PostgreSQL, outside any transaction until it has something to write atomically.
+
+Most first webhooks read two things (the call's new id with whether screening has anything to read, and a
+pool's state) and write one: the call's row with its outcome and steps, a single statement. In a transaction
+that was five round trips (BEGIN, two reads, the write, COMMIT) and SQLAlchemy's execution and session
+machinery around each: over half of the webhook's CPU. Here the turn's session is bound to one pooled
+connection whose driver runs in autocommit; the few statements above are sent straight to the driver as
+prepared statements; and the moment the session itself begins (anything else is read or written: a queue
+entry, a locked listener, a flag), the connection leaves autocommit, so that everything from then on is one
+transaction as before, the call's row included (it is written with the rest when the session commits).
+
+``finish_turn`` then writes a turn that never began a transaction in one statement, atomic by itself; a turn
+that began one commits it. SQLite keeps its transactions (its new call's id is max + 1 under the write lock
+that a transaction holds from its BEGIN): there, the statements below run through the session as before.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ClauseElement
+
+DRIVER = "helpline.direct_driver"  # session.info: the driver connection of a turn outside a transaction
+_UNTIL_BEGIN = "helpline.autocommit_until_begin"  # connection.info: leave autocommit when a transaction begins
+
+
+@dataclass
+class DirectStatement:
+    """A statement built with SQLAlchemy, compiled once for psycopg: its SQL and its constant parameters.
+
+    Parameters are passed to the driver as they are: aware datetimes for timestamptz, plain values otherwise
+    (no SQLAlchemy type processing on this path)."""
+
+    clause: ClauseElement
+    parameters: tuple[str, ...]
+    _compiled: tuple[str, dict[str, Any]] | None = field(default=None, init=False, repr=False)
+
+    def for_driver(self) -> tuple[str, dict[str, Any]]:
+        if self._compiled is None:
+            from sqlalchemy.dialects.postgresql import psycopg
+
+            state = self.clause.compile(dialect=psycopg.dialect()).construct_expanded_state(
+                {name: None for name in self.parameters})
+            constants = {k: v for k, v in state.parameters.items() if k not in self.parameters}
+            self._compiled = (state.statement, constants)
+        return self._compiled
+
+
+def driver_of(session: Session):
+    """The psycopg connection of a first webhook's session on PostgreSQL, else None."""
+    return session.info.get(DRIVER)
+
+
+def has_changes(session: Session) -> bool:
+    return bool(session.new or session.dirty or session.deleted)
+
+
+def rows(session: Session, statement: DirectStatement, values: dict[str, Any]) -> Sequence[tuple]:
+    """The statement's rows: straight from the driver on a first webhook's connection (in autocommit until
+    the session begins, inside its transaction after), through the session everywhere else. Either way the
+    session's pending changes are flushed first, as the session's own autoflush would."""
+    driver = driver_of(session)
+    if driver is None:
+        return session.execute(statement.clause, values).all()
+    if session.autoflush and has_changes(session):
+        session.flush()  # begins the transaction: the statement below then runs inside it
+    return execute(driver, statement, values).fetchall()
+
+
+def execute(driver, statement: DirectStatement, values: dict[str, Any]):
+    sql, constants = statement.for_driver()
+    return driver.execute(sql, {**constants, **values} if constants else values, prepare=True)
+
+
+def outside_transaction(session: Session) -> bool:
+    """Whether a first webhook's session has run nothing in a transaction and has nothing of its own to flush:
+    its call and steps can then be written in one statement, outside any transaction."""
+    driver = driver_of(session)
+    return driver is not None and driver.autocommit and not has_changes(session)
+
+
+def install(engine: Engine) -> None:
+    """On PostgreSQL, a connection lent to a first webhook leaves autocommit when its session begins."""
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _leave_autocommit)
+
+
+def _leave_autocommit(connection) -> None:
+    if connection.info.pop(_UNTIL_BEGIN, False):
+        connection.connection.driver_connection.autocommit = False
+
+
+@contextmanager
+def first_turn_session(engine: Engine, factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for a call's first webhook: on PostgreSQL bound to a connection in autocommit (see above)."""
+    if engine.dialect.name != "postgresql":
+        session = factory()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        return
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        driver.autocommit = True
+        connection.info[_UNTIL_BEGIN] = True
+        session = factory(bind=connection)
+        session.info[DRIVER] = driver
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+            connection.info.pop(_UNTIL_BEGIN, None)
+            if driver.autocommit and not driver.closed:
+                driver.autocommit = False  # back to the pool as every other connection is

@@ -1,0 +1,102 @@
+"""A call's first webhook on PostgreSQL: its reads and its one write outside any transaction (store/direct.py);
+a turn that writes anything else is one transaction, the call's row included; and every connection goes back to
+the pool as it came (a connection left in autocommit would make the next coordinator's change half-written)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select, text
+
+from store.extension import database
+from store.models import Call, CallEvent, QueuedCaller
+from tests.conftest import SignedTwilio
+from tests.support.calls import Caller, EVC, add_listener, qapp, tw  # noqa: F401 — qapp and tw are fixtures
+from tests.support.sent_sql import statements_sent
+
+
+@pytest.fixture
+def postgres(qapp):
+    with qapp.app_context():
+        if database.engine.dialect.name != "postgresql":
+            pytest.skip("the outside-a-transaction path is PostgreSQL's; SQLite's first webhooks keep theirs")
+    return qapp
+
+
+@pytest.fixture
+def given_back(qapp):
+    """Whether each connection the app gives back to the pool meanwhile is in autocommit, in order."""
+    with qapp.app_context():
+        engine = database.engine
+    seen: list[bool] = []
+
+    def note(dbapi_connection, _record) -> None:
+        seen.append(bool(getattr(dbapi_connection, "autocommit", False)))
+
+    Caller(SignedTwilio(qapp.test_client()))  # the worker's first call reads the directory: done before
+    event.listen(engine, "checkin", note)
+    yield seen
+    event.remove(engine, "checkin", note)
+
+
+def written(app, sid: str) -> tuple[Call | None, list[str], QueuedCaller | None]:
+    with app.app_context(), database.session() as session:
+        call = session.scalar(select(Call).where(Call.sid == sid))
+        steps = [] if call is None else list(session.scalars(
+            select(CallEvent.kind).where(CallEvent.call_id == call.id).order_by(CallEvent.id)))
+        return call, steps, session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == sid))
+
+
+def test_a_callers_first_webhook_with_nobody_to_queue_for_is_two_reads_and_one_write_without_begin(postgres, tw,
+                                                                                                    given_back):
+    with statements_sent(postgres) as sent:
+        caller = Caller(tw)  # the Belgian line on a Tuesday morning, no listener signed in: straight to the room
+    assert caller.document.find("Dial/Number") is not None
+    assert [s for s in sent if s.upper() in ("BEGIN", "COMMIT", "ROLLBACK")] == [], sent
+    writes = [s for s in sent if not s.upper().startswith("SELECT")]
+    assert len(writes) == 1 and writes[0].startswith("WITH new_call AS (INSERT INTO call"), writes
+    call, steps, place = written(postgres, caller.sid)
+    assert call.outcome == "forwarding" and call.line_id is not None and place is None
+    assert steps[0] == "incoming" and "decision" in steps
+    assert given_back and not any(given_back)
+
+
+def test_a_first_webhook_that_queues_the_caller_writes_the_call_and_its_place_in_one_transaction(postgres, tw,
+                                                                                                 given_back):
+    add_listener(postgres, "Camille", "+32470111111")
+    with statements_sent(postgres) as sent:
+        caller = Caller(tw)
+    assert caller.queued
+    call, steps, place = written(postgres, caller.sid)
+    assert place is not None and place.status == "offered" and steps[0] == "incoming"
+    begin, commit = sent.index("BEGIN"), sent.index("COMMIT")
+    call_insert = next(i for i, s in enumerate(sent) if s.startswith(("INSERT INTO call ", "WITH new_call AS")))
+    place_insert = next(i for i, s in enumerate(sent) if s.startswith("INSERT INTO queued_caller"))
+    assert begin < call_insert < place_insert < commit, sent
+    assert given_back and not any(given_back)
+
+
+def test_a_first_webhook_that_breaks_after_its_reads_writes_nothing_and_leaves_no_connection_in_autocommit(
+        postgres, tw, given_back):
+    with postgres.app_context():
+        engine = database.engine
+
+    def refuse_the_write(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO queued_caller"):
+            raise RuntimeError("the disk is full")
+
+    add_listener(postgres, "Camille", "+32470111111")
+    given_back.clear()
+    event.listen(engine, "before_cursor_execute", refuse_the_write)
+    try:
+        caller = Caller(tw)
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse_the_write)
+    said = " ".join(s.text or "" for s in caller.document.iter("Say"))
+    assert "problème technique" in said  # the apology and the line's fallback, never an HTTP error
+    assert written(postgres, caller.sid) == (None, [], None)  # nothing half-written: neither the call nor its place
+    assert given_back and not any(given_back)
+    with engine.connect() as connection:  # and the next user of a pooled connection still gets a transaction
+        connection.execute(text("CREATE TEMPORARY TABLE half_written (n int)"))
+        connection.execute(text("INSERT INTO half_written VALUES (1)"))
+        connection.rollback()
+        assert connection.execute(text("SELECT to_regclass('pg_temp.half_written')")).scalar() is None
