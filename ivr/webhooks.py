@@ -43,7 +43,8 @@ def _play_turn(handler, first_webhook: bool) -> Response:
     now = current_app.config["CLOCK"]()
     sid = field("CallSid") or "unknown"
     # Without HELPLINE_PUBLIC_URL, the URL Twilio signed is the one to give it for listeners' legs.
-    current_app.extensions.setdefault("learned_public_url", request.url_root)
+    if "learned_public_url" not in current_app.extensions:  # request.url_root is built anew on each read
+        current_app.extensions["learned_public_url"] = request.url_root
     with database.first_turn_session() if first_webhook else database.session() as session:
         snapshot = directory.get(session, now)
         to = line_number(field("To"))
