@@ -17,7 +17,8 @@ ACTION = re.compile(r'<(Gather|Dial|Redirect)\b[^>]*?\baction="([^"]+)"|<Redirec
 
 
 class RoundTrips:
-    """Counts what the app asks the database: statements (SQLAlchemy) and, on PostgreSQL, libpq's round trips."""
+    """Counts what the app asks the database: statements and round trips (on PostgreSQL both from libpq's trace; on
+    SQLite the statements from SQLAlchemy's cursor events, no round trips)."""
 
     def __init__(self, engine, work: Path):
         from sqlalchemy import event

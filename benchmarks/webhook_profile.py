@@ -8,8 +8,9 @@ webhooks through its WSGI callable, with no server in between: ``--calls`` incom
 webhook_throughput.py (80 % new, 10 % withheld, 10 % returning, CallSids CA + 32 hex digits), and with ``--follow``
 each call's next webhooks as Twilio would send them from the TwiML it got (the menu's or the postal code's
 <Gather> answered with a key, a <Dial>'s action with "completed"), then its final status callback. On PostgreSQL
-(a temporary database, dropped at the end) the round trips are counted by libpq itself (PQtrace: each simple
-Query or extended-protocol Sync the client sends is one wait for the server), BEGIN, COMMIT and pings included.
+(a temporary database, dropped at the end) the round trips and statements are counted by libpq itself (PQtrace: each
+simple Query or extended-protocol Sync the client sends is one wait for the server, BEGIN, COMMIT and pings
+included; each Bind or Query other than BEGIN/COMMIT/ROLLBACK one statement, those sent straight to the driver too).
 
 Printed per webhook path: webhooks, CPU ms per webhook (this process: the app and the driver, not the server),
 round trips and statements per webhook, and the statements' first words; then the profile's top functions.
