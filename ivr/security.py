@@ -84,9 +84,8 @@ def twilio_only(view):
     return checked
 
 
-def _without_nul(values: MultiDict) -> ImmutableMultiDict:
-    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
-                               for key, value in values.items(multi=True)])
+def _without_nul(values: MultiDict, storage: type[ImmutableMultiDict]) -> ImmutableMultiDict:
+    return storage([(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in values.items(multi=True)])
 
 
 def _has_nul(values: MultiDict) -> bool:
@@ -98,5 +97,6 @@ def _strip_nul_bytes(req: Request) -> None:
     them in text, and a call must not fall back because a CallSid or a status carried one. Almost no request
     carries one: the form and the arguments are rebuilt only when one does (~9 µs on every webhook otherwise)."""
     if _has_nul(req.form) or _has_nul(req.args):
-        req.form, req.args = _without_nul(req.form), _without_nul(req.args)
+        storage = req.parameter_storage_class
+        req.form, req.args = _without_nul(req.form, storage), _without_nul(req.args, storage)
         req.__dict__.pop("values", None)  # rebuilt from the cleaned form and arguments when next read

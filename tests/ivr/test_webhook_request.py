@@ -9,10 +9,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from flask import Flask, Request, request
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.test import EnvironBuilder
 
 from ivr import prompts
-from ivr.forms import WebhookRequest
+from ivr.forms import Parameters, WebhookRequest
 from ivr.security import _strip_nul_bytes
 from ivr.twiml import field
 from phones.numbers import caller_hash, is_withheld, number_hash
@@ -41,6 +42,28 @@ def parsed(request_class, body: bytes, content_type: str = FORM, method: str = "
 @pytest.mark.parametrize("body", BODIES)
 def test_a_urlencoded_form_reads_as_werkzeug_reads_it(body):
     assert parsed(WebhookRequest, body) == parsed(Request, body)
+
+
+def test_parameters_answer_as_werkzeugs_multidict_does():
+    items = [("a", "1"), ("a", "2"), ("b", ""), ("n", "12"), ("x", "y")]
+    ours, theirs = Parameters(items), ImmutableMultiDict(items)
+    assert isinstance(ours, ImmutableMultiDict) and ours == theirs
+    for key in ("a", "b", "n", "x", "missing", "", None, 3):
+        for default in (None, "", "d"):
+            for convert in (None, int, str):
+                assert ours.get(key, default, convert) == theirs.get(key, default, convert)
+                assert ours.get(key, default=default, type=convert) == theirs.get(key, default=default, type=convert)
+    assert ours.get("a") == "1" and ours.getlist("a") == ["1", "2"] and ours.to_dict() == theirs.to_dict()
+
+
+def test_a_request_reads_its_form_and_arguments_into_parameters():
+    app = Flask(__name__)
+    app.request_class = WebhookRequest
+    environ = EnvironBuilder(method="POST", data=b"x=%00y", content_type=FORM, query_string="l=f%00r").get_environ()
+    with app.request_context(environ):
+        assert type(request.form) is Parameters and type(request.args) is Parameters
+        _strip_nul_bytes(request._get_current_object())
+        assert type(request.form) is Parameters and type(request.args) is Parameters
 
 
 @pytest.mark.parametrize("content_type", [FORM + "; charset=utf-8", "text/plain", "multipart/form-data"])
