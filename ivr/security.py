@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache, wraps
+from itertools import chain
 from urllib.parse import urlparse
 
 from flask import Request, abort, current_app, request
@@ -12,12 +13,12 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 
 def signature_is_valid(req: Request) -> bool:
-    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    config = current_app.config
     signature = req.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    validator = _validator(token)
-    base = current_app.config.get("PUBLIC_URL")
+    validator = _validator(config["TWILIO_AUTH_TOKEN"])
+    base = config.get("PUBLIC_URL")
     params = _Signed(req.form) if req.method == "POST" else {}  # GET webhooks sign the URL alone
     # Twilio signs the URL as the number is configured, usually without a port; the form with the default port
     # is tried only when that one does not match (RequestValidator.validate computes both HMACs every time).
@@ -50,19 +51,17 @@ class _Signed:
     """The form as twilio's validator reads it: by ``getall``, which werkzeug's MultiDict calls ``getlist`` (the
     validator then fell back through an AttributeError for every parameter of every webhook)."""
 
-    __slots__ = ("_form",)
+    __slots__ = ("_form", "getall")
 
     def __init__(self, form: MultiDict):
         self._form = form
+        self.getall = form.getlist
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._form)
 
     def __len__(self) -> int:
         return len(self._form)
-
-    def getall(self, name: str) -> list[str]:
-        return self._form.getlist(name)
 
 
 @lru_cache(maxsize=4)
@@ -75,10 +74,11 @@ def twilio_only(view):
 
     @wraps(view)
     def checked(*args, **kwargs):
-        if not signature_is_valid(request):
-            current_app.logger.warning("webhook refused: bad or missing signature on %s", request.path)
+        req = request._get_current_object()  # the request itself: each read through the proxy is a lookup
+        if not signature_is_valid(req):
+            current_app.logger.warning("webhook refused: bad or missing signature on %s", req.path)
             abort(403)
-        _strip_nul_bytes(request._get_current_object())
+        _strip_nul_bytes(req)
         return view(*args, **kwargs)
 
     return checked
@@ -89,7 +89,8 @@ def _without_nul(values: MultiDict, storage: type[ImmutableMultiDict]) -> Immuta
 
 
 def _has_nul(values: MultiDict) -> bool:
-    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+    # The names, then every value of every name, each joined in C (a generator over the items took ~3 µs).
+    return "\x00" in "".join(values) or "\x00" in "".join(chain.from_iterable(dict.values(values)))
 
 
 def _strip_nul_bytes(req: Request) -> None:

@@ -114,6 +114,14 @@ def test_nul_bytes_leave_the_form_and_the_arguments_and_nothing_is_rebuilt_witho
         assert request.form.to_dict() == {"CallSid": "CA1", "x": "y"}
         assert request.args.to_dict() == {"l": "fr"}
         assert request.values.get("l") == "fr" and field("CallSid") == "CA1"
+    second_value = EnvironBuilder(method="POST", data=b"r=1&r=2%00", content_type=FORM).get_environ()
+    with app.request_context(second_value):
+        _strip_nul_bytes(request._get_current_object())
+        assert request.form.getlist("r") == ["1", "2"]
+    name_only = EnvironBuilder(method="GET", query_string="l%00=fr").get_environ()
+    with app.request_context(name_only):
+        _strip_nul_bytes(request._get_current_object())
+        assert request.args.to_dict() == {"l": "fr"}
 
 
 def test_a_nul_byte_in_the_url_arguments_does_not_reach_the_call(app, client):
