@@ -67,8 +67,10 @@ def _configure_logging(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from ivr.dispatcher import dispatcher
+    from ivr.forms import WebhookRequest
     from store.extension import database, directory
 
+    app.request_class = WebhookRequest  # Twilio's forms read in one step (ivr/forms.py)
     database.init_app(app)
     directory.init_app(app)
     dispatcher.init_app(app)

@@ -43,6 +43,8 @@ accesslog = "-"
 errorlog = "-"
 # The size carries its unit: "200 12345" would read as a number in groups and be blanked as one.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)sB %(M)sms'
+# gunicorn's logger with the same lines; the access line costs ~25 µs instead of ~60 (serving.py).
+logger_class = "serving.EngineLogger"
 loglevel = os.environ.get("HELPLINE_LOG_LEVEL", "info").lower()
 
 # With HELPLINE_LOG_FORMAT=json, gunicorn's own lines (start, workers, timeouts) and the access log are JSON too,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Any
 
@@ -58,13 +57,15 @@ def is_withheld(number: str | None) -> bool:
     if number is None:
         return True
     cleaned = number.strip()
-    return cleaned.lower() in WITHHELD or cleaned in WITHHELD_PLACEHOLDERS or not any(c.isdigit() for c in cleaned)
+    return cleaned.lower() in WITHHELD or cleaned in WITHHELD_PLACEHOLDERS or not any(map(str.isdigit, cleaned))
 
 
 def number_hash(e164: str, pepper: str) -> str:
     """A keyed HMAC-SHA256 of the number's digits: recognises a number, cannot be reversed without the pepper."""
-    digits = "+" + "".join(c for c in e164 if c.isdigit())
-    return hmac.new(pepper.encode(), digits.encode(), hashlib.sha256).hexdigest()
+    # A number already in E.164 (ASCII digits after "+") is its own digits: hashed as it is, every webhook.
+    plain = e164[:1] == "+" and e164[1:].isdigit() and e164.isascii()
+    digits = e164 if plain else "+" + "".join(c for c in e164 if c.isdigit())
+    return hmac.digest(pepper.encode(), digits.encode(), "sha256").hex()
 
 
 def caller_hash(number: str | None, pepper: str) -> str | None:
