@@ -58,11 +58,21 @@ def _key(verb: TwiML) -> tuple:
     value = verb.value
     if value is not None and type(value) is not str:
         raise _NotDescribable  # e.g. a dict twilio writes as JSON
-    attributes = []
-    for name, attribute in verb.attrs.items():
+    attributes = verb.attrs
+    for attribute in attributes.values():
+        if type(attribute) is not str:
+            attributes = _typed(attributes)  # (name, type, value) triples: never equal to a text's pair
+            break
+    children = verb.verbs
+    nested = tuple([child if type(child) is str else _key(child) for child in children]) if children else ()
+    return verb.name, value, tuple(attributes.items()) if type(attributes) is dict else attributes, nested
+
+
+def _typed(attributes: dict) -> tuple:
+    typed = []
+    for name, attribute in attributes.items():
         kind = type(attribute)
         if kind not in _PLAIN:
             raise _NotDescribable
-        attributes.append((name, kind, attribute))
-    children = tuple(child if type(child) is str else _key(child) for child in verb.verbs)
-    return verb.name, value, tuple(attributes), children
+        typed.append((name, kind, attribute))
+    return tuple(typed)
