@@ -58,8 +58,12 @@ def _key(verb: TwiML) -> tuple:
     value = verb.value
     if value is not None and type(value) is not str:
         raise _NotDescribable  # e.g. a dict twilio writes as JSON
+    if verb.name[:1] == "{":
+        raise _NotDescribable  # a namespaced tag: ElementTree declares its namespace on the document's root
     attributes = verb.attrs
-    for attribute in attributes.values():
+    for name, attribute in attributes.items():
+        if name[:1] == "{":
+            raise _NotDescribable
         if type(attribute) is not str:
             attributes = _typed(attributes)  # (name, type, value) triples: never equal to a text's pair
             break

@@ -37,7 +37,12 @@ def documents() -> list[VoiceResponse]:
     json_value.add_child("Custom", {"a": 1})
     attributes = VoiceResponse(xml_lang="fr")
     attributes.say("c")
-    return [plain, dial, flags, mixed, nested_text, json_value, attributes, VoiceResponse()]
+    namespaced = VoiceResponse()  # ElementTree declares the namespaces on the root: not a verb's own text
+    namespaced.add_child("{urn:x}Custom", "d")
+    namespaced_attribute = VoiceResponse()
+    namespaced_attribute.add_child("Custom", "e", **{"{urn:x}a": "1"})
+    return [plain, dial, flags, mixed, nested_text, json_value, attributes, namespaced, namespaced_attribute,
+            VoiceResponse()]
 
 
 def test_every_document_is_written_as_twilio_writes_it_first_time_and_from_the_kept_verbs():
