@@ -80,9 +80,14 @@ line_number = lru_cache(maxsize=64)(normalised)
 
 def state_url(endpoint: str, state: CallState, **params) -> str:
     url = f"{endpoint_url(endpoint if '.' in endpoint else f'voice.{endpoint}')}?{state.query()}"
-    if params:
-        url += "&" + urlencode({k: v for k, v in params.items() if v is not None})
+    if params:  # typed: 1 and True are equal keys, and urlencode writes them "1" and "True"
+        url += "&" + _params_query(tuple((k, type(v), v) for k, v in params.items() if v is not None))
     return url
+
+
+@lru_cache(maxsize=1024)  # a whisper's kind and line, the menu's no_input: the same few from call to call
+def _params_query(items: tuple) -> str:
+    return urlencode([(name, value) for name, _, value in items])
 
 
 URLS = "ivr.endpoint_urls"  # the app.extensions key of the URLs below
