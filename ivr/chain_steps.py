@@ -4,7 +4,7 @@ the département question, the queue, a callback offer, the end of the chain."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
@@ -57,8 +57,16 @@ def announce_closed_if_due(turn: Turn, decision: Decision) -> None:
     forwarded_to = final.action.target if final.kind is StepKind.FORWARD and final.action is not None else None
     named = [services[s] for s in turn.line.alternatives if s in services and s != forwarded_to]
     if named:
-        spoken = [{"spoken": spoken_service(s, turn.language), "hours": s.hours.get(turn.language)} for s in named]
+        spoken = tuple(SpokenService(spoken_service(s, turn.language), s.hours.get(turn.language)) for s in named)
         turn.say_prompt("alternatives", services=spoken)
+
+
+class SpokenService(NamedTuple):
+    """A service the caller may call instead, as the "alternatives" prompt reads it: a tuple of texts, so that its
+    rendering is kept (ivr.prompts.render_text)."""
+
+    spoken: str
+    hours: str | None
 
 
 def _closing_soon(turn: Turn, decision: Decision) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, StrictUndefined, Template
+from jinja2 import Environment, StrictUndefined, Template, meta, nodes
 
 from ivr.spoken import spoken_digits, spoken_email, spoken_moment, spoken_time
 
@@ -55,6 +55,12 @@ def render(name: str, language: str, /, country: str | None = None, *, called_ba
     Prompts that name emergency numbers have one variant per country; rendering one needs the line's country
     — by position or by keyword — and never guesses it (the loader refuses a line of a country that has no
     variant: directory_data.reference.safety_countries)."""
+    return render_text(template(name, language, country, called_back), country=country, **context)
+
+
+@lru_cache(maxsize=1024)
+def template(name: str, language: str, country: str | None = None, called_back: bool = False) -> str:
+    """The words of prompt ``name`` as written in the catalogue, before rendering (see render): looked up once."""
     language = language if language in LANGUAGES else "fr"
     if called_back and f"{name}_called_back" in _catalogue("fr"):
         name = f"{name}_called_back"
@@ -65,14 +71,71 @@ def render(name: str, language: str, /, country: str | None = None, *, called_ba
         if country not in entry:
             raise NoCountryVariant(f"prompt {name!r} has no {language} variant for country {country!r}")
         entry = entry[country]
-    return render_text(entry, country=country, **context)
+    return entry
 
 
 def render_text(text: str, **context: Any) -> str:
-    """A line's own words (greeting, messages) are templates too, with the same variables and filters."""
+    """A line's own words (greeting, messages) are templates too, with the same variables and filters.
+
+    A rendering that depends only on plain values (texts, numbers, tuples of them: "forwarding" with its label, the
+    alternatives' services) is kept under those very values and given back for them; one that reads the clock
+    (``now``) or anything random is rendered every time."""
     if "{" not in text:  # no variable, tag or comment: Jinja would give the text back as it is
         return _plain(text)
-    return " ".join(compile_text(text).render(**context).split())
+    names = _kept_variables(text)
+    try:
+        key = (text, tuple(_frozen(context.get(name, _MISSING)) for name in names)) if names is not None else None
+    except _NotPlain:
+        key = None
+    rendered = _RENDERED.get(key) if key is not None else None
+    if rendered is None:
+        rendered = " ".join(compile_text(text).render(**context).split())
+        if key is not None:
+            if len(_RENDERED) >= MAX_RENDERED:
+                _RENDERED.clear()
+            _RENDERED[key] = rendered
+    return rendered
+
+
+MAX_RENDERED = 2048  # renderings kept per worker; past that the lot is dropped and kept again as calls come
+_RENDERED: dict[tuple, str] = {}
+_MISSING = object()  # a variable the context does not give ("closes is defined")
+# Names whose value is not a function of the context: a text using one is rendered every time.
+_NOT_PURE = frozenset({"now", "random", "lipsum", "cycler", "joiner"})
+
+
+class _NotPlain(Exception):
+    """A value the key cannot describe exactly (a datetime, a dict, an object): render every time."""
+
+
+@lru_cache(maxsize=2048)
+def _kept_variables(text: str) -> tuple[str, ...] | None:
+    """The variables a text's rendering depends on, or None when it cannot be kept (see render_text)."""
+    tree = ENV.parse(text)
+    used = {node.name for node in tree.find_all((nodes.Name, nodes.Filter))}
+    if used & _NOT_PURE:
+        return None
+    return tuple(sorted(meta.find_undeclared_variables(tree)))
+
+
+def _frozen(value: Any) -> Any:
+    """``value`` as a key that equals only values rendered the same (its type in it: 1 == True == 1.0)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None or value is _MISSING:
+        return kind, value
+    if isinstance(value, tuple):  # a named tuple's type, in the key, names its fields
+        return kind, tuple(_frozen(item) for item in value)
+    raise _NotPlain
+
+
+def is_plain(text: str) -> bool:
+    """Whether ``text`` renders as itself (spaces aside) whatever the context: render_text needs none."""
+    return "{" not in text
+
+
+def plain(text: str) -> str:
+    """render_text of a text that is_plain, without a context."""
+    return _plain(text)
 
 
 @lru_cache(maxsize=2048)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Mapping
 from urllib.parse import urlencode
 
@@ -37,6 +38,8 @@ class CallState:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> "CallState":
         """Read tolerantly: anything malformed falls back to the start of the conversation."""
+        if not args:
+            return cls()  # the first webhook's URL carries no state
         language = args.get("l")
         return cls(
             language=language if language in ("fr", "en") else "fr",
@@ -50,20 +53,8 @@ class CallState:
         )
 
     def query(self) -> str:
-        params = {"l": self.language, "r": self.rule}
-        if self.forward_failed:
-            params["ff"] = 1
-        if self.department:
-            params["d"] = self.department
-        if self.department_asked:
-            params["da"] = 1
-        if self.attempts:
-            params["n"] = self.attempts
-        if self.caller_type:
-            params["t"] = self.caller_type
-        if self.closed_announced:
-            params["ca"] = 1
-        return urlencode(params)
+        """The state as a URL's query: a few states make most of a line's URLs, each written once."""
+        return _query(self)
 
     def but(self, **changes) -> "CallState":
         return replace(self, **changes)
@@ -77,3 +68,21 @@ class CallState:
             department_asked=self.department_asked,
             forward_failed=self.forward_failed,
         )
+
+
+@lru_cache(maxsize=1024)  # states are few: a line's URLs are mostly the same handful
+def _query(state: CallState) -> str:
+    params = {"l": state.language, "r": state.rule}
+    if state.forward_failed:
+        params["ff"] = 1
+    if state.department:
+        params["d"] = state.department
+    if state.department_asked:
+        params["da"] = 1
+    if state.attempts:
+        params["n"] = state.attempts
+    if state.caller_type:
+        params["t"] = state.caller_type
+    if state.closed_announced:
+        params["ca"] = 1
+    return urlencode(params)

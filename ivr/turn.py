@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -63,8 +64,6 @@ class Turn:
         return self.state.language
 
     def local_now(self) -> datetime:
-        from zoneinfo import ZoneInfo
-
         return self.now.astimezone(ZoneInfo(self.line.schedule.timezone))
 
     def context(self, **extra: Any) -> dict[str, Any]:
@@ -87,11 +86,18 @@ class Turn:
         (target or self.response).say(text, **kwargs)
 
     def say_prompt(self, key: str, target: Any = None, **context: Any) -> None:
-        self.say(prompts.render(key, self.language, **self.context(**context)), target)
+        self.say(self._rendered(prompts.template(key, self.language, self.line.country), context), target)
 
     def say_text(self, text, target: Any = None) -> None:
         if text is not None:
-            self.say(prompts.render_text(text.get(self.language), **self.context()), target)
+            self.say(self._rendered(text.get(self.language), {}), target)
+
+    def _rendered(self, text: str, context: dict[str, Any]) -> str:
+        """The prompt or the line's words rendered with the turn's context — built only when they have variables:
+        most of what a caller hears has none."""
+        if prompts.is_plain(text):
+            return prompts.plain(text)
+        return prompts.render_text(text, **self.context(**context))
 
     def url(self, endpoint: str, state: CallState | None = None, **params: Any) -> str:
         return self.url_for(endpoint, state or self.state, **params)

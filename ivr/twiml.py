@@ -8,12 +8,13 @@ import traceback
 from functools import lru_cache, wraps
 from urllib.parse import urlencode
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, has_request_context, request, url_for
 from flask.sessions import SessionInterface
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
 from ivr.state import CallState
+from ivr.twiml_text import twiml_text
 from phones.numbers import e164, normalised
 from store.extension import directory
 
@@ -32,7 +33,7 @@ class NoSessions(SessionInterface):
 
 
 def twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
+    return Response(twiml_text(response), mimetype="text/xml")
 
 
 def field(name: str) -> str:
@@ -83,12 +84,33 @@ line_number = lru_cache(maxsize=64)(normalised)
 
 
 def state_url(endpoint: str, state: CallState, **params) -> str:
-    path = url_for(endpoint if "." in endpoint else f"voice.{endpoint}")
-    query = state.query()
-    if params:
-        query += "&" + urlencode({k: v for k, v in params.items() if v is not None})
-    base = current_app.config.get("PUBLIC_URL")
-    return f"{base.rstrip('/') if base else ''}{path}?{query}"
+    url = f"{endpoint_url(endpoint if '.' in endpoint else f'voice.{endpoint}')}?{state.query()}"
+    if params:  # typed: 1 and True are equal keys, and urlencode writes them "1" and "True"
+        url += "&" + _params_query(tuple((k, type(v), v) for k, v in params.items() if v is not None))
+    return url
+
+
+@lru_cache(maxsize=1024)  # a whisper's kind and line, the menu's no_input: the same few from call to call
+def _params_query(items: tuple) -> str:
+    return urlencode([(name, value) for name, _, value in items])
+
+
+URLS = "ivr.endpoint_urls"  # the app.extensions key of the URLs below
+
+
+def endpoint_url(endpoint: str) -> str:
+    """``public(url_for(endpoint))``: a voice endpoint has no variable part, so its URL is built once per app,
+    script root (a proxy's prefix) and public URL, not for every URL of every TwiML document."""
+    if not has_request_context():
+        return public(url_for(endpoint))
+    key = (endpoint, request.script_root, current_app.config.get("PUBLIC_URL"))
+    urls = current_app.extensions.get(URLS)
+    if urls is None:
+        urls = current_app.extensions.setdefault(URLS, {})
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = public(url_for(endpoint))
+    return url
 
 
 # What a webhook answers when it fails depends on whose leg it runs on and in what TwiML context.
