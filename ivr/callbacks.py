@@ -79,7 +79,8 @@ def consent(turn: Turn):
 
 
 def _confirm_caller_id(turn: Turn, number: str) -> VoiceResponse:
-    return turn.ask("callback_confirm_caller_id", "callback.caller_id", digits=spoken_digits(national(number)))
+    return turn.carries_callers_number().ask("callback_confirm_caller_id", "callback.caller_id",
+                                             digits=spoken_digits(national(number)))
 
 
 @callback.route("/caller-id", methods=("GET", "POST"))
@@ -125,8 +126,8 @@ def typed(turn: Turn):
         turn.record("callback_number", f"typed number refused: {check.problem}")
         return _ask_number(turn, _tries() + 1, check.problem or "invalid")
     token = encrypt_number(current_app.config, check.number)  # travels only encrypted, for a few minutes
-    return turn.ask("callback_readback", "callback.readback", {"n": token, "tries": _tries()},
-                    digits=spoken_digits(national(check.number)))
+    return turn.carries_callers_number().ask("callback_readback", "callback.readback", {"n": token, "tries": _tries()},
+                                             digits=spoken_digits(national(check.number)))
 
 
 @callback.route("/readback", methods=("GET", "POST"))
@@ -149,7 +150,7 @@ def _ask_window(turn: Turn, token: str) -> VoiceResponse:
     windows = _windows(turn)
     if len(windows) == 1:
         return _ask_message(turn, token, windows[0]["name"])
-    return turn.ask("callback_window", "callback.window", {"n": token}, windows=windows)
+    return turn.carries_callers_number().ask("callback_window", "callback.window", {"n": token}, windows=windows)
 
 
 @callback.route("/window", methods=("GET", "POST"))
@@ -163,7 +164,7 @@ def window(turn: Turn):
 
 
 def _ask_message(turn: Turn, token: str, window_name: str) -> VoiceResponse:
-    return turn.ask("callback_message", "callback.message", {"n": token, "w": window_name})
+    return turn.carries_callers_number().ask("callback_message", "callback.message", {"n": token, "w": window_name})
 
 
 @callback.route("/message", methods=("GET", "POST"))

@@ -79,7 +79,8 @@ def render_text(text: str, **context: Any) -> str:
 
     A rendering that depends only on plain values (texts, numbers, tuples of them: "forwarding" with its label, the
     alternatives' services) is kept under those very values and given back for them; one that reads the clock
-    (``now``) or anything random is rendered every time."""
+    (``now``) or anything random is rendered every time. A caller's own words (their number read back) are
+    rendered with render_unkept, never kept."""
     if "{" not in text:  # no variable, tag or comment: Jinja would give the text back as it is
         return _plain(text)
     names = _kept_variables(text)
@@ -95,6 +96,14 @@ def render_text(text: str, **context: Any) -> str:
                 _RENDERED.clear()
             _RENDERED[key] = rendered
     return rendered
+
+
+def render_unkept(text: str, **context: Any) -> str:
+    """render_text for a text whose context holds something of the caller's (their number, spoken): rendered
+    every time, and nothing of it is kept in this worker's memory once the answer is sent."""
+    if "{" not in text:
+        return _plain(text)
+    return " ".join(compile_text(text).render(**context).split())
 
 
 MAX_RENDERED = 2048  # renderings kept per worker; past that the lot is dropped and kept again as calls come

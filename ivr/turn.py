@@ -58,6 +58,9 @@ class Turn:
     to_screen: bool | None = None
     response: VoiceResponse = field(default_factory=VoiceResponse)
     after_commit: list[Callable[[], None]] = field(default_factory=list)  # e.g. dial a listener
+    # The answer carries the caller's number (read back, or its encrypted token in a URL): nothing of it is kept
+    # in the worker's caches of rendered prompts, URL queries and TwiML texts (set by carries_callers_number).
+    private: bool = False
 
     @property
     def language(self) -> str:
@@ -97,10 +100,16 @@ class Turn:
         most of what a caller hears has none."""
         if prompts.is_plain(text):
             return prompts.plain(text)
-        return prompts.render_text(text, **self.context(**context))
+        render = prompts.render_unkept if self.private else prompts.render_text
+        return render(text, **self.context(**context))
 
     def url(self, endpoint: str, state: CallState | None = None, **params: Any) -> str:
-        return self.url_for(endpoint, state or self.state, **params)
+        return self.url_for(endpoint, state or self.state, keep=not self.private, **params)
+
+    def carries_callers_number(self) -> "Turn":
+        """From here on the answer says the caller's number or carries its token: nothing of it is kept."""
+        self.private = True
+        return self
 
     def ask(self, prompt: str, endpoint: str, params: dict[str, Any] | None = None, **context: Any) -> VoiceResponse:
         """One key to press after ``prompt``; silence comes back to ``endpoint`` too, without Digits."""

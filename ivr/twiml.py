@@ -32,8 +32,10 @@ class NoSessions(SessionInterface):
         return None
 
 
-def twiml(response: VoiceResponse) -> Response:
-    return Response(twiml_text(response), mimetype="text/xml")
+def twiml(response: VoiceResponse, keep: bool = True) -> Response:
+    """The answer's text; ``keep=False`` for one that carries a caller's number (spoken, or its token in a URL):
+    written whole by twilio, and no part of it kept among the verbs' texts (ivr/twiml_text.py)."""
+    return Response(twiml_text(response) if keep else str(response), mimetype="text/xml")
 
 
 def field(name: str) -> str:
@@ -83,16 +85,28 @@ def say(target, text: str, language: str, line=None) -> None:
 line_number = lru_cache(maxsize=64)(normalised)
 
 
-def state_url(endpoint: str, state: CallState, **params) -> str:
+def state_url(endpoint: str, state: CallState, keep: bool = True, **params) -> str:
+    """The endpoint's public URL with the call's state and ``params``; ``keep=False`` when a parameter is a
+    caller's own (their number's encrypted token): its query is then written for this URL alone, never kept."""
     url = f"{endpoint_url(endpoint if '.' in endpoint else f'voice.{endpoint}')}?{state.query()}"
-    if params:  # typed: 1 and True are equal keys, and urlencode writes them "1" and "True"
-        url += "&" + _params_query(tuple((k, type(v), v) for k, v in params.items() if v is not None))
+    if params:
+        items = [(name, value) for name, value in params.items() if value is not None]
+        url += "&" + (_params_query(items) if keep else urlencode(items))
     return url
 
 
-@lru_cache(maxsize=1024)  # a whisper's kind and line, the menu's no_input: the same few from call to call
-def _params_query(items: tuple) -> str:
-    return urlencode([(name, value) for name, _, value in items])
+MAX_QUERIES = 1024  # a whisper's kind and line, the menu's no_input: the same few from call to call
+QUERIES: dict[tuple, str] = {}
+
+
+def _params_query(items: list[tuple[str, object]]) -> str:
+    key = tuple((name, type(value), value) for name, value in items)  # typed: 1 == True, written "1" and "True"
+    query = QUERIES.get(key)
+    if query is None:
+        if len(QUERIES) >= MAX_QUERIES:
+            QUERIES.clear()
+        query = QUERIES[key] = urlencode(items)
+    return query
 
 
 URLS = "ivr.endpoint_urls"  # the app.extensions key of the URLs below

@@ -90,7 +90,7 @@ def _play_turn(handler, first_webhook: bool) -> Response:
         calls.commit_turn(session)
     for task in turn.after_commit:
         task()
-    return twiml(response)
+    return twiml(response, keep=not turn.private)
 
 
 def _not_this_lines_call(session, line=None) -> Response:
