@@ -72,13 +72,15 @@ class RoundTrips:
                 continue
             kind, rest = message.groups()
             sent += kind in ("Query", "Sync")
-            words = re.findall(r'"((?:[^"]|"")*)"', rest)
-            if kind == "Parse" and len(words) >= 2:
-                self._prepared[words[0]] = _first_words(words[1])
-            elif kind == "Bind" and len(words) >= 2:
-                statements.append(self._prepared.get(words[1], "?"))
-            elif kind == "Query" and words and words[0].split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
-                statements.append(_first_words(words[0]))
+            # libpq quotes a message's strings without escaping: the SQL runs to Parse's last quote before its
+            # parameter count, or to a Query's last quote.
+            if kind == "Parse" and (parse := re.match(r'\s*"([^"]*)" "(.*)" \d+', rest, re.S)):
+                self._prepared[parse.group(1)] = _first_words(parse.group(2))
+            elif kind == "Bind" and (bind := re.match(r'\s*"[^"]*" "([^"]*)"', rest)):
+                statements.append(self._prepared.get(bind.group(1), "?"))
+            elif kind == "Query" and (query := re.match(r'\s*"(.*)"\s*$', rest, re.S)) and \
+                    query.group(1).split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+                statements.append(_first_words(query.group(1)))
         return sent, statements
 
 

@@ -97,7 +97,7 @@ def _not_this_lines_call(session, line=None) -> Response:
     """A CallSid already recorded for another line (or for no line): Twilio gives each call its own, so this
     request is not that call's. Nothing is written to the other call's record; the caller still hears the
     apology and this line's emergency number."""
-    session.rollback()
+    calls.discard_turn(session)
     current_app.logger.warning("webhook %s: the CallSid belongs to another line's call; nothing recorded",
                                request.path)
     fallback = (line.emergency_fallback or current_app.config.get("EMERGENCY_FALLBACK"), line.language) if line \

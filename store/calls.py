@@ -148,10 +148,18 @@ def commit_turn(session: Session) -> None:
         return
     call = session.info.pop(PENDING_CALL)
     events = session.info.pop(PENDING_EVENTS, None) or []
-    written = direct.execute(direct.driver_of(session), WRITE_NEW_CALL_DIRECT, {
+    written = direct.execute(session, WRITE_NEW_CALL_DIRECT, {
         **{column: getattr(call, column) for column in _CALL_COLUMNS}, **_steps_in_columns(events)}).fetchone()
     if written is None:
         raise CallAlreadyRecorded(call.sid)
+
+
+def discard_turn(session: Session) -> None:
+    """Nothing of this turn is written: its call and steps not yet written are dropped (a first webhook's session
+    outside a transaction has no rollback to drop them), and its transaction, if it began one, rolled back."""
+    session.info.pop(PENDING_CALL, None)
+    session.info.pop(PENDING_EVENTS, None)
+    session.rollback()
 
 
 def _steps_in_columns(events: list[dict]) -> dict[str, list]:

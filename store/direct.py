@@ -16,16 +16,21 @@ that a transaction holds from its BEGIN): there, the statements below run throug
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ClauseElement
 
 DRIVER = "helpline.direct_driver"  # session.info: the driver connection of a turn outside a transaction
+CONNECTION = "helpline.direct_connection"  # session.info: SQLAlchemy's connection the session is bound to
 _UNTIL_BEGIN = "helpline.autocommit_until_begin"  # connection.info: leave autocommit when a transaction begins
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -63,17 +68,33 @@ def rows(session: Session, statement: DirectStatement, values: dict[str, Any]) -
     """The statement's rows: straight from the driver on a first webhook's connection (in autocommit until
     the session begins, inside its transaction after), through the session everywhere else. Either way the
     session's pending changes are flushed first, as the session's own autoflush would."""
-    driver = driver_of(session)
-    if driver is None:
+    if driver_of(session) is None:
         return session.execute(statement.clause, values).all()
     if session.autoflush and has_changes(session):
         session.flush()  # begins the transaction: the statement below then runs inside it
-    return execute(driver, statement, values).fetchall()
+    return execute(session, statement, values).fetchall()
 
 
-def execute(driver, statement: DirectStatement, values: dict[str, Any]):
+def execute(session: Session, statement: DirectStatement, values: dict[str, Any]):
+    """Run ``statement`` on the first webhook's driver. Its errors are SQLAlchemy's, as on any other path, and a
+    connection the server dropped is handled as SQLAlchemy handles one: invalidated, and the pool's other
+    connections with it (opened before the same restart or failover, they would each fail one more caller)."""
+    import psycopg
+
+    driver = session.info[DRIVER]
     sql, constants = statement.for_driver()
-    return driver.execute(sql, {**constants, **values} if constants else values, prepare=True)
+    for value in values.values():  # what UTCDateTime refuses on every other path
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+    parameters = {**constants, **values} if constants else values
+    try:
+        return driver.execute(sql, parameters, prepare=True)
+    except psycopg.Error as error:
+        connection: Connection = session.info[CONNECTION]
+        if driver.broken or driver.closed or connection.dialect.is_disconnect(error, driver, None):
+            connection.invalidate(error)
+            connection.engine.dispose(close=False)
+        raise DBAPIError.instance(sql, parameters, error, psycopg.Error) from error
 
 
 def outside_transaction(session: Session) -> bool:
@@ -83,9 +104,13 @@ def outside_transaction(session: Session) -> bool:
     return driver is not None and driver.autocommit and not has_changes(session)
 
 
+def _direct(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"  # psycopg 3's API below
+
+
 def install(engine: Engine) -> None:
     """On PostgreSQL, a connection lent to a first webhook leaves autocommit when its session begins."""
-    if engine.dialect.name == "postgresql":
+    if _direct(engine):
         event.listen(engine, "begin", _leave_autocommit)
 
 
@@ -96,8 +121,11 @@ def _leave_autocommit(connection) -> None:
 
 @contextmanager
 def first_turn_session(engine: Engine, factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session for a call's first webhook: on PostgreSQL bound to a connection in autocommit (see above)."""
-    if engine.dialect.name != "postgresql":
+    """A session for a call's first webhook: on PostgreSQL bound to a connection in autocommit (see above).
+
+    Nothing but the session and this module may use that connection: a statement run on it directly would begin
+    a transaction the session joins without owning, and its commit would then write nothing."""
+    if not _direct(engine):
         session = factory()
         try:
             yield session
@@ -109,17 +137,30 @@ def first_turn_session(engine: Engine, factory: sessionmaker[Session]) -> Iterat
         return
     with engine.connect() as connection:
         driver = connection.connection.driver_connection
+        info = connection.info  # read now: once the connection is invalidated, reading it would reconnect
         driver.autocommit = True
-        connection.info[_UNTIL_BEGIN] = True
+        info[_UNTIL_BEGIN] = True
         session = factory(bind=connection)
-        session.info[DRIVER] = driver
+        session.info.update({DRIVER: driver, CONNECTION: connection})
         try:
             yield session
         except BaseException:
             session.rollback()
             raise
         finally:
-            session.close()
-            connection.info.pop(_UNTIL_BEGIN, None)
-            if driver.autocommit and not driver.closed:
-                driver.autocommit = False  # back to the pool as every other connection is
+            try:
+                session.close()
+            finally:
+                info.pop(_UNTIL_BEGIN, None)
+                _give_back_as_lent(connection, driver)
+
+
+def _give_back_as_lent(connection: Connection, driver) -> None:
+    """The connection goes back to the pool as every other one: out of autocommit, in no transaction."""
+    if connection.invalidated or driver.closed:
+        return
+    if connection.in_transaction():  # begun outside the session (see first_turn_session): nothing of it is kept
+        log.error("a first webhook's connection was left in a transaction; rolled back")
+        connection.rollback()
+    if driver.autocommit:
+        driver.autocommit = False

@@ -5,7 +5,8 @@ the pool as it came (a connection left in autocommit would make the next coordin
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.pool import NullPool
 
 from store.extension import database
 from store.models import Call, CallEvent, QueuedCaller
@@ -23,16 +24,24 @@ def postgres(qapp):
 
 
 @pytest.fixture
-def given_back(qapp):
+def warm(qapp):
+    """A worker that answered its first call (which reads the directory) and asks the directory's revision again
+    only in an hour: what the tests below see is the calls' own statements."""
+    Caller(SignedTwilio(qapp.test_client()))
+    qapp.extensions["directory"].check_seconds = 3600
+    return qapp
+
+
+@pytest.fixture
+def given_back(warm):
     """Whether each connection the app gives back to the pool meanwhile is in autocommit, in order."""
-    with qapp.app_context():
+    with warm.app_context():
         engine = database.engine
     seen: list[bool] = []
 
     def note(dbapi_connection, _record) -> None:
         seen.append(bool(getattr(dbapi_connection, "autocommit", False)))
 
-    Caller(SignedTwilio(qapp.test_client()))  # the worker's first call reads the directory: done before
     event.listen(engine, "checkin", note)
     yield seen
     event.remove(engine, "checkin", note)
@@ -100,3 +109,38 @@ def test_a_first_webhook_that_breaks_after_its_reads_writes_nothing_and_leaves_n
         connection.execute(text("INSERT INTO half_written VALUES (1)"))
         connection.rollback()
         assert connection.execute(text("SELECT to_regclass('pg_temp.half_written')")).scalar() is None
+
+
+def test_a_first_webhook_whose_first_read_fails_writes_nothing_and_leaves_no_connection_in_autocommit(
+        postgres, tw, given_back):
+    with postgres.app_context():
+        engine = database.engine
+    add_listener(postgres, "Camille", "+32470111111")  # the chain reads the pool's state: it is what fails
+    given_back.clear()
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE queue_event RENAME TO queue_event_away"))
+    try:
+        caller = Caller(tw)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE queue_event_away RENAME TO queue_event"))
+    said = " ".join(s.text or "" for s in caller.document.iter("Say"))
+    assert "problème technique" in said
+    assert written(postgres, caller.sid) == (None, [], None)
+    assert given_back and not any(given_back)
+
+
+def test_after_the_database_restarts_one_caller_at_most_hears_the_apology(postgres, warm, tw):
+    with postgres.app_context():
+        engine = database.engine
+    held = [engine.connect() for _ in range(3)]  # three connections in the pool, as after a busy minute
+    for connection in held:
+        connection.close()
+    outside = create_engine(engine.url, poolclass=NullPool)  # the server restarts: the pool's connections are cut
+    with outside.begin() as connection:
+        cut = connection.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    assert cut >= 3
+    answers = [" ".join(s.text or "" for s in Caller(tw).document.iter("Say")) for _ in range(3)]
+    assert sum("problème technique" in said for said in answers) <= 1, answers
+    assert "problème technique" not in answers[-1]

@@ -17,7 +17,11 @@ from store.extension import database
 
 _RECORD = re.compile(r"\n(?=\d{4}-\d\d-\d\d )")  # libpq starts each message's record with its time
 _MESSAGE = re.compile(r"\tF\t\d+\t(Query|Parse|Bind)\b\s*(.*)", re.S)
-_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
+# libpq writes a message's strings between double quotes without escaping any inside: a name never has one, the
+# SQL runs to the last quote before Parse's parameter count (or to the end of a Query).
+_PARSE = re.compile(r'\s*"([^"]*)" "(.*)" \d+', re.S)
+_BIND = re.compile(r'\s*"[^"]*" "([^"]*)"')
+_QUERY = re.compile(r'\s*"(.*)"\s*$', re.S)
 
 
 @contextmanager
@@ -66,11 +70,10 @@ def _statements(text: str) -> list[str]:
         if message is None:
             continue
         kind, rest = message.groups()
-        words = [w.replace('""', '"') for w in _QUOTED.findall(rest)]
-        if kind == "Parse" and len(words) >= 2:
-            prepared[words[0]] = " ".join(words[1].split())
-        elif kind == "Bind" and len(words) >= 2:
-            found.append(prepared.get(words[1], "?"))
-        elif kind == "Query" and words:
-            found.append(" ".join(words[0].split()))
+        if kind == "Parse" and (parse := _PARSE.match(rest)):
+            prepared[parse.group(1)] = " ".join(parse.group(2).split())
+        elif kind == "Bind" and (bind := _BIND.match(rest)):
+            found.append(prepared.get(bind.group(1), "?"))
+        elif kind == "Query" and (query := _QUERY.match(rest)):
+            found.append(" ".join(query.group(1).split()))
     return found
