@@ -6,7 +6,9 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
@@ -143,6 +145,18 @@ def _begin_immediate(connection, writers: WriterQueue, wait_seconds: float) -> N
 def _end(connection, writers: WriterQueue) -> None:
     if connection.info.pop(HOLDS_WRITE_TURN, False):
         writers.release()
+
+
+@contextmanager
+def scoped(session: Session) -> Iterator[Session]:
+    """``session`` for a block: rolled back if the block fails, closed in any case."""
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

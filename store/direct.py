@@ -27,6 +27,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ClauseElement
 
+from store.db import scoped
+
 DRIVER = "helpline.direct_driver"  # session.info: the driver connection of a turn outside a transaction
 CONNECTION = "helpline.direct_connection"  # session.info: SQLAlchemy's connection the session is bound to
 _UNTIL_BEGIN = "helpline.autocommit_until_begin"  # connection.info: leave autocommit when a transaction begins
@@ -126,14 +128,8 @@ def first_turn_session(engine: Engine, factory: sessionmaker[Session]) -> Iterat
     Nothing but the session and this module may use that connection: a statement run on it directly would begin
     a transaction the session joins without owning, and its commit would then write nothing."""
     if not _direct(engine):
-        session = factory()
-        try:
+        with scoped(factory()) as session:
             yield session
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
         return
     with engine.connect() as connection:
         driver = connection.connection.driver_connection
@@ -143,16 +139,11 @@ def first_turn_session(engine: Engine, factory: sessionmaker[Session]) -> Iterat
         session = factory(bind=connection)
         session.info.update({DRIVER: driver, CONNECTION: connection})
         try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
+            with scoped(session):
+                yield session
         finally:
-            try:
-                session.close()
-            finally:
-                info.pop(_UNTIL_BEGIN, None)
-                _give_back_as_lent(connection, driver)
+            info.pop(_UNTIL_BEGIN, None)
+            _give_back_as_lent(connection, driver)
 
 
 def _give_back_as_lent(connection: Connection, driver) -> None:

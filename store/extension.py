@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import direct
-from store.db import READ_ONLY, make_engine, make_session_factory
+from store.db import READ_ONLY, make_engine, make_session_factory, scoped
 from store.snapshot import DirectoryCache, Snapshot
 
 
@@ -41,14 +41,8 @@ class Database:
         """A session; ``read_only`` for one that never writes (on SQLite it then leaves writers free)."""
         from flask import current_app
 
-        session = current_app.extensions["database_read_only"]() if read_only else self._current()[1]()
-        try:
+        with scoped(current_app.extensions["database_read_only"]() if read_only else self._current()[1]()) as session:
             yield session
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
 
     def first_turn_session(self):
         """A session for a call's first webhook: outside any transaction until it needs one (store/direct.py)."""
