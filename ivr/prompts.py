@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, StrictUndefined, Template, meta, nodes
 
+from ivr.kept import keep
 from ivr.spoken import spoken_digits, spoken_email, spoken_moment, spoken_time
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "directory_data" / "prompts"
@@ -90,19 +91,19 @@ def render_text(text: str, **context: Any) -> str:
         key = None
     rendered = _RENDERED.get(key) if key is not None else None
     if rendered is None:
-        rendered = " ".join(compile_text(text).render(**context).split())
+        rendered = _rendering(text, context)
         if key is not None:
-            if len(_RENDERED) >= MAX_RENDERED:
-                _RENDERED.clear()
-            _RENDERED[key] = rendered
+            keep(_RENDERED, key, rendered, MAX_RENDERED)
     return rendered
 
 
 def render_unkept(text: str, **context: Any) -> str:
     """render_text for a text whose context holds something of the caller's (their number, spoken): rendered
     every time, and nothing of it is kept in this worker's memory once the answer is sent."""
-    if "{" not in text:
-        return _plain(text)
+    return _rendering(text, context) if "{" in text else _plain(text)
+
+
+def _rendering(text: str, context: dict[str, Any]) -> str:
     return " ".join(compile_text(text).render(**context).split())
 
 

@@ -13,6 +13,7 @@ from flask.sessions import SessionInterface
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import prompts
+from ivr.kept import keep
 from ivr.state import CallState
 from ivr.twiml_text import twiml_text
 from phones.numbers import e164, normalised
@@ -102,11 +103,7 @@ QUERIES: dict[tuple, str] = {}
 def _params_query(items: list[tuple[str, object]]) -> str:
     key = tuple((name, type(value), value) for name, value in items)  # typed: 1 == True, written "1" and "True"
     query = QUERIES.get(key)
-    if query is None:
-        if len(QUERIES) >= MAX_QUERIES:
-            QUERIES.clear()
-        query = QUERIES[key] = urlencode(items)
-    return query
+    return query if query is not None else keep(QUERIES, key, urlencode(items), MAX_QUERIES)
 
 
 URLS = "ivr.endpoint_urls"  # the app.extensions key of the URLs below

@@ -8,8 +8,8 @@ depends on (the verb's name, its text, its attributes with their types, its chil
 is the same text, whatever the call. Anything the key cannot describe exactly (an attribute of another type, a
 text beside the verbs, attributes on <Response>) is written by ``str(response)`` itself.
 
-The kept texts are bounded (MAX_KEPT); a verb whose text is the caller's own (a number read back) is kept under
-that very text and can only ever be given back for it.
+The kept texts are bounded (MAX_KEPT, ivr/kept.py); an answer that carries a caller's number is never written
+from here (ivr.twiml.twiml(..., keep=False)), so no caller's words are kept.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from twilio.twiml import TwiML
+
+from ivr.kept import keep
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 MAX_KEPT = 2048  # verbs' texts kept per worker; past that the lot is dropped and kept again as calls come
@@ -44,11 +46,8 @@ def twiml_text(response: TwiML) -> str:
 def _verb_text(verb) -> str:
     key = _key(verb)  # a text beside the verbs (another verb's tail) has none
     text = _KEPT.get(key)
-    if text is None:
-        text = ET.tostring(verb.xml(), encoding="utf-8").decode("utf-8")  # as twilio's to_xml() writes it
-        if len(_KEPT) >= MAX_KEPT:
-            _KEPT.clear()
-        _KEPT[key] = text
+    if text is None:  # written as twilio's to_xml() writes it
+        text = keep(_KEPT, key, ET.tostring(verb.xml(), encoding="utf-8").decode("utf-8"), MAX_KEPT)
     return text
 
 
