@@ -41,23 +41,37 @@ NEW_CALL_ID = {
 }
 _CALL_COLUMNS = ("id", "sid", "line_id", "caller_hash", "caller_withheld", "started_at", "ended_at", "duration",
                  "status", "outcome", "closed_reason", "department", "caller_type", "language")
-# PostgreSQL: the call's row as the turn left it (its outcome included: no UPDATE after the INSERT) and the turn's
-# steps, in one statement. No row back: the CallSid was recorded meanwhile (nothing of this turn is written).
-WRITE_NEW_CALL_WITH_EVENTS = text(
-    f"WITH new_call AS (INSERT INTO call ({', '.join(_CALL_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _CALL_COLUMNS)}) ON CONFLICT (sid) DO NOTHING RETURNING id), "
-    "steps AS (INSERT INTO call_event (call_id, at, kind, rule_index, detail) "
-    "SELECT new_call.id, step.at, step.kind, step.rule_index, step.detail FROM new_call, "
-    "unnest(CAST(:ats AS timestamptz[]), CAST(:kinds AS varchar[]), CAST(:rule_indexes AS integer[]), "
-    "CAST(:details AS text[])) AS step(at, kind, rule_index, detail)) "
-    "SELECT id FROM new_call"
-).bindparams(bindparam("started_at", type_=UTCDateTime()), bindparam("ended_at", type_=UTCDateTime()),
-             bindparam("caller_withheld", type_=Boolean())).columns(id=Integer())
+
+
+def _write_new_call(record_only: bool):
+    """PostgreSQL: the call's row as the turn left it (its outcome included: no UPDATE after the INSERT) and the
+    turn's steps, in one statement. No row back: the CallSid was recorded meanwhile (nothing of this turn is written).
+
+    ``record_only``: the statement is the whole of its own transaction (a first webhook outside a transaction,
+    store/direct.py) and writes nothing but the record of a call answered without a place in a queue, a callback
+    request or anything else a person relies on, so its commit does not wait for the disk (synchronous_commit off
+    for this transaction alone, set by the statement itself: no round trip more). A crash of PostgreSQL itself
+    can lose the last moments of such records (at most three times wal_writer_delay, 0.6 s by default), never
+    leave them half written; what the caller heard is unchanged. Every other transaction waits for the disk."""
+    durability = " WHERE set_config('synchronous_commit', 'off', true) = 'off'" if record_only else ""
+    return text(
+        f"WITH new_call AS (INSERT INTO call ({', '.join(_CALL_COLUMNS)}) "
+        f"VALUES ({', '.join(':' + c for c in _CALL_COLUMNS)}) ON CONFLICT (sid) DO NOTHING RETURNING id), "
+        "steps AS (INSERT INTO call_event (call_id, at, kind, rule_index, detail) "
+        "SELECT new_call.id, step.at, step.kind, step.rule_index, step.detail FROM new_call, "
+        "unnest(CAST(:ats AS timestamptz[]), CAST(:kinds AS varchar[]), CAST(:rule_indexes AS integer[]), "
+        "CAST(:details AS text[])) AS step(at, kind, rule_index, detail)) "
+        f"SELECT id FROM new_call{durability}"
+    ).bindparams(bindparam("started_at", type_=UTCDateTime()), bindparam("ended_at", type_=UTCDateTime()),
+                 bindparam("caller_withheld", type_=Boolean())).columns(id=Integer())
+
+
+WRITE_NEW_CALL_WITH_EVENTS = _write_new_call(record_only=False)  # inside the turn's transaction
 PENDING_CALL = "helpline.pending_call"
-# The same two, straight to the driver on a first webhook's PostgreSQL connection (store/direct.py).
+# Straight to the driver on a first webhook's PostgreSQL connection outside a transaction (store/direct.py).
 NEW_CALL_ID_DIRECT = direct.DirectStatement(NEW_CALL_ID["postgresql"], ("line_id", "caller_hash", "now", "since"))
-WRITE_NEW_CALL_DIRECT = direct.DirectStatement(
-    WRITE_NEW_CALL_WITH_EVENTS, (*_CALL_COLUMNS, "ats", "kinds", "rule_indexes", "details"))
+WRITE_NEW_CALL_RECORD_DIRECT = direct.DirectStatement(
+    _write_new_call(record_only=True), (*_CALL_COLUMNS, "ats", "kinds", "rule_indexes", "details"))
 
 
 class CallAlreadyRecorded(Exception):
@@ -148,7 +162,7 @@ def commit_turn(session: Session) -> None:
         return
     call = session.info.pop(PENDING_CALL)
     events = session.info.pop(PENDING_EVENTS, None) or []
-    written = direct.execute(session, WRITE_NEW_CALL_DIRECT, {
+    written = direct.execute(session, WRITE_NEW_CALL_RECORD_DIRECT, {
         **{column: getattr(call, column) for column in _CALL_COLUMNS}, **_steps_in_columns(events)}).fetchone()
     if written is None:
         raise CallAlreadyRecorded(call.sid)
