@@ -69,6 +69,19 @@ def test_a_callers_first_webhook_with_nobody_to_queue_for_is_two_reads_and_one_w
     assert given_back and not any(given_back)
 
 
+def test_a_first_webhook_that_falls_on_the_workers_directory_check_stays_outside_a_transaction(postgres, tw,
+                                                                                               given_back):
+    postgres.extensions["directory"].check_seconds = 0  # every call asks whether the directory changed
+    with statements_sent(postgres) as sent:
+        caller = Caller(tw)
+    assert caller.document.find("Dial/Number") is not None
+    assert any("FROM directory_revision" in s for s in sent), sent
+    assert [s for s in sent if s.upper() in ("BEGIN", "COMMIT", "ROLLBACK")] == [], sent
+    call, _steps, _place = written(postgres, caller.sid)
+    assert call.outcome == "forwarding"
+    assert given_back and not any(given_back)
+
+
 def test_a_first_webhook_that_queues_the_caller_writes_the_call_and_its_place_in_one_transaction(postgres, tw,
                                                                                                  given_back):
     add_listener(postgres, "Camille", "+32470111111")
