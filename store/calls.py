@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -59,8 +60,8 @@ def _write_new_call(record_only: bool):
         f"VALUES ({', '.join(':' + c for c in _CALL_COLUMNS)}) ON CONFLICT (sid) DO NOTHING RETURNING id), "
         "steps AS (INSERT INTO call_event (call_id, at, kind, rule_index, detail) "
         "SELECT new_call.id, step.at, step.kind, step.rule_index, step.detail FROM new_call, "
-        "unnest(CAST(:ats AS timestamptz[]), CAST(:kinds AS varchar[]), CAST(:rule_indexes AS integer[]), "
-        "CAST(:details AS text[])) AS step(at, kind, rule_index, detail)) "
+        "json_to_recordset(CAST(:steps AS json)) AS step(at timestamptz, kind varchar, rule_index integer, "
+        "detail text)) "
         f"SELECT id FROM new_call{durability}"
     ).bindparams(bindparam("started_at", type_=UTCDateTime()), bindparam("ended_at", type_=UTCDateTime()),
                  bindparam("caller_withheld", type_=Boolean())).columns(id=Integer())
@@ -71,7 +72,7 @@ PENDING_CALL = "helpline.pending_call"
 # Straight to the driver on a first webhook's PostgreSQL connection outside a transaction (store/direct.py).
 NEW_CALL_ID_DIRECT = direct.DirectStatement(NEW_CALL_ID["postgresql"], ("line_id", "caller_hash", "now", "since"))
 WRITE_NEW_CALL_RECORD_DIRECT = direct.DirectStatement(
-    _write_new_call(record_only=True), (*_CALL_COLUMNS, "ats", "kinds", "rule_indexes", "details"))
+    _write_new_call(record_only=True), (*_CALL_COLUMNS, "steps"))
 
 
 class CallAlreadyRecorded(Exception):
@@ -163,7 +164,7 @@ def commit_turn(session: Session) -> None:
     call = session.info.pop(PENDING_CALL)
     events = session.info.pop(PENDING_EVENTS, None) or []
     written = direct.execute(session, WRITE_NEW_CALL_RECORD_DIRECT, {
-        **{column: getattr(call, column) for column in _CALL_COLUMNS}, **_steps_in_columns(events)}).fetchone()
+        **{column: getattr(call, column) for column in _CALL_COLUMNS}, "steps": _steps_as_json(events)}).fetchone()
     if written is None:
         raise CallAlreadyRecorded(call.sid)
 
@@ -176,9 +177,14 @@ def discard_turn(session: Session) -> None:
     session.rollback()
 
 
-def _steps_in_columns(events: list[dict]) -> dict[str, list]:
-    return {"ats": [e["at"] for e in events], "kinds": [e["kind"] for e in events],
-            "rule_indexes": [e["rule_index"] for e in events], "details": [e["detail"] for e in events]}
+def _steps_as_json(events: list[dict]) -> str:
+    """The turn's steps as one JSON parameter (json.dumps is C; four typed arrays cost the driver ~50 µs of Python
+    to dump on every call). Times keep their UTC offset, as UTCDateTime requires of every time written."""
+    for step in events:
+        if step["at"].utcoffset() is None:
+            raise ValueError("naive datetime given to a UTC column")
+    return json.dumps([{"at": step["at"].isoformat(), "kind": step["kind"], "rule_index": step["rule_index"],
+                        "detail": step["detail"]} for step in events], ensure_ascii=False)
 
 
 @event.listens_for(Session, "before_flush")
@@ -204,7 +210,7 @@ def _write_pending_call(session: Session, events: list[dict]) -> list[dict]:
     values = {column: getattr(call, column) for column in _CALL_COLUMNS}
     connection = session.connection()
     if connection.dialect.name == "postgresql" and events:
-        written = connection.execute(WRITE_NEW_CALL_WITH_EVENTS, {**values, **_steps_in_columns(events)}).first()
+        written = connection.execute(WRITE_NEW_CALL_WITH_EVENTS, {**values, "steps": _steps_as_json(events)}).first()
         events = []
     else:
         written = connection.execute(INSERT_NEW_CALL[connection.dialect.name], values).first()

@@ -157,3 +157,31 @@ def test_after_the_database_restarts_one_caller_at_most_hears_the_apology(postgr
     answers = [" ".join(s.text or "" for s in Caller(tw).document.iter("Say")) for _ in range(3)]
     assert sum("problème technique" in said for said in answers) <= 1, answers
     assert "problème technique" not in answers[-1]
+
+
+@pytest.mark.parametrize("first_webhook", (True, False), ids=("outside a transaction", "inside one"))
+def test_a_turns_steps_are_written_exactly_as_recorded(postgres, first_webhook):
+    """The steps travel to PostgreSQL as one JSON parameter: every character of a detail, and every instant to the
+    microsecond, come back as they were recorded, whichever way the turn was written."""
+    from datetime import datetime, timedelta, timezone
+
+    from store import calls
+
+    now = datetime(2026, 11, 24, 9, 30, 15, 123456, tzinfo=timezone.utc)
+    details = ['quote " backslash \\ slash / brace { } comma , ', "é à ü — « » 日本 \U0001F4DE", "line\nbreak\ttab", ""]
+    sid = "CA" + "5" * 32
+    with postgres.app_context(), database.first_turn_session() as session:
+        opened = calls.open_call_screened(session, sid, now, None, None, True, "fr", first_webhook=True)
+        if not first_webhook:
+            session.execute(text("SELECT 1"))  # the session begins: the turn is then one transaction
+        for n, detail in enumerate(details):
+            calls.record(session, opened.call, now + timedelta(microseconds=n), "decision", detail, rule_index=n or None)
+        opened.call.outcome = "closed"
+        calls.commit_turn(session)
+    with postgres.app_context(), database.session() as session:
+        call = session.scalar(select(Call).where(Call.sid == sid))
+        steps = session.execute(select(CallEvent.at, CallEvent.detail, CallEvent.rule_index)
+                                .where(CallEvent.call_id == call.id).order_by(CallEvent.id)).all()
+    assert call.outcome == "closed"
+    assert [(at, detail, index) for at, detail, index in steps] == [
+        (now + timedelta(microseconds=n), detail, n or None) for n, detail in enumerate(details)]
