@@ -190,9 +190,14 @@ def run_python_client(port: int, pairs: list[tuple[str, str]], duration: float, 
     )
 
 
-def run_paced(port: int, pairs: list[tuple[str, str]], rate: float, needle: str) -> tuple[float, int]:
+def p99(latencies_ms: list[float]) -> float:
+    ordered = sorted(latencies_ms)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else 0.0
+
+
+def run_paced(port: int, pairs: list[tuple[str, str]], rate: float, needle: str) -> tuple[list[float], int]:
     """Open loop: request i leaves at start + i/rate (as Twilio sends calls, whatever the answers' pace), each
-    on a keep-alive connection of a small pool; latency from its send time. Returns (p99 ms, errors)."""
+    on a keep-alive connection of a small pool; latency from its send time. Returns (latencies in ms, errors)."""
     from concurrent.futures import ThreadPoolExecutor
 
     local = threading.local()
@@ -221,5 +226,4 @@ def run_paced(port: int, pairs: list[tuple[str, str]], rate: float, needle: str)
     start = time.monotonic() + 0.2
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(lambda i: one(i, start + i / rate), range(len(pairs))))
-    latencies = sorted(seconds for seconds, _ in results)
-    return latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, sum(not ok for _, ok in results)
+    return [1000 * seconds for seconds, _ in results], sum(not ok for _, ok in results)

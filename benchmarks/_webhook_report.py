@@ -23,7 +23,8 @@ def print_setup(args, real_target: str, database_label: str) -> None:
           f"POST {PATH}, a new signed CallSid per request")
     print(f"  callers: {NEW_SHARE:.0%} new to the line, {WITHHELD_SHARE:.0%} withheld, "
           f"{1 - NEW_SHARE - WITHHELD_SHARE:.0%} returning (about {CALLS_PER_RETURNING_CALLER} calls each); "
-          f"then {args.pace:g} calls/s for {args.pace_seconds:g} s, open loop (the real pace column)")
+          f"then {args.pace:g} calls/s for {args.pace_seconds:g} s per app, open loop, in {args.pace_rounds} rounds "
+          "where the apps take turns (the real pace column: the p99 over all of an app's paced calls)")
     print()
     print(f"{'app':<6}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
           f"{'server CPU ms/req':>19}{'client CPU':>12}{'paced p99':>11}{'RSS/worker':>12}")

@@ -23,8 +23,9 @@ What is measured
     X-Twilio-Signature, To rotating over the seed lines' numbers, and From as ``caller_mix``: 80 % callers new
     to the line, 10 % withheld ("anonymous", "+266696687", "restricted"), 10 % returning callers (about 4
     calls each in the run, under the seed lines' repeat-call throttle). Requests are bounded by
-    ``--duration`` and by ``--max-requests`` per app. Then, on the same server, ``--pace`` calls a second
-    (50) for ``--pace-seconds`` (10), open loop: the p99 at a real pace.
+    ``--duration`` and by ``--max-requests`` per app. Each server keeps serving; then ``--pace`` calls a
+    second (50) for ``--pace-seconds`` (30) per app, open loop, in ``--pace-rounds`` (3) rounds where the apps
+    take turns, so that each meets the same machine: the p99 at a real pace, over all of an app's 1,500 calls.
 
     Printed for each app: requests, errors (status not 200, body not XML, or the webhook's "technical
     problem" answer; plus socket errors), throughput, p50 and p99 latency, the server's CPU per request
@@ -54,7 +55,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._webhook_load import (  # noqa: E402
     fallback_needle,
+    p99,
     run_paced,
     run_python_client,
     run_wrk,
@@ -87,23 +89,29 @@ from benchmarks._webhook_servers import (  # noqa: E402
 
 @dataclass
 class AppRun:
-    """What one app's server did under the measured load and the paced run."""
+    """What one app's server did under the measured load and the paced rounds."""
     result: object  # the load generator's figures: requests, errors, throughput, latencies, client CPU
     server_cpu: float  # seconds, both workers
-    failures: int  # ERROR and CRITICAL lines in the server's log
     other_share: float  # of one core, kept busy by other processes during the run
     db_cpu: float  # seconds of this run's PostgreSQL backends
-    paced_p99: float
-    paced_errors: int
-    rss: float  # MB, the largest worker
+    server: object = None  # kept serving until the paced rounds are over
+    paced: list = field(default_factory=list)  # ms, every paced call of every round
+    paced_errors: int = 0
+    failures: int = 0  # ERROR and CRITICAL lines in the server's log
+    rss: float = 0.0  # MB, the largest worker
 
     @property
     def cpu_ms_per_request(self) -> float:
         return 1000 * self.server_cpu / max(self.result.requests, 1)
 
+    @property
+    def paced_p99(self) -> float:
+        return p99(self.paced)
+
 
 def measure(name: str, target: str, env: dict[str, str], args, work: Path, needle: str,
-            warm: list[tuple[str, str]], main: list[tuple[str, str]], paced: list[tuple[str, str]]) -> AppRun:
+            warm: list[tuple[str, str]], main: list[tuple[str, str]]) -> AppRun:
+    """The app's closed-loop run; its server is left serving for the paced rounds (finish stops it)."""
     log = work / f"{name}-gunicorn.log"
     server = start_gunicorn(target, env, args, log)
     try:
@@ -123,15 +131,35 @@ def measure(name: str, target: str, env: dict[str, str], args, work: Path, needl
         db_cpu = backend_cpu_between(db_before, postgres_backend_cpu(args.run_database_url))
         other = busy_cpu_seconds() - busy_before - server_cpu - result.client_cpu - db_cpu
         other_share = max(0.0, other / (time.monotonic() - wall_before))
-        paced_p99, paced_errors = run_paced(server.port, paced, args.pace, needle) if paced else (0.0, 0)
-        rss = worker_rss_mb(server)
     except BaseException:
         print(f"--- end of the {name} server's log:\n{log.read_text()[-3000:]}", file=sys.stderr)
-        raise
-    finally:
         server.stop()
-    failures = len(re.findall(r"\b(ERROR|CRITICAL)\b", log.read_text()))
-    return AppRun(result, server_cpu, failures, other_share, db_cpu, paced_p99, paced_errors, rss)
+        raise
+    return AppRun(result, server_cpu, other_share, db_cpu, server)
+
+
+def paced_rounds(runs: dict[str, AppRun], paced: dict[str, list[tuple[str, str]]], args, needle: str) -> None:
+    """--pace calls a second, open loop, in --pace-rounds rounds; in each round every app in turn gets its share of
+    its calls, so that the apps meet the same machine (a busy minute, PostgreSQL's autovacuum after the closed-loop
+    runs' inserts) rather than one app meeting it alone. The p99 is then over all of an app's paced calls."""
+    rounds = max(1, args.pace_rounds)
+    for index in range(rounds):
+        for name, run in runs.items():
+            share = paced[name][index::rounds]
+            latencies, errors = run_paced(run.server.port, share, args.pace, needle)
+            run.paced.extend(latencies)
+            run.paced_errors += errors
+
+
+def finish(runs: dict[str, AppRun]) -> None:
+    """Each app's largest worker's memory, then its server stopped and its log searched for errors."""
+    for run in runs.values():
+        if run.server is None:
+            continue
+        run.rss = worker_rss_mb(run.server)
+        run.server.stop()
+        run.failures = len(re.findall(r"\b(ERROR|CRITICAL)\b", run.server.log.read_text()))
+        run.server = None
 
 
 def parse_args():
@@ -148,10 +176,14 @@ def parse_args():
     parser.add_argument("--database-url", help="postgresql+psycopg://root@127.0.0.1:5432/<any>: use PostgreSQL")
     parser.add_argument("--only", choices=("bare", "floor", "real"), help="measure one app only")
     parser.add_argument("--pace", type=float, default=50.0, help="calls a second of the paced run (default 50)")
-    parser.add_argument("--pace-seconds", type=float, default=10.0, help="length of the paced run (default 10)")
+    parser.add_argument("--pace-seconds", type=float, default=30.0,
+                        help="paced calls per app, in seconds at --pace (default 30: 1,500 calls, the p99 their 15th "
+                             "slowest)")
+    parser.add_argument("--pace-rounds", type=int, default=3,
+                        help="rounds the paced calls are split into, the apps taking turns in each (default 3)")
     args = parser.parse_args()
-    if not 1 <= args.pace <= 200 or not 0 <= args.pace_seconds <= 60:
-        parser.error("keep it bounded: a pace of 1-200 calls a second, for up to 60 s")
+    if not 1 <= args.pace <= 200 or not 0 <= args.pace_seconds <= 120 or not 1 <= args.pace_rounds <= 20:
+        parser.error("keep it bounded: a pace of 1-200 calls a second, for up to 120 s per app, in 1-20 rounds")
     if not 1 <= args.connections <= 64 or not 0 < args.duration <= 120 or not 0 <= args.warmup <= 30:
         parser.error("keep it bounded: 1-64 connections, duration up to 120 s, warm-up up to 30 s")
     if args.client == "auto":
@@ -192,18 +224,24 @@ def main() -> None:
         counts = {"w": warm_count, "m": args.max_requests, "p": int(args.pace * args.pace_seconds)}
         real_target = "app:create_app()" if args.clock == "real" else "benchmarks.clocked_app:create()"
         print_setup(args, real_target, database_label)
-        runs = {}
+        runs, paced = {}, {}
         apps = (("bare", "benchmarks.bare_app:app"), ("floor", "benchmarks.recorded_app:create()"),
                 ("real", real_target))
-        for name, target in apps:
-            if args.only and args.only != name:
-                continue
-            # Requests of its own for each app: the floor records its CallSids in the same database, and the
-            # engine answers a CallSid already recorded for no line as another line's call (the apology).
-            warm, main_pairs, paced_pairs = (signed_requests(settings_["TWILIO_AUTH_TOKEN"], count, name + kind)
-                                             for kind, count in counts.items())
-            runs[name] = measure(name, target, env, args, work, needle, warm, main_pairs, paced_pairs)
-            print_app(name, runs[name])
+        try:
+            for name, target in apps:
+                if args.only and args.only != name:
+                    continue
+                # Requests of its own for each app: the floor records its CallSids in the same database, and the
+                # engine answers a CallSid already recorded for no line as another line's call (the apology).
+                warm, main_pairs, paced[name] = (signed_requests(settings_["TWILIO_AUTH_TOKEN"], count, name + kind)
+                                                 for kind, count in counts.items())
+                runs[name] = measure(name, target, env, args, work, needle, warm, main_pairs)
+            if args.pace_seconds:
+                paced_rounds(runs, paced, args, needle)
+        finally:
+            finish(runs)
+        for name, run in runs.items():
+            print_app(name, run)
         print_ratios(runs, args)
         if "real" in runs:
             from benchmarks._profile_parts import count_incoming
