@@ -34,7 +34,8 @@ def take_turn(handler):
             return _play_turn(handler, first_webhook)
         except calls.CallAlreadyRecorded:
             # Twilio retried the first webhook while the first try was under way: this try wrote nothing, and
-            # plays its turn again on the call as recorded (or apologises if the CallSid is another line's).
+            # plays its turn again on the call as recorded (or apologises if the CallSid is another line's). A try
+            # with nothing but the record to write learns it after answering: it then only logs (ivr/answer_first.py).
             return _play_turn(handler, first_webhook=False)
 
     return view
