@@ -22,10 +22,10 @@ from tests.support.first_turn import given_back, postgres, warm, written  # noqa
 class AnswerBeingSent:
     """A first webhook's answer as a WSGI server holds it: the app called, the body read, the iterable not closed."""
 
-    def __init__(self, app):
+    def __init__(self, app, to: str = EVC):
         self.sid = "CA" + uuid.uuid4().hex
         self.number = f"+3247{uuid.uuid4().int % 10**7:07d}"
-        params = {"CallSid": self.sid, "From": self.number, "To": EVC, "CallStatus": "in-progress"}
+        params = {"CallSid": self.sid, "From": self.number, "To": to, "CallStatus": "in-progress"}
         signature = SignedTwilio(None).signature("/voice/incoming", params)
         environ = EnvironBuilder(path="/voice/incoming", base_url=PUBLIC_URL, method="POST", data=params,
                                  headers={"X-Twilio-Signature": signature}).get_environ()
@@ -87,6 +87,16 @@ def test_a_caller_put_in_a_queue_is_written_before_the_answer_goes_out(postgres,
     assert answer.document.find("Enqueue") is not None
     call, steps, place = written(postgres, answer.sid)  # the body is read, the answer not yet closed
     assert place is not None and call is not None and steps[0] == "incoming"
+    assert checked_out(postgres) == 0
+    answer.close()
+    assert given_back and not any(given_back)
+
+
+def test_a_call_to_a_number_no_line_has_is_written_before_its_answer_goes_out(postgres, warm, given_back):
+    answer = AnswerBeingSent(postgres, to="+33100000000")  # an early return of the turn: committed, then answered
+    assert answer.document.find("Hangup") is not None
+    call, steps, _place = written(postgres, answer.sid)
+    assert call.outcome == "unknown_number" and steps == ["unknown_number"]
     assert checked_out(postgres) == 0
     answer.close()
     assert given_back and not any(given_back)
