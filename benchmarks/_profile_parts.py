@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from contextlib import closing
 from pathlib import Path
 
 from benchmarks._webhook_load import signed_requests
@@ -118,7 +119,8 @@ def floor_app(url: str, settings_: dict[str, str]):
         environ = EnvironBuilder(path=PATH, method="POST", data=body, content_type="application/x-www-form-urlencoded",
                                  headers={"X-Twilio-Signature": signature}).get_environ()
         began = time.process_time()
-        b"".join(app.wsgi_app(environ, lambda *_: None))
+        with closing(app.wsgi_app(environ, lambda *_: None)) as sent_back:  # closed: the record is written then
+            b"".join(sent_back)
         return time.process_time() - began
 
     return answer
@@ -141,7 +143,8 @@ def count_incoming(url: str, settings_: dict[str, str], calls: int, work: Path) 
     for signature, body in signed_requests(settings_["TWILIO_AUTH_TOKEN"], calls, "count"):
         environ = EnvironBuilder(path=PATH, method="POST", data=body, content_type="application/x-www-form-urlencoded",
                                  headers={"X-Twilio-Signature": signature}).get_environ()
-        b"".join(app.wsgi_app(environ, lambda *_: None))
+        with closing(app.wsgi_app(environ, lambda *_: None)) as sent_back:  # closed: the record is written then
+            b"".join(sent_back)
         round_trips, statements = trips.take()
         sent, said = sent + round_trips, said + len(statements)
     with app.app_context():

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -102,7 +103,9 @@ def main() -> None:
             began = time.process_time()
             if profiling:
                 profiler.enable()
-            answer = b"".join(app.wsgi_app(environ, lambda status, _headers: captured.append(status)))
+            # Closed as a WSGI server closes it: a first webhook's record is written then (ivr/answer_first.py).
+            with closing(app.wsgi_app(environ, lambda status, _headers: captured.append(status))) as sent_back:
+                answer = b"".join(sent_back)
             if profiling:
                 profiler.disable()
             cpu[kind] += time.process_time() - began

@@ -89,8 +89,10 @@ class CallSimulator:
         signature = self.validator.compute_signature(absolute, params)
         if self.clock is not None:
             self.clock.advance(2)
+        # buffered: the answer is read whole and closed, as a WSGI server closes it once sent; a first webhook that
+        # writes its call's record after answering writes it then (ivr/answer_first.py).
         response = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature},
-                                    base_url=f"{parts.scheme}://{parts.netloc}")
+                                    base_url=f"{parts.scheme}://{parts.netloc}", buffered=True)
         self.transcript.statuses.append(response.status_code)
         if response.status_code != 200:
             self.transcript.add("error", f"HTTP {response.status_code} from {parts.path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from functools import wraps
 
 from flask import Blueprint, Response, current_app, request
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import conversation, coordinator, prompts, screening
+from ivr.answer_first import answer_then_record
 from ivr.security import twilio_only
 from ivr.state import CallState
 from ivr.turn import Turn
@@ -23,7 +25,7 @@ voice = Blueprint("voice", __name__, url_prefix="/voice")
 
 
 def take_turn(handler):
-    """Load the call's line and record, run ``handler(turn)``, commit, answer TwiML."""
+    """Load the call's line and record, run ``handler(turn)``, commit, answer TwiML (see _play_turn)."""
 
     @wraps(handler)
     def view():
@@ -32,20 +34,24 @@ def take_turn(handler):
             return _play_turn(handler, first_webhook)
         except calls.CallAlreadyRecorded:
             # Twilio retried the first webhook while the first try was under way: this try wrote nothing, and
-            # plays its turn again on the call as recorded (or apologises if the CallSid is another line's).
+            # plays its turn again on the call as recorded (or apologises if the CallSid is another line's). A try
+            # with nothing but the record to write learns it after answering: it then only logs (ivr/answer_first.py).
             return _play_turn(handler, first_webhook=False)
 
     return view
 
 
 def _play_turn(handler, first_webhook: bool) -> Response:
-    """One try at the turn: the line and the call's record, ``handler(turn)``, commit, TwiML."""
+    """One try at the turn: the line and the call's record, ``handler(turn)``, commit, TwiML. A turn with nothing to
+    write but its call's record (a first webhook that began no transaction, PostgreSQL) answers first and writes it
+    when the answer has been sent (ivr/answer_first.py); every other turn commits before it answers."""
     now = current_app.config["CLOCK"]()
     sid = field("CallSid") or "unknown"
     # Without HELPLINE_PUBLIC_URL, the URL Twilio signed is the one to give it for listeners' legs.
     if "learned_public_url" not in current_app.extensions:  # request.url_root is built anew on each read
         current_app.extensions["learned_public_url"] = request.url_root
-    with database.first_turn_session() if first_webhook else database.session() as session:
+    with ExitStack() as still_open:  # the session: closed on leaving, unless its closing is handed to the answer
+        session = still_open.enter_context(database.first_turn_session() if first_webhook else database.session())
         snapshot = directory.get(session, now)
         to = line_number(field("To"))
         line = snapshot.line_for(to)
@@ -87,6 +93,9 @@ def _play_turn(handler, first_webhook: bool) -> Response:
             to_screen=opened.to_screen,
         )
         response = handler(turn)
+        if not turn.after_commit and calls.only_a_record(session):
+            answer = twiml(response, keep=not turn.private)
+            return answer_then_record(answer, session, still_open.pop_all())
         calls.commit_turn(session)
     for task in turn.after_commit:
         task()

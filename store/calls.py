@@ -53,7 +53,8 @@ def _write_new_call(record_only: bool):
     request or anything else a person relies on, so its commit does not wait for the disk (synchronous_commit off
     for this transaction alone, set by the statement itself: no round trip more). A crash of PostgreSQL itself
     can lose the last moments of such records (at most three times wal_writer_delay, 0.6 s by default), never
-    leave them half written; what the caller heard is unchanged. Every other transaction waits for the disk."""
+    leave them half written; what the caller heard is unchanged (the statement is sent once they have heard it:
+    ivr/answer_first.py). Every other transaction waits for the disk."""
     durability = " WHERE set_config('synchronous_commit', 'off', true) = 'off'" if record_only else ""
     return text(
         f"WITH new_call AS (INSERT INTO call ({', '.join(_CALL_COLUMNS)}) "
@@ -117,8 +118,9 @@ def open_call_screened(
 
     On the first webhook nothing is read: the call's id is taken (with whether the caller has a flag in force on
     the line or called it since ``throttle_since``, the throttle's window start, None when the line has none) and
-    its row is written when the turn commits, with its outcome and the turn's steps; a CallSid recorded
-    meanwhile then raises CallAlreadyRecorded. Later webhooks read it (and write it if the first never came).
+    its row is written when the turn commits, with its outcome and the turn's steps (a turn with nothing else to
+    write: once the caller has been answered, see write_record); a CallSid recorded meanwhile then raises
+    CallAlreadyRecorded. Later webhooks read it (and write it if the first never came).
     """
     if first_webhook:
         screen = {"line_id": line_id, "caller_hash": caller_hash, "now": now, "since": throttle_since}
@@ -155,12 +157,24 @@ def record(session: Session, call: Call, now: datetime, kind: str, detail: str =
         {"call_id": call.id, "at": now, "kind": kind, "rule_index": rule_index, "detail": detail[:DETAIL_MAX]})
 
 
+def only_a_record(session: Session) -> bool:
+    """Whether all a turn has to write is its call's record: a first webhook that ran nothing in a transaction
+    (PostgreSQL, store/direct.py), whose call and steps are still to be written."""
+    return direct.outside_transaction(session) and PENDING_CALL in session.info
+
+
 def commit_turn(session: Session) -> None:
-    """Commit a webhook's turn. A first webhook that ran nothing in a transaction (PostgreSQL, store/direct.py)
-    writes its call, as the turn left it, and its steps in one statement, atomic by itself."""
-    if not direct.outside_transaction(session) or PENDING_CALL not in session.info:
+    """Commit a webhook's turn: write_record for a turn that is only a record (above), else the session's commit."""
+    if only_a_record(session):
+        write_record(session)
+    else:
         session.commit()
-        return
+
+
+def write_record(session: Session) -> None:
+    """A record-only turn's call, as the turn left it, and its steps, in one statement atomic by itself; a CallSid
+    recorded meanwhile raises CallAlreadyRecorded (nothing of this turn is then written). A first webhook runs it
+    once the caller has been answered (ivr/answer_first.py); the unknown number's, before (commit_turn)."""
     call = session.info.pop(PENDING_CALL)
     events = session.info.pop(PENDING_EVENTS, None) or []
     written = direct.execute(session, WRITE_NEW_CALL_RECORD_DIRECT, {

@@ -9,9 +9,10 @@ prepared statements; and the moment the session itself begins (anything else is 
 entry, a locked listener, a flag), the connection leaves autocommit, so that everything from then on is one
 transaction as before, the call's row included (it is written with the rest when the session commits).
 
-``finish_turn`` then writes a turn that never began a transaction in one statement, atomic by itself; a turn
-that began one commits it. SQLite keeps its transactions (its new call's id is max + 1 under the write lock
-that a transaction holds from its BEGIN): there, the statements below run through the session as before.
+store/calls.py then writes a turn that never began a transaction in one statement, atomic by itself, sent once the
+caller has been answered (ivr/answer_first.py: the session and its connection stay open until then); a turn that
+began one commits it before its answer. SQLite keeps its transactions (its new call's id is max + 1 under the write
+lock that a transaction holds from its BEGIN): there, the statements below run through the session as before.
 """
 
 from __future__ import annotations
@@ -126,7 +127,8 @@ def first_turn_session(engine: Engine, factory: sessionmaker[Session]) -> Iterat
     """A session for a call's first webhook: on PostgreSQL bound to a connection in autocommit (see above).
 
     Nothing but the session and this module may use that connection: a statement run on it directly would begin
-    a transaction the session joins without owning, and its commit would then write nothing."""
+    a transaction the session joins without owning, and its commit would then write nothing. The block may end after
+    the request (ivr/answer_first.py hands it to the answer's close hook): the connection goes back the same way."""
     if not _direct(engine):
         with scoped(factory()) as session:
             yield session

@@ -196,7 +196,8 @@ def client(app):
 
 
 class SignedTwilio:
-    """Posts to the webhooks as Twilio does: form-encoded, signed with the auth token over the public URL."""
+    """Posts to the webhooks as Twilio does: form-encoded, signed with the auth token over the public URL; each answer
+    read whole, then closed, as the WSGI server closes it once sent (a first webhook may write after answering)."""
 
     def __init__(self, client, token: str = AUTH_TOKEN, public_url: str = PUBLIC_URL):
         self.client = client
@@ -212,6 +213,7 @@ class SignedTwilio:
             path = f"{path}?{urlencode(query)}"
         headers = {"X-Twilio-Signature": self.signature(path, params)}
         headers.update(kwargs.pop("headers", {}))
+        kwargs.setdefault("buffered", True)
         return self.client.post(path, data=params, headers=headers, base_url=self.public_url, **kwargs)
 
 

@@ -9,50 +9,10 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.pool import NullPool
 
 from store.extension import database
-from store.models import Call, CallEvent, QueuedCaller
-from tests.conftest import SignedTwilio
+from store.models import Call, CallEvent
 from tests.support.calls import Caller, EVC, add_listener, qapp, tw  # noqa: F401 — qapp and tw are fixtures
+from tests.support.first_turn import given_back, postgres, warm, written  # noqa: F401 — and these
 from tests.support.sent_sql import statements_sent
-
-
-@pytest.fixture
-def postgres(qapp):
-    with qapp.app_context():
-        if database.engine.dialect.name != "postgresql":
-            pytest.skip("the outside-a-transaction path is PostgreSQL's; SQLite's first webhooks keep theirs")
-    return qapp
-
-
-@pytest.fixture
-def warm(qapp):
-    """A worker that answered its first call (which reads the directory) and asks the directory's revision again
-    only in an hour: what the tests below see is the calls' own statements."""
-    Caller(SignedTwilio(qapp.test_client()))
-    qapp.extensions["directory"].check_seconds = 3600
-    return qapp
-
-
-@pytest.fixture
-def given_back(warm):
-    """Whether each connection the app gives back to the pool meanwhile is in autocommit, in order."""
-    with warm.app_context():
-        engine = database.engine
-    seen: list[bool] = []
-
-    def note(dbapi_connection, _record) -> None:
-        seen.append(bool(getattr(dbapi_connection, "autocommit", False)))
-
-    event.listen(engine, "checkin", note)
-    yield seen
-    event.remove(engine, "checkin", note)
-
-
-def written(app, sid: str) -> tuple[Call | None, list[str], QueuedCaller | None]:
-    with app.app_context(), database.session() as session:
-        call = session.scalar(select(Call).where(Call.sid == sid))
-        steps = [] if call is None else list(session.scalars(
-            select(CallEvent.kind).where(CallEvent.call_id == call.id).order_by(CallEvent.id)))
-        return call, steps, session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == sid))
 
 
 def test_a_callers_first_webhook_with_nobody_to_queue_for_is_two_reads_and_one_write_without_begin(postgres, tw,

@@ -1,0 +1,117 @@
+"""A call's first webhook with nothing to write but the call's record (PostgreSQL, store/direct.py) answers the caller
+first and writes the record once the answer has been sent, when the WSGI server closes it (ivr/answer_first.py);
+a turn that writes anything else commits before its answer goes out."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import xml.etree.ElementTree as ET
+
+from sqlalchemy import func, select, text
+from werkzeug.test import EnvironBuilder
+
+from phones.numbers import caller_hash
+from store.extension import database
+from store.models import Call
+from tests.conftest import PUBLIC_URL, SignedTwilio
+from tests.support.calls import Caller, EVC, add_listener, qapp, tw  # noqa: F401 — qapp and tw are fixtures
+from tests.support.first_turn import given_back, postgres, warm, written  # noqa: F401 — and these
+
+
+class AnswerBeingSent:
+    """A first webhook's answer as a WSGI server holds it: the app called, the body read, the iterable not closed."""
+
+    def __init__(self, app, to: str = EVC):
+        self.sid = "CA" + uuid.uuid4().hex
+        self.number = f"+3247{uuid.uuid4().int % 10**7:07d}"
+        params = {"CallSid": self.sid, "From": self.number, "To": to, "CallStatus": "in-progress"}
+        signature = SignedTwilio(None).signature("/voice/incoming", params)
+        environ = EnvironBuilder(path="/voice/incoming", base_url=PUBLIC_URL, method="POST", data=params,
+                                 headers={"X-Twilio-Signature": signature}).get_environ()
+        started = []
+        self.iterable = app(environ, lambda status, _headers, _exc_info=None: started.append(status))
+        self.body = b"".join(self.iterable)
+        self.status = started[0]
+        self.document = ET.fromstring(self.body)
+
+    def close(self) -> None:
+        self.iterable.close()
+
+
+def checked_out(app) -> int:
+    with app.app_context():
+        return database.engine.pool.checkedout()
+
+
+def test_a_call_answered_without_a_queue_is_recorded_once_its_answer_is_closed_not_before(postgres, warm,
+                                                                                          given_back):
+    answer = AnswerBeingSent(postgres)  # the Belgian line on a Tuesday morning, nobody signed in: the room
+    assert answer.status.startswith("200") and answer.document.find("Dial/Number") is not None
+    assert written(postgres, answer.sid) == (None, [], None)  # read on another of the pool's connections
+    assert checked_out(postgres) == 1  # the turn's session still holds its connection
+    answer.close()
+    call, steps, place = written(postgres, answer.sid)
+    assert call.outcome == "forwarding" and call.line_id is not None and place is None
+    assert steps[0] == "incoming" and "decision" in steps
+    assert checked_out(postgres) == 0 and given_back and not any(given_back)
+
+
+def test_a_record_that_fails_after_the_answer_leaves_the_caller_with_the_lines_answer_and_logs_no_number(
+        postgres, tw, given_back, caplog):
+    with postgres.app_context():
+        engine = database.engine
+    given_back.clear()
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE call_event RENAME TO call_event_away"))
+    try:
+        with caplog.at_level(logging.INFO):
+            caller = Caller(tw)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE call_event_away RENAME TO call_event"))
+    said = " ".join(s.text or "" for s in caller.document.iter("Say"))
+    assert caller.document.find("Dial/Number") is not None and "problème technique" not in said
+    assert written(postgres, caller.sid) == (None, [], None)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["webhook /voice/incoming: the call was answered but not recorded: ProgrammingError"], errors
+    kept = caller_hash(caller.number, postgres.config["NUMBER_PEPPER"])
+    assert not [m for m in map(logging.LogRecord.getMessage, caplog.records)
+                if caller.number[1:] in m or kept in m]
+    assert checked_out(postgres) == 0 and given_back and not any(given_back)
+
+
+def test_a_caller_put_in_a_queue_is_written_before_the_answer_goes_out(postgres, warm, given_back):
+    add_listener(postgres, "Camille", "+32470111111")
+    answer = AnswerBeingSent(postgres)
+    assert answer.document.find("Enqueue") is not None
+    call, steps, place = written(postgres, answer.sid)  # the body is read, the answer not yet closed
+    assert place is not None and call is not None and steps[0] == "incoming"
+    assert checked_out(postgres) == 0
+    answer.close()
+    assert given_back and not any(given_back)
+
+
+def test_a_call_to_a_number_no_line_has_is_written_before_its_answer_goes_out(postgres, warm, given_back):
+    answer = AnswerBeingSent(postgres, to="+33100000000")  # an early return of the turn: committed, then answered
+    assert answer.document.find("Hangup") is not None
+    call, steps, _place = written(postgres, answer.sid)
+    assert call.outcome == "unknown_number" and steps == ["unknown_number"]
+    assert checked_out(postgres) == 0
+    answer.close()
+    assert given_back and not any(given_back)
+
+
+def test_a_retried_first_webhook_is_answered_and_recorded_once(postgres, tw, given_back, caplog):
+    first = Caller(tw)
+    with caplog.at_level(logging.WARNING):
+        retry = tw.post("/voice/incoming", first.params())
+    assert retry.status_code == 200 and ET.fromstring(retry.data).find("Dial/Number") is not None
+    assert first.document.find("Dial/Number") is not None
+    with postgres.app_context(), database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Call).where(Call.sid == first.sid)) == 1
+    _call, steps, _place = written(postgres, first.sid)
+    assert steps.count("incoming") == 1  # nothing of the retry is written
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        "webhook /voice/incoming: the CallSid was recorded meanwhile; nothing of this try recorded"]
+    assert checked_out(postgres) == 0 and given_back and not any(given_back)
