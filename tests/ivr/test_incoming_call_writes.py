@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from sqlalchemy import select
@@ -10,7 +9,6 @@ from sqlalchemy import select
 from store.extension import database
 from store.models import Call, CallEvent
 from tests.conftest import at_paris
-from tests.support.first_turn import answers_before_recording
 from tests.support.sent_sql import statements_sent
 from tests.support.console import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, csrf_token, make_account, sign_in
 
@@ -68,29 +66,21 @@ def test_a_flag_added_in_the_console_is_screened_on_the_next_call_hours_later(ap
     assert "116 006" in incoming(twilio, caller="+33611220100")[1]
 
 
-def test_a_retried_first_webhook_is_answered_alike_and_the_call_recorded_once(app, twilio, clock, caplog):
+def test_a_retried_first_webhook_is_played_again_on_the_recorded_call(app, twilio, clock):
     clock.now = at_paris(2026, 11, 24, 10, 0)
     sid, first = incoming(twilio)
-    with caplog.at_level(logging.WARNING):
-        _, again = incoming(twilio, sid=sid)
-    assert again == first  # the same words: the retry's own turn was not written
+    _, again = incoming(twilio, sid=sid)
+    assert again == first  # the same words: the retry's own turn was not written, the call's record was used
     with app.app_context(), database.session() as session:
         assert len(session.scalars(select(Call).where(Call.sid == sid)).all()) == 1
-    if answers_before_recording(app):  # the retry answered before it learnt of the record: nothing of it is kept
-        assert the_call(app, sid).kinds.count("incoming") == 1
-        assert "the CallSid was recorded meanwhile" in caplog.text
-    else:  # the retry learnt of it before answering, and played its turn again on the recorded call
-        assert the_call(app, sid).kinds.count("incoming") == 2
+    assert the_call(app, sid).kinds.count("incoming") == 2
 
 
-def test_a_call_sid_of_another_line_is_still_answered_and_nothing_is_written(app, twilio, clock):
+def test_a_call_sid_of_another_line_still_gets_the_apology_and_nothing_is_written(app, twilio, clock):
     clock.now = at_paris(2026, 11, 24, 10, 0)
     sid, _ = incoming(twilio)
     before = the_call(app, sid)
     _, answer = incoming(twilio, sid=sid, to=EVC)
-    if answers_before_recording(app):  # answered as the line answers any caller, before the CallSid was found
-        assert answer == incoming(twilio, to=EVC)[1] and "<Dial" in answer
-    else:  # found before answering: the apology and the line's emergency number
-        assert "Nous rencontrons un problème technique." in answer and "<Dial" in answer
+    assert "Nous rencontrons un problème technique." in answer and "<Dial" in answer
     after = the_call(app, sid)
     assert (after.line_id, after.outcome, after.kinds) == (before.line_id, before.outcome, before.kinds)

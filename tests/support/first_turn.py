@@ -50,11 +50,3 @@ def written(app, sid: str) -> tuple[Call | None, list[str], QueuedCaller | None]
         steps = [] if call is None else list(session.scalars(
             select(CallEvent.kind).where(CallEvent.call_id == call.id).order_by(CallEvent.id)))
         return call, steps, session.scalar(select(QueuedCaller).where(QueuedCaller.call_sid == sid))
-
-
-def answers_before_recording(app) -> bool:
-    """Whether a first webhook with nothing but its call's record to write answers before writing it (PostgreSQL,
-    ivr/answer_first.py): such a try learns only after answering that its CallSid was recorded already, and then
-    writes nothing. On SQLite every turn commits before it answers."""
-    with app.app_context():
-        return database.engine.dialect.name == "postgresql"
