@@ -33,9 +33,10 @@ def take_turn(handler):
         try:
             return _play_turn(handler, first_webhook)
         except calls.CallAlreadyRecorded:
-            # Twilio retried the first webhook while the first try was under way: this try wrote nothing, and
-            # plays its turn again on the call as recorded (or apologises if the CallSid is another line's). A try
-            # with nothing but the record to write learns it after answering: it then only logs (ivr/answer_first.py).
+            # The CallSid is recorded already (Twilio retried the first webhook, found by the first read) or was
+            # meanwhile (both tries under way at once): this try wrote nothing, and plays its turn again on the call
+            # as recorded (or apologises if the CallSid is another line's). A try with nothing but its record to
+            # write that learns it only after answering (the other try wrote first) just logs (ivr/answer_first.py).
             return _play_turn(handler, first_webhook=False)
 
     return view

@@ -24,9 +24,11 @@ INSERT_NEW_CALL = {
     name: dialect_insert(Call.__table__).on_conflict_do_nothing(index_elements=["sid"]).returning(Call.__table__.c.id)
     for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
 }
-# A new call's id, taken before its row is written, and whether screening has anything to read: a flag in force
-# on the caller's number on this line, or an earlier call of theirs to the line since ``since`` (the throttle's
-# window start; None: no throttle). One round trip; most calls, from new callers, then need no screening statement.
+# A new call's id, taken before its row is written; whether its CallSid is recorded already (Twilio retried the first
+# webhook, or another line's call has it: the turn is then played on the recorded call, found before anything is
+# answered); and whether screening has anything to read: a flag in force on the caller's number on this line, or an
+# earlier call of theirs to the line since ``since`` (the throttle's window start; None: no throttle). One round
+# trip; most calls, from new callers, then need no screening statement.
 # SQLite: every writing transaction holds the write lock from its BEGIN (store/db.py), so max(id) + 1 is this one's.
 _SCREEN = ("EXISTS (SELECT 1 FROM caller_flag f WHERE f.line_id = :line_id AND f.caller_hash = :caller_hash "
            "AND f.lifted_at IS NULL AND f.expires_at > :now) "
@@ -34,9 +36,10 @@ _SCREEN = ("EXISTS (SELECT 1 FROM caller_flag f WHERE f.line_id = :line_id AND f
            "AND earlier.line_id + 0 = :line_id AND earlier.started_at >= :since AND earlier.started_at <= :now) "
            "AS to_screen")
 NEW_CALL_ID = {
-    dialect: text(f"SELECT {next_id} AS id, {_SCREEN}").bindparams(
+    dialect: text(f"SELECT {next_id} AS id, EXISTS (SELECT 1 FROM call recorded WHERE recorded.sid = :sid) AS recorded, "
+                  f"{_SCREEN}").bindparams(
         bindparam("now", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())
-    ).columns(id=Integer(), to_screen=Boolean())
+    ).columns(id=Integer(), recorded=Boolean(), to_screen=Boolean())
     for dialect, next_id in (("postgresql", "nextval(pg_get_serial_sequence('call', 'id'))"),
                              ("sqlite", "coalesce((SELECT max(id) FROM call), 0) + 1"))
 }
@@ -71,7 +74,8 @@ def _write_new_call(record_only: bool):
 WRITE_NEW_CALL_WITH_EVENTS = _write_new_call(record_only=False)  # inside the turn's transaction
 PENDING_CALL = "helpline.pending_call"
 # Straight to the driver on a first webhook's PostgreSQL connection outside a transaction (store/direct.py).
-NEW_CALL_ID_DIRECT = direct.DirectStatement(NEW_CALL_ID["postgresql"], ("line_id", "caller_hash", "now", "since"))
+NEW_CALL_ID_DIRECT = direct.DirectStatement(NEW_CALL_ID["postgresql"],
+                                            ("sid", "line_id", "caller_hash", "now", "since"))
 WRITE_NEW_CALL_RECORD_DIRECT = direct.DirectStatement(
     _write_new_call(record_only=True), (*_CALL_COLUMNS, "steps"))
 
@@ -119,16 +123,19 @@ def open_call_screened(
     On the first webhook nothing is read: the call's id is taken (with whether the caller has a flag in force on
     the line or called it since ``throttle_since``, the throttle's window start, None when the line has none) and
     its row is written when the turn commits, with its outcome and the turn's steps (a turn with nothing else to
-    write: once the caller has been answered, see write_record); a CallSid recorded meanwhile then raises
-    CallAlreadyRecorded. Later webhooks read it (and write it if the first never came).
+    write: once the caller has been answered, see write_record). A CallSid recorded already raises
+    CallAlreadyRecorded at once, before anything is answered; one recorded meanwhile (two tries at the same time)
+    raises it when the turn writes. Later webhooks read it (and write it if the first never came).
     """
     if first_webhook:
-        screen = {"line_id": line_id, "caller_hash": caller_hash, "now": now, "since": throttle_since}
+        screen = {"sid": sid, "line_id": line_id, "caller_hash": caller_hash, "now": now, "since": throttle_since}
         if direct.driver_of(session) is not None:
-            (new_id, to_screen), = direct.rows(session, NEW_CALL_ID_DIRECT, screen)
+            (new_id, recorded, to_screen), = direct.rows(session, NEW_CALL_ID_DIRECT, screen)
         else:
-            new_id, to_screen = session.connection().execute(
+            new_id, recorded, to_screen = session.connection().execute(
                 NEW_CALL_ID[session.get_bind().dialect.name], screen).one()
+        if recorded:
+            raise CallAlreadyRecorded(sid)
         # Written when the turn commits, as the turn left it (or before anything that refers to it is flushed).
         call = Call(id=new_id, sid=sid, line_id=line_id, caller_hash=caller_hash, caller_withheld=caller_withheld,
                     started_at=now, ended_at=None, duration=None, status="in-progress", outcome=None,
