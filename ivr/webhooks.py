@@ -19,7 +19,7 @@ from ivr.twiml import (CALLER, SILENT, failure_twiml, fallback_caller_id, field,
 from phones.numbers import caller_hash, is_withheld, normalised
 from store import calls, conference
 from store.extension import database, directory
-from store.listeners import legs_over
+from store.listeners import keep_read_ahead, legs_over, read_ahead
 
 voice = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -70,12 +70,15 @@ def _play_turn(handler, first_webhook: bool) -> Response:
             return twiml(unknown_number())
         raw_from = field("From")
         withheld = is_withheld(raw_from)
+        ahead = read_ahead(line, now) if first_webhook else None
         opened = calls.open_call_screened(
             session, sid, now, snapshot.line_ids.get(line.slug),
             caller_hash(raw_from, current_app.config["NUMBER_PEPPER"]), withheld, state.language,
             first_webhook=first_webhook,
             throttle_since=line.throttle.window_start(now) if line.throttle else None,
+            also=ahead,
         )
+        keep_read_ahead(session, ahead, opened.also)
         call = opened.call
         if call.line_id != snapshot.line_ids.get(line.slug):
             return _not_this_lines_call(session, line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Sequence
 
 from sqlalchemy import Boolean, Integer, bindparam, event, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -98,6 +99,7 @@ class OpenedCall:
 
     call: Call
     to_screen: bool | None = None
+    also: Sequence[tuple] = ()  # the rows of the statement asked with the call's id (open_call_screened's ``also``)
 
 
 def open_call(session: Session, sid: str, now: datetime, line_id: int | None, caller_hash: str | None,
@@ -117,6 +119,7 @@ def open_call_screened(
     language: str | None,
     first_webhook: bool = False,
     throttle_since: datetime | None = None,
+    also: tuple[direct.DirectStatement, dict] | None = None,
 ) -> OpenedCall:
     """open_call, and whether screening may find anything.
 
@@ -126,11 +129,17 @@ def open_call_screened(
     write: once the caller has been answered, see write_record). A CallSid recorded already raises
     CallAlreadyRecorded at once, before anything is answered; one recorded meanwhile (two tries at the same time)
     raises it when the turn writes. Later webhooks read it (and write it if the first never came).
+    ``also``: a statement the turn will surely ask, sent with the id's on a first webhook (one round trip).
     """
     if first_webhook:
         screen = {"sid": sid, "line_id": line_id, "caller_hash": caller_hash, "now": now, "since": throttle_since}
+        also_rows: Sequence[tuple] = ()
         if direct.driver_of(session) is not None:
-            (new_id, recorded, to_screen), = direct.rows(session, NEW_CALL_ID_DIRECT, screen)
+            if also is None:
+                (new_id, recorded, to_screen), = direct.rows(session, NEW_CALL_ID_DIRECT, screen)
+            else:
+                ((new_id, recorded, to_screen),), also_rows = direct.rows_together(
+                    session, (NEW_CALL_ID_DIRECT, screen), also)
         else:
             new_id, recorded, to_screen = session.connection().execute(
                 NEW_CALL_ID[session.get_bind().dialect.name], screen).one()
@@ -141,7 +150,9 @@ def open_call_screened(
                     started_at=now, ended_at=None, duration=None, status="in-progress", outcome=None,
                     closed_reason=None, department=None, caller_type=None, language=language)
         session.info[PENDING_CALL] = call
-        return OpenedCall(call, bool(to_screen))
+        if also is not None and direct.driver_of(session) is None:
+            also_rows = direct.rows(session, *also)
+        return OpenedCall(call, bool(to_screen), also_rows)
     call = find_call(session, sid)
     if call is None:
         call = Call(

@@ -223,9 +223,32 @@ POOL_STATE = _pool_state_statement()
 POOL_STATE_DIRECT = direct.DirectStatement(POOL_STATE, ("pool",))  # a first webhook's read (store/direct.py)
 
 
+POOLS_READ = "helpline.pools_read"  # session.info: pool states read ahead with the call's id (read_ahead)
+
+
+def read_ahead(line: Line, now: datetime) -> tuple[direct.DirectStatement, dict] | None:
+    """The state of the pool a first webhook's chain asks first when the line is open (its first queue rule's): sent
+    with the call's id (store/calls.py open_call_screened's ``also``: one round trip), kept by keep_read_ahead."""
+    from schedules import status_at
+
+    queues = [r.action for r in line.rules if r.action.kind.value == "queue"]
+    if not queues or not status_at(line.schedule, now).is_open:
+        return None
+    return POOL_STATE_DIRECT, {"pool": queues[0].target or line.pool}
+
+
+def keep_read_ahead(session: Session, asked: tuple[direct.DirectStatement, dict] | None, rows) -> None:
+    if asked is not None:
+        session.info.setdefault(POOLS_READ, {})[asked[1]["pool"]] = _pool_state_of(rows)
+
+
 def pool_state(session: Session, pool: str, now: datetime) -> PoolState:
+    return _pool_state_of(direct.rows(session, POOL_STATE_DIRECT, {"pool": pool}))
+
+
+def _pool_state_of(rows) -> PoolState:
     counts, waiting, talks = {}, 0, []
-    for part, status, n, seconds in direct.rows(session, POOL_STATE_DIRECT, {"pool": pool}):
+    for part, status, n, seconds in rows:
         if part == "status":
             counts[status] = n
         elif part == "waiting":
@@ -242,12 +265,8 @@ def pool_state(session: Session, pool: str, now: datetime) -> PoolState:
 
 def handle_seconds(session: Session, pool: str) -> int:
     """Average handle time of the pool's last calls (talk time), from the queue's 'ended' events."""
-    recent = session.scalars(
-        select(QueueEvent.wait_seconds)
-        .where(QueueEvent.pool == pool, QueueEvent.kind == "talk")
-        .order_by(QueueEvent.id.desc())
-        .limit(HANDLE_TIME_SAMPLE)
-    ).all()
+    recent = session.scalars(select(QueueEvent.wait_seconds).where(QueueEvent.pool == pool, QueueEvent.kind == "talk")
+                             .order_by(QueueEvent.id.desc()).limit(HANDLE_TIME_SAMPLE)).all()
     return average_handle_time([t for t in recent if t is not None])
 
 
@@ -263,7 +282,8 @@ class _PoolsOnDemand(Mapping[str, PoolState]):
         if pool not in self._pools:
             raise KeyError(pool)
         if pool not in self._read:
-            self._read[pool] = pool_state(self._session, pool, self._now)
+            ahead = self._session.info.get(POOLS_READ, {})
+            self._read[pool] = ahead[pool] if pool in ahead else pool_state(self._session, pool, self._now)
         return self._read[pool]
 
     def __iter__(self):

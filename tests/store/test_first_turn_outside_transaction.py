@@ -29,6 +29,22 @@ def test_a_callers_first_webhook_with_nobody_to_queue_for_is_two_reads_and_one_w
     assert given_back and not any(given_back)
 
 
+def test_an_open_lines_first_webhook_asks_its_pool_with_the_calls_id_and_waits_for_the_server_twice(postgres, warm,
+                                                                                                     tw, clock):
+    with statements_sent(postgres) as sent:  # on a new connection: each statement is parsed on its first use
+        callers = [Caller(tw) for _ in range(3)]  # the Belgian line open, nobody signed in: the pool, then the room
+    assert all(caller.document.find("Dial/Number") is not None for caller in callers)
+    reads = [s for s in sent if s.upper().startswith("SELECT")]
+    assert len(reads) == 6 and "nextval" in reads[0] and "AS part" in reads[1], reads
+    # Each call waits twice: for its two reads together (parsed with them the first time), and for its record
+    # (after the answer), whose parse the first call waits for once more. One by one, it was 3 waits a call (+3).
+    assert sent.round_trips == 3 * 2 + 1, sent
+    clock.now = clock.now.replace(hour=23)  # closed for the night: no pool to ask
+    with statements_sent(postgres) as sent:
+        Caller(tw)
+    assert not any("AS part" in s for s in sent), sent
+
+
 def test_a_first_webhook_that_falls_on_the_workers_directory_check_stays_outside_a_transaction(postgres, tw,
                                                                                                given_back):
     postgres.extensions["directory"].check_seconds = 0  # every call asks whether the directory changed

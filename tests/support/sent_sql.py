@@ -16,6 +16,7 @@ from sqlalchemy import event
 from store.extension import database
 
 _RECORD = re.compile(r"\n(?=\d{4}-\d\d-\d\d )")  # libpq starts each message's record with its time
+_WAIT = re.compile(r"\tF\t\d+\t(?:Query|Sync)\b")
 _MESSAGE = re.compile(r"\tF\t\d+\t(Query|Parse|Bind)\b\s*(.*)", re.S)
 # libpq writes a message's strings between double quotes without escaping any inside: a name never has one, the
 # SQL runs to the last quote before Parse's parameter count (or to the end of a Query).
@@ -24,12 +25,19 @@ _BIND = re.compile(r'\s*"[^"]*" "([^"]*)"')
 _QUERY = re.compile(r'\s*"(.*)"\s*$', re.S)
 
 
+class Sent(list):
+    """The statements, in order; on PostgreSQL also ``round_trips``: the times the client waited for the server (each
+    simple Query and each extended-protocol Sync: statements sent together in a pipeline share one)."""
+
+    round_trips: int | None = None
+
+
 @contextmanager
 def statements_sent(app):
     """The statements sent meanwhile, in order, each with its whitespace collapsed."""
     with app.app_context():
         engine = database.engine
-    sent: list[str] = []
+    sent = Sent()
     if engine.dialect.name != "postgresql":
         def keep(_conn, _cursor, statement, *_args) -> None:
             sent.append(" ".join(statement.split()))
@@ -58,7 +66,9 @@ def statements_sent(app):
                 if not connection.closed:
                     connection.pgconn.untrace()
                 handle.close()
-            sent.extend(_statements(trace.read_bytes().decode("utf-8", "replace") if trace.exists() else ""))
+            text = trace.read_bytes().decode("utf-8", "replace") if trace.exists() else ""
+            sent.extend(_statements(text))
+            sent.round_trips = len(_WAIT.findall(text))
             engine.dispose()
 
 
