@@ -19,7 +19,9 @@ def answer_then_record(answer: Response, session: Session, still_open: ExitStack
     client when told ``buffered=True``, as ivr/simulator.py does): the write's round trip then no longer counts in the
     time the caller waits. ``still_open`` closes the session and gives its connection back to the pool (store/direct.py
     first_turn_session) after the write, whatever became of it."""
-    answer.call_on_close(_recorder(session, still_open, current_app.logger, request.path))
+    handed = ExitStack()
+    answer.call_on_close(_recorder(session, handed, current_app.logger, request.path))
+    handed.push(still_open.pop_all())  # only once the hook that closes it is in place: until then, the turn's block
     return answer
 
 
@@ -28,12 +30,18 @@ def _recorder(session: Session, still_open: ExitStack, log: Logger, path: str) -
     path), and never raises: the caller heard the answer already, and a call left unrecorded is all a failure costs.
     Its log says the error's type, never its message (the SQL parameters hold the caller's keyed hash)."""
 
+    done: list[bool] = []
+
     def record() -> None:
+        if done:  # a server that closes an answer twice: written and closed the first time
+            return
+        done.append(True)
         try:
             with still_open:
                 calls.write_record(session)
         except calls.CallAlreadyRecorded:
-            # Twilio retried the first webhook while this try was under way: the other try's record stands.
+            # Another line's call was written meanwhile with this CallSid: it is left alone (its own call's next
+            # webhooks, or Twilio's retry of this one, join a record of the same line instead: store/calls.py).
             log.warning("webhook %s: the CallSid was recorded meanwhile; nothing of this try recorded", path)
         except Exception as error:  # noqa: BLE001 — the answer is sent: nothing may reach the server from here
             log.error("webhook %s: the call was answered but not recorded: %s", path, type(error).__name__)

@@ -99,7 +99,7 @@ def _play_turn(handler, first_webhook: bool) -> Response:
         response = handler(turn)
         if not turn.after_commit and calls.only_a_record(session):
             answer = twiml(response, keep=not turn.private)
-            return answer_then_record(answer, session, still_open.pop_all())
+            return answer_then_record(answer, session, still_open)
         calls.commit_turn(session)
     for task in turn.after_commit:
         task()

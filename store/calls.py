@@ -37,8 +37,8 @@ _SCREEN = ("EXISTS (SELECT 1 FROM caller_flag f WHERE f.line_id = :line_id AND f
            "AND earlier.line_id + 0 = :line_id AND earlier.started_at >= :since AND earlier.started_at <= :now) "
            "AS to_screen")
 NEW_CALL_ID = {
-    dialect: text(f"SELECT {next_id} AS id, EXISTS (SELECT 1 FROM call recorded WHERE recorded.sid = :sid) AS recorded, "
-                  f"{_SCREEN}").bindparams(
+    dialect: text(f"SELECT {next_id} AS id, EXISTS (SELECT 1 FROM call recorded WHERE recorded.sid = :sid) "
+                  f"AS recorded, {_SCREEN}").bindparams(
         bindparam("now", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())
     ).columns(id=Integer(), recorded=Boolean(), to_screen=Boolean())
     for dialect, next_id in (("postgresql", "nextval(pg_get_serial_sequence('call', 'id'))"),
@@ -47,6 +47,16 @@ NEW_CALL_ID = {
 _CALL_COLUMNS = ("id", "sid", "line_id", "caller_hash", "caller_withheld", "started_at", "ended_at", "duration",
                  "status", "outcome", "closed_reason", "department", "caller_type", "language")
 
+# A record written after its answer (ivr/answer_first.py) may find its call written meanwhile by the call's next webhook
+# (which writes a call it cannot find, open_call_screened) or by Twilio's retry of the first one: the record then joins
+# that call — its steps added, its outcome and details where the call has none yet, the earlier start — if the call is
+# on the same line; another line's call is left alone (no row back: CallAlreadyRecorded).
+_JOIN_THE_RECORDED_CALL = (
+    "DO UPDATE SET started_at = least(call.started_at, excluded.started_at), "
+    + ", ".join(f"{c} = coalesce(call.{c}, excluded.{c})"
+                for c in ("caller_hash", "outcome", "closed_reason", "department", "caller_type", "language"))
+    + " WHERE call.line_id IS NOT DISTINCT FROM excluded.line_id")
+
 
 def _write_new_call(record_only: bool):
     """PostgreSQL: the call's row as the turn left it (its outcome included: no UPDATE after the INSERT) and the
@@ -54,15 +64,17 @@ def _write_new_call(record_only: bool):
 
     ``record_only``: the statement is the whole of its own transaction (a first webhook outside a transaction,
     store/direct.py) and writes nothing but the record of a call answered without a place in a queue, a callback
-    request or anything else a person relies on, so its commit does not wait for the disk (synchronous_commit off
-    for this transaction alone, set by the statement itself: no round trip more). A crash of PostgreSQL itself
-    can lose the last moments of such records (at most three times wal_writer_delay, 0.6 s by default), never
-    leave them half written; what the caller heard is unchanged (the statement is sent once they have heard it:
-    ivr/answer_first.py). Every other transaction waits for the disk."""
+    request or anything else a person relies on, so its commit does not wait for the disk, nor for a synchronous
+    standby (synchronous_commit off for this transaction alone, set by the statement itself: no round trip more). A
+    crash of the database server, its machine or a failover can lose the last moments of such records (at most three
+    times wal_writer_delay, 0.6 s by default), never leave one half written; what the caller heard is unchanged (the
+    statement is sent once the answer has been: ivr/answer_first.py). Every other transaction waits for the disk,
+    and flushes the earlier records with its own."""
     durability = " WHERE set_config('synchronous_commit', 'off', true) = 'off'" if record_only else ""
     return text(
         f"WITH new_call AS (INSERT INTO call ({', '.join(_CALL_COLUMNS)}) "
-        f"VALUES ({', '.join(':' + c for c in _CALL_COLUMNS)}) ON CONFLICT (sid) DO NOTHING RETURNING id), "
+        f"VALUES ({', '.join(':' + c for c in _CALL_COLUMNS)}) ON CONFLICT (sid) "
+        f"{_JOIN_THE_RECORDED_CALL if record_only else 'DO NOTHING'} RETURNING id), "
         "steps AS (INSERT INTO call_event (call_id, at, kind, rule_index, detail) "
         "SELECT new_call.id, step.at, step.kind, step.rule_index, step.detail FROM new_call, "
         "json_to_recordset(CAST(:steps AS json)) AS step(at timestamptz, kind varchar, rule_index integer, "
@@ -129,7 +141,7 @@ def open_call_screened(
     write: once the caller has been answered, see write_record). A CallSid recorded already raises
     CallAlreadyRecorded at once, before anything is answered; one recorded meanwhile (two tries at the same time)
     raises it when the turn writes. Later webhooks read it (and write it if the first never came).
-    ``also``: a statement the turn will surely ask, sent with the id's on a first webhook (one round trip).
+    ``also``: a statement the turn is expected to ask, sent with the id's on a first webhook (one round trip).
     """
     if first_webhook:
         screen = {"sid": sid, "line_id": line_id, "caller_hash": caller_hash, "now": now, "since": throttle_since}
@@ -154,17 +166,11 @@ def open_call_screened(
             also_rows = direct.rows(session, *also)
         return OpenedCall(call, bool(to_screen), also_rows)
     call = find_call(session, sid)
-    if call is None:
-        call = Call(
-            sid=sid,
-            line_id=line_id,
-            caller_hash=caller_hash,
-            caller_withheld=caller_withheld,
-            started_at=now,
-            language=language,
-        )
-        session.add(call)
-        session.flush()
+    if call is None:  # its first webhook never came, or its record is being written after its answer right now
+        session.execute(INSERT_NEW_CALL[session.get_bind().dialect.name], {
+            "sid": sid, "line_id": line_id, "caller_hash": caller_hash, "caller_withheld": caller_withheld,
+            "started_at": now, "status": "in-progress", "language": language})
+        call = find_call(session, sid)  # this one, or the record that came meanwhile
     return OpenedCall(call)
 
 
@@ -190,9 +196,10 @@ def commit_turn(session: Session) -> None:
 
 
 def write_record(session: Session) -> None:
-    """A record-only turn's call, as the turn left it, and its steps, in one statement atomic by itself; a CallSid
-    recorded meanwhile raises CallAlreadyRecorded (nothing of this turn is then written). A first webhook runs it
-    once the caller has been answered (ivr/answer_first.py); the unknown number's, before (commit_turn)."""
+    """A record-only turn's call, as the turn left it, and its steps, in one statement atomic by itself. The call
+    written meanwhile on the same line (by its next webhook, or Twilio's retry of this one) is joined; another line's
+    raises CallAlreadyRecorded, and nothing of this turn is written. A first webhook runs it once the caller has been
+    answered (ivr/answer_first.py); the unknown number's, before (commit_turn)."""
     call = session.info.pop(PENDING_CALL)
     events = session.info.pop(PENDING_EVENTS, None) or []
     written = direct.execute(session, WRITE_NEW_CALL_RECORD_DIRECT, {

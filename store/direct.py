@@ -87,7 +87,7 @@ def rows_together(session: Session, *asked: tuple[DirectStatement, dict[str, Any
         session.flush()
     driver = session.info[DRIVER]
     sent = [_for_driver(statement, values) for statement, values in asked]
-    with _as_sqlalchemy_errors(session, *sent[0]):
+    with _as_sqlalchemy_errors(session, "; ".join(sql for sql, _ in sent), {}):  # whichever of them failed
         with driver.pipeline():
             cursors = [driver.execute(sql, parameters, prepare=True) for sql, parameters in sent]
         return [cursor.fetchall() for cursor in cursors]

@@ -227,8 +227,8 @@ POOLS_READ = "helpline.pools_read"  # session.info: pool states read ahead with 
 
 
 def read_ahead(line: Line, now: datetime) -> tuple[direct.DirectStatement, dict] | None:
-    """The state of the pool a first webhook's chain asks first when the line is open (its first queue rule's): sent
-    with the call's id (store/calls.py open_call_screened's ``also``: one round trip), kept by keep_read_ahead."""
+    """An open line's first queue rule's pool state, asked by its chain on most calls (a turn ending before reads it
+    for nothing): sent with the call's id (open_call_screened's ``also``: one round trip); kept by keep_read_ahead."""
     from schedules import status_at
 
     queues = [r.action for r in line.rules if r.action.kind.value == "queue"]

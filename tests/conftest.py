@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
@@ -140,7 +141,18 @@ def app_config(database_url: str, clock, **overrides) -> dict:
 
 
 def make_test_app(database_url: str, clock, **overrides):
-    return create_app(app_config(database_url, clock, **overrides))
+    app = create_app(app_config(database_url, clock, **overrides))
+    app.test_client_class = ClosingClient
+    return app
+
+
+class ClosingClient(FlaskClient):
+    """Flask's test client, reading each answer whole and closing it as a WSGI server does once it has sent it (Flask's
+    own leaves it open unless told ``buffered=True``): a call's first webhook may write its record on that close."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture

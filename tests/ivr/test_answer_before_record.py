@@ -15,7 +15,7 @@ from phones.numbers import caller_hash
 from store.extension import database
 from store.models import Call
 from tests.conftest import PUBLIC_URL, SignedTwilio
-from tests.support.calls import Caller, EVC, add_listener, qapp, tw  # noqa: F401 — qapp and tw are fixtures
+from tests.support.calls import Caller, EVC, add_listener, path_of, qapp, tw  # noqa: F401 — qapp and tw are fixtures
 from tests.support.first_turn import given_back, postgres, warm, written  # noqa: F401 — and these
 
 
@@ -102,21 +102,47 @@ def test_a_call_to_a_number_no_line_has_is_written_before_its_answer_goes_out(po
     assert given_back and not any(given_back)
 
 
-def test_a_first_webhook_retried_while_the_first_try_is_still_being_answered_is_recorded_once(postgres, warm, tw,
-                                                                                               given_back, caplog):
+def test_a_first_webhook_retried_while_the_first_try_is_still_being_answered_makes_one_call(postgres, warm, tw,
+                                                                                            given_back, caplog):
     first = AnswerBeingSent(postgres)  # answered, its record not yet written
     params = {"CallSid": first.sid, "From": first.number, "To": EVC, "CallStatus": "in-progress"}
     with caplog.at_level(logging.WARNING):
         retry = tw.post("/voice/incoming", params)  # Twilio's retry, answered and closed: its record is written
-        first.close()  # then the first try's record finds the CallSid taken
+        first.close()  # then the first try's record finds the call, and joins it
     assert retry.status_code == 200 and retry.data == first.body  # both tries answered alike
     with postgres.app_context(), database.session() as session:
         assert session.scalar(select(func.count()).select_from(Call).where(Call.sid == first.sid)) == 1
-    _call, steps, _place = written(postgres, first.sid)
-    assert steps.count("incoming") == 1  # nothing of the late try is written
-    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
-        "webhook /voice/incoming: the CallSid was recorded meanwhile; nothing of this try recorded"]
+    call, steps, _place = written(postgres, first.sid)
+    assert call.outcome == "forwarding" and steps.count("incoming") == 2  # both tries' steps, as a replay keeps them
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert checked_out(postgres) == 0 and given_back and not any(given_back)
+
+
+def test_the_calls_next_webhook_before_its_record_is_written_finds_a_call_that_the_record_then_joins(
+        postgres, warm, tw, given_back, caplog):
+    answer = AnswerBeingSent(postgres)  # the room is being dialled; the record is not written yet
+    action = answer.document.find("Dial").get("action")
+    params = {"CallSid": answer.sid, "From": answer.number, "To": EVC, "CallStatus": "in-progress",
+              "DialCallStatus": "busy"}
+    with caplog.at_level(logging.WARNING):
+        after = tw.post(path_of(action), params)  # the room busy at once: the dial's result comes first
+        answer.close()
+    said = " ".join(s.text or "" for s in ET.fromstring(after.data).iter("Say"))
+    assert after.status_code == 200 and "problème technique" not in said
+    call, steps, _place = written(postgres, answer.sid)
+    first_turn = [kind for kind in written_alone(postgres)]
+    assert steps[0] != "incoming" and steps.count("incoming") == 1, steps  # the record's steps joined the call's
+    assert set(first_turn) <= set(steps), (first_turn, steps)
+    assert call.started_at == postgres.config["CLOCK"]()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert checked_out(postgres) == 0 and given_back and not any(given_back)
+
+
+def written_alone(app) -> list[str]:
+    """The steps of the same first webhook recorded with nothing racing it."""
+    answer = AnswerBeingSent(app)
+    answer.close()
+    return written(app, answer.sid)[1]
 
 
 def test_a_first_webhook_retried_after_the_first_try_was_recorded_is_played_on_the_recorded_call(postgres, tw):
