@@ -36,7 +36,7 @@ def take_turn(handler):
             # The CallSid is recorded already (Twilio retried the first webhook, found by the first read) or was
             # meanwhile (both tries under way at once): this try wrote nothing, and plays its turn again on the call
             # as recorded (or apologises if the CallSid is another line's). A try with nothing but its record to
-            # write that learns it only after answering (the other try wrote first) just logs (ivr/answer_first.py).
+            # write learns it only after answering: its record then joins the call (ivr/answer_first.py).
             return _play_turn(handler, first_webhook=False)
 
     return view
