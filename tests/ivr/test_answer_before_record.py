@@ -138,6 +138,33 @@ def test_the_calls_next_webhook_before_its_record_is_written_finds_a_call_that_t
     assert checked_out(postgres) == 0 and given_back and not any(given_back)
 
 
+def test_a_record_that_lands_while_the_next_webhook_writes_the_call_costs_that_webhook_nothing(
+        postgres, warm, tw, given_back, monkeypatch, caplog):
+    from store import calls
+
+    answer = AnswerBeingSent(postgres)
+    action = answer.document.find("Dial").get("action")
+    looked_up = calls.find_call
+
+    def record_lands_meanwhile(session, sid):  # the next webhook finds no call, then the record is written
+        found = looked_up(session, sid)
+        if found is None and sid == answer.sid:
+            answer.close()
+        return found
+
+    monkeypatch.setattr(calls, "find_call", record_lands_meanwhile)
+    params = {"CallSid": answer.sid, "From": answer.number, "To": EVC, "CallStatus": "in-progress",
+              "DialCallStatus": "busy"}
+    with caplog.at_level(logging.WARNING):
+        after = tw.post(path_of(action), params)
+    said = " ".join(s.text or "" for s in ET.fromstring(after.data).iter("Say"))
+    assert after.status_code == 200 and "problème technique" not in said  # no unique-key error, no apology
+    call, steps, _place = written(postgres, answer.sid)
+    assert call.outcome is not None and steps[0] == "incoming" and "dial_failed" in steps, steps
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert checked_out(postgres) == 0 and given_back and not any(given_back)
+
+
 def written_alone(app) -> list[str]:
     """The steps of the same first webhook recorded with nothing racing it."""
     answer = AnswerBeingSent(app)
