@@ -60,7 +60,8 @@ _JOIN_THE_RECORDED_CALL = (
 
 def _write_new_call(record_only: bool):
     """PostgreSQL: the call's row as the turn left it (its outcome included: no UPDATE after the INSERT) and the
-    turn's steps, in one statement. No row back: the CallSid was recorded meanwhile (nothing of this turn is written).
+    turn's steps, in one statement. No row back: the CallSid was recorded meanwhile (for another line's call, when
+    ``record_only``: see _JOIN_THE_RECORDED_CALL), and nothing of this turn is written.
 
     ``record_only``: the statement is the whole of its own transaction (a first webhook outside a transaction,
     store/direct.py) and writes nothing but the record of a call answered without a place in a queue, a callback
@@ -155,6 +156,7 @@ def open_call_screened(
         else:
             new_id, recorded, to_screen = session.connection().execute(
                 NEW_CALL_ID[session.get_bind().dialect.name], screen).one()
+            also_rows = direct.rows(session, *also) if also is not None else ()
         if recorded:
             raise CallAlreadyRecorded(sid)
         # Written when the turn commits, as the turn left it (or before anything that refers to it is flushed).
@@ -162,8 +164,6 @@ def open_call_screened(
                     started_at=now, ended_at=None, duration=None, status="in-progress", outcome=None,
                     closed_reason=None, department=None, caller_type=None, language=language)
         session.info[PENDING_CALL] = call
-        if also is not None and direct.driver_of(session) is None:
-            also_rows = direct.rows(session, *also)
         return OpenedCall(call, bool(to_screen), also_rows)
     call = find_call(session, sid)
     if call is None:  # its first webhook never came, or its record is being written after its answer right now
