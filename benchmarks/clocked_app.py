@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app import create_app
@@ -29,13 +29,17 @@ INSTANTS = (
 
 
 class RotatingClock:
+    """The instants in turn, each read a new datetime a microsecond later than the last, as a real clock's reads are
+    (the same object twice would let the engine's answers kept per instant, schedules/hours.py, serve other calls)."""
+
     def __init__(self, instants):
         self._cycle = itertools.cycle(instants)
+        self._reads = itertools.count()
         self._lock = threading.Lock()
 
     def __call__(self) -> datetime:
         with self._lock:
-            return next(self._cycle)
+            return next(self._cycle) + timedelta(microseconds=next(self._reads) % 1_000_000)
 
 
 def create():
