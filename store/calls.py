@@ -270,20 +270,3 @@ def queue_email(session: Session, call: Call, now: datetime, kind: str, callback
     session.add(EmailOutbox(line_id=call.line_id, call_id=call.id, callback_id=callback_id, kind=kind,
                             created_at=now))
 
-
-def finish_call(session: Session, sid: str, now: datetime, status: str, duration: int | None,
-                line_id: int | None = None) -> Call | None:
-    """A status callback: only a status Twilio sends, only for the line the call came in on, and a call that
-    has ended keeps its final status, end and duration (a late or replayed callback does not rewrite them)."""
-    if status not in CALL_STATUSES:
-        return None
-    call = find_call(session, sid)
-    if call is None or (call.line_id is not None and line_id is not None and call.line_id != line_id):
-        return None
-    if call.status in CALL_ENDED:
-        return call
-    call.status = status
-    if status in CALL_ENDED:
-        call.ended_at = call.ended_at or now
-        call.duration = duration
-    return call
