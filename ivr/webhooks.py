@@ -17,7 +17,7 @@ from ivr.turn import Turn
 from ivr.twiml import (CALLER, SILENT, failure_twiml, fallback_caller_id, field, line_number, never_fail, public,
                        state_url, technical_problem, twiml)
 from phones.numbers import caller_hash, is_withheld, normalised
-from store import calls, conference
+from store import call_status, calls, conference
 from store.extension import database, directory
 from store.listeners import keep_read_ahead, legs_over, read_ahead
 
@@ -225,14 +225,15 @@ def _line_from_args(snapshot):
 def status():
     now = current_app.config["CLOCK"]()
     duration = field("CallDuration")
+    seconds = int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None
     with database.session() as session:
         snapshot = directory.get(session, now)
         line = snapshot.line_for(line_number(field("To")))  # the line this status says the call is on
         line_id = snapshot.line_ids.get(line.slug) if line else None
-        calls.finish_call(session, field("CallSid"), now, field("CallStatus"),
-                          int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 7 else None,
-                          line_id=line_id)
         ended = field("CallStatus") in calls.CALL_ENDED
+        # An incoming call's end that comes before its record writes the call (store/call_status.py).
+        caller = _caller_seen() if ended and line_id is not None and field("Direction") == "inbound" else None
+        call_status.finish_call(session, field("CallSid"), now, field("CallStatus"), seconds, line_id, caller)
         cancelled = _out_of_the_queue(session, field("CallSid"), now) if ended else []
         unbridged = conference.caller_hung_up(session, field("CallSid"), now) if ended else []
         # A listener's own call to the presence line: once it is over, they may be dialled.
@@ -245,6 +246,13 @@ def status():
     for pool in dict.fromkeys(pools):
         current_app.extensions["dispatcher"].trigger(pool)
     return twiml(VoiceResponse())
+
+
+def _caller_seen() -> call_status.CallerSeen:
+    """An incoming call's caller as its status callback tells of them, kept as the first webhook keeps them (the
+    keyed hash, whether withheld): written if the callback comes before the call's record (store/call_status.py)."""
+    raw_from = field("From")
+    return call_status.CallerSeen(caller_hash(raw_from, current_app.config["NUMBER_PEPPER"]), is_withheld(raw_from))
 
 
 def _out_of_the_queue(session, call_sid: str, now) -> list:

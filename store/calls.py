@@ -48,9 +48,11 @@ _CALL_COLUMNS = ("id", "sid", "line_id", "caller_hash", "caller_withheld", "star
                  "status", "outcome", "closed_reason", "department", "caller_type", "language")
 
 # A record written after its answer (ivr/answer_first.py) may find its call written meanwhile by the call's next webhook
-# (which writes a call it cannot find, open_call_screened) or by Twilio's retry of the first one: the record then joins
-# that call — its steps added, its outcome and details where the call has none yet, the earlier start — if the call is
-# on the same line; another line's call is left alone (no row back: CallAlreadyRecorded).
+# (which writes a call it cannot find, open_call_screened), by its final status callback (store/call_status.py) or by
+# Twilio's retry of the first one: the record then joins that call — its steps added, its outcome and details where the
+# call has none yet, the earlier start; the status, end and length stay the call's, so an ended call is never made
+# "in progress" again — if the call is on the same line; another line's call is left alone (no row back:
+# CallAlreadyRecorded).
 _JOIN_THE_RECORDED_CALL = (
     "DO UPDATE SET started_at = least(call.started_at, excluded.started_at), "
     + ", ".join(f"{c} = coalesce(call.{c}, excluded.{c})"
@@ -279,20 +281,3 @@ def queue_email(session: Session, call: Call, now: datetime, kind: str, callback
     session.add(EmailOutbox(line_id=call.line_id, call_id=call.id, callback_id=callback_id, kind=kind,
                             created_at=now))
 
-
-def finish_call(session: Session, sid: str, now: datetime, status: str, duration: int | None,
-                line_id: int | None = None) -> Call | None:
-    """A status callback: only a status Twilio sends, only for the line the call came in on, and a call that
-    has ended keeps its final status, end and duration (a late or replayed callback does not rewrite them)."""
-    if status not in CALL_STATUSES:
-        return None
-    call = find_call(session, sid)
-    if call is None or (call.line_id is not None and line_id is not None and call.line_id != line_id):
-        return None
-    if call.status in CALL_ENDED:
-        return call
-    call.status = status
-    if status in CALL_ENDED:
-        call.ended_at = call.ended_at or now
-        call.duration = duration
-    return call

@@ -5,38 +5,15 @@ a turn that writes anything else commits before its answer goes out."""
 from __future__ import annotations
 
 import logging
-import uuid
 import xml.etree.ElementTree as ET
 
 from sqlalchemy import func, select, text
-from werkzeug.test import EnvironBuilder
 
 from phones.numbers import caller_hash
 from store.extension import database
 from store.models import Call
-from tests.conftest import PUBLIC_URL, SignedTwilio
 from tests.support.calls import Caller, EVC, add_listener, path_of, qapp, tw  # noqa: F401 — qapp and tw are fixtures
-from tests.support.first_turn import given_back, postgres, warm, written  # noqa: F401 — and these
-
-
-class AnswerBeingSent:
-    """A first webhook's answer as a WSGI server holds it: the app called, the body read, the iterable not closed."""
-
-    def __init__(self, app, to: str = EVC):
-        self.sid = "CA" + uuid.uuid4().hex
-        self.number = f"+3247{uuid.uuid4().int % 10**7:07d}"
-        params = {"CallSid": self.sid, "From": self.number, "To": to, "CallStatus": "in-progress"}
-        signature = SignedTwilio(None).signature("/voice/incoming", params)
-        environ = EnvironBuilder(path="/voice/incoming", base_url=PUBLIC_URL, method="POST", data=params,
-                                 headers={"X-Twilio-Signature": signature}).get_environ()
-        started = []
-        self.iterable = app(environ, lambda status, _headers, _exc_info=None: started.append(status))
-        self.body = b"".join(self.iterable)
-        self.status = started[0]
-        self.document = ET.fromstring(self.body)
-
-    def close(self) -> None:
-        self.iterable.close()
+from tests.support.first_turn import AnswerBeingSent, given_back, postgres, warm, written  # noqa: F401 — and these
 
 
 def checked_out(app) -> int:
