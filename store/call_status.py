@@ -77,6 +77,6 @@ def write_ended_call(session: Session, sid: str, now: datetime, status: str, dur
         "started_at": started_at, "ended_at": now, "duration": duration, "status": status, "language": None,
     }).first()
     if written is not None:
-        logger.info("status callback: call %s on line %s not recorded yet, written from its final status", sid,
-                    line_id)
+        # No CallSid in the log, as nowhere else: with Twilio's own logs it leads to the caller's number.
+        logger.info("status callback: a call to line %s not recorded yet, written from its final status", line_id)
     return True
