@@ -40,8 +40,9 @@ What is measured
     with the CPU of the PostgreSQL backends connected to this run's temporary database (only those: not other
     databases', not other people's), always with what the host did during the app's turns (steal time in
     /proc/stat, CPU pressure in /proc/pressure/cpu, as shares of those turns' wall-clock time: a run that met a
-    busy host shows it), and when other processes kept more than 15% of a core busy during its turns (its figures
-    are then disturbed: rerun on an idle machine).
+    busy host shows it; the run's own processes, more than 2 on 2 cores, make some pressure too), and when other
+    processes kept more than 15% of a core busy during its turns (its figures are then disturbed: rerun on an
+    idle machine).
 
     Files: bare_app.py (the constant floor), recorded_app.py (the recorded floor), clocked_app.py (the real app
     with a fixed clock cycle), wrk_signed_calls.lua (replays the signed requests, checks answers, times from
