@@ -102,9 +102,10 @@ def start_and_warm(name: str, target: str, env: dict[str, str], args, work: Path
         if args.client == "wrk":
             write_requests(work / f"{name}-warm.txt", warm)
             run_wrk(server.port, work / f"{name}-warm.txt", args.warmup, args.connections, needle)
-            for index, share in enumerate(shares):
-                write_requests(work / f"{name}-main-{index}.txt", share)
-            shares = [work / f"{name}-main-{index}.txt" for index in range(len(shares))]
+            files = [work / f"{name}-main-{index}.txt" for index in range(args.rounds)]
+            for file, share in zip(files, shares):
+                write_requests(file, share)
+            shares = files
         else:
             run_python_client(server.port, warm, args.warmup, args.connections, needle)
     except BaseException:
