@@ -4,12 +4,14 @@ the seed lines' numbers), replayed closed-loop by wrk or by Python threads, or a
 from __future__ import annotations
 
 import http.client
+import math
 import re
 import resource
 import subprocess
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -86,8 +88,7 @@ class Result:
     not_xml: int
     fallback: int
     socket_errors: int
-    p50_ms: float
-    p99_ms: float
+    latencies_us: Counter  # microseconds -> how many answers took that long
     client_cpu: float  # seconds
 
     @property
@@ -98,20 +99,60 @@ class Result:
     def throughput(self) -> float:
         return self.requests / self.elapsed if self.elapsed > 0 else 0.0
 
+    @property
+    def p50_ms(self) -> float:
+        return percentile_us(self.latencies_us, 50) / 1000
+
+    @property
+    def p99_ms(self) -> float:
+        return percentile_us(self.latencies_us, 99) / 1000
+
+
+def percentile_us(latencies_us: Counter, percent: float) -> float:
+    """The latency of rank floor(n * percent / 100) + 1 among the n counted, as wrk's own percentile ranks them."""
+    count = sum(latencies_us.values())
+    rank, seen = min(count, int(count * percent / 100) + 1), 0
+    for microseconds in sorted(latencies_us):
+        seen += latencies_us[microseconds]
+        if seen >= rank:
+            return float(microseconds)
+    return 0.0
+
+
+def combined(results: list[Result]) -> Result:
+    """Several runs against the same app as one: counts, times and latency histograms added up, so that the
+    throughput is every request over every run's time and the percentiles are over every request."""
+    return Result(
+        requests=sum(result.requests for result in results),
+        elapsed=sum(result.elapsed for result in results),
+        non200=sum(result.non200 for result in results),
+        not_xml=sum(result.not_xml for result in results),
+        fallback=sum(result.fallback for result in results),
+        socket_errors=sum(result.socket_errors for result in results),
+        latencies_us=sum((result.latencies_us for result in results), Counter()),
+        client_cpu=sum(result.client_cpu for result in results),
+    )
+
 
 def run_wrk(port: int, request_file: Path, duration: float, connections: int, needle: str) -> Result:
+    """wrk replaying ``request_file`` for ``duration`` seconds (the script stops it: wrk's -d is whole seconds), or
+    until the file's requests run out. The latencies are wrk's histogram, with wrk's own correction for coordinated
+    omission (answers it adds where a connection waited longer than its usual interval), as wrk's percentiles."""
     command = [
-        "wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--timeout", "10s",
+        "wrk", "-t1", f"-c{connections}", f"-d{math.ceil(duration)}s", "--timeout", "10s",
         "-s", str(BENCH / "wrk_signed_calls.lua"), f"http://127.0.0.1:{port}",
-        "--", str(request_file), "1", needle,
+        "--", str(request_file), "1", needle, f"{duration:.6f}",
     ]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, cwd=ROOT)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=math.ceil(duration) + 60, cwd=ROOT)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     match = re.search(r"^RESULT (.*)$", done.stdout, re.M)
-    if done.returncode != 0 or match is None:
+    histogram = re.search(r"^LATENCY (.*)$", done.stdout, re.M)
+    if done.returncode != 0 or match is None or histogram is None:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     values = {k: float(v) for k, v in (item.split("=") for item in match.group(1).split())}
+    latencies_us = Counter({int(value): int(count) for value, count in
+                            (bucket.split(":") for bucket in histogram.group(1).split())})
     return Result(
         requests=int(values["requests"]),
         elapsed=values["elapsed_us"] / 1e6,
@@ -119,8 +160,7 @@ def run_wrk(port: int, request_file: Path, duration: float, connections: int, ne
         not_xml=int(values["not_xml"]),
         fallback=int(values["fallback"]),
         socket_errors=int(values["socket_errors"]),
-        p50_ms=values["p50_us"] / 1000,
-        p99_ms=values["p99_us"] / 1000,
+        latencies_us=latencies_us,
         client_cpu=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
     )
 
@@ -173,19 +213,18 @@ def run_python_client(port: int, pairs: list[tuple[str, str]], duration: float, 
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    merged = sorted(ns for mine in latencies for ns in mine)
+    merged = Counter(ns // 1000 for mine in latencies for ns in mine)
     if not merged:
         raise SystemExit("the python client got no answer at all")
     total = {key: sum(tally[key] for tally in counts) for key in counts[0]}
     return Result(
-        requests=len(merged),
+        requests=sum(merged.values()),
         elapsed=elapsed,
         non200=total["non200"],
         not_xml=total["not_xml"],
         fallback=total["fallback"],
         socket_errors=total["socket"],
-        p50_ms=merged[len(merged) // 2] / 1e6,
-        p99_ms=merged[min(len(merged) - 1, int(len(merged) * 0.99))] / 1e6,
+        latencies_us=merged,
         client_cpu=time.process_time() - cpu_before,
     )
 

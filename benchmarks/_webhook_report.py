@@ -18,7 +18,8 @@ def print_setup(args, real_target: str, database_label: str) -> None:
               else f"python http.client, {args.connections} threads in 1 process")
     print(f"webhook_throughput: gunicorn {gunicorn.__version__}, {workers}, 127.0.0.1; {os.cpu_count()} CPUs")
     print(f"  client: {client}; {args.warmup:g} s warm-up then {args.duration:g} s per app "
-          f"(at most {args.max_requests} requests)")
+          f"(at most {args.max_requests} requests) in {args.rounds} rounds of {args.duration / args.rounds:.3g} s "
+          "where the apps take turns (each app's figures over all of its rounds)")
     print(f"  real app: {real_target} on {database_label}, clock {args.clock}; "
           f"POST {PATH}, a new signed CallSid per request")
     print(f"  callers: {NEW_SHARE:.0%} new to the line, {WITHHELD_SHARE:.0%} withheld, "
@@ -45,9 +46,20 @@ def print_app(name: str, run) -> None:
               f"{run.failures} ERROR lines in the server log")
     if run.db_cpu:
         print(f"       PostgreSQL server CPU: {1000 * run.db_cpu / max(result.requests, 1):.3f} ms/req")
+    print(f"       machine: {machine_load(run)}")
     if run.other_share > 0.15:
         print(f"       warning: other processes kept {100 * run.other_share:.0f}% of a core busy during this run; "
               "its figures are disturbed")
+
+
+def machine_load(run) -> str:
+    """What the host did during the app's closed-loop turns, as shares of their wall-clock time: steal (the
+    hypervisor running someone else) in cores, and CPU pressure (some runnable task waiting for a CPU)."""
+    window = max(run.window, 1e-9)
+    pressure = ("not available" if run.machine.pressure is None
+                else f"{100 * run.machine.pressure / window:.0f} %")
+    return (f"steal {100 * run.machine.steal / window:.1f} % of a core, CPU pressure {pressure} "
+            f"(of its {run.window:.1f} s of closed-loop turns)")
 
 
 def print_ratios(runs: dict, args) -> None:

@@ -26,12 +26,6 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 SHIPPED_WORKER = "serving.WholeRequestThreadWorker"
 
 
-def busy_cpu_seconds() -> float:
-    """CPU time spent by every process on the machine since boot (all cores, idle and iowait excluded)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(fields) - fields[3] - fields[4]) / CLK_TCK
-
-
 def postgres_backend_cpu(database_url: str | None) -> dict[int, float]:
     """CPU seconds of each PostgreSQL backend connected to this run's database (none without one): other
     databases' backends, and the other engineers' on a shared machine, are not this run's."""

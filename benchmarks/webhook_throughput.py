@@ -3,7 +3,7 @@
 What is measured
     The same gunicorn set-up (2 workers, sync by default; ``--worker-class gthread --threads N`` to compare,
     ``--worker-class shipped --threads N`` for gunicorn.conf.py's serving.WholeRequestThreadWorker)
-    on 127.0.0.1 serves, one after the other:
+    on 127.0.0.1 serves three apps, each its own server on its own port:
 
     * ``bare``: benchmarks/bare_app.py, one endpoint answering a constant TwiML string;
     * ``floor``: benchmarks/recorded_app.py, the least a signed webhook that records its call can do with
@@ -16,34 +16,44 @@ What is measured
       instants (benchmarks/clocked_app.py: open, evening, night, weekend, public holiday) so the figures
       do not depend on when the script runs; ``--clock real`` serves ``app:create_app()`` as is.
 
-    Both are driven by the same closed-loop load generator for the same duration, after a warm-up:
-    ``wrk`` (one thread, ``--connections`` connections; apt-get install -y wrk) replaying requests signed
-    beforehand, or ``--client python`` (threads with http.client) where wrk is missing. Every request is
-    a distinct call: POST /voice/incoming with a valid, unique CallSid (CA + 32 hex digits), a valid
-    X-Twilio-Signature, To rotating over the seed lines' numbers, and From as ``caller_mix``: 80 % callers new
-    to the line, 10 % withheld ("anonymous", "+266696687", "restricted"), 10 % returning callers (about 4
-    calls each in the run, under the seed lines' repeat-call throttle). Requests are bounded by
-    ``--duration`` and by ``--max-requests`` per app. Each server keeps serving; then ``--pace`` calls a
-    second (50) for ``--pace-seconds`` (30) per app, open loop, in ``--pace-rounds`` (3) rounds where the apps
-    take turns, so that each meets the same machine: the p99 at a real pace, over all of an app's 1,500 calls.
+    All three are started and warmed up one after the other, then driven by the same closed-loop load generator
+    for the same duration, in ``--rounds`` (3) interleaved rounds: in each round every app in turn (bare, floor,
+    real) gets ``--duration / --rounds`` seconds of load, so that a slow minute of a shared machine falls on
+    every app rather than on the one measured then. The generator is ``wrk`` (one thread, ``--connections``
+    connections; apt-get install -y wrk) replaying requests signed beforehand, or ``--client python`` (threads
+    with http.client) where wrk is missing. Every request is a distinct call: POST /voice/incoming with a valid,
+    unique CallSid (CA + 32 hex digits), a valid X-Twilio-Signature, To rotating over the seed lines' numbers,
+    and From as ``caller_mix``: 80 % callers new to the line, 10 % withheld ("anonymous", "+266696687",
+    "restricted"), 10 % returning callers (about 4 calls each in the run, under the seed lines' repeat-call
+    throttle). Requests are bounded by ``--duration`` (10 s) and by ``--max-requests`` per app, each round
+    taking its share of both. Each server keeps serving; then ``--pace`` calls a second (50) for
+    ``--pace-seconds`` (30) per app, open loop, in ``--pace-rounds`` (3) rounds where the apps take turns, so
+    that each meets the same machine: the p99 at a real pace, over all of an app's 1,500 calls.
 
-    Printed for each app: requests, errors (status not 200, body not XML, or the webhook's "technical
-    problem" answer; plus socket errors), throughput, p50 and p99 latency, the server's CPU per request
-    (both workers, from /proc), the client's CPU as a share of one core, the paced p99, and the largest
-    worker's resident memory; then the ratios and issue 17's targets. A line follows an app's figures when
-    its server logged ERROR lines, with the CPU of the PostgreSQL backends connected to this run's temporary
-    database (only those: not other databases', not other people's), or when other processes kept more than
-    15% of a core busy during its run (its figures are then disturbed: rerun on an idle machine).
+    Printed for each app, over all of its closed-loop rounds: requests, errors (status not 200, body not XML, or
+    the webhook's "technical problem" answer; plus socket errors), throughput (every request over the rounds'
+    time, from each round's first request sent to its last answer), p50 and p99 latency over every request (the
+    rounds' latency histograms added up: wrk's, with its own correction for coordinated omission as its
+    percentiles have, or the Python client's every latency), the server's CPU per request (both workers, from
+    /proc), the client's CPU as a share of one core, the paced p99, and the largest worker's resident memory;
+    then the ratios and issue 17's targets. A line follows an app's figures when its server logged ERROR lines,
+    with the CPU of the PostgreSQL backends connected to this run's temporary database (only those: not other
+    databases', not other people's), always with what the host did during the app's turns (steal time in
+    /proc/stat, CPU pressure in /proc/pressure/cpu, as shares of those turns' wall-clock time: a run that met a
+    busy host shows it; the run's own processes, more than 2 on 2 cores, make some pressure too), and when other
+    processes kept more than 15% of a core busy during its turns (its figures are then disturbed: rerun on an
+    idle machine).
 
-    Files: bare_app.py (the constant floor), recorded_app.py (the recorded floor), clocked_app.py (the real app with a fixed clock cycle),
-    wrk_signed_calls.lua (replays the signed requests, checks answers, times from first send to last
-    answer). Servers, temporary files and the temporary database are removed at the end.
+    Files: bare_app.py (the constant floor), recorded_app.py (the recorded floor), clocked_app.py (the real app
+    with a fixed clock cycle), wrk_signed_calls.lua (replays the signed requests, checks answers, times from
+    first send to last answer, ends a turn on time, writes wrk's latency histogram); the rounds and what each app
+    cost in _webhook_rounds.py. Servers, temporary files and the temporary database are removed at the end.
 
 Targets (issue 17), all from one run
     real/floor throughput >= 0.8, worker CPU per incoming call <= 1.5 ms, paced p99 real/bare <= 3, RSS per
     worker <= 100 MB, no errors (the older real/bare >= 0.6 is printed too).
 
-Run from the repository root:  python benchmarks/webhook_throughput.py [--duration 10] [--connections 4]
+Run from the repository root:  python benchmarks/webhook_throughput.py [--duration 10] [--rounds 3] [--connections 4]
 """
 
 from __future__ import annotations
@@ -54,8 +64,6 @@ import re
 import shutil
 import sys
 import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,20 +71,16 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._webhook_load import (  # noqa: E402
     fallback_needle,
-    p99,
-    run_paced,
     run_python_client,
     run_wrk,
     signed_requests,
     write_requests,
 )
 from benchmarks._webhook_report import print_app, print_ratios, print_setup  # noqa: E402
+from benchmarks._webhook_rounds import AppRun, closed_loop_rounds, paced_rounds, split_into_rounds  # noqa: E402
 from benchmarks._webhook_servers import (  # noqa: E402
     SHIPPED_WORKER,
     PostgresDatabase,
-    backend_cpu_between,
-    busy_cpu_seconds,
-    postgres_backend_cpu,
     prepare_database,
     production_settings,
     start_gunicorn,
@@ -87,68 +91,28 @@ from benchmarks._webhook_servers import (  # noqa: E402
 # --- the run -----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class AppRun:
-    """What one app's server did under the measured load and the paced rounds."""
-    result: object  # the load generator's figures: requests, errors, throughput, latencies, client CPU
-    server_cpu: float  # seconds, both workers
-    other_share: float  # of one core, kept busy by other processes during the run
-    db_cpu: float  # seconds of this run's PostgreSQL backends
-    server: object = None  # kept serving until the paced rounds are over
-    paced: list = field(default_factory=list)  # ms, every paced call of every round
-    paced_errors: int = 0
-    failures: int = 0  # ERROR and CRITICAL lines in the server's log
-    rss: float = 0.0  # MB, the largest worker
-
-    @property
-    def cpu_ms_per_request(self) -> float:
-        return 1000 * self.server_cpu / max(self.result.requests, 1)
-
-    @property
-    def paced_p99(self) -> float:
-        return p99(self.paced)
-
-
-def measure(name: str, target: str, env: dict[str, str], args, work: Path, needle: str,
-            warm: list[tuple[str, str]], main: list[tuple[str, str]]) -> AppRun:
-    """The app's closed-loop run; its server is left serving for the paced rounds (finish stops it)."""
+def start_and_warm(name: str, target: str, env: dict[str, str], args, work: Path, needle: str,
+                   warm: list[tuple[str, str]], main: list[tuple[str, str]]) -> AppRun:
+    """The app's server, started and warmed up, with its measured requests split into the closed-loop rounds'
+    shares; it is left serving for the rounds (finish stops it)."""
     log = work / f"{name}-gunicorn.log"
     server = start_gunicorn(target, env, args, log)
+    shares = split_into_rounds(main, args.rounds)
     try:
         if args.client == "wrk":
             write_requests(work / f"{name}-warm.txt", warm)
-            write_requests(work / f"{name}-main.txt", main)
             run_wrk(server.port, work / f"{name}-warm.txt", args.warmup, args.connections, needle)
-            cpu_before, busy_before, wall_before = server.cpu_seconds(), busy_cpu_seconds(), time.monotonic()
-            db_before = postgres_backend_cpu(args.run_database_url)
-            result = run_wrk(server.port, work / f"{name}-main.txt", args.duration, args.connections, needle)
+            files = [work / f"{name}-main-{index}.txt" for index in range(args.rounds)]
+            for file, share in zip(files, shares):
+                write_requests(file, share)
+            shares = files
         else:
             run_python_client(server.port, warm, args.warmup, args.connections, needle)
-            cpu_before, busy_before, wall_before = server.cpu_seconds(), busy_cpu_seconds(), time.monotonic()
-            db_before = postgres_backend_cpu(args.run_database_url)
-            result = run_python_client(server.port, main, args.duration, args.connections, needle)
-        server_cpu = server.cpu_seconds() - cpu_before
-        db_cpu = backend_cpu_between(db_before, postgres_backend_cpu(args.run_database_url))
-        other = busy_cpu_seconds() - busy_before - server_cpu - result.client_cpu - db_cpu
-        other_share = max(0.0, other / (time.monotonic() - wall_before))
     except BaseException:
         print(f"--- end of the {name} server's log:\n{log.read_text()[-3000:]}", file=sys.stderr)
         server.stop()
         raise
-    return AppRun(result, server_cpu, other_share, db_cpu, server)
-
-
-def paced_rounds(runs: dict[str, AppRun], paced: dict[str, list[tuple[str, str]]], args, needle: str) -> None:
-    """--pace calls a second, open loop, in --pace-rounds rounds; in each round every app in turn gets its share of
-    its calls, so that the apps meet the same machine (a busy minute, PostgreSQL's autovacuum after the closed-loop
-    runs' inserts) rather than one app meeting it alone. The p99 is then over all of an app's paced calls."""
-    rounds = max(1, args.pace_rounds)
-    for index in range(rounds):
-        for name, run in runs.items():
-            share = paced[name][index::rounds]
-            latencies, errors = run_paced(run.server.port, share, args.pace, needle)
-            run.paced.extend(latencies)
-            run.paced_errors += errors
+    return AppRun(server, shares)
 
 
 def finish(runs: dict[str, AppRun]) -> None:
@@ -165,6 +129,8 @@ def finish(runs: dict[str, AppRun]) -> None:
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per app (default 10)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds the closed-loop load is split into, the apps taking turns in each (default 3)")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up load per app (default 2)")
     parser.add_argument("--max-requests", type=int, default=60000, help="cap on measured requests per app")
     parser.add_argument("--connections", type=int, default=4, help="concurrent client connections (default 4)")
@@ -186,6 +152,8 @@ def parse_args():
         parser.error("keep it bounded: a pace of 1-200 calls a second, for up to 120 s per app, in 1-20 rounds")
     if not 1 <= args.connections <= 64 or not 0 < args.duration <= 120 or not 0 <= args.warmup <= 30:
         parser.error("keep it bounded: 1-64 connections, duration up to 120 s, warm-up up to 30 s")
+    if not 1 <= args.rounds <= 20 or args.duration / args.rounds < 0.5:
+        parser.error("keep it bounded: 1-20 closed-loop rounds, each at least 0.5 s long")
     if args.client == "auto":
         args.client = "wrk" if shutil.which("wrk") else "python"
     elif args.client == "wrk" and not shutil.which("wrk"):
@@ -235,7 +203,8 @@ def main() -> None:
                 # engine answers a CallSid already recorded for no line as another line's call (the apology).
                 warm, main_pairs, paced[name] = (signed_requests(settings_["TWILIO_AUTH_TOKEN"], count, name + kind)
                                                  for kind, count in counts.items())
-                runs[name] = measure(name, target, env, args, work, needle, warm, main_pairs)
+                runs[name] = start_and_warm(name, target, env, args, work, needle, warm, main_pairs)
+            closed_loop_rounds(runs, args, needle)
             if args.pace_seconds:
                 paced_rounds(runs, paced, args, needle)
         finally:

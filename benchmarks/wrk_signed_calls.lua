@@ -1,20 +1,28 @@
 -- wrk script for webhook_throughput.py: replays pre-signed Twilio webhook requests, each used once.
 --
---   wrk -t1 -c4 -d10s -s benchmarks/wrk_signed_calls.lua http://127.0.0.1:PORT -- FILE NTHREADS NEEDLE
+--   wrk -t1 -c4 -d4s -s benchmarks/wrk_signed_calls.lua http://127.0.0.1:PORT -- FILE NTHREADS NEEDLE [SECONDS]
 --
 -- FILE has one request per line: "<X-Twilio-Signature>\t<urlencoded form body>" (path /voice/incoming).
--- Thread k of NTHREADS sends lines k, k+NTHREADS, ...; when its lines run out it stops (the count bound).
+-- Thread k of NTHREADS sends lines k, k+NTHREADS, ...; when its lines run out it stops (the count bound). It
+-- also stops SECONDS (a fraction allowed) after its first request: wrk's -d takes whole seconds only. Once
+-- stopped, it sends wrk SIGINT, which wakes wrk's main thread (asleep for the whole -d otherwise) to end the
+-- run now (every thread's: webhook_throughput.py runs one): the time around a run is then the run's, not the
+-- rest of -d idle.
 -- Each response is checked: status 200, body starting "<?xml", and not containing NEEDLE (the words of
 -- the webhook's "technical problem" fallback answer). Times come from CLOCK_MONOTONIC through LuaJIT's
--- ffi, from the first request sent to the last response received, because wrk's own duration is always
--- the full -d even when every thread stopped early.
+-- ffi, from the first request sent to the last response received, because wrk's own duration runs from
+-- before the first request to the end of -d or of the run. Besides the totals, done() writes wrk's latency
+-- histogram (microseconds and how many answers took that long) so that runs can be added up before taking
+-- percentiles.
 
 local ffi = require("ffi")
 ffi.cdef [[
   typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
   int clock_gettime(int clk_id, bench_timespec *tp);
+  int kill(int pid, int sig);
+  int getpid(void);
 ]]
-local CLOCK_MONOTONIC = 1
+local CLOCK_MONOTONIC, SIGINT = 1, 2
 local ts = ffi.new("bench_timespec")
 
 local function now_us()
@@ -34,9 +42,10 @@ end
 function init(args)
   local file, nthreads = args[1], tonumber(args[2])
   needle = args[3] or ""
+  deadline_us = tonumber(args[4] or "0") * 1000000
   requests, sent, received = {}, 0, 0
   non200, not_xml, fallback, exhausted = 0, 0, 0, 0
-  first_us, last_us = 0, 0
+  first_us, last_us, stopped = 0, 0, false
   local headers = {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Host"] = wrk.host .. ":" .. tostring(wrk.port),
@@ -79,8 +88,10 @@ function response(status, headers, body)
   elseif needle ~= "" and body:find(needle, 1, true) then
     fallback = fallback + 1
   end
-  if received >= total then
+  if not stopped and (received >= total or (deadline_us > 0 and last_us - first_us >= deadline_us)) then
+    stopped = true
     wrk.thread:stop()
+    ffi.C.kill(ffi.C.getpid(), SIGINT)
   end
 end
 
@@ -103,4 +114,11 @@ function done(summary, latency, _)
     "p50_us=%d p90_us=%d p99_us=%d max_us=%d\n",
     count, spent_us, bad_status, bad_body, degraded, e.connect + e.read + e.write + e.timeout,
     latency:percentile(50.0), latency:percentile(90.0), latency:percentile(99.0), latency.max))
+  -- latency(i) is the i-th distinct value recorded and its count; #latency how many distinct values there are.
+  local buckets = {}
+  for i = 1, #latency do
+    local microseconds, answers = latency(i)
+    buckets[i] = string.format("%d:%d", microseconds, answers)
+  end
+  io.write("LATENCY " .. table.concat(buckets, " ") .. "\n")
 end
