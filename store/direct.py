@@ -33,6 +33,7 @@ from store.db import scoped
 DRIVER = "helpline.direct_driver"  # session.info: the driver connection of a turn outside a transaction
 CONNECTION = "helpline.direct_connection"  # session.info: SQLAlchemy's connection the session is bound to
 _UNTIL_BEGIN = "helpline.autocommit_until_begin"  # connection.info: leave autocommit when a transaction begins
+_CURSORS = "helpline.direct_cursors"  # connection.info: (the driver connection, its cursors kept for the statements)
 log = logging.getLogger(__name__)
 
 
@@ -89,15 +90,31 @@ def rows_together(session: Session, *asked: tuple[DirectStatement, dict[str, Any
     sent = [_for_driver(statement, values) for statement, values in asked]
     with _as_sqlalchemy_errors(session, "; ".join(sql for sql, _ in sent), {}):  # whichever of them failed
         with driver.pipeline():
-            cursors = [driver.execute(sql, parameters, prepare=True) for sql, parameters in sent]
+            cursors = [_kept_cursor(session, index).execute(sql, parameters, prepare=True)
+                       for index, (sql, parameters) in enumerate(sent)]
         return [cursor.fetchall() for cursor in cursors]
 
 
 def execute(session: Session, statement: DirectStatement, values: dict[str, Any]):
-    """Run ``statement`` on the first webhook's driver."""
+    """Run ``statement`` on the first webhook's driver, in the cursor kept with its connection: read its rows before
+    the next statement."""
     sql, parameters = _for_driver(statement, values)
     with _as_sqlalchemy_errors(session, sql, parameters):
-        return session.info[DRIVER].execute(sql, parameters, prepare=True)
+        return _kept_cursor(session).execute(sql, parameters, prepare=True)
+
+
+def _kept_cursor(session: Session, index: int = 0):
+    """The driver connection's own cursors (one for each statement sent together), kept in its pool entry's info for as
+    long as that connection lives: a new cursor for every statement cost about 15 µs of psycopg's set-up, two or three
+    times a call."""
+    driver, info = session.info[DRIVER], session.info[CONNECTION].info
+    kept = info.get(_CURSORS)
+    if kept is None or kept[0] is not driver:  # a new connection (after a reconnect): new cursors
+        kept = info[_CURSORS] = (driver, [])
+    cursors = kept[1]
+    while len(cursors) <= index:
+        cursors.append(driver.cursor())
+    return cursors[index]
 
 
 def _for_driver(statement: DirectStatement, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
