@@ -46,6 +46,7 @@ NEW_CALL_ID = {
 }
 _CALL_COLUMNS = ("id", "sid", "line_id", "caller_hash", "caller_withheld", "started_at", "ended_at", "duration",
                  "status", "outcome", "closed_reason", "department", "caller_type", "language")
+_CALL_COLUMN_SET = frozenset(_CALL_COLUMNS)
 
 # A record written after its answer (ivr/answer_first.py) may find its call written meanwhile by the call's next webhook
 # (which writes a call it cannot find, open_call_screened), by its final status callback (store/call_status.py) or by
@@ -180,6 +181,8 @@ def open_call_screened(
 def _unwritten_call(**columns) -> Call:
     """A call's record not yet written, its columns set as a loaded row's are: the constructor's instrumented sets
     (~20 µs a call) keep a history nothing reads (_write_pending_call resets it); later changes are tracked as usual."""
+    if columns.keys() != _CALL_COLUMN_SET:  # what the constructor would have refused: a column missing or misspelt
+        raise TypeError(f"a call's record needs exactly its columns, not {sorted(columns)}")
     call = Call()
     call.__dict__.update(columns)
     return call
