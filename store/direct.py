@@ -107,7 +107,10 @@ def _kept_cursor(session: Session, index: int = 0):
     """The driver connection's own cursors (one for each statement sent together), kept in its pool entry's info for as
     long as that connection lives: a new cursor for every statement cost about 15 µs of psycopg's set-up, two or three
     times a call."""
-    driver, info = session.info[DRIVER], session.info[CONNECTION].info
+    driver, connection = session.info[DRIVER], session.info[CONNECTION]
+    if connection.invalidated:  # reading its info would check out another connection: fail as before, on this one
+        return driver.cursor()
+    info = connection.info
     kept = info.get(_CURSORS)
     if kept is None or kept[0] is not driver:  # a new connection (after a reconnect): new cursors
         kept = info[_CURSORS] = (driver, [])
