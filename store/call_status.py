@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import calls
@@ -72,10 +73,14 @@ def write_ended_call(session: Session, sid: str, now: datetime, status: str, dur
     if status not in calls.CALL_ENDED or line_id is None or not TWILIO_CALL_SID.fullmatch(sid):
         return False
     started_at = now - timedelta(seconds=duration) if duration else now
-    written = session.execute(calls.INSERT_NEW_CALL[session.get_bind().dialect.name], {
-        "sid": sid, "line_id": line_id, "caller_hash": caller.caller_hash, "caller_withheld": caller.withheld,
-        "started_at": started_at, "ended_at": now, "duration": duration, "status": status, "language": None,
-    }).first()
+    try:
+        with session.begin_nested():  # the line deleted since the worker's snapshot: the callback's other work goes on
+            written = session.execute(calls.INSERT_NEW_CALL[session.get_bind().dialect.name], {
+                "sid": sid, "line_id": line_id, "caller_hash": caller.caller_hash, "caller_withheld": caller.withheld,
+                "started_at": started_at, "ended_at": now, "duration": duration, "status": status, "language": None,
+            }).first()
+    except IntegrityError:
+        return False
     if written is not None:
         # No CallSid in the log, as nowhere else: with Twilio's own logs it leads to the caller's number.
         logger.info("status callback: a call to line %s not recorded yet, written from its final status", line_id)

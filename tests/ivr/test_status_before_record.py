@@ -159,3 +159,18 @@ def test_a_status_for_another_lines_call_still_leaves_it_alone(qapp, tw):
     ended(tw, caller.sid, caller.number, duration="9")  # the status says EVC
     call, _steps, _place = written(qapp, caller.sid)
     assert call.status == "in-progress" and call.ended_at is None and calls_with(qapp, caller.sid) == 1
+
+
+def test_a_final_status_for_a_line_deleted_since_the_snapshot_writes_no_call_and_the_callback_goes_on(qapp, clock):
+    """The worker's snapshot still has the line the callback's number belongs to, its row is gone (a coordinator
+    deleted it a moment ago): the call cannot be written, and the rest of the callback (the caller out of a queue, a
+    listener's leg over) is still written in the same transaction."""
+    from store.call_status import CallerSeen, finish_call
+    from store.models import LineRow
+
+    sid = new_sid()
+    with qapp.app_context(), database.session() as session:
+        gone = (session.scalar(select(func.max(LineRow.id))) or 0) + 1000
+        assert finish_call(session, sid, clock.now, "completed", 3, gone, CallerSeen(None, True)) is None
+        session.commit()  # the transaction was not spoiled by the refused row
+    assert calls_with(qapp, sid) == 0
