@@ -8,7 +8,9 @@ What is measured
     * ``bare``: benchmarks/bare_app.py, one endpoint answering a constant TwiML string;
     * ``floor``: benchmarks/recorded_app.py, the least a signed webhook that records its call can do with
       this stack: twilio's signature check, then the call's row and one event written with SQLAlchemy Core
-      in one transaction on the same database; constant TwiML;
+      in one transaction on the same database; constant TwiML. Its commit waits for the disk, where the engine's
+      record of a call answered without a queue does not (PostgreSQL: written after the answer, synchronous_commit
+      off): ``--floor-commit async`` gives the floor the same (HELPLINE_FLOOR_COMMIT=async);
     * ``real``: the helpline app (``app.create_app()``, HELPLINE_ENV=production, secrets given explicitly
       in the environment) on a fresh SQLite file, migrated and with the shipped directory loaded
       (``--database-url postgresql+psycopg://root@127.0.0.1:5432/x`` uses a temporary PostgreSQL database
@@ -141,6 +143,8 @@ def parse_args():
     parser.add_argument("--clock", choices=("mixed", "real"), default="mixed")
     parser.add_argument("--database-url", help="postgresql+psycopg://root@127.0.0.1:5432/<any>: use PostgreSQL")
     parser.add_argument("--only", choices=("bare", "floor", "real"), help="measure one app only")
+    parser.add_argument("--floor-commit", choices=("durable", "async"), default="durable",
+                        help="async: the floor's commits do not wait for the disk either (PostgreSQL)")
     parser.add_argument("--pace", type=float, default=50.0, help="calls a second of the paced run (default 50)")
     parser.add_argument("--pace-seconds", type=float, default=30.0,
                         help="paced calls per app, in seconds at --pace (default 30: 1,500 calls, the p99 their 15th "
@@ -187,6 +191,7 @@ def main() -> None:
             url, database_label = f"sqlite:///{work / 'helpline.sqlite3'}", "SQLite (fresh temporary file)"
         prepare_database(url, settings_)
         env = gunicorn_environment(settings_, url)
+        env["HELPLINE_FLOOR_COMMIT"] = args.floor_commit  # read by the floor only (benchmarks/recorded_app.py)
         needle = fallback_needle()
         warm_count = max(200, int(args.warmup * 8000))
         counts = {"w": warm_count, "m": args.max_requests, "p": int(args.pace * args.pace_seconds)}
