@@ -57,7 +57,7 @@ class QueueEvent(Base):
 
     __tablename__ = "queue_event"
     id: Mapped[int] = mapped_column(primary_key=True)
-    pool: Mapped[str] = mapped_column(String(64), index=True)
+    pool: Mapped[str] = mapped_column(String(64))  # indexed with its kind (below)
     line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id", ondelete="SET NULL"), index=True)
     queued_caller_id: Mapped[int | None] = mapped_column(ForeignKey("queued_caller.id", ondelete="SET NULL"),
                                                          index=True)
@@ -68,7 +68,9 @@ class QueueEvent(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
     # The reports: the callers who joined a line's queues in a period, then each one's events in order.
+    # A pool's last talks, asked on every call to an open line with a queue (store/listeners.py POOL_STATE; 0021).
     __table_args__ = (
         Index("ix_queue_event_line_id_kind_at", "line_id", "kind", "at"),
         Index("ix_queue_event_queued_caller_id_at", "queued_caller_id", "at"),
+        Index("ix_queue_event_pool_kind_id", "pool", "kind", "id", postgresql_include=["wait_seconds"]),
     )
