@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
-from babel.dates import get_day_names, get_month_names
+from words.calendar import MONTHS, WEEKDAYS
 
 
-@lru_cache(maxsize=32)
 def day_name(weekday: int, language: str) -> str:
-    """"lundi" or "Monday" for 0, as datetime.weekday() counts; from Babel's CLDR data, as the console's are."""
-    return get_day_names("wide", locale="en" if language == "en" else "fr")[weekday]
+    """"lundi" or "Monday" for 0, as datetime.weekday() counts; the CLDR's names, as the console's are."""
+    return WEEKDAYS["en" if language == "en" else "fr"][weekday]
 
 
-@lru_cache(maxsize=32)
 def month_name(month: int, language: str) -> str:
     """"décembre" or "December" for 12."""
-    return get_month_names("wide", locale="en" if language == "en" else "fr")[month]
+    return MONTHS["en" if language == "en" else "fr"][month - 1]
 
 
 def spoken_time(moment: datetime, language: str) -> str:

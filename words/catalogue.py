@@ -2,37 +2,45 @@
 
 The words live in standard gettext catalogues (words/translations/<language>/LC_MESSAGES/console.po), read with
 Babel, so translators can work with their usual PO tools; each msgid is the key the code asks for.
+
+A catalogue is read the first time its words are asked for (``text``, or ``FR``, ``EN`` and ``TEXTS`` imported from
+here, as the console does at its start): a webhooks' worker imports this module for the coordinators' phone line
+(words/status.py) and would otherwise carry Babel and both catalogues, about 8 MB, for a call it may never take.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
-from babel.dates import get_day_names, get_month_names
-from babel.messages.pofile import read_po
+from words.calendar import MONTHS, WEEKDAYS
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 
+__all__ = ["DEFAULT_LANGUAGE", "EN", "FR", "LANGUAGES", "MONTHS", "TEXTS", "TRANSLATIONS", "WEEKDAYS", "catalogue",
+           "known_language", "text"]
 
-def _read_catalogue(language: str) -> dict[str, str]:
-    """The PO catalogue for a language (words/translations/<language>/LC_MESSAGES/console.po)."""
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """The PO catalogue for a language (words/translations/<language>/LC_MESSAGES/console.po), read once."""
+    from babel.messages.pofile import read_po
+
     with (TRANSLATIONS / language / "LC_MESSAGES" / "console.po").open("rb") as file:
-        catalogue = read_po(file, locale=language, domain="console")
-    return {message.id: message.string for message in catalogue if message.id and message.string}
+        read = read_po(file, locale=language, domain="console")
+    return {message.id: message.string for message in read if message.id and message.string}
 
 
-FR: dict[str, str] = _read_catalogue("fr")
-EN: dict[str, str] = _read_catalogue("en")
-
-TEXTS = {"fr": FR, "en": EN}
-# Day and month names from the Unicode CLDR, as Babel gives them (Monday first).
-WEEKDAYS = {language: tuple(get_day_names("wide", locale=language)[day] for day in range(7))
-            for language in LANGUAGES}
-MONTHS = {language: tuple(get_month_names("wide", locale=language)[month] for month in range(1, 13))
-          for language in LANGUAGES}
+def __getattr__(name: str):
+    # FR, EN and TEXTS as module constants, read on first use (see above).
+    if name in ("FR", "EN"):
+        return catalogue(name.lower())
+    if name == "TEXTS":
+        return {language: catalogue(language) for language in LANGUAGES}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def known_language(language: str | None) -> str:
@@ -42,5 +50,6 @@ def known_language(language: str | None) -> str:
 
 def text(key: str, language: str, **values: object) -> str:
     # A key missing in English falls back to French, and a missing key shows itself rather than crashing.
-    words = TEXTS.get(language, FR).get(key) or FR.get(key) or key
+    french = catalogue(DEFAULT_LANGUAGE)
+    words = (catalogue(language) if language in LANGUAGES else french).get(key) or french.get(key) or key
     return words.format(**values) if values else words

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 AUTH_TOKEN = secrets.token_hex(16)
 PUBLIC_URL = "https://ivr.example.org"
 CHRISTMAS_CLOSED = "Nous sommes actuellement fermés en raison du jour férié : Noël."
+REOPENS = "Nous rouvrons lundi à 9 heures."
 
 # A worker of the webhooks' pool, in an interpreter of its own: one signed call to the Belgian line on Christmas
 # morning; prints what the caller is told and whether the library was imported.
@@ -37,7 +38,7 @@ signature = RequestValidator(settings["TWILIO_AUTH_TOKEN"]).compute_signature(
 answer = app.test_client().post("/voice/incoming", data=params, headers={"X-Twilio-Signature": signature},
                                 base_url=settings["PUBLIC_URL"])
 print(json.dumps({"status": answer.status_code, "twiml": answer.get_data(as_text=True),
-                  "library": "holidays" in sys.modules}))
+                  "library": "holidays" in sys.modules, "babel": "babel" in sys.modules}))
 """
 
 
@@ -78,6 +79,17 @@ def test_a_worker_says_the_prepared_holiday_without_importing_the_library(instan
     assert heard["status"] == 200
     assert CHRISTMAS_CLOSED in heard["twiml"]
     assert heard["library"] is False
+
+
+def test_a_worker_says_the_day_it_reopens_without_loading_babel(instance):
+    # Babel's CLDR data and the console's catalogues took about 9 MB in every webhooks' worker, for nineteen names.
+    from app import prepare_holidays
+
+    app, settings, folder = instance
+    prepare_holidays(app)
+    heard = worker_call(settings, folder)
+    assert REOPENS in heard["twiml"]
+    assert heard["babel"] is False
 
 
 def test_the_first_worker_to_meet_an_unprepared_year_computes_it_for_the_next_ones(instance):
