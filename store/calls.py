@@ -154,7 +154,7 @@ def open_call_screened(
             if also is None:
                 (new_id, recorded, to_screen), = direct.rows(session, NEW_CALL_ID_DIRECT, screen)
             else:
-                ((new_id, recorded, to_screen),), also_rows = direct.rows_together(
+                ((new_id, recorded, to_screen),), also_rows = direct.rows_with(
                     session, (NEW_CALL_ID_DIRECT, screen), also)
         else:
             new_id, recorded, to_screen = session.connection().execute(

@@ -15,14 +15,19 @@ from tests.support.first_turn import given_back, postgres, warm, written  # noqa
 from tests.support.sent_sql import statements_sent
 
 
-def test_a_callers_first_webhook_with_nobody_to_queue_for_is_two_reads_and_one_write_without_begin(postgres, tw,
-                                                                                                    given_back):
+def writes_rows(statement: str) -> bool:
+    return any(word in statement.upper() for word in ("INSERT ", "UPDATE ", "DELETE "))
+
+
+def test_a_callers_first_webhook_with_nobody_to_queue_for_is_one_read_and_one_write_without_begin(postgres, tw,
+                                                                                                   given_back):
     with statements_sent(postgres) as sent:
         caller = Caller(tw)  # the Belgian line on a Tuesday morning, no listener signed in: straight to the room
     assert caller.document.find("Dial/Number") is not None
     assert [s for s in sent if s.upper() in ("BEGIN", "COMMIT", "ROLLBACK")] == [], sent
-    writes = [s for s in sent if not s.upper().startswith("SELECT")]
+    writes = [s for s in sent if writes_rows(s)]
     assert len(writes) == 1 and writes[0].startswith("WITH new_call AS (INSERT INTO call"), writes
+    assert len(sent) == 2, sent  # the call's id, its screening and the pool's state in one read
     call, steps, place = written(postgres, caller.sid)
     assert call.outcome == "forwarding" and call.line_id is not None and place is None
     assert steps[0] == "incoming" and "decision" in steps
@@ -34,11 +39,11 @@ def test_an_open_lines_first_webhook_asks_its_pool_with_the_calls_id_and_waits_f
     with statements_sent(postgres) as sent:  # on a new connection: each statement is parsed on its first use
         callers = [Caller(tw) for _ in range(3)]  # the Belgian line open, nobody signed in: the pool, then the room
     assert all(caller.document.find("Dial/Number") is not None for caller in callers)
-    reads = [s for s in sent if s.upper().startswith("SELECT")]
-    assert len(reads) == 6 and "nextval" in reads[0] and "AS part" in reads[1], reads
-    # Each call waits twice: for its two reads together (parsed with them the first time), and for its record
-    # (after the answer), whose parse the first call waits for once more. One by one, it was 3 waits a call (+3).
-    assert sent.round_trips == 3 * 2 + 1, sent
+    reads = [s for s in sent if not writes_rows(s)]
+    assert len(reads) == 3 and all("nextval" in read and "AS part" in read for read in reads), reads
+    # Each call waits twice: for its read (the call's id and the pool's state in one statement), and for its record
+    # (after the answer); the first call waits once more for each statement's parse. One by one, it was 3 waits a call.
+    assert sent.round_trips == 3 * 2 + 2, sent
     clock.now = clock.now.replace(hour=23)  # closed for the night: no pool to ask
     with statements_sent(postgres) as sent:
         Caller(tw)
@@ -161,3 +166,12 @@ def test_a_turns_steps_are_written_exactly_as_recorded(postgres, first_webhook):
     assert call.outcome == "closed"
     assert [(at, detail, index) for at, detail, index in steps] == [
         (now + timedelta(microseconds=n), detail, n or None) for n, detail in enumerate(details)]
+
+
+def test_two_statements_with_a_parameter_of_the_same_name_are_not_joined():
+    from store.direct import DirectStatement, _joined
+
+    main = DirectStatement(text("SELECT CAST(:pool AS text) AS id"), ("pool",))
+    also = DirectStatement(text("SELECT CAST(:pool AS text) AS part"), ("pool",))
+    with pytest.raises(ValueError, match="pool"):
+        _joined(main, also)
