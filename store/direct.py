@@ -85,7 +85,7 @@ def rows_with(session: Session, main: tuple[DirectStatement, dict[str, Any]],
     """``main``'s rows and ``also``'s, as ``rows`` gives them; on a first webhook's connection in one statement, so that
     the webhook waits for the server once and the driver runs one statement (psycopg's pipeline for the two cost
     about 40 µs more of the worker's CPU). ``main`` must give exactly one row; ``also``'s rows come back beside it
-    as JSON, so its columns must be text or numbers (see _joined)."""
+    as JSON, so its columns must be integers, text or booleans, each under its own name (see _joined)."""
     if driver_of(session) is None:
         return session.execute(main[0].clause, main[1]).all(), session.execute(also[0].clause, also[1]).all()
     if session.autoflush and has_changes(session):
@@ -101,13 +101,18 @@ def rows_with(session: Session, main: tuple[DirectStatement, dict[str, Any]],
 @lru_cache(maxsize=8)
 def _joined(main: DirectStatement, also: DirectStatement) -> tuple[str, dict[str, Any]]:
     """One statement for the driver: ``main``'s row, then ``also``'s rows aggregated as a JSON array of objects (a
-    row's columns in their order, as PostgreSQL's json keeps them: its first SELECT's names). Their parameters share
-    one namespace: a name in both would be ambiguous, and is refused."""
+    row's columns in their order, as PostgreSQL's json keeps them: its first SELECT's names). JSON keeps integers,
+    text and booleans as they were, not exact decimals, times or bytes; and two columns of one name would be one key:
+    such a statement is refused. Their parameters share one namespace: a name in both would be ambiguous, and is
+    refused too."""
     main_sql, main_constants = main.for_driver()
     also_sql, also_constants = also.for_driver()
     shared = (set(main.parameters) | set(main_constants)) & (set(also.parameters) | set(also_constants))
     if shared:
         raise ValueError(f"statements joined with the same parameter names: {sorted(shared)}")
+    names = [column.name for column in also.clause.selected_columns]  # as the SQL names them (keys are made unique)
+    if len(set(names)) != len(names):
+        raise ValueError(f"a statement joined as JSON needs distinct column names, not {names}")
     sql = (f"WITH also_rows AS ({also_sql}) SELECT main_row.*, (SELECT json_agg(also_rows) FROM also_rows) "
            f"FROM ({main_sql}) AS main_row")
     return sql, {**main_constants, **also_constants}

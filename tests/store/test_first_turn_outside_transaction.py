@@ -5,7 +5,7 @@ the pool as it came (a connection left in autocommit would make the next coordin
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, literal, select, text
 from sqlalchemy.pool import NullPool
 
 from store.extension import database
@@ -175,3 +175,46 @@ def test_two_statements_with_a_parameter_of_the_same_name_are_not_joined():
     also = DirectStatement(text("SELECT CAST(:pool AS text) AS part"), ("pool",))
     with pytest.raises(ValueError, match="pool"):
         _joined(main, also)
+
+
+def test_a_statement_with_two_columns_of_one_name_is_not_joined_as_json():
+    from store.direct import DirectStatement, _joined
+
+    main = DirectStatement(text("SELECT 1 AS id"), ())
+    also = DirectStatement(select(literal(1).label("n"), literal(2).label("n")), ())
+    with pytest.raises(ValueError, match="distinct column names"):
+        _joined(main, also)
+
+
+def test_the_pool_state_read_with_the_calls_id_is_the_pool_state_read_alone(postgres):
+    # Listeners of every status (one inactive), callers waiting, offered and gone, talks with and without a length:
+    # the rows that travel as JSON beside the call's id give the same counts and estimated wait as the statement alone.
+    from datetime import timedelta
+
+    from routing.queueing import ListenerStatus
+    from store import direct
+    from store.calls import NEW_CALL_ID_DIRECT
+    from store.listeners import POOL_STATE_DIRECT, _pool_state_of
+    from store.models import Listener, QueuedCaller, QueueEvent
+
+    pool = "ecoute-violences-conjugales"
+    statuses = (ListenerStatus.AVAILABLE, ListenerStatus.AVAILABLE, ListenerStatus.PAUSED, ListenerStatus.ON_CALL,
+                ListenerStatus.WRAP_UP, ListenerStatus.OFFLINE, ListenerStatus.AVAILABLE)
+    ids = [add_listener(postgres, f"Écoutant {n}", f"+3247011{n:04d}", status) for n, status in enumerate(statuses)]
+    with postgres.app_context(), database.session() as session:
+        now = postgres.config["CLOCK"]()
+        session.get(Listener, ids[-1]).active = False
+        session.add_all(QueuedCaller(call_sid=f"CA{n:032x}", pool=pool, status=status, enqueued_at=now)
+                        for n, status in enumerate(("waiting", "waiting", "offered", "gone")))
+        session.add_all(QueueEvent(pool=pool, kind="talk", at=now - timedelta(minutes=n), wait_seconds=seconds)
+                        for n, seconds in enumerate((240, None, 720, 30)))
+        session.commit()
+    with postgres.app_context(), database.first_turn_session() as session:
+        screen = {"sid": "CA" + "e" * 32, "line_id": None, "caller_hash": None, "now": now, "since": None}
+        (row,), joined = direct.rows_with(session, (NEW_CALL_ID_DIRECT, screen), (POOL_STATE_DIRECT, {"pool": pool}))
+        alone = direct.rows(session, POOL_STATE_DIRECT, {"pool": pool})
+    assert row[1:] == (False, False)
+    assert sorted(joined, key=repr) == sorted(map(tuple, alone), key=repr)
+    state = _pool_state_of(joined)
+    assert (state.logged_in, state.available, state.staffed, state.queue_length) == (5, 2, 4, 3)
+    assert state == _pool_state_of(alone)
