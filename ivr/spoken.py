@@ -14,6 +14,8 @@ def day_name(weekday: int, language: str) -> str:
 
 def month_name(month: int, language: str) -> str:
     """"décembre" or "December" for 12."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"no month {month}")
     return MONTHS["en" if language == "en" else "fr"][month - 1]
 
 

@@ -10,7 +10,7 @@ here, as the console does at its start): a webhooks' worker imports this module 
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 from pathlib import Path
 
 from words.calendar import MONTHS, WEEKDAYS
@@ -19,14 +19,26 @@ LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
 TRANSLATIONS = Path(__file__).parent / "translations"
+_READ: dict[str, dict[str, str]] = {}  # each language's catalogue, once read
+_READING = threading.Lock()
 
 __all__ = ["DEFAULT_LANGUAGE", "EN", "FR", "LANGUAGES", "MONTHS", "TEXTS", "TRANSLATIONS", "WEEKDAYS", "catalogue",
            "known_language", "text"]
 
 
-@cache
 def catalogue(language: str) -> dict[str, str]:
-    """The PO catalogue for a language (words/translations/<language>/LC_MESSAGES/console.po), read once."""
+    """The PO catalogue for a language (words/translations/<language>/LC_MESSAGES/console.po), read once per process:
+    threads asking at the same time wait for the one reading it."""
+    found = _READ.get(language)
+    if found is None:
+        with _READING:
+            found = _READ.get(language)
+            if found is None:
+                found = _READ[language] = _read_catalogue(language)
+    return found
+
+
+def _read_catalogue(language: str) -> dict[str, str]:
     from babel.messages.pofile import read_po
 
     with (TRANSLATIONS / language / "LC_MESSAGES" / "console.po").open("rb") as file:
@@ -35,12 +47,15 @@ def catalogue(language: str) -> dict[str, str]:
 
 
 def __getattr__(name: str):
-    # FR, EN and TEXTS as module constants, read on first use (see above).
+    # FR, EN and TEXTS as module constants, read on first use (see above) and kept here from then on.
     if name in ("FR", "EN"):
-        return catalogue(name.lower())
-    if name == "TEXTS":
-        return {language: catalogue(language) for language in LANGUAGES}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = catalogue(name.lower())
+    elif name == "TEXTS":
+        value = {language: catalogue(language) for language in LANGUAGES}
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def known_language(language: str | None) -> str:
