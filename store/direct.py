@@ -20,8 +20,8 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
 from sqlalchemy import Connection, Engine, event
